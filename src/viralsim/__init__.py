@@ -1,0 +1,37 @@
+"""viralsim: word-of-mouth simulation on follower graphs.
+
+How many people will a campaign reach, with what confidence, and whom should
+it target first? See the README for a tour.
+"""
+
+from . import generators
+from .estimate import Estimate, ReachEstimate, estimate_reach
+from .exceptions import (
+    EdgeListError,
+    ModelNotSupported,
+    NodeNotFound,
+    ViralsimError,
+    ViralsimWarning,
+)
+from .graph import FollowerGraph
+from .io import read_edgelist
+from .models import IC, DiffusionModel
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FollowerGraph",
+    "read_edgelist",
+    "generators",
+    "IC",
+    "DiffusionModel",
+    "estimate_reach",
+    "ReachEstimate",
+    "Estimate",
+    "ViralsimError",
+    "NodeNotFound",
+    "EdgeListError",
+    "ModelNotSupported",
+    "ViralsimWarning",
+    "__version__",
+]

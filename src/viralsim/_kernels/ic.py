@@ -1,0 +1,255 @@
+"""Independent-cascade kernels on fixed worlds.
+
+World ``r``'s live out-edges of node ``u`` are a pure function of
+``(key, r, u)``: the stream ``node_state(world_key(key, r), u)`` drives a
+skip-and-thin walk over u's row (see :func:`expand_node`). So world ``r``'s
+live-edge graph is fixed before any cascade runs and every seed set is
+evaluated in the same worlds (common random numbers).
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .config import NJIT, NJIT_PARALLEL
+from .rng import DOMAIN_FORWARD, next_u64, node_state, to_unit, to_unit_open0, world_key
+
+
+#: rows whose largest probability is at least this flip one coin per edge; rows
+#: below it skip to the next live edge (a logarithm per live edge costs about
+#: as much as ten 32-bit coins, measured with ``python -m viralsim.bench``)
+SKIP_BELOW = 0.0625
+TWO32 = 4294967296.0
+MASK32 = np.uint64(0xFFFFFFFF)
+S32 = np.uint64(32)
+
+
+@njit(inline="always", **NJIT)
+def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache):
+    """Append u's not-yet-marked live followers to ``queue``; return the new tail.
+
+    Preconditions: ``probs`` within each row is non-increasing (FollowerGraph's
+    canonical order); ``stamp[v] == mark`` marks v as already active;
+    ``lq_cache`` is a float64 scratch of 2 holding ``(q, 1 / log1p(-q))`` for the
+    last q seen (initialise to ``(-1, 0)``; shared across calls so a uniform
+    probability costs one ``log1p`` per batch, not per node).
+
+    Notes
+    -----
+    Which edges of u are live in a world is a pure function of the world key,
+    u and u's row (so of the graph), drawn from u's own stream:
+
+    - a row whose largest probability is ``>= SKIP_BELOW`` flips one coin per
+      edge, two 32-bit coins per 64 random bits: edge e is live iff
+      ``x32 < p_e * 2**32`` (u < p with u uniform on a 2**-32 grid);
+    - otherwise the row is walked with geometric skips drawn with the
+      probability ``q`` of the next edge, which bounds every later probability
+      in the row (rows are sorted); a candidate edge with ``p < q`` is kept
+      with probability ``p / q`` (thinning). Each edge is then live
+      independently with its own probability, and the cost is proportional
+      to the number of live edges, not to the degree.
+
+    ``p = 1`` edges are always live; ``p = 0`` edges never are.
+    """
+    start = indptr[u]
+    end = indptr[u + 1]
+    if start == end:
+        return tail
+    st = node_state(wkey, u)
+    if np.float64(probs[start]) >= SKIP_BELOW:
+        e = start
+        while e < end:
+            st, x = next_u64(st)
+            p = np.float64(probs[e])
+            if p <= 0.0:
+                break
+            if np.float64(x & MASK32) < p * TWO32:
+                v = indices[e]
+                if stamp[v] != mark:
+                    stamp[v] = mark
+                    queue[tail] = v
+                    tail += 1
+            e += 1
+            if e >= end:
+                break
+            p = np.float64(probs[e])
+            if p <= 0.0:
+                break
+            if np.float64(x >> S32) < p * TWO32:
+                v = indices[e]
+                if stamp[v] != mark:
+                    stamp[v] = mark
+                    queue[tail] = v
+                    tail += 1
+            e += 1
+        return tail
+    pos = start
+    while pos < end:
+        q = np.float64(probs[pos])
+        if q <= 0.0:
+            break
+        if q != lq_cache[0]:
+            lq_cache[0] = q
+            lq_cache[1] = 1.0 / math.log1p(-q)
+        st, x = next_u64(st)
+        gap = math.floor(math.log(to_unit_open0(x)) * lq_cache[1])
+        if gap >= end - pos:
+            break
+        cand = pos + np.int64(gap)
+        p = np.float64(probs[cand])
+        if p < q:
+            st, x = next_u64(st)
+            if to_unit(x) * q >= p:
+                pos = cand + 1
+                continue
+        v = indices[cand]
+        if stamp[v] != mark:
+            stamp[v] = mark
+            queue[tail] = v
+            tail += 1
+        pos = cand + 1
+    return tail
+
+
+@njit(inline="always", **NJIT)
+def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure,
+                 stamp, seen, mark, queue, bucket, lq_cache):
+    """One cascade in the world with key ``wkey``.
+
+    Returns ``(adopters, exposure, edge_visits, used)``; new adopters per round
+    go to ``bucket[:used]`` (round ``len(bucket) - 1`` collects every later
+    round too). Entries past ``used`` are stale.
+    """
+    tl_len = bucket.shape[0]
+    tail = 0
+    expo = 0
+    for s in seeds:
+        stamp[s] = mark
+        queue[tail] = s
+        tail += 1
+        if track_exposure:
+            seen[s] = mark
+            expo += 1
+    bucket[0] = tail
+    head = 0
+    rnd = 0
+    vis = 0
+    while head < tail and (max_rounds < 0 or rnd < max_rounds):
+        round_end = tail
+        for qi in range(head, round_end):
+            u = queue[qi]
+            vis += indptr[u + 1] - indptr[u]
+            tail = expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache)
+            if track_exposure:
+                for e in range(indptr[u], indptr[u + 1]):
+                    v = indices[e]
+                    if seen[v] != mark:
+                        seen[v] = mark
+                        expo += 1
+        head = round_end
+        rnd += 1
+        b = min(rnd, tl_len - 1)
+        if b == rnd:
+            bucket[b] = 0
+        bucket[b] += tail - round_end
+    # every adopter is a seed or a follower of a commenter, so already seen
+    return tail, (expo if track_exposure else tail), vis, min(rnd, tl_len - 1) + 1
+
+
+@njit(**NJIT_PARALLEL)
+def ic_worlds(
+    indptr,
+    indices,
+    probs,
+    seeds,
+    key,
+    world_start,
+    n_worlds,
+    max_rounds,
+    track_exposure,
+    out_reach,
+    out_exposure,
+    tl_sum,
+    tl_sumsq,
+    visits,
+):
+    """Run the cascade from ``seeds`` in worlds ``world_start .. world_start + n_worlds - 1``.
+
+    Parameters
+    ----------
+    indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
+        non-increasing probability.
+    seeds : int32 array of distinct node indices.
+    key : uint64, the user's randomness key.
+    world_start, n_worlds : int64, the world indices to run.
+    max_rounds : int64, propagation rounds after seeding; < 0 means unlimited.
+    track_exposure : bool, also count distinct viewers (costs a full scan of
+        each commenter's followers).
+    out_reach, out_exposure : int64 arrays (n_worlds,), written per world.
+    tl_sum, tl_sumsq : int64 arrays (n_chunks, tl_len), written per chunk: new
+        adopters per round and their squares; round ``tl_len - 1`` collects
+        that round and every later one.
+    visits : int64 array (n_chunks,), out-edges of commenters (the coins a
+        per-edge kernel would flip).
+
+    Notes
+    -----
+    Worlds are split into ``n_chunks`` contiguous blocks run in parallel; each
+    block allocates its scratch (stamps, queue) once and marks with the local
+    world number, so nothing is reset between worlds. Each world's outcome
+    depends only on ``(key, world index)``, and integer accumulators make the
+    totals independent of the chunking and the thread count.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = tl_sum.shape[0]
+    tl_len = tl_sum.shape[1]
+    for c in prange(n_chunks):
+        lo = n_worlds * c // n_chunks
+        hi = n_worlds * (c + 1) // n_chunks
+        stamp = np.zeros(n, dtype=np.int32)
+        seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
+        queue = np.empty(n, dtype=np.int32)
+        bucket = np.zeros(tl_len, dtype=np.int64)
+        lq_cache = np.array([-1.0, 0.0])
+        vis_total = 0
+        for w in range(lo, hi):
+            wkey = world_key(key, world_start + w, DOMAIN_FORWARD)
+            mark = np.int32(w - lo + 1)
+            r, x, v, used = ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds,
+                                         track_exposure, stamp, seen, mark, queue, bucket,
+                                         lq_cache)
+            out_reach[w] = r
+            out_exposure[w] = x
+            vis_total += v
+            for i in range(used):
+                tl_sum[c, i] += bucket[i]
+                tl_sumsq[c, i] += bucket[i] * bucket[i]
+        visits[c] = vis_total
+
+
+@njit(**NJIT)
+def ic_world_live_edges(indptr, indices, probs, key, world):
+    """Boolean mask of the live edges of world ``world`` (every node expanded).
+
+    For tests and for building explicit live-edge graphs on small inputs.
+    """
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
+    live = np.zeros(m, dtype=np.bool_)
+    wkey = world_key(key, world, DOMAIN_FORWARD)
+    # mark each live edge by expanding every node into an empty stamp each time
+    stamp = np.zeros(n, dtype=np.int32)
+    queue = np.empty(n, dtype=np.int32)
+    lq_cache = np.array([-1.0, 0.0])
+    for u in range(n):
+        mark = np.int32(u + 1)
+        tail = expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, 0, lq_cache)
+        # followers are unique within a row, so each queued v is one live edge
+        for i in range(tail):
+            v = queue[i]
+            for e in range(indptr[u], indptr[u + 1]):
+                if indices[e] == v:
+                    live[e] = True
+                    break
+    return live

@@ -1,0 +1,92 @@
+"""Parameter checks shared by the public functions (one error template for all).
+
+The template follows scikit-learn: "The 'p' parameter of estimate_reach must be
+a float in [0, 1]. Got 1.5 instead."
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+__all__ = [
+    "param_error",
+    "check_probability",
+    "check_int",
+    "check_float",
+    "check_rng",
+    "seed_from_rng",
+]
+
+
+def param_error(name, func, expected, value, fix=None, exc=ValueError):
+    msg = f"The {name!r} parameter of {func} must be {expected}. Got {value!r} instead."
+    if fix:
+        msg += f" {fix}"
+    return exc(msg)
+
+
+def check_probability(value, name, func):
+    """Return ``value`` as a float in [0, 1] or raise a clear error."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise param_error(name, func, "a float in [0, 1]", value, exc=TypeError)
+    v = float(value)
+    if math.isnan(v) or not 0.0 <= v <= 1.0:
+        raise param_error(name, func, "a float in [0, 1]", value)
+    return v
+
+
+def check_float(value, name, func, *, low=None, high=None, low_open=False, allow_none=False):
+    """Return ``value`` as a finite float within the bounds or raise."""
+    if value is None and allow_none:
+        return None
+    bounds = []
+    if low is not None:
+        bounds.append(("> " if low_open else ">= ") + f"{low}")
+    if high is not None:
+        bounds.append(f"<= {high}")
+    expected = "a finite float" + (" " + " and ".join(bounds) if bounds else "")
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise param_error(name, func, expected, value, exc=TypeError)
+    v = float(value)
+    if (
+        not math.isfinite(v)
+        or (low is not None and (v <= low if low_open else v < low))
+        or (high is not None and v > high)
+    ):
+        raise param_error(name, func, expected, value)
+    return v
+
+
+def check_int(value, name, func, *, low=None, high=None, allow_none=False):
+    """Return ``value`` as an int within [low, high] or raise."""
+    if value is None and allow_none:
+        return None
+    expected = "an int" + (f" >= {low}" if low is not None else "")
+    if high is not None:
+        expected += f" and <= {high}"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise param_error(name, func, expected, value, exc=TypeError)
+    v = int(value)
+    if (low is not None and v < low) or (high is not None and v > high):
+        raise param_error(name, func, expected, value)
+    return v
+
+
+def check_rng(rng):
+    """SPEC 7: anything :func:`numpy.random.default_rng` accepts."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"The 'rng' parameter must be None, an int >= 0, a numpy Generator, "
+            f"BitGenerator or SeedSequence. Got {rng!r} instead."
+        ) from exc
+
+
+def seed_from_rng(rng):
+    """The 64-bit key that defines the worlds, drawn once from a Generator.
+
+    ``rng=0`` always gives the same key, hence the same worlds.
+    """
+    return int(check_rng(rng).integers(0, 2**63 - 1, dtype=np.int64))

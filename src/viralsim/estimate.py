@@ -1,0 +1,348 @@
+"""Expected reach of a seed set, with confidence intervals.
+
+:func:`estimate_reach` runs worlds ``0 .. n_sims - 1`` (see DESIGN.md,
+"Randomness: worlds, not streams"): the same ``rng`` gives the same numbers on
+any machine and thread count, and two seed sets estimated with the same
+``rng`` meet the same worlds.
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from ._validation import check_float, check_int, param_error, seed_from_rng
+from .graph import FollowerGraph
+from .models import IC, DiffusionModel
+
+__all__ = ["Estimate", "ReachEstimate", "estimate_reach", "DEFAULT_N_SIMS", "DEFAULT_MAX_SIMS"]
+
+DEFAULT_N_SIMS = 10_000
+DEFAULT_MAX_SIMS = 1_000_000
+FIRST_BATCH = 1_000
+MAX_TIMELINE = 1_024
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A Monte Carlo mean with its standard error and confidence interval."""
+
+    mean: float
+    stderr: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+
+    @property
+    def half_width(self):
+        return (self.ci_high - self.ci_low) / 2.0
+
+    def __str__(self):
+        return f"{self.mean:,.2f} ± {self.half_width:,.2f}"
+
+
+def _z(confidence):
+    return float(stats.norm.ppf(0.5 + confidence / 2.0))
+
+
+def _estimate(total, total_sq, n, confidence):
+    """Normal-approximation CI from exact integer sums (deterministic)."""
+    mean = total / n
+    if n > 1:
+        var = max((total_sq - total * total / n) / (n - 1), 0.0)
+    else:
+        var = 0.0
+    se = math.sqrt(var / n)
+    h = _z(confidence) * se
+    return Estimate(mean, se, mean - h, mean + h, confidence)
+
+
+@dataclass(frozen=True)
+class ReachEstimate:
+    """Result of :func:`estimate_reach`.
+
+    Attributes
+    ----------
+    mean, stderr, ci_low, ci_high : float
+        Expected number of adopters (seeds included), its standard error and
+        the normal-approximation confidence interval.
+    n_sims : int
+        Worlds simulated (worlds ``0 .. n_sims - 1`` of the rng's key).
+    confidence : float
+    timeline : ndarray
+        Mean number of new adopters per round (round 0 = the seeds). With
+        ``max_rounds=None`` a last entry at index 1024 would collect that
+        round and every later one.
+    timeline_ci : (ndarray, ndarray)
+        Pointwise confidence band of ``timeline``.
+    exposure : Estimate
+        Distinct consumers who saw at least one comment, adopters included.
+    metrics : dict of str to Estimate
+        Every per-world quantity the model reports ("reach", "exposure", ...).
+    sizes : ndarray or None
+        Per-world adopter counts, when ``return_sizes=True``.
+    precision, converged : float or None, bool or None
+        The relative half-width asked for, and whether it was reached before
+        ``max_sims``; ``None`` for a fixed ``n_sims``.
+    edge_visits : int
+        Out-edges of commenters summed over worlds (what a per-edge-coin kernel
+        would flip).
+    elapsed : float
+        Seconds spent simulating.
+    """
+
+    mean: float
+    stderr: float
+    ci_low: float
+    ci_high: float
+    n_sims: int
+    confidence: float
+    timeline: np.ndarray
+    timeline_ci: tuple
+    exposure: Estimate
+    metrics: dict = field(repr=False)
+    sizes: np.ndarray = field(default=None, repr=False)
+    precision: float = None
+    converged: bool = None
+    edge_visits: int = field(default=0, repr=False)
+    elapsed: float = field(default=0.0, repr=False)
+    rng_key: int = field(default=0, repr=False)
+    timelines: dict = field(default=None, repr=False)
+
+    @property
+    def half_width(self):
+        return (self.ci_high - self.ci_low) / 2.0
+
+    @property
+    def reach(self):
+        return self.metrics["reach"]
+
+    def __str__(self):
+        pct = round(100 * self.confidence)
+        s = (
+            f"reach {self.mean:,.2f} ± {self.half_width:,.2f} ({pct}% CI), "
+            + (f"exposure {self.exposure}, " if self.exposure is not None else "")
+            + f"{self.n_sims:,} worlds"
+        )
+        if self.precision is not None:
+            s += ", precision reached" if self.converged else ", precision NOT reached"
+        return s
+
+
+def _seed_indices(graph, seeds, func):
+    if not isinstance(graph, FollowerGraph):
+        raise TypeError(
+            f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
+            f"{type(graph).__name__} instead; convert with FollowerGraph.from_networkx."
+        )
+    return graph.index_of(seeds, param="seeds", func=func)
+
+
+def check_model(model, func):
+    if not isinstance(model, DiffusionModel):
+        raise TypeError(
+            f"The 'model' parameter of {func} must be a viralsim model such as vs.IC(). "
+            f"Got {model!r} instead."
+        )
+    return model
+
+
+def check_max_rounds(max_rounds, func):
+    return check_int(max_rounds, "max_rounds", func, low=1, allow_none=True)
+
+
+class _Accumulator:
+    """Exact integer sums over batches of worlds."""
+
+    def __init__(self, keep_sizes):
+        self.n = 0
+        self.sums = {}
+        self.sumsq = {}
+        self.tl = {}
+        self.visits = 0
+        self.sizes = [] if keep_sizes else None
+
+    def add(self, batch):
+        self.n += batch.n_worlds
+        for k, v in batch.metrics.items():
+            if v.dtype.kind == "f":
+                s, s2 = float(v.sum()), float(np.dot(v, v))
+            else:
+                s, s2 = int(v.sum()), int(np.dot(v, v))
+            self.sums[k] = self.sums.get(k, 0) + s
+            self.sumsq[k] = self.sumsq.get(k, 0) + s2
+        for k, (s, s2) in batch.timelines.items():
+            if k in self.tl:
+                self.tl[k][0] += s
+                self.tl[k][1] += s2
+            else:
+                self.tl[k] = [s.copy(), s2.copy()]
+        self.visits += batch.edge_visits
+        if self.sizes is not None:
+            self.sizes.append(batch.metrics["reach"])
+
+    def estimate(self, name, confidence):
+        return _estimate(self.sums[name], self.sumsq[name], self.n, confidence)
+
+
+def estimate_reach(
+    graph,
+    seeds,
+    *,
+    model=None,
+    n_sims=None,
+    precision=None,
+    confidence=0.95,
+    max_rounds=None,
+    rng=None,
+    max_sims=DEFAULT_MAX_SIMS,
+    exposure=True,
+    return_sizes=False,
+):
+    """Estimate the expected reach (number of adopters) of a seed set.
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+        With edge probabilities set.
+    seeds : sequence of node labels
+        The consumers who get the product first. Distinct; may be empty.
+    model : DiffusionModel, default ``vs.IC()``
+    n_sims : int, optional
+        Number of worlds (Monte Carlo simulations). Default 10,000 unless
+        ``precision`` is given.
+    precision : float, optional
+        Target relative half-width of the confidence interval: ``0.01`` runs
+        batches of worlds until the CI half-width is at most 1% of the mean,
+        or until ``max_sims`` worlds (see ``converged`` in the result).
+    confidence : float in (0, 1), default 0.95
+    max_rounds : int >= 1, optional
+        Campaign horizon: rounds of comments after seeding ("reach within 3
+        rounds"). ``None``: until the cascade stops.
+    rng : int, numpy Generator, optional
+        Defines the worlds. The same value gives the same numbers on any
+        machine and thread count.
+    max_sims : int, default 1,000,000
+        Cap on worlds when ``precision`` is given.
+    exposure : bool, default True
+        Also count distinct viewers. It costs a scan of every commenter's
+        followers; turn it off for reach-only speed.
+    return_sizes : bool, default False
+        Keep the per-world adopter counts in ``result.sizes``.
+
+    Returns
+    -------
+    ReachEstimate
+
+    Raises
+    ------
+    NodeNotFound
+        Seeds not in the graph (all named).
+    ValueError, TypeError
+        Repeated seeds, ``n_sims <= 0``, ``precision <= 0``, both ``n_sims``
+        and ``precision``, a graph without probabilities, bad ``confidence``
+        or ``max_rounds``.
+
+    Notes
+    -----
+    The interval is the normal approximation ``mean ± z·s/√n`` with the
+    sample standard deviation ``s``. Cost per world is proportional to the
+    live edges leaving adopters (plus all their out-edges when ``exposure``).
+
+    Examples
+    --------
+    A star whose hub reaches every follower for sure:
+
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 0], [1, 2, 3], probs=1.0)
+    >>> est = vs.estimate_reach(g, [0], n_sims=100, rng=0)
+    >>> est.mean, est.stderr, est.exposure.mean
+    (4.0, 0.0, 4.0)
+    """
+    func = "estimate_reach"
+    seeds_idx = _seed_indices(graph, seeds, func)
+    model = IC() if model is None else check_model(model, func)
+    model._validate_for(graph, func)
+    confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True)
+    if confidence >= 1.0:
+        raise param_error("confidence", func, "a float in (0, 1)", confidence)
+    max_rounds = check_max_rounds(max_rounds, func)
+    if precision is not None and n_sims is not None:
+        raise ValueError(
+            f"{func} takes either 'n_sims' (a fixed number of worlds) or 'precision' "
+            "(run until the CI is that tight), not both. Use max_sims to cap a precision run."
+        )
+    if precision is not None:
+        precision = check_float(precision, "precision", func, low=0.0, low_open=True)
+        max_sims = check_int(max_sims, "max_sims", func, low=1)
+    else:
+        n_sims = check_int(DEFAULT_N_SIMS if n_sims is None else n_sims, "n_sims", func, low=1)
+    key = seed_from_rng(rng)
+    tl_len = (max_rounds if max_rounds is not None else min(graph.n_nodes, MAX_TIMELINE)) + 1
+    tl_len = max(tl_len, 2)
+
+    acc = _Accumulator(return_sizes)
+    t0 = time.perf_counter()
+
+    def run(count):
+        acc.add(
+            model._simulate(
+                graph, seeds_idx, key, acc.n, count,
+                max_rounds=max_rounds, tl_len=tl_len, exposure=exposure,
+            )
+        )
+
+    converged = None
+    if precision is None:
+        run(n_sims)
+    else:
+        z = _z(confidence)
+        run(min(FIRST_BATCH, max_sims))
+        while True:
+            est = acc.estimate("reach", confidence)
+            if z * est.stderr <= precision * est.mean or est.stderr == 0.0:
+                converged = True
+                break
+            if acc.n >= max_sims:
+                converged = False
+                break
+            sd = est.stderr * math.sqrt(acc.n)
+            needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
+            step = min(max(needed - acc.n, FIRST_BATCH), acc.n * 4, max_sims - acc.n)
+            run(int(step))
+    elapsed = time.perf_counter() - t0
+
+    metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
+    if not exposure:
+        metrics.pop("exposure", None)
+    timelines = {}
+    for k, (s, s2) in acc.tl.items():
+        n = acc.n
+        mean = s / n
+        var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / max(n - 1, 1), 0.0)
+        h = _z(confidence) * np.sqrt(var / n)
+        last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
+        timelines[k] = (mean[:last], mean[:last] - h[:last], mean[:last] + h[:last])
+    r = metrics["reach"]
+    tl = timelines["adopters"]
+    return ReachEstimate(
+        mean=r.mean,
+        stderr=r.stderr,
+        ci_low=r.ci_low,
+        ci_high=r.ci_high,
+        n_sims=acc.n,
+        confidence=confidence,
+        timeline=tl[0],
+        timeline_ci=(tl[1], tl[2]),
+        exposure=metrics.get("exposure"),
+        metrics=metrics,
+        sizes=np.concatenate(acc.sizes) if return_sizes else None,
+        precision=precision,
+        converged=converged,
+        edge_visits=acc.visits,
+        elapsed=elapsed,
+        rng_key=key,
+        timelines=timelines,
+    )

@@ -1,0 +1,673 @@
+"""The follower graph: an immutable CSR of "who hears whom".
+
+An edge ``u -> v`` means *v follows u*: when u comments, v sees it and adopts
+with probability ``p(u, v)``. All public functions speak node **labels** (the
+ids the user gave); kernels speak node **indices** ``0 .. n_nodes - 1``.
+"""
+
+import numbers
+import warnings
+from types import MappingProxyType
+
+import numpy as np
+
+from ._validation import check_probability, check_rng, param_error
+from .exceptions import NodeNotFound, ViralsimWarning
+
+__all__ = ["FollowerGraph", "PROBABILITY_SCHEMES"]
+
+PROBABILITY_SCHEMES = ("weighted_cascade", "trivalency", "uniform_random")
+TRIVALENCY_VALUES = (0.1, 0.01, 0.001)
+
+
+def _readonly(a):
+    a = np.ascontiguousarray(a)
+    a.flags.writeable = False
+    return a
+
+
+def _check_probs_array(probs, m, func, name="probs"):
+    probs = np.asarray(probs)
+    if probs.ndim != 1 or probs.shape[0] != m:
+        raise ValueError(
+            f"The {name!r} parameter of {func} must have one value per edge ({m}). "
+            f"Got an array of shape {probs.shape} instead."
+        )
+    if probs.dtype.kind not in "fiub":
+        raise TypeError(
+            f"The {name!r} parameter of {func} must be numeric. Got dtype {probs.dtype} instead."
+        )
+    p = probs.astype(np.float64)
+    bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))  # also catches NaN
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"The {name!r} parameter of {func} must hold probabilities in [0, 1]. "
+            f"Got {probs[i]!r} at edge {i} ({bad.size} bad value(s) in all). "
+            "Rescale or clip the values before building the graph."
+        )
+    return p
+
+
+class FollowerGraph:
+    """Immutable follower graph in compressed sparse row (CSR) form.
+
+    Row ``u`` lists the followers of ``u`` (the people who see u's comments),
+    each with the probability that u's comment makes them adopt.
+
+    Build one with :meth:`from_edges`, :meth:`from_networkx`,
+    :func:`viralsim.read_edgelist` or a generator in :mod:`viralsim.generators`;
+    never from the constructor directly.
+
+    Attributes
+    ----------
+    indptr : ndarray of int64, shape (n_nodes + 1,)
+    indices : ndarray of int32, shape (n_edges,)
+        Followers, row by row. Within a row, edges are ordered by decreasing
+        probability, then by follower index (the kernels rely on this order to
+        skip dead edges).
+    probs : ndarray of float32, shape (n_edges,) or None
+        Edge probabilities aligned with ``indices``; ``None`` until set with
+        :meth:`with_probabilities`.
+    labels : ndarray, shape (n_nodes,)
+        The user's node ids, by index.
+    node_attrs : mapping of str to ndarray
+        Per-node attributes (segments, costs, ...), by index.
+
+    Notes
+    -----
+    Memory: 4 bytes per edge for ``indices`` and 4 for ``probs`` (8 in all),
+    plus 8 bytes per node for ``indptr``; labels and attributes aside. The
+    reverse CSR used by reverse-reachable sampling is built on first use and
+    counted separately (:attr:`reverse_nbytes`).
+
+    Policies on the way in: self-loops are dropped (counted in a
+    :class:`~viralsim.ViralsimWarning`); duplicate edges are merged into one
+    whose probability is ``1 - prod(1 - p_i)`` (also counted in a warning), the
+    chance that at least one of the parallel edges fires.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges(["ann", "ann", "bob"], ["bob", "cid", "cid"], probs=[1.0, 0.5, 0.0])
+    >>> g
+    FollowerGraph(n_nodes=3, n_edges=3, probabilities='mixed')
+    >>> g.followers("ann")
+    ['bob', 'cid']
+    """
+
+    __slots__ = ("_indptr", "_indices", "_probs", "_labels", "_attrs", "_cache")
+
+    def __init__(self, *args, **kwargs):
+        raise TypeError(
+            "FollowerGraph is not built directly: use FollowerGraph.from_edges, "
+            "FollowerGraph.from_networkx, viralsim.read_edgelist or viralsim.generators."
+        )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def _from_canonical(cls, indptr, indices, probs, labels, attrs):
+        """Wrap arrays already in canonical CSR form. Prior validation is assumed."""
+        self = object.__new__(cls)
+        self._indptr = _readonly(np.asarray(indptr, dtype=np.int64))
+        self._indices = _readonly(np.asarray(indices, dtype=np.int32))
+        self._probs = None if probs is None else _readonly(np.asarray(probs, dtype=np.float32))
+        self._labels = _readonly(np.asarray(labels))
+        self._attrs = {k: _readonly(v) for k, v in (attrs or {}).items()}
+        self._cache = {}
+        return self
+
+    @classmethod
+    def _build(cls, src, dst, probs, n_nodes, labels, attrs, func):
+        """src/dst are validated int64 indices in [0, n_nodes)."""
+        loops = src == dst
+        n_loops = int(loops.sum())
+        if n_loops:
+            warnings.warn(
+                f"{func}: dropped {n_loops} self-loop(s) (a consumer does not follow "
+                "themselves).",
+                ViralsimWarning,
+                stacklevel=3,
+            )
+            keep = ~loops
+            src, dst = src[keep], dst[keep]
+            probs = None if probs is None else probs[keep]
+        # sort by (src, dst) to find duplicates
+        order = np.lexsort((dst, src))
+        src, dst = src[order], dst[order]
+        if probs is not None:
+            probs = probs[order]
+        if src.size:
+            new = np.ones(src.size, dtype=bool)
+            new[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+            n_dup = int(src.size - new.sum())
+        else:
+            new = np.ones(0, dtype=bool)
+            n_dup = 0
+        if n_dup:
+            warnings.warn(
+                f"{func}: merged {n_dup} duplicate edge(s) into one edge each with "
+                "probability 1 - prod(1 - p_i).",
+                ViralsimWarning,
+                stacklevel=3,
+            )
+            starts = np.flatnonzero(new)
+            if probs is not None:
+                with np.errstate(divide="ignore"):
+                    logq = np.log1p(-probs)
+                probs = -np.expm1(np.add.reduceat(logq, starts))
+            src, dst = src[starts], dst[starts]
+        return cls._canonical_from_sorted(src, dst, probs, n_nodes, labels, attrs)
+
+    @classmethod
+    def _canonical_from_sorted(cls, src, dst, probs, n_nodes, labels, attrs):
+        """Edges unique; reorder each row by decreasing probability and build CSR."""
+        if probs is not None:
+            order = np.lexsort((dst, -np.asarray(probs, dtype=np.float32), src))
+            src, dst, probs = src[order], dst[order], probs[order]
+        counts = np.bincount(src, minlength=n_nodes)
+        indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        return cls._from_canonical(indptr, dst, probs, labels, attrs)
+
+    @classmethod
+    def from_edges(cls, src, dst, probs=None, n_nodes=None, labels=None, node_attrs=None):
+        """Build a graph from parallel arrays of edges ``src[i] -> dst[i]``.
+
+        Parameters
+        ----------
+        src, dst : array-like
+            Edge ends: ``dst[i]`` follows ``src[i]``. Either integer node ids
+            (then nodes are ``0 .. n_nodes - 1``, or indices into ``labels``
+            when ``labels`` is given) or any other hashable labels (strings...),
+            in which case nodes are labelled in order of first appearance.
+        probs : array-like of float in [0, 1], optional
+            Probability per edge; ``None`` leaves the graph without
+            probabilities (set them with :meth:`with_probabilities`).
+        n_nodes : int, optional
+            Number of nodes for integer ids (isolated nodes allowed). Default:
+            largest id + 1.
+        labels : sequence, optional
+            Label of each node index; ``src``/``dst`` are then indices into it.
+        node_attrs : dict of str to array-like, optional
+            Per-node values aligned with the node indices.
+
+        Returns
+        -------
+        FollowerGraph
+
+        Raises
+        ------
+        ValueError
+            Length mismatches, ids outside ``[0, n_nodes)``, probabilities
+            outside [0, 1] or NaN, duplicate labels.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 0, 1], [1, 2, 2], probs=0.5)
+        >>> g.n_nodes, g.n_edges
+        (3, 3)
+        """
+        func = "FollowerGraph.from_edges"
+        src_a = np.asarray(src)
+        dst_a = np.asarray(dst)
+        if src_a.ndim != 1 or dst_a.ndim != 1 or src_a.shape != dst_a.shape:
+            raise ValueError(
+                f"The 'src' and 'dst' parameters of {func} must be 1-D arrays of the same "
+                f"length. Got shapes {src_a.shape} and {dst_a.shape} instead."
+            )
+        m = src_a.shape[0]
+        int_ids = (src_a.dtype.kind in "iu" or m == 0) and (dst_a.dtype.kind in "iu" or m == 0)
+        if labels is not None:
+            labels_a = np.asarray(labels)
+            if labels_a.ndim != 1:
+                raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
+            if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
+                raise ValueError(
+                    f"The 'n_nodes' parameter of {func} must equal len(labels) = "
+                    f"{labels_a.shape[0]}. Got {n_nodes!r} instead."
+                )
+            n = labels_a.shape[0]
+            if not int_ids:
+                raise TypeError(
+                    f"With 'labels' given, 'src' and 'dst' of {func} must be integer indices "
+                    "into labels."
+                )
+            if len(set(labels_a.tolist())) != n:
+                raise ValueError(f"The 'labels' parameter of {func} has duplicate labels.")
+        elif int_ids:
+            if n_nodes is None:
+                n = int(max(src_a.max(initial=-1), dst_a.max(initial=-1))) + 1
+            else:
+                if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 0:
+                    raise param_error("n_nodes", func, "an int >= 0", n_nodes)
+                n = int(n_nodes)
+            labels_a = np.arange(n, dtype=np.int64)
+        else:
+            if n_nodes is not None:
+                raise ValueError(
+                    f"The 'n_nodes' parameter of {func} applies to integer ids only; "
+                    "with string labels every node must appear in an edge or in 'labels'."
+                )
+            uniq, inverse = {}, np.empty(2 * m, dtype=np.int64)
+            for i, x in enumerate(np.concatenate([src_a, dst_a]).tolist()):
+                inverse[i] = uniq.setdefault(x, len(uniq))
+            # first appearance in edge order, interleaving src and dst
+            labels_a = np.asarray(list(uniq), dtype=object)
+            src_a, dst_a = inverse[:m], inverse[m:]
+            n = labels_a.shape[0]
+        src_i = src_a.astype(np.int64, copy=False)
+        dst_i = dst_a.astype(np.int64, copy=False)
+        if m:
+            bad = (src_i < 0) | (src_i >= n) | (dst_i < 0) | (dst_i >= n)
+            if bad.any():
+                i = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"Edge {i} ({src_a[i]!r} -> {dst_a[i]!r}) of {func} names a node outside "
+                    f"0..{n - 1} (n_nodes={n}). Raise n_nodes or fix the edge."
+                )
+        if probs is not None:
+            if np.ndim(probs) == 0:
+                p = check_probability(probs, "probs", func)
+                probs_f = np.full(m, p, dtype=np.float64)
+            else:
+                probs_f = _check_probs_array(probs, m, func)
+        else:
+            probs_f = None
+        attrs = _check_node_attrs(node_attrs, n, func)
+        return cls._build(src_i, dst_i, probs_f, n, labels_a, attrs, func)
+
+    @classmethod
+    def from_networkx(cls, G, *, prob_attr=None, both_directions=False):
+        """Build a graph from a NetworkX graph.
+
+        Parameters
+        ----------
+        G : networkx.DiGraph or networkx.Graph (or the Multi variants)
+            For a directed graph, an edge ``u -> v`` means v follows u.
+        prob_attr : str, optional
+            Edge attribute holding the probability. Every edge must have it.
+        both_directions : bool, default False
+            Required for an undirected ``G``: each edge ``{u, v}`` becomes the
+            two follower edges ``u -> v`` and ``v -> u``.
+
+        Returns
+        -------
+        FollowerGraph
+            Node attributes present on every node are copied.
+
+        Examples
+        --------
+        >>> import networkx as nx, viralsim as vs
+        >>> g = vs.FollowerGraph.from_networkx(nx.path_graph(3), both_directions=True)
+        >>> g.n_edges
+        4
+        """
+        import networkx as nx
+
+        func = "FollowerGraph.from_networkx"
+        if not isinstance(G, nx.Graph):
+            raise TypeError(f"{func} expects a networkx graph. Got {type(G).__name__} instead.")
+        if not G.is_directed() and not both_directions:
+            raise ValueError(
+                f"{func} got an undirected graph. Pass both_directions=True to store each "
+                "edge {u, v} as the two follower edges u -> v and v -> u, or pass a DiGraph."
+            )
+        nodes = list(G.nodes)
+        index = {u: i for i, u in enumerate(nodes)}
+        edges = list(G.edges(data=True))
+        src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
+        dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
+        probs = None
+        if prob_attr is not None:
+            missing = [(u, v) for u, v, d in edges if prob_attr not in d]
+            if missing:
+                raise KeyError(
+                    f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
+                    f"prob_attr to {func}, e.g. {missing[0]!r}."
+                )
+            probs = np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
+        if not G.is_directed():
+            src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
+            if probs is not None:
+                probs = np.concatenate([probs, probs])
+        attrs = {}
+        if nodes:
+            common = set.intersection(*(set(G.nodes[u]) for u in nodes))
+            for key in sorted(common, key=str):
+                attrs[str(key)] = np.asarray([G.nodes[u][key] for u in nodes])
+        labels = np.empty(len(nodes), dtype=object)
+        labels[:] = nodes
+        if nodes and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool) for u in nodes):
+            labels = labels.astype(np.int64)
+        return cls.from_edges(src, dst, probs=probs, labels=labels, node_attrs=attrs)
+
+    def to_networkx(self):
+        """Return a :class:`networkx.DiGraph` with labels, node attributes and edge ``p``."""
+        import networkx as nx
+
+        G = nx.DiGraph()
+        labels = self._labels.tolist()
+        for i, lab in enumerate(labels):
+            G.add_node(lab, **{k: v[i].item() if hasattr(v[i], "item") else v[i] for k, v in self._attrs.items()})
+        src = np.repeat(np.arange(self.n_nodes), np.diff(self._indptr))
+        if self._probs is None:
+            G.add_edges_from((labels[u], labels[v]) for u, v in zip(src.tolist(), self._indices.tolist()))
+        else:
+            G.add_edges_from(
+                (labels[u], labels[v], {"p": float(p)})
+                for u, v, p in zip(src.tolist(), self._indices.tolist(), self._probs.tolist())
+            )
+        return G
+
+    # ------------------------------------------------------------------ probabilities
+    def with_probabilities(self, scheme, *, rng=None, low=None, high=None):
+        """Return a copy with edge probabilities set by ``scheme``.
+
+        Parameters
+        ----------
+        scheme : float, str or array-like
+            - a float in [0, 1]: the same probability on every edge;
+            - ``"weighted_cascade"``: ``p(u, v) = 1 / in_degree(v)`` (each
+              follower's in-probabilities sum to 1; Kempe et al. 2003);
+            - ``"trivalency"``: uniform at random from {0.1, 0.01, 0.001}
+              (Chen et al. 2010), drawn with ``rng``;
+            - ``"uniform_random"``: uniform in ``[low, high]``, drawn with ``rng``;
+            - an array with one probability per edge, aligned with the
+              current edge order (:meth:`edges`).
+        rng : int, Generator, optional
+            For the random schemes. Values are assigned to edges in
+            (source, follower) index order, so the result does not depend on
+            the graph's earlier probabilities.
+
+        Returns
+        -------
+        FollowerGraph
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 1, 2], [2, 2, 0])
+        >>> g.with_probabilities("weighted_cascade").edges()[2].tolist()
+        [1.0, 0.5, 0.5]
+        """
+        func = "with_probabilities"
+        m = self.n_edges
+        src = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self._indptr))
+        dst = self._indices.astype(np.int64)
+        if isinstance(scheme, str):
+            if scheme == "weighted_cascade":
+                indeg = np.bincount(dst, minlength=self.n_nodes)
+                probs = 1.0 / indeg[dst] if m else np.zeros(0)
+            elif scheme in ("trivalency", "uniform_random"):
+                gen = check_rng(rng)
+                canon = np.lexsort((dst, src))
+                probs = np.empty(m, dtype=np.float64)
+                if scheme == "trivalency":
+                    probs[canon] = np.asarray(TRIVALENCY_VALUES)[gen.integers(0, 3, size=m)]
+                else:
+                    lo = check_probability(0.0 if low is None else low, "low", func)
+                    hi = check_probability(1.0 if high is None else high, "high", func)
+                    if lo > hi:
+                        raise ValueError(f"with_probabilities: low={lo} must be <= high={hi}.")
+                    probs[canon] = gen.uniform(lo, hi, size=m)
+            else:
+                raise ValueError(
+                    f"Unknown probability scheme {scheme!r} for with_probabilities. Valid "
+                    f"schemes: a float in [0, 1], an array per edge, or one of "
+                    f"{', '.join(map(repr, PROBABILITY_SCHEMES))}."
+                )
+        elif np.ndim(scheme) == 0:
+            probs = np.full(m, check_probability(scheme, "scheme", func))
+        else:
+            probs = _check_probs_array(scheme, m, func, name="scheme")
+        return FollowerGraph._canonical_from_sorted(
+            src, self._indices, probs, self.n_nodes, self._labels, self._attrs
+        )
+
+    def with_node_attr(self, name, values):
+        """Return a copy with node attribute ``name`` set.
+
+        ``values`` is an array aligned with node indices (``labels`` order) or a
+        dict from label to value covering every node.
+        """
+        if isinstance(values, dict):
+            idx = self.index_of(list(values), param="values", func="with_node_attr")
+            if idx.size != self.n_nodes:
+                raise ValueError(
+                    f"with_node_attr: the dict for {name!r} covers {idx.size} of {self.n_nodes} "
+                    "nodes; give a value for every node."
+                )
+            arr = np.empty(self.n_nodes, dtype=np.asarray(list(values.values())).dtype)
+            arr[idx] = list(values.values())
+        else:
+            arr = values
+        attrs = dict(self._attrs)
+        attrs.update(_check_node_attrs({name: arr}, self.n_nodes, "with_node_attr"))
+        return FollowerGraph._from_canonical(
+            self._indptr, self._indices, self._probs, self._labels, attrs
+        )
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n_nodes(self):
+        return self._indptr.shape[0] - 1
+
+    @property
+    def n_edges(self):
+        return self._indices.shape[0]
+
+    @property
+    def indptr(self):
+        return self._indptr
+
+    @property
+    def indices(self):
+        return self._indices
+
+    @property
+    def probs(self):
+        return self._probs
+
+    @property
+    def labels(self):
+        return self._labels
+
+    @property
+    def node_attrs(self):
+        return MappingProxyType(self._attrs)
+
+    @property
+    def nbytes(self):
+        """Bytes held by the forward CSR (indptr, indices, probs); labels aside."""
+        n = self._indptr.nbytes + self._indices.nbytes
+        return n + (0 if self._probs is None else self._probs.nbytes)
+
+    @property
+    def bytes_per_edge(self):
+        """Bytes per edge of the edge arrays (indices + probs): 8 with probabilities."""
+        per = self._indices.itemsize + (0 if self._probs is None else self._probs.itemsize)
+        return float(per)
+
+    @property
+    def reverse_nbytes(self):
+        """Bytes held by the reverse CSR, 0 until something needed it."""
+        rev = self._cache.get("reverse")
+        return 0 if rev is None else sum(a.nbytes for a in rev)
+
+    @property
+    def has_probabilities(self):
+        return self._probs is not None
+
+    @property
+    def probability_summary(self):
+        """'unset', 'uniform p', or 'mixed'."""
+        if self._probs is None:
+            return "unset"
+        if self.n_edges == 0:
+            return "uniform"
+        lo, hi = float(self._probs.min()), float(self._probs.max())
+        return f"uniform {lo:g}" if lo == hi else "mixed"
+
+    def out_degree(self):
+        """Number of followers of each node, by index."""
+        return np.diff(self._indptr)
+
+    def in_degree(self):
+        """Number of accounts each node follows, by index."""
+        return np.bincount(self._indices, minlength=self.n_nodes)
+
+    def edges(self):
+        """``(src_labels, dst_labels, probs)`` in the graph's edge order."""
+        src = np.repeat(np.arange(self.n_nodes), np.diff(self._indptr))
+        return self._labels[src], self._labels[self._indices], self._probs
+
+    def followers(self, label):
+        """Labels of the followers of ``label`` (edge order)."""
+        (u,) = self.index_of([label], param="label", func="followers")
+        return self._labels[self._indices[self._indptr[u] : self._indptr[u + 1]]].tolist()
+
+    def __repr__(self):
+        return (
+            f"FollowerGraph(n_nodes={self.n_nodes}, n_edges={self.n_edges}, "
+            f"probabilities={self.probability_summary!r})"
+        )
+
+    def __eq__(self, other):
+        if not isinstance(other, FollowerGraph):
+            return NotImplemented
+        same_p = (self._probs is None and other._probs is None) or (
+            self._probs is not None
+            and other._probs is not None
+            and np.array_equal(self._probs, other._probs)
+        )
+        return (
+            same_p
+            and np.array_equal(self._indptr, other._indptr)
+            and np.array_equal(self._indices, other._indices)
+            and np.array_equal(self._labels, other._labels)
+            and self._attrs.keys() == other._attrs.keys()
+            and all(np.array_equal(self._attrs[k], other._attrs[k]) for k in self._attrs)
+        )
+
+    __hash__ = None
+
+    def __reduce__(self):  # pickle (Ray, multiprocessing) without the caches
+        return (
+            FollowerGraph._from_canonical,
+            (self._indptr, self._indices, self._probs, self._labels, self._attrs),
+        )
+
+    # ------------------------------------------------------------------ labels
+    def _label_index(self):
+        idx = self._cache.get("label_index")
+        if idx is None:
+            labels = self._labels
+            if labels.dtype.kind in "iu" and np.array_equal(labels, np.arange(self.n_nodes)):
+                idx = "identity"
+            else:
+                idx = {lab: i for i, lab in enumerate(labels.tolist())}
+            self._cache["label_index"] = idx
+        return idx
+
+    def index_of(self, labels, *, param="seeds", func="index_of", allow_duplicates=False):
+        """Node indices (int32) of ``labels``; raises naming missing or repeated ones.
+
+        Raises
+        ------
+        NodeNotFound
+            Some labels are not in the graph (all of them are named, up to 10).
+        ValueError
+            A label is repeated (unless ``allow_duplicates``).
+        """
+        if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0:
+            raise TypeError(
+                f"The {param!r} parameter of {func} must be a list of node labels. "
+                f"Got {labels!r} instead; wrap a single label in a list."
+            )
+        labs = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
+        table = self._label_index()
+        out = np.empty(len(labs), dtype=np.int32)
+        missing = []
+        n = self.n_nodes
+        for i, lab in enumerate(labs):
+            if table == "identity":
+                ok = isinstance(lab, (int, np.integer)) and not isinstance(lab, bool) and 0 <= lab < n
+                j = int(lab) if ok else -1
+            else:
+                try:
+                    j = table.get(lab, -1)
+                except TypeError:  # unhashable
+                    j = -1
+            if j < 0:
+                missing.append(lab)
+            out[i] = j
+        if missing:
+            shown = ", ".join(repr(x) for x in missing[:10])
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise NodeNotFound(
+                f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
+                f"graph: {shown}{more}. Use labels from graph.labels."
+            )
+        if not allow_duplicates and np.unique(out).size != out.size:
+            seen, dups = set(), []
+            for lab, j in zip(labs, out.tolist()):
+                if j in seen and lab not in dups:
+                    dups.append(lab)
+                seen.add(j)
+            raise ValueError(
+                f"The {param!r} parameter of {func} repeats node(s) "
+                f"{', '.join(repr(x) for x in dups[:10])}. Give each node once."
+            )
+        return out
+
+    # ------------------------------------------------------------------ reverse CSR
+    def reverse_csr(self):
+        """``(indptr, indices, probs)`` of in-edges (whom each node follows).
+
+        Built on first use and kept; rows ordered by decreasing probability.
+        """
+        rev = self._cache.get("reverse")
+        if rev is None:
+            if self._probs is None:
+                raise ValueError(_NO_PROBS)
+            src = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self._indptr))
+            dst = self._indices
+            order = np.lexsort((src, -self._probs, dst))
+            counts = np.bincount(dst, minlength=self.n_nodes)
+            rindptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+            np.cumsum(counts, out=rindptr[1:])
+            rev = (
+                _readonly(rindptr),
+                _readonly(src[order]),
+                _readonly(self._probs[order]),
+            )
+            self._cache["reverse"] = rev
+        return rev
+
+    def _require_probs(self, func):
+        if self._probs is None:
+            raise ValueError(f"{func}: {_NO_PROBS}")
+        return self._probs
+
+
+_NO_PROBS = (
+    "the graph has no edge probabilities. Set them first, e.g. "
+    "g = g.with_probabilities(0.1) or g.with_probabilities('weighted_cascade')."
+)
+
+
+def _check_node_attrs(node_attrs, n, func):
+    attrs = {}
+    for key, values in (node_attrs or {}).items():
+        arr = np.asarray(values)
+        if arr.ndim != 1 or arr.shape[0] != n:
+            raise ValueError(
+                f"Node attribute {key!r} of {func} must have one value per node ({n}). "
+                f"Got shape {arr.shape} instead."
+            )
+        if arr.dtype.kind == "f" and np.isnan(arr).any():
+            raise ValueError(f"Node attribute {key!r} of {func} contains NaN.")
+        attrs[str(key)] = arr
+    return attrs

@@ -1,0 +1,190 @@
+"""Reading follower graphs from SNAP-style edge lists (plain text or gzip)."""
+
+import gzip
+import os
+
+import numpy as np
+
+from .exceptions import EdgeListError
+from .graph import FollowerGraph
+
+__all__ = ["read_edgelist", "EdgeListNotFound"]
+
+
+class EdgeListNotFound(EdgeListError, FileNotFoundError):
+    """The edge-list path does not exist."""
+
+
+def _open(path):
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if magic == b"\x1f\x8b":
+        return gzip.open(path, "rt", encoding="utf-8", newline=None)
+    return open(path, encoding="utf-8", newline=None)
+
+
+def read_edgelist(
+    path,
+    directed,
+    *,
+    probs="auto",
+    comments=("#", "%"),
+    header=False,
+    reverse=False,
+    probabilities=None,
+    rng=None,
+):
+    """Read a follower graph from a whitespace-separated edge list.
+
+    Each data line is ``source target [probability] [...]``: ``target``
+    follows ``source`` (source's comments reach target). Tabs or spaces,
+    LF or CRLF, plain or gzip-compressed (detected from the content, not
+    the name).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    directed : bool
+        ``True``: each line is one follower edge. ``False``: each line is a
+        mutual tie, stored as the two edges ``u -> v`` and ``v -> u``
+        (SNAP's undirected files list each pair once or twice; duplicates are
+        merged).
+    probs : {"auto", True, False}, default "auto"
+        Use the third column as the edge probability: ``"auto"`` when every
+        data line has one, ``True`` requires it, ``False`` ignores any extra
+        columns (e.g. counts or weights that are not probabilities).
+    comments : tuple of str, default ("#", "%")
+        Lines starting with one of these (after leading blanks) are skipped,
+        as are blank lines.
+    header : bool, default False
+        Skip the first data line (files that start with ``n m``).
+    reverse : bool, default False
+        Swap the two columns, for files whose lines read "A follows B" or
+        "A mentions B" when influence flows from B to A.
+    probabilities : float or str, optional
+        A scheme for :meth:`FollowerGraph.with_probabilities` applied after
+        reading (overrides the file's column).
+    rng : optional
+        For random probability schemes.
+
+    Returns
+    -------
+    FollowerGraph
+        Labels are ints when every id is an integer (sorted), else strings
+        (sorted).
+
+    Raises
+    ------
+    EdgeListError
+        Missing or empty file, or a malformed line (the message gives the
+        file and line number and the fix).
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> path = os.path.join(tempfile.mkdtemp(), "f.txt")
+    >>> with open(path, "w") as fh:
+    ...     _ = fh.write("# who hears whom\\nann bob 0.5\\nbob cid 1.0\\n")
+    >>> g = vs.read_edgelist(path, directed=True)
+    >>> g.labels.tolist(), g.edges()[2].tolist()
+    (['ann', 'bob', 'cid'], [0.5, 1.0])
+    """
+    func = "read_edgelist"
+    if probs not in ("auto", True, False):
+        raise ValueError(
+            f"The 'probs' parameter of {func} must be 'auto', True or False. Got {probs!r} instead."
+        )
+    if not isinstance(directed, (bool, np.bool_)):
+        raise TypeError(
+            f"The 'directed' parameter of {func} must be True or False. Got {directed!r} instead."
+        )
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise EdgeListNotFound(
+            f"Edge list {path!r} does not exist. Check the path (relative paths are "
+            f"resolved from {os.getcwd()!r})."
+        )
+    if os.path.isdir(path):
+        raise EdgeListError(f"Edge list {path!r} is a directory, not a file.")
+    comments = tuple(comments)
+    src, dst, pcol, plines = [], [], [], []
+    ncols = None
+    skipped_header = not header
+    with _open(path) as fh:
+        try:
+            for lineno, line in enumerate(fh, 1):
+                s = line.strip()
+                if not s or (comments and s.startswith(comments)):
+                    continue
+                if not skipped_header:
+                    skipped_header = True
+                    continue
+                parts = s.split()
+                if len(parts) < 2:
+                    raise EdgeListError(
+                        f"{path}:{lineno}: expected 'source target [probability]', got {s!r}."
+                    )
+                src.append(parts[0])
+                dst.append(parts[1])
+                if probs is not False:
+                    has = len(parts) >= 3
+                    if ncols is None:
+                        ncols = has
+                    if probs is True and not has:
+                        raise EdgeListError(
+                            f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
+                        )
+                    if has != ncols and probs == "auto":
+                        raise EdgeListError(
+                            f"{path}:{lineno}: some lines have a probability column and some do "
+                            f"not (got {s!r}). Fix the file, or pass probs=False to ignore the column."
+                        )
+                    if has:
+                        pcol.append(parts[2])
+                        plines.append(lineno)
+        except UnicodeDecodeError as exc:
+            raise EdgeListError(f"{path}: not a text edge list ({exc}).") from None
+    if not src:
+        raise EdgeListError(
+            f"Edge list {path!r} contains no edges (only comments or blank lines, or nothing)."
+        )
+    p = None
+    if pcol:
+        try:
+            p = np.array(pcol, dtype=np.float64)
+        except ValueError:
+            for tok, ln in zip(pcol, plines):
+                try:
+                    float(tok)
+                except ValueError:
+                    raise EdgeListError(
+                        f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
+                        "pass probs=False to ignore the third column."
+                    ) from None
+        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+        if bad.size:
+            i = int(bad[0])
+            raise EdgeListError(
+                f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
+                f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
+                "probs=False and set probabilities with with_probabilities(...)."
+            )
+    if reverse:
+        src, dst = dst, src
+    tokens = np.array(src + dst)
+    try:
+        ids = tokens.astype(np.int64)
+        labels, inverse = np.unique(ids, return_inverse=True)
+    except (ValueError, OverflowError):
+        labels, inverse = np.unique(tokens, return_inverse=True)
+        labels = labels.astype(object)
+    m = len(src)
+    s_idx, d_idx = inverse[:m], inverse[m:]
+    if not directed:
+        s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
+        if p is not None:
+            p = np.concatenate([p, p])
+    g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, labels=labels)
+    if probabilities is not None:
+        g = g.with_probabilities(probabilities, rng=rng)
+    return g
