@@ -4,7 +4,7 @@ How many people will a campaign reach, with what confidence, and whom should
 it target first? See the README for a tour.
 """
 
-from . import generators
+from . import datasets, generators
 from .estimate import Estimate, ReachEstimate, estimate_reach
 from .exceptions import (
     EdgeListError,
@@ -23,6 +23,7 @@ __all__ = [
     "FollowerGraph",
     "read_edgelist",
     "generators",
+    "datasets",
     "IC",
     "DiffusionModel",
     "estimate_reach",

@@ -1,0 +1,356 @@
+"""The ``viralsim`` command line (Hydra application). The only module that imports Hydra.
+
+``viralsim`` (or ``python -m viralsim``) composes the config tree shipped in
+``viralsim/conf`` (groups ``graph``, ``probabilities``, ``model``,
+``strategy``, ``experiment``, ``backend``), validates it against the
+structured-config schemas registered below, and calls :func:`run`, a plain
+function of the composed config. With no arguments it runs the built-in
+default: a 10,000-consumer Holme-Kim follower graph with weighted-cascade
+probabilities, three seed plans chosen by simple rules, each estimated to 1%
+precision.
+
+Examples (shell)::
+
+    viralsim                                          # the built-in default
+    viralsim graph=barabasi_albert graph.n_nodes=50000
+    viralsim experiment=compare experiment.k=[1,5,10]
+    viralsim -m probabilities=uniform probabilities.p=0.01,0.02,0.05   # a sweep
+    viralsim -m hydra/launcher=joblib ...             # parallel sweep (extra: joblib)
+
+A ``configs/`` folder in the current directory (study presets) is added to
+the search path, so ``viralsim +preset=mystudy`` finds ``configs/preset/mystudy.yaml``.
+"""
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import hydra
+from hydra.core.config_store import ConfigStore
+from hydra.core.hydra_config import HydraConfig
+from hydra.experimental.callback import Callback
+from omegaconf import MISSING, DictConfig, OmegaConf
+
+from . import experiments, report
+from . import results as res
+
+__all__ = ["main", "run", "SweepCallback", "register_configs"]
+
+log = logging.getLogger("viralsim")
+
+
+# ---------------------------------------------------------------------- schemas
+# Each group option's YAML lists its schema first in its defaults list, so a
+# wrong type (graph.n_nodes=ten) is an error at composition time, and a value
+# left at ??? is an error naming it when the run reads it.
+@dataclass
+class HolmeKimConf:
+    _target_: str = "viralsim.generators.holme_kim"
+    n_nodes: int = 10_000
+    m: int = 4
+    p_triangle: float = 0.3
+    rng: int | None = None
+
+
+@dataclass
+class BarabasiAlbertConf:
+    _target_: str = "viralsim.generators.barabasi_albert"
+    n_nodes: int = 10_000
+    m: int = 5
+    rng: int | None = None
+
+
+@dataclass
+class WattsStrogatzConf:
+    _target_: str = "viralsim.generators.watts_strogatz"
+    n_nodes: int = 10_000
+    k: int = 10
+    p_rewire: float = 0.1
+    rng: int | None = None
+
+
+@dataclass
+class ErdosRenyiConf:
+    _target_: str = "viralsim.generators.erdos_renyi"
+    n_nodes: int = 10_000
+    p_edge: float = 0.001
+    directed: bool = True
+    rng: int | None = None
+
+
+@dataclass
+class ScaleFreeConf:
+    _target_: str = "viralsim.generators.scale_free"
+    n_nodes: int = 10_000
+    alpha: float = 0.41
+    beta: float = 0.54
+    gamma: float = 0.05
+    delta_in: float = 0.2
+    delta_out: float = 0.0
+    rng: int | None = None
+
+
+@dataclass
+class StochasticBlockConf:
+    _target_: str = "viralsim.generators.stochastic_block"
+    sizes: list = field(default_factory=lambda: [2500, 2500, 2500, 2500])
+    p_in: float = 0.004
+    p_out: float = 0.0002
+    directed: bool = True
+    rng: int | None = None
+
+
+@dataclass
+class EdgeListConf:
+    _target_: str = "viralsim.io.read_edgelist"
+    path: str = MISSING
+    directed: bool = True
+    probs: Any = "auto"
+    header: bool = False
+    reverse: bool = False
+
+
+@dataclass
+class DatasetConf:
+    _target_: str = "viralsim.datasets.load"
+    name: str = MISSING
+    path: str | None = None
+    download: bool = True
+
+
+@dataclass
+class ProbabilitiesConf:
+    scheme: str = "weighted_cascade"
+    p: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class PlanConf:
+    name: str | None = None
+    seeds: list | None = None
+    strategy: str | None = None
+    k: int | None = None
+
+
+@dataclass
+class CostConf:
+    base: float = 1.0
+    per_follower: float = 0.0
+    exponent: float = 1.0
+    attr: str | None = None
+
+
+@dataclass
+class EstimateConf:
+    name: str = "estimate"
+    plans: list = field(default_factory=list)
+    k: int | None = None
+    n_sims: int | None = None
+    precision: float | None = None
+    size_distribution: bool = True
+
+
+@dataclass
+class CompareConf:
+    name: str = "compare"
+    strategies: list = MISSING
+    k: list | None = None
+    budgets: list | None = None
+    baseline: str | None = None
+    costs: CostConf = field(default_factory=CostConf)
+    n_sims: int | None = 2_000
+
+
+@dataclass
+class CampaignConf:
+    name: str = "campaign"
+    plans: list = MISSING
+    budgets: list = field(default_factory=list)
+    costs: CostConf = field(default_factory=CostConf)
+    n_sims: int | None = 10_000
+
+
+@dataclass
+class AxisConf:
+    key: str | None = None  # a dotted config key, e.g. probabilities.p
+    values: list | None = None
+
+
+@dataclass
+class SensitivityConf:
+    name: str = "sensitivity"
+    x: AxisConf = field(default_factory=AxisConf)
+    y: AxisConf = field(default_factory=AxisConf)  # optional second axis
+    plans: list = field(default_factory=list)
+    n_sims: int | None = 2_000
+
+
+@dataclass
+class ScalingConf:
+    name: str = "scaling"
+    sizes: list = MISSING
+    size_key: str = "n_nodes"
+    plans: list = field(default_factory=list)
+    n_sims: int | None = 1_000
+
+
+@dataclass
+class SerialBackendConf:
+    name: str = "serial"
+
+
+@dataclass
+class RayBackendConf:
+    name: str = "ray"
+    address: str | None = None
+    num_cpus: int | None = None
+    batch_size: int = 20_000
+    init_timeout_s: float = 30.0
+
+
+@dataclass
+class ViralsimConf:
+    """Top-level schema: the keys every run has."""
+
+    rng_seed: int = 0
+    n_sims: int | None = None
+    precision: float | None = 0.01
+    max_sims: int = 1_000_000
+    confidence: float = 0.95
+    max_rounds: int | None = None
+    exposure: bool = True
+    formats: list = field(default_factory=lambda: ["png", "svg"])
+    resume: bool = True
+    graph: Any = MISSING
+    probabilities: Any = None
+    model: Any = None
+    strategy: Any = None
+    experiment: Any = MISSING
+    backend: Any = None
+
+
+SCHEMAS = {
+    "graph": {
+        "holme_kim": HolmeKimConf,
+        "barabasi_albert": BarabasiAlbertConf,
+        "watts_strogatz": WattsStrogatzConf,
+        "erdos_renyi": ErdosRenyiConf,
+        "scale_free": ScaleFreeConf,
+        "stochastic_block": StochasticBlockConf,
+        "edgelist": EdgeListConf,
+        "dataset": DatasetConf,
+    },
+    "probabilities": {"probabilities": ProbabilitiesConf},
+    "experiment": {
+        "estimate": EstimateConf,
+        "compare": CompareConf,
+        "campaign": CampaignConf,
+        "sensitivity": SensitivityConf,
+        "scaling": ScalingConf,
+    },
+    "backend": {"serial": SerialBackendConf, "ray": RayBackendConf},
+}
+
+
+def register_configs():
+    """Put the schemas in Hydra's ConfigStore (group ``schema/<group>``)."""
+    cs = ConfigStore.instance()
+    cs.store(name="viralsim_schema", node=ViralsimConf)
+    for group, items in SCHEMAS.items():
+        for name, node in items.items():
+            cs.store(group=f"schema/{group}", name=name, node=node)
+
+
+register_configs()
+
+
+# ---------------------------------------------------------------------- the run
+def _plain(cfg):
+    if isinstance(cfg, DictConfig):
+        return OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    return cfg
+
+
+def run(cfg, out_dir=".", *, keys=None, quiet=False):
+    """Run the experiment of a composed config into ``out_dir``; a plain function.
+
+    ``cfg`` is a DictConfig (from Hydra or :func:`hydra.compose`) or a plain
+    dict. Writes ``config.yaml`` and ``meta.json`` first, then the experiment's
+    table, figures and report, and the ``DONE`` marker last. With
+    ``cfg.resume`` (default) a directory that already holds a finished run of
+    the same config is left as it is and ``None`` is returned.
+    """
+    plain = _plain(cfg)
+    os.makedirs(out_dir, exist_ok=True)
+    if plain.get("resume", True) and res.is_done(out_dir, plain):
+        log.info("already done, skipped: %s", out_dir)
+        return None
+    res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
+    res.write_meta(out_dir, plain, keys=keys or {})
+    outcome = experiments.run_experiment(plain, out_dir, keys=keys)
+    label = "strategy" if plain["experiment"]["name"] == "compare" else "plan"
+    if not quiet:
+        print(report.format_table(outcome.rows, label=label), flush=True)
+        print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
+    res.mark_done(out_dir, plain, [os.path.relpath(f, out_dir) for f in outcome.files])
+    return outcome
+
+
+def _overrides_as_keys(overrides):
+    keys = {}
+    for o in overrides:
+        if "=" not in o or o.startswith(("hydra", "+hydra", "~")):
+            continue
+        k, v = o.split("=", 1)
+        keys[k.lstrip("+")] = res._parse(v)
+    return keys
+
+
+def _task(cfg: DictConfig):
+    hc = HydraConfig.get()
+    from hydra.types import RunMode
+
+    keys = _overrides_as_keys(hc.overrides.task) if hc.mode == RunMode.MULTIRUN else None
+    return run(cfg, hc.runtime.output_dir, keys=keys)
+
+
+class SweepCallback(Callback):
+    """Merge a multirun's job tables into one, with figures and a report.
+
+    Runs in the process that launched the sweep, after every job finished
+    (whatever the launcher: jobs leave their tables on disk, which must be a
+    shared file system for remote launchers).
+    """
+
+    def on_multirun_end(self, config, **kwargs):
+        sweep_dir = config.hydra.sweep.dir
+        if os.path.isdir(sweep_dir):
+            rows, missing = experiments.finish_sweep(sweep_dir)
+            log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
+            print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
+                  flush=True)
+
+
+_hydra_entry = hydra.main(version_base="1.3", config_path="conf", config_name="config")(_task)
+
+
+def _with_searchpath(argv, cwd=None):
+    """Add ``./configs`` to Hydra's search path when it exists and none was given."""
+    d = os.path.join(cwd or os.getcwd(), "configs")
+    if os.path.isdir(d) and not any(a.lstrip("+").startswith("hydra.searchpath") for a in argv):
+        return [*argv, f"hydra.searchpath=[file://{os.path.abspath(d)}]"]
+    return list(argv)
+
+
+def main():
+    """Console entry point (``viralsim``, ``python -m viralsim``)."""
+    sys.argv = [sys.argv[0], *_with_searchpath(sys.argv[1:])]
+    _hydra_entry()
+
+
+if __name__ == "__main__":
+    main()

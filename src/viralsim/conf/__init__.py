@@ -1,0 +1,1 @@
+"""Config tree of the viralsim command line (YAML files; see viralsim.app)."""

@@ -1,0 +1,345 @@
+"""Public follower graphs of the influence-maximization literature, by name.
+
+``vs.datasets.load("wiki-Vote")`` returns a :class:`~viralsim.FollowerGraph`.
+The file is looked up, in order, at ``path=``, in the data directory
+(``data_home=``, else ``$VIRALSIM_DATA``, else ``~/.cache/viralsim``) under its
+download name or the name of a known offline copy, and otherwise downloaded
+once into the data directory.
+
+Verification. Every file is checked before it is used:
+
+- a download against the registry's SHA-256 of that download when it is
+  known; the registry never guesses one (``sha256=None`` means unknown);
+- a file whose SHA-256 matches a known copy (``known_copies``, the checksums
+  of the copies in the project's shared data folder) is accepted as is;
+- anything else is parsed and its node and edge counts compared with the
+  publisher's numbers.
+
+A download that fails its check is deleted and raises
+:class:`DatasetVerificationError`: nothing unverified is left in the cache.
+Downloads go to a temporary file first and are renamed into place only once
+verified, so an interrupted download leaves nothing that looks complete.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.request
+import warnings
+from dataclasses import dataclass, field
+
+from .exceptions import ViralsimError
+from .io import read_edgelist
+
+__all__ = [
+    "Dataset",
+    "DatasetVerificationError",
+    "REGISTRY",
+    "names",
+    "info",
+    "data_home",
+    "fetch",
+    "load",
+    "sha256_of",
+]
+
+
+class DatasetVerificationError(ViralsimError, ValueError):
+    """A dataset file does not match its checksum or its expected counts."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """One registry entry.
+
+    Attributes
+    ----------
+    name : str
+    url : str or None
+        Where to download it (None: no public direct download; give ``path=``).
+    filename : str
+        Name of the downloaded file in the data directory.
+    directed : bool
+        ``False``: each line is a mutual tie (stored as two follower edges).
+    n_nodes, n_edges : int
+        The publisher's counts (edges as the publisher counts them: arcs for
+        a directed graph, undirected pairs for an undirected one).
+    self_loops : int or None
+        Self-loop lines among ``n_edges`` (dropped when reading); None when not known.
+    citation : str
+    sha256 : str or None
+        SHA-256 of the file at ``url``; None when not known (counts are then verified).
+    known_copies : dict of str to str
+        File names of verified offline copies and their SHA-256.
+    read_kwargs : dict
+        Extra arguments for :func:`viralsim.read_edgelist` (``header``, ``probs``...).
+    """
+
+    name: str
+    url: str
+    filename: str
+    directed: bool
+    n_nodes: int
+    n_edges: int
+    citation: str
+    self_loops: int = None
+    sha256: str = None
+    known_copies: dict = field(default_factory=dict)
+    read_kwargs: dict = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def follower_edges(self):
+        """Edges of the :class:`FollowerGraph` (self-loops dropped, mutual ties doubled), or None."""
+        if self.self_loops is None:
+            return None
+        e = self.n_edges - self.self_loops
+        return e if self.directed else 2 * e
+
+
+_SNAP = "https://snap.stanford.edu/data/"
+_LKF = ("J. Leskovec, J. Kleinberg, C. Faloutsos. Graph evolution: densification and "
+        "shrinking diameters. ACM TKDD 1(1), 2007.")
+
+REGISTRY = {
+    d.name: d
+    for d in [
+        Dataset(
+            "wiki-Vote", _SNAP + "wiki-Vote.txt.gz", "wiki-Vote.txt.gz", True, 7_115, 103_689,
+            "J. Leskovec, D. Huttenlocher, J. Kleinberg. Signed networks in social media. CHI 2010; "
+            "Predicting positive and negative links in online social networks. WWW 2010.",
+            self_loops=0,
+            known_copies={"wiki-Vote.txt": "b05c0226f5544f0e4a8ac607ae573db42e42716b6dd5aa00e8c769a1219c796f"},
+            description="Wikipedia adminship votes; edge A -> B: A voted on B.",
+        ),
+        Dataset(
+            "email-Eu-core", _SNAP + "email-Eu-core.txt.gz", "email-Eu-core.txt.gz", True, 1_005,
+            25_571,
+            "H. Yin, A. Benson, J. Leskovec, D. Gleich. Local higher-order graph clustering. "
+            "KDD 2017; " + _LKF,
+            self_loops=642,
+            known_copies={"email-Eu-core.txt": "23e0ca0bce21a053025e78f7e9691ac9210ae806a0689bd5edff3c3bac572d4c"},
+            description="E-mails within a European research institution.",
+        ),
+        Dataset(
+            "ca-GrQc", _SNAP + "ca-GrQc.txt.gz", "ca-GrQc.txt.gz", False, 5_242, 14_496, _LKF,
+            self_loops=12,
+            known_copies={"ca-GrQc.txt": "f8ce6e931e068b878044b783da99ef603f566c87bcbce7991cd53720879f1660"},
+            description="arXiv General Relativity co-authorships.",
+        ),
+        Dataset(
+            "ca-HepTh", _SNAP + "ca-HepTh.txt.gz", "ca-HepTh.txt.gz", False, 9_877, 25_998, _LKF,
+            self_loops=25,
+            known_copies={"ca-HepTh.txt": "2dccd2085bf5e33deb7c08a596a4f11e04f9fe6c12691ffef549b4c41ac3133e"},
+            description="arXiv High Energy Physics - Theory co-authorships.",
+        ),
+        Dataset(
+            "ca-HepPh", _SNAP + "ca-HepPh.txt.gz", "ca-HepPh.txt.gz", False, 12_008, 118_521, _LKF,
+            self_loops=32,
+            known_copies={"ca-HepPh.txt.gz": "17f2553692dac625e9733edaf7d85ba8087cda826a2e8890bf372aa125c34fa5"},
+            description="arXiv High Energy Physics - Phenomenology co-authorships.",
+        ),
+        Dataset(
+            "email-Enron", _SNAP + "email-Enron.txt.gz", "email-Enron.txt.gz", False, 36_692,
+            183_831,
+            "J. Leskovec, K. Lang, A. Dasgupta, M. Mahoney. Community structure in large networks. "
+            "Internet Mathematics 6(1), 2009; B. Klimt, Y. Yang. Introducing the Enron corpus. "
+            "CEAS 2004.",
+            self_loops=0,
+            known_copies={"email-Enron.txt.gz": "dc97cc6d89d62ee113e8092cfc0a55e13d6afd206db7a6c819e986234ab7cf44"},
+            description="Enron e-mail communication.",
+        ),
+        Dataset(
+            "soc-Epinions1", _SNAP + "soc-Epinions1.txt.gz", "soc-Epinions1.txt.gz", True, 75_879,
+            508_837,
+            "M. Richardson, R. Agrawal, P. Domingos. Trust management for the semantic web. "
+            "ISWC 2003.",
+            description="Epinions who-trusts-whom.",
+        ),
+        Dataset(
+            "com-DBLP", _SNAP + "bigdata/communities/com-dblp.ungraph.txt.gz",
+            "com-dblp.ungraph.txt.gz", False, 317_080, 1_049_866,
+            "J. Yang, J. Leskovec. Defining and evaluating network communities based on "
+            "ground-truth. ICDM 2012.",
+            description="DBLP co-authorships.",
+        ),
+        Dataset(
+            "soc-LiveJournal1", _SNAP + "soc-LiveJournal1.txt.gz", "soc-LiveJournal1.txt.gz", True,
+            4_847_571, 68_993_773,
+            "L. Backstrom, D. Huttenlocher, J. Kleinberg, X. Lan. Group formation in large social "
+            "networks. KDD 2006; J. Leskovec, K. Lang, A. Dasgupta, M. Mahoney. Internet "
+            "Mathematics 6(1), 2009.",
+            description="LiveJournal friendships (directed).",
+        ),
+        Dataset(
+            # Chen's original download (research.microsoft.com .../graphdata.zip) is gone and
+            # was a zip of several files: no direct URL; use an offline copy.
+            "NetHEPT", None, "nethept_chen_hep.txt", False, 15_233, 31_398,
+            "W. Chen, Y. Wang, S. Yang. Efficient influence maximization in social networks. "
+            "KDD 2009.",
+            self_loops=22,
+            known_copies={"nethept_chen_hep.txt": "3d354accc3ba555e37f29e4f4f773c0bae7cda388cf7756fdf4d1b5f6b73230e"},
+            read_kwargs={"header": True},
+            description="arXiv HEP-Theory co-authorships 1991-2003, the standard IM benchmark. "
+            "Counts: 58,891 lines with repeats; 31,376 distinct pairs plus 22 self-loops.",
+        ),
+    ]
+}
+
+
+def names():
+    """Registered dataset names."""
+    return list(REGISTRY)
+
+
+def info(name):
+    """The :class:`Dataset` entry of ``name`` (case-insensitive)."""
+    if isinstance(name, Dataset):
+        return name
+    for k, d in REGISTRY.items():
+        if k.lower() == str(name).lower():
+            return d
+    raise KeyError(f"Unknown dataset {name!r}. Registered: {', '.join(REGISTRY)}.")
+
+
+def data_home(data_home=None):
+    """The data directory: ``data_home``, else ``$VIRALSIM_DATA``, else ``~/.cache/viralsim``."""
+    if data_home:
+        return os.fspath(data_home)
+    env = os.environ.get("VIRALSIM_DATA")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "viralsim")
+
+
+def sha256_of(path, chunk=1 << 20):
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _read(ds, path):
+    with warnings.catch_warnings():
+        # self-loops are expected in several SNAP files and are checked by count below
+        warnings.simplefilter("ignore")
+        return read_edgelist(path, directed=ds.directed, probs=False, **ds.read_kwargs)
+
+
+def _check_counts(ds, graph, path):
+    want_e = ds.follower_edges
+    ok = graph.n_nodes == ds.n_nodes
+    if want_e is not None:
+        ok = ok and graph.n_edges == want_e
+    else:  # self-loops unknown: edges within 1% below the publisher's count
+        lines = ds.n_edges if ds.directed else 2 * ds.n_edges
+        ok = ok and 0.99 * lines <= graph.n_edges <= lines
+    if not ok:
+        raise DatasetVerificationError(
+            f"{path} does not look like {ds.name}: it has {graph.n_nodes:,} nodes and "
+            f"{graph.n_edges:,} follower edges; expected {ds.n_nodes:,} nodes and "
+            f"{want_e if want_e is not None else ds.n_edges:,} edges. Delete it and download "
+            f"again, or point path= at a correct copy."
+        )
+
+
+def _verify(ds, path, *, is_download):
+    """Return the parsed graph when counts had to be checked, else None; raise on mismatch."""
+    digest = sha256_of(path)
+    if ds.sha256 is not None and is_download:
+        if digest != ds.sha256:
+            raise DatasetVerificationError(
+                f"Checksum mismatch for {ds.name} downloaded from {ds.url}: SHA-256 {digest}, "
+                f"expected {ds.sha256}. The download was deleted; try again, or download it "
+                f"yourself and pass path=."
+            )
+        return None
+    if digest in ds.known_copies.values() or (ds.sha256 is not None and digest == ds.sha256):
+        return None
+    g = _read(ds, path)
+    _check_counts(ds, g, path)
+    return g
+
+
+def _download(url, dest, timeout=60):
+    with urllib.request.urlopen(url, timeout=timeout) as r, open(dest, "wb") as fh:
+        shutil.copyfileobj(r, fh, 1 << 20)
+
+
+def fetch(name, *, path=None, data_home=None, download=True):
+    """Path of a verified copy of dataset ``name`` (downloading it once if needed).
+
+    Parameters
+    ----------
+    name : str or Dataset
+    path : str, optional
+        An offline copy to use (verified by checksum or counts, never deleted).
+    data_home : str, optional
+        Data directory (default ``$VIRALSIM_DATA`` or ``~/.cache/viralsim``).
+    download : bool, default True
+        ``False`` raises instead of downloading when no copy is found.
+
+    Raises
+    ------
+    KeyError
+        Unknown name (the registered ones are listed).
+    FileNotFoundError
+        ``path`` does not exist, or no copy and ``download=False`` / no URL.
+    DatasetVerificationError
+        Checksum or count mismatch (a failed download is deleted first).
+    """
+    ds = info(name)
+    if path is not None:
+        path = os.fspath(path)
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"The 'path' given for dataset {ds.name} does not exist: {path}.")
+        _verify(ds, path, is_download=False)
+        return path
+    home = data_home_ = globals()["data_home"](data_home)
+    for fname in [ds.filename, *ds.known_copies]:
+        p = os.path.join(home, fname)
+        if os.path.exists(p):
+            _verify(ds, p, is_download=False)
+            return p
+    if not download or ds.url is None:
+        why = "download=False" if ds.url is not None else "it has no public direct download"
+        raise FileNotFoundError(
+            f"No copy of dataset {ds.name} in {data_home_} ({why}). Put "
+            f"{' or '.join([ds.filename, *ds.known_copies])} there, set VIRALSIM_DATA, or pass path=."
+        )
+    os.makedirs(home, exist_ok=True)
+    dest = os.path.join(home, ds.filename)
+    fd, tmp = tempfile.mkstemp(prefix=f".{ds.filename}.", suffix=".part", dir=home)
+    os.close(fd)
+    try:
+        _download(ds.url, tmp)
+        _verify(ds, tmp, is_download=True)
+        os.replace(tmp, dest)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    return dest
+
+
+def load(name, *, path=None, data_home=None, download=True, probabilities=None, rng=None):
+    """Dataset ``name`` as a :class:`~viralsim.FollowerGraph` (see :func:`fetch`).
+
+    Undirected datasets are stored with both directions (mutual ties);
+    ``probabilities`` is applied with :meth:`FollowerGraph.with_probabilities`.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> vs.datasets.info("wiki-Vote").n_nodes
+    7115
+    """
+    ds = info(name)
+    p = fetch(ds, path=path, data_home=data_home, download=download)
+    g = _read(ds, p)
+    if probabilities is not None:
+        g = g.with_probabilities(probabilities, rng=rng)
+    return g

@@ -1,0 +1,724 @@
+"""Experiments behind the command line, as plain functions of a plain config.
+
+``run_experiment(cfg, out_dir)`` takes the composed configuration as a plain
+``dict`` (the application resolves it with OmegaConf; tests and notebooks can
+write it by hand) and runs ``cfg["experiment"]["name"]``: ``estimate``,
+``compare``, ``campaign``, ``sensitivity`` or ``scaling``. Each writes its
+tidy table, figures and ``report.md`` into ``out_dir`` and returns a
+:class:`Outcome`. Nothing here imports Hydra.
+
+Parts of the config that name code (``graph``, ``model``, ``strategy``)
+carry a ``_target_`` (a dotted path to a function or class) and its keyword
+arguments; :func:`build` calls it.
+"""
+
+import copy
+import importlib
+import logging
+import math
+import os
+import resource
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import plots, report
+from . import results as res
+from .estimate import _z, estimate_reach
+from .exceptions import NodeNotFound
+from .models import IC
+
+__all__ = ["run_experiment", "build", "build_graph", "resolve_plan", "Outcome", "EXPERIMENTS"]
+
+log = logging.getLogger("viralsim")
+
+#: Seed rules computed here when the strategies registry is not installed.
+INLINE_STRATEGIES = ("random", "degree")
+_ALIASES = {"most_followers": "degree", "top_degree": "degree", "followers": "degree"}
+
+
+@dataclass
+class Outcome:
+    """What an experiment produced: its rows and the files it wrote."""
+
+    rows: list
+    files: list = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+    text: str = ""
+
+
+# ---------------------------------------------------------------------- building
+def _import(path):
+    mod, _, name = path.rpartition(".")
+    if not mod:
+        raise ValueError(f"'_target_' must be a dotted path such as viralsim.IC. Got {path!r}.")
+    try:
+        obj = importlib.import_module(mod)
+    except ModuleNotFoundError:
+        # a class nested in a module path, e.g. viralsim.strategies.Degree
+        obj = _import(mod)
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise ValueError(f"'_target_' {path!r}: {mod} has no attribute {name!r}.") from None
+
+
+def build(spec, **override):
+    """Call ``spec["_target_"]`` with the other keys of ``spec`` (keys starting
+    with ``_`` are reserved) updated by ``override``.
+
+    Examples
+    --------
+    >>> build({"_target_": "viralsim.IC"})
+    IC()
+    """
+    if spec is None:
+        return None
+    spec = dict(spec)
+    target = spec.pop("_target_", None)
+    if target is None:
+        raise ValueError(f"A config node that builds an object needs a '_target_'. Got {spec!r}.")
+    kwargs = {k: v for k, v in spec.items() if not k.startswith("_")}
+    kwargs.update(override)
+    return _import(target)(**kwargs)
+
+
+def graph_name(gcfg):
+    if gcfg.get("name"):
+        return str(gcfg["name"])
+    t = str(gcfg.get("_target_", "graph"))
+    if t.endswith("read_edgelist"):
+        return os.path.basename(str(gcfg.get("path")))
+    return t.rsplit(".", 1)[-1]
+
+
+def apply_probabilities(graph, pcfg, rng):
+    """Set edge probabilities from the ``probabilities`` config node."""
+    if not pcfg:
+        return graph
+    scheme = pcfg.get("scheme", "keep")
+    if scheme in (None, "keep", "file"):
+        return graph
+    if scheme == "uniform":
+        return graph.with_probabilities(float(pcfg["p"]))
+    if scheme == "uniform_random":
+        return graph.with_probabilities(
+            "uniform_random", low=pcfg.get("low"), high=pcfg.get("high"), rng=rng
+        )
+    return graph.with_probabilities(scheme, rng=rng)
+
+
+def probabilities_name(pcfg):
+    if not pcfg:
+        return "keep"
+    s = pcfg.get("scheme", "keep")
+    return f"uniform {pcfg['p']:g}" if s == "uniform" else str(s)
+
+
+def _sub_rng(cfg, *tag):
+    """Independent, reproducible Generator for one purpose (graph, plans, ...)."""
+    return np.random.default_rng([int(cfg.get("rng_seed", 0)), *tag])
+
+
+def build_graph(cfg, **override):
+    """The follower graph of ``cfg`` with its probabilities set."""
+    gcfg = dict(cfg["graph"])
+    target = str(gcfg.get("_target_", ""))
+    if gcfg.get("rng") is None and ("rng" in gcfg or target.startswith("viralsim.generators.")):
+        gcfg["rng"] = int(cfg.get("rng_seed", 0))
+    g = build(gcfg, **override)
+    return apply_probabilities(g, cfg.get("probabilities"), _sub_rng(cfg, 1))
+
+
+def build_model(cfg, **override):
+    m = cfg.get("model")
+    if not m:
+        return IC()
+    return build(m, **override)
+
+
+def model_name(cfg):
+    m = cfg.get("model") or {}
+    return str(m.get("_target_", "viralsim.IC")).rsplit(".", 1)[-1]
+
+
+# ---------------------------------------------------------------------- seed plans
+def seed_costs(graph, ccfg):
+    """Cost of each consumer (by index) from the ``costs`` config node.
+
+    ``attr``: a node attribute holding costs; otherwise
+    ``base + per_follower * followers ** exponent``.
+    """
+    ccfg = ccfg or {}
+    if ccfg.get("attr"):
+        name = ccfg["attr"]
+        if name not in graph.node_attrs:
+            raise KeyError(
+                f"The 'costs.attr' value {name!r} is not a node attribute of the graph "
+                f"(it has {sorted(graph.node_attrs)}). Set costs.attr=null to price by followers."
+            )
+        c = np.asarray(graph.node_attrs[name], dtype=np.float64)
+    else:
+        base = float(ccfg.get("base", 1.0))
+        per = float(ccfg.get("per_follower", 0.0))
+        ex = float(ccfg.get("exponent", 1.0))
+        c = base + per * graph.out_degree().astype(np.float64) ** ex
+    if (c < 0).any() or not np.isfinite(c).all():
+        raise ValueError("Seed costs must be finite and >= 0; check the 'costs' config.")
+    return c
+
+
+def _coerce_labels(graph, labels):
+    """Config values are often strings; match them to integer labels when the graph has those."""
+    out = list(labels)
+    if graph.labels.dtype.kind in "iu":
+        conv = []
+        for x in out:
+            if isinstance(x, str) and x.strip().lstrip("-").isdigit():
+                conv.append(int(x))
+            else:
+                conv.append(x)
+        out = conv
+    elif graph.labels.dtype.kind in "UO":
+        out = [str(x) for x in out]
+    return out
+
+
+def _inline_select(graph, strategy, k=None, budget=None, costs=None, rng=None):
+    """Random or most-followers seeds; with a budget, add while the cost fits."""
+    n = graph.n_nodes
+    if strategy == "random":
+        order = np.random.default_rng(rng).permutation(n)
+    else:  # degree: most followers first, ties by index
+        order = np.argsort(-graph.out_degree(), kind="stable")
+    if budget is None:
+        if k > n:
+            raise ValueError(f"k={k} seeds asked for but the graph has only {n} consumers.")
+        return order[:k]
+    chosen, spent = [], 0.0
+    for u in order:
+        if spent + costs[u] <= budget:
+            chosen.append(u)
+            spent += costs[u]
+            if k is not None and len(chosen) == k:
+                break
+    return np.asarray(chosen, dtype=np.int64)
+
+
+def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, costs=None,
+                 func="plan"):
+    """Seed labels of one plan: a list of ``seeds``, or a ``strategy`` with ``k``/``budget``.
+
+    A strategy name goes to ``vs.select_seeds`` when the strategies registry is
+    installed; without it, ``random`` and ``degree`` (most followers) are
+    computed here.
+    """
+    name = plan.get("name") or plan.get("strategy") or "plan"
+    if plan.get("seeds") is not None:
+        labels = _coerce_labels(graph, plan["seeds"])
+        try:
+            graph.index_of(labels, param=f"plans[{name}].seeds", func=func)
+        except NodeNotFound as exc:
+            raise NodeNotFound(f"Plan {name!r}: {exc}") from None
+        return labels
+    strategy = plan.get("strategy")
+    if strategy is None:
+        raise ValueError(
+            f"Plan {name!r} needs either 'seeds' (a list of consumer ids) or 'strategy' "
+            f"(e.g. degree) with 'k' or a budget. Got {dict(plan)!r}."
+        )
+    k = plan.get("k", k)
+    if k is None and budget is None:
+        raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
+    import viralsim as vs
+
+    select = getattr(vs, "select_seeds", None)
+    s = _ALIASES.get(strategy, strategy)
+    if select is not None:
+        kw = {"k": k} if budget is None else {"budget": budget}
+        if budget is not None and costs is not None:
+            kw["costs"] = costs
+        sel = select(graph, strategy=s, model=model, rng=rng, **kw)
+        return list(getattr(sel, "seeds", sel))
+    if s not in INLINE_STRATEGIES:
+        raise ValueError(
+            f"Strategy {strategy!r} needs the strategies module (vs.select_seeds), which this "
+            f"installation lacks. Available here: {list(INLINE_STRATEGIES)}."
+        )
+    idx = _inline_select(graph, s, k=k, budget=budget, costs=costs, rng=rng)
+    return graph.labels[idx].tolist()
+
+
+# ---------------------------------------------------------------------- estimation helpers
+def _est_kwargs(cfg, exp=None, **over):
+    exp = exp or {}
+    n_sims = exp.get("n_sims")
+    precision = exp.get("precision")
+    if n_sims is None and precision is None:
+        n_sims, precision = cfg.get("n_sims"), cfg.get("precision")
+    kw = dict(
+        confidence=float(cfg.get("confidence", 0.95)),
+        max_rounds=cfg.get("max_rounds"),
+        exposure=bool(cfg.get("exposure", True)),
+        rng=int(cfg.get("rng_seed", 0)),
+    )
+    if n_sims is not None:
+        kw["n_sims"] = int(n_sims)
+    elif precision is not None:
+        kw["precision"] = float(precision)
+        kw["max_sims"] = int(cfg.get("max_sims", 1_000_000))
+    kw.update(over)
+    return kw
+
+
+def _estimate(cfg, graph, seeds, model, **kw):
+    backend = cfg.get("backend") or {}
+    if backend.get("name", "serial") != "serial":
+        from .distributed import get_backend
+
+        return get_backend(backend).estimate_reach(graph, seeds, model=model, **kw)
+    return estimate_reach(graph, seeds, model=model, **kw)
+
+
+def _est_row(est):
+    row = {
+        "mean": est.mean,
+        "ci_low": est.ci_low,
+        "ci_high": est.ci_high,
+        "stderr": est.stderr,
+        "n_sims": est.n_sims,
+        "elapsed": est.elapsed,
+    }
+    if est.exposure is not None:
+        row.update(
+            exposure=est.exposure.mean,
+            exposure_ci_low=est.exposure.ci_low,
+            exposure_ci_high=est.exposure.ci_high,
+        )
+    if est.converged is not None:
+        row["converged"] = bool(est.converged)
+    return row
+
+
+def _base_row(cfg, graph, keys):
+    from . import __version__
+
+    row = dict(keys or {})
+    row.update(
+        experiment=cfg["experiment"]["name"],
+        graph=graph_name(cfg["graph"]),
+        n_nodes=graph.n_nodes,
+        n_edges=graph.n_edges,
+        probabilities=probabilities_name(cfg.get("probabilities")),
+        model=model_name(cfg),
+    )
+    return row, {"rng_seed": int(cfg.get("rng_seed", 0)), "version": __version__}
+
+
+def paired(a, b, confidence):
+    """Mean of ``a - b`` per world with its normal CI (same worlds: common random numbers)."""
+    n = min(a.size, b.size)
+    d = a[:n].astype(np.float64) - b[:n].astype(np.float64)
+    m = float(d.mean())
+    se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    h = _z(confidence) * se
+    return m, se, m - h, m + h
+
+
+def _fig(ax, out_dir, name, cfg, files):
+    files += plots.save(ax, os.path.join(out_dir, name), tuple(cfg.get("formats", ("png", "svg"))))
+
+
+# ---------------------------------------------------------------------- experiments
+def run_estimate(cfg, out_dir, keys=None):
+    exp = cfg["experiment"]
+    graph = build_graph(cfg)
+    model = build_model(cfg)
+    plans = list(exp.get("plans") or [])
+    if cfg.get("strategy") and exp.get("k"):
+        plans.append({"name": str(cfg["strategy"].get("_target_", "strategy")).rsplit(".", 1)[-1],
+                      "_strategy_obj": build(cfg["strategy"]), "k": exp["k"]})
+    if not plans:
+        raise ValueError("experiment.plans is empty: give at least one plan "
+                         "(seeds: [...] or strategy: degree with k: 5).")
+    base, tail = _base_row(cfg, graph, keys)
+    rows, ests, files = [], {}, []
+    for i, plan in enumerate(plans):
+        name = plan.get("name") or f"plan {i + 1}"
+        t0 = time.perf_counter()
+        if "_strategy_obj" in plan:
+            sel = plan["_strategy_obj"].select(graph, k=plan["k"], model=model,
+                                               rng=_sub_rng(cfg, 2, i))
+            seeds = list(sel.seeds)
+        else:
+            seeds = resolve_plan(graph, plan, model=model, rng=_sub_rng(cfg, 2, i),
+                                 func="experiment=estimate")
+        sel_time = time.perf_counter() - t0
+        est = _estimate(cfg, graph, seeds, model, **_est_kwargs(cfg, exp, return_sizes=True))
+        ests[name] = est
+        row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds))
+        row.update(_est_row(est), select_time=sel_time, seeds=_short(seeds), **tail)
+        rows.append(row)
+        log.info("%s: %s", name, est)
+    files += res.write_table(rows, os.path.join(out_dir, "results.csv"))
+    figs = {}
+    ax = None
+    for name, est in ests.items():
+        ax = plots.adoption_timeline(est.timeline, *est.timeline_ci, label=name, ax=ax)
+    ax.legend(*_no_ci(ax), fontsize="small")
+    ax.set_title("adoption per round (95% band)" if cfg.get("confidence", 0.95) == 0.95
+                 else "adoption per round")
+    _fig(ax, out_dir, "adoption", cfg, files)
+    figs["Adoption per round"] = "adoption.png"
+    if exp.get("size_distribution", True):
+        ax = None
+        for name, est in ests.items():
+            ax = plots.size_distribution(est.sizes, label=name, ax=ax)
+        ax.legend(fontsize="small")
+        _fig(ax, out_dir, "cascade_sizes", cfg, files)
+        figs["Cascade-size distribution"] = "cascade_sizes.png"
+    text = report.estimate_report(rows, figs, cfg)
+    files.append(report.write(out_dir, text))
+    return Outcome(rows, files, {"estimates": ests}, text)
+
+
+def _short(seeds, limit=20):
+    s = [str(x) for x in seeds]
+    return " ".join(s if len(s) <= limit else s[:limit] + [f"...(+{len(s) - limit})"])
+
+
+def _no_ci(ax):
+    h, lab = ax.get_legend_handles_labels()
+    keep = [(a, b) for a, b in zip(h, lab) if not b.endswith(" CI")]
+    return (list(zip(*keep)) if keep else ([], []))
+
+
+def _as_rows(table):
+    if isinstance(table, list):
+        return [dict(r) if not isinstance(r, dict) else r for r in table]
+    for attr in ("rows", "to_rows"):
+        v = getattr(table, attr, None)
+        if v is not None:
+            return _as_rows(v() if callable(v) else v)
+    if hasattr(table, "to_dict"):
+        return table.to_dict("records")
+    return [dict(getattr(r, "__dict__", r)) for r in table]
+
+
+def run_compare(cfg, out_dir, keys=None):
+    """Strategies × k (or budgets), on common random numbers."""
+    exp = cfg["experiment"]
+    graph = build_graph(cfg)
+    model = build_model(cfg)
+    strategies = [str(s) for s in exp["strategies"]]
+    ks = exp.get("k")
+    budgets = exp.get("budgets")
+    if (ks is None) == (budgets is None):
+        raise ValueError("experiment=compare takes either experiment.k (a list of seed counts) "
+                         "or experiment.budgets, exactly one of them.")
+    kw = _est_kwargs(cfg, exp)
+    n_sims = kw.get("n_sims", 10_000)
+    base, tail = _base_row(cfg, graph, keys)
+    import viralsim as vs
+
+    xs = [int(x) for x in ks] if ks is not None else [float(b) for b in budgets]
+    xkey = "k" if ks is not None else "budget"
+    compare = getattr(vs, "compare_strategies", None)
+    rows = []
+    if compare is not None:
+        args = {xkey: xs}
+        if budgets is not None:
+            args["costs"] = seed_costs(graph, exp.get("costs"))
+        table = compare(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"], **args)
+        for r in _as_rows(table):
+            rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
+    else:
+        unknown = [s for s in strategies if _ALIASES.get(s, s) not in INLINE_STRATEGIES]
+        if unknown:
+            raise ValueError(
+                f"experiment=compare with strategies {unknown} needs vs.compare_strategies "
+                f"(the strategies module), which this installation lacks. Available here: "
+                f"{list(INLINE_STRATEGIES)}."
+            )
+        costs = seed_costs(graph, exp.get("costs")) if budgets is not None else None
+        sizes = {}
+        for s in strategies:
+            for j, x in enumerate(xs):
+                t0 = time.perf_counter()
+                sel = {"k": x} if xkey == "k" else {"budget": x, "costs": costs}
+                seeds = resolve_plan(graph, {"strategy": s}, model=model,
+                                     rng=_sub_rng(cfg, 3, j), **sel)
+                st = time.perf_counter() - t0
+                est = _estimate(cfg, graph, seeds, model,
+                                **_est_kwargs(cfg, exp, n_sims=n_sims, return_sizes=True))
+                sizes[s, x] = est.sizes
+                row = dict(base, strategy=s, **{xkey: x})
+                if xkey == "budget":
+                    row["k"] = len(seeds)
+                    row["cost"] = float(costs[graph.index_of(seeds)].sum()) if seeds else 0.0
+                row.update(_est_row(est), select_time=st, **tail)
+                rows.append(row)
+        baseline = exp.get("baseline") or strategies[0]
+        conf = float(cfg.get("confidence", 0.95))
+        for r in rows:
+            if r["strategy"] == baseline:
+                continue
+            m, se, lo, hi = paired(sizes[r["strategy"], r[xkey]], sizes[baseline, r[xkey]], conf)
+            r.update(baseline=baseline, diff=m, diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi)
+    files = res.write_table(rows, os.path.join(out_dir, "results.csv"))
+    ax = plots.reach_curve(rows, x=xkey, group="strategy")
+    ax.set_title(f"reach vs {xkey} on {graph_name(cfg['graph'])}")
+    _fig(ax, out_dir, f"reach_vs_{xkey}", cfg, files)
+    figs = {f"Reach vs {xkey}": f"reach_vs_{xkey}.png"}
+    text = report.compare_report(rows, figs, cfg, xkey=xkey)
+    files.append(report.write(out_dir, text))
+    return Outcome(rows, files, {}, text)
+
+
+def run_campaign(cfg, out_dir, keys=None):
+    """The marketer's question: which plan, how much better, what budget buys."""
+    exp = cfg["experiment"]
+    graph = build_graph(cfg)
+    model = build_model(cfg)
+    costs = seed_costs(graph, exp.get("costs"))
+    budgets = sorted(float(b) for b in (exp.get("budgets") or []))
+    plans = list(exp.get("plans") or [])
+    if not plans:
+        raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "
+                         "or strategy: <name>.")
+    conf = float(cfg.get("confidence", 0.95))
+    kw = _est_kwargs(cfg, exp, return_sizes=True)
+    kw.pop("precision", None)
+    kw.pop("max_sims", None)
+    kw.setdefault("n_sims", 10_000)
+    top = budgets[-1] if budgets else None
+
+    def plan_seeds(plan, i, budget):
+        p = dict(plan)
+        if p.get("seeds") is None and p.get("k") is None and budget is None:
+            raise ValueError(f"Plan {p.get('name')!r} uses a strategy without 'k'; give "
+                             "experiment.budgets so the plan can be sized by cost.")
+        bud = budget if p.get("seeds") is None and p.get("k") is None else None
+        s = resolve_plan(graph, p, model=model, rng=_sub_rng(cfg, 4, i), budget=bud,
+                         costs=costs, func="experiment=campaign")
+        return s
+
+    # fixed plans (seed lists, or strategy + k) have one cost; budget-sized plans use the top budget
+    chosen = []
+    for i, plan in enumerate(plans):
+        name = plan.get("name") or plan.get("strategy") or f"plan {i + 1}"
+        seeds = plan_seeds(plan, i, top)
+        cost = float(costs[graph.index_of(seeds, func="experiment=campaign")].sum())
+        chosen.append((i, name, plan, seeds, cost))
+    if budgets:
+        cheapest = min(c for *_, c in chosen)
+        if top < cheapest:
+            raise ValueError(
+                f"Every budget in experiment.budgets={budgets} is below the cost of every plan "
+                f"(cheapest: {cheapest:,.2f}). Raise the budgets or add cheaper plans."
+            )
+        over = [(n, c) for _, n, _, _, c in chosen if c > top]
+        for n, c in over:
+            log.warning("plan %r costs %.2f, over the largest budget %.2f: left out", n, c, top)
+        chosen = [c for c in chosen if c[4] <= top]
+    base, tail = _base_row(cfg, graph, keys)
+    rows, sizes = [], {}
+    for _i, name, plan, seeds, cost in chosen:
+        est = _estimate(cfg, graph, seeds, model, **kw)
+        sizes[name] = est.sizes
+        row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds),
+                   cost=cost)
+        row.update(_est_row(est))
+        row["cost_per_adopter"] = cost / est.mean if est.mean > 0 else float("inf")
+        row.update(seeds=_short(seeds), **tail)
+        rows.append(row)
+    rows.sort(key=lambda r: -r["mean"])
+    best = rows[0]["plan"]
+    for rank, r in enumerate(rows, 1):
+        r["rank"] = rank
+        m, se, lo, hi = paired(sizes[r["plan"]], sizes[best], conf)
+        r.update(vs_best=best, diff=m, diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi)
+    files = res.write_table(rows, os.path.join(out_dir, "results.csv"))
+    figs = {}
+    ax = plots.paired_differences(rows, label="plan", against=best)
+    ax.set_title("reach compared with the best plan")
+    _fig(ax, out_dir, "paired_differences", cfg, files)
+    figs["Paired differences against the best plan"] = "paired_differences.png"
+    curve = []
+    if budgets:
+        for b in budgets:
+            for i, name, plan, seeds, cost in chosen:
+                budget_sized = plan.get("seeds") is None and plan.get("k") is None
+                if budget_sized:
+                    s = plan_seeds(plan, i, b)
+                    c = float(costs[graph.index_of(s)].sum()) if s else 0.0
+                    if not s:
+                        continue
+                    est = _estimate(cfg, graph, s, model, **kw)
+                    r = {"plan": name, "budget": b, "cost": c, "k": len(s), **_est_row(est)}
+                elif cost <= b:
+                    src = next(x for x in rows if x["plan"] == name)
+                    r = {"plan": name, "budget": b, "cost": cost, "k": len(seeds),
+                         **{c: src[c] for c in ("mean", "ci_low", "ci_high", "stderr", "n_sims")}}
+                else:
+                    continue
+                curve.append({**base, **r, **tail})
+        best_curve = []
+        for b in budgets:
+            cands = [r for r in curve if r["budget"] == b]
+            if cands:
+                bb = max(cands, key=lambda r: r["mean"])
+                best_curve.append({**bb, "plan": "best plan"})
+        for prev, cur in zip(best_curve, best_curve[1:]):
+            db = cur["budget"] - prev["budget"]
+            cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
+        curve_rows = curve + best_curve
+        files += res.write_table(curve_rows, os.path.join(out_dir, "budget_curve.csv"))
+        ax = plots.reach_curve(curve_rows, x="budget", group="plan")
+        ax.set_title("reach per budget")
+        _fig(ax, out_dir, "reach_vs_budget", cfg, files)
+        figs["Reach per budget"] = "reach_vs_budget.png"
+    else:
+        best_curve = []
+    text = report.campaign_report(rows, best_curve, figs, cfg)
+    files.append(report.write(out_dir, text))
+    return Outcome(rows, files, {"curve": curve}, text)
+
+
+def _set(cfg, dotted, value):
+    node = cfg
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        if node.get(p) is None:
+            node[p] = {}
+        node = node[p]
+    node[parts[-1]] = value
+
+
+def run_sensitivity(cfg, out_dir, keys=None):
+    """Reach over a grid of one or two parameters (dotted config keys)."""
+    exp = cfg["experiment"]
+    x, y = exp["x"], exp.get("y")
+    if not x or not x.get("key") or not x.get("values"):
+        raise ValueError("experiment=sensitivity needs experiment.x.key (a dotted config key such "
+                         "as probabilities.p) and experiment.x.values (a list).")
+    grid = [(xv, None) for xv in x["values"]]
+    if y and y.get("key"):
+        grid = [(xv, yv) for yv in y["values"] for xv in x["values"]]
+    plan = (exp.get("plans") or [{"name": "top 10", "strategy": "degree", "k": 10}])[0]
+    rows, files, cache = [], [], {}
+    graph0 = None
+    for xv, yv in grid:
+        c = copy.deepcopy(cfg)
+        _set(c, x["key"], xv)
+        if yv is not None:
+            _set(c, y["key"], yv)
+        gkey = res.config_hash({"g": c["graph"], "p": c.get("probabilities")})
+        if gkey not in cache:
+            cache[gkey] = build_graph(c)
+        graph = cache[gkey]
+        graph0 = graph0 or graph
+        model = build_model(c)
+        seeds = resolve_plan(graph, plan, model=model, rng=_sub_rng(cfg, 5),
+                             func="experiment=sensitivity")
+        est = _estimate(c, graph, seeds, model, **_est_kwargs(c, exp))
+        base, tail = _base_row(c, graph, keys)
+        row = dict(base, plan=plan.get("name") or plan.get("strategy"), k=len(seeds))
+        row[x["key"]] = xv
+        if yv is not None:
+            row[y["key"]] = yv
+        row.update(_est_row(est), **tail)
+        rows.append(row)
+        log.info("%s=%s%s: %s", x["key"], xv, f" {y['key']}={yv}" if yv is not None else "", est)
+    files += res.write_table(rows, os.path.join(out_dir, "results.csv"))
+    ax = plots.sensitivity_heatmap(rows, x=x["key"], y=(y or {}).get("key"))
+    ax.set_title("expected reach")
+    _fig(ax, out_dir, "sensitivity", cfg, files)
+    text = report.sensitivity_report(rows, {"Sensitivity": "sensitivity.png"}, cfg, x["key"],
+                                     (y or {}).get("key"))
+    files.append(report.write(out_dir, text))
+    return Outcome(rows, files, {}, text)
+
+
+def _rss_mib():
+    r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return r / 1024.0  # Linux reports KiB
+
+
+def run_scaling(cfg, out_dir, keys=None):
+    """Time and memory against graph size (the graph's ``size_key`` swept)."""
+    exp = cfg["experiment"]
+    sizes = [int(s) for s in exp["sizes"]]
+    size_key = exp.get("size_key", "n_nodes")
+    plan = (exp.get("plans") or [{"name": "top 10", "strategy": "degree", "k": 10}])[0]
+    rows, files = [], []
+    for s in sizes:
+        t0 = time.perf_counter()
+        graph = build_graph(cfg, **{size_key: s})
+        t_build = time.perf_counter() - t0
+        model = build_model(cfg)
+        seeds = resolve_plan(graph, plan, model=model, rng=_sub_rng(cfg, 6),
+                             func="experiment=scaling")
+        kw = _est_kwargs(cfg, exp)
+        est = _estimate(cfg, graph, seeds, model, **kw)
+        base, tail = _base_row(cfg, graph, keys)
+        row = dict(base, plan=plan.get("name") or plan.get("strategy"), k=len(seeds))
+        row.update(_est_row(est))
+        row.update(build_time=t_build, graph_mib=graph.nbytes / 2**20, max_rss_mib=_rss_mib(),
+                   worlds_per_s=est.n_sims / est.elapsed if est.elapsed > 0 else None, **tail)
+        rows.append(row)
+        log.info("%s=%d: %d edges, %.3f s, %s", size_key, s, graph.n_edges, est.elapsed, est)
+    files += res.write_table(rows, os.path.join(out_dir, "results.csv"))
+    ax, slope = plots.scaling_curve(rows, x="n_edges", y="elapsed", label="simulation time (s)")
+    ax.set_title(f"time vs edges ({est.n_sims:,} worlds each)")
+    _fig(ax, out_dir, "scaling", cfg, files)
+    text = report.scaling_report(rows, slope, {"Scaling": "scaling.png"}, cfg)
+    files.append(report.write(out_dir, text))
+    return Outcome(rows, files, {"slope": slope}, text)
+
+
+EXPERIMENTS = {
+    "estimate": run_estimate,
+    "compare": run_compare,
+    "campaign": run_campaign,
+    "sensitivity": run_sensitivity,
+    "scaling": run_scaling,
+}
+
+
+def run_experiment(cfg, out_dir, *, keys=None):
+    """Run ``cfg["experiment"]["name"]`` into ``out_dir``; see the module docstring.
+
+    ``keys``: extra columns for every row (the sweep's overrides, for example).
+    """
+    name = cfg["experiment"]["name"]
+    if name not in EXPERIMENTS:
+        raise ValueError(f"Unknown experiment {name!r}; choose one of {sorted(EXPERIMENTS)}.")
+    os.makedirs(out_dir, exist_ok=True)
+    return EXPERIMENTS[name](cfg, out_dir, keys)
+
+
+def finish_sweep(sweep_dir):
+    """Merge a sweep's finished jobs into ``sweep_dir/results.csv`` with a figure and report.md.
+
+    The figure plots reach against the first numeric column that varies across
+    jobs (one line per plan or strategy), when there is one.
+    """
+    rows, missing = res.merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"))
+    figs = {}
+    if rows:
+        skip = {"job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
+                "exposure_ci_low", "exposure_ci_high", "select_time", "rng_seed", "n_edges",
+                "diff", "diff_stderr", "diff_ci_low", "diff_ci_high", "cost_per_adopter", "rank"}
+        varying = [c for c in rows[0] if c not in skip
+                   and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
+                           for r in rows)
+                   and len({r.get(c) for r in rows}) > 1]
+        if varying:
+            group = "strategy" if "strategy" in rows[0] else "plan"
+            ax = plots.reach_curve(rows, x=varying[0], group=group)
+            plots.save(ax, os.path.join(sweep_dir, "sweep"))
+            figs[f"Reach vs {varying[0]}"] = "sweep.png"
+    report.write(sweep_dir, report.sweep_report(rows, missing, figs))
+    return rows, missing

@@ -1,0 +1,226 @@
+"""Figures for experiment tables (matplotlib, imported only when plotting).
+
+Every function draws on an Axes (a new one on a new :class:`matplotlib.figure.Figure`
+when ``ax`` is None, so no pyplot state and no display are needed) and returns
+it; the plotted data are exactly the table's values, so tests read them back
+with ``line.get_xdata()`` / ``get_ydata()``. Bands are ``fill_between``
+collections labelled ``"<label> CI"``. :func:`save` writes PNG and SVG.
+"""
+
+import math
+import os
+
+import numpy as np
+
+__all__ = [
+    "reach_curve",
+    "adoption_timeline",
+    "size_distribution",
+    "paired_differences",
+    "sensitivity_heatmap",
+    "scaling_curve",
+    "save",
+    "log_bins",
+]
+
+
+def _axes(ax, figsize=(6.4, 4.2)):
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot()
+
+
+def _groups(rows, key):
+    out = {}
+    for r in rows:
+        out.setdefault(r.get(key), []).append(r)
+    return out
+
+
+def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach"):
+    """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
+
+    ``rows`` need ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high``. Lines are
+    sorted by ``x``; each line's label is the group value.
+    """
+    ax = _axes(ax)
+    for name, rs in _groups(rows, group).items():
+        rs = sorted(rs, key=lambda r: r[x])
+        xs = np.array([r[x] for r in rs], dtype=float)
+        ys = np.array([r[y] for r in rs], dtype=float)
+        (line,) = ax.plot(xs, ys, marker="o", ms=3, label=str(name))
+        ax.fill_between(
+            xs,
+            [r["ci_low"] for r in rs],
+            [r["ci_high"] for r in rs],
+            alpha=0.25,
+            color=line.get_color(),
+            label=f"{name} CI",
+        )
+    ax.set_xlabel({"k": "seeds (k)"}.get(x, x))
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    keep = [(h, lab) for h, lab in zip(handles, labels) if not lab.endswith(" CI")]
+    if keep:
+        ax.legend(*zip(*keep), fontsize="small")
+    return ax
+
+
+def adoption_timeline(timeline, low, high, *, label="adopters", ax=None, cumulative=False):
+    """New adopters per round (round 0 = the seeds) with the pointwise CI band."""
+    ax = _axes(ax)
+    t = np.asarray(timeline, dtype=float)
+    lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    if cumulative:
+        t, lo, hi = np.cumsum(t), np.cumsum(lo), np.cumsum(hi)
+    rounds = np.arange(t.size)
+    (line,) = ax.plot(rounds, t, marker="o", ms=3, label=str(label))
+    ax.fill_between(rounds, lo, hi, alpha=0.25, color=line.get_color(), label=f"{label} CI")
+    ax.set_xlabel("round")
+    ax.set_ylabel("cumulative adopters" if cumulative else "new adopters per round")
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def log_bins(sizes, per_decade=8):
+    """Logarithmic bin edges covering ``sizes`` (all >= 1)."""
+    sizes = np.asarray(sizes)
+    top = max(int(sizes.max()) if sizes.size else 1, 1)
+    n = max(int(math.ceil(per_decade * math.log10(top + 1))), 1)
+    edges = np.unique(np.floor(np.logspace(0, math.log10(top + 1), n + 1)).astype(np.int64))
+    if edges[-1] <= top:
+        edges = np.append(edges, top + 1)
+    return edges
+
+
+def size_distribution(sizes, *, ax=None, label="cascade size", per_decade=8):
+    """Distribution of per-world cascade sizes, log-binned, on log-log axes.
+
+    The y value of each bin is the fraction of worlds in the bin divided by
+    the number of integer sizes it covers (a probability mass per size), and
+    the x value is the bin's geometric centre; empty bins are not drawn.
+    """
+    ax = _axes(ax)
+    sizes = np.asarray(sizes, dtype=np.int64)
+    edges = log_bins(sizes, per_decade)
+    counts, _ = np.histogram(sizes, bins=edges)
+    width = np.diff(edges)
+    pmf = counts / max(sizes.size, 1) / width
+    centre = np.sqrt(edges[:-1] * (edges[1:] - 1).clip(min=edges[:-1]))
+    keep = counts > 0
+    ax.plot(centre[keep], pmf[keep], marker="o", ls="-", ms=4, label=str(label))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("adopters in a world")
+    ax.set_ylabel("probability per size")
+    ax.grid(alpha=0.3, which="both")
+    return ax
+
+
+def paired_differences(rows, *, label="plan", ax=None, against=None):
+    """Paired differences (``diff``, ``diff_ci_low``, ``diff_ci_high``) as error bars.
+
+    One horizontal bar per row, labelled by ``row[label]``; the zero line marks
+    "no difference". The error-bar container's data equal the table.
+    """
+    ax = _axes(ax, figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)))
+    ys = np.arange(len(rows))
+    d = np.array([r["diff"] for r in rows], dtype=float)
+    lo = np.array([r["diff_ci_low"] for r in rows], dtype=float)
+    hi = np.array([r["diff_ci_high"] for r in rows], dtype=float)
+    ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="o", capsize=3)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_yticks(ys, [str(r[label]) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"reach minus {against}'s (same worlds)" if against else "paired difference in reach")
+    ax.grid(alpha=0.3, axis="x")
+    return ax
+
+
+def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None):
+    """Heat map of ``value`` over the grid of ``x`` × ``y`` (a line when ``y`` is None).
+
+    Returns the Axes; for two parameters its image's array (``ax.images[0]
+    .get_array()``) is the table pivoted with ``y`` values as rows and ``x``
+    values as columns, both sorted.
+    """
+    if y is None:
+        rs = sorted(rows, key=lambda r: r[x])
+        ax = _axes(ax)
+        xs = [r[x] for r in rs]
+        (line,) = ax.plot(xs, [r[value] for r in rs], marker="o", ms=3)
+        if all("ci_low" in r for r in rs):
+            ax.fill_between(xs, [r["ci_low"] for r in rs], [r["ci_high"] for r in rs],
+                            alpha=0.25, color=line.get_color())
+        ax.set_xlabel(x)
+        ax.set_ylabel(value)
+        ax.grid(alpha=0.3)
+        return ax
+    ax = _axes(ax)
+    xs = sorted({r[x] for r in rows})
+    ys = sorted({r[y] for r in rows})
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for r in rows:
+        grid[ys.index(r[y]), xs.index(r[x])] = r[value]
+    im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, float) else str(v) for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for i in range(len(ys)):
+        for j in range(len(xs)):
+            if np.isfinite(grid[i, j]):
+                ax.text(j, i, f"{grid[i, j]:,.0f}", ha="center", va="center", fontsize=7,
+                        color="white")
+    ax.figure.colorbar(im, ax=ax, label=value)
+    return ax
+
+
+def fit_slope(x, y):
+    """Least-squares slope and intercept of log10(y) on log10(x)."""
+    lx, ly = np.log10(np.asarray(x, dtype=float)), np.log10(np.asarray(y, dtype=float))
+    slope, icpt = np.polyfit(lx, ly, 1)
+    return float(slope), float(icpt)
+
+
+def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
+    """``y`` vs ``x`` on log-log axes with the fitted power law; returns (ax, slope).
+
+    The first line holds the table's points; the second, dashed, the fit
+    ``10**icpt * x**slope`` whose slope is in the legend.
+    """
+    ax = _axes(ax)
+    rs = sorted(rows, key=lambda r: r[x])
+    xs = np.array([r[x] for r in rs], dtype=float)
+    ys = np.array([r[y] for r in rs], dtype=float)
+    ax.plot(xs, ys, marker="o", ls="", label=label or y)
+    slope = float("nan")
+    if xs.size >= 2 and (xs > 0).all() and (ys > 0).all():
+        slope, icpt = fit_slope(xs, ys)
+        ax.plot(xs, 10**icpt * xs**slope, ls="--", color="grey", label=f"slope {slope:.2f}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return ax, slope
+
+
+def save(ax, path_stem, formats=("png", "svg"), dpi=130):
+    """Save the Axes' figure as ``<path_stem>.<fmt>`` for each format (atomically)."""
+    from .results import atomic_write
+
+    fig = ax.figure
+    out = []
+    for fmt in formats:
+        p = f"{path_stem}.{fmt}"
+        os.makedirs(os.path.dirname(os.path.abspath(p)), exist_ok=True)
+        with atomic_write(p, "wb") as fh:
+            fig.savefig(fh, format=fmt, dpi=dpi)
+        out.append(p)
+    return out

@@ -1,0 +1,207 @@
+"""Human summaries: console tables and ``report.md`` (table, figures, plain words)."""
+
+import os
+
+from .results import write_text
+
+__all__ = ["format_table", "markdown_table", "write", "plus_minus", "sweep_report"]
+
+
+def plus_minus(mean, low, high, digits=0):
+    """``"2,480 ± 90"`` from a mean and its CI."""
+    h = (high - low) / 2.0
+    return f"{mean:,.{digits}f} ± {h:,.{digits}f}"
+
+
+def _digits(rows):
+    m = max((abs(r.get("mean") or 0) for r in rows), default=0)
+    return 0 if m >= 100 else 2
+
+
+def _cell(v, digits=2):
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return "" if v is None else str(v)
+
+
+def _columns(rows, label):
+    d = _digits(rows)
+    cols = [(label, lambda r: str(r.get(label, "")))]
+    for key, head in (("k", "k"), ("budget", "budget"), ("cost", "cost")):
+        if any(key in r for r in rows):
+            cols.append((head, lambda r, key=key: _cell(r.get(key))))
+    cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"], d)))
+    if any("exposure" in r for r in rows):
+        cols.append(("exposure (mean ± CI)", lambda r: plus_minus(
+            r["exposure"], r["exposure_ci_low"], r["exposure_ci_high"], d) if "exposure" in r else ""))
+    if any("cost_per_adopter" in r for r in rows):
+        cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
+    if any("diff" in r for r in rows):
+        cols.append(("vs best/baseline", lambda r: plus_minus(
+            r["diff"], r["diff_ci_low"], r["diff_ci_high"], d) if "diff" in r else ""))
+    cols.append(("worlds", lambda r: _cell(r.get("n_sims"))))
+    cols.append(("time (s)", lambda r: _cell(r.get("elapsed"))))
+    return cols
+
+
+def format_table(rows, label="plan"):
+    """Fixed-width text table for the console."""
+    cols = _columns(rows, label)
+    cells = [[f(r) for _, f in cols] for r in rows]
+    w = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, (h, _) in enumerate(cols)]
+    out = ["  ".join(h.ljust(w[i]) if i == 0 else h.rjust(w[i]) for i, (h, _) in enumerate(cols))]
+    out.append("-" * len(out[0]))
+    for c in cells:
+        out.append("  ".join(x.ljust(w[i]) if i == 0 else x.rjust(w[i]) for i, x in enumerate(c)))
+    return "\n".join(out)
+
+
+def markdown_table(rows, label="plan"):
+    cols = _columns(rows, label)
+    out = ["| " + " | ".join(h for h, _ in cols) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(cols))) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(f(r) for _, f in cols) + " |")
+    return "\n".join(out)
+
+
+def _figures(figs):
+    return "\n".join(f"![{t}]({p})" for t, p in figs.items())
+
+
+def _header(title, rows, cfg):
+    r = rows[0] if rows else {}
+    conf = cfg.get("confidence", 0.95)
+    return (
+        f"# {title}\n\n"
+        f"Graph **{r.get('graph')}** ({r.get('n_nodes', 0):,} consumers, "
+        f"{r.get('n_edges', 0):,} follower edges), probabilities {r.get('probabilities')}, "
+        f"model {r.get('model')}, rng_seed {cfg.get('rng_seed', 0)}, viralsim {r.get('version')}. "
+        f"Intervals are {round(100 * conf)}% confidence intervals; every plan is simulated in "
+        f"the same worlds (common random numbers).\n"
+    )
+
+
+def estimate_report(rows, figs, cfg):
+    d = _digits(rows)
+    best = max(rows, key=lambda r: r["mean"])
+    words = [
+        f"- **{r['plan']}** ({r['k']} seeds) reaches {plus_minus(r['mean'], r['ci_low'], r['ci_high'], d)} "
+        f"consumers on average"
+        + (f" and is seen by {plus_minus(r['exposure'], r['exposure_ci_low'], r['exposure_ci_high'], d)}"
+           if "exposure" in r else "")
+        + f" ({r['n_sims']:,} simulated worlds"
+        + ("" if r.get("converged", True) else ", target precision NOT reached")
+        + ")."
+        for r in rows
+    ]
+    words.append(f"- The largest expected reach is **{best['plan']}**'s.")
+    return (_header("Expected reach", rows, cfg) + "\n" + markdown_table(rows) + "\n\n"
+            + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
+
+
+def compare_report(rows, figs, cfg, xkey="k"):
+    d = _digits(rows)
+    words = []
+    for x in sorted({r[xkey] for r in rows}):
+        rs = [r for r in rows if r[xkey] == x]
+        b = max(rs, key=lambda r: r["mean"])
+        words.append(f"- At {xkey} = {x:,}: best is **{b['strategy']}** with "
+                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'], d)} consumers.")
+        for r in rs:
+            if "diff" in r and r.get("diff") is not None and r.get("baseline"):
+                words.append(
+                    f"  - {r['strategy']} reaches {plus_minus(r['diff'], r['diff_ci_low'], r['diff_ci_high'], d)} "
+                    f"{'more' if r['diff'] >= 0 else 'fewer'} consumers than {r['baseline']} "
+                    "(paired, same worlds)."
+                )
+    return (_header("Strategy comparison", rows, cfg) + "\n" + markdown_table(rows, "strategy")
+            + "\n\n" + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
+
+
+def campaign_report(rows, curve, figs, cfg):
+    d = _digits(rows)
+    best = rows[0]
+    words = [
+        f"- **{best['plan']}** is the best plan: it reaches "
+        f"{plus_minus(best['mean'], best['ci_low'], best['ci_high'], d)} consumers for "
+        f"{best['cost']:,.2f} ({best['cost_per_adopter']:,.2f} per adopter)."
+    ]
+    for r in rows[1:]:
+        same = abs(r["cost"] - best["cost"]) <= 1e-9 * max(1.0, best["cost"])
+        diff = -r["diff"]
+        sig = r["diff_ci_high"] < 0
+        words.append(
+            f"- {best['plan']} reaches {plus_minus(diff, -r['diff_ci_high'], -r['diff_ci_low'], d)} "
+            f"more consumers than {r['plan']}"
+            + (" at the same cost" if same else f" (costs {best['cost']:,.2f} vs {r['cost']:,.2f})")
+            + ("" if sig else "; the difference is within the noise")
+            + "."
+        )
+    for c in curve:
+        if c.get("marginal_reach_per_unit") is not None:
+            words.append(
+                f"- Raising the budget to {c['budget']:,.2f} buys "
+                f"{c['marginal_reach_per_unit']:,.2f} extra adopters per unit of budget "
+                f"(best plan there: {c.get('k')} seeds)."
+            )
+    return (_header("Campaign plans, ranked", rows, cfg) + "\n" + markdown_table(rows) + "\n\n"
+            + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
+
+
+def sensitivity_report(rows, figs, cfg, xkey, ykey):
+    d = _digits(rows)
+    lo = min(rows, key=lambda r: r["mean"])
+    hi = max(rows, key=lambda r: r["mean"])
+
+    def at(r):
+        return f"{xkey} = {r[xkey]}" + (f", {ykey} = {r[ykey]}" if ykey else "")
+
+    words = [
+        f"- Expected reach ranges from {plus_minus(lo['mean'], lo['ci_low'], lo['ci_high'], d)} "
+        f"({at(lo)}) to {plus_minus(hi['mean'], hi['ci_low'], hi['ci_high'], d)} ({at(hi)})."
+    ]
+    label = xkey
+    table_rows = [dict(r, **{label: at(r)}) for r in rows]
+    return (_header("Sensitivity", rows, cfg) + "\n" + markdown_table(table_rows, label) + "\n\n"
+            + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
+
+
+def scaling_report(rows, slope, figs, cfg):
+    words = [f"- Simulation time grows as edges^{slope:.2f} over "
+             f"{rows[0]['n_edges']:,} .. {rows[-1]['n_edges']:,} edges "
+             f"(least-squares slope on log-log axes)."]
+    for r in rows:
+        words.append(f"- {r['n_nodes']:,} consumers / {r['n_edges']:,} edges: graph "
+                     f"{r['graph_mib']:.1f} MiB, {r['elapsed']:.3f} s for {r['n_sims']:,} worlds, "
+                     f"peak RSS {r['max_rss_mib']:.0f} MiB.")
+    table_rows = [dict(r, size=f"{r['n_nodes']:,}") for r in rows]
+    return (_header("Scaling", rows, cfg) + "\n" + markdown_table(table_rows, "size") + "\n\n"
+            + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
+
+
+def sweep_report(rows, missing, figs):
+    """``report.md`` of a merged sweep."""
+    lines = [f"# Sweep: {len({r['job'] for r in rows})} finished jobs, {len(rows)} rows\n"]
+    if missing:
+        lines.append(f"Not finished (left out): {', '.join(missing)}. Re-run the same command "
+                     "to run only those.\n")
+    label = "strategy" if any("strategy" in r for r in rows) else "plan"
+    for r in rows:
+        r.setdefault(label, r.get("plan", ""))
+    show = [dict(r, **{label: f"{r['job']}: {r.get(label, '')}"}) for r in rows]
+    lines.append(markdown_table(show, label))
+    if rows:
+        b = max(rows, key=lambda r: r["mean"])
+        lines.append(f"\n- Largest expected reach: job {b['job']} ({b.get(label)}), "
+                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'], _digits(rows))}.")
+    lines.append("\n" + _figures(figs))
+    return "\n".join(lines) + "\n"
+
+
+def write(out_dir, text):
+    p = os.path.join(out_dir, "report.md")
+    write_text(p, text)
+    return p

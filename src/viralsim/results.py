@@ -1,0 +1,318 @@
+"""Tidy result tables that survive interruption.
+
+A *job* (one run of the command-line application, or one job of a sweep)
+writes into its own directory:
+
+``results.csv`` (and ``results.parquet`` when pyarrow is installed)
+    one row per (plan or strategy, k or budget, parameter value ...): the
+    config keys that define the job, then ``mean``, ``ci_low``, ``ci_high``,
+    ``stderr``, ``n_sims``, ``elapsed``, ``rng_seed``, ``version``.
+``config.yaml``
+    the composed configuration, resolved.
+``meta.json``
+    package and dependency versions, git revision (when run from a git
+    checkout), host, start time and a hash of the configuration.
+``DONE``
+    the job-done marker, written **last**: a job directory without it is an
+    interrupted job, whatever else it holds.
+
+Every file is written atomically (a temporary file in the same directory,
+flushed and fsynced, then :func:`os.replace`), so a killed job never leaves a
+file that looks complete. A sweep merges the tables of its finished jobs into
+one (:func:`merge_sweep`) and a re-run of the sweep skips the jobs whose
+``DONE`` marker carries the same configuration hash (:func:`is_done`).
+
+Nothing here imports Hydra; the application calls these functions.
+"""
+
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+__all__ = [
+    "atomic_write",
+    "write_text",
+    "write_json",
+    "write_table",
+    "read_table",
+    "write_meta",
+    "environment",
+    "config_hash",
+    "mark_done",
+    "is_done",
+    "merge_sweep",
+    "RESULT_COLUMNS",
+]
+
+#: Columns every experiment table has (others come first: the config keys).
+RESULT_COLUMNS = ("mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "rng_seed", "version")
+
+DONE = "DONE"
+TABLE = "results.csv"
+
+
+@contextlib.contextmanager
+def atomic_write(path, mode="w", **kwargs):
+    """Open a temporary file next to ``path``; on success rename it to ``path``.
+
+    If the block raises (or the process dies), ``path`` is untouched: either
+    the old file or no file, never a partial one. The temporary file is named
+    ``.<name>.<random>.tmp`` and removed on error.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with atomic_write(os.path.join(d, "a.txt")) as fh:
+    ...     _ = fh.write("hello")
+    >>> open(os.path.join(d, "a.txt")).read()
+    'hello'
+    """
+    path = os.fspath(path)
+    d = os.path.dirname(os.path.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=d)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_text(path, text):
+    with atomic_write(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def write_json(path, obj):
+    write_text(path, json.dumps(obj, indent=1, sort_keys=True, default=_jsonable) + "\n")
+
+
+def _jsonable(x):
+    if hasattr(x, "item"):
+        return x.item()
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    return str(x)
+
+
+def _columns(rows):
+    cols = []
+    for r in rows:
+        for c in r:
+            if c not in cols:
+                cols.append(c)
+    # the result columns last, in their fixed order
+    tail = [c for c in RESULT_COLUMNS if c in cols]
+    return [c for c in cols if c not in tail] + tail
+
+
+def _cell(v):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else str(v)
+    if isinstance(v, (list, tuple)):
+        return " ".join(str(x) for x in v)
+    if hasattr(v, "item"):
+        return _cell(v.item())
+    return str(v)
+
+
+def write_table(rows, path, *, parquet=None):
+    """Write ``rows`` (list of dicts) as CSV at ``path``, atomically.
+
+    Columns are the union of the rows' keys in first-seen order, with
+    :data:`RESULT_COLUMNS` last. Floats are written with ``repr`` (exact
+    round trip). ``parquet=None`` also writes ``<path>.parquet`` (same stem)
+    when pyarrow is importable; ``True`` requires it.
+
+    Returns the list of paths written.
+    """
+    rows = list(rows)
+    cols = _columns(rows)
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow([_cell(r.get(c)) for c in cols])
+    write_text(path, buf.getvalue())
+    written = [os.fspath(path)]
+    if parquet is not False:
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            if parquet:
+                raise
+        else:
+            ppath = os.path.splitext(os.fspath(path))[0] + ".parquet"
+            table = pa.Table.from_pylist([{c: _plain(r.get(c)) for c in cols} for r in rows])
+            with atomic_write(ppath, "wb") as fh:
+                pq.write_table(table, fh)
+            written.append(ppath)
+    return written
+
+
+def _plain(v):
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return " ".join(str(x) for x in v)
+    return v
+
+
+def _parse(s):
+    if s == "":
+        return None
+    for conv in (int, float):
+        try:
+            return conv(s)
+        except ValueError:
+            pass
+    if s in ("True", "False"):
+        return s == "True"
+    return s
+
+
+def read_table(path):
+    """Read a table written by :func:`write_table`: list of dicts, numbers parsed."""
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [{k: _parse(v) for k, v in r.items()} for r in csv.DictReader(fh)]
+
+
+def _version(dist):
+    try:
+        from importlib.metadata import version
+
+        return version(dist)
+    except Exception:
+        return None
+
+
+def git_revision(path=None):
+    """The git commit of the checkout holding ``path`` (or the cwd), or None."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=path or os.getcwd(),
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    rev = out.stdout.strip()
+    if out.returncode != 0 or not rev:
+        return None
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=path or os.getcwd(), capture_output=True, text=True, timeout=5,
+    ).stdout.strip()
+    return rev + ("-dirty" if dirty else "")
+
+
+def environment():
+    """Versions of viralsim, Python and the dependencies, the git revision, the host."""
+    from . import __version__
+
+    deps = ["numpy", "scipy", "networkx", "numba", "matplotlib", "hydra-core", "omegaconf",
+            "tqdm", "pyarrow", "ray"]
+    src = os.path.dirname(os.path.abspath(__file__))
+    return {
+        "viralsim": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "host": platform.node(),
+        "dependencies": {d: _version(d) for d in deps if _version(d) is not None},
+        "git_revision": git_revision(src) or git_revision(),
+    }
+
+
+def config_hash(cfg):
+    """A stable hash of a (plain, JSON-able) configuration mapping."""
+    blob = json.dumps(cfg, sort_keys=True, default=str).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def write_meta(out_dir, cfg, **extra):
+    meta = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "config_hash": config_hash(cfg)}
+    meta.update(environment())
+    meta.update(extra)
+    write_json(os.path.join(out_dir, "meta.json"), meta)
+    return meta
+
+
+def mark_done(out_dir, cfg, files=()):
+    """Write the job-done marker (last thing a job does)."""
+    write_json(os.path.join(out_dir, DONE), {"config_hash": config_hash(cfg), "files": list(files),
+                                              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def is_done(out_dir, cfg=None):
+    """True when ``out_dir`` holds a finished job (of the same configuration when given)."""
+    p = os.path.join(out_dir, DONE)
+    if not os.path.exists(p):
+        return False
+    if cfg is None:
+        return True
+    try:
+        with open(p) as fh:
+            return json.load(fh).get("config_hash") == config_hash(cfg)
+    except (OSError, ValueError):
+        return False
+
+
+def finished_jobs(sweep_dir):
+    """Sub-directories of ``sweep_dir`` holding a finished job with a table, sorted."""
+    out = []
+    for name in sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s)):
+        d = os.path.join(sweep_dir, name)
+        if os.path.isdir(d) and is_done(d) and os.path.exists(os.path.join(d, TABLE)):
+            out.append(d)
+    return out
+
+
+def merge_sweep(sweep_dir, *, out=None):
+    """Concatenate the tables of the finished jobs of a sweep into one.
+
+    Each row gains a ``job`` column (the job's sub-directory name). Jobs
+    without their ``DONE`` marker (killed, still running) are left out and
+    listed in the return value.
+
+    Returns
+    -------
+    rows : list of dict
+    missing : list of str
+        Sub-directories that look like jobs but are not finished.
+    """
+    rows, missing = [], []
+    done = set(finished_jobs(sweep_dir))
+    for name in sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s)):
+        d = os.path.join(sweep_dir, name)
+        if not os.path.isdir(d) or name.startswith("."):
+            continue
+        if d in done:
+            for r in read_table(os.path.join(d, TABLE)):
+                rows.append({"job": name, **r})
+        elif os.path.exists(os.path.join(d, "config.yaml")) or os.path.exists(
+            os.path.join(d, ".hydra")
+        ):
+            missing.append(name)
+    if out is not None:
+        write_table(rows, out)
+    return rows, missing

@@ -1,0 +1,381 @@
+"""The command-line application: config tree, composition errors, each experiment end to end."""
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+
+import numpy as np
+import pytest
+
+hydra = pytest.importorskip("hydra")
+from hydra import compose, initialize_config_module  # noqa: E402
+from hydra.errors import ConfigCompositionException, MissingConfigException  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+from omegaconf.errors import MissingMandatoryValue, ValidationError  # noqa: E402
+
+import viralsim as vs  # noqa: E402
+from viralsim import app, experiments  # noqa: E402
+from viralsim import results as res  # noqa: E402
+from viralsim.exceptions import EdgeListError, NodeNotFound  # noqa: E402
+
+CONF = os.path.join(os.path.dirname(vs.__file__), "conf")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = os.environ.get("VIRALSIM_DATA") or os.path.join(REPO, "..", "shared", "data")
+
+TINY = ["graph.n_nodes=300", "n_sims=200", "formats=[png]"]
+
+
+def options(group):
+    d = os.path.join(CONF, group)
+    return sorted(f[:-5] for f in os.listdir(d) if f.endswith(".yaml"))
+
+
+def cfg_of(*overrides):
+    with initialize_config_module("viralsim.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides))
+
+
+def plain(cfg):
+    return OmegaConf.to_container(cfg, resolve=True)
+
+
+@pytest.fixture
+def edgelist(tmp_path):
+    p = tmp_path / "followers.txt"
+    # a small follower graph with string ids: hub -> a..e, a -> f, b -> f
+    lines = [f"hub {x}" for x in "abcde"] + ["a f", "b f", "f hub"]
+    p.write_text("\n".join(lines) + "\n")
+    return str(p)
+
+
+# ---------------------------------------------------------------------- composition
+def test_default_config_is_the_built_in_run():
+    cfg = cfg_of()
+    assert cfg.rng_seed == 0
+    assert cfg.graph._target_ == "viralsim.generators.holme_kim"
+    assert (cfg.graph.n_nodes, cfg.graph.m, cfg.graph.p_triangle) == (10_000, 4, 0.3)
+    assert cfg.probabilities.scheme == "weighted_cascade"
+    assert cfg.precision == 0.01 and cfg.n_sims is None
+    assert cfg.experiment.name == "estimate"
+    assert [p.strategy for p in cfg.experiment.plans] == ["random", "degree", "degree"]
+
+
+@pytest.mark.parametrize("name", options("graph"))
+def test_every_graph_config_composes_and_builds(name, edgelist):
+    over = [f"graph={name}"]
+    if name == "edgelist":
+        over += [f"graph.path={edgelist}", "probabilities=uniform"]
+    elif name == "dataset":
+        path = os.path.join(DATA, "email-Eu-core.txt")
+        if not os.path.exists(path):
+            pytest.skip("shared data absent")
+        over += ["graph.name=email-Eu-core", f"graph.path={path}"]
+    elif name == "stochastic_block":
+        over += ["graph.sizes=[60,40]", "graph.p_in=0.1", "graph.p_out=0.01"]
+    else:
+        over += ["graph.n_nodes=200"]
+    if name == "erdos_renyi":
+        over += ["graph.p_edge=0.02"]
+    if name == "watts_strogatz":
+        over += ["graph.k=4"]
+    g = experiments.build_graph(plain(cfg_of(*over)))
+    assert isinstance(g, vs.FollowerGraph) and g.n_edges > 0 and g.has_probabilities
+
+
+@pytest.mark.parametrize("name", options("probabilities"))
+def test_every_probability_config(name, edgelist):
+    over = [f"probabilities={name}"]
+    if name == "keep":  # keep needs probabilities in the file
+        p = os.path.join(os.path.dirname(edgelist), "p.txt")
+        with open(p, "w") as fh:
+            fh.write("1 2 0.5\n2 3 0.25\n")
+        over += ["graph=edgelist", f"graph.path={p}"]
+    else:
+        over += ["graph.n_nodes=100"]
+    g = experiments.build_graph(plain(cfg_of(*over)))
+    assert g.has_probabilities
+    if name == "uniform":
+        np.testing.assert_allclose(g.probs, 0.01, rtol=1e-6)
+    if name == "weighted_cascade":
+        np.testing.assert_allclose(g.probs, 1.0 / g.in_degree()[g.indices], rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", options("model"))
+def test_every_model_config_builds(name):
+    m = experiments.build_model(plain(cfg_of(f"model={name}")))
+    assert isinstance(m, vs.DiffusionModel)
+
+
+@pytest.mark.parametrize("name", options("experiment"))
+def test_every_experiment_config_composes(name):
+    cfg = cfg_of(f"experiment={name}")
+    assert cfg.experiment.name == name
+    OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+
+
+@pytest.mark.parametrize("name", options("backend"))
+def test_every_backend_config_composes(name):
+    assert cfg_of(f"backend={name}").backend.name == name
+
+
+def test_strategy_configs_build_when_present():
+    names = options("strategy") if os.path.isdir(os.path.join(CONF, "strategy")) else []
+    for name in names:
+        cfg = cfg_of(f"strategy={name}")
+        assert experiments.build(plain(cfg)["strategy"]) is not None
+
+
+def test_type_error_at_composition():
+    with pytest.raises(ConfigCompositionException) as e:
+        cfg_of("graph.n_nodes=ten")
+    assert "n_nodes" in str(e.value.__cause__ or e.value)
+    with pytest.raises((ConfigCompositionException, ValidationError)):
+        cfg_of("rng_seed=zero")
+
+
+def test_unknown_group_choice_lists_the_valid_ones():
+    with pytest.raises(MissingConfigException) as e:
+        cfg_of("graph=holme_kimm")
+    msg = str(e.value)
+    assert "holme_kimm" in msg and "holme_kim" in msg.replace("holme_kimm", "") and "edgelist" in msg
+
+
+def test_required_value_left_unset_names_it(tmp_path):
+    cfg = cfg_of("graph=edgelist")
+    with pytest.raises(MissingMandatoryValue, match="graph.path"):
+        app.run(cfg, str(tmp_path))
+    assert not res.is_done(str(tmp_path))
+
+
+def test_edge_list_path_missing(tmp_path):
+    cfg = cfg_of("graph=edgelist", f"graph.path={tmp_path / 'nope.txt'}")
+    with pytest.raises(EdgeListError, match="nope.txt"):
+        app.run(cfg, str(tmp_path / "out"), quiet=True)
+
+
+def test_searchpath_added_only_when_configs_exists(tmp_path):
+    assert app._with_searchpath(["a=1"], cwd=str(tmp_path)) == ["a=1"]
+    (tmp_path / "configs").mkdir()
+    out = app._with_searchpath(["a=1"], cwd=str(tmp_path))
+    assert out[-1] == f"hydra.searchpath=[file://{tmp_path / 'configs'}]"
+    assert app._with_searchpath(["hydra.searchpath=[x]"], cwd=str(tmp_path)) == ["hydra.searchpath=[x]"]
+
+
+# ---------------------------------------------------------------------- end to end (in process)
+def test_estimate_end_to_end_and_seed_zero(tmp_path):
+    cfg = cfg_of(*TINY, "rng_seed=0")
+    out = app.run(cfg, str(tmp_path / "a"), quiet=True)
+    rows = res.read_table(tmp_path / "a" / "results.csv")
+    assert [r["plan"] for r in rows] == ["5 random consumers", "5 most followed", "10 most followed"]
+    for c in ("experiment", "graph", "n_nodes", "k", "strategy", *res.RESULT_COLUMNS, "exposure"):
+        assert c in rows[0]
+    # the table's numbers are the estimate's, recomputed independently
+    g = vs.generators.holme_kim(300, 4, 0.3, rng=0).with_probabilities("weighted_cascade")
+    top5 = np.argsort(-g.out_degree(), kind="stable")[:5].tolist()
+    est = vs.estimate_reach(g, top5, n_sims=200, rng=0)
+    assert rows[1]["mean"] == est.mean and rows[1]["ci_low"] == est.ci_low
+    assert rows[1]["n_sims"] == 200 and rows[1]["rng_seed"] == 0 and rows[1]["version"] == vs.__version__
+    assert out.rows[1]["mean"] == est.mean
+    assert res.is_done(str(tmp_path / "a"))
+    for f in ("adoption.png", "cascade_sizes.png", "report.md", "config.yaml", "meta.json"):
+        assert (tmp_path / "a" / f).exists(), f
+    # rng_seed 0 is a seed, not "no seed": same numbers twice, other seeds differ
+    app.run(cfg_of(*TINY, "rng_seed=0"), str(tmp_path / "b"), quiet=True)
+    app.run(cfg_of(*TINY, "rng_seed=1"), str(tmp_path / "c"), quiet=True)
+    rb = res.read_table(tmp_path / "b" / "results.csv")
+    rc = res.read_table(tmp_path / "c" / "results.csv")
+    assert [r["mean"] for r in rb] == [r["mean"] for r in rows]
+    assert [r["mean"] for r in rc] != [r["mean"] for r in rows]
+
+
+def test_run_skips_a_finished_directory(tmp_path):
+    cfg = cfg_of(*TINY)
+    assert app.run(cfg, str(tmp_path), quiet=True) is not None
+    assert app.run(cfg, str(tmp_path), quiet=True) is None  # resume: same config, done
+    assert app.run(cfg_of(*TINY, "rng_seed=5"), str(tmp_path), quiet=True) is not None
+
+
+def test_estimate_with_seed_list(tmp_path, edgelist):
+    cfg = cfg_of("graph=edgelist", f"graph.path={edgelist}", "probabilities=uniform",
+                 "probabilities.p=1.0", "n_sims=50", "formats=[png]",
+                 "experiment.plans=[{name: hub, seeds: [hub]}, {name: pair, seeds: [a, b]}]")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    # p = 1: reach = everything reachable; hub reaches all 7, {a, b} reach a, b, f, hub, c, d, e
+    assert [(r["plan"], r["mean"], r["stderr"]) for r in rows] == [("hub", 7.0, 0.0), ("pair", 7.0, 0.0)]
+
+
+def test_compare_end_to_end(tmp_path):
+    cfg = cfg_of(*TINY, "experiment=compare", "experiment.k=[1,4]", "experiment.n_sims=300")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [(r["strategy"], r["k"]) for r in rows] == [("random", 1), ("random", 4),
+                                                       ("degree", 1), ("degree", 4)]
+    g = vs.generators.holme_kim(300, 4, 0.3, rng=0).with_probabilities("weighted_cascade")
+    top4 = np.argsort(-g.out_degree(), kind="stable")[:4].tolist()
+    a = vs.estimate_reach(g, top4, n_sims=300, rng=0, return_sizes=True)
+    assert rows[3]["mean"] == a.mean and rows[3]["n_sims"] == 300
+    assert rows[3]["baseline"] == "random" and "diff_ci_low" in rows[3]
+    assert rows[3]["diff_ci_low"] <= rows[3]["diff"] <= rows[3]["diff_ci_high"]
+    assert (tmp_path / "reach_vs_k.png").exists()
+
+
+def test_compare_needs_strategies_module_for_unknown_names(tmp_path):
+    if hasattr(vs, "compare_strategies"):
+        pytest.skip("strategies module installed")
+    cfg = cfg_of(*TINY, "experiment=compare", "experiment.strategies=[degree,imm]")
+    with pytest.raises(ValueError, match="compare_strategies"):
+        app.run(cfg, str(tmp_path), quiet=True)
+
+
+def test_campaign_end_to_end(tmp_path, edgelist):
+    plans = ("experiment.plans=[{name: Hub, seeds: [hub]}, {name: Leaves, seeds: [c, d]},"
+             " {name: Best by followers, strategy: degree}]")
+    cfg = cfg_of("experiment=campaign", "graph=edgelist", f"graph.path={edgelist}",
+                 "probabilities=uniform", "probabilities.p=0.5", "formats=[png]", plans, "experiment.budgets=[2,4]",
+                 "experiment.costs.per_follower=0.0", "experiment.n_sims=4000")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [r["rank"] for r in rows] == [1, 2, 3]
+    means = [r["mean"] for r in rows]
+    assert means == sorted(means, reverse=True)
+    by = {r["plan"]: r for r in rows}
+    assert by["Hub"]["cost"] == 1.0 and by["Leaves"]["cost"] == 2.0
+    # the budget-sized plan buys the 4 most-followed consumers at cost 1 each
+    assert by["Best by followers"]["k"] == 4 and by["Best by followers"]["cost"] == 4.0
+    best = rows[0]
+    assert best["diff"] == 0.0 and all(r["vs_best"] == best["plan"] for r in rows)
+    for r in rows:
+        assert r["cost_per_adopter"] == pytest.approx(r["cost"] / r["mean"])
+        assert r["diff_ci_low"] <= r["diff"] <= r["diff_ci_high"]
+    curve = res.read_table(tmp_path / "budget_curve.csv")
+    assert {r["budget"] for r in curve} == {2.0, 4.0}
+    assert (tmp_path / "reach_vs_budget.png").exists()
+    text = (tmp_path / "report.md").read_text()
+    assert "more consumers than" in text and best["plan"] in text
+
+
+def test_campaign_bad_inputs(tmp_path, edgelist):
+    base = ["experiment=campaign", "graph=edgelist", f"graph.path={edgelist}",
+            "probabilities=uniform", "formats=[png]",
+            "experiment.n_sims=100"]
+    cfg = cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub, zed, yan]}]")
+    with pytest.raises(NodeNotFound, match="zed.*yan|'zed'"):
+        app.run(cfg, str(tmp_path / "a"), quiet=True)
+    cfg = cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub, a]}]",
+                 "experiment.budgets=[1.5]")
+    with pytest.raises(ValueError, match="below the cost of every plan"):
+        app.run(cfg, str(tmp_path / "b"), quiet=True)
+    assert not os.path.exists(tmp_path / "b" / "results.csv")
+
+
+def test_sensitivity_end_to_end(tmp_path):
+    cfg = cfg_of(*TINY, "experiment=sensitivity", "probabilities=uniform",
+                 "experiment.x.values=[0.0,0.05]", "experiment.n_sims=100",
+                 "experiment.y={key: rng_seed, values: [0, 1]}")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [(r["probabilities.p"], r["rng_seed"]) for r in rows] == [(0.0, 0), (0.05, 0), (0.0, 1), (0.05, 1)]
+    # p = 0: only the 10 seeds adopt, in every world
+    assert [r["mean"] for r in rows if r["probabilities.p"] == 0.0] == [10.0, 10.0]
+    assert all(r["mean"] > 10 for r in rows if r["probabilities.p"] == 0.05)
+    assert (tmp_path / "sensitivity.png").exists()
+
+
+def test_scaling_end_to_end(tmp_path):
+    cfg = cfg_of(*TINY, "experiment=scaling", "experiment.sizes=[200,400,800]",
+                 "experiment.n_sims=100")
+    out = app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [r["n_nodes"] for r in rows] == [200, 400, 800]
+    assert all(r["graph_mib"] > 0 and r["max_rss_mib"] > 0 and r["n_sims"] == 100 for r in rows)
+    assert np.isfinite(out.extra["slope"])
+    assert (tmp_path / "scaling.png").exists()
+
+
+# ---------------------------------------------------------------------- the console script
+def _cli(args, cwd, env=None, timeout=300):
+    e = dict(os.environ, **(env or {}))
+    e.pop("HYDRA_FULL_ERROR", None)
+    return subprocess.run([sys.executable, "-m", "viralsim", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env=e)
+
+
+def test_cli_multirun_merge_and_resume(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "graph.n_nodes=200", "n_sims=100", "formats=[png]", "rng_seed=0,1,2",
+            "experiment.size_distribution=false", f"hydra.sweep.dir={sweep}"]
+    p = _cli(args, tmp_path)
+    assert p.returncode == 0, p.stderr
+    merged = res.read_table(sweep / "results.csv")
+    assert len(merged) == 9 and sorted({r["job"] for r in merged}) == [0, 1, 2]
+    assert {r["rng_seed"] for r in merged} == {0, 1, 2}
+    for j in range(3):
+        job = res.read_table(sweep / str(j) / "results.csv")
+        assert [r["mean"] for r in merged if r["job"] == j] == [r["mean"] for r in job]
+    assert (sweep / "report.md").exists()
+    # job 1 killed before it finished: its marker is gone; the others must not re-run
+    os.remove(sweep / "1" / "DONE")
+    rows, missing = res.merge_sweep(str(sweep))
+    assert missing == ["1"] and len(rows) == 6
+    stamp = {j: os.stat(sweep / str(j) / "DONE").st_mtime_ns for j in (0, 2)}
+    p = _cli(args, tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert {j: os.stat(sweep / str(j) / "DONE").st_mtime_ns for j in (0, 2)} == stamp
+    assert res.is_done(str(sweep / "1"))
+    assert len(res.read_table(sweep / "results.csv")) == 9
+
+
+def test_cli_unknown_choice_lists_options(tmp_path):
+    p = _cli(["graph=nope"], tmp_path, timeout=120)
+    assert p.returncode != 0
+    assert "nope" in p.stderr and "holme_kim" in p.stderr and "barabasi_albert" in p.stderr
+
+
+def _scale():
+    return float(os.environ.get("VIRALSIM_TEST_SCALE", "1"))
+
+
+@pytest.mark.slow
+def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
+    """``pip install .`` (not editable) into a fresh venv, then ``viralsim`` from an empty dir."""
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    py = env_dir / "bin" / "python"
+    # the dependencies come from this environment (a .pth line does not run its
+    # editable-install hooks, so viralsim itself must come from the wheel)
+    import site
+
+    new_site = subprocess.run([str(py), "-c", "import site; print(site.getsitepackages()[0])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(new_site, "_viralsim_test_deps.pth"), "w") as fh:
+        fh.write("\n".join(site.getsitepackages()) + "\n")
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                            "-w", str(wheels), REPO],
+                           capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr
+    whl = next(wheels.glob("viralsim-*.whl"))
+    pip = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(whl)],
+                         capture_output=True, text=True, timeout=600)
+    assert pip.returncode == 0, pip.stderr
+    work = tmp_path / "empty"
+    work.mkdir()
+    exe = shutil.which("viralsim", path=str(env_dir / "bin"))
+    assert exe is not None
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
+    p = subprocess.run([exe], cwd=work, capture_output=True, text=True, timeout=600, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "5 most followed" in p.stdout and "reach (mean ± CI)" in p.stdout
+    # the package came from site-packages, not this checkout
+    loc = subprocess.run([str(py), "-c", "import viralsim; print(viralsim.__file__)"], cwd=work,
+                         capture_output=True, text=True, env=env).stdout
+    assert "site-packages" in loc
+    runs = [os.path.join(d, f) for d, _, fs in os.walk(work / "outputs") for f in fs]
+    names = {os.path.basename(f) for f in runs}
+    assert {"results.csv", "adoption.png", "report.md", "DONE"} <= names
+    table = res.read_table(next(f for f in runs if f.endswith("results.csv")))
+    assert len(table) == 3 and all(r["converged"] for r in table)
+    assert all((r["ci_high"] - r["ci_low"]) / 2 <= 0.01 * r["mean"] for r in table)
