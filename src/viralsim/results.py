@@ -308,7 +308,7 @@ def merge_sweep(sweep_dir, *, out=None):
             continue
         if d in done:
             for r in read_table(os.path.join(d, TABLE)):
-                rows.append({"job": name, **r})
+                rows.append({"job": _parse(name), **r})
         elif os.path.exists(os.path.join(d, "config.yaml")) or os.path.exists(
             os.path.join(d, ".hydra")
         ):

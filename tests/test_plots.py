@@ -1,0 +1,105 @@
+"""Figure functions: the plotted data equal the table."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+from viralsim import plots  # noqa: E402
+
+ROWS = [
+    {"strategy": s, "k": k, "mean": m, "ci_low": m - 1.0, "ci_high": m + 2.0}
+    for s, ks in (("degree", [(1, 5.0), (5, 20.0), (10, 31.0)]), ("random", [(5, 7.0), (1, 2.0)]))
+    for k, m in ks
+]
+
+
+def _band(ax, i):
+    v = ax.collections[i].get_paths()[0].vertices
+    return v
+
+
+def test_reach_curve_data_equal_table():
+    ax = plots.reach_curve(ROWS, x="k", group="strategy")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert set(lines) == {"degree", "random"}
+    np.testing.assert_array_equal(lines["degree"].get_xdata(), [1, 5, 10])
+    np.testing.assert_array_equal(lines["degree"].get_ydata(), [5.0, 20.0, 31.0])
+    np.testing.assert_array_equal(lines["random"].get_xdata(), [1, 5])  # sorted by k
+    np.testing.assert_array_equal(lines["random"].get_ydata(), [2.0, 7.0])
+    band = _band(ax, 0)
+    # fill_between polygon: lower edge then upper edge
+    assert set(map(tuple, band.round(9))) >= {(1.0, 4.0), (5.0, 19.0), (10.0, 30.0), (1.0, 7.0),
+                                              (10.0, 33.0)}
+    assert [c.get_label() for c in ax.collections] == ["degree CI", "random CI"]
+
+
+def test_adoption_timeline():
+    t, lo, hi = np.array([5.0, 3.0, 1.0]), np.array([5.0, 2.5, 0.5]), np.array([5.0, 3.5, 1.5])
+    ax = plots.adoption_timeline(t, lo, hi, label="A")
+    ln = ax.get_lines()[0]
+    np.testing.assert_array_equal(ln.get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(ln.get_ydata(), t)
+    assert {(1.0, 2.5), (1.0, 3.5)} <= set(map(tuple, _band(ax, 0)))
+    ax = plots.adoption_timeline(t, lo, hi, cumulative=True)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [5.0, 8.0, 9.0])
+
+
+def test_size_distribution_is_a_normalised_log_binned_pmf():
+    sizes = np.array([1] * 50 + [2] * 20 + [3] * 10 + [10] * 15 + [150] * 5)
+    ax = plots.size_distribution(sizes)
+    ln = ax.get_lines()[0]
+    edges = plots.log_bins(sizes)
+    counts, _ = np.histogram(sizes, bins=edges)
+    pmf = counts / sizes.size / np.diff(edges)
+    np.testing.assert_allclose(ln.get_ydata(), pmf[counts > 0])
+    # mass over all sizes sums to one
+    np.testing.assert_allclose((pmf * np.diff(edges)).sum(), 1.0)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+    assert edges[0] == 1 and edges[-1] > sizes.max()
+
+
+def test_paired_differences():
+    rows = [{"plan": "A", "diff": 0.0, "diff_ci_low": 0.0, "diff_ci_high": 0.0},
+            {"plan": "B", "diff": -3.0, "diff_ci_low": -4.0, "diff_ci_high": -1.5}]
+    ax = plots.paired_differences(rows, against="A")
+    ln = ax.get_lines()[0]
+    np.testing.assert_array_equal(ln.get_xdata(), [0.0, -3.0])
+    segs = ax.collections[0].get_segments()  # the error bars
+    np.testing.assert_allclose(segs[1], [[-4.0, 1.0], [-1.5, 1.0]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["A", "B"]
+
+
+def test_sensitivity_heatmap_pivot():
+    rows = [{"p": p, "c": c, "mean": 10 * p + c} for p in (0.1, 0.2, 0.05) for c in (1, 2)]
+    ax = plots.sensitivity_heatmap(rows, x="p", y="c")
+    grid = np.asarray(ax.images[0].get_array())
+    np.testing.assert_allclose(grid, [[10 * p + c for p in (0.05, 0.1, 0.2)] for c in (1, 2)])
+    ax = plots.sensitivity_heatmap(rows[:3:2], x="p")
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0.1, 0.2])
+
+
+def test_scaling_curve_slope():
+    rows = [{"n_edges": n, "elapsed": 3e-6 * n**1.5} for n in (1e3, 1e4, 1e5)]
+    ax, slope = plots.scaling_curve(rows)
+    assert slope == pytest.approx(1.5)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [r["elapsed"] for r in rows])
+    np.testing.assert_allclose(ax.get_lines()[1].get_ydata(), [r["elapsed"] for r in rows])
+
+
+def test_save_png_and_svg(tmp_path):
+    ax = plots.reach_curve(ROWS)
+    paths = plots.save(ax, str(tmp_path / "fig"))
+    assert [p.rsplit(".", 1)[1] for p in paths] == ["png", "svg"]
+    assert (tmp_path / "fig.png").read_bytes()[:4] == b"\x89PNG"
+    assert b"<svg" in (tmp_path / "fig.svg").read_bytes()[:500]
+
+
+def test_import_does_not_load_matplotlib():
+    import subprocess
+    import sys
+
+    code = "import sys, viralsim, viralsim.plots, viralsim.results, viralsim.experiments; " \
+           "print('matplotlib' in sys.modules, 'hydra' in sys.modules)"
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
+                         text=True, check=True).stdout.split()
+    assert out == ["False", "False"]

@@ -1,0 +1,102 @@
+"""Tidy tables, atomic writes, job markers, sweep merge."""
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from viralsim import results as res
+
+
+def test_table_round_trip_and_column_order(tmp_path):
+    rows = [
+        {"strategy": "degree", "k": 5, "mean": 12.5, "ci_low": 11.0, "ci_high": 14.0, "stderr": 0.75,
+         "n_sims": 100, "elapsed": 0.1, "rng_seed": 0, "version": "0.1.0"},
+        {"strategy": "random", "k": 5, "extra": "x", "mean": 1 / 3, "ci_low": 0.0, "ci_high": 1.0,
+         "stderr": 0.1, "n_sims": 100, "elapsed": 0.2, "rng_seed": 0, "version": "0.1.0"},
+    ]
+    res.write_table(rows, tmp_path / "t.csv", parquet=False)
+    back = res.read_table(tmp_path / "t.csv")
+    header = (tmp_path / "t.csv").read_text().splitlines()[0].split(",")
+    assert header == ["strategy", "k", "extra", *res.RESULT_COLUMNS]
+    assert back[1]["mean"] == 1 / 3  # floats round-trip exactly
+    assert back[0]["extra"] is None and back[1]["extra"] == "x"
+    assert back[0]["k"] == 5 and back[0]["strategy"] == "degree"
+
+
+def test_parquet_written_when_pyarrow_present(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [{"a": 1, "mean": 2.5}]
+    paths = res.write_table(rows, tmp_path / "t.csv")
+    assert paths[1].endswith("t.parquet")
+    assert pq.read_table(paths[1]).to_pylist() == rows
+
+
+def test_atomic_write_leaves_nothing_on_error(tmp_path):
+    target = tmp_path / "results.csv"
+    with pytest.raises(RuntimeError):
+        with res.atomic_write(target) as fh:
+            fh.write("strategy,mean\nrandom,1.0\n")
+            raise RuntimeError("killed")
+    assert os.listdir(tmp_path) == []
+    # an old complete file survives a failed rewrite untouched
+    res.write_text(target, "old\n")
+    with pytest.raises(RuntimeError):
+        with res.atomic_write(target) as fh:
+            fh.write("new, partial")
+            raise RuntimeError("killed")
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["results.csv"]
+
+
+def test_atomic_write_after_hard_kill(tmp_path):
+    """SIGKILL in the middle of a write: no file at the final name, only a dot-temp file."""
+    code = textwrap.dedent(f"""
+        import os, signal
+        from viralsim import results as res
+        with res.atomic_write({str(tmp_path / 'results.csv')!r}) as fh:
+            fh.write("strategy,mean\\n" + "degree,1.0\\n" * 1000)
+            fh.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True)
+    assert p.returncode != 0
+    names = os.listdir(tmp_path)
+    assert "results.csv" not in names
+    assert all(n.startswith(".results.csv.") and n.endswith(".tmp") for n in names)
+    assert not res.is_done(str(tmp_path))
+
+
+def test_done_marker_carries_config_hash(tmp_path):
+    cfg = {"rng_seed": 0, "graph": {"n_nodes": 10}}
+    assert not res.is_done(str(tmp_path), cfg)
+    res.mark_done(str(tmp_path), cfg)
+    assert res.is_done(str(tmp_path), cfg) and res.is_done(str(tmp_path))
+    assert not res.is_done(str(tmp_path), {**cfg, "rng_seed": 1})
+    assert res.config_hash(cfg) == res.config_hash({"graph": {"n_nodes": 10}, "rng_seed": 0})
+
+
+def _job(d, i, done=True):
+    os.makedirs(d / str(i))
+    res.write_text(d / str(i) / "config.yaml", f"rng_seed: {i}\n")
+    res.write_table([{"rng_seed": i, "plan": "p", "mean": float(i)}], d / str(i) / "results.csv")
+    if done:
+        res.mark_done(str(d / str(i)), {"rng_seed": i})
+
+
+def test_merge_sweep_three_jobs_one_killed(tmp_path):
+    for i in range(3):
+        _job(tmp_path, i, done=i != 1)
+    rows, missing = res.merge_sweep(str(tmp_path), out=tmp_path / "results.csv")
+    assert missing == ["1"]
+    assert [(r["job"], r["mean"]) for r in rows] == [(0, 0.0), (2, 2.0)]
+    assert [r["mean"] for r in res.read_table(tmp_path / "results.csv")] == [0.0, 2.0]
+    res.mark_done(str(tmp_path / "1"), {"rng_seed": 1})
+    rows, missing = res.merge_sweep(str(tmp_path))
+    assert missing == [] and [r["mean"] for r in rows] == [0.0, 1.0, 2.0]
+
+
+def test_environment_has_versions():
+    env = res.environment()
+    assert env["viralsim"] and env["dependencies"]["numpy"] and env["python"]
