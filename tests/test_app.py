@@ -72,6 +72,14 @@ def test_every_graph_config_composes_and_builds(name, edgelist):
         if not os.path.exists(path):
             pytest.skip("shared data absent")
         over += ["graph.name=email-Eu-core", f"graph.path={path}"]
+    elif name == "follower_csv":
+        p = os.path.join(os.path.dirname(edgelist), "f.csv")
+        c = os.path.join(os.path.dirname(edgelist), "c.csv")
+        with open(p, "w") as fh:
+            fh.write("source,target\nann,bob\nann,cid\nbob,cid\n")
+        with open(c, "w") as fh:
+            fh.write("id,cost,segment\nann,3.5,1\nbob,1,0\ncid,2,0\nzed,9,9\n")
+        over += [f"graph.path={p}", f"graph.consumers={c}"]
     elif name == "stochastic_block":
         over += ["graph.sizes=[60,40]", "graph.p_in=0.1", "graph.p_out=0.01"]
     else:
@@ -82,6 +90,24 @@ def test_every_graph_config_composes_and_builds(name, edgelist):
         over += ["graph.k=4"]
     g = experiments.build_graph(plain(cfg_of(*over)))
     assert isinstance(g, vs.FollowerGraph) and g.n_edges > 0 and g.has_probabilities
+    if name == "follower_csv":
+        assert g.labels.tolist() == ["ann", "bob", "cid"] and g.out_degree().tolist() == [2, 1, 0]
+        np.testing.assert_array_equal(g.node_attrs["cost"], [3.5, 1.0, 2.0])
+        with open(c, "w") as fh:
+            fh.write("id,cost\nann,3.5\n")
+        with pytest.raises(EdgeListError, match="2 consumer.*'bob', 'cid'"):
+            experiments.build_graph(plain(cfg_of(*over)))
+
+
+STUDIES = sorted(f[:-5] for f in os.listdir(os.path.join(REPO, "configs", "study"))) \
+    if os.path.isdir(os.path.join(REPO, "configs", "study")) else []
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_every_study_preset_composes(study):
+    cfg = cfg_of(f"hydra.searchpath=[file://{REPO}/configs]", f"+study={study}")
+    c = OmegaConf.to_container(cfg, resolve=True, throw_on_missing=True)
+    assert c["experiment"]["name"] in experiments.EXPERIMENTS
 
 
 @pytest.mark.parametrize("name", options("probabilities"))

@@ -117,7 +117,20 @@ class DatasetConf:
     _target_: str = "viralsim.datasets.load"
     name: str = MISSING
     path: str | None = None
+    data_home: str | None = None
     download: bool = True
+
+
+@dataclass
+class FollowerCsvConf:
+    _target_: str = "viralsim.experiments.read_follower_csv"
+    path: str = MISSING
+    source: str = "source"
+    target: str = "target"
+    probability: str | None = None
+    consumers: str | None = None
+    id_column: str = "id"
+    directed: bool = True
 
 
 @dataclass
@@ -243,6 +256,7 @@ SCHEMAS = {
         "stochastic_block": StochasticBlockConf,
         "edgelist": EdgeListConf,
         "dataset": DatasetConf,
+        "follower_csv": FollowerCsvConf,
     },
     "probabilities": {"probabilities": ProbabilitiesConf},
     "experiment": {
@@ -292,9 +306,8 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
     res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
     res.write_meta(out_dir, plain, keys=keys or {})
     outcome = experiments.run_experiment(plain, out_dir, keys=keys)
-    label = "strategy" if plain["experiment"]["name"] == "compare" else "plan"
     if not quiet:
-        print(report.format_table(outcome.rows, label=label), flush=True)
+        print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
         print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
     res.mark_done(out_dir, plain, [os.path.relpath(f, out_dir) for f in outcome.files])
     return outcome

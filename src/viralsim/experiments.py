@@ -46,6 +46,10 @@ class Outcome:
     files: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     text: str = ""
+    label: str = "plan"  # the column that names a row in the console table
+
+    def display_rows(self):
+        return self.extra.get("display", self.rows)
 
 
 # ---------------------------------------------------------------------- building
@@ -141,6 +145,88 @@ def build_model(cfg, **override):
 def model_name(cfg):
     m = cfg.get("model") or {}
     return str(m.get("_target_", "viralsim.IC")).rsplit(".", 1)[-1]
+
+
+def read_follower_csv(path, *, source="source", target="target", probability=None,
+                      consumers=None, id_column="id", directed=True):
+    """A marketer's follower list as a :class:`~viralsim.FollowerGraph`.
+
+    ``path`` is a CSV file with a header row; each row says that ``target``
+    follows ``source`` (so ``source``'s comments reach ``target``), with an
+    optional ``probability`` column. ``consumers`` is an optional second CSV
+    keyed by ``id_column`` whose other numeric columns (``cost``,
+    ``segment``, ...) become node attributes; it must list every consumer.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> with open(os.path.join(d, "f.csv"), "w") as fh:
+    ...     _ = fh.write("source,target\\nann,bob\\nann,cid\\n")
+    >>> read_follower_csv(os.path.join(d, "f.csv")).out_degree().tolist()
+    [2, 0, 0]
+    """
+    import csv
+
+    from .exceptions import EdgeListError
+    from .graph import FollowerGraph
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise EdgeListError(f"Follower CSV {path!r} does not exist (relative paths are resolved "
+                            f"from {os.getcwd()!r}).")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        for c in (source, target) + ((probability,) if probability else ()):
+            if c not in cols:
+                raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
+                                    f"columns with source=, target= (and probability=).")
+        src, dst, pr = [], [], []
+        for row in reader:
+            src.append(row[source])
+            dst.append(row[target])
+            if probability:
+                pr.append(float(row[probability]))
+    if not src:
+        raise EdgeListError(f"Follower CSV {path!r} has no rows.")
+    tokens = np.array(src + dst)
+    try:
+        labels, inverse = np.unique(tokens.astype(np.int64), return_inverse=True)
+    except ValueError:
+        labels, inverse = np.unique(tokens, return_inverse=True)
+        labels = labels.astype(object)
+    m = len(src)
+    s_idx, d_idx = inverse[:m], inverse[m:]
+    p = np.asarray(pr, dtype=np.float64) if probability else None
+    if not directed:
+        s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
+        p = None if p is None else np.concatenate([p, p])
+    g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, n_nodes=labels.size, labels=labels)
+    if consumers:
+        with open(consumers, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        if not rows or id_column not in rows[0]:
+            raise EdgeListError(f"{consumers}: needs a header with an {id_column!r} column.")
+        ids = _coerce_labels(g, [r[id_column] for r in rows])
+        known = {lab: i for i, lab in enumerate(g.labels.tolist())}
+        missing = sorted(set(known) - set(ids), key=str)
+        if missing:
+            shown = ", ".join(repr(x) for x in missing[:10])
+            raise EdgeListError(
+                f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
+                f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
+            )
+        for col in rows[0]:
+            if col == id_column:
+                continue
+            vals = np.full(g.n_nodes, np.nan)
+            for lab, r in zip(ids, rows):
+                j = known.get(lab)
+                if j is not None and r[col] != "":
+                    vals[j] = float(r[col])
+            g = g.with_node_attr(col, vals)
+    return g
 
 
 # ---------------------------------------------------------------------- seed plans
@@ -473,7 +559,7 @@ def run_compare(cfg, out_dir, keys=None):
     figs = {f"Reach vs {xkey}": f"reach_vs_{xkey}.png"}
     text = report.compare_report(rows, figs, cfg, xkey=xkey)
     files.append(report.write(out_dir, text))
-    return Outcome(rows, files, {}, text)
+    return Outcome(rows, files, {}, text, label="strategy")
 
 
 def run_campaign(cfg, out_dir, keys=None):
@@ -638,7 +724,10 @@ def run_sensitivity(cfg, out_dir, keys=None):
     text = report.sensitivity_report(rows, {"Sensitivity": "sensitivity.png"}, cfg, x["key"],
                                      (y or {}).get("key"))
     files.append(report.write(out_dir, text))
-    return Outcome(rows, files, {}, text)
+    ykey = (y or {}).get("key")
+    disp = [dict(r, setting=f"{x['key']}={r[x['key']]}" + (f", {ykey}={r[ykey]}" if ykey else ""))
+            for r in rows]
+    return Outcome(rows, files, {"display": disp}, text, label="setting")
 
 
 def _rss_mib():
@@ -675,7 +764,8 @@ def run_scaling(cfg, out_dir, keys=None):
     _fig(ax, out_dir, "scaling", cfg, files)
     text = report.scaling_report(rows, slope, {"Scaling": "scaling.png"}, cfg)
     files.append(report.write(out_dir, text))
-    return Outcome(rows, files, {"slope": slope}, text)
+    disp = [dict(r, size=f"{r['n_nodes']:,} / {r['n_edges']:,}") for r in rows]
+    return Outcome(rows, files, {"slope": slope, "display": disp}, text, label="size")
 
 
 EXPERIMENTS = {
