@@ -4,7 +4,7 @@ How many people will a campaign reach, with what confidence, and whom should
 it target first? See the README for a tour.
 """
 
-from . import datasets, generators
+from . import datasets, distributed, generators
 from .estimate import Estimate, ReachEstimate, estimate_reach
 from .exceptions import (
     EdgeListError,
@@ -24,6 +24,7 @@ __all__ = [
     "read_edgelist",
     "generators",
     "datasets",
+    "distributed",
     "IC",
     "DiffusionModel",
     "estimate_reach",

@@ -214,6 +214,8 @@ class ScalingConf:
 @dataclass
 class SerialBackendConf:
     name: str = "serial"
+    batch_size: int | None = None
+    progress: bool | None = None  # None: a tqdm bar only when stderr is a terminal
 
 
 @dataclass
@@ -223,6 +225,7 @@ class RayBackendConf:
     num_cpus: int | None = None
     batch_size: int = 20_000
     init_timeout_s: float = 30.0
+    progress: bool | None = None
 
 
 @dataclass
@@ -339,13 +342,50 @@ class SweepCallback(Callback):
     shared file system for remote launchers).
     """
 
+    _bar = None
+
+    def on_multirun_start(self, config, **kwargs):
+        from .distributed.serial import progress_enabled
+
+        total = _count_jobs(config.hydra.overrides.task)
+        if progress_enabled(None) and total:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, unit="job", desc="sweep", position=1, leave=True)
+
+    def on_job_end(self, config, job_return=None, **kwargs):
+        # called in the launching process for in-process launchers (basic); remote
+        # launchers call it in their workers, where no bar was opened
+        if self._bar is not None:
+            self._bar.update(1)
+
     def on_multirun_end(self, config, **kwargs):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
         sweep_dir = config.hydra.sweep.dir
         if os.path.isdir(sweep_dir):
             rows, missing = experiments.finish_sweep(sweep_dir)
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)
+
+
+def _count_jobs(overrides):
+    """Jobs of a simple sweep (comma lists); None when a sweep function makes it unknowable."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    try:
+        parsed = OverridesParser.create().parse_overrides(list(overrides))
+    except Exception:
+        return None
+    total = 1
+    for o in parsed:
+        if o.is_sweep_override():
+            if not o.is_discrete_sweep():
+                return None
+            total *= len(list(o.sweep_string_iterator()))
+    return total
 
 
 _hydra_entry = hydra.main(version_base="1.3", config_path="conf", config_name="config")(_task)

@@ -200,6 +200,7 @@ def estimate_reach(
     max_sims=DEFAULT_MAX_SIMS,
     exposure=True,
     return_sizes=False,
+    backend=None,
 ):
     """Estimate the expected reach (number of adopters) of a seed set.
 
@@ -231,6 +232,12 @@ def estimate_reach(
         followers; turn it off for reach-only speed.
     return_sizes : bool, default False
         Keep the per-world adopter counts in ``result.sizes``.
+    backend : optional
+        Where batches of worlds run: ``None`` (this process, Numba threads)
+        or a backend from :func:`viralsim.distributed.get_backend` (``"serial"``
+        with progress bars, ``"ray"``). Results are bit-identical for every
+        backend: worlds are pure functions of (rng, world index) and batch
+        results are merged as exact integer sums, in world order.
 
     Returns
     -------
@@ -286,13 +293,18 @@ def estimate_reach(
     acc = _Accumulator(return_sizes)
     t0 = time.perf_counter()
 
+    if backend is not None:
+        from .distributed import get_backend
+
+        backend = get_backend(backend)
+
     def run(count):
-        acc.add(
-            model._simulate(
-                graph, seeds_idx, key, acc.n, count,
-                max_rounds=max_rounds, tl_len=tl_len, exposure=exposure,
-            )
-        )
+        kw = dict(max_rounds=max_rounds, tl_len=tl_len, exposure=exposure)
+        if backend is None:
+            acc.add(model._simulate(graph, seeds_idx, key, acc.n, count, **kw))
+        else:
+            for batch in backend.simulate(model, graph, seeds_idx, key, acc.n, count, **kw):
+                acc.add(batch)
 
     converged = None
     if precision is None:

@@ -359,12 +359,10 @@ def _est_kwargs(cfg, exp=None, **over):
 
 
 def _estimate(cfg, graph, seeds, model, **kw):
-    backend = cfg.get("backend") or {}
-    if backend.get("name", "serial") != "serial":
-        from .distributed import get_backend
+    from .distributed import get_backend
 
-        return get_backend(backend).estimate_reach(graph, seeds, model=model, **kw)
-    return estimate_reach(graph, seeds, model=model, **kw)
+    backend = get_backend(cfg.get("backend") or "serial")
+    return estimate_reach(graph, seeds, model=model, backend=backend, **kw)
 
 
 def _est_row(est):

@@ -74,7 +74,8 @@ def atomic_write(path, mode="w", **kwargs):
     >>> d = tempfile.mkdtemp()
     >>> with atomic_write(os.path.join(d, "a.txt")) as fh:
     ...     _ = fh.write("hello")
-    >>> open(os.path.join(d, "a.txt")).read()
+    >>> with open(os.path.join(d, "a.txt")) as fh:
+    ...     fh.read()
     'hello'
     """
     path = os.fspath(path)

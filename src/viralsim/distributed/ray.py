@@ -1,0 +1,175 @@
+"""The Ray backend (``pip install "viralsim[ray]"``): batches of worlds as Ray tasks.
+
+- The graph is put into the object store once per graph (``ray.put``); its
+  numpy arrays are read zero-copy by the workers of a node.
+- Each task runs ``count`` worlds starting at ``start`` with Numba set to one
+  thread: parallelism comes from Ray workers (one per CPU), not from threads
+  inside them, so the machine is not oversubscribed.
+- ``address=None`` starts (or joins) a local Ray with ``num_cpus``; ``"auto"``
+  or ``"host:port"`` / ``"ray://host:10001"`` joins a cluster. An address
+  that does not answer within ``init_timeout_s`` raises :class:`ConnectionError`.
+
+Results are bit-identical to the serial backend (see :mod:`viralsim.distributed`).
+"""
+
+import socket
+import threading
+
+__all__ = ["RayBackend"]
+
+
+def _import_ray():
+    try:
+        import ray
+    except ImportError:
+        raise ImportError(
+            "backend=ray needs Ray: pip install 'viralsim[ray]' (or pip install ray)."
+        ) from None
+    return ray
+
+
+def _probe(address, timeout):
+    """TCP-connect to ``host:port`` within ``timeout`` seconds, or raise ConnectionError."""
+    a = address
+    for prefix in ("ray://", "http://", "https://"):
+        if a.startswith(prefix):
+            a = a[len(prefix):]
+    host, _, port = a.rpartition(":")
+    if not host or not port.isdigit():
+        raise ValueError(
+            f"The 'address' parameter of the ray backend must be 'auto', 'host:port' or "
+            f"'ray://host:port'. Got {address!r} instead."
+        )
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConnectionError(
+            f"The Ray address {address!r} did not answer within {timeout:g} s ({exc}). Start the "
+            f"cluster (ray start --head), fix backend.address, or use backend.address=null for a "
+            f"local Ray."
+        ) from None
+
+
+def _init_bounded(ray, kw, address, timeout):
+    """``ray.init`` that gives up after ``timeout`` s: an address that accepts TCP but
+    never speaks Ray's protocol would otherwise block for minutes."""
+    box = {}
+
+    def target():
+        try:
+            box["ok"] = ray.init(**kw)
+        except BaseException as exc:  # handed to the caller's thread
+            box["error"] = exc
+
+    th = threading.Thread(target=target, daemon=True, name="viralsim-ray-init")
+    th.start()
+    th.join(timeout)
+    if th.is_alive():
+        raise ConnectionError(
+            f"The Ray address {address!r} did not answer within {timeout:g} s (it accepts "
+            f"connections but no Ray cluster replied). Check backend.address, or use "
+            f"backend.address=null for a local Ray."
+        )
+    if "error" in box:
+        raise ConnectionError(f"Could not join the Ray cluster at {address!r}: {box['error']}") \
+            from box["error"]
+
+
+def _run_batch(model, graph, seeds, key, start, count, kw):
+    import numba
+
+    numba.set_num_threads(1)
+    return model._simulate(graph, seeds, key, start, count, **kw)
+
+
+class RayBackend:
+    """Run batches of worlds as Ray tasks; see the module docstring.
+
+    Parameters
+    ----------
+    address : str, optional
+    num_cpus : int, optional
+        CPUs of a local Ray started here (ignored when joining a cluster).
+    batch_size : int, default 20,000
+        Worlds per task; choose it so a task runs 0.1-1 s.
+    init_timeout_s : float, default 30
+        Bounded wait for a cluster address to answer.
+    """
+
+    name = "ray"
+    _shared = {}
+
+    def __init__(self, address=None, num_cpus=None, batch_size=20_000, init_timeout_s=30.0,
+                 progress=None):
+        self.address = address
+        self.num_cpus = num_cpus
+        self.batch_size = int(batch_size)
+        if self.batch_size < 1:
+            raise ValueError(f"The 'batch_size' parameter of the ray backend must be an int >= 1. "
+                             f"Got {batch_size!r} instead.")
+        self.init_timeout_s = float(init_timeout_s)
+        self.progress = progress
+        self._refs = {}
+        self._task = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def shared(cls, **kwargs):
+        """One backend (and one graph cache) per configuration in this process."""
+        key = tuple(sorted(kwargs.items()))
+        if key not in cls._shared:
+            cls._shared[key] = cls(**kwargs)
+        return cls._shared[key]
+
+    def _ensure(self):
+        ray = _import_ray()
+        if not ray.is_initialized():
+            if self.address not in (None, "auto", "local"):
+                _probe(self.address, self.init_timeout_s)
+            kw = {"ignore_reinit_error": True, "include_dashboard": False,
+                  "log_to_driver": False, "configure_logging": False,
+                  "runtime_env": {"env_vars": {"NUMBA_NUM_THREADS": "1"}}}
+            if self.address not in (None, "local"):
+                kw["address"] = self.address
+            elif self.num_cpus is not None:
+                kw["num_cpus"] = int(self.num_cpus)
+            if "address" in kw and kw["address"] != "auto":
+                _init_bounded(ray, kw, self.address, self.init_timeout_s)
+            else:
+                ray.init(**kw)
+        if self._task is None:
+            self._task = ray.remote(_run_batch).options(num_cpus=1)
+        return ray
+
+    def graph_ref(self, graph):
+        """The object-store reference of ``graph`` (put once)."""
+        ray = self._ensure()
+        with self._lock:
+            hit = self._refs.get(id(graph))
+            if hit is None or hit[0] is not graph:
+                hit = (graph, ray.put(graph))
+                self._refs[id(graph)] = hit
+        return hit[1]
+
+    def simulate(self, model, graph, seeds, key, start, n, **kw):
+        from . import split
+        from .serial import progress_enabled
+
+        ray = self._ensure()
+        gref = self.graph_ref(graph)
+        sref = ray.put(seeds)
+        futures = [self._task.remote(model, gref, sref, key, s, c, kw)
+                   for s, c in split(start, n, self.batch_size)]
+        if progress_enabled(self.progress) and len(futures) > 1:
+            from tqdm.auto import tqdm
+
+            with tqdm(total=len(futures), unit="batch", leave=False, desc="ray batches") as bar:
+                pending = list(futures)
+                while pending:
+                    done, pending = ray.wait(pending, num_returns=1)
+                    bar.update(len(done))
+        return ray.get(futures)  # in world order
+
+    def close(self):
+        self._refs.clear()

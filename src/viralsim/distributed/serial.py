@@ -1,0 +1,53 @@
+"""The serial backend: batches of worlds in this process (Numba threads over worlds)."""
+
+import sys
+
+__all__ = ["SerialBackend"]
+
+
+def progress_enabled(progress, stream=None):
+    """``progress=None`` means: only when the output is a terminal."""
+    if progress is not None:
+        return bool(progress)
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class SerialBackend:
+    """Run worlds here; optionally in batches with a tqdm progress bar.
+
+    Parameters
+    ----------
+    batch_size : int, optional
+        Worlds per batch (default: all at once, fastest). With a progress bar
+        and no batch size, batches of ``max(n // 20, 1000)``.
+    progress : bool or None, default None
+        Show a tqdm bar over batches; None shows it only on a terminal.
+    """
+
+    name = "serial"
+
+    def __init__(self, batch_size=None, progress=None):
+        self.batch_size = batch_size
+        self.progress = progress
+
+    def simulate(self, model, graph, seeds, key, start, n, **kw):
+        from . import split
+
+        show = progress_enabled(self.progress) and n >= 10_000
+        size = self.batch_size or (max(n // 20, 1000) if show else n)
+        parts = split(start, n, size)
+        if show and len(parts) > 1:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=n, unit="world", unit_scale=True, leave=False, desc="worlds")
+        else:
+            bar = None
+        out = []
+        for s, c in parts:
+            out.append(model._simulate(graph, seeds, key, s, c, **kw))
+            if bar is not None:
+                bar.update(c)
+        if bar is not None:
+            bar.close()
+        return out
