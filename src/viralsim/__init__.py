@@ -15,7 +15,7 @@ from .exceptions import (
 )
 from .graph import FollowerGraph
 from .io import read_edgelist
-from .models import IC, DiffusionModel
+from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,8 @@ __all__ = [
     "read_edgelist",
     "generators",
     "IC",
+    "WordOfMouth",
+    "LinearThreshold",
     "DiffusionModel",
     "estimate_reach",
     "ReachEstimate",

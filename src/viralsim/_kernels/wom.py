@@ -1,0 +1,324 @@
+"""Word-of-mouth kernels (comments, reinforcement, amplification, target segments).
+
+One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
+:class:`viralsim.WordOfMouth` on fixed worlds. Everything random in world
+``r`` is a pure function of ``(key, r, node)`` or ``(key, r, edge)``:
+
+- **live-edge path** (``per_edge=False``; reinforcement = amplification = 0):
+  the edges of commenter ``u`` that fire are drawn by :func:`expand_live`,
+  which repeats :func:`viralsim._kernels.ic.expand_node` draw for draw from
+  u's ``DOMAIN_FORWARD`` stream. With comment probability 1 and no
+  off-target thinning the worlds are IC's worlds, bit for bit.
+- **per-edge path** (``per_edge=True``): edge ``e`` at position ``i`` of u's
+  row (``i = e - indptr[u]``) has its own uniform ``U_e``: the low (even
+  ``i``) or high (odd ``i``) 32 bits of the ``(i // 2 + 1)``-th output of
+  u's ``DOMAIN_FORWARD`` stream, read at random access (the same coins as
+  ``expand_node``'s coin mode). When u comments in round ``t``, a follower
+  ``v`` not yet adopted receives its ``j``-th comment and adopts iff
+  ``U_e < p_e (1 + beta (j - 1)) (1 + alpha ln(1 + C_{t-1}))`` (a value
+  ``>= 1`` always fires), ``C_{t-1}`` being the comments posted in rounds
+  ``1 .. t-1``. Comments reach ``v`` in queue order (the order of adoption,
+  seeds first in the order given, then each commenter's row in CSR order).
+- **comment coins**: an adopter ``v`` that is not a seed comments iff
+  ``to_unit(next(node_state(world_key(key, r, DOMAIN_COMMENT), v))) < c``
+  (no draw when ``c = 1``; seeds always comment).
+- **off-target thinning**: a comment over edge ``e`` to a follower ``v``
+  with acceptance ``a_v = w_v + gamma (1 - w_v) < 1`` that would persuade
+  persuades only if also
+  ``to_unit(next(node_state(world_key(key, r, DOMAIN_OFFTARGET), e))) < a_v``
+  (no draw when ``a_v = 1``).
+
+Rounds: round 0 is the seeds; in round ``t >= 1`` the commenters among the
+adopters of round ``t - 1`` post, and their followers may adopt in round
+``t``. With a horizon ``H`` only rounds ``1 .. H`` are played.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .config import NJIT, NJIT_PARALLEL
+from .ic import SKIP_BELOW
+from .rng import (
+    DOMAIN_COMMENT,
+    DOMAIN_FORWARD,
+    DOMAIN_OFFTARGET,
+    GOLDEN,
+    mix64,
+    next_u64,
+    node_state,
+    to_unit,
+    to_unit_open0,
+    world_key,
+)
+
+TWO32 = 4294967296.0
+MASK32 = np.uint64(0xFFFFFFFF)
+S32 = np.uint64(32)
+
+#: timeline series, in this order, in ``tl_sum[:, k, :]``
+SERIES = ("adopters", "comments", "impressions", "exposure")
+
+
+@njit(inline="always", **NJIT)
+def _accept(tkey, e, a):
+    """Off-target thinning coin of edge ``e``: True with probability ``a``."""
+    if a >= 1.0:
+        return True
+    _, x = next_u64(node_state(tkey, e))
+    return to_unit(x) < a
+
+
+@njit(inline="always", **NJIT)
+def _mark(v, e, stamp, mark, queue, tail, thin, has_thin, tkey):
+    if stamp[v] != mark:
+        if has_thin and not _accept(tkey, e, thin[v]):
+            return tail
+        stamp[v] = mark
+        queue[tail] = v
+        tail += 1
+    return tail
+
+
+@njit(inline="always", **NJIT)
+def expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
+                thin, has_thin, tkey):
+    """:func:`viralsim._kernels.ic.expand_node` plus off-target thinning.
+
+    Draws exactly the random numbers ``expand_node`` draws from u's stream
+    (same coins, same skips), so the candidate live edges are IC's; a
+    candidate to a follower ``v`` that is not yet marked is then kept with
+    probability ``thin[v]`` (a coin keyed by the edge, see the module
+    docstring) when ``has_thin``. Returns the new queue tail.
+    """
+    start = indptr[u]
+    end = indptr[u + 1]
+    if start == end:
+        return tail
+    st = node_state(wkey, u)
+    if np.float64(probs[start]) >= SKIP_BELOW:
+        e = start
+        while e < end:
+            st, x = next_u64(st)
+            p = np.float64(probs[e])
+            if p <= 0.0:
+                break
+            if np.float64(x & MASK32) < p * TWO32:
+                tail = _mark(indices[e], e, stamp, mark, queue, tail, thin, has_thin, tkey)
+            e += 1
+            if e >= end:
+                break
+            p = np.float64(probs[e])
+            if p <= 0.0:
+                break
+            if np.float64(x >> S32) < p * TWO32:
+                tail = _mark(indices[e], e, stamp, mark, queue, tail, thin, has_thin, tkey)
+            e += 1
+        return tail
+    pos = start
+    while pos < end:
+        q = np.float64(probs[pos])
+        if q <= 0.0:
+            break
+        if q != lq_cache[0]:
+            lq_cache[0] = q
+            lq_cache[1] = 1.0 / math.log1p(-q)
+        st, x = next_u64(st)
+        gap = math.floor(math.log(to_unit_open0(x)) * lq_cache[1])
+        if gap >= end - pos:
+            break
+        cand = pos + np.int64(gap)
+        p = np.float64(probs[cand])
+        if p < q:
+            st, x = next_u64(st)
+            if to_unit(x) * q >= p:
+                pos = cand + 1
+                continue
+        tail = _mark(indices[cand], cand, stamp, mark, queue, tail, thin, has_thin, tkey)
+        pos = cand + 1
+    return tail
+
+
+@njit(inline="always", **NJIT)
+def edge_coin32(st0, i):
+    """The 32-bit coin of row position ``i`` from the stream that starts at ``st0``."""
+    x = mix64(st0 + np.uint64(i // 2 + 1) * GOLDEN)
+    if i % 2 == 0:
+        return np.float64(x & MASK32)
+    return np.float64(x >> S32)
+
+
+@njit(inline="always", **NJIT)
+def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta, alpha,
+                  per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                  stamp, seen, recv, rmark, mark, queue, bucket, lq_cache):
+    """One cascade in world ``world``.
+
+    Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
+    per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
+    last column collects its round and every later one; entries past
+    ``used`` are stale).
+    """
+    tl_len = bucket.shape[1]
+    wkey = world_key(key, world, DOMAIN_FORWARD)
+    ckey = world_key(key, world, DOMAIN_COMMENT)
+    tkey = world_key(key, world, DOMAIN_OFFTARGET)
+    n_seeds = seeds.shape[0]
+    tail = 0
+    expo = 0
+    seg = 0.0
+    for s in seeds:
+        stamp[s] = mark
+        queue[tail] = s
+        tail += 1
+        if track_exposure:
+            seen[s] = mark
+            expo += 1
+        if has_seg:
+            seg += segw[s]
+    bucket[0, 0] = tail
+    bucket[1, 0] = 0
+    bucket[2, 0] = 0
+    bucket[3, 0] = tail
+    head = 0
+    rnd = 0
+    n_com = 0
+    n_imp = 0
+    while head < tail and (max_rounds < 0 or rnd < max_rounds):
+        round_end = tail
+        amp = 1.0
+        if alpha != 0.0:
+            amp = 1.0 + alpha * math.log1p(np.float64(n_com))
+        rc = 0
+        ri = 0
+        expo0 = expo
+        for qi in range(head, round_end):
+            u = queue[qi]
+            if c < 1.0 and qi >= n_seeds:
+                _, x = next_u64(node_state(ckey, u))
+                if not to_unit(x) < c:
+                    continue
+            start = indptr[u]
+            end = indptr[u + 1]
+            rc += 1
+            ri += end - start
+            if per_edge:
+                st0 = node_state(wkey, u)
+                for e in range(start, end):
+                    v = indices[e]
+                    if track_exposure and seen[v] != mark:
+                        seen[v] = mark
+                        expo += 1
+                    if stamp[v] == mark:
+                        continue
+                    pe = np.float64(probs[e]) * amp
+                    if beta != 0.0:
+                        if rmark[v] != mark:
+                            rmark[v] = mark
+                            recv[v] = 0
+                        pe *= 1.0 + beta * np.float64(recv[v])
+                        recv[v] += 1
+                    if edge_coin32(st0, e - start) < pe * TWO32:
+                        tail = _mark(v, e, stamp, mark, queue, tail, thin, has_thin, tkey)
+            else:
+                tail = expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
+                                   lq_cache, thin, has_thin, tkey)
+                if track_exposure:
+                    for e in range(start, end):
+                        v = indices[e]
+                        if seen[v] != mark:
+                            seen[v] = mark
+                            expo += 1
+        n_com += rc
+        n_imp += ri
+        if has_seg:
+            for qi in range(round_end, tail):
+                seg += segw[queue[qi]]
+        head = round_end
+        rnd += 1
+        b = min(rnd, tl_len - 1)
+        if b == rnd:
+            for k in range(4):
+                bucket[k, b] = 0
+        bucket[0, b] += tail - round_end
+        bucket[1, b] += rc
+        bucket[2, b] += ri
+        bucket[3, b] += (expo - expo0) if track_exposure else (tail - round_end)
+    if not track_exposure:
+        expo = tail
+    return tail, expo, n_com, n_imp, seg, min(rnd, tl_len - 1) + 1
+
+
+@njit(**NJIT_PARALLEL)
+def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_rounds,
+               c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+               out_reach, out_exposure, out_comments, out_impressions, out_segment,
+               tl_sum, tl_sumsq, visits):
+    """Run the word-of-mouth cascade in worlds ``world_start .. world_start + n_worlds - 1``.
+
+    Parameters
+    ----------
+    indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
+        non-increasing probability.
+    seeds : int32 array of distinct node indices.
+    key : uint64, the user's randomness key.
+    world_start, n_worlds : int64, the world indices to run.
+    max_rounds : int64, rounds after seeding; < 0 means unlimited.
+    c, beta, alpha : float64, comment probability, reinforcement, amplification.
+    per_edge : bool, use the per-edge-uniform world definition (required when
+        ``beta`` or ``alpha`` is non-zero; see the module docstring).
+    thin, has_thin : float64 array (n,) of per-follower acceptance
+        ``w + gamma (1 - w)``, and whether to use it (else a dummy).
+    segw, has_seg : float64 array (n,) of segment weights, and whether to sum
+        them over adopters (else ``out_segment`` is 0).
+    track_exposure : bool, count distinct viewers (a scan of each commenter's
+        followers); else exposure is reported as the number of adopters.
+    out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
+    out_segment : float64 (n_worlds,)
+    tl_sum, tl_sumsq : int64 (n_chunks, 4, tl_len), per-round totals of the
+        :data:`SERIES` and their squares, per chunk.
+    visits : int64 (n_chunks,), impressions summed per chunk.
+
+    Notes
+    -----
+    Chunks of worlds run in parallel, each with scratch allocated once and
+    stamped with the local world number. A world's outcome depends only on
+    ``(key, world index)``, and the accumulators are integers, so results are
+    bit-identical for any thread count. Cost per world: the live (or, on the
+    per-edge path, all) out-edges of the commenters, plus their followers
+    when ``track_exposure``.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = tl_sum.shape[0]
+    tl_len = tl_sum.shape[2]
+    for ch in prange(n_chunks):
+        lo = n_worlds * ch // n_chunks
+        hi = n_worlds * (ch + 1) // n_chunks
+        stamp = np.zeros(n, dtype=np.int32)
+        seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
+        use_recv = per_edge and beta != 0.0
+        recv = np.zeros(n if use_recv else 1, dtype=np.int32)
+        rmark = np.zeros(n if use_recv else 1, dtype=np.int32)
+        queue = np.empty(n, dtype=np.int32)
+        bucket = np.zeros((4, tl_len), dtype=np.int64)
+        lq_cache = np.array([-1.0, 0.0])
+        vis_total = 0
+        for w in range(lo, hi):
+            mark = np.int32(w - lo + 1)
+            r, x, nc, ni, sg, used = wom_one_world(
+                indptr, indices, probs, seeds, key, world_start + w, max_rounds, c, beta,
+                alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                stamp, seen, recv, rmark, mark, queue, bucket, lq_cache,
+            )
+            out_reach[w] = r
+            out_exposure[w] = x
+            out_comments[w] = nc
+            out_impressions[w] = ni
+            out_segment[w] = sg
+            vis_total += ni
+            for k in range(4):
+                for i in range(used):
+                    tl_sum[ch, k, i] += bucket[k, i]
+                    tl_sumsq[ch, k, i] += bucket[k, i] * bucket[k, i]
+        visits[ch] = vis_total
