@@ -455,8 +455,11 @@ class LinearThreshold(DiffusionModel):
         if not isinstance(other, LinearThreshold):
             return NotImplemented
         a, b = self.weights, other.weights
-        same = (a == b) if isinstance(a, str) or isinstance(b, str) else np.array_equal(a, b)
-        return bool(same) and self.segment_attr == other.segment_attr
+        if isinstance(a, str) or isinstance(b, str):
+            same = isinstance(a, str) and isinstance(b, str) and a == b
+        else:
+            same = np.array_equal(a, b)
+        return same and self.segment_attr == other.segment_attr
 
     def __hash__(self):
         w = self.weights if isinstance(self.weights, str) else self.weights.tobytes()
