@@ -19,22 +19,27 @@ from .rng import DOMAIN_THRESHOLD, next_u64, node_state, to_unit, world_key
 
 @njit(inline="always", **NJIT)
 def lt_one_world(indptr, indices, weights, seeds, key, world, max_rounds, segw, has_seg,
-                 track_exposure, stamp, seen, tmark, press, theta, mark, queue, bucket):
-    """One LT cascade; same returns and ``bucket`` layout as ``wom_one_world``."""
+                 track_exposure, state, pt, mark, queue, bucket):
+    """One LT cascade; same returns and ``bucket`` layout as ``wom_one_world``.
+
+    ``state[v]`` (int64) is below ``base = mark << 1`` for nodes untouched in
+    this world, ``base`` once v has seen a comment (its pressure ``pt[v, 0]``
+    and threshold ``pt[v, 1]`` are then valid) and ``base + 1`` once v has
+    adopted: one array for the seen, touched and adopted marks.
+    """
     tl_len = bucket.shape[1]
     hkey = world_key(key, world, DOMAIN_THRESHOLD)
+    base = np.int64(mark) << 1
+    adopted = base + 1
     tail = 0
-    expo = 0
     seg = 0.0
     for s in seeds:
-        stamp[s] = mark
+        state[s] = adopted
         queue[tail] = s
         tail += 1
-        if track_exposure:
-            seen[s] = mark
-            expo += 1
         if has_seg:
             seg += segw[s]
+    expo = tail
     bucket[0, 0] = tail
     bucket[1, 0] = 0
     bucket[2, 0] = 0
@@ -54,21 +59,23 @@ def lt_one_world(indptr, indices, weights, seeds, key, world, max_rounds, segw, 
             ri += end - start
             for e in range(start, end):
                 v = indices[e]
-                if track_exposure and seen[v] != mark:
-                    seen[v] = mark
-                    expo += 1
-                if stamp[v] == mark:
+                sv = state[v]
+                if sv == adopted:
                     continue
-                if tmark[v] != mark:
-                    tmark[v] = mark
-                    press[v] = 0.0
+                if sv < base:
+                    expo += 1
                     _, x = next_u64(node_state(hkey, v))
-                    theta[v] = to_unit(x)
-                press[v] += weights[e]
-                if press[v] > theta[v]:
-                    stamp[v] = mark
+                    pt[v, 1] = to_unit(x)
+                    pr = weights[e]
+                else:
+                    pr = pt[v, 0] + weights[e]
+                pt[v, 0] = pr
+                if pr > pt[v, 1]:
+                    state[v] = adopted
                     queue[tail] = v
                     tail += 1
+                elif sv < base:
+                    state[v] = base
         rc = round_end - head
         n_com += rc
         n_imp += ri
@@ -113,11 +120,8 @@ def lt_worlds(indptr, indices, weights, seeds, key, world_start, n_worlds, max_r
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
-        tmark = np.zeros(n, dtype=np.int32)
-        press = np.zeros(n, dtype=np.float64)
-        theta = np.zeros(n, dtype=np.float64)
+        state = np.zeros(n, dtype=np.int64)
+        pt = np.zeros((n, 2), dtype=np.float64)
         queue = np.empty(n, dtype=np.int32)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         vis_total = 0
@@ -125,7 +129,7 @@ def lt_worlds(indptr, indices, weights, seeds, key, world_start, n_worlds, max_r
             mark = np.int32(w - lo + 1)
             r, x, nc, ni, sg, used = lt_one_world(
                 indptr, indices, weights, seeds, key, world_start + w, max_rounds, segw,
-                has_seg, track_exposure, stamp, seen, tmark, press, theta, mark, queue, bucket,
+                has_seg, track_exposure, state, pt, mark, queue, bucket,
             )
             out_reach[w] = r
             out_exposure[w] = x

@@ -141,18 +141,9 @@ def expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
 
 
 @njit(inline="always", **NJIT)
-def edge_coin32(st0, i):
-    """The 32-bit coin of row position ``i`` from the stream that starts at ``st0``."""
-    x = mix64(st0 + np.uint64(i // 2 + 1) * GOLDEN)
-    if i % 2 == 0:
-        return np.float64(x & MASK32)
-    return np.float64(x >> S32)
-
-
-@njit(inline="always", **NJIT)
 def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta, alpha,
                   per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                  stamp, seen, recv, rmark, mark, queue, bucket, lq_cache):
+                  stamp, seen, state, mark, queue, bucket, lq_cache):
     """One cascade in world ``world``.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
@@ -165,16 +156,24 @@ def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
     n_seeds = seeds.shape[0]
+    # per-edge path: one int64 state per node, below sbase = mark << 32 when v
+    # has seen nothing in this world, sbase + j once it has received j comments
+    # without adopting, sdone once it has adopted (no reset between worlds)
+    sbase = np.int64(mark) << 32
+    sdone = sbase + np.int64(0x7FFFFFFF)
     tail = 0
     expo = 0
     seg = 0.0
     for s in seeds:
-        stamp[s] = mark
+        if per_edge:
+            state[s] = sdone
+        else:
+            stamp[s] = mark
+            if track_exposure:
+                seen[s] = mark
         queue[tail] = s
         tail += 1
-        if track_exposure:
-            seen[s] = mark
-            expo += 1
+        expo += 1
         if has_seg:
             seg += segw[s]
     bucket[0, 0] = tail
@@ -205,22 +204,30 @@ def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta
             ri += end - start
             if per_edge:
                 st0 = node_state(wkey, u)
+                kx = np.int64(-1)
+                x = np.uint64(0)
                 for e in range(start, end):
                     v = indices[e]
-                    if track_exposure and seen[v] != mark:
-                        seen[v] = mark
-                        expo += 1
-                    if stamp[v] == mark:
+                    sv = state[v]
+                    if sv == sdone:
                         continue
+                    if sv < sbase:
+                        expo += 1
+                        sv = sbase
                     pe = np.float64(probs[e]) * amp
                     if beta != 0.0:
-                        if rmark[v] != mark:
-                            rmark[v] = mark
-                            recv[v] = 0
-                        pe *= 1.0 + beta * np.float64(recv[v])
-                        recv[v] += 1
-                    if edge_coin32(st0, e - start) < pe * TWO32:
-                        tail = _mark(v, e, stamp, mark, queue, tail, thin, has_thin, tkey)
+                        pe *= 1.0 + beta * np.float64(sv - sbase)
+                    i = e - start
+                    if (i >> 1) != kx:
+                        kx = i >> 1
+                        x = mix64(st0 + np.uint64(kx + 1) * GOLDEN)
+                    x32 = np.float64(x & MASK32) if (i & 1) == 0 else np.float64(x >> S32)
+                    if x32 < pe * TWO32 and (not has_thin or _accept(tkey, e, thin[v])):
+                        state[v] = sdone
+                        queue[tail] = v
+                        tail += 1
+                    else:
+                        state[v] = sv + 1
             else:
                 tail = expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
                                    lq_cache, thin, has_thin, tkey)
@@ -295,11 +302,9 @@ def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_ro
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
-        use_recv = per_edge and beta != 0.0
-        recv = np.zeros(n if use_recv else 1, dtype=np.int32)
-        rmark = np.zeros(n if use_recv else 1, dtype=np.int32)
+        stamp = np.zeros(1 if per_edge else n, dtype=np.int32)
+        seen = np.zeros(n if track_exposure and not per_edge else 1, dtype=np.int32)
+        state = np.zeros(n if per_edge else 1, dtype=np.int64)
         queue = np.empty(n, dtype=np.int32)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
@@ -309,7 +314,7 @@ def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_ro
             r, x, nc, ni, sg, used = wom_one_world(
                 indptr, indices, probs, seeds, key, world_start + w, max_rounds, c, beta,
                 alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                stamp, seen, recv, rmark, mark, queue, bucket, lq_cache,
+                stamp, seen, state, mark, queue, bucket, lq_cache,
             )
             out_reach[w] = r
             out_exposure[w] = x
