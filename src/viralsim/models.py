@@ -282,8 +282,10 @@ class WordOfMouth(DiffusionModel):
     the live-edge property (u's out-edges are live iff u comments and the
     edge's coin, thinned for off-target followers, succeeds; the comment
     coin comes from its own stream, so changing ``c`` moves no edge coin).
-    Then the expected reach from a star's hub is ``1 + (n - 1) p (a)`` and
-    along a directed path of ``L`` nodes ``1 + sum_{i=1}^{L-1} p^i c^{i-1}``.
+    Closed forms: from a star's hub the expected reach is ``1 + (n - 1) p``
+    for any ``c`` (seeds always comment), ``1 + (n - 1) p (1 + gamma) / 2``
+    when half the leaves are off-target; along a directed path of ``L``
+    nodes from one end it is ``1 + sum_{i=1}^{L-1} p^i c^{i-1}``.
 
     With ``beta > 0`` or ``alpha > 0`` the model is not a live-edge model
     (the chance on an edge depends on the history), :attr:`is_live_edge` is

@@ -289,12 +289,17 @@ def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_ro
 
     Notes
     -----
+    The squares are exact int64 sums: they overflow past 2**63, e.g. for
+    1e5 worlds with 1e7 impressions in one round.
+
     Chunks of worlds run in parallel, each with scratch allocated once and
     stamped with the local world number. A world's outcome depends only on
     ``(key, world index)``, and the accumulators are integers, so results are
-    bit-identical for any thread count. Cost per world: the live (or, on the
-    per-edge path, all) out-edges of the commenters, plus their followers
-    when ``track_exposure``.
+    bit-identical for any thread count. Cost per world: on the live-edge
+    path the live out-edges of the commenters, plus a scan of their
+    followers when ``track_exposure``; on the per-edge path one pass over
+    every out-edge of the commenters (exposure comes free), one 64-bit draw
+    per two edges to followers who have not adopted.
     """
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
