@@ -15,7 +15,6 @@ from numba import njit, prange
 from .config import NJIT, NJIT_PARALLEL
 from .rng import DOMAIN_FORWARD, next_u64, node_state, to_unit, to_unit_open0, world_key
 
-
 #: rows whose largest probability is at least this flip one coin per edge; rows
 #: below it skip to the next live edge (a logarithm per live edge costs about
 #: as much as ten 32-bit coins, measured with ``python -m viralsim.bench``)
