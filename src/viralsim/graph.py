@@ -646,6 +646,14 @@ class FollowerGraph:
             self._cache["reverse"] = rev
         return rev
 
+    def _derived(self, name, kernel):
+        """``kernel(indptr, probs)`` computed once per graph and kept (kernel-side tables)."""
+        out = self._cache.get(name)
+        if out is None:
+            out = _readonly(kernel(self._indptr, self._probs))
+            self._cache[name] = out
+        return out
+
     def _require_probs(self, func):
         if self._probs is None:
             raise ValueError(f"{func}: {_NO_PROBS}")

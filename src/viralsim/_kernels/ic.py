@@ -13,7 +13,16 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .rng import DOMAIN_FORWARD, next_u64, node_state, to_unit, to_unit_open0, world_key
+from .rng import (
+    DOMAIN_FORWARD,
+    GOLDEN,
+    mix64,
+    next_u64,
+    node_state,
+    to_unit,
+    to_unit_open0,
+    world_key,
+)
 
 #: rows whose largest probability is at least this flip one coin per edge; rows
 #: below it skip to the next live edge (a logarithm per live edge costs about
@@ -27,6 +36,45 @@ S32 = np.uint64(32)
 @njit(inline="always", **NJIT)
 def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache):
     """Append u's not-yet-marked live followers to ``queue``; return the new tail.
+
+    See :func:`expand_node_z`, which computes the same live edges faster
+    given the per-row no-live-edge probabilities of :func:`skip_row_none_live`.
+    """
+    return expand_node_z(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
+                         lq_cache, False, False, stamp)
+
+
+@njit(**NJIT)
+def skip_row_none_live(indptr, probs):
+    """Per node: ``(1 - p_max) ** degree`` for rows walked by skipping, else -1.
+
+    It is the probability that the first geometric skip leaves the row, so a
+    uniform draw below it ends the row without a logarithm (same outcome as
+    computing the skip: ``floor(log(U) / log(1 - q)) >= d`` iff
+    ``U <= (1 - q) ** d``, up to rounding at the boundary).
+    """
+    n = indptr.shape[0] - 1
+    z = np.full(n, -1.0)
+    for u in range(n):
+        d = indptr[u + 1] - indptr[u]
+        if d > 0:
+            q = np.float64(probs[indptr[u]])
+            if 0.0 < q < SKIP_BELOW:
+                z[u] = math.exp(d * math.log1p(-q))
+    return z
+
+
+@njit(inline="always", **NJIT)
+def expand_node_z(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
+                  none_live, use_none_live, slack, flags):
+    """Append u's not-yet-marked live followers to ``queue``; return the new tail.
+
+    With ``use_none_live``, ``none_live`` is :func:`skip_row_none_live` of the
+    graph (ends most rows without a logarithm). With ``slack``, ``queue`` has
+    room for ``tail + degree(u)`` entries and ``flags`` (uint8) for
+    ``degree(u)``, and coin rows are flipped in a vectorisable pass, then
+    collected without branches (about 2x faster on rows with p ~ 0.1).
+    Neither changes which edges are live.
 
     Preconditions: ``probs`` within each row is non-increasing (FollowerGraph's
     canonical order); ``stamp[v] == mark`` marks v as already active;
@@ -56,6 +104,29 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
     if start == end:
         return tail
     st = node_state(wkey, u)
+    if np.float64(probs[start]) >= SKIP_BELOW and slack:
+        # two passes: coins into flags (no loop-carried state: vectorises), then compaction
+        d = end - start
+        half = d // 2
+        for i in range(half):
+            x = mix64(st + np.uint64(i + 1) * GOLDEN)
+            e = start + 2 * i
+            flags[2 * i] = np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+            flags[2 * i + 1] = np.float64(np.int64(x >> S32)) < np.float64(probs[e + 1]) * TWO32
+        if d > 2 * half:
+            x = mix64(st + np.uint64(half + 1) * GOLDEN)
+            flags[d - 1] = np.float64(np.int64(x & MASK32)) < np.float64(probs[end - 1]) * TWO32
+        k = tail
+        for j in range(d):
+            queue[k] = indices[start + j]
+            k += flags[j]
+        for i in range(tail, k):  # keep the followers not active yet (in place: tail <= i)
+            v = queue[i]
+            if stamp[v] != mark:
+                stamp[v] = mark
+                queue[tail] = v
+                tail += 1
+        return tail
     if np.float64(probs[start]) >= SKIP_BELOW:
         e = start
         while e < end:
@@ -63,7 +134,7 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
             p = np.float64(probs[e])
             if p <= 0.0:
                 break
-            if np.float64(x & MASK32) < p * TWO32:
+            if np.float64(np.int64(x & MASK32)) < p * TWO32:
                 v = indices[e]
                 if stamp[v] != mark:
                     stamp[v] = mark
@@ -75,7 +146,7 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
             p = np.float64(probs[e])
             if p <= 0.0:
                 break
-            if np.float64(x >> S32) < p * TWO32:
+            if np.float64(np.int64(x >> S32)) < p * TWO32:
                 v = indices[e]
                 if stamp[v] != mark:
                     stamp[v] = mark
@@ -84,15 +155,21 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
             e += 1
         return tail
     pos = start
+    first = use_none_live
     while pos < end:
         q = np.float64(probs[pos])
         if q <= 0.0:
             break
+        st, x = next_u64(st)
+        ux = to_unit_open0(x)
+        if first:
+            first = False
+            if ux <= none_live[u]:
+                break
         if q != lq_cache[0]:
             lq_cache[0] = q
             lq_cache[1] = 1.0 / math.log1p(-q)
-        st, x = next_u64(st)
-        gap = math.floor(math.log(to_unit_open0(x)) * lq_cache[1])
+        gap = math.floor(math.log(ux) * lq_cache[1])
         if gap >= end - pos:
             break
         cand = pos + np.int64(gap)
@@ -113,7 +190,7 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
 
 @njit(inline="always", **NJIT)
 def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure,
-                 stamp, seen, mark, queue, bucket, lq_cache):
+                 stamp, seen, mark, queue, bucket, lq_cache, none_live, flags):
     """One cascade in the world with key ``wkey``.
 
     Returns ``(adopters, exposure, edge_visits, used)``; new adopters per round
@@ -139,7 +216,8 @@ def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure
         for qi in range(head, round_end):
             u = queue[qi]
             vis += indptr[u + 1] - indptr[u]
-            tail = expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache)
+            tail = expand_node_z(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
+                                 lq_cache, none_live, True, True, flags)
             if track_exposure:
                 for e in range(indptr[u], indptr[u + 1]):
                     v = indices[e]
@@ -161,6 +239,7 @@ def ic_worlds(
     indptr,
     indices,
     probs,
+    none_live,
     seeds,
     key,
     world_start,
@@ -179,6 +258,7 @@ def ic_worlds(
     ----------
     indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
         non-increasing probability.
+    none_live : float64 array (n,), :func:`skip_row_none_live` of the graph.
     seeds : int32 array of distinct node indices.
     key : uint64, the user's randomness key.
     world_start, n_worlds : int64, the world indices to run.
@@ -195,7 +275,7 @@ def ic_worlds(
     Notes
     -----
     Worlds are split into ``n_chunks`` contiguous blocks run in parallel; each
-    block allocates its scratch (stamps, queue) once and marks with the local
+    block allocates its scratch (stamps, queue of ``n + max degree``) once and marks with the local
     world number, so nothing is reset between worlds. Each world's outcome
     depends only on ``(key, world index)``, and integer accumulators make the
     totals independent of the chunking and the thread count.
@@ -203,12 +283,16 @@ def ic_worlds(
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[1]
+    max_deg = 0
+    for u in range(n):
+        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
     for c in prange(n_chunks):
         lo = n_worlds * c // n_chunks
         hi = n_worlds * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
         seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
+        queue = np.empty(n + max_deg, dtype=np.int32)  # slack for branch-free coin rows
+        flags = np.empty(max_deg, dtype=np.uint8)
         bucket = np.zeros(tl_len, dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
         vis_total = 0
@@ -217,7 +301,7 @@ def ic_worlds(
             mark = np.int32(w - lo + 1)
             r, x, v, used = ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds,
                                          track_exposure, stamp, seen, mark, queue, bucket,
-                                         lq_cache)
+                                         lq_cache, none_live, flags)
             out_reach[w] = r
             out_exposure[w] = x
             vis_total += v
