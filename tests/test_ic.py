@@ -319,3 +319,33 @@ def test_exposure_off_and_sizes():
     est = vs.estimate_reach(g, [0], n_sims=100, rng=0, exposure=False, return_sizes=True)
     assert est.exposure is None and "exposure" not in est.metrics
     assert est.sizes.shape == (100,) and est.sizes.mean() == est.mean
+
+
+def test_row_kinds_are_exact_and_match_twin():
+    """Hubs exercise each way of drawing a row: binomial (uniform, mean <= 16), skip (mean > 16,
+    or mixed), coins (p >= 1/16). Every edge must be live with its own probability, and the
+    kernel must pick the same edges as the twin."""
+    src = [0] * 300 + [1] * 400 + [2] * 200 + [3] * 50
+    dst = list(range(10, 310)) + list(range(10, 410)) + list(range(10, 210)) + list(range(10, 60))
+    p = [0.05] * 300 + [0.05] * 400 + list(np.linspace(0.06, 0.001, 200)) + [0.3] * 50
+    g = graph(src, dst, p, n=420)
+    key = seed_from_rng(3)
+    W = 3000
+    counts = np.zeros(g.n_edges)
+    for r in range(W):
+        live = ic_world_live_edges(g.indptr, g.indices, g.probs, np.uint64(key), r)
+        counts += live
+        if r < 30:
+            wkey = naive.world_key(key, r)
+            want = np.zeros(g.n_edges, dtype=bool)
+            for u in range(4):
+                want[naive.live_followers(g.indptr, g.indices, g.probs, u, wkey)] = True
+            np.testing.assert_array_equal(live, want)
+    pe = g.probs.astype(np.float64)
+    # per-edge frequencies: a 5-sigma band (950 edges, so a false alarm has probability < 1e-3)
+    assert np.all(np.abs(counts / W - pe) <= 5 * np.sqrt(pe * (1 - pe) / W))
+    # per-row totals: binomial mean and variance
+    for u, (lo, hi) in enumerate([(0, 300), (300, 700), (700, 900), (900, 950)]):
+        mean = pe[lo:hi].sum()
+        var = (pe[lo:hi] * (1 - pe[lo:hi])).sum()
+        assert abs(counts[lo:hi].sum() / W - mean) <= 4 * math.sqrt(var / W)
