@@ -345,7 +345,7 @@ def test_row_kinds_are_exact_and_match_twin():
     # per-edge frequencies: a 5-sigma band (950 edges, so a false alarm has probability < 1e-3)
     assert np.all(np.abs(counts / W - pe) <= 5 * np.sqrt(pe * (1 - pe) / W))
     # per-row totals: binomial mean and variance
-    for u, (lo, hi) in enumerate([(0, 300), (300, 700), (700, 900), (900, 950)]):
+    for lo, hi in [(0, 300), (300, 700), (700, 900), (900, 950)]:
         mean = pe[lo:hi].sum()
         var = (pe[lo:hi] * (1 - pe[lo:hi])).sum()
         assert abs(counts[lo:hi].sum() / W - mean) <= 4 * math.sqrt(var / W)
