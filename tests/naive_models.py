@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from naive import GOLDEN, MASK64, NodeStream, live_followers, mix64, reachable, unit, world_key
+from .naive import GOLDEN, MASK64, NodeStream, live_followers, mix64, reachable, unit, world_key
 
 DOMAIN_COMMENT = 0x5A5A5A5A5A5A5A5A
 DOMAIN_THRESHOLD = 0x6969696969696969
@@ -50,10 +50,11 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
     n_imp = 0
     t = 0
 
-    def accept(e, v):
+    def accept(u, v):
         if thin is None or thin[v] >= 1.0:
             return True
-        return coin(key, r, DOMAIN_OFFTARGET, e) < thin[v]
+        inner = NodeStream(world_key(key, r, DOMAIN_OFFTARGET), u).state
+        return unit(NodeStream(inner, v).next()) < thin[v]
 
     while frontier and (max_rounds is None or t < max_rounds):
         amp = 1.0 + alpha * math.log1p(n_com) if alpha != 0.0 else 1.0
@@ -76,13 +77,13 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
                     if beta != 0.0:
                         pe *= 1.0 + beta * recv.get(v, 0)
                         recv[v] = recv.get(v, 0) + 1
-                    if edge_uniform(wkey, u, int(e - indptr[u])) < pe * 4294967296.0 and accept(e, v):
+                    if edge_uniform(wkey, u, int(e - indptr[u])) < pe * 4294967296.0 and accept(u, v):
                         is_active.add(v)
                         new.append(v)
             else:
                 for e in live_followers(indptr, indices, probs, u, wkey):
                     v = int(indices[e])
-                    if v not in is_active and accept(e, v):
+                    if v not in is_active and accept(u, v):
                         is_active.add(v)
                         new.append(v)
         n_com += rc
@@ -162,7 +163,7 @@ def exact_lt_reach(graph, seed_idx, weights, max_rounds=None):
         if max_rounds is None:
             rch = len(reachable(n, edges, seeds))
         else:
-            from naive import _within
+            from .naive import _within
 
             rch = len(_within(n, edges, seeds, max_rounds))
         mean += w * rch

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import viralsim as vs
-from naive_models import exact_lt_reach, naive_lt_world, naive_wom_world
 from viralsim import models as M
+
+from .naive_models import exact_lt_reach, naive_lt_world, naive_wom_world
 
 Z = 5.0
 SCALE = float(os.environ.get("VIRALSIM_TEST_SCALE", "1"))
@@ -68,7 +69,8 @@ def test_wom_defaults_are_ic_bit_for_bit(scheme, max_rounds):
     reach, expo = np.empty(n, np.int64), np.empty(n, np.int64)
     ts, tq, vis = np.zeros((1, tl), np.int64), np.zeros((1, tl), np.int64), np.zeros(1, np.int64)
     idx = g.index_of(seeds)
-    _ic.ic_worlds(g.indptr, g.indices, g.probs, idx, np.uint64(a.rng_key), np.int64(0),
+    none_live = _ic.skip_row_none_live(g.indptr, g.probs)
+    _ic.ic_worlds(g.indptr, g.indices, g.probs, none_live, idx, np.uint64(a.rng_key), np.int64(0),
                   np.int64(n), np.int64(-1 if max_rounds is None else max_rounds), True,
                   reach, expo, ts, tq, vis)
     assert np.array_equal(reach, b.sizes)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numba
 import numpy as np
 
+from ._kernels import ic as _ic
 from ._kernels import lt as _lt
 from ._kernels import wom as _wom
 from ._validation import check_float, check_probability, param_error
@@ -173,7 +174,8 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
         thin, has_thin = np.ones(1), False
     o = _outputs(n, tl_len)
     _wom.wom_worlds(
-        graph.indptr, graph.indices, graph.probs, seeds, np.uint64(key), np.int64(start),
+        graph.indptr, graph.indices, graph.probs,
+        graph._derived("skip_row_none_live", _ic.skip_row_none_live), seeds, np.uint64(key), np.int64(start),
         np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
         float(comment_prob), float(reinforcement), float(amplification), bool(per_edge),
         thin, has_thin, segw, has_seg, bool(exposure),

@@ -5,10 +5,10 @@ One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
 ``r`` is a pure function of ``(key, r, node)`` or ``(key, r, edge)``:
 
 - **live-edge path** (``per_edge=False``; reinforcement = amplification = 0):
-  the edges of commenter ``u`` that fire are drawn by :func:`expand_live`,
-  which repeats :func:`viralsim._kernels.ic.expand_node` draw for draw from
-  u's ``DOMAIN_FORWARD`` stream. With comment probability 1 and no
-  off-target thinning the worlds are IC's worlds, bit for bit.
+  the edges of commenter ``u`` that fire are IC's live edges, drawn by
+  :func:`viralsim._kernels.ic.expand_node_fast` itself from u's
+  ``DOMAIN_FORWARD`` stream. With comment probability 1 and no off-target
+  thinning the worlds are IC's worlds, bit for bit.
 - **per-edge path** (``per_edge=True``): edge ``e`` at position ``i`` of u's
   row (``i = e - indptr[u]``) has its own uniform ``U_e``: the low (even
   ``i``) or high (odd ``i``) 32 bits of the ``(i // 2 + 1)``-th output of
@@ -22,11 +22,11 @@ One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
 - **comment coins**: an adopter ``v`` that is not a seed comments iff
   ``to_unit(next(node_state(world_key(key, r, DOMAIN_COMMENT), v))) < c``
   (no draw when ``c = 1``; seeds always comment).
-- **off-target thinning**: a comment over edge ``e`` to a follower ``v``
-  with acceptance ``a_v = w_v + gamma (1 - w_v) < 1`` that would persuade
-  persuades only if also
-  ``to_unit(next(node_state(world_key(key, r, DOMAIN_OFFTARGET), e))) < a_v``
-  (no draw when ``a_v = 1``).
+- **off-target thinning**: a comment from ``u`` to a follower ``v`` with
+  acceptance ``a_v = w_v + gamma (1 - w_v) < 1`` that would persuade
+  persuades only if also ``to_unit(next(node_state(node_state(
+  world_key(key, r, DOMAIN_OFFTARGET), u), v))) < a_v`` (keyed by the edge;
+  no draw when ``a_v = 1``).
 
 Rounds: round 0 is the seeds; in round ``t >= 1`` the commenters among the
 adopters of round ``t - 1`` post, and their followers may adopt in round
@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import SKIP_BELOW
+from .ic import expand_node_fast
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -49,7 +49,6 @@ from .rng import (
     next_u64,
     node_state,
     to_unit,
-    to_unit_open0,
     world_key,
 )
 
@@ -62,88 +61,18 @@ SERIES = ("adopters", "comments", "impressions", "exposure")
 
 
 @njit(inline="always", **NJIT)
-def _accept(tkey, e, a):
-    """Off-target thinning coin of edge ``e``: True with probability ``a``."""
+def _accept(tkey, u, v, a):
+    """Off-target thinning coin of the edge ``u -> v``: True with probability ``a``."""
     if a >= 1.0:
         return True
-    _, x = next_u64(node_state(tkey, e))
+    _, x = next_u64(node_state(node_state(tkey, u), v))
     return to_unit(x) < a
 
 
 @njit(inline="always", **NJIT)
-def _mark(v, e, stamp, mark, queue, tail, thin, has_thin, tkey):
-    if stamp[v] != mark:
-        if has_thin and not _accept(tkey, e, thin[v]):
-            return tail
-        stamp[v] = mark
-        queue[tail] = v
-        tail += 1
-    return tail
-
-
-@njit(inline="always", **NJIT)
-def expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
-                thin, has_thin, tkey):
-    """:func:`viralsim._kernels.ic.expand_node` plus off-target thinning.
-
-    Draws exactly the random numbers ``expand_node`` draws from u's stream
-    (same coins, same skips), so the candidate live edges are IC's; a
-    candidate to a follower ``v`` that is not yet marked is then kept with
-    probability ``thin[v]`` (a coin keyed by the edge, see the module
-    docstring) when ``has_thin``. Returns the new queue tail.
-    """
-    start = indptr[u]
-    end = indptr[u + 1]
-    if start == end:
-        return tail
-    st = node_state(wkey, u)
-    if np.float64(probs[start]) >= SKIP_BELOW:
-        e = start
-        while e < end:
-            st, x = next_u64(st)
-            p = np.float64(probs[e])
-            if p <= 0.0:
-                break
-            if np.float64(x & MASK32) < p * TWO32:
-                tail = _mark(indices[e], e, stamp, mark, queue, tail, thin, has_thin, tkey)
-            e += 1
-            if e >= end:
-                break
-            p = np.float64(probs[e])
-            if p <= 0.0:
-                break
-            if np.float64(x >> S32) < p * TWO32:
-                tail = _mark(indices[e], e, stamp, mark, queue, tail, thin, has_thin, tkey)
-            e += 1
-        return tail
-    pos = start
-    while pos < end:
-        q = np.float64(probs[pos])
-        if q <= 0.0:
-            break
-        if q != lq_cache[0]:
-            lq_cache[0] = q
-            lq_cache[1] = 1.0 / math.log1p(-q)
-        st, x = next_u64(st)
-        gap = math.floor(math.log(to_unit_open0(x)) * lq_cache[1])
-        if gap >= end - pos:
-            break
-        cand = pos + np.int64(gap)
-        p = np.float64(probs[cand])
-        if p < q:
-            st, x = next_u64(st)
-            if to_unit(x) * q >= p:
-                pos = cand + 1
-                continue
-        tail = _mark(indices[cand], cand, stamp, mark, queue, tail, thin, has_thin, tkey)
-        pos = cand + 1
-    return tail
-
-
-@njit(inline="always", **NJIT)
-def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta, alpha,
-                  per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                  stamp, seen, state, mark, queue, bucket, lq_cache):
+def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, beta,
+                  alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                  stamp, seen, state, mark, queue, bucket, lq_cache, flags):
     """One cascade in world ``world``.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
@@ -221,16 +150,27 @@ def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta
                     if (i >> 1) != kx:
                         kx = i >> 1
                         x = mix64(st0 + np.uint64(kx + 1) * GOLDEN)
-                    x32 = np.float64(x & MASK32) if (i & 1) == 0 else np.float64(x >> S32)
-                    if x32 < pe * TWO32 and (not has_thin or _accept(tkey, e, thin[v])):
+                    x32 = np.float64(np.int64(x & MASK32) if (i & 1) == 0 else np.int64(x >> S32))
+                    if x32 < pe * TWO32 and (not has_thin or _accept(tkey, u, v, thin[v])):
                         state[v] = sdone
                         queue[tail] = v
                         tail += 1
                     else:
                         state[v] = sv + 1
             else:
-                tail = expand_live(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
-                                   lq_cache, thin, has_thin, tkey)
+                t0 = tail
+                tail = expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue,
+                                        tail, lq_cache, none_live, flags, True)
+                if has_thin:  # off-target followers: keep each new adopter with prob. a_v
+                    k = t0
+                    for i in range(t0, tail):
+                        v = queue[i]
+                        if _accept(tkey, u, v, thin[v]):
+                            queue[k] = v
+                            k += 1
+                        else:
+                            stamp[v] = 0
+                    tail = k
                 if track_exposure:
                     for e in range(start, end):
                         v = indices[e]
@@ -258,7 +198,7 @@ def wom_one_world(indptr, indices, probs, seeds, key, world, max_rounds, c, beta
 
 
 @njit(**NJIT_PARALLEL)
-def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_rounds,
+def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
                c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits):
@@ -268,6 +208,7 @@ def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_ro
     ----------
     indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
         non-increasing probability.
+    none_live : float64 (n,), :func:`viralsim._kernels.ic.skip_row_none_live`.
     seeds : int32 array of distinct node indices.
     key : uint64, the user's randomness key.
     world_start, n_worlds : int64, the world indices to run.
@@ -304,22 +245,26 @@ def wom_worlds(indptr, indices, probs, seeds, key, world_start, n_worlds, max_ro
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[2]
+    max_deg = 0
+    for u in range(n):
+        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
         stamp = np.zeros(1 if per_edge else n, dtype=np.int32)
         seen = np.zeros(n if track_exposure and not per_edge else 1, dtype=np.int32)
         state = np.zeros(n if per_edge else 1, dtype=np.int64)
-        queue = np.empty(n, dtype=np.int32)
+        queue = np.empty(n + max_deg, dtype=np.int32)  # expand_node_fast's slack
+        flags = np.empty(max_deg, dtype=np.uint8)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
             r, x, nc, ni, sg, used = wom_one_world(
-                indptr, indices, probs, seeds, key, world_start + w, max_rounds, c, beta,
-                alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                stamp, seen, state, mark, queue, bucket, lq_cache,
+                indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
+                c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                stamp, seen, state, mark, queue, bucket, lq_cache, flags,
             )
             out_reach[w] = r
             out_exposure[w] = x
