@@ -280,6 +280,7 @@ def assign_segments(graph, n_segments, homophily, *, attr="segment", rng=None):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import viralsim as vs
     >>> g = vs.generators.watts_strogatz(12, 2, 0.0, rng=0)
     >>> s = vs.generators.assign_segments(g, 3, 1.0, rng=0).node_attrs["segment"]

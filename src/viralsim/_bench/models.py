@@ -158,8 +158,8 @@ def run(ctx):
                 n_c = min(n_sims, 1_000 if ctx.quick else 5_000)
                 t_c, sizes = _cynetdiff_lt(g, idx, w, n_c, rng=0)
                 numba.set_num_threads(1)
-                t_v, est = _time(lambda: vs.estimate_reach(g, seeds, model=lt, n_sims=n_c,
-                                                           rng=0), 0.0)
+                t_v, est = _time(lambda g=g, s=seeds, m=lt, n=n_c: vs.estimate_reach(
+                    g, s, model=m, n_sims=n, rng=0), 0.0)
                 numba.set_num_threads(old_threads)
                 se_c = sizes.std(ddof=1) / math.sqrt(n_c)
                 gap = abs(sizes.mean() - est.mean)
