@@ -55,6 +55,12 @@ def test_p0_reach_is_seed_count():
     assert est.timeline.tolist() == [3.0]
 
 
+def test_empty_graph_is_refused():
+    g = vs.FollowerGraph.from_edges([], [], n_nodes=0)
+    with pytest.raises(ValueError, match="no nodes"):
+        vs.estimate_reach(g.with_probabilities(0.5), [])
+
+
 def test_empty_seed_set():
     g = graph([0], [1], 0.5)
     est = vs.estimate_reach(g, [], n_sims=10, rng=0)
@@ -135,6 +141,34 @@ def test_batches_and_threads_do_not_change_results():
     c = vs.estimate_reach(g, seeds, precision=0.05, rng=42, return_sizes=True)
     k = min(c.n_sims, 3000)
     np.testing.assert_array_equal(c.sizes[:k], a.sizes[:k])
+
+
+def test_eight_threads_in_a_fresh_process_give_the_same_worlds():
+    """Oversubscribed on purpose (NUMBA_NUM_THREADS=8 on any machine): scheduling must not matter."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, viralsim as vs, numba; "
+        "g = vs.generators.barabasi_albert(400, 3, rng=2, probabilities='weighted_cascade'); "
+        "e = vs.estimate_reach(g, [0, 1, 2, 3], n_sims=5000, rng=9, return_sizes=True); "
+        "print(json.dumps([numba.get_num_threads(), e.sizes.tolist(), e.exposure.mean, e.timeline.tolist()]))"
+    )
+    import os
+
+    env = dict(os.environ, NUMBA_NUM_THREADS="8")
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    nt, sizes, expo, timeline = json.loads(out.stdout)
+    assert nt == 8
+    g = vs.generators.barabasi_albert(400, 3, rng=2, probabilities="weighted_cascade")
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        e = vs.estimate_reach(g, [0, 1, 2, 3], n_sims=5000, rng=9, return_sizes=True)
+    finally:
+        numba.set_num_threads(old)
+    assert e.sizes.tolist() == sizes and e.exposure.mean == expo and e.timeline.tolist() == timeline
 
 
 def test_same_rng_same_numbers_and_common_worlds():

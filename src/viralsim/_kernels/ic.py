@@ -31,6 +31,8 @@ SKIP_BELOW = 0.0625
 #: uniform skip rows with at most this many live edges on average draw their
 #: number of live edges by binomial inversion instead of one logarithm each
 BINOM_MAX_MEAN = 16.0
+#: coin rows at least this long are flipped in a separate, vectorisable pass
+VECTOR_MIN_DEGREE = 32
 TWO32 = 4294967296.0
 TWO32_U = np.uint64(4294967296)
 MASK32 = np.uint64(0xFFFFFFFF)
@@ -136,7 +138,7 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
     k = tail  # candidates go to queue[tail:k], then are filtered in place
     if kind == ROW_COIN:
         half = d // 2
-        if tables:
+        if tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)
                 e = start + 2 * i
