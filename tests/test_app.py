@@ -360,10 +360,6 @@ def test_cli_unknown_choice_lists_options(tmp_path):
     assert "nope" in p.stderr and "holme_kim" in p.stderr and "barabasi_albert" in p.stderr
 
 
-def _scale():
-    return float(os.environ.get("VIRALSIM_TEST_SCALE", "1"))
-
-
 @pytest.mark.slow
 def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     """``pip install .`` (not editable) into a fresh venv, then ``viralsim`` from an empty dir."""

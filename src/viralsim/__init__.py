@@ -15,7 +15,7 @@ from .exceptions import (
 )
 from .graph import FollowerGraph
 from .io import read_edgelist
-from .models import IC, DiffusionModel
+from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
 
 __version__ = "0.1.0"
 
@@ -26,6 +26,8 @@ __all__ = [
     "datasets",
     "distributed",
     "IC",
+    "WordOfMouth",
+    "LinearThreshold",
     "DiffusionModel",
     "estimate_reach",
     "ReachEstimate",

@@ -28,6 +28,7 @@ DOMAIN_FORWARD = np.uint64(0x0F0F0F0F0F0F0F0F)
 DOMAIN_REVERSE = np.uint64(0x3C3C3C3C3C3C3C3C)
 DOMAIN_COMMENT = np.uint64(0x5A5A5A5A5A5A5A5A)
 DOMAIN_THRESHOLD = np.uint64(0x6969696969696969)
+DOMAIN_OFFTARGET = np.uint64(0x7878787878787878)  # off-target thinning, keyed by edge
 
 
 @njit(inline="always", **NJIT)
@@ -59,10 +60,10 @@ def next_u64(state):
 @njit(inline="always", **NJIT)
 def to_unit(x):
     """Uniform in [0, 1) from 64 bits (53-bit resolution)."""
-    return np.float64(x >> S11) * INV53
+    return np.float64(np.int64(x >> S11)) * INV53
 
 
 @njit(inline="always", **NJIT)
 def to_unit_open0(x):
     """Uniform in (0, 1] from 64 bits, safe for log."""
-    return (np.float64(x >> S11) + 1.0) * INV53
+    return (np.float64(np.int64(x >> S11)) + 1.0) * INV53
