@@ -81,7 +81,7 @@ def local_ray():
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
 @pytest.mark.filterwarnings("ignore::ResourceWarning")
 def test_ray_equals_serial_bit_for_bit(local_ray):
-    from viralsim.distributed.ray import RayBackend
+    from viralsim.distributed.ray_backend import RayBackend
 
     g, seeds = _graph()
     rb = RayBackend(batch_size=700)
@@ -108,7 +108,7 @@ def _closed_port():
 
 @needs_ray
 def test_ray_address_not_answering_is_a_bounded_clear_error():
-    from viralsim.distributed.ray import RayBackend
+    from viralsim.distributed.ray_backend import RayBackend
 
     if ray.is_initialized():
         pytest.skip("a Ray session is already open in this process")
@@ -123,7 +123,7 @@ def test_ray_address_not_answering_is_a_bounded_clear_error():
 
 
 def test_probe_refuses_a_closed_port_quickly():
-    from viralsim.distributed.ray import _probe
+    from viralsim.distributed.ray_backend import _probe
 
     t0 = time.perf_counter()
     with pytest.raises(ConnectionError, match="did not answer"):
@@ -134,7 +134,7 @@ def test_probe_refuses_a_closed_port_quickly():
 @needs_ray
 def test_ray_address_that_accepts_but_never_answers():
     """A socket that accepts connections but speaks no Ray: bounded wait, clear error."""
-    from viralsim.distributed.ray import RayBackend
+    from viralsim.distributed.ray_backend import RayBackend
 
     if ray.is_initialized():
         pytest.skip("a Ray session is already open in this process")

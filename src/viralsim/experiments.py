@@ -74,8 +74,9 @@ def build(spec, **override):
 
     Examples
     --------
-    >>> build({"_target_": "viralsim.IC"})
-    IC()
+    >>> from viralsim.experiments import build
+    >>> type(build({"_target_": "viralsim.IC"})).__name__
+    'IC'
     """
     if spec is None:
         return None
@@ -160,6 +161,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     Examples
     --------
     >>> import os, tempfile
+    >>> from viralsim.experiments import read_follower_csv
     >>> d = tempfile.mkdtemp()
     >>> with open(os.path.join(d, "f.csv"), "w") as fh:
     ...     _ = fh.write("source,target\\nann,bob\\nann,cid\\n")
@@ -380,6 +382,9 @@ def _est_row(est):
             exposure_ci_low=est.exposure.ci_low,
             exposure_ci_high=est.exposure.ci_high,
         )
+    for name, e in (est.metrics or {}).items():  # model-specific metrics (segment_reach, ...)
+        if name not in ("reach", "exposure"):
+            row.update({name: e.mean, f"{name}_ci_low": e.ci_low, f"{name}_ci_high": e.ci_high})
     if est.converged is not None:
         row["converged"] = bool(est.converged)
     return row

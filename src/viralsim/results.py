@@ -71,6 +71,7 @@ def atomic_write(path, mode="w", **kwargs):
     Examples
     --------
     >>> import os, tempfile
+    >>> from viralsim.results import atomic_write
     >>> d = tempfile.mkdtemp()
     >>> with atomic_write(os.path.join(d, "a.txt")) as fh:
     ...     _ = fh.write("hello")

@@ -33,7 +33,7 @@ def _ray_part(ctx, rows):
         ctx.log("ray not installed: Ray overhead skipped (pip install 'viralsim[ray]')")
         return
     import viralsim as vs
-    from viralsim.distributed.ray import RayBackend
+    from viralsim.distributed.ray_backend import RayBackend
 
     n_sims = 200_000
     g = vs.generators.barabasi_albert(10_000, 5, rng=0).with_probabilities(0.01)

@@ -30,6 +30,7 @@ __all__ = ["SerialBackend", "get_backend", "split"]
 def split(start, n, batch_size):
     """``(start, count)`` pairs covering ``start .. start + n - 1`` in batches of ``batch_size``.
 
+    >>> from viralsim.distributed import split
     >>> split(10, 7, 3)
     [(10, 3), (13, 3), (16, 1)]
     """
@@ -55,7 +56,7 @@ def get_backend(spec=None, **kwargs):
     if name == "serial":
         return SerialBackend(**spec)
     if name == "ray":
-        from .ray import RayBackend
+        from .ray_backend import RayBackend
 
         return RayBackend.shared(**spec)
     raise ValueError(f"Unknown backend {name!r}; choose 'serial' or 'ray'.")
