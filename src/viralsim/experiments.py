@@ -495,6 +495,21 @@ def _as_rows(table):
     return [dict(getattr(r, "__dict__", r)) for r in table]
 
 
+#: vs.compare_strategies' column names -> the tidy names of every experiment table
+_RENAME = {"reach_mean": "mean", "reach_stderr": "stderr", "reach_ci_low": "ci_low",
+           "reach_ci_high": "ci_high", "exposure_mean": "exposure", "diff_mean": "diff",
+           "selection_s": "select_time"}
+
+
+def _standard_columns(r):
+    out = {}
+    for c, v in r.items():
+        if c in ("k", "budget") and v is None:
+            continue
+        out[_RENAME.get(c, c)] = v
+    return out
+
+
 def run_compare(cfg, out_dir, keys=None):
     """Strategies × k (or budgets), on common random numbers."""
     exp = cfg["experiment"]
@@ -519,8 +534,15 @@ def run_compare(cfg, out_dir, keys=None):
         args = {xkey: xs}
         if budgets is not None:
             args["costs"] = seed_costs(graph, exp.get("costs"))
-        table = compare(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"], **args)
+        if exp.get("baseline"):
+            args["baseline"] = exp["baseline"]
+        t0 = time.perf_counter()
+        table = compare(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"],
+                        confidence=float(cfg.get("confidence", 0.95)), **args)
+        elapsed = time.perf_counter() - t0
         for r in _as_rows(table):
+            r = _standard_columns(r)
+            r.setdefault("elapsed", elapsed)
             rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
     else:
         unknown = [s for s in strategies if _ALIASES.get(s, s) not in INLINE_STRATEGIES]

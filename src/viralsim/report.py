@@ -26,6 +26,14 @@ def _cell(v, digits=2):
     return "" if v is None else str(v)
 
 
+def _pm(r, name, d):
+    v = r.get(name)
+    if v is None:
+        return ""
+    lo, hi = r.get(f"{name}_ci_low"), r.get(f"{name}_ci_high")
+    return plus_minus(v, lo, hi, d) if lo is not None and hi is not None else f"{v:,.{d}f}"
+
+
 def _columns(rows, label):
     d = _digits(rows)
     cols = [(label, lambda r: str(r.get(label, "")))]
@@ -34,8 +42,7 @@ def _columns(rows, label):
             cols.append((head, lambda r, key=key: _cell(r.get(key))))
     cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"], d)))
     if any("exposure" in r for r in rows):
-        cols.append(("exposure (mean ± CI)", lambda r: plus_minus(
-            r["exposure"], r["exposure_ci_low"], r["exposure_ci_high"], d) if "exposure" in r else ""))
+        cols.append(("exposure (mean ± CI)", lambda r: _pm(r, "exposure", d)))
     if any("cost_per_adopter" in r for r in rows):
         cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
     if any("diff" in r for r in rows):
