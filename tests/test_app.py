@@ -389,6 +389,22 @@ def test_cli_multirun_merge_and_resume(tmp_path):
     assert len(res.read_table(sweep / "results.csv")) == 9
 
 
+def test_cli_joblib_launcher_sweep_merges(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    sweep = tmp_path / "sweep"
+    p = _cli(["-m", "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "graph.n_nodes=200",
+              "n_sims=100", "formats=[png]", "rng_seed=0,1,2", f"hydra.sweep.dir={sweep}"],
+             tmp_path, env={"PYTHONWARNINGS": "ignore"})
+    assert p.returncode == 0, p.stderr
+    merged = res.read_table(sweep / "results.csv")
+    assert sorted({r["job"] for r in merged}) == [0, 1, 2] and len(merged) == 9
+    # the same numbers as in-process runs of the same configs
+    app.run(cfg_of("graph.n_nodes=200", "n_sims=100", "formats=[png]", "rng_seed=2"),
+            str(tmp_path / "one"), quiet=True)
+    one = res.read_table(tmp_path / "one" / "results.csv")
+    assert [r["mean"] for r in merged if r["job"] == 2] == [r["mean"] for r in one]
+
+
 def test_cli_unknown_choice_lists_options(tmp_path):
     p = _cli(["graph=nope"], tmp_path, timeout=120)
     assert p.returncode != 0
