@@ -326,9 +326,26 @@ def _overrides_as_keys(overrides):
     return keys
 
 
+def _share_cores(hc):
+    """Under the joblib launcher, give each of its parallel jobs cores // n_jobs Numba threads
+    (n_jobs processes with all threads each would oversubscribe the machine)."""
+    if hc.runtime.choices.get("hydra/launcher") != "joblib":
+        return None
+    import numba
+
+    n_jobs = int(OmegaConf.select(hc, "launcher.n_jobs", default=-1) or -1)
+    cores = os.cpu_count() or 1
+    n_jobs = cores if n_jobs < 1 else n_jobs
+    threads = max(1, min(cores // n_jobs, numba.config.NUMBA_NUM_THREADS))
+    numba.set_num_threads(threads)
+    return threads
+
+
 def _task(cfg: DictConfig):
     hc = HydraConfig.get()
     from hydra.types import RunMode
+
+    _share_cores(hc)
 
     keys = _overrides_as_keys(hc.overrides.task) if hc.mode == RunMode.MULTIRUN else None
     return run(cfg, hc.runtime.output_dir, keys=keys)
