@@ -12,6 +12,7 @@ import pytest
 hydra = pytest.importorskip("hydra")
 from hydra import compose, initialize_config_module  # noqa: E402
 from hydra.errors import ConfigCompositionException, MissingConfigException  # noqa: E402
+from hydra.utils import instantiate  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from omegaconf.errors import MissingMandatoryValue, ValidationError  # noqa: E402
 
@@ -130,8 +131,9 @@ def test_every_probability_config(name, edgelist):
 
 @pytest.mark.parametrize("name", options("model"))
 def test_every_model_config_builds(name):
-    m = experiments.build_model(plain(cfg_of(f"model={name}")))
-    assert isinstance(m, vs.DiffusionModel)
+    cfg = cfg_of(f"model={name}")
+    assert isinstance(experiments.build_model(plain(cfg)), vs.DiffusionModel)
+    assert isinstance(instantiate(cfg.model), vs.DiffusionModel)
 
 
 @pytest.mark.parametrize("name", options("experiment"))
@@ -316,6 +318,20 @@ def test_campaign_end_to_end(tmp_path, edgelist):
     assert (tmp_path / "reach_vs_budget.png").exists()
     text = (tmp_path / "report.md").read_text()
     assert "more consumers than" in text and best["plan"] in text
+
+
+def test_campaign_target_segment(tmp_path):
+    # p = 0: only seeds adopt, so reach in segment 1 is the number of seeds there
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[30,30]",
+                 "graph.p_in=0.2", "graph.p_out=0.01", "probabilities=uniform", "probabilities.p=0.0",
+                 "formats=[png]", "experiment.n_sims=50", "experiment.budgets=[]",
+                 "experiment.target_segment=1",
+                 "experiment.plans=[{name: A, seeds: [0, 1]}, {name: B, seeds: [30, 31, 0]}]")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "results.csv")}
+    assert (rows["A"]["mean"], rows["A"]["segment_reach"]) == (2.0, 0.0)
+    assert (rows["B"]["mean"], rows["B"]["segment_reach"]) == (3.0, 2.0)
+    assert rows["B"]["rank"] == 1 and rows["A"]["diff"] == -1.0
 
 
 def test_campaign_bad_inputs(tmp_path, edgelist):

@@ -184,6 +184,8 @@ class CampaignConf:
     plans: list = MISSING
     budgets: list = field(default_factory=list)
     costs: CostConf = field(default_factory=CostConf)
+    target_segment: int | None = None  # adds segment_reach: adopters in this segment
+    segment_attr: str = "segment"
     n_sims: int | None = 10_000
 
 

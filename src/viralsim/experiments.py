@@ -591,7 +591,19 @@ def run_campaign(cfg, out_dir, keys=None):
     """The marketer's question: which plan, how much better, what budget buys."""
     exp = cfg["experiment"]
     graph = build_graph(cfg)
-    model = build_model(cfg)
+    target = exp.get("target_segment")
+    if target is not None:
+        # reach within the marketer's target segment, measured in the same worlds
+        attr = exp.get("segment_attr") or "segment"
+        if attr not in graph.node_attrs:
+            raise KeyError(
+                f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
+                f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
+            )
+        graph = graph.with_node_attr("_target_segment", graph.node_attrs[attr] == target)
+        model = build_model(cfg, segment_attr="_target_segment")
+    else:
+        model = build_model(cfg)
     costs = seed_costs(graph, exp.get("costs"))
     budgets = sorted(float(b) for b in (exp.get("budgets") or []))
     plans = list(exp.get("plans") or [])

@@ -43,6 +43,9 @@ def _columns(rows, label):
     cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"], d)))
     if any("exposure" in r for r in rows):
         cols.append(("exposure (mean ± CI)", lambda r: _pm(r, "exposure", d)))
+    if any("segment_reach" in r for r in rows) and any(
+            r.get("segment_reach") != r.get("mean") for r in rows):
+        cols.append(("in segment (mean ± CI)", lambda r: _pm(r, "segment_reach", d)))
     if any("cost_per_adopter" in r for r in rows):
         cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
     if any("diff" in r for r in rows):
