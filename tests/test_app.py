@@ -251,7 +251,7 @@ def test_compare_end_to_end(tmp_path):
         top4 = np.argsort(-g.out_degree(), kind="stable")[:4].tolist()
         a = vs.estimate_reach(g, top4, n_sims=300, rng=0, return_sizes=True)
         assert rows[3]["mean"] == a.mean
-    assert (tmp_path / "reach_vs_k.png").exists()
+    assert (tmp_path / "reach_vs_k.png").exists() and (tmp_path / "paired_differences.png").exists()
 
 
 class _Table:

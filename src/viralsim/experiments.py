@@ -582,6 +582,15 @@ def run_compare(cfg, out_dir, keys=None):
     ax.set_title(f"reach vs {xkey} on {graph_name(cfg['graph'])}")
     _fig(ax, out_dir, f"reach_vs_{xkey}", cfg, files)
     figs = {f"Reach vs {xkey}": f"reach_vs_{xkey}.png"}
+    top = max(r[xkey] for r in rows)
+    diffs = [dict(r, label=f"{r['strategy']} ({xkey} = {top:g})") for r in rows
+             if r[xkey] == top and r.get("diff") is not None and r.get("diff_ci_low") is not None
+             and r.get("strategy") != r.get("baseline")]
+    if diffs:
+        ax = plots.paired_differences(diffs, label="label", against=diffs[0].get("baseline"))
+        ax.set_title(f"paired differences in reach, 95% CI, {xkey} = {top:g}")
+        _fig(ax, out_dir, "paired_differences", cfg, files)
+        figs[f"Paired differences against {diffs[0].get('baseline')}"] = "paired_differences.png"
     text = report.compare_report(rows, figs, cfg, xkey=xkey)
     files.append(report.write(out_dir, text))
     return Outcome(rows, files, {}, text, label="strategy")
