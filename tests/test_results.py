@@ -100,3 +100,25 @@ def test_merge_sweep_three_jobs_one_killed(tmp_path):
 def test_environment_has_versions():
     env = res.environment()
     assert env["viralsim"] and env["dependencies"]["numpy"] and env["python"]
+
+
+def test_finish_sweep_with_compare_tables(tmp_path):
+    """Rows read back from CSV (baseline rows without a difference) merge into one report."""
+    from viralsim import experiments
+
+    for j, seed in enumerate((0, 1)):
+        d = tmp_path / str(j)
+        rows = [{"strategy": s, "k": k, "baseline": "random", "diff": None if s == "random" else 2.0,
+                 "diff_ci_low": None if s == "random" else 1.0,
+                 "diff_ci_high": None if s == "random" else 3.0,
+                 "mean": 10.0 * k + (s == "degree") + seed, "ci_low": 10.0 * k - 1, "ci_high": 10.0 * k + 3,
+                 "stderr": 1.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": seed, "version": "0.1.0"}
+                for s in ("random", "degree") for k in (1, 5)]
+        res.write_text(d / "config.yaml", "x: 1\n")
+        res.write_table(rows, d / "results.csv", parquet=False)
+        res.mark_done(str(d), {"rng_seed": seed})
+    rows, missing = experiments.finish_sweep(str(tmp_path))
+    assert missing == [] and len(rows) == 8
+    text = (tmp_path / "report.md").read_text()
+    assert "2 finished jobs, 8 rows" in text and "| 1: degree | 5 |" in text
+    assert (tmp_path / "sweep.png").exists()

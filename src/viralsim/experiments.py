@@ -853,7 +853,11 @@ def finish_sweep(sweep_dir):
                    and len({r.get(c) for r in rows}) > 1]
         if varying:
             group = "strategy" if "strategy" in rows[0] else "plan"
-            ax = plots.reach_curve(rows, x=varying[0], group=group)
+            multi = len({r["job"] for r in rows}) > 1 and not any(
+                c in varying for c in ("rng_seed",))
+            series = [dict(r, series=f"job {r['job']}: {r.get(group)}" if multi else r.get(group))
+                      for r in rows]
+            ax = plots.reach_curve(series, x=varying[0], group="series")
             plots.save(ax, os.path.join(sweep_dir, "sweep"))
             figs[f"Reach vs {varying[0]}"] = "sweep.png"
     report.write(sweep_dir, report.sweep_report(rows, missing, figs))

@@ -48,9 +48,8 @@ def _columns(rows, label):
         cols.append(("in segment (mean ± CI)", lambda r: _pm(r, "segment_reach", d)))
     if any("cost_per_adopter" in r for r in rows):
         cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
-    if any("diff" in r for r in rows):
-        cols.append(("vs best/baseline", lambda r: plus_minus(
-            r["diff"], r["diff_ci_low"], r["diff_ci_high"], d) if "diff" in r else ""))
+    if any(r.get("diff") is not None for r in rows):
+        cols.append(("vs best/baseline", lambda r: _pm(r, "diff", d)))
     cols.append(("worlds", lambda r: _cell(r.get("n_sims"))))
     cols.append(("time (s)", lambda r: _cell(r.get("elapsed"))))
     return cols
