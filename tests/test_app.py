@@ -461,7 +461,7 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     # the package came from site-packages, not this checkout
     loc = subprocess.run([str(py), "-c", "import viralsim; print(viralsim.__file__)"], cwd=work,
                          capture_output=True, text=True, env=env).stdout
-    assert "site-packages" in loc
+    assert loc.startswith(str(env_dir)), loc
     runs = [os.path.join(d, f) for d, _, fs in os.walk(work / "outputs") for f in fs]
     names = {os.path.basename(f) for f in runs}
     assert {"results.csv", "adoption.png", "report.md", "DONE"} <= names
