@@ -555,11 +555,11 @@ def run_compare(cfg, out_dir, keys=None):
         costs = seed_costs(graph, exp.get("costs")) if budgets is not None else None
         sizes = {}
         for s in strategies:
-            for j, x in enumerate(xs):
+            for x in xs:  # the same rng for every k: random sets are nested
                 t0 = time.perf_counter()
                 sel = {"k": x} if xkey == "k" else {"budget": x, "costs": costs}
                 seeds = resolve_plan(graph, {"strategy": s}, model=model,
-                                     rng=_sub_rng(cfg, 3, j), **sel)
+                                     rng=_sub_rng(cfg, 3), **sel)
                 st = time.perf_counter() - t0
                 est = _estimate(cfg, graph, seeds, model,
                                 **_est_kwargs(cfg, exp, n_sims=n_sims, return_sizes=True))
