@@ -187,7 +187,7 @@ def test_searchpath_added_only_when_configs_exists(tmp_path):
     assert app._with_searchpath(["a=1"], cwd=str(tmp_path)) == ["a=1"]
     (tmp_path / "configs").mkdir()
     out = app._with_searchpath(["a=1"], cwd=str(tmp_path))
-    assert out[-1] == f"hydra.searchpath=[file://{tmp_path / 'configs'}]"
+    assert out[-1] == f"hydra.searchpath=['file://{tmp_path / 'configs'}']"
     assert app._with_searchpath(["hydra.searchpath=[x]"], cwd=str(tmp_path)) == ["hydra.searchpath=[x]"]
 
 

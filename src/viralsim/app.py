@@ -414,7 +414,7 @@ def _with_searchpath(argv, cwd=None):
     """Add ``./configs`` to Hydra's search path when it exists and none was given."""
     d = os.path.join(cwd or os.getcwd(), "configs")
     if os.path.isdir(d) and not any(a.lstrip("+").startswith("hydra.searchpath") for a in argv):
-        return [*argv, f"hydra.searchpath=[file://{os.path.abspath(d)}]"]
+        return [*argv, f"hydra.searchpath=['file://{os.path.abspath(d)}']"]
     return list(argv)
 
 
