@@ -237,7 +237,9 @@ def estimate_reach(
         or a backend from :func:`viralsim.distributed.get_backend` (``"serial"``
         with progress bars, ``"ray"``). Results are bit-identical for every
         backend: worlds are pure functions of (rng, world index) and batch
-        results are merged as exact integer sums, in world order.
+        results are merged as exact integer sums, in world order (a
+        float-valued metric, such as a weighted segment reach, agrees to
+        rounding, since its per-batch float sums depend on the split).
 
     Returns
     -------
