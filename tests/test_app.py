@@ -433,14 +433,6 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
-    # the dependencies come from this environment (a .pth line does not run its
-    # editable-install hooks, so viralsim itself must come from the wheel)
-    import site
-
-    new_site = subprocess.run([str(py), "-c", "import site; print(site.getsitepackages()[0])"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-    with open(os.path.join(new_site, "_viralsim_test_deps.pth"), "w") as fh:
-        fh.write("\n".join(site.getsitepackages()) + "\n")
     wheels = tmp_path / "wheels"
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                             "-w", str(wheels), REPO],
@@ -450,6 +442,15 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     pip = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(whl)],
                          capture_output=True, text=True, timeout=600)
     assert pip.returncode == 0, pip.stderr
+    # only then the dependencies, from this environment (a .pth line is appended to
+    # sys.path after the venv's own site-packages, and runs no editable-install hook,
+    # so viralsim itself still comes from the wheel)
+    import site
+
+    new_site = subprocess.run([str(py), "-c", "import site; print(site.getsitepackages()[0])"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+    with open(os.path.join(new_site, "_viralsim_test_deps.pth"), "w") as fh:
+        fh.write("\n".join(site.getsitepackages()) + "\n")
     work = tmp_path / "empty"
     work.mkdir()
     exe = shutil.which("viralsim", path=str(env_dir / "bin"))
