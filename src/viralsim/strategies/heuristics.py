@@ -294,8 +294,8 @@ class DegreeDiscount(Strategy):
             return out
         probs = g.probs.astype(np.float64)
         q = np.ones(n)  # chance no seed reached v directly
-        out_sum = np.add.reduceat(probs, g.indptr[:-1]) if g.n_edges else np.zeros(n)
-        out_sum[np.diff(g.indptr) == 0] = 0.0
+        src = np.repeat(np.arange(n), np.diff(g.indptr))
+        out_sum = np.bincount(src, weights=probs, minlength=n).astype(np.float64)
         score = q * (1.0 + out_sum)
 
         def update_general(s):
