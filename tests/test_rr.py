@@ -109,7 +109,7 @@ def test_imm_uses_the_bound():
     # the sampling phase stopped at the first x = n / 2^i it could certify
     assert sel.info["n_rr_sets_sampling"] in {math.ceil(lam_p / (300 / 2**j)) for j in range(1, 9)}
     big = vs.strategies.imm(g, k=5, eps=0.3, rng=0)
-    assert big.info["n_rr_sets"] == max(sel.info["theta"], 64 * 300)
+    assert big.info["n_rr_sets"] == max(sel.info["theta"], 256 * 300)
 
 
 def test_opim_c_bounds_formula():
