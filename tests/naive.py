@@ -17,6 +17,7 @@ NODE_MULT = 0xD1B54A32D192ED03
 DOMAIN_FORWARD = 0x0F0F0F0F0F0F0F0F
 DOMAIN_REVERSE = 0x3C3C3C3C3C3C3C3C
 SKIP_BELOW = 0.0625
+BINOM_MAX_MEAN = 16.0
 
 
 def mix64(z):
@@ -49,33 +50,67 @@ def unit_open0(x):
     return (float(x >> 11) + 1.0) * 2.0**-53
 
 
+def row_kind(p32):
+    if p32[0] >= SKIP_BELOW:
+        return "coin"
+    if p32[0] > 0.0 and p32[-1] == p32[0] and len(p32) * p32[0] <= BINOM_MAX_MEAN:
+        return "binomial"
+    return "skip"
+
+
+def bounded(s, bound):
+    """Exact uniform integer in [0, bound) from 32-bit draws (Lemire's rejection)."""
+    while True:
+        m = (s.next() & 0xFFFFFFFF) * bound
+        if (m & 0xFFFFFFFF) >= (2**32 - bound) % bound:
+            return m >> 32
+
+
 def live_followers(indptr, indices, probs, u, wkey):
     """Live out-edges of u in the world with key wkey, as edge positions (the definition)."""
     start, end = int(indptr[u]), int(indptr[u + 1])
     if start == end:
         return []
     p32 = [float(np.float32(p)) for p in probs[start:end]]
+    d = len(p32)
     s = NodeStream(wkey, u)
-    live = []
-    if p32[0] >= SKIP_BELOW:
-        e = 0
-        while e < len(p32):
-            x = s.next()
-            for half in (x & 0xFFFFFFFF, x >> 32):
-                if e >= len(p32) or p32[e] <= 0.0:
-                    return live
-                if float(half) < p32[e] * 4294967296.0:
-                    live.append(start + e)
-                e += 1
+    kind = row_kind(p32)
+    if kind == "coin":
+        live = []
+        for e in range(d):
+            if e % 2 == 0:
+                x = s.next()
+                half = x & 0xFFFFFFFF
+            else:
+                half = x >> 32
+            if float(half) < p32[e] * 4294967296.0:
+                live.append(start + e)
         return live
+    if kind == "binomial":
+        q = p32[0]
+        z = math.exp(d * math.log1p(-q))
+        uu = unit(s.next())
+        if uu < z:
+            return []
+        k, pk, cdf = 0, z, z
+        while uu >= cdf and k < d:
+            pk *= (d - k) / (k + 1) * (q / (1.0 - q))
+            k += 1
+            cdf += pk
+        chosen = []  # Floyd's algorithm, in draw order
+        for j in range(d - k, d):
+            t = bounded(s, j + 1)
+            chosen.append(j if t in chosen else t)
+        return [start + t for t in chosen]
+    live = []
     pos = 0
-    while pos < len(p32):
+    while pos < d:
         q = p32[pos]
         if q <= 0.0:
             break
         inv = 1.0 / math.log1p(-q)
         gap = math.floor(math.log(unit_open0(s.next())) * inv)
-        if gap >= len(p32) - pos:
+        if gap >= d - pos:
             break
         cand = pos + gap
         p = p32[cand]

@@ -263,6 +263,8 @@ def estimate_reach(
     """
     func = "estimate_reach"
     seeds_idx = _seed_indices(graph, seeds, func)
+    if graph.n_nodes == 0:
+        raise ValueError(f"{func}: the graph has no nodes; there is nobody to reach.")
     model = IC() if model is None else check_model(model, func)
     model._validate_for(graph, func)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True)

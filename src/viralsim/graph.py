@@ -43,7 +43,7 @@ def _check_probs_array(probs, m, func, name="probs"):
         i = int(bad[0])
         raise ValueError(
             f"The {name!r} parameter of {func} must hold probabilities in [0, 1]. "
-            f"Got {probs[i]!r} at edge {i} ({bad.size} bad value(s) in all). "
+            f"Got {probs[i].item()!r} at edge {i} ({bad.size} bad value(s) in all). "
             "Rescale or clip the values before building the graph."
         )
     return p
@@ -390,7 +390,7 @@ class FollowerGraph:
         >>> import viralsim as vs
         >>> g = vs.FollowerGraph.from_edges([0, 1, 2], [2, 2, 0])
         >>> g.with_probabilities("weighted_cascade").edges()[2].tolist()
-        [1.0, 0.5, 0.5]
+        [0.5, 0.5, 1.0]
         """
         func = "with_probabilities"
         m = self.n_edges
@@ -645,6 +645,14 @@ class FollowerGraph:
             )
             self._cache["reverse"] = rev
         return rev
+
+    def _derived(self, name, kernel):
+        """``kernel(indptr, probs)`` computed once per graph and kept (kernel-side tables)."""
+        out = self._cache.get(name)
+        if out is None:
+            out = _readonly(kernel(self._indptr, self._probs))
+            self._cache[name] = out
+        return out
 
     def _require_probs(self, func):
         if self._probs is None:

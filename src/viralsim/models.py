@@ -92,6 +92,7 @@ class IC(DiffusionModel):
             graph.indptr,
             graph.indices,
             graph.probs,
+            graph._derived("skip_row_none_live", _ic.skip_row_none_live),
             seeds,
             np.uint64(key),
             np.int64(start),

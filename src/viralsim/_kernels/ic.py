@@ -13,16 +13,70 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .rng import DOMAIN_FORWARD, next_u64, node_state, to_unit, to_unit_open0, world_key
+from .rng import (
+    DOMAIN_FORWARD,
+    GOLDEN,
+    mix64,
+    next_u64,
+    node_state,
+    to_unit,
+    to_unit_open0,
+    world_key,
+)
 
-
-#: rows whose largest probability is at least this flip one coin per edge; rows
-#: below it skip to the next live edge (a logarithm per live edge costs about
-#: as much as ten 32-bit coins, measured with ``python -m viralsim.bench``)
+#: rows whose largest probability is at least this flip one coin per edge;
+#: below it the walk jumps from live edge to live edge (a logarithm per live
+#: edge costs about as much as ten 32-bit coins)
 SKIP_BELOW = 0.0625
+#: uniform skip rows with at most this many live edges on average draw their
+#: number of live edges by binomial inversion instead of one logarithm each
+BINOM_MAX_MEAN = 16.0
+#: coin rows at least this long are flipped in a separate, vectorisable pass
+VECTOR_MIN_DEGREE = 32
 TWO32 = 4294967296.0
+TWO32_U = np.uint64(4294967296)
 MASK32 = np.uint64(0xFFFFFFFF)
 S32 = np.uint64(32)
+
+ROW_COIN = 0
+ROW_BINOMIAL = 1
+ROW_SKIP = 2
+
+
+@njit(inline="always", **NJIT)
+def row_kind(probs, start, end):
+    """How a row's live edges are drawn (a pure function of the row)."""
+    q0 = np.float64(probs[start])
+    if q0 >= SKIP_BELOW:
+        return ROW_COIN
+    if q0 > 0.0 and probs[end - 1] == probs[start] and (end - start) * q0 <= BINOM_MAX_MEAN:
+        return ROW_BINOMIAL
+    return ROW_SKIP
+
+
+@njit(inline="always", **NJIT)
+def none_live_prob(q, d):
+    """``(1 - q) ** d``, computed the same way everywhere (tables and on the fly)."""
+    return math.exp(d * math.log1p(-q))
+
+
+@njit(**NJIT)
+def skip_row_none_live(indptr, probs):
+    """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows, else -1.
+
+    For a binomial row it is P(no live edge); for a skip row the probability
+    that the first geometric skip leaves the row, so a uniform draw below it
+    ends the row without a logarithm (the same outcome as computing the skip,
+    ``floor(log(U) / log(1 - q)) >= d`` iff ``U <= (1 - q) ** d``, up to
+    rounding at the boundary).
+    """
+    n = indptr.shape[0] - 1
+    z = np.full(n, -1.0)
+    for u in range(n):
+        start, end = indptr[u], indptr[u + 1]
+        if end > start and row_kind(probs, start, end) != ROW_COIN:
+            z[u] = none_live_prob(np.float64(probs[start]), end - start)
+    return z
 
 
 @njit(inline="always", **NJIT)
@@ -31,90 +85,156 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
 
     Preconditions: ``probs`` within each row is non-increasing (FollowerGraph's
     canonical order); ``stamp[v] == mark`` marks v as already active;
-    ``lq_cache`` is a float64 scratch of 2 holding ``(q, 1 / log1p(-q))`` for the
-    last q seen (initialise to ``(-1, 0)``; shared across calls so a uniform
-    probability costs one ``log1p`` per batch, not per node).
+    ``queue`` has room for ``tail + degree(u)`` entries (scratch past the
+    tail); ``lq_cache`` is a float64 scratch of 2 holding ``(q, 1 / log1p(-q))``
+    for the last q seen (initialise to ``(-1, 0)``; shared across calls so a
+    uniform probability costs one ``log1p`` per batch, not per node).
 
     Notes
     -----
     Which edges of u are live in a world is a pure function of the world key,
-    u and u's row (so of the graph), drawn from u's own stream:
+    u and u's row (so of the graph), drawn from u's own stream
+    ``node_state(wkey, u)`` (see :func:`row_kind`):
 
-    - a row whose largest probability is ``>= SKIP_BELOW`` flips one coin per
-      edge, two 32-bit coins per 64 random bits: edge e is live iff
+    - *coin rows* (largest probability ``>= SKIP_BELOW``): one coin per edge,
+      two 32-bit coins per 64 random bits, edge e is live iff
       ``x32 < p_e * 2**32`` (u < p with u uniform on a 2**-32 grid);
-    - otherwise the row is walked with geometric skips drawn with the
-      probability ``q`` of the next edge, which bounds every later probability
-      in the row (rows are sorted); a candidate edge with ``p < q`` is kept
-      with probability ``p / q`` (thinning). Each edge is then live
-      independently with its own probability, and the cost is proportional
-      to the number of live edges, not to the degree.
+    - *binomial rows* (one probability q < SKIP_BELOW on all d edges, d·q <=
+      BINOM_MAX_MEAN): the number K of live edges is drawn by inverting the
+      Binomial(d, q) distribution function with one uniform, then K distinct
+      positions by Floyd's algorithm with exact bounded integers (Lemire);
+    - *skip rows* (other rows below SKIP_BELOW): geometric skips drawn with
+      the probability q of the next edge, which bounds every later
+      probability in the row (rows are sorted); a candidate edge with p < q is
+      kept with probability p / q (thinning).
 
-    ``p = 1`` edges are always live; ``p = 0`` edges never are.
+    Each edge is then live independently with its own probability; the cost
+    is proportional to the live edges rather than the degree outside coin
+    rows. ``p = 1`` edges are always live; ``p = 0`` edges never are.
+
+    :func:`expand_node_fast` gives the same live edges, faster, with tables.
+    """
+    return expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
+                            lq_cache, stamp, False)
+
+
+@njit(inline="always", **NJIT)
+def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
+                     none_live, flags, tables):
+    """:func:`expand_node` with tables: same live edges.
+
+    With ``tables``, ``none_live`` is :func:`skip_row_none_live` of the graph
+    (saves an exp/log per binomial row and a logarithm per skip row) and
+    ``flags`` a uint8 scratch of the largest degree (coins are flipped in a
+    vectorisable pass, then collected without branches).
     """
     start = indptr[u]
     end = indptr[u + 1]
     if start == end:
         return tail
+    d = end - start
     st = node_state(wkey, u)
-    if np.float64(probs[start]) >= SKIP_BELOW:
-        e = start
-        while e < end:
-            st, x = next_u64(st)
-            p = np.float64(probs[e])
-            if p <= 0.0:
-                break
-            if np.float64(x & MASK32) < p * TWO32:
-                v = indices[e]
-                if stamp[v] != mark:
-                    stamp[v] = mark
-                    queue[tail] = v
-                    tail += 1
-            e += 1
-            if e >= end:
-                break
-            p = np.float64(probs[e])
-            if p <= 0.0:
-                break
-            if np.float64(x >> S32) < p * TWO32:
-                v = indices[e]
-                if stamp[v] != mark:
-                    stamp[v] = mark
-                    queue[tail] = v
-                    tail += 1
-            e += 1
-        return tail
-    pos = start
-    while pos < end:
-        q = np.float64(probs[pos])
-        if q <= 0.0:
-            break
-        if q != lq_cache[0]:
-            lq_cache[0] = q
-            lq_cache[1] = 1.0 / math.log1p(-q)
+    kind = row_kind(probs, start, end)
+    k = tail  # candidates go to queue[tail:k], then are filtered in place
+    if kind == ROW_COIN:
+        half = d // 2
+        if tables and d >= VECTOR_MIN_DEGREE:
+            for i in range(half):
+                x = mix64(st + np.uint64(i + 1) * GOLDEN)
+                e = start + 2 * i
+                flags[2 * i] = np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+                flags[2 * i + 1] = np.float64(np.int64(x >> S32)) < np.float64(probs[e + 1]) * TWO32
+            if d > 2 * half:
+                x = mix64(st + np.uint64(half + 1) * GOLDEN)
+                flags[d - 1] = np.float64(np.int64(x & MASK32)) < np.float64(probs[end - 1]) * TWO32
+            for j in range(d):
+                queue[k] = indices[start + j]
+                k += flags[j]
+        else:
+            for i in range(half):
+                st, x = next_u64(st)
+                e = start + 2 * i
+                queue[k] = indices[e]
+                k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+                queue[k] = indices[e + 1]
+                k += np.float64(np.int64(x >> S32)) < np.float64(probs[e + 1]) * TWO32
+            if d > 2 * half:
+                st, x = next_u64(st)
+                queue[k] = indices[end - 1]
+                k += np.float64(np.int64(x & MASK32)) < np.float64(probs[end - 1]) * TWO32
+    elif kind == ROW_BINOMIAL:
+        q = np.float64(probs[start])
+        z = none_live[u] if tables else none_live_prob(q, d)
         st, x = next_u64(st)
-        gap = math.floor(math.log(to_unit_open0(x)) * lq_cache[1])
-        if gap >= end - pos:
-            break
-        cand = pos + np.int64(gap)
-        p = np.float64(probs[cand])
-        if p < q:
+        uu = to_unit(x)
+        if uu < z:
+            return tail
+        ratio = q / (1.0 - q)
+        pk = z
+        cdf = z
+        n_live = 0
+        while uu >= cdf and n_live < d:
+            pk *= (d - n_live) / (n_live + 1) * ratio
+            n_live += 1
+            cdf += pk
+        for j in range(d - n_live, d):  # Floyd: n_live distinct positions
+            s = np.uint64(j + 1)
             st, x = next_u64(st)
-            if to_unit(x) * q >= p:
-                pos = cand + 1
-                continue
-        v = indices[cand]
+            m = (x & MASK32) * s
+            if (m & MASK32) < s:
+                thresh = (TWO32_U - s) % s
+                while (m & MASK32) < thresh:
+                    st, x = next_u64(st)
+                    m = (x & MASK32) * s
+            v = indices[start + np.int64(m >> S32)]
+            for i in range(tail, k):
+                if queue[i] == v:
+                    v = indices[start + j]
+                    break
+            queue[k] = v
+            k += 1
+    else:
+        pos = start
+        first = True
+        while pos < end:
+            q = np.float64(probs[pos])
+            if q <= 0.0:
+                break
+            st, x = next_u64(st)
+            ux = to_unit_open0(x)
+            if first:
+                first = False
+                z = none_live[u] if tables else none_live_prob(q, d)
+                if ux <= z:
+                    break
+            if q != lq_cache[0]:
+                lq_cache[0] = q
+                lq_cache[1] = 1.0 / math.log1p(-q)
+            gap = math.floor(math.log(ux) * lq_cache[1])
+            if gap >= end - pos:
+                break
+            cand = pos + np.int64(gap)
+            p = np.float64(probs[cand])
+            if p < q:
+                st, x = next_u64(st)
+                if to_unit(x) * q >= p:
+                    pos = cand + 1
+                    continue
+            queue[k] = indices[cand]
+            k += 1
+            pos = cand + 1
+    for i in range(tail, k):  # keep the followers not active yet (in place: tail <= i)
+        v = queue[i]
         if stamp[v] != mark:
             stamp[v] = mark
             queue[tail] = v
             tail += 1
-        pos = cand + 1
     return tail
 
 
 @njit(inline="always", **NJIT)
 def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure,
-                 stamp, seen, mark, queue, bucket, lq_cache):
+                 stamp, seen, mark, queue, bucket, lq_cache, none_live, flags):
     """One cascade in the world with key ``wkey``.
 
     Returns ``(adopters, exposure, edge_visits, used)``; new adopters per round
@@ -140,7 +260,8 @@ def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure
         for qi in range(head, round_end):
             u = queue[qi]
             vis += indptr[u + 1] - indptr[u]
-            tail = expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache)
+            tail = expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
+                                    lq_cache, none_live, flags, True)
             if track_exposure:
                 for e in range(indptr[u], indptr[u + 1]):
                     v = indices[e]
@@ -162,6 +283,7 @@ def ic_worlds(
     indptr,
     indices,
     probs,
+    none_live,
     seeds,
     key,
     world_start,
@@ -180,6 +302,7 @@ def ic_worlds(
     ----------
     indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
         non-increasing probability.
+    none_live : float64 array (n,), :func:`skip_row_none_live` of the graph.
     seeds : int32 array of distinct node indices.
     key : uint64, the user's randomness key.
     world_start, n_worlds : int64, the world indices to run.
@@ -196,7 +319,7 @@ def ic_worlds(
     Notes
     -----
     Worlds are split into ``n_chunks`` contiguous blocks run in parallel; each
-    block allocates its scratch (stamps, queue) once and marks with the local
+    block allocates its scratch (stamps, queue of ``n + max degree``) once and marks with the local
     world number, so nothing is reset between worlds. Each world's outcome
     depends only on ``(key, world index)``, and integer accumulators make the
     totals independent of the chunking and the thread count.
@@ -204,12 +327,16 @@ def ic_worlds(
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[1]
+    max_deg = 0
+    for u in range(n):
+        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
     for c in prange(n_chunks):
         lo = n_worlds * c // n_chunks
         hi = n_worlds * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
         seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
+        queue = np.empty(n + max_deg, dtype=np.int32)  # slack for branch-free coin rows
+        flags = np.empty(max_deg, dtype=np.uint8)
         bucket = np.zeros(tl_len, dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
         vis_total = 0
@@ -218,7 +345,7 @@ def ic_worlds(
             mark = np.int32(w - lo + 1)
             r, x, v, used = ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds,
                                          track_exposure, stamp, seen, mark, queue, bucket,
-                                         lq_cache)
+                                         lq_cache, none_live, flags)
             out_reach[w] = r
             out_exposure[w] = x
             vis_total += v
@@ -240,7 +367,7 @@ def ic_world_live_edges(indptr, indices, probs, key, world):
     wkey = world_key(key, world, DOMAIN_FORWARD)
     # mark each live edge by expanding every node into an empty stamp each time
     stamp = np.zeros(n, dtype=np.int32)
-    queue = np.empty(n, dtype=np.int32)
+    queue = np.empty(2 * n, dtype=np.int32)
     lq_cache = np.array([-1.0, 0.0])
     for u in range(n):
         mark = np.int32(u + 1)

@@ -59,10 +59,10 @@ def next_u64(state):
 @njit(inline="always", **NJIT)
 def to_unit(x):
     """Uniform in [0, 1) from 64 bits (53-bit resolution)."""
-    return np.float64(x >> S11) * INV53
+    return np.float64(np.int64(x >> S11)) * INV53
 
 
 @njit(inline="always", **NJIT)
 def to_unit_open0(x):
     """Uniform in (0, 1] from 64 bits, safe for log."""
-    return (np.float64(x >> S11) + 1.0) * INV53
+    return (np.float64(np.int64(x >> S11)) + 1.0) * INV53

@@ -1,0 +1,223 @@
+"""Kernel suite: independent-cascade worlds per second, against the plain kernel and the peers.
+
+Definitions
+-----------
+- *worlds/s*: Monte Carlo simulations (one cascade from the whole seed set)
+  per second of warm kernel time, reach only (``exposure=False``).
+- *edge-visits/s*: out-edges of commenting adopters per second, i.e. the
+  coins a per-edge kernel flips; a skipping kernel reads fewer edges, so this
+  is "useful work" per second, comparable across kernels.
+- *compile*, *conversion* (edge list or NetworkX -> CSR) and *warm* runs are
+  timed apart; conversion is never inside a throughput number.
+"""
+
+import math
+import time
+
+import numba
+import numpy as np
+
+import viralsim as vs
+
+from .._kernels.baseline import ic_plain
+from . import row
+
+SUITE = "kernel"
+PROBS = (0.01, 0.1, "weighted_cascade")
+N_SEEDS = 50
+
+
+def _timed(fn, target):
+    """Run fn(n) with n chosen so that one run lasts about ``target`` seconds."""
+    n = 64
+    while True:
+        t = time.perf_counter()
+        out = fn(n)
+        dt = time.perf_counter() - t
+        if dt >= target or n >= 1 << 24:
+            return n, dt, out
+        n = int(n * min(16.0, max(2.0, 1.2 * target / max(dt, 1e-6))))
+
+
+def _mean_ci(x):
+    x = np.asarray(x, dtype=np.float64)
+    se = x.std(ddof=1) / math.sqrt(len(x)) if len(x) > 1 else float("inf")
+    return float(x.mean()), float(se)
+
+
+def _agree(name, m1, se1, m2, se2, n2=None):
+    """Means agree within 5 standard errors (Student t at 1e-6 for a peer with few runs)."""
+    from scipy import stats
+
+    k = 5.0 if n2 is None or n2 > 100 else float(stats.t.ppf(1 - 1e-6, n2 - 1))
+    bound = k * math.sqrt(se1**2 + se2**2) + 1e-9
+    if abs(m1 - m2) > bound:
+        raise AssertionError(f"{name}: means disagree: {m1:.3f} vs {m2:.3f} (bound {bound:.3f})")
+
+
+def _cynetdiff(g, seeds, target):
+    try:
+        from cynetdiff.models import IndependentCascadeModel
+    except ImportError:
+        return None
+    t = time.perf_counter()
+    model = IndependentCascadeModel(
+        g.indptr.astype(np.uint32), g.indices.astype(np.uint32),
+        activation_probs=g.probs.astype(np.float32), rng=12345,
+    )
+    model.set_seeds([int(s) for s in seeds])  # cynetdiff wants Python ints
+    conv = time.perf_counter() - t
+
+    def go(n):
+        out = np.empty(n)
+        for i in range(n):
+            model.reset_model()
+            model.advance_until_completion()
+            out[i] = model.get_num_activated_nodes()
+        return out
+
+    n, dt, sizes = _timed(go, target)
+    return n / dt, sizes, conv
+
+
+def _ndlib(g, seeds, p, n_sims):
+    try:
+        import ndlib.models.epidemics as ep
+        import ndlib.models.ModelConfig as mc
+    except ImportError:
+        return None
+    import networkx as nx
+
+    t = time.perf_counter()
+    G = nx.DiGraph()
+    G.add_nodes_from(range(g.n_nodes))
+    src = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
+    G.add_edges_from(zip(src.tolist(), g.indices.tolist()))
+    cfg = mc.Configuration()
+    cfg.add_model_initial_configuration("Infected", [int(s) for s in seeds])
+    for (u, v), q in zip(zip(src.tolist(), g.indices.tolist()), g.probs.tolist()):
+        cfg.add_edge_configuration("threshold", (u, v), q)
+    conv = time.perf_counter() - t
+    sizes = []
+    t = time.perf_counter()
+    for i in range(n_sims):
+        model = ep.IndependentCascadesModel(G, seed=i)
+        model.set_initial_status(cfg)
+        while True:
+            it = model.iteration(node_status=False)
+            if it["node_count"][1] == 0:
+                break
+        sizes.append(it["node_count"][2])
+    dt = time.perf_counter() - t
+    return n_sims / dt, np.array(sizes, dtype=np.float64), conv
+
+
+def _graphs(ctx):
+    """(name, builder) pairs; each builder returns (graph, conversion seconds, how)."""
+    import networkx as nx
+
+    def ba(n):
+        def build():
+            G = nx.barabasi_albert_graph(n, 5, seed=1)
+            t = time.perf_counter()
+            g = vs.FollowerGraph.from_networkx(G, both_directions=True)
+            return g, time.perf_counter() - t, "networkx -> CSR"
+
+        return build
+
+    def edgelist(path):
+        def build():
+            t = time.perf_counter()
+            g = vs.read_edgelist(path, directed=True)
+            return g, time.perf_counter() - t, "edge list -> CSR"
+
+        return build
+
+    out = [("BA n=10k m=5 (100k edges)", ba(10_000))]
+    if not ctx.quick:
+        out.append(("BA n=100k m=5 (1M edges)", ba(100_000)))
+    for name in ("wiki-Vote.txt", "nethept_imm_graph_ic.inf"):
+        path = ctx.data_path(name)
+        if path:
+            out.append((name, edgelist(path)))
+        else:
+            ctx.log(f"{name} absent: skipped")
+    return out
+
+
+def run(ctx):
+    rows = []
+    target = 0.3 if ctx.quick else 1.5
+    peer_target = 0.5 if ctx.quick else 2.0
+    threads_before = numba.get_num_threads()
+
+    # compile time, once per process (cache=True makes later processes faster)
+    tiny = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    t = time.perf_counter()
+    vs.estimate_reach(tiny, [0], n_sims=2, rng=0, exposure=False)
+    rows.append(row(SUITE, "all", "compile (first call, incl. cache load)", time.perf_counter() - t, "s"))
+    t = time.perf_counter()
+    ic_plain(tiny.indptr, tiny.indices, tiny.probs, np.zeros(1, np.int32), np.uint64(1), 1, np.empty(1, np.int64))
+    rows.append(row(SUITE, "all", "compile plain kernel", time.perf_counter() - t, "s"))
+
+    for gname, build in _graphs(ctx):
+        g0, conv, how = build()
+        rows.append(row(SUITE, gname, f"conversion ({how})", conv, "s", f"n={g0.n_nodes:,} m={g0.n_edges:,}"))
+        seeds = np.argsort(-g0.out_degree(), kind="stable")[:N_SEEDS].astype(np.int32)
+        labels = g0.labels[seeds].tolist()
+        schemes = PROBS if gname.startswith("BA") or not g0.has_probabilities else ("file",) + PROBS[:2]
+        for p in schemes:
+            g = g0 if p == "file" else g0.with_probabilities(p)
+            case = f"{gname}, p={p}"
+            rows.append(row(SUITE, case, "bytes per edge (indices + probs)", g.bytes_per_edge, "B",
+                            f"+ indptr {8 * (g.n_nodes + 1) / g.n_edges:.2f} B/edge"))
+            ours = {}
+            for nt in ctx.threads:
+                numba.set_num_threads(nt)
+                vs.estimate_reach(g, labels, n_sims=16, rng=0, exposure=False)  # warm
+                n, dt, est = _timed(
+                    lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0, exposure=False), target
+                )
+                ours[nt] = (n / dt, est)
+                rows.append(row(SUITE, case, f"worlds/s, {nt} thread(s)", n / dt, "1/s",
+                                f"mean {est.mean:,.2f} ± {est.half_width:,.2f}"))
+                rows.append(row(SUITE, case, f"edge-visits/s, {nt} thread(s)", est.edge_visits / dt, "1/s"))
+            numba.set_num_threads(threads_before)
+            one = ours[1][0]
+            if len(ours) > 1:
+                nt = max(ours)
+                rows.append(row(SUITE, case, f"speed-up {nt} threads / 1", ours[nt][0] / one, "x"))
+                n, dt, est = _timed(lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0), target)
+                rows.append(row(SUITE, case, f"worlds/s with exposure, {nt} threads", n / dt, "1/s",
+                                f"exposure {est.exposure}"))
+            ref = ours[1][1]
+
+            # the simplest correct kernel
+            def plain(n, g=g, seeds=seeds):
+                out = np.empty(n, np.int64)
+                ic_plain(g.indptr, g.indices, g.probs, seeds, np.uint64(7), n, out)
+                return out
+
+            n, dt, sizes = _timed(plain, target)
+            m, se = _mean_ci(sizes)
+            _agree(f"{case} plain kernel", ref.mean, ref.stderr, m, se)
+            rows.append(row(SUITE, case, "plain kernel worlds/s (1 thread)", n / dt, "1/s",
+                            f"ours/plain {one / (n / dt):.2f}x; mean {m:,.2f} ± {1.96 * se:,.2f}"))
+
+            cyn = _cynetdiff(g, seeds, peer_target)
+            if cyn is not None:
+                wps, sizes, cconv = cyn
+                m, se = _mean_ci(sizes)
+                _agree(f"{case} cynetdiff", ref.mean, ref.stderr, m, se)
+                rows.append(row(SUITE, case, "cynetdiff worlds/s (1 thread)", wps, "1/s",
+                                f"ours/cynetdiff {one / wps:.2f}x; mean {m:,.2f} ± {1.96 * se:,.2f}; conversion {cconv:.3f} s"))
+            if gname.startswith("BA n=10k"):
+                nd = _ndlib(g, seeds, p, 3 if ctx.quick else 10)
+                if nd is not None:
+                    wps, sizes, nconv = nd
+                    m, se = _mean_ci(sizes)
+                    _agree(f"{case} ndlib", ref.mean, ref.stderr, m, se, len(sizes))
+                    rows.append(row(SUITE, case, "ndlib worlds/s (1 thread)", wps, "1/s",
+                                    f"ours/ndlib {one / wps:,.0f}x; mean {m:,.2f} ± {1.96 * se:,.2f} ({len(sizes)} sims)"))
+            ctx.log(f"{case} done")
+    return rows

@@ -1,0 +1,328 @@
+"""FollowerGraph, edge lists, generators and the bad-input contract."""
+
+import gzip
+import math
+import os
+
+import networkx as nx
+import numpy as np
+import pytest
+
+import viralsim as vs
+
+DATA = os.environ.get("VIRALSIM_DATA") or os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
+
+
+def needs_data(name):
+    path = os.path.join(DATA, name)
+    return pytest.param(path, marks=pytest.mark.skipif(not os.path.exists(path), reason=f"{name} absent"))
+
+
+# ---------------------------------------------------------------- construction
+def test_csr_layout_and_dtypes():
+    g = vs.FollowerGraph.from_edges([0, 0, 0, 2], [1, 2, 3, 0], probs=[0.1, 0.7, 0.3, 1.0], n_nodes=5)
+    assert g.indptr.dtype == np.int64 and g.indices.dtype == np.int32 and g.probs.dtype == np.float32
+    assert g.indptr.tolist() == [0, 3, 3, 4, 4, 4]
+    # rows sorted by decreasing probability
+    assert g.indices.tolist() == [2, 3, 1, 0]
+    assert g.probs.tolist() == pytest.approx([0.7, 0.3, 0.1, 1.0])
+    assert g.n_nodes == 5 and g.n_edges == 4
+    assert g.bytes_per_edge == 8.0
+    assert g.nbytes == 6 * 8 + 4 * 4 + 4 * 4
+    with pytest.raises(ValueError):
+        g.indices[0] = 3  # immutable
+    with pytest.raises(TypeError):
+        vs.FollowerGraph()
+
+
+def test_labels_strings_first_appearance_and_lookup():
+    g = vs.FollowerGraph.from_edges(["b", "a", "c"], ["a", "c", "b"], probs=0.5)
+    assert g.labels.tolist() == ["b", "a", "c"]
+    assert g.index_of(["c", "b"]).tolist() == [2, 0]
+    assert g.followers("a") == ["c"]
+    with pytest.raises(vs.NodeNotFound, match="'zed'"):
+        g.index_of(["a", "zed"])
+    with pytest.raises(KeyError):  # NodeNotFound is a KeyError too
+        g.index_of(["zed"])
+    with pytest.raises(ValueError, match="repeats node"):
+        g.index_of(["a", "a"])
+    with pytest.raises(TypeError, match="wrap a single label"):
+        g.index_of("a")
+
+
+def test_self_loops_dropped_and_duplicates_merged_with_warning():
+    with pytest.warns(vs.ViralsimWarning) as rec:
+        g = vs.FollowerGraph.from_edges([0, 0, 0, 1, 1], [1, 1, 0, 2, 2], probs=[0.5, 0.5, 0.9, 0.2, 1.0])
+    msgs = " ".join(str(w.message) for w in rec)
+    assert "1 self-loop" in msgs and "2 duplicate" in msgs
+    assert g.n_edges == 2
+    p = dict(zip(zip(*[x.tolist() for x in g.edges()[:2]]), g.edges()[2].tolist()))
+    assert p[(0, 1)] == pytest.approx(0.75)  # 1 - 0.5 * 0.5
+    assert p[(1, 2)] == pytest.approx(1.0)
+
+
+def test_networkx_round_trip_and_undirected_flag():
+    G = nx.DiGraph()
+    G.add_node("x", segment=1, cost=2.5)
+    G.add_node("y", segment=0, cost=1.0)
+    G.add_node("z", segment=1, cost=3.0)
+    G.add_edge("x", "y", p=0.25)
+    G.add_edge("y", "z", p=0.5)
+    g = vs.FollowerGraph.from_networkx(G, prob_attr="p")
+    assert g.node_attrs["segment"].tolist() == [1, 0, 1]
+    H = g.to_networkx()
+    assert set(H.edges(data="p")) == {("x", "y", 0.25), ("y", "z", 0.5)}
+    assert H.nodes["x"]["cost"] == 2.5
+    U = nx.path_graph(4)
+    with pytest.raises(ValueError, match="both_directions=True"):
+        vs.FollowerGraph.from_networkx(U)
+    assert vs.FollowerGraph.from_networkx(U, both_directions=True).n_edges == 6
+    G.add_edge("z", "x")
+    with pytest.raises(KeyError, match="lack the 'p' attribute"):
+        vs.FollowerGraph.from_networkx(G, prob_attr="p")
+
+
+def test_with_probabilities_schemes():
+    g = vs.FollowerGraph.from_edges([0, 1, 2, 3], [3, 3, 3, 0])
+    assert not g.has_probabilities
+    wc = g.with_probabilities("weighted_cascade")
+    src, dst, p = wc.edges()
+    for _s, d, q in zip(src, dst, p):
+        assert q == pytest.approx(1 / {3: 3, 0: 1}[d])
+    tri = g.with_probabilities("trivalency", rng=0)
+    assert set(tri.probs.tolist()) <= {np.float32(x) for x in (0.1, 0.01, 0.001)}
+    assert tri == g.with_probabilities("trivalency", rng=0)
+    arr = g.with_probabilities(np.array([0.1, 0.2, 0.3, 0.4]))
+    got = {(int(a), int(b)): float(c) for a, b, c in zip(*arr.edges())}
+    want = {(int(a), int(b)): c for (a, b), c in zip(zip(*g.edges()[:2]), [0.1, 0.2, 0.3, 0.4])}
+    assert got == pytest.approx(want)
+    assert g.with_probabilities(0.3).probability_summary == "uniform 0.3"
+    u = g.with_probabilities("uniform_random", low=0.2, high=0.4, rng=1)
+    assert np.all((u.probs >= 0.2) & (u.probs <= 0.4))
+
+
+def test_with_node_attr():
+    g = vs.FollowerGraph.from_edges(["a", "b"], ["b", "c"], probs=0.5)
+    h = g.with_node_attr("cost", {"a": 1.0, "b": 2.0, "c": 3.0})
+    assert h.node_attrs["cost"].tolist() == [1.0, 2.0, 3.0] and "cost" not in g.node_attrs
+    with pytest.raises(ValueError, match="covers 2 of 3"):
+        g.with_node_attr("cost", {"a": 1.0, "b": 2.0})
+    with pytest.raises(ValueError, match="one value per node"):
+        g.with_node_attr("cost", [1.0])
+
+
+def test_reverse_csr():
+    g = vs.FollowerGraph.from_edges([0, 1, 2, 0], [2, 2, 0, 1], probs=[0.1, 0.9, 0.5, 0.3])
+    assert g.reverse_nbytes == 0
+    rp, ri, rprob = g.reverse_csr()
+    assert rp.tolist() == [0, 1, 2, 4]
+    assert ri[2:].tolist() == [1, 0] and rprob[2:].tolist() == pytest.approx([0.9, 0.1])
+    assert g.reverse_nbytes > 0
+
+
+def test_pickle_round_trip():
+    import pickle
+
+    g = vs.generators.stochastic_block([5, 5], 0.5, 0.1, rng=0, probabilities=0.2)
+    assert pickle.loads(pickle.dumps(g)) == g
+
+
+# ---------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(src=[0, 1], dst=[1]), ValueError, "same length"),
+        (dict(src=[0, 1], dst=[1, 2], probs=[0.5, 1.5]), ValueError, r"\[0, 1\]. Got 1.5"),
+        (dict(src=[0, 1], dst=[1, 2], probs=[0.5, np.nan]), ValueError, "nan"),
+        (dict(src=[0, 1], dst=[1, 2], probs=[-0.1, 0.5]), ValueError, "-0.1"),
+        (dict(src=[0, 1], dst=[1, 2], probs=[0.5]), ValueError, "one value per edge"),
+        (dict(src=[0, 5], dst=[1, 2], n_nodes=3), ValueError, "outside 0..2"),
+        (dict(src=[0, -1], dst=[1, 2]), ValueError, "outside"),
+        (dict(src=[0, 1], dst=[1, 2], probs=2.0), ValueError, r"\[0, 1\]"),
+        (dict(src=["a"], dst=["b"], n_nodes=3), ValueError, "integer ids only"),
+    ],
+)
+def test_from_edges_bad_input(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        vs.FollowerGraph.from_edges(**kwargs)
+
+
+def test_bad_probability_schemes():
+    g = vs.FollowerGraph.from_edges([0], [1])
+    with pytest.raises(ValueError, match="Unknown probability scheme 'wc'.*weighted_cascade"):
+        g.with_probabilities("wc")
+    with pytest.raises(ValueError, match=r"must be a float in \[0, 1\]"):
+        g.with_probabilities(1.1)
+    with pytest.raises(ValueError):
+        g.with_probabilities(float("nan"))
+    with pytest.raises(ValueError, match="no edge probabilities"):
+        vs.estimate_reach(g, [0])
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        (dict(seeds=[0, 99]), vs.NodeNotFound, "99"),
+        (dict(seeds=[0, 0]), ValueError, "repeats node"),
+        (dict(seeds=[0], n_sims=0), ValueError, "'n_sims' parameter of estimate_reach must be an int >= 1. Got 0"),
+        (dict(seeds=[0], n_sims=2.5), TypeError, "n_sims"),
+        (dict(seeds=[0], precision=0), ValueError, "'precision'"),
+        (dict(seeds=[0], precision=-0.1), ValueError, "'precision'"),
+        (dict(seeds=[0], precision=0.1, n_sims=10), ValueError, "not both"),
+        (dict(seeds=[0], confidence=1.0), ValueError, "confidence"),
+        (dict(seeds=[0], max_rounds=0), ValueError, "max_rounds"),
+        (dict(seeds=[0], model="ic"), TypeError, "vs.IC()"),
+        (dict(seeds=0), TypeError, "list of node labels"),
+        (dict(seeds=[0], rng="abc"), TypeError, "rng"),
+    ],
+)
+def test_estimate_reach_bad_input(kwargs, exc, match):
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    seeds = kwargs.pop("seeds")
+    with pytest.raises(exc, match=match):
+        vs.estimate_reach(g, seeds, **kwargs)
+
+
+def test_estimate_reach_needs_a_follower_graph():
+    with pytest.raises(TypeError, match="from_networkx"):
+        vs.estimate_reach(nx.path_graph(3), [0])
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: vs.generators.barabasi_albert(10, 10), r"'m' parameter of barabasi_albert"),
+        (lambda: vs.generators.barabasi_albert(0, 1), "n_nodes"),
+        (lambda: vs.generators.holme_kim(100, 2, 1.5), "p_triangle"),
+        (lambda: vs.generators.watts_strogatz(10, 3, 0.1), "even int"),
+        (lambda: vs.generators.erdos_renyi(10, -0.1), "p_edge"),
+        (lambda: vs.generators.scale_free(10, alpha=0.5, beta=0.5, gamma=0.5), "sum to 1"),
+        (lambda: vs.generators.stochastic_block([3, 0], 0.5, 0.1), "sizes"),
+        (lambda: vs.generators.stochastic_block([3, 3], 0.5, 1.1), "p_out"),
+    ],
+)
+def test_generator_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- generators
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda rng: vs.generators.barabasi_albert(500, 3, rng=rng),
+        lambda rng: vs.generators.holme_kim(500, 3, 0.4, rng=rng),
+        lambda rng: vs.generators.watts_strogatz(500, 6, 0.1, rng=rng),
+        lambda rng: vs.generators.erdos_renyi(500, 0.01, rng=rng),
+        lambda rng: vs.generators.scale_free(500, rng=rng),
+        lambda rng: vs.generators.stochastic_block([250, 250], 0.04, 0.002, rng=rng),
+    ],
+)
+def test_generators_reproducible_and_simple(make):
+    a, b, c = make(7), make(7), make(8)
+    assert a == b and a != c
+    assert a.n_nodes == 500
+    src, dst, _ = a.edges()
+    assert np.all(src != dst)
+    assert len(set(zip(src.tolist(), dst.tolist()))) == a.n_edges
+
+
+def test_generator_shapes():
+    ba = vs.generators.barabasi_albert(10_000, 5, rng=1)
+    assert ba.n_edges == 2 * 5 * (10_000 - 5)  # both directions of every tie: the 100k-edge graph
+    assert np.array_equal(ba.in_degree(), ba.out_degree())
+    hk = vs.generators.holme_kim(2000, 4, 0.5, rng=0)
+    G = nx.Graph(hk.to_networkx().to_undirected())
+    assert nx.average_clustering(G) > 2 * nx.average_clustering(
+        nx.Graph(vs.generators.barabasi_albert(2000, 4, rng=0).to_networkx().to_undirected())
+    )
+    sf = vs.generators.scale_free(3000, rng=0)
+    # popular accounts have many followers (out-degree here)
+    assert sf.out_degree().max() > 10 * max(1, np.median(sf.out_degree()))
+    sbm = vs.generators.stochastic_block([100, 100], 0.1, 0.0, rng=0)
+    seg = sbm.node_attrs["segment"]
+    s, d, _ = sbm.edges()
+    assert np.all(seg[s] == seg[d])
+    assert vs.generators.barabasi_albert(50, 2, rng=0, probabilities=0.2).probability_summary == "uniform 0.2"
+
+
+# ---------------------------------------------------------------- edge lists
+def write(tmp_path, name, text, gz=False):
+    p = tmp_path / name
+    if gz:
+        with gzip.open(p, "wt") as fh:
+            fh.write(text)
+    else:
+        p.write_bytes(text.encode())
+    return p
+
+
+def test_read_edgelist_formats(tmp_path):
+    text = "# comment\r\n% other comment\r\n\r\n1\t2\r\n2 3\r\n  3   1  \r\n"
+    g = vs.read_edgelist(write(tmp_path, "a.txt", text), directed=True)
+    assert g.labels.tolist() == [1, 2, 3] and g.n_edges == 3 and not g.has_probabilities
+    gz = vs.read_edgelist(write(tmp_path, "a.gz", text, gz=True), directed=True)
+    assert gz == g
+    u = vs.read_edgelist(write(tmp_path, "u.txt", "1 2\n2 3\n"), directed=False)
+    assert u.n_edges == 4
+    p = vs.read_edgelist(write(tmp_path, "p.txt", "a b 0.5\nb c 1\n"), directed=True)
+    assert p.labels.tolist() == ["a", "b", "c"] and p.probs.tolist() == [0.5, 1.0]
+    ignored = vs.read_edgelist(write(tmp_path, "w.txt", "a b 7\nb c 2\n"), directed=True, probs=False)
+    assert not ignored.has_probabilities
+    h = vs.read_edgelist(write(tmp_path, "h.txt", "3 2\n0 1\n1 2\n"), directed=True, header=True)
+    assert h.n_edges == 2
+    r = vs.read_edgelist(write(tmp_path, "r.txt", "a b\n"), directed=True, reverse=True)
+    assert r.followers("b") == ["a"]
+    wc = vs.read_edgelist(write(tmp_path, "wc.txt", "1 2\n3 2\n"), directed=True, probabilities="weighted_cascade")
+    assert wc.probs.tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize(
+    "text, kwargs, match",
+    [
+        ("", {}, "contains no edges"),
+        ("# only comments\n", {}, "contains no edges"),
+        ("1 2\n3\n", {}, r"b.txt:2: expected 'source target"),
+        ("1 2 0.5\n2 3 1.5\n", {}, r"b.txt:2: the probability 1.5 is outside \[0, 1\].*probs=False"),
+        ("1 2 0.5\n2 3 abc\n", {}, r"b.txt:2: the probability 'abc' is not a number"),
+        ("1 2 0.5\n2 3\n", {}, "b.txt:2: some lines have a probability column"),
+        ("1 2\n", {"probs": True}, "b.txt:1: probs=True needs"),
+        ("1 2 nan\n", {}, "outside"),
+    ],
+)
+def test_read_edgelist_bad_input(tmp_path, text, kwargs, match):
+    with pytest.raises(vs.EdgeListError, match=match):
+        vs.read_edgelist(write(tmp_path, "b.txt", text), directed=True, **kwargs)
+
+
+def test_read_edgelist_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        vs.read_edgelist(tmp_path / "nope.txt", directed=True)
+    with pytest.raises(ValueError):  # also a ValueError (EdgeListError)
+        vs.read_edgelist(tmp_path / "nope.txt", directed=True)
+    with pytest.raises(TypeError, match="directed"):
+        vs.read_edgelist(tmp_path / "nope.txt", directed="yes")
+
+
+@pytest.mark.parametrize("path", [needs_data("wiki-Vote.txt")])
+def test_real_wiki_vote(path):
+    g = vs.read_edgelist(path, directed=True)
+    assert (g.n_nodes, g.n_edges) == (7115, 103689)
+
+
+@pytest.mark.parametrize("path", [needs_data("nethept_imm_graph_ic.inf")])
+def test_real_nethept_keeps_file_probabilities(path):
+    g = vs.read_edgelist(path, directed=True)
+    assert (g.n_nodes, g.n_edges) == (15229, 62752)
+    # the file holds weighted-cascade probabilities to 6 digits
+    wc = g.with_probabilities("weighted_cascade")
+    assert np.abs(g.probs - wc.probs).max() < 1e-6
+    assert g.probs.max() <= 1.0
+
+
+@pytest.mark.parametrize("path", [needs_data("email-Enron.txt.gz")])
+def test_real_gzip_enron(path):
+    g = vs.read_edgelist(path, directed=True)
+    assert (g.n_nodes, g.n_edges) == (36692, 367662)
+    g = g.with_probabilities(0.1)
+    assert math.isclose(g.nbytes / g.n_edges, 8 + 8 * (g.n_nodes + 1) / g.n_edges)
