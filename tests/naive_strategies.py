@@ -8,7 +8,8 @@ import itertools
 import math
 
 import numpy as np
-from naive import DOMAIN_REVERSE, NodeStream, exact_ic_reach, live_followers, unit, world_key
+
+from .naive import DOMAIN_REVERSE, NodeStream, exact_ic_reach, live_followers, unit, world_key
 
 __all__ = [
     "naive_rr_set",

@@ -4,9 +4,6 @@ import math
 
 import numpy as np
 import pytest
-from naive import exact_ic_reach
-from naive_strategies import brute_force_opt, naive_max_cover, naive_rr_set
-from test_strategies import tiny_graph
 
 import viralsim as vs
 from viralsim._kernels import rr as _rr
@@ -17,6 +14,10 @@ from viralsim.strategies.ris import (
     log_binom,
     opim_c_bounds,
 )
+
+from .naive import exact_ic_reach
+from .naive_strategies import brute_force_opt, naive_max_cover, naive_rr_set
+from .test_strategies import tiny_graph
 
 
 def graphs():

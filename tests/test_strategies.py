@@ -4,14 +4,15 @@ import math
 
 import numpy as np
 import pytest
-from naive import exact_ic_reach
-from naive_strategies import naive_greedy_exact, naive_greedy_worlds
 
 import viralsim as vs
 from viralsim._validation import seed_from_rng
 from viralsim.models import IC, DiffusionModel
 from viralsim.strategies import available_strategies, get_strategy
 from viralsim.strategies.celf import lazy_greedy
+
+from .naive import exact_ic_reach
+from .naive_strategies import naive_greedy_exact, naive_greedy_worlds
 
 FAST = {"celf": {"n_worlds": 50}, "imm": {"min_rr_sets": 2000}, "opim_c": {"min_rr_sets": 2000}}
 

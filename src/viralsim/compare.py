@@ -173,10 +173,10 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     Examples
     --------
     >>> import viralsim as vs
-    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3], [1, 2, 2, 4], probs=1.0)
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3, 3], [1, 2, 2, 4, 5], probs=1.0)
     >>> t = vs.compare_strategies(g, ["degree", "degree"], k=[1, 2], n_sims=100, rng=0)
     >>> [(r["strategy"], r["k"], r["reach_mean"], r["diff_mean"]) for r in t.rows]
-    [('degree', 1, 3.0, 0.0), ('degree', 2, 5.0, 0.0), ('degree#2', 1, 3.0, 0.0), ('degree#2', 2, 5.0, 0.0)]
+    [('degree', 1, 3.0, 0.0), ('degree', 2, 6.0, 0.0), ('degree#2', 1, 3.0, 0.0), ('degree#2', 2, 6.0, 0.0)]
     """
     func = "compare_strategies"
     if not isinstance(graph, FollowerGraph):
@@ -236,7 +236,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     cost_arr = resolve_costs(graph, costs, func)
     cache = {}
     evals = {}
-    for (label, v), (sel, idx, _) in selections.items():
+    for (label, v), (_sel, idx, _) in selections.items():
         key = tuple(sorted(idx.tolist()))
         if key not in cache:
             cache[key] = estimate_reach(
@@ -305,10 +305,10 @@ def reach_vs_k(table, ax=None, *, band=True):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import viralsim as vs
-    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3], [1, 2, 2, 4], probs=1.0)
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3, 3], [1, 2, 2, 4, 5], probs=1.0)
     >>> ax = vs.reach_vs_k(vs.compare_strategies(g, ["degree"], k=[1, 2], n_sims=10, rng=0))
     >>> ax.get_lines()[0].get_ydata().tolist()
-    [3.0, 5.0]
+    [3.0, 6.0]
     """
     import matplotlib.pyplot as plt
 

@@ -15,6 +15,7 @@ from numba import njit, prange
 from .config import NJIT, NJIT_PARALLEL
 from .ic import expand_node
 from .rng import DOMAIN_FORWARD, world_key
+from .rr import max_degree
 
 U1 = np.uint64(1)
 S6 = np.uint64(6)
@@ -65,11 +66,12 @@ def singleton_spreads(indptr, indices, probs, key, n_worlds, weights, n_chunks, 
     n = indptr.shape[0] - 1
     weighted = weights.shape[0] > 0
     dummy = np.zeros(1, dtype=np.uint64)
+    maxd = max_degree(indptr)
     for c in prange(n_chunks):
         lo = n * c // n_chunks
         hi = n * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
+        queue = np.empty(n + maxd, dtype=np.int32)  # expand_node uses scratch past the tail
         lq_cache = np.array([-1.0, 0.0])
         mark = 0
         for v in range(lo, hi):
@@ -101,7 +103,8 @@ def marginal_gains(indptr, indices, probs, key, v, reached, weights, stamps, que
     ----------
     reached : uint64 (n_worlds, ceil(n / 64)), bitmaps of the current seed set's reach.
     weights : float64 (n,) or empty (count nodes).
-    stamps, queues : int32 (n_chunks, n) scratch, one row per block of worlds.
+    stamps : int32 (n_chunks, n) scratch, one row per block of worlds.
+    queues : int32 (n_chunks, n + max out-degree) scratch (expand_node writes past the tail).
     marks : int64 (n_chunks,), last mark used in each block (updated).
     commit : bool, add v's new nodes to ``reached``.
     best : int, -1 or a node ``b``: also compute into ``out2`` the gain of v

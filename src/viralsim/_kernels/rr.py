@@ -53,6 +53,16 @@ def draw_root(wkey, n, cum_w, total_w):
     return lo
 
 
+@njit(**NJIT)
+def max_degree(indptr):
+    m = 0
+    for u in range(indptr.shape[0] - 1):
+        d = indptr[u + 1] - indptr[u]
+        if d > m:
+            m = d
+    return m
+
+
 @njit(**NJIT_PARALLEL)
 def rr_generate(rindptr, rindices, rprobs, key, start, count, cum_w, total_w,
                 n_chunks, cap_per_chunk, out_members, out_sizes, done, used):
@@ -74,11 +84,12 @@ def rr_generate(rindptr, rindices, rprobs, key, start, count, cum_w, total_w,
         region is full; the caller makes the rest in another call.
     """
     n = rindptr.shape[0] - 1
+    maxd = max_degree(rindptr)
     for c in prange(n_chunks):
         lo = count * c // n_chunks
         hi = count * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
+        queue = np.empty(n + maxd, dtype=np.int32)  # expand_node uses scratch past the tail
         lq_cache = np.array([-1.0, 0.0])
         base = c * cap_per_chunk
         pos = 0

@@ -27,7 +27,8 @@ class _IncrementalWorlds:
         nc = self.n_chunks
         self.reached = np.zeros((n_worlds, (n + 63) // 64), dtype=np.uint64)
         self.stamps = np.zeros((nc, n), dtype=np.int32)
-        self.queues = np.empty((nc, n), dtype=np.int32)
+        maxd = int(np.diff(g.indptr).max()) if n else 0
+        self.queues = np.empty((nc, n + maxd), dtype=np.int32)  # expand_node scratch past the tail
         self.marks = np.zeros(nc, dtype=np.int64)
         self.stamps2 = np.zeros((nc, n) if lookahead else (1, 1), dtype=np.int32)
         self.out = np.empty(n_worlds)
