@@ -26,13 +26,22 @@ def reverse_arrays(graph):
     return graph.reverse_csr()
 
 
-def naive_rr_set(graph, key, i):
-    """RR set ``i`` of ``key``: root from pseudo-node n's stream, then reverse BFS."""
+def naive_rr_set(graph, key, i, weights=None):
+    """RR set ``i`` of ``key``: root from pseudo-node n's stream, then reverse BFS.
+
+    Uniform root ``floor(u * n)``; with weights, the first node whose
+    inclusive cumulative weight exceeds ``u * total``.
+    """
     rindptr, rindices, rprobs = graph.reverse_csr()
     n = graph.n_nodes
     wkey = world_key(key, i, DOMAIN_REVERSE)
     x = NodeStream(wkey, n).next()
-    root = min(int(unit(x) * n), n - 1)
+    if weights is None:
+        root = min(int(unit(x) * n), n - 1)
+    else:
+        cum = np.cumsum(np.asarray(weights, dtype=np.float64))
+        t = unit(x) * cum[-1]
+        root = next(j for j in range(n) if cum[j] > t)
     order = [root]
     seen = {root}
     head = 0

@@ -149,3 +149,31 @@ def test_refuses_budget_and_weights():
     w[0] = 0
     sel = vs.strategies.imm(g.with_node_attr("seg", w), k=2, rng=0, weight_attr="seg")
     assert sel.spread <= w.sum() + 1e-9
+
+
+def test_weighted_rr_sets_equal_twin():
+    g = next(graphs())
+    w = np.random.default_rng(0).integers(0, 3, size=g.n_nodes).astype(float)
+    coll = RRCollection(g, key=77, weights=w).extend_to(200)
+    sets = coll.sets()
+    for i in range(0, 200, 9):
+        assert sets[i].tolist() == naive_rr_set(g, 77, i, weights=w)
+    assert all(w[s[0]] > 0 for s in sets)  # the root comes first and has weight
+
+
+def test_thread_count_does_not_matter():
+    import numba
+
+    g = vs.generators.barabasi_albert(500, 3, rng=3, probabilities="weighted_cascade")
+    full = numba.get_num_threads()
+    out = []
+    for nt in sorted({1, full}):
+        numba.set_num_threads(nt)
+        try:
+            imm = vs.strategies.imm(g, k=5, rng=1, min_rr_sets=20_000)
+            op = vs.strategies.opim_c(g, k=5, rng=1, min_rr_sets=20_000)
+            celf = vs.strategies.celf(g, k=5, n_worlds=64, rng=1)
+        finally:
+            numba.set_num_threads(full)
+        out.append([(s.seeds, s.spread, s.gains.tolist()) for s in (imm, op, celf)])
+    assert all(o == out[0] for o in out)

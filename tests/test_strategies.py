@@ -259,3 +259,63 @@ def test_celf_weighted_reach():
     assert 0.0 <= sel.spread <= 2.0
     with pytest.raises(KeyError, match="does not have"):
         vs.strategies.celf(g, k=2, weight_attr="nope")
+
+
+# ---------------------------------------------------------------------------- budgets, weights
+def two_stars(big=10, small=2, p=1.0):
+    """Hub 0 with ``big`` followers, hub 1 with ``small`` followers (disjoint)."""
+    src = [0] * big + [1] * small
+    dst = list(range(2, 2 + big)) + list(range(2 + big, 2 + big + small))
+    return vs.FollowerGraph.from_edges(src, dst, probs=p)
+
+
+def test_cost_effective_forward_beats_ratio_greedy():
+    # ratio greedy takes hub 1 (3 adopters for 1) and can then afford nothing big;
+    # plain greedy takes hub 0 (11 for 10): the better of the two wins
+    g = two_stars()
+    costs = np.ones(g.n_nodes) * 100.0
+    costs[0], costs[1] = 10.0, 1.0
+    for sel in (
+        vs.strategies.celf(g, budget=10.0, costs=costs, n_worlds=5, rng=0),
+        vs.strategies.imm(g, budget=10.0, costs=costs, rng=0, min_rr_sets=5000),
+    ):
+        assert sel.seeds == [0] and sel.cost == 10.0
+    # heuristics rank by score per cost: hub 1 (2 followers per unit) first
+    assert vs.strategies.degree(g, budget=10.0, costs=costs).seeds == [1]
+
+
+def test_weighted_reach_targets_the_segment():
+    g = two_stars()
+    seg = np.zeros(g.n_nodes)
+    seg[12:14] = 1.0  # only hub 1's followers are in the target segment
+    g = g.with_node_attr("segment", seg)
+    assert vs.strategies.celf(g, k=1, n_worlds=5, rng=0).seeds == [0]
+    assert vs.strategies.celf(g, k=1, n_worlds=5, rng=0, weight_attr="segment").seeds == [1]
+    sel = vs.strategies.imm(g, k=1, rng=0, weight_attr="segment")
+    assert sel.seeds == [1] and sel.spread == pytest.approx(2.0)
+    assert vs.strategies.opim_c(g, k=1, rng=0, weight_attr="segment").seeds == [1]
+
+
+def test_strategy_configs_instantiate():
+    from importlib import resources
+
+    import yaml
+    from hydra.utils import instantiate
+
+    root = resources.files("viralsim") / "conf" / "strategy"
+    names = sorted(p.name[:-5] for p in root.iterdir() if p.name.endswith(".yaml"))
+    assert names == available_strategies()
+    for name in names:
+        cfg = yaml.safe_load((root / f"{name}.yaml").read_text())
+        inst = instantiate(cfg)
+        assert inst.name == name and inst == get_strategy(name)
+
+
+def test_params_and_repr():
+    s = vs.strategies.IMM(eps=0.2)
+    assert s.get_params()["eps"] == 0.2 and "eps=0.2" in repr(s)
+    assert s.set_params(eps=0.3).eps == 0.3
+    with pytest.raises(ValueError, match="no parameter"):
+        s.set_params(epsilon=1)
+    with pytest.raises(ValueError, match="'eps' parameter of IMM"):
+        vs.strategies.imm(small_graph(), k=2, eps=0.0)

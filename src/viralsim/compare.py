@@ -126,9 +126,26 @@ def _names(strategies):
     return out
 
 
+def _segment_sizes(graph, model, idx, key, n_sims, weights):
+    """Per-world weighted reach in estimate_reach's worlds (IC-equivalent models only)."""
+    import numba
+
+    from ._kernels.celf import weighted_reach_worlds
+    from .strategies._models import ic_equivalent
+
+    g = ic_equivalent(model, graph)
+    if g is None:
+        return None
+    out = np.empty(n_sims)
+    nc = max(1, min(numba.get_num_threads(), n_sims))
+    weighted_reach_worlds(g.indptr, g.indices, g.probs, np.asarray(idx, dtype=np.int32),
+                          np.uint64(key), np.int64(n_sims), weights, nc, out)
+    return out
+
+
 def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_sims=10_000,
                        rng=None, baseline=None, costs=None, confidence=0.95, exposure=True,
-                       max_rounds=None):
+                       max_rounds=None, segment_attr=None):
     """Select seeds with each strategy and evaluate them all in the same worlds.
 
     Parameters
@@ -156,6 +173,12 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     exposure : bool, default True
     max_rounds : int, optional
         Campaign horizon of the evaluation.
+    segment_attr : str, optional
+        Node attribute of weights (e.g. 1 for the target segment, 0
+        elsewhere): adds ``segment_reach_mean`` and its CI, and its paired
+        difference against the baseline, measured in the same worlds.
+        Needs independent-cascade worlds and no horizon (else the columns
+        are absent; a model may report its own segment metric).
 
     Returns
     -------
@@ -234,17 +257,27 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     from .strategies._base import resolve_costs
 
     cost_arr = resolve_costs(graph, costs, func)
+    weights = None
+    if segment_attr is not None:
+        from .strategies.celf import _node_weights
+
+        weights = _node_weights(graph, segment_attr, func)
     cache = {}
     evals = {}
+    segs = {}
     for (label, v), (_sel, idx, _) in selections.items():
         key = tuple(sorted(idx.tolist()))
         if key not in cache:
-            cache[key] = estimate_reach(
+            est = estimate_reach(
                 graph, graph.labels[idx].tolist(), model=model, n_sims=n_sims, rng=eval_key,
                 confidence=confidence, exposure=exposure, return_sizes=True,
                 max_rounds=max_rounds,
             )
-        evals[label, v] = cache[key]
+            seg = None
+            if weights is not None and max_rounds is None:
+                seg = _segment_sizes(graph, model, idx, est.rng_key, n_sims, weights)
+            cache[key] = (est, seg)
+        evals[label, v], segs[label, v] = cache[key]
 
     rows = []
     for label, _ in named:
@@ -290,6 +323,19 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
             for name, m in est.metrics.items():
                 if name not in ("reach", "exposure"):
                     row[f"{name}_mean"] = m.mean
+            seg, seg_b = segs[label, v], segs[baseline, v]
+            if seg is not None:
+                sm, sse = float(seg.mean()), float(seg.std(ddof=1) / math.sqrt(n_sims))
+                sd = seg - seg_b
+                sdm, sdse = float(sd.mean()), float(sd.std(ddof=1) / math.sqrt(n_sims))
+                row.update({
+                    "segment_reach_mean": sm,
+                    "segment_reach_ci_low": sm - z * sse,
+                    "segment_reach_ci_high": sm + z * sse,
+                    "segment_diff_mean": sdm,
+                    "segment_diff_ci_low": sdm - z * sdse,
+                    "segment_diff_ci_high": sdm + z * sdse,
+                })
             rows.append(row)
     return ComparisonTable(rows, axis=axis)
 

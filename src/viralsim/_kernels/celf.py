@@ -156,3 +156,38 @@ def marginal_gains(indptr, indices, probs, key, v, reached, weights, stamps, que
                 for j in range(tail):
                     _set(row, queue[j])
         marks[c] = mark
+
+
+@njit(**NJIT_PARALLEL)
+def weighted_reach_worlds(indptr, indices, probs, seeds, key, n_worlds, weights, n_chunks, out):
+    """``out[r]`` = total weight of the nodes the seeds reach in world ``r`` (0 .. n_worlds - 1).
+
+    The same worlds as :func:`~viralsim._kernels.ic.ic_worlds` (no horizon):
+    with unit weights ``out`` equals its per-world reach.
+    """
+    n = indptr.shape[0] - 1
+    maxd = max_degree(indptr)
+    for c in prange(n_chunks):
+        lo = n_worlds * c // n_chunks
+        hi = n_worlds * (c + 1) // n_chunks
+        stamp = np.zeros(n, dtype=np.int32)
+        queue = np.empty(n + maxd, dtype=np.int32)
+        lq_cache = np.array([-1.0, 0.0])
+        for w in range(lo, hi):
+            mark = np.int32(w - lo + 1)
+            wkey = world_key(key, w, DOMAIN_FORWARD)
+            tail = 0
+            for s in seeds:
+                stamp[s] = mark
+                queue[tail] = s
+                tail += 1
+            head = 0
+            while head < tail:
+                u = queue[head]
+                head += 1
+                tail = expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
+                                   lq_cache)
+            g = 0.0
+            for j in range(tail):
+                g += weights[queue[j]]
+            out[w] = g
