@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import expand_node
+from .ic import expand_node_fast
 from .rng import DOMAIN_REVERSE, next_u64, node_state, to_unit, world_key
 
 
@@ -64,13 +64,15 @@ def max_degree(indptr):
 
 
 @njit(**NJIT_PARALLEL)
-def rr_generate(rindptr, rindices, rprobs, key, start, count, cum_w, total_w,
+def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, total_w,
                 n_chunks, cap_per_chunk, out_members, out_sizes, done, used):
     """Generate RR sets ``start .. start + count - 1`` in ``n_chunks`` parallel blocks.
 
     Parameters
     ----------
     rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability.
+    none_live : float64 (n,), ``skip_row_none_live(rindptr, rprobs)`` (tables for
+        :func:`~viralsim._kernels.ic.expand_node_fast`; same live edges as ``expand_node``).
     key : uint64 user key.
     start, count : int64, the RR indices to make.
     cum_w, total_w : root weights (empty array for uniform roots).
@@ -90,6 +92,7 @@ def rr_generate(rindptr, rindices, rprobs, key, start, count, cum_w, total_w,
         hi = count * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
         queue = np.empty(n + maxd, dtype=np.int32)  # expand_node uses scratch past the tail
+        flags = np.empty(max(maxd, 1), dtype=np.uint8)
         lq_cache = np.array([-1.0, 0.0])
         base = c * cap_per_chunk
         pos = 0
@@ -105,8 +108,8 @@ def rr_generate(rindptr, rindices, rprobs, key, start, count, cum_w, total_w,
             while head < tail:
                 v = queue[head]
                 head += 1
-                tail = expand_node(rindptr, rindices, rprobs, v, wkey, stamp, mark, queue,
-                                   tail, lq_cache)
+                tail = expand_node_fast(rindptr, rindices, rprobs, v, wkey, stamp, mark, queue,
+                                        tail, lq_cache, none_live, flags, True)
             if pos + tail > cap_per_chunk:
                 break
             for j in range(tail):

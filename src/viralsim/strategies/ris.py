@@ -5,6 +5,7 @@ import math
 import numba
 import numpy as np
 
+from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._validation import check_float, check_int, param_error, seed_from_rng
 from ..models import IC
@@ -52,6 +53,7 @@ class RRCollection:
         self.graph = graph
         self.n = graph.n_nodes
         self.rev = graph.reverse_csr()
+        self.none_live = _ic.skip_row_none_live(self.rev[0], self.rev[2])
         self.key = np.uint64(key)
         self.base = int(base)
         if weights is None:
@@ -92,7 +94,7 @@ class RRCollection:
             done = np.zeros(nc, dtype=np.int64)
             used = np.zeros(nc, dtype=np.int64)
             rindptr, rindices, rprobs = self.rev
-            _rr.rr_generate(rindptr, rindices, rprobs, self.key, np.int64(self.base + start),
+            _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key, np.int64(self.base + start),
                             np.int64(count), self.cum_w, self.total_w, nc, np.int64(cap),
                             members, sizes, done, used)
             got = 0
