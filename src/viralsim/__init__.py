@@ -16,7 +16,7 @@ from .exceptions import (
 )
 from .graph import FollowerGraph
 from .io import read_edgelist
-from .models import IC, DiffusionModel
+from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
 from .strategies import SeedSelection, select_seeds
 
 __version__ = "0.1.0"
@@ -26,6 +26,8 @@ __all__ = [
     "read_edgelist",
     "generators",
     "IC",
+    "WordOfMouth",
+    "LinearThreshold",
     "DiffusionModel",
     "estimate_reach",
     "strategies",

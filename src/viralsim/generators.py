@@ -7,6 +7,8 @@ Optionally ``probabilities=`` sets edge probabilities right away (any scheme
 of :meth:`FollowerGraph.with_probabilities`).
 """
 
+from collections import deque
+
 import networkx as nx
 import numpy as np
 
@@ -20,6 +22,7 @@ __all__ = [
     "erdos_renyi",
     "scale_free",
     "stochastic_block",
+    "assign_segments",
 ]
 
 
@@ -231,3 +234,110 @@ def stochastic_block(sizes, p_in, p_out, *, directed=True, probabilities=None, r
         G, n, both=not directed, probabilities=probabilities, gen=gen,
         node_attrs={"segment": segment},
     )
+
+
+def assign_segments(graph, n_segments, homophily, *, attr="segment", rng=None):
+    """Give every consumer an interest segment, with tunable homophily.
+
+    Planted-partition style, in two steps, all driven by ``rng``:
+
+    1. *Regions.* ``n_segments`` distinct random consumers start one region
+       each; the regions grow in turns (round robin, one consumer per turn)
+       by breadth-first search over follow ties in either direction, each
+       claiming an unclaimed neighbour of the region (neighbours visited in
+       random order). A segment whose region has no unclaimed neighbour left
+       claims a random unclaimed consumer instead (a new patch), so the
+       segment sizes differ by at most one; the segments are contiguous
+       patches of the graph.
+    2. *Mixing.* Each consumer independently keeps its region's segment with
+       probability ``homophily`` and otherwise takes a segment uniformly at
+       random.
+
+    So ``homophily=1`` gives contiguous communities of interest (people
+    follow people who share their interests) and ``homophily=0`` i.i.d.
+    uniform segments (a tie is within a segment with probability
+    ``1 / n_segments``). In between, a tie is within a segment with
+    probability ``h**2 * s1 + (1 - h**2) / n_segments``, ``s1`` being the
+    share at ``h = 1`` for the same ``rng`` (the regions do not depend on
+    ``h``).
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    n_segments : int in [1, n_nodes]
+    homophily : float in [0, 1]
+    attr : str, default "segment"
+        Name of the node attribute written (int64 segment index
+        ``0 .. n_segments - 1``).
+    rng : int, Generator, optional
+
+    Returns
+    -------
+    FollowerGraph
+        A copy with the attribute set. Mark a target segment for
+        :class:`viralsim.WordOfMouth` with
+        ``g.with_node_attr("target", g.node_attrs["segment"] == 0)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import viralsim as vs
+    >>> g = vs.generators.watts_strogatz(12, 2, 0.0, rng=0)
+    >>> s = vs.generators.assign_segments(g, 3, 1.0, rng=0).node_attrs["segment"]
+    >>> sorted(np.bincount(s).tolist())
+    [4, 4, 4]
+    """
+    from .graph import FollowerGraph
+
+    func = "assign_segments"
+    if not isinstance(graph, FollowerGraph):
+        raise param_error("graph", func, "a FollowerGraph", type(graph).__name__, exc=TypeError)
+    n = graph.n_nodes
+    k = check_int(n_segments, "n_segments", func, low=1, high=max(n, 1))
+    h = check_probability(homophily, "homophily", func)
+    if not isinstance(attr, str):
+        raise param_error("attr", func, "a str", attr, exc=TypeError)
+    gen = check_rng(rng)
+    # undirected neighbourhoods: followers and followees
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    dst = graph.indices.astype(np.int64)
+    a = np.concatenate([src, dst])
+    b = np.concatenate([dst, src])
+    order = np.argsort(a, kind="stable")
+    nbr = b[order]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(a, minlength=n), out=ptr[1:])
+    label = np.full(n, -1, dtype=np.int64)
+    queues = [deque() for _ in range(k)]
+
+    def claim(v, s):
+        label[v] = s
+        row = nbr[ptr[v] : ptr[v + 1]]
+        if row.size:
+            queues[s].extend(row[gen.permutation(row.size)].tolist())
+
+    for s, v in enumerate(gen.choice(n, size=k, replace=False).tolist()):
+        claim(v, s)
+    left = n - k
+    unclaimed_order = gen.permutation(n).tolist()
+    cursor = 0
+    while left:
+        for s in range(k):
+            q = queues[s]
+            v = -1
+            while q:
+                x = q.popleft()
+                if label[x] < 0:
+                    v = x
+                    break
+            if v < 0:  # enclosed region: start a new patch
+                while label[unclaimed_order[cursor]] >= 0:
+                    cursor += 1
+                v = unclaimed_order[cursor]
+            claim(v, s)
+            left -= 1
+            if not left:
+                break
+    mix = gen.random(n) >= h
+    label[mix] = gen.integers(0, k, size=int(mix.sum()))
+    return graph.with_node_attr(attr, label)

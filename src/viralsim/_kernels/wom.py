@@ -1,0 +1,279 @@
+"""Word-of-mouth kernels (comments, reinforcement, amplification, target segments).
+
+One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
+:class:`viralsim.WordOfMouth` on fixed worlds. Everything random in world
+``r`` is a pure function of ``(key, r, node)`` or ``(key, r, edge)``:
+
+- **live-edge path** (``per_edge=False``; reinforcement = amplification = 0):
+  the edges of commenter ``u`` that fire are IC's live edges, drawn by
+  :func:`viralsim._kernels.ic.expand_node_fast` itself from u's
+  ``DOMAIN_FORWARD`` stream. With comment probability 1 and no off-target
+  thinning the worlds are IC's worlds, bit for bit.
+- **per-edge path** (``per_edge=True``): edge ``e`` at position ``i`` of u's
+  row (``i = e - indptr[u]``) has its own uniform ``U_e``: the low (even
+  ``i``) or high (odd ``i``) 32 bits of the ``(i // 2 + 1)``-th output of
+  u's ``DOMAIN_FORWARD`` stream, read at random access (the same coins as
+  ``expand_node``'s coin mode). When u comments in round ``t``, a follower
+  ``v`` not yet adopted receives its ``j``-th comment and adopts iff
+  ``U_e < p_e (1 + beta (j - 1)) (1 + alpha ln(1 + C_{t-1}))`` (a value
+  ``>= 1`` always fires), ``C_{t-1}`` being the comments posted in rounds
+  ``1 .. t-1``. Comments reach ``v`` in queue order (the order of adoption,
+  seeds first in the order given, then each commenter's row in CSR order).
+- **comment coins**: an adopter ``v`` that is not a seed comments iff
+  ``to_unit(next(node_state(world_key(key, r, DOMAIN_COMMENT), v))) < c``
+  (no draw when ``c = 1``; seeds always comment).
+- **off-target thinning**: a comment from ``u`` to a follower ``v`` with
+  acceptance ``a_v = w_v + gamma (1 - w_v) < 1`` that would persuade
+  persuades only if also ``to_unit(next(node_state(node_state(
+  world_key(key, r, DOMAIN_OFFTARGET), u), v))) < a_v`` (keyed by the edge;
+  no draw when ``a_v = 1``).
+
+Rounds: round 0 is the seeds; in round ``t >= 1`` the commenters among the
+adopters of round ``t - 1`` post, and their followers may adopt in round
+``t``. With a horizon ``H`` only rounds ``1 .. H`` are played.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from .config import NJIT, NJIT_PARALLEL
+from .ic import expand_node_fast
+from .rng import (
+    DOMAIN_COMMENT,
+    DOMAIN_FORWARD,
+    DOMAIN_OFFTARGET,
+    GOLDEN,
+    mix64,
+    next_u64,
+    node_state,
+    to_unit,
+    world_key,
+)
+
+TWO32 = 4294967296.0
+MASK32 = np.uint64(0xFFFFFFFF)
+S32 = np.uint64(32)
+
+#: timeline series, in this order, in ``tl_sum[:, k, :]``
+SERIES = ("adopters", "comments", "impressions", "exposure")
+
+
+@njit(inline="always", **NJIT)
+def _accept(tkey, u, v, a):
+    """Off-target thinning coin of the edge ``u -> v``: True with probability ``a``."""
+    if a >= 1.0:
+        return True
+    _, x = next_u64(node_state(node_state(tkey, u), v))
+    return to_unit(x) < a
+
+
+@njit(inline="always", **NJIT)
+def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, beta,
+                  alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                  stamp, seen, state, mark, queue, bucket, lq_cache, flags):
+    """One cascade in world ``world``.
+
+    Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
+    per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
+    last column collects its round and every later one; entries past
+    ``used`` are stale).
+    """
+    tl_len = bucket.shape[1]
+    wkey = world_key(key, world, DOMAIN_FORWARD)
+    ckey = world_key(key, world, DOMAIN_COMMENT)
+    tkey = world_key(key, world, DOMAIN_OFFTARGET)
+    n_seeds = seeds.shape[0]
+    # per-edge path: one int64 state per node, below sbase = mark << 32 when v
+    # has seen nothing in this world, sbase + j once it has received j comments
+    # without adopting, sdone once it has adopted (no reset between worlds)
+    sbase = np.int64(mark) << 32
+    sdone = sbase + np.int64(0x7FFFFFFF)
+    tail = 0
+    expo = 0
+    seg = 0.0
+    for s in seeds:
+        if per_edge:
+            state[s] = sdone
+        else:
+            stamp[s] = mark
+            if track_exposure:
+                seen[s] = mark
+        queue[tail] = s
+        tail += 1
+        expo += 1
+        if has_seg:
+            seg += segw[s]
+    bucket[0, 0] = tail
+    bucket[1, 0] = 0
+    bucket[2, 0] = 0
+    bucket[3, 0] = tail
+    head = 0
+    rnd = 0
+    n_com = 0
+    n_imp = 0
+    while head < tail and (max_rounds < 0 or rnd < max_rounds):
+        round_end = tail
+        amp = 1.0
+        if alpha != 0.0:
+            amp = 1.0 + alpha * math.log1p(np.float64(n_com))
+        rc = 0
+        ri = 0
+        expo0 = expo
+        for qi in range(head, round_end):
+            u = queue[qi]
+            if c < 1.0 and qi >= n_seeds:
+                _, x = next_u64(node_state(ckey, u))
+                if not to_unit(x) < c:
+                    continue
+            start = indptr[u]
+            end = indptr[u + 1]
+            rc += 1
+            ri += end - start
+            if per_edge:
+                st0 = node_state(wkey, u)
+                kx = np.int64(-1)
+                x = np.uint64(0)
+                for e in range(start, end):
+                    v = indices[e]
+                    sv = state[v]
+                    if sv == sdone:
+                        continue
+                    if sv < sbase:
+                        expo += 1
+                        sv = sbase
+                    pe = np.float64(probs[e]) * amp
+                    if beta != 0.0:
+                        pe *= 1.0 + beta * np.float64(sv - sbase)
+                    i = e - start
+                    if (i >> 1) != kx:
+                        kx = i >> 1
+                        x = mix64(st0 + np.uint64(kx + 1) * GOLDEN)
+                    x32 = np.float64(np.int64(x & MASK32) if (i & 1) == 0 else np.int64(x >> S32))
+                    if x32 < pe * TWO32 and (not has_thin or _accept(tkey, u, v, thin[v])):
+                        state[v] = sdone
+                        queue[tail] = v
+                        tail += 1
+                    else:
+                        state[v] = sv + 1
+            else:
+                t0 = tail
+                tail = expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue,
+                                        tail, lq_cache, none_live, flags, True)
+                if has_thin:  # off-target followers: keep each new adopter with prob. a_v
+                    k = t0
+                    for i in range(t0, tail):
+                        v = queue[i]
+                        if _accept(tkey, u, v, thin[v]):
+                            queue[k] = v
+                            k += 1
+                        else:
+                            stamp[v] = 0
+                    tail = k
+                if track_exposure:
+                    for e in range(start, end):
+                        v = indices[e]
+                        if seen[v] != mark:
+                            seen[v] = mark
+                            expo += 1
+        n_com += rc
+        n_imp += ri
+        if has_seg:
+            for qi in range(round_end, tail):
+                seg += segw[queue[qi]]
+        head = round_end
+        rnd += 1
+        b = min(rnd, tl_len - 1)
+        if b == rnd:
+            for k in range(4):
+                bucket[k, b] = 0
+        bucket[0, b] += tail - round_end
+        bucket[1, b] += rc
+        bucket[2, b] += ri
+        bucket[3, b] += (expo - expo0) if track_exposure else (tail - round_end)
+    if not track_exposure:
+        expo = tail
+    return tail, expo, n_com, n_imp, seg, min(rnd, tl_len - 1) + 1
+
+
+@njit(**NJIT_PARALLEL)
+def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
+               c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+               out_reach, out_exposure, out_comments, out_impressions, out_segment,
+               tl_sum, tl_sumsq, visits):
+    """Run the word-of-mouth cascade in worlds ``world_start .. world_start + n_worlds - 1``.
+
+    Parameters
+    ----------
+    indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
+        non-increasing probability.
+    none_live : float64 (n,), :func:`viralsim._kernels.ic.skip_row_none_live`.
+    seeds : int32 array of distinct node indices.
+    key : uint64, the user's randomness key.
+    world_start, n_worlds : int64, the world indices to run.
+    max_rounds : int64, rounds after seeding; < 0 means unlimited.
+    c, beta, alpha : float64, comment probability, reinforcement, amplification.
+    per_edge : bool, use the per-edge-uniform world definition (required when
+        ``beta`` or ``alpha`` is non-zero; see the module docstring).
+    thin, has_thin : float64 array (n,) of per-follower acceptance
+        ``w + gamma (1 - w)``, and whether to use it (else a dummy).
+    segw, has_seg : float64 array (n,) of segment weights, and whether to sum
+        them over adopters (else ``out_segment`` is 0).
+    track_exposure : bool, count distinct viewers (a scan of each commenter's
+        followers); else exposure is reported as the number of adopters.
+    out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
+    out_segment : float64 (n_worlds,)
+    tl_sum, tl_sumsq : int64 (n_chunks, 4, tl_len), per-round totals of the
+        :data:`SERIES` and their squares, per chunk.
+    visits : int64 (n_chunks,), impressions summed per chunk.
+
+    Notes
+    -----
+    The squares are exact int64 sums: they overflow past 2**63, e.g. for
+    1e5 worlds with 1e7 impressions in one round.
+
+    Chunks of worlds run in parallel, each with scratch allocated once and
+    stamped with the local world number. A world's outcome depends only on
+    ``(key, world index)``, and the accumulators are integers, so results are
+    bit-identical for any thread count. Cost per world: on the live-edge
+    path the live out-edges of the commenters, plus a scan of their
+    followers when ``track_exposure``; on the per-edge path one pass over
+    every out-edge of the commenters (exposure comes free), one 64-bit draw
+    per two edges to followers who have not adopted.
+    """
+    n = indptr.shape[0] - 1
+    n_chunks = tl_sum.shape[0]
+    tl_len = tl_sum.shape[2]
+    max_deg = 0
+    for u in range(n):
+        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
+    for ch in prange(n_chunks):
+        lo = n_worlds * ch // n_chunks
+        hi = n_worlds * (ch + 1) // n_chunks
+        stamp = np.zeros(1 if per_edge else n, dtype=np.int32)
+        seen = np.zeros(n if track_exposure and not per_edge else 1, dtype=np.int32)
+        state = np.zeros(n if per_edge else 1, dtype=np.int64)
+        queue = np.empty(n + max_deg, dtype=np.int32)  # expand_node_fast's slack
+        flags = np.empty(max_deg, dtype=np.uint8)
+        bucket = np.zeros((4, tl_len), dtype=np.int64)
+        lq_cache = np.array([-1.0, 0.0])
+        vis_total = 0
+        for w in range(lo, hi):
+            mark = np.int32(w - lo + 1)
+            r, x, nc, ni, sg, used = wom_one_world(
+                indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
+                c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+                stamp, seen, state, mark, queue, bucket, lq_cache, flags,
+            )
+            out_reach[w] = r
+            out_exposure[w] = x
+            out_comments[w] = nc
+            out_impressions[w] = ni
+            out_segment[w] = sg
+            vis_total += ni
+            for k in range(4):
+                for i in range(used):
+                    tl_sum[ch, k, i] += bucket[k, i]
+                    tl_sumsq[ch, k, i] += bucket[k, i] * bucket[k, i]
+        visits[ch] = vis_total
