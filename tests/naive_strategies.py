@@ -13,6 +13,7 @@ from .naive import DOMAIN_REVERSE, NodeStream, exact_ic_reach, live_followers, u
 
 __all__ = [
     "naive_rr_set",
+    "naive_lt_rr_set",
     "naive_world_reach",
     "naive_greedy_worlds",
     "naive_greedy_exact",
@@ -26,7 +27,35 @@ def reverse_arrays(graph):
     return graph.reverse_csr()
 
 
-def naive_rr_set(graph, key, i, weights=None):
+DOMAIN_REVERSE_COMMENT = 0x4B4B4B4B4B4B4B4B
+
+
+def naive_lt_rr_set(wgraph, key, i):
+    """LT RR set: a backward walk, node v keeping in-edge e when u < cumulative weight.
+
+    ``wgraph`` carries the normalised in-weights as its edge probabilities.
+    """
+    rindptr, rindices, rprobs = wgraph.reverse_csr()
+    n = wgraph.n_nodes
+    wkey = world_key(key, i, DOMAIN_REVERSE)
+    root = min(int(unit(NodeStream(wkey, n).next()) * n), n - 1)
+    order, seen, v = [root], {root}, root
+    while True:
+        t = unit(NodeStream(wkey, v).next())
+        acc, nxt = 0.0, -1
+        for e in range(rindptr[v], rindptr[v + 1]):
+            acc += float(rprobs[e])
+            if t < acc:
+                nxt = int(rindices[e])
+                break
+        if nxt < 0 or nxt in seen:
+            return order
+        seen.add(nxt)
+        order.append(nxt)
+        v = nxt
+
+
+def naive_rr_set(graph, key, i, weights=None, comment_prob=None):
     """RR set ``i`` of ``key``: root from pseudo-node n's stream, then reverse BFS.
 
     Uniform root ``floor(u * n)``; with weights, the first node whose
@@ -45,9 +74,13 @@ def naive_rr_set(graph, key, i, weights=None):
     order = [root]
     seen = {root}
     head = 0
+    ckey = world_key(key, i, DOMAIN_REVERSE_COMMENT)
     while head < len(order):
         v = order[head]
         head += 1
+        if comment_prob is not None and head > 1:
+            if not unit(NodeStream(ckey, v).next()) < comment_prob:
+                continue  # v does not comment: it cannot relay towards the root
         for e in live_followers(rindptr, rindices, rprobs, v, wkey):
             u = int(rindices[e])
             if u not in seen:

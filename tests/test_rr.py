@@ -177,3 +177,58 @@ def test_thread_count_does_not_matter():
             numba.set_num_threads(full)
         out.append([(s.seeds, s.spread, s.gains.tolist()) for s in (imm, op, celf)])
     assert all(o == out[0] for o in out)
+
+
+# ---------------------------------------------------------------------------- other live-edge models
+def test_lt_and_word_of_mouth_rr_sets_equal_twins():
+    from viralsim._kernels.rr import MODE_IC_COMMENT, MODE_LT
+
+    from .naive_strategies import naive_lt_rr_set
+
+    g = vs.generators.erdos_renyi(60, 0.08, rng=1, probabilities=0.3)
+    lt = vs.LinearThreshold(weights="probs")
+    wg = g.with_probabilities(lt.edge_weights(g))
+    sets = RRCollection(wg, key=5, mode=MODE_LT).extend_to(150).sets()
+    for i in range(0, 150, 5):
+        assert sets[i].tolist() == naive_lt_rr_set(wg, 5, i)
+    sets = RRCollection(g, key=6, mode=MODE_IC_COMMENT, comment_prob=0.4).extend_to(150).sets()
+    for i in range(0, 150, 5):
+        assert sets[i].tolist() == naive_rr_set(g, 6, i, comment_prob=0.4)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lt_guarantee_against_brute_force(seed):
+    import itertools
+
+    from .naive_models import exact_lt_reach
+
+    g = tiny_graph(300 + seed, n=6, m=10)
+    model = vs.LinearThreshold(weights="probs")
+    w = model.edge_weights(g)
+    opt = max(exact_lt_reach(g, list(c), w)[0] for c in itertools.combinations(range(6), 2))
+    for strat in ("imm", "opim_c"):
+        sel = vs.select_seeds(g, k=2, strategy=strat, model=model, rng=seed, eps=0.3,
+                              min_rr_sets=0)
+        assert exact_lt_reach(g, sel.indices.tolist(), w)[0] >= (1 - 1 / math.e - 0.3) * opt
+
+
+def test_word_of_mouth_support():
+    g = vs.generators.erdos_renyi(80, 0.05, rng=2, probabilities=0.3)
+    seg = np.arange(80) % 2 == 0
+    g = g.with_node_attr("target", seg)
+    # comment_prob < 1: RR sets with comment coins; its own estimate is close to the truth
+    m = vs.WordOfMouth(comment_prob=0.5)
+    sel = vs.strategies.imm(g, k=3, model=m, rng=0, min_rr_sets=60_000)
+    est = vs.estimate_reach(g, sel.seeds, model=m, n_sims=20_000, rng=1)
+    # RR estimate sd <= n * sqrt(1/(4 * 60000)) ~ 0.16; MC CI half-width from est; 5 sd slack
+    assert abs(sel.spread - est.mean) < 5 * (80 * 0.5 / math.sqrt(60_000) + est.stderr) + 0.02 * est.mean
+    # off-target thinning is folded into the probabilities: CELF works per world
+    m2 = vs.WordOfMouth(segment_attr="target", off_target_factor=0.0)
+    c = vs.strategies.celf(g, k=2, model=m2, n_worlds=200, rng=0)
+    assert c.info["n_worlds"] == 200 and not any("re-simulating" in n for n in c.notes)
+    # reinforcement: not live-edge, RIS refuses and CELF simulates
+    m3 = vs.WordOfMouth(reinforcement=0.5)
+    with pytest.raises(vs.ModelNotSupported, match="reinforcement=0.5.*celf"):
+        vs.strategies.imm(g, k=2, model=m3)
+    c3 = vs.strategies.celf(g, k=2, model=m3, n_worlds=30, rng=0)
+    assert any("guarantee does not hold" in n for n in c3.notes)

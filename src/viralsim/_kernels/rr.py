@@ -20,7 +20,12 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
 from .ic import expand_node_fast
-from .rng import DOMAIN_REVERSE, next_u64, node_state, to_unit, world_key
+from .rng import DOMAIN_REVERSE, DOMAIN_REVERSE_COMMENT, next_u64, node_state, to_unit, world_key
+
+#: how an RR set grows backwards from a node (see rr_generate)
+MODE_IC = 0
+MODE_LT = 1
+MODE_IC_COMMENT = 2
 
 
 @njit(inline="always", **NJIT)
@@ -65,8 +70,22 @@ def max_degree(indptr):
 
 @njit(**NJIT_PARALLEL)
 def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, total_w,
-                n_chunks, cap_per_chunk, out_members, out_sizes, done, used):
+                mode, comment_prob, n_chunks, cap_per_chunk, out_members, out_sizes, done, used):
     """Generate RR sets ``start .. start + count - 1`` in ``n_chunks`` parallel blocks.
+
+    ``mode`` says which live-edge model the sets sample:
+
+    - ``MODE_IC``: every in-edge live independently with its probability
+      (:func:`expand_node_fast` on the reverse CSR);
+    - ``MODE_LT`` (linear threshold): node ``v`` keeps at most one in-edge,
+      edge ``e`` with probability ``rprobs[e]`` (its normalised weight), none
+      with the rest; one uniform from v's stream picks it by cumulative
+      weight in row order. The set is a backward walk, stopped at a repeat;
+    - ``MODE_IC_COMMENT`` (word of mouth with comment probability ``c``):
+      in-edges as for IC, but the set grows past a node other than the root
+      only if that node comments (probability ``c``, one uniform from its
+      stream in ``world_key(key, i, DOMAIN_REVERSE_COMMENT)``): a seed
+      always comments, anyone else relays only when they comment.
 
     Parameters
     ----------
@@ -105,11 +124,35 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
             queue[0] = root
             tail = 1
             head = 0
-            while head < tail:
-                v = queue[head]
-                head += 1
-                tail = expand_node_fast(rindptr, rindices, rprobs, v, wkey, stamp, mark, queue,
-                                        tail, lq_cache, none_live, flags, True)
+            if mode == MODE_LT:
+                v = root
+                while True:
+                    _, x = next_u64(node_state(wkey, v))
+                    t = to_unit(x)
+                    acc = 0.0
+                    nxt = -1
+                    for e in range(rindptr[v], rindptr[v + 1]):
+                        acc += np.float64(rprobs[e])
+                        if t < acc:
+                            nxt = rindices[e]
+                            break
+                    if nxt < 0 or stamp[nxt] == mark:
+                        break
+                    stamp[nxt] = mark
+                    queue[tail] = nxt
+                    tail += 1
+                    v = nxt
+            else:
+                ckey = world_key(key, start + i, DOMAIN_REVERSE_COMMENT)
+                while head < tail:
+                    v = queue[head]
+                    head += 1
+                    if mode == MODE_IC_COMMENT and head > 1:
+                        _, cx = next_u64(node_state(ckey, v))
+                        if not to_unit(cx) < comment_prob:
+                            continue
+                    tail = expand_node_fast(rindptr, rindices, rprobs, v, wkey, stamp, mark,
+                                            queue, tail, lq_cache, none_live, flags, True)
             if pos + tail > cap_per_chunk:
                 break
             for j in range(tail):

@@ -195,12 +195,17 @@ class CELFGreedy(Strategy):
     current seeds is kept as a bitmap, and the gain of ``v`` in world ``r``
     is found by a search from ``v`` that stops at reached nodes (parallel
     over worlds with Numba). This needs a model whose worlds are live-edge
-    graphs of an independent cascade (``vs.IC()``, or a model defining
-    ``_ic_equivalent``; see :mod:`viralsim.strategies`). Any other model is
-    served by re-simulating ``S ∪ {v}`` in the same worlds through the
-    model's own kernel: correct on those worlds but much slower, and for a
-    non-submodular model (reinforcement, amplification) neither lazy
-    evaluation nor the greedy guarantee holds, which the result's notes say.
+    graphs of an independent cascade: ``vs.IC()`` (the very worlds of
+    ``estimate_reach``), ``vs.WordOfMouth`` with ``comment_prob = 1`` and no
+    reinforcement or amplification (off-target thinning folded into the
+    probabilities: equal in distribution, not world by world), or a model
+    defining ``_ic_equivalent`` (see :mod:`viralsim.strategies._models`).
+    Any other model (linear threshold, comment probability below 1,
+    reinforcement, amplification, a horizon) is served by re-simulating
+    ``S ∪ {v}`` in the same worlds through the model's own kernel: correct
+    on those worlds but much slower; for a non-submodular model
+    (reinforcement, amplification) neither lazy evaluation nor the greedy
+    guarantee holds, which the result's notes say.
 
     Guarantee: for a live-edge model the seeds are within ``1 − 1/e`` of the
     best ``k`` seeds *on the sampled worlds* (sample-average approximation);

@@ -8,9 +8,8 @@ import numpy as np
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._validation import check_float, check_int, param_error, seed_from_rng
-from ..models import IC
 from ._base import Strategy, model_not_supported, register_strategy
-from ._models import ic_equivalent, model_label
+from ._models import model_label, reverse_sampler
 
 __all__ = [
     "RRCollection",
@@ -39,8 +38,11 @@ class RRCollection:
 
     RR set ``i`` of the collection is RR index ``base + i`` of ``key`` (see
     :mod:`viralsim._kernels.rr`), so the collection is a pure function of
-    ``(graph, key, base, weights)`` and its size, whatever the thread count
-    or the order in which it was grown.
+    ``(graph, key, base, weights, mode)`` and its size, whatever the thread
+    count or the order in which it was grown. ``mode`` (``MODE_IC``,
+    ``MODE_LT``, ``MODE_IC_COMMENT`` of :mod:`viralsim._kernels.rr`) picks
+    the live-edge model sampled; ``graph``'s edge probabilities are its
+    edge probabilities (IC) or normalised in-weights (LT).
 
     Attributes
     ----------
@@ -49,8 +51,10 @@ class RRCollection:
         Set ``i`` is ``members[offsets[i]:offsets[i + 1]]`` (root first).
     """
 
-    def __init__(self, graph, key, *, base=0, weights=None):
+    def __init__(self, graph, key, *, base=0, weights=None, mode=_rr.MODE_IC, comment_prob=1.0):
         self.graph = graph
+        self.mode = int(mode)
+        self.comment_prob = float(comment_prob)
         self.n = graph.n_nodes
         self.rev = graph.reverse_csr()
         self.none_live = _ic.skip_row_none_live(self.rev[0], self.rev[2])
@@ -95,7 +99,8 @@ class RRCollection:
             used = np.zeros(nc, dtype=np.int64)
             rindptr, rindices, rprobs = self.rev
             _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key, np.int64(self.base + start),
-                            np.int64(count), self.cum_w, self.total_w, nc, np.int64(cap),
+                            np.int64(count), self.cum_w, self.total_w, self.mode,
+                            self.comment_prob, nc, np.int64(cap),
                             members, sizes, done, used)
             got = 0
             for c in range(nc):
@@ -260,20 +265,25 @@ class _RISBase(Strategy):
                 "reverse-reachable sampling needs a live-edge model (reach monotone and "
                 "submodular), and this one is not",
             )
-        if getattr(model, "_ic_equivalent", None) is None and type(model) is not IC:
-            raise model_not_supported(
-                type(self).__name__, model,
-                f"no reverse sampler exists for {model_label(model)} yet (only models with "
-                "independent-cascade worlds)",
-            )
 
-    def _graph_and_weights(self, req, func):
+    def _collections(self, req, func, key):
+        """Two independent RR collections (bases 0 and SECOND_BASE) for the request's model."""
         from .celf import _node_weights
 
-        g = ic_equivalent(req.model, req.graph)
-        if g is None:  # pragma: no cover - _check_model prevents it
-            raise model_not_supported(type(self).__name__, req.model, "no IC equivalent")
-        return g, _node_weights(req.graph, self.weight_attr, func)
+        spec = reverse_sampler(req.model, req.graph)
+        if spec is None:
+            raise model_not_supported(
+                type(self).__name__, req.model,
+                f"no reverse sampler exists for {model_label(req.model)} (built in: IC, "
+                "LinearThreshold, WordOfMouth without reinforcement and amplification)",
+            )
+        mode, g, c = spec
+        weights = _node_weights(req.graph, self.weight_attr, func)
+        return (
+            RRCollection(g, key, weights=weights, mode=mode, comment_prob=c),
+            RRCollection(g, key, base=SECOND_BASE, weights=weights, mode=mode, comment_prob=c),
+            weights,
+        )
 
     @staticmethod
     def _k_for_bounds(req):
@@ -345,6 +355,14 @@ class IMM(_RISBase):
     (``python -m viralsim.bench --suite strategies``). Set
     ``min_rr_sets=0`` for the paper's θ alone.
 
+    Models: RR sets exist for the live-edge models — the independent
+    cascade, word of mouth without reinforcement and amplification (off-target
+    thinning folded into the edge probabilities; with ``comment_prob < 1`` a
+    node relays towards the root only when it comments) and the linear
+    threshold model (a backward walk, one in-edge per node by weight). Other
+    models raise :class:`~viralsim.ModelNotSupported` naming the strategies
+    that apply.
+
     Greedy max coverage uses a lazy max-heap over coverage counts, ties to
     the smaller node index. RR sets are made in parallel blocks (Numba), each
     a pure function of ``(key, index)``: the result does not depend on the
@@ -389,10 +407,9 @@ class IMM(_RISBase):
         n = req.graph.n_nodes
         delta = check_float(1.0 / max(n, 2) if self.delta is None else self.delta, "delta", func,
                             low=0.0, high=1.0, low_open=True)
-        g, weights = self._graph_and_weights(req, func)
         key = seed_from_rng(req.gen)
+        coll, final, weights = self._collections(req, func, key)
         k = self._k_for_bounds(req)
-        coll = RRCollection(g, key, weights=weights)
         scale = coll.scale
         lam_p, lam_s = imm_theta(n, k, eps, delta, scale)
         eps_p = math.sqrt(2.0) * eps
@@ -407,7 +424,7 @@ class IMM(_RISBase):
                 break
         theta = max(1, math.ceil(lam_s / lb))
         theta = max(theta, _min_sets(self.min_rr_sets, n, func))
-        final = RRCollection(g, key, base=SECOND_BASE, weights=weights).extend_to(theta)
+        final.extend_to(theta)
         seeds, gains, scores, which = _select_on(final, req)
         f = scale / final.n_sets
         notes = [f"(1 - 1/e - {eps:g})-approximation with probability >= 1 - {delta:.3g}"]
@@ -478,7 +495,8 @@ class OPIMC(_RISBase):
     graphs; the certificate is computed the same way, and usually exceeds
     the target at once.
 
-    Not for budgets (its bounds are for k seeds): use ``imm`` or ``celf``.
+    Models as for :class:`IMM`. Not for budgets (its bounds are for k
+    seeds): use ``imm`` or ``celf``.
 
     References
     ----------
@@ -509,11 +527,9 @@ class OPIMC(_RISBase):
         n = req.graph.n_nodes
         delta = check_float(1.0 / max(n, 2) if self.delta is None else self.delta, "delta", func,
                             low=0.0, high=1.0, low_open=True)
-        g, weights = self._graph_and_weights(req, func)
         key = seed_from_rng(req.gen)
+        r1, r2, weights = self._collections(req, func, key)
         k = req.k
-        r1 = RRCollection(g, key, weights=weights)
-        r2 = RRCollection(g, key, base=SECOND_BASE, weights=weights)
         scale = r1.scale
         t0, t_max, i_max = opim_c_bounds(n, k, eps, delta, scale)
         size = max(1, math.ceil(t0), _min_sets(self.min_rr_sets, n, func))
