@@ -29,6 +29,7 @@ DOMAIN_REVERSE = np.uint64(0x3C3C3C3C3C3C3C3C)
 DOMAIN_COMMENT = np.uint64(0x5A5A5A5A5A5A5A5A)
 DOMAIN_THRESHOLD = np.uint64(0x6969696969696969)
 DOMAIN_OFFTARGET = np.uint64(0x7878787878787878)  # off-target thinning, keyed by edge
+DOMAIN_REVERSE_COMMENT = np.uint64(0x4B4B4B4B4B4B4B4B)  # comment coins of RR sets (word of mouth)
 
 
 @njit(inline="always", **NJIT)

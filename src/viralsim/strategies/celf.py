@@ -1,0 +1,334 @@
+"""Lazy greedy (CELF, with CELF++'s look-ahead) on fixed worlds."""
+
+import heapq
+import math
+
+import numba
+import numpy as np
+
+from .._kernels import celf as _ck
+from .._validation import check_int, seed_from_rng
+from ._base import Strategy, register_strategy
+from ._models import ic_equivalent, model_label
+
+__all__ = ["CELFGreedy", "celf"]
+
+
+class _IncrementalWorlds:
+    """Reached bitmaps per world for an IC-equivalent model; gains by pruned searches."""
+
+    def __init__(self, g, key, n_worlds, weights, lookahead):
+        n = g.n_nodes
+        self.g = g
+        self.key = np.uint64(key)
+        self.n_worlds = n_worlds
+        self.weights = np.zeros(0) if weights is None else weights
+        self.n_chunks = max(1, min(numba.get_num_threads(), n_worlds))
+        nc = self.n_chunks
+        self.reached = np.zeros((n_worlds, (n + 63) // 64), dtype=np.uint64)
+        self.stamps = np.zeros((nc, n), dtype=np.int32)
+        maxd = int(np.diff(g.indptr).max()) if n else 0
+        self.queues = np.empty((nc, n + maxd), dtype=np.int32)  # expand_node scratch past the tail
+        self.marks = np.zeros(nc, dtype=np.int64)
+        self.stamps2 = np.zeros((nc, n) if lookahead else (1, 1), dtype=np.int32)
+        self.out = np.empty(n_worlds)
+        self.out2 = np.empty(n_worlds)
+        self.evaluations = 0
+
+    def reset(self):
+        self.reached[:] = 0
+
+    def singletons(self):
+        g = self.g
+        out = np.empty(g.n_nodes)
+        nc = max(1, min(4 * numba.get_num_threads(), g.n_nodes))
+        _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key, np.int64(self.n_worlds),
+                              self.weights, nc, out)
+        return out
+
+    def _run(self, v, commit, best):
+        g = self.g
+        self.evaluations += 1
+        _ck.marginal_gains(g.indptr, g.indices, g.probs, self.key, np.int64(v), self.reached,
+                           self.weights, self.stamps, self.queues, self.marks, bool(commit),
+                           np.int64(best), self.stamps2, self.out, self.out2)
+
+    def gain(self, v, best=-1):
+        self._run(v, False, best)
+        return float(self.out.sum()), (float(self.out2.sum()) if best >= 0 else None)
+
+    def commit(self, v):
+        self._run(v, True, -1)
+        return float(self.out.sum())
+
+
+class _SimulatedWorlds:
+    """Any model: gains by re-simulating S ∪ {v} in the same worlds with ``model._simulate``."""
+
+    def __init__(self, g, key, n_worlds, model, max_rounds):
+        self.g = g
+        self.key = key
+        self.n_worlds = n_worlds
+        self.model = model
+        self.max_rounds = max_rounds
+        self.seeds = []
+        self.base = np.zeros(n_worlds)
+        self.evaluations = 0
+
+    def _sizes(self, seeds):
+        self.evaluations += 1
+        batch = self.model._simulate(
+            self.g, np.asarray(seeds, dtype=np.int32), self.key, 0, self.n_worlds,
+            max_rounds=self.max_rounds, tl_len=2, exposure=False,
+        )
+        return batch.metrics["reach"].astype(np.float64)
+
+    def reset(self):
+        self.seeds = []
+        self.base = np.zeros(self.n_worlds)
+
+    def singletons(self):
+        return np.array([self._sizes([v]).sum() for v in range(self.g.n_nodes)])
+
+    def gain(self, v, best=-1):
+        g1 = float((self._sizes(self.seeds + [v]) - self.base).sum())
+        if best < 0 or best == v:
+            return g1, None
+        both = self._sizes(self.seeds + [best, v])
+        base_b = self._sizes(self.seeds + [best])
+        return g1, float((both - base_b).sum())
+
+    def commit(self, v):
+        new = self._sizes(self.seeds + [v])
+        gain = float((new - self.base).sum())
+        self.seeds.append(v)
+        self.base = new
+        return gain
+
+
+def lazy_greedy(engine, singles, k, costs, budget, ratio, lookahead):
+    """CELF (and CELF++) over an engine's gains. Returns (picks, gains, scores).
+
+    Ties go to the smaller node index: the result equals plain greedy with
+    ``argmax`` whenever gains are submodular (always, on the fixed worlds of
+    a live-edge model).
+    """
+    n = singles.shape[0]
+    c = np.ones(n) if costs is None else costs
+    engine.reset()
+    score = (singles / c) if ratio else singles.copy()
+    mg1 = singles.copy()
+    mg2 = np.full(n, np.nan)
+    prev_best = np.full(n, -1, dtype=np.int64)
+    flag = np.zeros(n, dtype=np.int64)
+    heap = [(-score[v], v) for v in range(n) if c[v] <= budget]
+    heapq.heapify(heap)
+    picks, gains, won = [], [], []
+    left = budget
+    last_seed = -1
+    cur_best = -1
+    while len(picks) < k and heap:
+        neg, v = heapq.heappop(heap)
+        if c[v] > left:
+            continue  # never affordable again
+        ns = len(picks)
+        if flag[v] == ns:
+            g = engine.commit(v)
+            picks.append(v)
+            gains.append(g)
+            won.append(-neg)
+            left -= c[v]
+            last_seed = v
+            cur_best = -1
+            continue
+        if lookahead and prev_best[v] == last_seed and last_seed >= 0 and flag[v] == ns - 1:
+            mg1[v] = mg2[v]
+        else:
+            best = cur_best if (lookahead and cur_best >= 0 and cur_best != v) else -1
+            mg1[v], g2 = engine.gain(v, best)
+            prev_best[v] = best
+            mg2[v] = np.nan if g2 is None else g2
+        flag[v] = ns
+        s = mg1[v] / c[v] if ratio else mg1[v]
+        if cur_best < 0 or (s, -v) > (_score(mg1, c, ratio, cur_best), -cur_best):
+            cur_best = v
+        heapq.heappush(heap, (-s, v))
+    return picks, gains, won
+
+
+def _score(mg1, c, ratio, v):
+    return mg1[v] / c[v] if ratio else mg1[v]
+
+
+@register_strategy
+class CELFGreedy(Strategy):
+    """Greedy by Monte Carlo marginal gain on fixed worlds, with lazy evaluation.
+
+    Parameters
+    ----------
+    n_worlds : int, default 1000
+        Worlds the gains are averaged over. World ``r`` is the world
+        :func:`viralsim.estimate_reach` runs as its simulation ``r`` under the
+        same ``rng``, so ``spread`` equals ``estimate_reach(seeds,
+        n_sims=n_worlds, rng=rng).mean``.
+    lookahead : bool, default False
+        CELF++'s look-ahead (Goyal et al. 2011): when re-evaluating a node,
+        also compute its gain given the current best candidate, which is
+        reused if that candidate is picked next. Same seeds either way; off
+        by default because on the bench graphs the extra search costs more
+        than the re-evaluations it saves (``python -m viralsim.bench
+        --suite strategies``), as Arora et al. (2017) also found.
+    weight_attr : str, optional
+        Node attribute of weights (e.g. segment membership): maximise the
+        weighted reach instead of the number of adopters.
+    max_rounds : int, optional
+        Campaign horizon. Only served by simulation (see Notes).
+
+    Notes
+    -----
+    Lazy greedy (CELF, Leskovec et al. 2007): each node's gain is kept from
+    the last time it was computed and recomputed only when it reaches the top
+    of the queue; with submodular gains a fresh top is the true maximum, so
+    the seeds equal plain greedy's (ties to the smaller index).
+
+    Gains are incremental per world: for each world the set reached by the
+    current seeds is kept as a bitmap, and the gain of ``v`` in world ``r``
+    is found by a search from ``v`` that stops at reached nodes (parallel
+    over worlds with Numba). This needs a model whose worlds are live-edge
+    graphs of an independent cascade: ``vs.IC()`` (the very worlds of
+    ``estimate_reach``), ``vs.WordOfMouth`` with ``comment_prob = 1`` and no
+    reinforcement or amplification (off-target thinning folded into the
+    probabilities: equal in distribution, not world by world), or a model
+    defining ``_ic_equivalent`` (see :mod:`viralsim.strategies._models`).
+    Any other model (linear threshold, comment probability below 1,
+    reinforcement, amplification, a horizon) is served by re-simulating
+    ``S ∪ {v}`` in the same worlds through the model's own kernel: correct
+    on those worlds but much slower; for a non-submodular model
+    (reinforcement, amplification) neither lazy evaluation nor the greedy
+    guarantee holds, which the result's notes say.
+
+    Guarantee: for a live-edge model the seeds are within ``1 − 1/e`` of the
+    best ``k`` seeds *on the sampled worlds* (sample-average approximation);
+    the true reach converges as ``n_worlds`` grows.
+
+    Budgets: cost-effective lazy forward (CELF, Leskovec et al. 2007): greedy
+    by gain per unit cost and greedy by gain, each while the cost fits; the
+    better of the two is returned (both are reported in ``info``).
+
+    Cost: the first pass computes every node's spread in every world
+    (``n_nodes × n_worlds`` searches); later picks re-evaluate a few nodes.
+
+    References
+    ----------
+    J. Leskovec, A. Krause, C. Guestrin, C. Faloutsos, J. VanBriesen,
+    N. Glance. Cost-effective outbreak detection in networks. KDD 2007.
+
+    A. Goyal, W. Lu, L. V. S. Lakshmanan. CELF++: optimizing the greedy
+    algorithm for influence maximization in social networks. WWW 2011.
+
+    A. Arora, S. Galhotra, S. Ranu. Debunking the myths of influence
+    maximization. SIGMOD 2017.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3], [1, 2, 2, 4], probs=1.0)
+    >>> sel = vs.strategies.celf(g, k=2, n_worlds=10, rng=0)
+    >>> sel.seeds, sel.spread
+    ([0, 3], 5.0)
+    """
+
+    name = "celf"
+    nested = True
+    uses_model = True
+
+    def __init__(self, n_worlds=1000, lookahead=False, weight_attr=None, max_rounds=None):
+        self.n_worlds = n_worlds
+        self.lookahead = lookahead
+        self.weight_attr = weight_attr
+        self.max_rounds = max_rounds
+
+    def _select(self, req):
+        func = "CELFGreedy"
+        n_worlds = check_int(self.n_worlds, "n_worlds", func, low=1)
+        max_rounds = check_int(self.max_rounds, "max_rounds", func, low=1, allow_none=True)
+        g = req.graph
+        key = seed_from_rng(req.gen)
+        weights = _node_weights(g, self.weight_attr, func)
+        ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
+        notes = []
+        if ic_graph is not None:
+            engine = _IncrementalWorlds(ic_graph, key, n_worlds, weights, bool(self.lookahead))
+        else:
+            if weights is not None:
+                raise ValueError(
+                    f"{func}: weight_attr needs a model with independent-cascade worlds; "
+                    f"{model_label(req.model)} (or a horizon) is served by simulation, which "
+                    "counts adopters only."
+                )
+            engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds)
+            notes.append(
+                "gains by re-simulating each candidate in the same worlds with the model's "
+                "own kernel"
+            )
+        if not req.model.is_live_edge:
+            notes.append(
+                f"the model {req.model!r} is not a live-edge model: reach is not submodular, so "
+                "lazy evaluation may skip better candidates and the greedy (1 - 1/e) guarantee "
+                "does not hold"
+            )
+        else:
+            notes.append(
+                f"greedy: within 1 - 1/e of the best seeds on the {n_worlds} sampled worlds"
+            )
+        singles = engine.singletons()
+        W = float(n_worlds)
+        info = {"n_worlds": n_worlds}
+        if not req.budgeted:
+            picks, gains, won = lazy_greedy(engine, singles, req.k, None, math.inf, False,
+                                            bool(self.lookahead))
+        else:
+            runs = {}
+            for label, ratio in (("benefit_per_cost", True), ("benefit", False)):
+                p, gn, w = lazy_greedy(engine, singles, req.k, req.costs_or_ones(), req.budget,
+                                       ratio, bool(self.lookahead))
+                runs[label] = (p, gn, w)
+                info[f"spread_{label}"] = sum(gn) / W
+            best = max(runs, key=lambda lab: (sum(runs[lab][1]), lab == "benefit_per_cost"))
+            picks, gains, won = runs[best]
+            notes.append(f"cost-effective lazy forward: the {best.replace('_', ' ')} greedy won")
+        info["evaluations"] = engine.evaluations
+        return {
+            "indices": np.asarray(picks, dtype=np.int64),
+            "gains": np.asarray(gains) / W,
+            "scores": np.asarray(won) / W,
+            "spread": float(sum(gains) / W),
+            "notes": notes,
+            "info": info,
+        }
+
+
+def _node_weights(g, weight_attr, func):
+    if weight_attr is None:
+        return None
+    if weight_attr not in g.node_attrs:
+        have = ", ".join(map(repr, g.node_attrs)) or "none"
+        raise KeyError(
+            f"The 'weight_attr' parameter of {func} names node attribute {weight_attr!r}, which "
+            f"the graph does not have (it has: {have})."
+        )
+    w = np.asarray(g.node_attrs[weight_attr])
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"{func}: node attribute {weight_attr!r} must be numeric or boolean.")
+    w = w.astype(np.float64)
+    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
+        raise ValueError(
+            f"{func}: node weights {weight_attr!r} must be finite, >= 0 and not all 0."
+        )
+    return w
+
+
+def celf(graph, k=None, *, budget=None, costs=None, model=None, rng=None, **params):
+    """Function form of :class:`CELFGreedy`: ``celf(graph, k, **params)``."""
+    return CELFGreedy(**params).select(graph, k=k, budget=budget, costs=costs, model=model,
+                                       rng=rng)
