@@ -48,12 +48,14 @@ def _z(confidence):
 
 
 def _estimate(total, total_sq, n, confidence):
-    """Normal-approximation CI from exact integer sums (deterministic)."""
+    """Normal-approximation CI from the sums (exact when they are Python ints)."""
     mean = total / n
-    if n > 1:
-        var = max((total_sq - total * total / n) / (n - 1), 0.0)
-    else:
+    if n <= 1:
         var = 0.0
+    elif isinstance(total, int) and isinstance(total_sq, int):
+        var = (n * total_sq - total * total) / (n * (n - 1))  # exact numerator, one rounding
+    else:
+        var = max((total_sq - total * total / n) / (n - 1), 0.0)
     se = math.sqrt(var / n)
     h = _z(confidence) * se
     return Estimate(mean, se, mean - h, mean + h, confidence)
@@ -153,13 +155,29 @@ def check_max_rounds(max_rounds, func):
     return check_int(max_rounds, "max_rounds", func, low=1, allow_none=True)
 
 
+def _int_sums(v):
+    """Exact ``(sum, sum of squares)`` of an integer array as Python ints."""
+    top = int(np.abs(v).max(initial=0))
+    if top * top * max(len(v), 1) < 2**62:
+        return int(v.sum()), int(np.dot(v, v))
+    w = v.astype(object)  # rare: huge counts, where int64 squares would overflow
+    return int(w.sum()), int((w * w).sum())
+
+
 class _Accumulator:
-    """Exact integer sums over batches of worlds."""
+    """Sums over batches of worlds that do not depend on how worlds were batched.
+
+    Integer metrics are summed exactly as Python ints; float metrics (weighted
+    segment reach) are kept per world and summed once with ``math.fsum``
+    (correctly rounded), so batch sizes, threads and backends cannot change a
+    single bit of the result.
+    """
 
     def __init__(self, keep_sizes):
         self.n = 0
         self.sums = {}
         self.sumsq = {}
+        self.floats = {}
         self.tl = {}
         self.visits = 0
         self.sizes = [] if keep_sizes else None
@@ -168,9 +186,10 @@ class _Accumulator:
         self.n += batch.n_worlds
         for k, v in batch.metrics.items():
             if v.dtype.kind == "f":
-                s, s2 = float(v.sum()), float(np.dot(v, v))
-            else:
-                s, s2 = int(v.sum()), int(np.dot(v, v))
+                self.floats.setdefault(k, []).append(np.asarray(v, dtype=np.float64))
+                self.sums[k] = None
+                continue
+            s, s2 = _int_sums(v)
             self.sums[k] = self.sums.get(k, 0) + s
             self.sumsq[k] = self.sumsq.get(k, 0) + s2
         for k, (s, s2) in batch.timelines.items():
@@ -184,6 +203,9 @@ class _Accumulator:
             self.sizes.append(batch.metrics["reach"])
 
     def estimate(self, name, confidence):
+        if name in self.floats:
+            v = np.concatenate(self.floats[name])
+            return _estimate(math.fsum(v), math.fsum(v * v), self.n, confidence)
         return _estimate(self.sums[name], self.sumsq[name], self.n, confidence)
 
 
