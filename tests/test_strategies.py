@@ -142,13 +142,17 @@ def test_degree_discount_hand_example():
     assert vs.strategies.degree_discount(g, k=3, p=0.0).seeds == [0, 4, 1]
 
 
-def test_degree_discount_general_probs():
-    # non-uniform: score = prod(1 - p_in from seeds) * (1 + sum p_out to non-seeds)
+def test_degree_discount_general_probs_use_the_mean():
+    # non-uniform: the paper's formula with the mean probability (0.5625 here)
     g = vs.FollowerGraph.from_edges([0, 0, 1, 2], [1, 2, 2, 3], probs=[0.5, 0.25, 0.5, 1.0])
     sel = vs.strategies.degree_discount(g, k=2)
-    # initial: 0: 1.75, 1: 1.5, 2: 2.0, 3: 1 -> pick 2; then 0: 1.5, 1: 1.0, 3: (1-1)*1 = 0
-    assert sel.seeds == [2, 0]
-    np.testing.assert_allclose(sel.scores, [2.0, 1.5])
+    # initial dd = out-degree: 0: 2, 1: 1, 2: 1, 3: 0 -> pick 0; then 1 and 2 follow 0 (a = 1):
+    # dd(1) = 1 - 1 - 0 - 1*1*p < 0, dd(2) likewise, dd(3) = 0 -> pick 3 (score 0)
+    assert sel.seeds == [0, 3]
+    np.testing.assert_allclose(sel.scores, [2.0, 0.0])
+    assert "mean edge probability" in " ".join(sel.notes)
+    same = vs.strategies.degree_discount(g, k=2, p=0.5625)
+    assert same.seeds == sel.seeds
 
 
 def test_single_discount_and_degree():
