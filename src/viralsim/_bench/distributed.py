@@ -6,7 +6,7 @@
    Ray with 2 CPUs (tasks of 25,000 worlds, each 0.1-1 s here, Numba 1
    thread per worker). Warm timings (compile and worker start-up reported
    apart); the results must be bit-identical. Target: Ray <= 1.15x serial.
-2. A sweep of 8 jobs through the command line: ``hydra/launcher=joblib``
+2. A sweep of 8 jobs (4 with --quick) through the command line: ``hydra/launcher=joblib``
    (2 workers) vs the basic launcher, wall time of the whole command.
    Target: joblib <= 0.65x basic.
 
@@ -91,7 +91,7 @@ def _joblib_part(ctx, rows):
         return
     from viralsim import results as res
 
-    n_jobs = 8
+    n_jobs = 4 if ctx.quick else 8
     with tempfile.TemporaryDirectory() as d:
         times = {}
         for launcher in ("basic", "joblib"):
@@ -104,10 +104,10 @@ def _joblib_part(ctx, rows):
         j = res.read_table(os.path.join(d, "joblib", "results.csv"))
         assert [r["mean"] for r in b] == [r["mean"] for r in j], "launchers disagree"
     rows += [
-        row(SUITE, "sweep of 8 jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "basic launcher", times["basic"], "s"),
-        row(SUITE, "sweep of 8 jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib launcher", times["joblib"], "s",
+        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "basic launcher", times["basic"], "s"),
+        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib launcher", times["joblib"], "s",
             "n_jobs=2"),
-        row(SUITE, "sweep of 8 jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib / basic",
+        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib / basic",
             times["joblib"] / times["basic"], "x", "target <= 0.65; merged tables identical"),
     ]
 
