@@ -110,6 +110,12 @@ def test_ray_equals_serial_bit_for_bit(local_ray):
     a = vs.estimate_reach(g, seeds, precision=0.02, rng=2, return_sizes=True)
     b = vs.estimate_reach(g, seeds, precision=0.02, rng=2, return_sizes=True, backend=rb)
     _same(a, b)
+    # strategy comparisons evaluate their seed sets through the backend too
+    ta = vs.compare_strategies(g, ["degree", "random"], k=[1, 3], n_sims=2_000, rng=4)
+    tb = vs.compare_strategies(g, ["degree", "random"], k=[1, 3], n_sims=2_000, rng=4, backend=rb)
+    keep = ("strategy", "k", "reach_mean", "reach_ci_low", "diff_mean", "diff_ci_low")
+    strip = [[{c: r.get(c) for c in keep} for r in t.rows] for t in (ta, tb)]
+    assert strip[0] == strip[1]
 
 
 def _closed_port():

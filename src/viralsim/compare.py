@@ -145,7 +145,7 @@ def _segment_sizes(graph, model, idx, key, n_sims, weights):
 
 def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_sims=10_000,
                        rng=None, baseline=None, costs=None, confidence=0.95, exposure=True,
-                       max_rounds=None, segment_attr=None):
+                       max_rounds=None, segment_attr=None, backend=None):
     """Select seeds with each strategy and evaluate them all in the same worlds.
 
     Parameters
@@ -179,6 +179,9 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
         difference against the baseline, measured in the same worlds.
         Needs independent-cascade worlds and no horizon (else the columns
         are absent; a model may report its own segment metric).
+    backend : optional
+        Where the evaluation worlds run (see :func:`estimate_reach`):
+        ``"serial"`` (default) or ``"ray"``; results are identical.
 
     Returns
     -------
@@ -271,7 +274,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
             est = estimate_reach(
                 graph, graph.labels[idx].tolist(), model=model, n_sims=n_sims, rng=eval_key,
                 confidence=confidence, exposure=exposure, return_sizes=True,
-                max_rounds=max_rounds,
+                max_rounds=max_rounds, backend=backend,
             )
             seg = None
             if weights is not None and max_rounds is None:

@@ -537,8 +537,11 @@ def run_compare(cfg, out_dir, keys=None):
         if exp.get("baseline"):
             args["baseline"] = exp["baseline"]
         t0 = time.perf_counter()
+        from .distributed import get_backend
+
         table = compare(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"],
-                        confidence=float(cfg.get("confidence", 0.95)), **args)
+                        confidence=float(cfg.get("confidence", 0.95)),
+                        backend=get_backend(cfg.get("backend") or "serial"), **args)
         elapsed = time.perf_counter() - t0
         for r in _as_rows(table):
             r = _standard_columns(r)
