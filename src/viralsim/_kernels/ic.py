@@ -225,10 +225,10 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
             pos = cand + 1
     for i in range(tail, k):  # keep the followers not active yet (in place: tail <= i)
         v = queue[i]
-        if stamp[v] != mark:
-            stamp[v] = mark
-            queue[tail] = v
-            tail += 1
+        fresh = stamp[v] != mark  # branch-free: the outcome is unpredictable
+        stamp[v] = mark
+        queue[tail] = v
+        tail += fresh
     return tail
 
 
