@@ -34,7 +34,6 @@ __all__ = ["run_experiment", "build", "build_graph", "resolve_plan", "Outcome", 
 log = logging.getLogger("viralsim")
 
 #: Seed rules computed here when the strategies registry is not installed.
-INLINE_STRATEGIES = ("random", "degree")
 _ALIASES = {"most_followers": "degree", "top_degree": "degree", "followers": "degree"}
 
 
@@ -273,34 +272,12 @@ def _coerce_labels(graph, labels):
     return out
 
 
-def _inline_select(graph, strategy, k=None, budget=None, costs=None, rng=None):
-    """Random or most-followers seeds; with a budget, add while the cost fits."""
-    n = graph.n_nodes
-    if strategy == "random":
-        order = np.random.default_rng(rng).permutation(n)
-    else:  # degree: most followers first, ties by index
-        order = np.argsort(-graph.out_degree(), kind="stable")
-    if budget is None:
-        if k > n:
-            raise ValueError(f"k={k} seeds asked for but the graph has only {n} consumers.")
-        return order[:k]
-    chosen, spent = [], 0.0
-    for u in order:
-        if spent + costs[u] <= budget:
-            chosen.append(u)
-            spent += costs[u]
-            if k is not None and len(chosen) == k:
-                break
-    return np.asarray(chosen, dtype=np.int64)
-
-
 def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, costs=None,
                  func="plan"):
     """Seed labels of one plan: a list of ``seeds``, or a ``strategy`` with ``k``/``budget``.
 
-    A strategy name goes to ``vs.select_seeds`` when the strategies registry is
-    installed; without it, ``random`` and ``degree`` (most followers) are
-    computed here.
+    A strategy name goes to :func:`viralsim.select_seeds` (aliases such as
+    ``most_followers`` mean ``degree``).
     """
     name = plan.get("name") or plan.get("strategy") or "plan"
     if plan.get("seeds") is not None:
@@ -319,23 +296,13 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     k = plan.get("k", k)
     if k is None and budget is None:
         raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
-    import viralsim as vs
+    from .strategies import select_seeds
 
-    select = getattr(vs, "select_seeds", None)
-    s = _ALIASES.get(strategy, strategy)
-    if select is not None:
-        kw = {"k": k} if budget is None else {"budget": budget}
-        if budget is not None and costs is not None:
-            kw["costs"] = costs
-        sel = select(graph, strategy=s, model=model, rng=rng, **kw)
-        return list(getattr(sel, "seeds", sel))
-    if s not in INLINE_STRATEGIES:
-        raise ValueError(
-            f"Strategy {strategy!r} needs the strategies module (vs.select_seeds), which this "
-            f"installation lacks. Available here: {list(INLINE_STRATEGIES)}."
-        )
-    idx = _inline_select(graph, s, k=k, budget=budget, costs=costs, rng=rng)
-    return graph.labels[idx].tolist()
+    kw = {"k": k} if budget is None else {"budget": budget}
+    if budget is not None and costs is not None:
+        kw["costs"] = costs
+    sel = select_seeds(graph, strategy=_ALIASES.get(strategy, strategy), model=model, rng=rng, **kw)
+    return list(sel.seeds)
 
 
 # ---------------------------------------------------------------------- estimation helpers
@@ -528,58 +495,23 @@ def run_compare(cfg, out_dir, keys=None):
 
     xs = [int(x) for x in ks] if ks is not None else [float(b) for b in budgets]
     xkey = "k" if ks is not None else "budget"
-    compare = getattr(vs, "compare_strategies", None)
     rows = []
-    if compare is not None:
-        args = {xkey: xs}
-        if budgets is not None:
-            args["costs"] = seed_costs(graph, exp.get("costs"))
-        if exp.get("baseline"):
-            args["baseline"] = exp["baseline"]
-        t0 = time.perf_counter()
-        from .distributed import get_backend
+    args = {xkey: xs}
+    if budgets is not None:
+        args["costs"] = seed_costs(graph, exp.get("costs"))
+    if exp.get("baseline"):
+        args["baseline"] = exp["baseline"]
+    t0 = time.perf_counter()
+    from .distributed import get_backend
 
-        table = compare(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"],
-                        confidence=float(cfg.get("confidence", 0.95)),
-                        backend=get_backend(cfg.get("backend") or "serial"), **args)
-        elapsed = time.perf_counter() - t0
-        for r in _as_rows(table):
-            r = _standard_columns(r)
-            r.setdefault("elapsed", elapsed)
-            rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
-    else:
-        unknown = [s for s in strategies if _ALIASES.get(s, s) not in INLINE_STRATEGIES]
-        if unknown:
-            raise ValueError(
-                f"experiment=compare with strategies {unknown} needs vs.compare_strategies "
-                f"(the strategies module), which this installation lacks. Available here: "
-                f"{list(INLINE_STRATEGIES)}."
-            )
-        costs = seed_costs(graph, exp.get("costs")) if budgets is not None else None
-        sizes = {}
-        for s in strategies:
-            for x in xs:  # the same rng for every k: random sets are nested
-                t0 = time.perf_counter()
-                sel = {"k": x} if xkey == "k" else {"budget": x, "costs": costs}
-                seeds = resolve_plan(graph, {"strategy": s}, model=model,
-                                     rng=_sub_rng(cfg, 3), **sel)
-                st = time.perf_counter() - t0
-                est = _estimate(cfg, graph, seeds, model,
-                                **_est_kwargs(cfg, exp, n_sims=n_sims, return_sizes=True))
-                sizes[s, x] = est.sizes
-                row = dict(base, strategy=s, **{xkey: x})
-                if xkey == "budget":
-                    row["k"] = len(seeds)
-                    row["cost"] = float(costs[graph.index_of(seeds)].sum()) if seeds else 0.0
-                row.update(_est_row(est), select_time=st, **tail)
-                rows.append(row)
-        baseline = exp.get("baseline") or strategies[0]
-        conf = float(cfg.get("confidence", 0.95))
-        for r in rows:
-            if r["strategy"] == baseline:
-                continue
-            m, se, lo, hi = paired(sizes[r["strategy"], r[xkey]], sizes[baseline, r[xkey]], conf)
-            r.update(baseline=baseline, diff=m, diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi)
+    table = vs.compare_strategies(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"],
+                    confidence=float(cfg.get("confidence", 0.95)),
+                    backend=get_backend(cfg.get("backend") or "serial"), **args)
+    elapsed = time.perf_counter() - t0
+    for r in _as_rows(table):
+        r = _standard_columns(r)
+        r.setdefault("elapsed", elapsed)
+        rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
     files = res.write_table(rows, os.path.join(out_dir, "results.csv"))
     ax = plots.reach_curve(rows, x=xkey, group="strategy")
     ax.set_title(f"reach vs {xkey} on {graph_name(cfg['graph'])}")
