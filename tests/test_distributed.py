@@ -116,6 +116,20 @@ def test_ray_equals_serial_bit_for_bit(local_ray):
     keep = ("strategy", "k", "reach_mean", "reach_ci_low", "diff_mean", "diff_ci_low")
     strip = [[{c: r.get(c) for c in keep} for r in t.rows] for t in (ta, tb)]
     assert strip[0] == strip[1]
+    # CELF with its worlds split over Ray actors: same seeds, gains and spread, bit for bit
+    for lookahead in (False, True):
+        a = vs.strategies.celf(g, k=4, rng=3, n_worlds=300, lookahead=lookahead)
+        b = vs.strategies.celf(g, k=4, rng=3, n_worlds=300, lookahead=lookahead, backend=rb)
+        assert a.seeds == b.seeds and a.spread == b.spread
+        np.testing.assert_array_equal(a.gains, b.gains)
+        assert any("Ray actors" in n for n in b.notes)
+    tc = vs.compare_strategies(g, ["celf"], k=[2], n_sims=500, rng=4, backend=rb)
+    assert tc.rows[0]["seeds"] == vs.compare_strategies(g, ["celf"], k=[2], n_sims=500, rng=4).rows[0]["seeds"]
+    # a model served by simulation sends its batches through the backend
+    lt = vs.LinearThreshold()
+    a = vs.strategies.celf(g, k=2, rng=3, n_worlds=200, model=lt)
+    b = vs.strategies.celf(g, k=2, rng=3, n_worlds=200, model=lt, backend=rb)
+    assert a.seeds == b.seeds and a.spread == b.spread
 
 
 def _closed_port():

@@ -115,10 +115,13 @@ class ComparisonTable:
         return reach_vs_k(self, ax=ax, **kwargs)
 
 
-def _names(strategies):
+def _names(strategies, backend=None):
     out, seen = [], {}
     for s in strategies:
         strat = get_strategy(s)
+        if backend is not None and "backend" in strat.get_params() and strat.backend is None:
+            # selections that run worlds (CELF) use the comparison's backend too
+            strat = type(strat)(**{**strat.get_params(), "backend": backend})
         base = s if isinstance(s, str) else strat.name
         seen[base] = seen.get(base, 0) + 1
         label = base if seen[base] == 1 else f"{base}#{seen[base]}"
@@ -181,7 +184,9 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
         are absent; a model may report its own segment metric).
     backend : optional
         Where the evaluation worlds run (see :func:`estimate_reach`):
-        ``"serial"`` (default) or ``"ray"``; results are identical.
+        ``"serial"`` (default) or ``"ray"``; results are identical. Strategies
+        that simulate worlds while selecting (CELF) and were given no backend
+        of their own use it too.
 
     Returns
     -------
@@ -227,7 +232,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
                   for v in values]
     if isinstance(strategies, (str, Strategy)):
         strategies = [strategies]
-    named = _names(strategies)
+    named = _names(strategies, backend)
     if not named:
         raise ValueError(f"The 'strategies' parameter of {func} must name at least one strategy.")
     labels = [lab for lab, _ in named]

@@ -57,8 +57,9 @@ def _bfs(indptr, indices, probs, v, wkey, row, stamp, mark, queue, lq_cache, use
 
 
 @njit(**NJIT_PARALLEL)
-def singleton_spreads(indptr, indices, probs, key, n_worlds, weights, n_chunks, out):
-    """``out[v]`` = sum over worlds ``0 .. n_worlds - 1`` of the reach (or weight) of ``{v}``.
+def singleton_spreads(indptr, indices, probs, key, world_start, n_worlds, weights, n_chunks,
+                      out):
+    """``out[v]`` = sum over worlds ``world_start .. + n_worlds - 1`` of the reach (or weight) of ``{v}``.
 
     Parallel over blocks of nodes; each node sums its worlds in order, so the
     result does not depend on the thread count.
@@ -81,7 +82,7 @@ def singleton_spreads(indptr, indices, probs, key, n_worlds, weights, n_chunks, 
                 if mark >= MARK_LIMIT:
                     stamp[:] = 0
                     mark = 1
-                wkey = world_key(key, r, DOMAIN_FORWARD)
+                wkey = world_key(key, world_start + r, DOMAIN_FORWARD)
                 tail = _bfs(indptr, indices, probs, v, wkey, dummy, stamp, np.int32(mark), queue,
                             lq_cache, False)
                 if weighted:
@@ -95,12 +96,13 @@ def singleton_spreads(indptr, indices, probs, key, n_worlds, weights, n_chunks, 
 
 
 @njit(**NJIT_PARALLEL)
-def marginal_gains(indptr, indices, probs, key, v, reached, weights, stamps, queues, marks,
-                   commit, best, stamps2, out, out2):
+def marginal_gains(indptr, indices, probs, key, world_start, v, reached, weights, stamps, queues,
+                   marks, commit, best, stamps2, out, out2):
     """Per-world marginal gain of ``v`` given the reached bitmaps; optionally commit v.
 
     Parameters
     ----------
+    world_start : int, the world index of ``reached[0]`` (a shard of the worlds).
     reached : uint64 (n_worlds, ceil(n / 64)), bitmaps of the current seed set's reach.
     weights : float64 (n,) or empty (count nodes).
     stamps : int32 (n_chunks, n) scratch, one row per block of worlds.
@@ -134,7 +136,7 @@ def marginal_gains(indptr, indices, probs, key, v, reached, weights, stamps, que
                 if best >= 0:
                     stamps2[c][:] = 0
                 mark = 1
-            wkey = world_key(key, r, DOMAIN_FORWARD)
+            wkey = world_key(key, world_start + r, DOMAIN_FORWARD)
             if best >= 0 and not _has(row, best):
                 # mark b's new nodes in stamps2, then v's search tells which are b's
                 _bfs(indptr, indices, probs, best, wkey, row, stamps2[c], np.int32(mark), queue,

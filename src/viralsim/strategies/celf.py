@@ -17,10 +17,11 @@ __all__ = ["CELFGreedy", "celf"]
 class _IncrementalWorlds:
     """Reached bitmaps per world for an IC-equivalent model; gains by pruned searches."""
 
-    def __init__(self, g, key, n_worlds, weights, lookahead):
+    def __init__(self, g, key, n_worlds, weights, lookahead, world_start=0):
         n = g.n_nodes
         self.g = g
         self.key = np.uint64(key)
+        self.world_start = int(world_start)
         self.n_worlds = n_worlds
         self.weights = np.zeros(0) if weights is None else weights
         self.n_chunks = max(1, min(numba.get_num_threads(), n_worlds))
@@ -42,14 +43,15 @@ class _IncrementalWorlds:
         g = self.g
         out = np.empty(g.n_nodes)
         nc = max(1, min(4 * numba.get_num_threads(), g.n_nodes))
-        _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key, np.int64(self.n_worlds),
-                              self.weights, nc, out)
+        _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key, np.int64(self.world_start),
+                              np.int64(self.n_worlds), self.weights, nc, out)
         return out
 
     def _run(self, v, commit, best):
         g = self.g
         self.evaluations += 1
-        _ck.marginal_gains(g.indptr, g.indices, g.probs, self.key, np.int64(v), self.reached,
+        _ck.marginal_gains(g.indptr, g.indices, g.probs, self.key, np.int64(self.world_start),
+                           np.int64(v), self.reached,
                            self.weights, self.stamps, self.queues, self.marks, bool(commit),
                            np.int64(best), self.stamps2, self.out, self.out2)
 
@@ -62,25 +64,92 @@ class _IncrementalWorlds:
         return float(self.out.sum())
 
 
+class _WorldShard:
+    """Ray actor body: :class:`_IncrementalWorlds` for worlds ``start .. start + count - 1``."""
+
+    def __init__(self, g, key, start, count, lookahead):
+        numba.set_num_threads(1)  # parallelism comes from the shards
+        self.e = _IncrementalWorlds(g, key, count, None, lookahead, world_start=start)
+
+    def singletons(self):
+        return self.e.singletons()
+
+    def run(self, v, commit, best):
+        self.e._run(v, commit, best)
+        return self.e.out.copy(), (self.e.out2.copy() if best >= 0 else None)
+
+    def reset(self):
+        self.e.reset()
+
+
+class _RayWorlds:
+    """:class:`_IncrementalWorlds` with the worlds split into shards held by Ray actors.
+
+    Every gain is the sum over the same per-world values, concatenated in world
+    order, so the picks, gains and spread equal the serial engine's bit for bit
+    (node counts are integers; weighted reach is refused here).
+    """
+
+    def __init__(self, g, key, n_worlds, lookahead, backend):
+        from ..distributed import split
+
+        ray = backend._ensure()
+        self.ray = ray
+        n_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        per = -(-n_worlds // n_cpus)
+        actor = ray.remote(num_cpus=1)(_WorldShard)
+        gref = backend.graph_ref(g)
+        self.shards = [actor.remote(gref, int(key), s, c, bool(lookahead))
+                       for s, c in split(0, n_worlds, per)]
+        self.n_worlds = n_worlds
+        self.evaluations = 0
+
+    def reset(self):
+        self.ray.get([s.reset.remote() for s in self.shards])
+
+    def singletons(self):
+        parts = self.ray.get([s.singletons.remote() for s in self.shards])
+        return np.sum(parts, axis=0)
+
+    def _run(self, v, commit, best):
+        self.evaluations += 1
+        res = self.ray.get([s.run.remote(int(v), bool(commit), int(best)) for s in self.shards])
+        out = np.concatenate([r[0] for r in res])
+        out2 = np.concatenate([r[1] for r in res]) if best >= 0 else None
+        return out, out2
+
+    def gain(self, v, best=-1):
+        out, out2 = self._run(v, False, best)
+        return float(out.sum()), (float(out2.sum()) if best >= 0 else None)
+
+    def commit(self, v):
+        out, _ = self._run(v, True, -1)
+        return float(out.sum())
+
+
 class _SimulatedWorlds:
     """Any model: gains by re-simulating S ∪ {v} in the same worlds with ``model._simulate``."""
 
-    def __init__(self, g, key, n_worlds, model, max_rounds):
+    def __init__(self, g, key, n_worlds, model, max_rounds, backend=None):
         self.g = g
         self.key = key
         self.n_worlds = n_worlds
         self.model = model
         self.max_rounds = max_rounds
+        self.backend = backend
         self.seeds = []
         self.base = np.zeros(n_worlds)
         self.evaluations = 0
 
     def _sizes(self, seeds):
         self.evaluations += 1
-        batch = self.model._simulate(
-            self.g, np.asarray(seeds, dtype=np.int32), self.key, 0, self.n_worlds,
-            max_rounds=self.max_rounds, tl_len=2, exposure=False,
-        )
+        kw = dict(max_rounds=self.max_rounds, tl_len=2, exposure=False)
+        seeds = np.asarray(seeds, dtype=np.int32)
+        if self.backend is not None:
+            batches = self.backend.simulate(self.model, self.g, seeds, self.key, 0,
+                                            self.n_worlds, **kw)
+            return np.concatenate([b.metrics["reach"] for b in batches]).astype(np.float64)
+        batch = self.model._simulate(self.g, seeds, self.key, 0, self.n_worlds, **kw)
         return batch.metrics["reach"].astype(np.float64)
 
     def reset(self):
@@ -183,6 +252,13 @@ class CELFGreedy(Strategy):
         weighted reach instead of the number of adopters.
     max_rounds : int, optional
         Campaign horizon. Only served by simulation (see Notes).
+    backend : optional
+        ``"ray"`` (or a backend from :func:`viralsim.distributed.get_backend`)
+        splits the worlds into shards held by Ray actors, one per CPU of the
+        cluster; gains are summed over the same per-world values, so the
+        seeds, gains and spread equal the serial run's bit for bit. Models
+        served by simulation send their batches of worlds through the
+        backend. Weighted reach (``weight_attr``) is refused with a Ray backend.
 
     Notes
     -----
@@ -242,11 +318,13 @@ class CELFGreedy(Strategy):
     nested = True
     uses_model = True
 
-    def __init__(self, n_worlds=1000, lookahead=False, weight_attr=None, max_rounds=None):
+    def __init__(self, n_worlds=1000, lookahead=False, weight_attr=None, max_rounds=None,
+                 backend=None):
         self.n_worlds = n_worlds
         self.lookahead = lookahead
         self.weight_attr = weight_attr
         self.max_rounds = max_rounds
+        self.backend = backend
 
     def _select(self, req):
         func = "CELFGreedy"
@@ -257,7 +335,22 @@ class CELFGreedy(Strategy):
         weights = _node_weights(g, self.weight_attr, func)
         ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
         notes = []
-        if ic_graph is not None:
+        backend = None
+        if self.backend is not None:
+            from ..distributed import get_backend
+
+            backend = get_backend(self.backend)
+            if getattr(backend, "name", "serial") == "serial":
+                backend = None
+        if ic_graph is not None and backend is not None and weights is not None:
+            raise ValueError(
+                f"{func}: weight_attr runs on the serial backend only (weighted gains summed "
+                "across shards would not be bit-identical); drop backend= or weight_attr."
+            )
+        if ic_graph is not None and backend is not None:
+            engine = _RayWorlds(ic_graph, key, n_worlds, bool(self.lookahead), backend)
+            notes.append(f"worlds split over {len(engine.shards)} Ray actors")
+        elif ic_graph is not None:
             engine = _IncrementalWorlds(ic_graph, key, n_worlds, weights, bool(self.lookahead))
         else:
             if weights is not None:
@@ -266,7 +359,7 @@ class CELFGreedy(Strategy):
                     f"{model_label(req.model)} (or a horizon) is served by simulation, which "
                     "counts adopters only."
                 )
-            engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds)
+            engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds, backend)
             notes.append(
                 "gains by re-simulating each candidate in the same worlds with the model's "
                 "own kernel"
