@@ -65,6 +65,26 @@ def _ray_part(ctx, rows):
         row(SUITE, "ray vs serial, BA 100k edges, p=0.01", "ray start-up", t_start, "s",
             "init + first tasks (workers load cached kernels)"),
     ]
+    # CELF with its worlds split over Ray actors (one per CPU)
+    path = ctx.data_path("nethept_imm_graph_ic.inf")
+    if path:
+        h = vs.read_edgelist(path, directed=True)
+        k, n_worlds = (10, 200) if ctx.quick else (50, 1000)
+        vs.strategies.celf(h, k=2, rng=0, n_worlds=20)  # warm
+        t = time.perf_counter()
+        sa = vs.strategies.celf(h, k=k, rng=0, n_worlds=n_worlds)
+        ts = time.perf_counter() - t
+        t = time.perf_counter()
+        sb = vs.strategies.celf(h, k=k, rng=0, n_worlds=n_worlds, backend=rb)
+        tr = time.perf_counter() - t
+        assert sa.seeds == sb.seeds and sa.spread == sb.spread, "Ray CELF differs from serial"
+        case = f"CELF ray vs serial, NetHEPT k={k}, {n_worlds} worlds"
+        rows += [
+            row(SUITE, case, "serial time", ts, "s", f"numba threads {ctx.threads[-1]}"),
+            row(SUITE, case, "ray time", tr, "s", "2 actors, numba 1 thread each; same seeds, "
+                "gains and spread"),
+            row(SUITE, case, "ray / serial", tr / ts, "x"),
+        ]
     ray.shutdown()
 
 
