@@ -61,22 +61,21 @@ def test_wom_defaults_are_ic_bit_for_bit(scheme, max_rounds):
     for k in a.timelines:
         for x, y in zip(a.timelines[k], b.timelines[k]):
             assert np.array_equal(x, y)
-    # and both equal the lead's IC kernel, world by world
-    from viralsim._kernels import ic as _ic
+    # and both equal the plain-Python definition of IC's worlds, world by world
+    from .naive import naive_ic_world
 
-    n, tl = 300, 40
-    reach, expo = np.empty(n, np.int64), np.empty(n, np.int64)
-    ts, tq, vis = np.zeros((1, tl), np.int64), np.zeros((1, tl), np.int64), np.zeros(1, np.int64)
     idx = g.index_of(seeds)
-    none_live = _ic.skip_row_none_live(g.indptr, g.probs)
-    _ic.ic_worlds(g.indptr, g.indices, g.probs, none_live, idx, np.uint64(a.rng_key), np.int64(0),
-                  np.int64(n), np.int64(-1 if max_rounds is None else max_rounds), True,
-                  reach, expo, ts, tq, vis)
-    assert np.array_equal(reach, b.sizes)
-    bb = batch(vs.WordOfMouth(), g, seeds, n=n, key=a.rng_key, max_rounds=max_rounds, tl_len=tl)
-    assert np.array_equal(bb.metrics["exposure"], expo)
-    assert np.array_equal(bb.timelines["adopters"][0], ts[0])
-    assert bb.edge_visits == int(vis[0])
+    for r in range(40):
+        reach, seen, rounds = naive_ic_world(g, idx, a.rng_key, r, max_rounds)
+        assert b.sizes[r] == reach
+    bb = batch(vs.WordOfMouth(), g, seeds, n=40, key=a.rng_key, max_rounds=max_rounds, tl_len=40)
+    want = np.zeros(40, dtype=np.int64)
+    for r in range(40):
+        rounds = naive_ic_world(g, idx, a.rng_key, r, max_rounds)[2]
+        want[: len(rounds)] += rounds
+    assert np.array_equal(bb.timelines["adopters"][0], want)
+    assert np.array_equal(bb.metrics["exposure"],
+                          [naive_ic_world(g, idx, a.rng_key, r, max_rounds)[1] for r in range(40)])
 
 
 def test_per_edge_path_equals_live_path_on_coin_rows():

@@ -1,6 +1,6 @@
 """Greedy seed selection on fixed worlds: singleton spreads and incremental marginal gains.
 
-World ``r`` is the one :func:`~viralsim._kernels.ic.ic_worlds` runs:
+World ``r`` is the one :func:`viralsim.estimate_reach` runs for IC:
 ``world_key(key, r, DOMAIN_FORWARD)`` and :func:`expand_node`. For the current
 seed set S, each world keeps the set it reaches as a bitmap (one bit per node,
 ``reached[r]``). The marginal gain of ``v`` in world ``r`` is the number (or
@@ -164,7 +164,7 @@ def marginal_gains(indptr, indices, probs, key, world_start, v, reached, weights
 def weighted_reach_worlds(indptr, indices, probs, seeds, key, n_worlds, weights, n_chunks, out):
     """``out[r]`` = total weight of the nodes the seeds reach in world ``r`` (0 .. n_worlds - 1).
 
-    The same worlds as :func:`~viralsim._kernels.ic.ic_worlds` (no horizon):
+    The same worlds as :func:`viralsim.estimate_reach` for IC (no horizon):
     with unit weights ``out`` equals its per-world reach.
     """
     n = indptr.shape[0] - 1

@@ -1,4 +1,4 @@
-"""Independent-cascade kernels on fixed worlds.
+"""Independent-cascade worlds: which edges are live in world ``r``.
 
 World ``r``'s live out-edges of node ``u`` are a pure function of
 ``(key, r, u)``: the stream ``node_state(world_key(key, r), u)`` drives a
@@ -10,9 +10,9 @@ evaluated in the same worlds (common random numbers).
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .config import NJIT, NJIT_PARALLEL
+from .config import NJIT
 from .rng import (
     DOMAIN_FORWARD,
     GOLDEN,
@@ -230,129 +230,6 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
         queue[tail] = v
         tail += fresh
     return tail
-
-
-@njit(inline="always", **NJIT)
-def ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds, track_exposure,
-                 stamp, seen, mark, queue, bucket, lq_cache, none_live, flags):
-    """One cascade in the world with key ``wkey``.
-
-    Returns ``(adopters, exposure, edge_visits, used)``; new adopters per round
-    go to ``bucket[:used]`` (round ``len(bucket) - 1`` collects every later
-    round too). Entries past ``used`` are stale.
-    """
-    tl_len = bucket.shape[0]
-    tail = 0
-    expo = 0
-    for s in seeds:
-        stamp[s] = mark
-        queue[tail] = s
-        tail += 1
-        if track_exposure:
-            seen[s] = mark
-            expo += 1
-    bucket[0] = tail
-    head = 0
-    rnd = 0
-    vis = 0
-    while head < tail and (max_rounds < 0 or rnd < max_rounds):
-        round_end = tail
-        for qi in range(head, round_end):
-            u = queue[qi]
-            vis += indptr[u + 1] - indptr[u]
-            tail = expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail,
-                                    lq_cache, none_live, flags, True)
-            if track_exposure:
-                for e in range(indptr[u], indptr[u + 1]):
-                    v = indices[e]
-                    if seen[v] != mark:
-                        seen[v] = mark
-                        expo += 1
-        head = round_end
-        rnd += 1
-        b = min(rnd, tl_len - 1)
-        if b == rnd:
-            bucket[b] = 0
-        bucket[b] += tail - round_end
-    # every adopter is a seed or a follower of a commenter, so already seen
-    return tail, (expo if track_exposure else tail), vis, min(rnd, tl_len - 1) + 1
-
-
-@njit(**NJIT_PARALLEL)
-def ic_worlds(
-    indptr,
-    indices,
-    probs,
-    none_live,
-    seeds,
-    key,
-    world_start,
-    n_worlds,
-    max_rounds,
-    track_exposure,
-    out_reach,
-    out_exposure,
-    tl_sum,
-    tl_sumsq,
-    visits,
-):
-    """Run the cascade from ``seeds`` in worlds ``world_start .. world_start + n_worlds - 1``.
-
-    Parameters
-    ----------
-    indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
-        non-increasing probability.
-    none_live : float64 array (n,), :func:`skip_row_none_live` of the graph.
-    seeds : int32 array of distinct node indices.
-    key : uint64, the user's randomness key.
-    world_start, n_worlds : int64, the world indices to run.
-    max_rounds : int64, propagation rounds after seeding; < 0 means unlimited.
-    track_exposure : bool, also count distinct viewers (costs a full scan of
-        each commenter's followers).
-    out_reach, out_exposure : int64 arrays (n_worlds,), written per world.
-    tl_sum, tl_sumsq : int64 arrays (n_chunks, tl_len), written per chunk: new
-        adopters per round and their squares; round ``tl_len - 1`` collects
-        that round and every later one.
-    visits : int64 array (n_chunks,), out-edges of commenters (the coins a
-        per-edge kernel would flip).
-
-    Notes
-    -----
-    Worlds are split into ``n_chunks`` contiguous blocks run in parallel; each
-    block allocates its scratch (stamps, queue of ``n + max degree``) once and marks with the local
-    world number, so nothing is reset between worlds. Each world's outcome
-    depends only on ``(key, world index)``, and integer accumulators make the
-    totals independent of the chunking and the thread count.
-    """
-    n = indptr.shape[0] - 1
-    n_chunks = tl_sum.shape[0]
-    tl_len = tl_sum.shape[1]
-    max_deg = 0
-    for u in range(n):
-        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
-    for c in prange(n_chunks):
-        lo = n_worlds * c // n_chunks
-        hi = n_worlds * (c + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
-        queue = np.empty(n + max_deg, dtype=np.int32)  # slack for branch-free coin rows
-        flags = np.empty(max_deg, dtype=np.uint8)
-        bucket = np.zeros(tl_len, dtype=np.int64)
-        lq_cache = np.array([-1.0, 0.0])
-        vis_total = 0
-        for w in range(lo, hi):
-            wkey = world_key(key, world_start + w, DOMAIN_FORWARD)
-            mark = np.int32(w - lo + 1)
-            r, x, v, used = ic_one_world(indptr, indices, probs, seeds, wkey, max_rounds,
-                                         track_exposure, stamp, seen, mark, queue, bucket,
-                                         lq_cache, none_live, flags)
-            out_reach[w] = r
-            out_exposure[w] = x
-            vis_total += v
-            for i in range(used):
-                tl_sum[c, i] += bucket[i]
-                tl_sumsq[c, i] += bucket[i] * bucket[i]
-        visits[c] = vis_total
 
 
 @njit(**NJIT)

@@ -15,6 +15,7 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
 from .rng import DOMAIN_THRESHOLD, next_u64, node_state, to_unit, world_key
+from .timeline import accumulate, close_round, open_world, used_columns
 
 
 @njit(inline="always", **NJIT)
@@ -27,7 +28,6 @@ def lt_one_world(indptr, indices, weights, seeds, key, world, max_rounds, segw, 
     and threshold ``pt[v, 1]`` are then valid) and ``base + 1`` once v has
     adopted: one array for the seen, touched and adopted marks.
     """
-    tl_len = bucket.shape[1]
     hkey = world_key(key, world, DOMAIN_THRESHOLD)
     base = np.int64(mark) << 1
     adopted = base + 1
@@ -40,10 +40,7 @@ def lt_one_world(indptr, indices, weights, seeds, key, world, max_rounds, segw, 
         if has_seg:
             seg += segw[s]
     expo = tail
-    bucket[0, 0] = tail
-    bucket[1, 0] = 0
-    bucket[2, 0] = 0
-    bucket[3, 0] = tail
+    open_world(bucket, tail)
     head = 0
     rnd = 0
     n_com = 0
@@ -84,17 +81,11 @@ def lt_one_world(indptr, indices, weights, seeds, key, world, max_rounds, segw, 
                 seg += segw[queue[qi]]
         head = round_end
         rnd += 1
-        b = min(rnd, tl_len - 1)
-        if b == rnd:
-            for k in range(4):
-                bucket[k, b] = 0
-        bucket[0, b] += tail - round_end
-        bucket[1, b] += rc
-        bucket[2, b] += ri
-        bucket[3, b] += (expo - expo0) if track_exposure else (tail - round_end)
+        close_round(bucket, rnd, tail - round_end, rc, ri,
+                    (expo - expo0) if track_exposure else (tail - round_end))
     if not track_exposure:
         expo = tail
-    return tail, expo, n_com, n_imp, seg, min(rnd, tl_len - 1) + 1
+    return tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd)
 
 
 @njit(**NJIT_PARALLEL)
@@ -137,8 +128,5 @@ def lt_worlds(indptr, indices, weights, seeds, key, world_start, n_worlds, max_r
             out_impressions[w] = ni
             out_segment[w] = sg
             vis_total += ni
-            for k in range(4):
-                for i in range(used):
-                    tl_sum[ch, k, i] += bucket[k, i]
-                    tl_sumsq[ch, k, i] += bucket[k, i] * bucket[k, i]
+            accumulate(tl_sum, tl_sumsq, ch, bucket, used)
         visits[ch] = vis_total

@@ -51,6 +51,7 @@ from .rng import (
     to_unit,
     world_key,
 )
+from .timeline import accumulate, close_round, open_world, used_columns
 
 TWO32 = 4294967296.0
 MASK32 = np.uint64(0xFFFFFFFF)
@@ -80,7 +81,6 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
-    tl_len = bucket.shape[1]
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -105,10 +105,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         expo += 1
         if has_seg:
             seg += segw[s]
-    bucket[0, 0] = tail
-    bucket[1, 0] = 0
-    bucket[2, 0] = 0
-    bucket[3, 0] = tail
+    open_world(bucket, tail)
     head = 0
     rnd = 0
     n_com = 0
@@ -184,17 +181,11 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 seg += segw[queue[qi]]
         head = round_end
         rnd += 1
-        b = min(rnd, tl_len - 1)
-        if b == rnd:
-            for k in range(4):
-                bucket[k, b] = 0
-        bucket[0, b] += tail - round_end
-        bucket[1, b] += rc
-        bucket[2, b] += ri
-        bucket[3, b] += (expo - expo0) if track_exposure else (tail - round_end)
+        close_round(bucket, rnd, tail - round_end, rc, ri,
+                    (expo - expo0) if track_exposure else (tail - round_end))
     if not track_exposure:
         expo = tail
-    return tail, expo, n_com, n_imp, seg, min(rnd, tl_len - 1) + 1
+    return tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd)
 
 
 @njit(**NJIT_PARALLEL)
@@ -272,8 +263,5 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
             out_impressions[w] = ni
             out_segment[w] = sg
             vis_total += ni
-            for k in range(4):
-                for i in range(used):
-                    tl_sum[ch, k, i] += bucket[k, i]
-                    tl_sumsq[ch, k, i] += bucket[k, i] * bucket[k, i]
+            accumulate(tl_sum, tl_sumsq, ch, bucket, used)
         visits[ch] = vis_total
