@@ -102,12 +102,27 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
 
 
 def naive_lt_world(graph, seed_idx, key, r, weights, max_rounds=None):
-    """One LT world: thresholds from the threshold stream, pressure > theta adopts."""
+    """One LT world in live-edge form (``viralsim._kernels.lt`` docstring).
+
+    Follower v's in-edges take consecutive float32-rounded intervals of
+    [0, 1) in CSR order; the one holding v's uniform is v's live in-edge.
+    """
     indptr, indices = graph.indptr, graph.indices
+    n = graph.n_nodes
+    hkey = world_key(key, r, DOMAIN_THRESHOLD)
+    run = [0.0] * n
+    live = set()
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            v = int(indices[e])
+            lo = float(np.float32(run[v]))
+            run[v] += float(weights[e])
+            hi = float(np.float32(run[v]))
+            if lo <= unit(NodeStream(hkey, v).state) < hi:
+                live.add((u, v))
     seeds = [int(s) for s in seed_idx]
     is_active = set(seeds)
     seen = set(seeds)
-    press = {}
     frontier = list(seeds)
     tl = [len(seeds)]
     n_com = n_imp = 0
@@ -120,10 +135,7 @@ def naive_lt_world(graph, seed_idx, key, r, weights, max_rounds=None):
             for e in range(indptr[u], indptr[u + 1]):
                 v = int(indices[e])
                 seen.add(v)
-                if v in is_active:
-                    continue
-                press[v] = press.get(v, 0.0) + float(weights[e])
-                if press[v] > coin(key, r, DOMAIN_THRESHOLD, v):
+                if v not in is_active and (u, v) in live:
                     is_active.add(v)
                     new.append(v)
         tl.append(len(new))

@@ -136,16 +136,23 @@ def test_wom_kernel_matches_naive_twin(case):
             assert np.array_equal(b.timelines[k][0], tl[k]), (name, k)
 
 
-def test_lt_kernel_matches_naive_twin():
-    model = vs.LinearThreshold(weights="probs")
+@pytest.mark.parametrize("weights", ["probs", "weighted_cascade"])
+@pytest.mark.parametrize("max_rounds", [None, 2])
+def test_lt_kernel_matches_naive_twin(weights, max_rounds):
+    model = vs.LinearThreshold(weights=weights)
     for name, g in small_graphs():
         w = model.edge_weights(g)
-        idx = g.index_of([1, 2])
-        b = batch(model, g, [1, 2], n=30, key=5, start=3, max_rounds=None)
-        for r in range(30):
-            ref = naive_lt_world(g, idx, 5, 3 + r, w)
+        seeds = [1, 2, 7]  # seeds with in-edges: a live in-edge must not re-add them
+        idx = g.index_of(seeds)
+        n = 30
+        b = batch(model, g, seeds, n=n, key=5, start=3, max_rounds=max_rounds)
+        tl = np.zeros(g.n_nodes + 2, np.int64)
+        for r in range(n):
+            ref = naive_lt_world(g, idx, 5, 3 + r, w, max_rounds=max_rounds)
             for k in ("reach", "exposure", "comments", "impressions"):
                 assert b.metrics[k][r] == ref[k], (name, r, k)
+            tl[: len(ref["adopters_tl"])] += ref["adopters_tl"]
+        assert np.array_equal(b.timelines["adopters"][0], tl), name
 
 
 # ---------------------------------------------------------------- closed forms (WOM)

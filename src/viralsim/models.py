@@ -400,10 +400,11 @@ class LinearThreshold(DiffusionModel):
     round, as letting each consumer ``v`` pick at most one live in-edge,
     ``(u, v)`` with probability ``b(u, v)`` and none with probability
     ``1 - sum_u b(u, v)``, and spreading along live edges (Kempe et al. 2003,
-    Claim 2.6). So reach is monotone and submodular and RR sets apply.
-    Thresholds come from their own stream (``DOMAIN_THRESHOLD``) keyed by
-    (world, node); adoption is ``pressure > theta`` so zero weights never
-    persuade.
+    Claim 2.6). So reach is monotone and submodular and RR sets apply. The
+    kernel simulates this live-edge form (one uniform per consumer and world,
+    from its own stream ``DOMAIN_THRESHOLD``, picks the in-edge; see
+    :mod:`viralsim._kernels.lt`): a weight-0 edge never persuades and a
+    weight-1 edge always does.
 
     References
     ----------
@@ -501,17 +502,34 @@ class LinearThreshold(DiffusionModel):
         scale = np.where(s > 1.0, 1.0 / np.where(s > 1.0, s, 1.0), 1.0)
         return b * scale[dst]
 
+    def _intervals(self, graph):
+        """Each edge's interval of [0, 1) among its follower's in-edges (the live-edge draw).
+
+        Kept on the graph for the named weight schemes; recomputed (O(edges))
+        for an explicit weight array.
+        """
+        if not isinstance(self.weights, str):
+            return _lt.lt_intervals(graph.indptr, graph.indices, self.edge_weights(graph))
+        name = f"lt_intervals_{self.weights}"
+        out = graph._cache.get(name)
+        if out is None:
+            out = _lt.lt_intervals(graph.indptr, graph.indices, self.edge_weights(graph))
+            for a in out:
+                a.flags.writeable = False
+            graph._cache[name] = out
+        return out
+
     def _validate_for(self, graph, func):
         self.edge_weights(graph, func)
         _segment_arrays(graph, self.segment_attr, "LinearThreshold")
 
     def _simulate(self, graph, seeds, key, start, n, *, max_rounds, tl_len, exposure):
-        weights = self.edge_weights(graph)
+        lo, hi = self._intervals(graph)
         segw, has_seg, seg_is_bool = _segment_arrays(graph, self.segment_attr,
                                                      "LinearThreshold")
         o = _outputs(n, tl_len)
         _lt.lt_worlds(
-            graph.indptr, graph.indices, weights, seeds, np.uint64(key), np.int64(start),
+            graph.indptr, graph.indices, lo, hi, seeds, np.uint64(key), np.int64(start),
             np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
             segw, has_seg, bool(exposure),
             o["reach"], o["exposure"], o["comments"], o["impressions"], o["segment"],
