@@ -128,14 +128,44 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
     ``flags`` a uint8 scratch of the largest degree (coins are flipped in a
     vectorisable pass, then collected without branches).
     """
+    k = draw_live(indptr, indices, probs, u, wkey, queue, tail, lq_cache, none_live, flags,
+                  tables)
+    return keep_fresh(queue, tail, k, stamp, mark)
+
+
+@njit(inline="always", **NJIT)
+def keep_fresh(queue, tail, k, stamp, mark):
+    """Keep the entries of ``queue[tail:k]`` not marked yet, in order, marking them.
+
+    Returns the new tail; a node that comes twice is kept the first time.
+    Branch-free (whether a follower is new is unpredictable).
+    """
+    for i in range(tail, k):  # in place: tail <= i
+        v = queue[i]
+        fresh = stamp[v] != mark
+        stamp[v] = mark
+        queue[tail] = v
+        tail += fresh
+    return tail
+
+
+@njit(inline="always", **NJIT)
+def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags, tables):
+    """Append u's live followers in world ``wkey`` to ``queue[k:]``, unfiltered; return the end.
+
+    The live edges of :func:`expand_node` (see its Notes), before the check
+    that a follower is not active yet: callers that defer that check to the
+    end of a round (:func:`keep_fresh`) save a short, unpredictable loop per
+    node. ``queue`` needs room for ``k + degree(u)`` entries.
+    """
     start = indptr[u]
     end = indptr[u + 1]
     if start == end:
-        return tail
+        return k
     d = end - start
     st = node_state(wkey, u)
     kind = row_kind(probs, start, end)
-    k = tail  # candidates go to queue[tail:k], then are filtered in place
+    k0 = k
     if kind == ROW_COIN:
         half = d // 2
         if tables and d >= VECTOR_MIN_DEGREE:
@@ -168,7 +198,7 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
         st, x = next_u64(st)
         uu = to_unit(x)
         if uu < z:
-            return tail
+            return k
         ratio = q / (1.0 - q)
         pk = z
         cdf = z
@@ -187,7 +217,7 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
                     st, x = next_u64(st)
                     m = (x & MASK32) * s
             v = indices[start + np.int64(m >> S32)]
-            for i in range(tail, k):
+            for i in range(k0, k):
                 if queue[i] == v:
                     v = indices[start + j]
                     break
@@ -223,13 +253,7 @@ def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, 
             queue[k] = indices[cand]
             k += 1
             pos = cand + 1
-    for i in range(tail, k):  # keep the followers not active yet (in place: tail <= i)
-        v = queue[i]
-        fresh = stamp[v] != mark  # branch-free: the outcome is unpredictable
-        stamp[v] = mark
-        queue[tail] = v
-        tail += fresh
-    return tail
+    return k
 
 
 @njit(**NJIT)

@@ -6,7 +6,7 @@ One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
 
 - **live-edge path** (``per_edge=False``; reinforcement = amplification = 0):
   the edges of commenter ``u`` that fire are IC's live edges, drawn by
-  :func:`viralsim._kernels.ic.expand_node_fast` itself from u's
+  :func:`viralsim._kernels.ic.draw_live` (as in ``expand_node``) from u's
   ``DOMAIN_FORWARD`` stream. With comment probability 1 and no off-target
   thinning the worlds are IC's worlds, bit for bit.
 - **per-edge path** (``per_edge=True``): edge ``e`` at position ``i`` of u's
@@ -39,7 +39,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import expand_node_fast
+from .ic import draw_live, keep_fresh
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -68,6 +68,30 @@ def _accept(tkey, u, v, a):
         return True
     _, x = next_u64(node_state(node_state(tkey, u), v))
     return to_unit(x) < a
+
+
+@njit(inline="always", **NJIT)
+def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sdone, has_thin,
+          thin, tkey, u):
+    """Per-edge path: the comment of u over edge e (coin ``x32``); returns (tail, exposure).
+
+    Branch-free but for off-target thinning: whether the follower has adopted
+    or seen a comment before is unpredictable, so it selects, not branches.
+    """
+    v = indices[e]
+    sv = state[v]
+    done = sv == sdone
+    fresh = sv < sbase
+    sv = max(sv, sbase)
+    pe = np.float64(probs[e]) * amp
+    if beta != 0.0:
+        pe *= 1.0 + beta * np.float64(sv - sbase)
+    fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done)
+    if has_thin and fire:
+        fire = _accept(tkey, u, v, thin[v])
+    state[v] = sdone if (done or fire) else sv + 1
+    queue[tail] = v
+    return tail + fire, expo + fresh
 
 
 @njit(inline="always", **NJIT)
@@ -118,6 +142,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         rc = 0
         ri = 0
         expo0 = expo
+        k = tail
         for qi in range(head, round_end):
             u = queue[qi]
             if c < 1.0 and qi >= n_seeds:
@@ -130,50 +155,44 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             ri += end - start
             if per_edge:
                 st0 = node_state(wkey, u)
-                kx = np.int64(-1)
-                x = np.uint64(0)
-                for e in range(start, end):
-                    v = indices[e]
-                    sv = state[v]
-                    if sv == sdone:
-                        continue
-                    if sv < sbase:
-                        expo += 1
-                        sv = sbase
-                    pe = np.float64(probs[e]) * amp
-                    if beta != 0.0:
-                        pe *= 1.0 + beta * np.float64(sv - sbase)
-                    i = e - start
-                    if (i >> 1) != kx:
-                        kx = i >> 1
-                        x = mix64(st0 + np.uint64(kx + 1) * GOLDEN)
-                    x32 = np.float64(np.int64(x & MASK32) if (i & 1) == 0 else np.int64(x >> S32))
-                    if x32 < pe * TWO32 and (not has_thin or _accept(tkey, u, v, thin[v])):
-                        state[v] = sdone
-                        queue[tail] = v
-                        tail += 1
-                    else:
-                        state[v] = sv + 1
+                d = end - start
+                for i in range(d >> 1):  # two edges per 64 random bits
+                    x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
+                    e = start + 2 * i
+                    tail, expo = _view(indices, probs, state, queue, tail, expo, e, x & MASK32,
+                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u)
+                    tail, expo = _view(indices, probs, state, queue, tail, expo, e + 1, x >> S32,
+                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u)
+                if d & 1:
+                    x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
+                    tail, expo = _view(indices, probs, state, queue, tail, expo, end - 1,
+                                       x & MASK32, amp, beta, sbase, sdone, has_thin, thin,
+                                       tkey, u)
             else:
-                t0 = tail
-                tail = expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue,
-                                        tail, lq_cache, none_live, flags, True)
-                if has_thin:  # off-target followers: keep each new adopter with prob. a_v
-                    k = t0
-                    for i in range(t0, tail):
+                # live followers pile up in queue[tail:k]; who is new is sorted
+                # out once per round (keep_fresh keeps first comers, in order)
+                if k + (end - start) > queue.shape[0]:
+                    tail = keep_fresh(queue, tail, k, stamp, mark)
+                    k = tail
+                k0 = k
+                k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
+                              flags, True)
+                if has_thin:  # off-target followers: keep each live edge with prob. a_v
+                    kk = k0
+                    for i in range(k0, k):
                         v = queue[i]
-                        if _accept(tkey, u, v, thin[v]):
-                            queue[k] = v
-                            k += 1
-                        else:
-                            stamp[v] = 0
-                    tail = k
+                        if stamp[v] != mark and _accept(tkey, u, v, thin[v]):
+                            queue[kk] = v
+                            kk += 1
+                    k = kk
                 if track_exposure:
                     for e in range(start, end):
                         v = indices[e]
                         if seen[v] != mark:
                             seen[v] = mark
                             expo += 1
+        if not per_edge:
+            tail = keep_fresh(queue, tail, k, stamp, mark)
         n_com += rc
         n_imp += ri
         if has_seg:
@@ -245,7 +264,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         stamp = np.zeros(1 if per_edge else n, dtype=np.int32)
         seen = np.zeros(n if track_exposure and not per_edge else 1, dtype=np.int32)
         state = np.zeros(n if per_edge else 1, dtype=np.int64)
-        queue = np.empty(n + max_deg, dtype=np.int32)  # expand_node_fast's slack
+        queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
         flags = np.empty(max_deg, dtype=np.uint8)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
