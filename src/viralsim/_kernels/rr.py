@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import expand_node_fast
+from .ic import draw_live, keep_fresh
 from .rng import DOMAIN_REVERSE, DOMAIN_REVERSE_COMMENT, next_u64, node_state, to_unit, world_key
 
 #: how an RR set grows backwards from a node (see rr_generate)
@@ -76,7 +76,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     ``mode`` says which live-edge model the sets sample:
 
     - ``MODE_IC``: every in-edge live independently with its probability
-      (:func:`expand_node_fast` on the reverse CSR);
+      (:func:`~viralsim._kernels.ic.draw_live` on the reverse CSR);
     - ``MODE_LT`` (linear threshold): node ``v`` keeps at most one in-edge,
       edge ``e`` with probability ``rprobs[e]`` (its normalised weight), none
       with the rest; one uniform from v's stream picks it by cumulative
@@ -91,7 +91,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     ----------
     rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability.
     none_live : float64 (n,), ``skip_row_none_live(rindptr, rprobs)`` (tables for
-        :func:`~viralsim._kernels.ic.expand_node_fast`; same live edges as ``expand_node``).
+        :func:`~viralsim._kernels.ic.draw_live`; same live edges as ``expand_node``).
     key : uint64 user key.
     start, count : int64, the RR indices to make.
     cum_w, total_w : root weights (empty array for uniform roots).
@@ -144,15 +144,25 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                     v = nxt
             else:
                 ckey = world_key(key, start + i, DOMAIN_REVERSE_COMMENT)
+                # level by level: live in-edges pile up in queue[tail:k] and the
+                # new members are kept once per level, in first-come order (the
+                # order of a node-by-node breadth-first search)
                 while head < tail:
-                    v = queue[head]
-                    head += 1
-                    if mode == MODE_IC_COMMENT and head > 1:
-                        _, cx = next_u64(node_state(ckey, v))
-                        if not to_unit(cx) < comment_prob:
-                            continue
-                    tail = expand_node_fast(rindptr, rindices, rprobs, v, wkey, stamp, mark,
-                                            queue, tail, lq_cache, none_live, flags, True)
+                    level_end = tail
+                    k = tail
+                    for qi in range(head, level_end):
+                        v = queue[qi]
+                        if mode == MODE_IC_COMMENT and qi > 0:
+                            _, cx = next_u64(node_state(ckey, v))
+                            if not to_unit(cx) < comment_prob:
+                                continue
+                        if k + (rindptr[v + 1] - rindptr[v]) > queue.shape[0]:
+                            tail = keep_fresh(queue, tail, k, stamp, mark)
+                            k = tail
+                        k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k, lq_cache,
+                                      none_live, flags, True)
+                    tail = keep_fresh(queue, tail, k, stamp, mark)
+                    head = level_end
             if pos + tail > cap_per_chunk:
                 break
             for j in range(tail):

@@ -186,11 +186,10 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             kk += 1
                     k = kk
                 if track_exposure:
-                    for e in range(start, end):
+                    for e in range(start, end):  # branch-free: who is new is unpredictable
                         v = indices[e]
-                        if seen[v] != mark:
-                            seen[v] = mark
-                            expo += 1
+                        expo += seen[v] != mark
+                        seen[v] = mark
         if not per_edge:
             tail = keep_fresh(queue, tail, k, stamp, mark)
         n_com += rc
