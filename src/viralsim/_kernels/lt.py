@@ -27,6 +27,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
+from .ic import keep_fresh
 from .rng import DOMAIN_THRESHOLD, node_state, to_unit, world_key
 from .timeline import accumulate, close_round, open_world, used_columns
 
@@ -87,12 +88,15 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
         round_end = tail
         ri = 0
         expo0 = expo
+        k = tail
         for qi in range(head, round_end):
             u = queue[qi]
             start = indptr[u]
             end = indptr[u + 1]
             ri += end - start
-            k = tail
+            if k + (end - start) > queue.shape[0]:
+                tail = keep_fresh(queue, tail, k, stamp, mark)
+                k = tail
             if track_exposure:
                 for e in range(start, end):
                     v = indices[e]
@@ -107,13 +111,8 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                     x = lt_uniform(hkey, v)
                     queue[k] = v
                     k += (np.float64(lo[e]) <= x) & (x < np.float64(hi[e]))
-            # a follower has one live in-edge, so only a seed can come twice
-            for i in range(tail, k):
-                v = queue[i]
-                if stamp[v] != mark:
-                    stamp[v] = mark
-                    queue[tail] = v
-                    tail += 1
+        # once per round: a follower has one live in-edge, so only a seed comes twice
+        tail = keep_fresh(queue, tail, k, stamp, mark)
         rc = round_end - head
         n_com += rc
         n_imp += ri
