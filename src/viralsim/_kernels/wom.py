@@ -72,24 +72,26 @@ def _accept(tkey, u, v, a):
 
 @njit(inline="always", **NJIT)
 def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sdone, has_thin,
-          thin, tkey, u):
+          thin, tkey, u, valid):
     """Per-edge path: the comment of u over edge e (coin ``x32``); returns (tail, exposure).
 
     Branch-free but for off-target thinning: whether the follower has adopted
     or seen a comment before is unpredictable, so it selects, not branches.
+    ``valid = False`` leaves everything as it was (a masked slot).
     """
     v = indices[e]
-    sv = state[v]
-    done = sv == sdone
-    fresh = sv < sbase
-    sv = max(sv, sbase)
+    s0 = state[v]
+    done = s0 == sdone
+    fresh = (s0 < sbase) & valid
+    sv = max(s0, sbase)
     pe = np.float64(probs[e]) * amp
     if beta != 0.0:
         pe *= 1.0 + beta * np.float64(sv - sbase)
-    fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done)
+    fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done) & valid
     if has_thin and fire:
         fire = _accept(tkey, u, v, thin[v])
-    state[v] = sdone if (done or fire) else sv + 1
+    s1 = sdone if (done or fire) else sv + 1
+    state[v] = s1 if valid else s0
     queue[tail] = v
     return tail + fire, expo + fresh
 
@@ -97,7 +99,7 @@ def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sd
 @njit(inline="always", **NJIT)
 def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, beta,
                   alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                  stamp, seen, state, mark, queue, bucket, lq_cache, flags):
+                  stamp, seen, state, mark, queue, com, bucket, lq_cache, flags):
     """One cascade in world ``world``.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
@@ -130,6 +132,16 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         if has_seg:
             seg += segw[s]
     open_world(bucket, tail)
+    # this round's commenters are lst[ch:ce]: the previous round's adopters
+    # (queue) when everyone comments, else those whose comment coin came up,
+    # listed in com once per round (seeds always comment)
+    lst = queue
+    if c < 1.0:
+        lst = com
+        for i in range(n_seeds):
+            com[i] = seeds[i]
+    ch = 0
+    ce = n_seeds
     head = 0
     rnd = 0
     n_com = 0
@@ -139,19 +151,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         amp = 1.0
         if alpha != 0.0:
             amp = 1.0 + alpha * math.log1p(np.float64(n_com))
-        rc = 0
+        rc = ce - ch
         ri = 0
         expo0 = expo
         k = tail
-        for qi in range(head, round_end):
-            u = queue[qi]
-            if c < 1.0 and qi >= n_seeds:
-                _, x = next_u64(node_state(ckey, u))
-                if not to_unit(x) < c:
-                    continue
+        for qi in range(ch, ce):
+            u = lst[qi]
             start = indptr[u]
             end = indptr[u + 1]
-            rc += 1
             ri += end - start
             if per_edge:
                 st0 = node_state(wkey, u)
@@ -160,14 +167,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                     x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
                     e = start + 2 * i
                     tail, expo = _view(indices, probs, state, queue, tail, expo, e, x & MASK32,
-                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u)
+                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u, True)
                     tail, expo = _view(indices, probs, state, queue, tail, expo, e + 1, x >> S32,
-                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u)
-                if d & 1:
+                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u, True)
+                if d > 0:  # the odd last edge, masked rather than branched on
                     x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
                     tail, expo = _view(indices, probs, state, queue, tail, expo, end - 1,
                                        x & MASK32, amp, beta, sbase, sdone, has_thin, thin,
-                                       tkey, u)
+                                       tkey, u, (d & 1) == 1)
             else:
                 # live followers pile up in queue[tail:k]; who is new is sorted
                 # out once per round (keep_fresh keeps first comers, in order)
@@ -197,6 +204,16 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         if has_seg:
             for qi in range(round_end, tail):
                 seg += segw[queue[qi]]
+        if c < 1.0:  # the comment coins of the round's adopters (branch-free)
+            ch = ce
+            for qi in range(round_end, tail):
+                v = queue[qi]
+                _, x = next_u64(node_state(ckey, v))
+                com[ce] = v
+                ce += to_unit(x) < c
+        else:
+            ch = round_end
+            ce = tail
         head = round_end
         rnd += 1
         close_round(bucket, rnd, tail - round_end, rc, ri,
@@ -265,6 +282,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         state = np.zeros(n if per_edge else 1, dtype=np.int64)
         queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
         flags = np.empty(max_deg, dtype=np.uint8)
+        com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         lq_cache = np.array([-1.0, 0.0])
         vis_total = 0
@@ -273,7 +291,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
             r, x, nc, ni, sg, used = wom_one_world(
                 indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                 c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                stamp, seen, state, mark, queue, bucket, lq_cache, flags,
+                stamp, seen, state, mark, queue, com, bucket, lq_cache, flags,
             )
             out_reach[w] = r
             out_exposure[w] = x
