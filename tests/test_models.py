@@ -336,6 +336,61 @@ def test_lt_against_enumeration(weights, max_rounds):
         mc_check(est.mean, mean, var, N)
 
 
+def threshold_lt_rounds(g, seed_idx, w, n_worlds, rounds, gen):
+    """Plain threshold-form LT (Granovetter; Kempe et al. 2003), independent of our worlds.
+
+    Per world: thresholds uniform on [0, 1); a follower adopts in the round its
+    adopted in-neighbours' weights exceed its threshold. Returns per-world
+    adopters per round, shape (n_worlds, rounds + 1).
+    """
+    n = g.n_nodes
+    out = np.zeros((n_worlds, rounds + 1))
+    for r in range(n_worlds):
+        theta = gen.random(n)
+        active = np.zeros(n, bool)
+        active[seed_idx] = True
+        press = np.zeros(n)
+        frontier = list(seed_idx)
+        out[r, 0] = len(frontier)
+        for t in range(1, rounds + 1):
+            new = []
+            for u in frontier:
+                for e in range(g.indptr[u], g.indptr[u + 1]):
+                    v = g.indices[e]
+                    if not active[v]:
+                        press[v] += w[e]
+            for v in np.flatnonzero(~active & (press > theta)):
+                active[v] = True
+                new.append(v)
+            out[r, t] = len(new)
+            frontier = new
+    return out
+
+
+@pytest.mark.parametrize("weights", ["probs", "weighted_cascade"])
+def test_lt_live_edge_kernel_matches_threshold_form_per_round(weights):
+    # the kernel runs LT's live-edge form; Kempe et al.'s Claim 2.6 says the
+    # adopters of every round have the distribution of the threshold form
+    g = tiny_lt_graph()
+    m = vs.LinearThreshold(weights=weights)
+    w = m.edge_weights(g)
+    idx = g.index_of([0])
+    n, rounds = 20_000, 4
+    ref = threshold_lt_rounds(g, idx, w, n, rounds, np.random.default_rng(3))
+    b = batch(m, g, [0], n=n, key=11, tl_len=rounds + 2)
+    s, s2 = b.timelines["adopters"]
+    checked = 0
+    for t in range(1, rounds + 1):
+        mk, vk = s[t] / n, s2[t] / n - (s[t] / n) ** 2
+        mr, vr = ref[:, t].mean(), ref[:, t].var()
+        tol = Z * math.sqrt(vk / n + vr / n)
+        assert abs(mk - mr) <= tol, (t, mk, mr, tol)
+        checked += mr > 10 * tol  # rounds where a wrong round structure would show
+    assert checked >= 2
+    assert abs(b.metrics["reach"].mean() - ref.sum(axis=1).mean()) <= Z * math.sqrt(
+        b.metrics["reach"].var() / n + ref.sum(axis=1).var() / n)
+
+
 def test_lt_weights_normalised_and_validated():
     g = vs.FollowerGraph.from_edges([0, 1, 2], [3, 3, 3], probs=[0.9, 0.6, 0.3])
     w = vs.LinearThreshold(weights="probs").edge_weights(g)
