@@ -104,21 +104,26 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
 def naive_lt_world(graph, seed_idx, key, r, weights, max_rounds=None):
     """One LT world in live-edge form (``viralsim._kernels.lt`` docstring).
 
-    Follower v's in-edges take consecutive float32-rounded intervals of
-    [0, 1) in CSR order; the one holding v's uniform is v's live in-edge.
+    Follower v's in-edges take consecutive intervals of [0, 2**31) in CSR
+    order (running sums of the weights times 2**31, rounded half up, capped);
+    the one holding v's 31-bit uniform is v's live in-edge.
     """
     indptr, indices = graph.indptr, graph.indices
     n = graph.n_nodes
     hkey = world_key(key, r, DOMAIN_THRESHOLD)
+
+    def grid(c):
+        return min(math.floor(c * 2**31 + 0.5), 2**31)
+
     run = [0.0] * n
     live = set()
     for u in range(n):
         for e in range(indptr[u], indptr[u + 1]):
             v = int(indices[e])
-            lo = float(np.float32(run[v]))
+            lo = grid(run[v])
             run[v] += float(weights[e])
-            hi = float(np.float32(run[v]))
-            if lo <= unit(NodeStream(hkey, v).state) < hi:
+            hi = grid(run[v])
+            if lo <= NodeStream(hkey, v).state >> 33 < hi:
                 live.add((u, v))
     seeds = [int(s) for s in seed_idx]
     is_active = set(seeds)

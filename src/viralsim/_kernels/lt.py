@@ -3,24 +3,27 @@
 Each follower ``v`` splits [0, 1) into consecutive intervals, one per in-edge
 ``(u, v)`` of length ``b(u, v)`` (the in-weights, summing to at most 1), in
 the order of the edges in the graph's CSR arrays; the rest of [0, 1) means
-"no in-edge". World ``r`` gives ``v`` one uniform
-``U_v = to_unit(node_state(world_key(key, r, DOMAIN_THRESHOLD), v))``, a
-pure function of ``(key, r, v)``, and the in-edge whose interval holds
-``U_v`` is v's one live in-edge. In round ``t`` the adopters of round
-``t - 1`` comment, and a follower ``v`` not yet adopted adopts in round ``t``
-iff its live in-edge comes from one of them.
+"no in-edge". World ``r`` gives ``v`` one uniform, a pure function of
+``(key, r, v)``, and the in-edge whose interval holds it is v's one live
+in-edge. In round ``t`` the adopters of round ``t - 1`` comment, and a
+follower ``v`` not yet adopted adopts in round ``t`` iff its live in-edge
+comes from one of them.
 
 This is LT itself, not an approximation: a threshold ``theta_v`` uniform on
 [0, 1) and the pressure rule "adopt once the in-weights of adopted
 neighbours exceed theta_v" give the same distribution of adopters round by
 round as the live-edge choice above (Kempe et al. 2003, Claim 2.6). The
-live-edge form costs one hash and two comparisons per comment view, with no
-per-follower pressure to read and write.
+live-edge form costs one uniform and two comparisons per comment view, with
+no per-follower pressure to read and write.
 
-The interval endpoints are the running sums of the in-weights in float64,
-stored as float32 (:func:`lt_intervals`): adjacent intervals share their
-endpoint exactly, an edge of weight 0 is never live and a weight-1 edge is
-always live; other probabilities are exact to float32 rounding (about 3e-8).
+Exactly, on a grid of 2**-31: the uniform is the integer
+``U_v = node_state(world_key(key, r, DOMAIN_THRESHOLD), v) >> 33`` (31
+bits) and edge ``e`` is v's live in-edge iff ``lo[e] <= U_v < hi[e]``, where
+``lo``/``hi`` are the running sums of v's in-weights (float64, in CSR order)
+times ``2**31``, rounded half up and capped at ``2**31`` (:func:`lt_intervals`).
+Adjacent intervals share their endpoint, so at most one in-edge is live; a
+weight-0 edge is never live, a weight-1 edge always is, and every other
+probability is exact to ``2**-31``.
 """
 
 import numpy as np
@@ -28,46 +31,62 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
 from .ic import keep_fresh
-from .rng import DOMAIN_THRESHOLD, node_state, to_unit, world_key
+from .rng import DOMAIN_THRESHOLD, node_state, world_key
 from .timeline import accumulate, close_round, open_world, used_columns
+
+#: the uniforms and interval ends live on a grid of 2**-31
+SCALE = 2147483648.0
+S33 = np.uint64(33)
 
 
 @njit(**NJIT)
 def lt_intervals(indptr, indices, weights):
-    """Per edge (CSR order): ``(lo, hi)`` float32, its interval among its follower's in-edges.
+    """Per edge (CSR order): ``(lo, hi)`` uint32, its interval among its follower's in-edges.
 
     Follower ``v``'s in-edges take consecutive intervals in CSR order, starting
-    at 0: ``hi`` of one in-edge is ``lo`` of v's next one, bit for bit.
+    at 0, on the 2**-31 grid: ``hi`` of one in-edge is ``lo`` of v's next one.
     """
     n = indptr.shape[0] - 1
     m = indices.shape[0]
     run = np.zeros(n, dtype=np.float64)
-    lo = np.empty(m, dtype=np.float32)
-    hi = np.empty(m, dtype=np.float32)
+    lo = np.empty(m, dtype=np.uint32)
+    hi = np.empty(m, dtype=np.uint32)
     for e in range(m):
         v = indices[e]
-        lo[e] = np.float32(run[v])
+        lo[e] = _grid(run[v])
         run[v] += weights[e]
-        hi[e] = np.float32(run[v])
+        hi[e] = _grid(run[v])
     return lo, hi
 
 
 @njit(inline="always", **NJIT)
+def _grid(c):
+    """``c * 2**31`` rounded half up, capped at ``2**31``."""
+    return np.uint32(min(np.floor(c * SCALE + 0.5), SCALE))
+
+
+@njit(inline="always", **NJIT)
 def lt_uniform(hkey, v):
-    """``U_v`` of the world with threshold key ``hkey``."""
-    return to_unit(node_state(hkey, v))
+    """``U_v`` (31 bits) of the world with threshold key ``hkey``."""
+    return np.uint32(node_state(hkey, v) >> S33)
 
 
 @njit(inline="always", **NJIT)
 def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, has_seg,
-                 track_exposure, stamp, seen, mark, queue, bucket):
+                 track_exposure, stamp, seen, mark, queue, bucket, ubuf, use_table):
     """One LT cascade; same returns and ``bucket`` layout as ``wom_one_world``.
 
     ``stamp[v] == mark`` marks v as adopted, ``seen[v] == mark`` as having
     seen a comment (with ``track_exposure``). ``queue`` has room for
     ``n + max degree`` entries (candidates are written before filtering).
+    With ``use_table`` every ``U_v`` is drawn up front into ``ubuf`` (uint32,
+    n; one vectorisable pass) and read per comment view instead of hashed:
+    the same uniforms, cheaper when the views outnumber the nodes.
     """
     hkey = world_key(key, world, DOMAIN_THRESHOLD)
+    if use_table:
+        for v in range(ubuf.shape[0]):
+            ubuf[v] = lt_uniform(hkey, v)
     tail = 0
     seg = 0.0
     for s in seeds:
@@ -97,12 +116,26 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
             if k + (end - start) > queue.shape[0]:
                 tail = keep_fresh(queue, tail, k, stamp, mark)
                 k = tail
-            if track_exposure:
+            if use_table and track_exposure:
+                for e in range(start, end):
+                    v = indices[e]
+                    x = ubuf[v]
+                    queue[k] = v
+                    k += (lo[e] <= x) & (x < hi[e])
+                    expo += seen[v] != mark
+                    seen[v] = mark
+            elif use_table:
+                for e in range(start, end):
+                    v = indices[e]
+                    x = ubuf[v]
+                    queue[k] = v
+                    k += (lo[e] <= x) & (x < hi[e])
+            elif track_exposure:
                 for e in range(start, end):
                     v = indices[e]
                     x = lt_uniform(hkey, v)
                     queue[k] = v
-                    k += (np.float64(lo[e]) <= x) & (x < np.float64(hi[e]))
+                    k += (lo[e] <= x) & (x < hi[e])
                     expo += seen[v] != mark
                     seen[v] = mark
             else:
@@ -110,7 +143,7 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                     v = indices[e]
                     x = lt_uniform(hkey, v)
                     queue[k] = v
-                    k += (np.float64(lo[e]) <= x) & (x < np.float64(hi[e]))
+                    k += (lo[e] <= x) & (x < hi[e])
         # once per round: a follower has one live in-edge, so only a seed comes twice
         tail = keep_fresh(queue, tail, k, stamp, mark)
         rc = round_end - head
@@ -157,13 +190,17 @@ def lt_worlds(indptr, indices, lo, hi, seeds, key, world_start, n_worlds, max_ro
         stamp = np.zeros(n, dtype=np.int32)
         seen = np.zeros(n if track_exposure else 1, dtype=np.int32)
         queue = np.empty(n + max_deg, dtype=np.int32)
+        ubuf = np.empty(n, dtype=np.uint32)
         bucket = np.zeros((4, tl_len), dtype=np.int64)
         vis_total = 0
         for w in range(lo_w, hi_w):
             mark = np.int32(w - lo_w + 1)
+            # draw all uniforms up front once the views of the worlds so far
+            # average over half the nodes (the outcome is the same either way)
+            use_table = w > lo_w and 2 * vis_total > n * (w - lo_w)
             r, x, nc, ni, sg, used = lt_one_world(
                 indptr, indices, lo, hi, seeds, key, world_start + w, max_rounds, segw,
-                has_seg, track_exposure, stamp, seen, mark, queue, bucket,
+                has_seg, track_exposure, stamp, seen, mark, queue, bucket, ubuf, use_table,
             )
             out_reach[w] = r
             out_exposure[w] = x
