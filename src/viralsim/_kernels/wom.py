@@ -88,10 +88,12 @@ def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sd
     if beta != 0.0:
         pe *= 1.0 + beta * np.float64(sv - sbase)
     fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done) & valid
-    if has_thin and fire:
-        fire = _accept(tkey, u, v, thin[v])
-    s1 = sdone if (done or fire) else sv + 1
-    state[v] = s1 if valid else s0
+    if has_thin:
+        if fire:
+            fire = _accept(tkey, u, v, thin[v])
+    # arithmetic selects: a branch here is taken at random
+    s1 = sv + 1 + (sdone - sv - 1) * np.int64(done | fire)
+    state[v] = s0 + (s1 - s0) * np.int64(valid)
     queue[tail] = v
     return tail + fire, expo + fresh
 
