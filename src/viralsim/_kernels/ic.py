@@ -16,6 +16,7 @@ from .config import NJIT
 from .rng import (
     DOMAIN_FORWARD,
     GOLDEN,
+    ONE,
     mix64,
     next_u64,
     node_state,
@@ -141,10 +142,10 @@ def keep_fresh(queue, tail, k, stamp, mark):
     Branch-free (whether a follower is new is unpredictable).
     """
     for i in range(tail, k):  # in place: tail <= i
-        v = queue[i]
+        v = np.uint64(queue[np.uint64(i)])  # unsigned: no wraparound code
         fresh = stamp[v] != mark
         stamp[v] = mark
-        queue[tail] = v
+        queue[np.uint64(tail)] = v
         tail += fresh
     return tail
 
@@ -168,30 +169,38 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
     k0 = k
     if kind == ROW_COIN:
         half = d // 2
+        # indices as uint64 below: Numba then emits no negative-index wraparound
+        su = np.uint64(start)
         if tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)
-                e = start + 2 * i
-                flags[2 * i] = np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
-                flags[2 * i + 1] = np.float64(np.int64(x >> S32)) < np.float64(probs[e + 1]) * TWO32
+                e = su + np.uint64(2 * i)
+                j = np.uint64(2 * i)
+                flags[j] = np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+                flags[j + ONE] = np.float64(np.int64(x >> S32)) < np.float64(
+                    probs[e + ONE]) * TWO32
             if d > 2 * half:
                 x = mix64(st + np.uint64(half + 1) * GOLDEN)
-                flags[d - 1] = np.float64(np.int64(x & MASK32)) < np.float64(probs[end - 1]) * TWO32
+                e = np.uint64(end - 1)
+                flags[np.uint64(d - 1)] = np.float64(np.int64(x & MASK32)) < np.float64(
+                    probs[e]) * TWO32
             for j in range(d):
-                queue[k] = indices[start + j]
-                k += flags[j]
+                ju = np.uint64(j)
+                queue[np.uint64(k)] = indices[su + ju]
+                k += flags[ju]
         else:
             for i in range(half):
                 st, x = next_u64(st)
-                e = start + 2 * i
-                queue[k] = indices[e]
+                e = su + np.uint64(2 * i)
+                queue[np.uint64(k)] = indices[e]
                 k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
-                queue[k] = indices[e + 1]
-                k += np.float64(np.int64(x >> S32)) < np.float64(probs[e + 1]) * TWO32
+                queue[np.uint64(k)] = indices[e + ONE]
+                k += np.float64(np.int64(x >> S32)) < np.float64(probs[e + ONE]) * TWO32
             if d > 2 * half:
                 st, x = next_u64(st)
-                queue[k] = indices[end - 1]
-                k += np.float64(np.int64(x & MASK32)) < np.float64(probs[end - 1]) * TWO32
+                e = np.uint64(end - 1)
+                queue[np.uint64(k)] = indices[e]
+                k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
     elif kind == ROW_BINOMIAL:
         q = np.float64(probs[start])
         z = none_live[u] if tables else none_live_prob(q, d)

@@ -86,7 +86,7 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
     hkey = world_key(key, world, DOMAIN_THRESHOLD)
     if use_table:
         for v in range(ubuf.shape[0]):
-            ubuf[v] = lt_uniform(hkey, v)
+            ubuf[np.uint64(v)] = lt_uniform(hkey, v)
     tail = 0
     seg = 0.0
     for s in seeds:
@@ -118,32 +118,36 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                 k = tail
             if use_table and track_exposure:
                 for e in range(start, end):
-                    v = indices[e]
+                    eu = np.uint64(e)  # unsigned indices: no negative-index wraparound code
+                    v = np.uint64(indices[eu])
                     x = ubuf[v]
                     queue[k] = v
-                    k += (lo[e] <= x) & (x < hi[e])
+                    k += (lo[eu] <= x) & (x < hi[eu])
                     expo += seen[v] != mark
                     seen[v] = mark
             elif use_table:
                 for e in range(start, end):
-                    v = indices[e]
+                    eu = np.uint64(e)
+                    v = np.uint64(indices[eu])
                     x = ubuf[v]
                     queue[k] = v
-                    k += (lo[e] <= x) & (x < hi[e])
+                    k += (lo[eu] <= x) & (x < hi[eu])
             elif track_exposure:
                 for e in range(start, end):
-                    v = indices[e]
+                    eu = np.uint64(e)
+                    v = np.uint64(indices[eu])
                     x = lt_uniform(hkey, v)
                     queue[k] = v
-                    k += (lo[e] <= x) & (x < hi[e])
+                    k += (lo[eu] <= x) & (x < hi[eu])
                     expo += seen[v] != mark
                     seen[v] = mark
             else:
                 for e in range(start, end):
-                    v = indices[e]
+                    eu = np.uint64(e)
+                    v = np.uint64(indices[eu])
                     x = lt_uniform(hkey, v)
                     queue[k] = v
-                    k += (lo[e] <= x) & (x < hi[e])
+                    k += (lo[eu] <= x) & (x < hi[eu])
         # once per round: a follower has one live in-edge, so only a seed comes twice
         tail = keep_fresh(queue, tail, k, stamp, mark)
         rc = round_end - head

@@ -79,12 +79,12 @@ def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sd
     or seen a comment before is unpredictable, so it selects, not branches.
     ``valid = False`` leaves everything as it was (a masked slot).
     """
-    v = indices[e]
+    v = np.uint64(indices[np.uint64(e)])  # unsigned indices: no wraparound code
     s0 = state[v]
     done = s0 == sdone
     fresh = (s0 < sbase) & valid
     sv = max(s0, sbase)
-    pe = np.float64(probs[e]) * amp
+    pe = np.float64(probs[np.uint64(e)]) * amp
     if beta != 0.0:
         pe *= 1.0 + beta * np.float64(sv - sbase)
     fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done) & valid
@@ -94,7 +94,7 @@ def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sd
     # arithmetic selects: a branch here is taken at random
     s1 = sv + 1 + (sdone - sv - 1) * np.int64(done | fire)
     state[v] = s0 + (s1 - s0) * np.int64(valid)
-    queue[tail] = v
+    queue[np.uint64(tail)] = v
     return tail + fire, expo + fresh
 
 
@@ -196,7 +196,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                     k = kk
                 if track_exposure:
                     for e in range(start, end):  # branch-free: who is new is unpredictable
-                        v = indices[e]
+                        v = np.uint64(indices[np.uint64(e)])
                         expo += seen[v] != mark
                         seen[v] = mark
         if not per_edge:
