@@ -47,10 +47,10 @@ ROW_SKIP = 2
 @njit(inline="always", **NJIT)
 def row_kind(probs, start, end):
     """How a row's live edges are drawn (a pure function of the row)."""
-    q0 = np.float64(probs[start])
+    q0 = np.float64(probs[np.uint64(start)])
     if q0 >= SKIP_BELOW:
         return ROW_COIN
-    if q0 > 0.0 and probs[end - 1] == probs[start] and (end - start) * q0 <= BINOM_MAX_MEAN:
+    if q0 > 0.0 and probs[np.uint64(end - 1)] == q0 and (end - start) * q0 <= BINOM_MAX_MEAN:
         return ROW_BINOMIAL
     return ROW_SKIP
 
@@ -159,8 +159,9 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
     end of a round (:func:`keep_fresh`) save a short, unpredictable loop per
     node. ``queue`` needs room for ``k + degree(u)`` entries.
     """
-    start = indptr[u]
-    end = indptr[u + 1]
+    uu = np.uint64(u)  # unsigned: no wraparound code
+    start = indptr[uu]
+    end = indptr[uu + ONE]
     if start == end:
         return k
     d = end - start

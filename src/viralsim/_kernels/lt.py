@@ -109,9 +109,9 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
         expo0 = expo
         k = tail
         for qi in range(head, round_end):
-            u = queue[qi]
+            u = np.uint64(queue[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
-            end = indptr[u + 1]
+            end = indptr[u + np.uint64(1)]
             ri += end - start
             if k + (end - start) > queue.shape[0]:
                 tail = keep_fresh(queue, tail, k, stamp, mark)

@@ -158,9 +158,9 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         expo0 = expo
         k = tail
         for qi in range(ch, ce):
-            u = lst[qi]
+            u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
-            end = indptr[u + 1]
+            end = indptr[u + np.uint64(1)]
             ri += end - start
             if per_edge:
                 st0 = node_state(wkey, u)
