@@ -159,9 +159,9 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
     end of a round (:func:`keep_fresh`) save a short, unpredictable loop per
     node. ``queue`` needs room for ``k + degree(u)`` entries.
     """
-    uu = np.uint64(u)  # unsigned: no wraparound code
-    start = indptr[uu]
-    end = indptr[uu + ONE]
+    ui = np.uint64(u)  # unsigned: no wraparound code
+    start = indptr[ui]
+    end = indptr[ui + ONE]
     if start == end:
         return k
     d = end - start
@@ -203,8 +203,8 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
                 queue[np.uint64(k)] = indices[e]
                 k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
     elif kind == ROW_BINOMIAL:
-        q = np.float64(probs[start])
-        z = none_live[u] if tables else none_live_prob(q, d)
+        q = np.float64(probs[np.uint64(start)])
+        z = none_live[ui] if tables else none_live_prob(q, d)
         st, x = next_u64(st)
         uu = to_unit(x)
         if uu < z:
@@ -226,25 +226,25 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
                 while (m & MASK32) < thresh:
                     st, x = next_u64(st)
                     m = (x & MASK32) * s
-            v = indices[start + np.int64(m >> S32)]
+            v = indices[np.uint64(start) + (m >> S32)]
             for i in range(k0, k):
-                if queue[i] == v:
-                    v = indices[start + j]
+                if queue[np.uint64(i)] == v:
+                    v = indices[np.uint64(start + j)]
                     break
-            queue[k] = v
+            queue[np.uint64(k)] = v
             k += 1
     else:
         pos = start
         first = True
         while pos < end:
-            q = np.float64(probs[pos])
+            q = np.float64(probs[np.uint64(pos)])
             if q <= 0.0:
                 break
             st, x = next_u64(st)
             ux = to_unit_open0(x)
             if first:
                 first = False
-                z = none_live[u] if tables else none_live_prob(q, d)
+                z = none_live[ui] if tables else none_live_prob(q, d)
                 if ux <= z:
                     break
             if q != lq_cache[0]:
@@ -254,13 +254,13 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
             if gap >= end - pos:
                 break
             cand = pos + np.int64(gap)
-            p = np.float64(probs[cand])
+            p = np.float64(probs[np.uint64(cand)])
             if p < q:
                 st, x = next_u64(st)
                 if to_unit(x) * q >= p:
                     pos = cand + 1
                     continue
-            queue[k] = indices[cand]
+            queue[np.uint64(k)] = indices[np.uint64(cand)]
             k += 1
             pos = cand + 1
     return k

@@ -151,12 +151,12 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                     level_end = tail
                     k = tail
                     for qi in range(head, level_end):
-                        v = queue[qi]
+                        v = np.uint64(queue[np.uint64(qi)])  # unsigned: no wraparound code
                         if mode == MODE_IC_COMMENT and qi > 0:
                             _, cx = next_u64(node_state(ckey, v))
                             if not to_unit(cx) < comment_prob:
                                 continue
-                        if k + (rindptr[v + 1] - rindptr[v]) > queue.shape[0]:
+                        if k + (rindptr[v + np.uint64(1)] - rindptr[v]) > queue.shape[0]:
                             tail = keep_fresh(queue, tail, k, stamp, mark)
                             k = tail
                         k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k, lq_cache,
@@ -166,7 +166,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
             if pos + tail > cap_per_chunk:
                 break
             for j in range(tail):
-                out_members[base + pos + j] = queue[j]
+                out_members[np.uint64(base + pos + j)] = queue[np.uint64(j)]
             out_sizes[i] = tail
             pos += tail
             i += 1
