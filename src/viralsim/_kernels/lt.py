@@ -121,7 +121,7 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                     eu = np.uint64(e)  # unsigned indices: no negative-index wraparound code
                     v = np.uint64(indices[eu])
                     x = ubuf[v]
-                    queue[k] = v
+                    queue[np.uint64(k)] = v
                     k += (lo[eu] <= x) & (x < hi[eu])
                     expo += seen[v] != mark
                     seen[v] = mark
@@ -130,14 +130,14 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                     eu = np.uint64(e)
                     v = np.uint64(indices[eu])
                     x = ubuf[v]
-                    queue[k] = v
+                    queue[np.uint64(k)] = v
                     k += (lo[eu] <= x) & (x < hi[eu])
             elif track_exposure:
                 for e in range(start, end):
                     eu = np.uint64(e)
                     v = np.uint64(indices[eu])
                     x = lt_uniform(hkey, v)
-                    queue[k] = v
+                    queue[np.uint64(k)] = v
                     k += (lo[eu] <= x) & (x < hi[eu])
                     expo += seen[v] != mark
                     seen[v] = mark
@@ -146,7 +146,7 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
                     eu = np.uint64(e)
                     v = np.uint64(indices[eu])
                     x = lt_uniform(hkey, v)
-                    queue[k] = v
+                    queue[np.uint64(k)] = v
                     k += (lo[eu] <= x) & (x < hi[eu])
         # once per round: a follower has one live in-edge, so only a seed comes twice
         tail = keep_fresh(queue, tail, k, stamp, mark)
