@@ -61,9 +61,16 @@ def none_live_prob(q, d):
     return math.exp(d * math.log1p(-q))
 
 
+#: :func:`skip_row_none_live` marks of coin rows: mixed probabilities, or one probability
+COIN_MIXED = -1.0
+COIN_UNIFORM = -2.0
+
+
 @njit(**NJIT)
 def skip_row_none_live(indptr, probs):
-    """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows, else -1.
+    """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows; coin rows and
+    empty rows get :data:`COIN_UNIFORM` (one probability on the row) or
+    :data:`COIN_MIXED`.
 
     For a binomial row it is P(no live edge); for a skip row the probability
     that the first geometric skip leaves the row, so a uniform draw below it
@@ -72,11 +79,15 @@ def skip_row_none_live(indptr, probs):
     rounding at the boundary).
     """
     n = indptr.shape[0] - 1
-    z = np.full(n, -1.0)
+    z = np.full(n, COIN_MIXED)
     for u in range(n):
         start, end = indptr[u], indptr[u + 1]
-        if end > start and row_kind(probs, start, end) != ROW_COIN:
+        if end == start:
+            continue
+        if row_kind(probs, start, end) != ROW_COIN:
             z[u] = none_live_prob(np.float64(probs[start]), end - start)
+        elif probs[end - 1] == probs[start]:
+            z[u] = COIN_UNIFORM
     return z
 
 
@@ -166,13 +177,50 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
         return k
     d = end - start
     st = node_state(wkey, u)
-    kind = row_kind(probs, start, end)
+    if tables:  # the row's kind from the table: no dependent load of its last probability
+        z0 = none_live[ui]
+        kind = ROW_COIN if z0 < 0.0 else row_kind(probs, start, end)
+        uniform = z0 == COIN_UNIFORM
+    else:
+        kind = row_kind(probs, start, end)
+        uniform = kind == ROW_COIN and probs[np.uint64(end - 1)] == probs[np.uint64(start)]
     k0 = k
     if kind == ROW_COIN:
         half = d // 2
         # indices as uint64 below: Numba then emits no negative-index wraparound
         su = np.uint64(start)
-        if tables and d >= VECTOR_MIN_DEGREE:
+        if uniform:
+            q0 = np.float64(probs[su])
+            # one probability on the whole row (rows are sorted): the same
+            # coins as below, compared as integers, x32 < p 2**32 iff
+            # x32 < ceil(p 2**32)
+            t = np.uint64(math.ceil(q0 * TWO32))
+            if tables and d >= VECTOR_MIN_DEGREE:
+                for i in range(half):
+                    x = mix64(st + np.uint64(i + 1) * GOLDEN)
+                    j = np.uint64(2 * i)
+                    flags[j] = (x & MASK32) < t
+                    flags[j + ONE] = (x >> S32) < t
+                if d > 2 * half:
+                    x = mix64(st + np.uint64(half + 1) * GOLDEN)
+                    flags[np.uint64(d - 1)] = (x & MASK32) < t
+                for j in range(d):
+                    ju = np.uint64(j)
+                    queue[np.uint64(k)] = indices[su + ju]
+                    k += flags[ju]
+            else:
+                for i in range(half):
+                    st, x = next_u64(st)
+                    e = su + np.uint64(2 * i)
+                    queue[np.uint64(k)] = indices[e]
+                    k += (x & MASK32) < t
+                    queue[np.uint64(k)] = indices[e + ONE]
+                    k += (x >> S32) < t
+                if d > 2 * half:
+                    st, x = next_u64(st)
+                    queue[np.uint64(k)] = indices[np.uint64(end - 1)]
+                    k += (x & MASK32) < t
+        elif tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)
                 e = su + np.uint64(2 * i)
