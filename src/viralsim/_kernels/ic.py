@@ -61,16 +61,16 @@ def none_live_prob(q, d):
     return math.exp(d * math.log1p(-q))
 
 
-#: :func:`skip_row_none_live` marks of coin rows: mixed probabilities, or one probability
+#: :func:`skip_row_none_live`'s mark of coin rows with mixed probabilities (and empty rows);
+#: a coin row with one probability p gets ``-2 - ceil(p 2**32)``
 COIN_MIXED = -1.0
-COIN_UNIFORM = -2.0
 
 
 @njit(**NJIT)
 def skip_row_none_live(indptr, probs):
-    """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows; coin rows and
-    empty rows get :data:`COIN_UNIFORM` (one probability on the row) or
-    :data:`COIN_MIXED`.
+    """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows; for coin rows
+    with one probability p, ``-2 - ceil(p 2**32)`` (the integer coin threshold,
+    exact in float64); for other coin rows and empty rows :data:`COIN_MIXED`.
 
     For a binomial row it is P(no live edge); for a skip row the probability
     that the first geometric skip leaves the row, so a uniform draw below it
@@ -87,7 +87,7 @@ def skip_row_none_live(indptr, probs):
         if row_kind(probs, start, end) != ROW_COIN:
             z[u] = none_live_prob(np.float64(probs[start]), end - start)
         elif probs[end - 1] == probs[start]:
-            z[u] = COIN_UNIFORM
+            z[u] = -2.0 - math.ceil(np.float64(probs[start]) * TWO32)
     return z
 
 
@@ -177,24 +177,27 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
         return k
     d = end - start
     st = node_state(wkey, u)
-    if tables:  # the row's kind from the table: no dependent load of its last probability
+    t = np.uint64(0)
+    if tables:  # the row's kind (and coin threshold) from the table, loaded off the row
         z0 = none_live[ui]
         kind = ROW_COIN if z0 < 0.0 else row_kind(probs, start, end)
-        uniform = z0 == COIN_UNIFORM
+        uniform = z0 <= -2.0
+        if uniform:
+            t = np.uint64(-2.0 - z0)
     else:
         kind = row_kind(probs, start, end)
         uniform = kind == ROW_COIN and probs[np.uint64(end - 1)] == probs[np.uint64(start)]
+        if uniform:
+            t = np.uint64(math.ceil(np.float64(probs[np.uint64(start)]) * TWO32))
     k0 = k
     if kind == ROW_COIN:
         half = d // 2
         # indices as uint64 below: Numba then emits no negative-index wraparound
         su = np.uint64(start)
         if uniform:
-            q0 = np.float64(probs[su])
             # one probability on the whole row (rows are sorted): the same
             # coins as below, compared as integers, x32 < p 2**32 iff
-            # x32 < ceil(p 2**32)
-            t = np.uint64(math.ceil(q0 * TWO32))
+            # x32 < t = ceil(p 2**32)
             if tables and d >= VECTOR_MIN_DEGREE:
                 for i in range(half):
                     x = mix64(st + np.uint64(i + 1) * GOLDEN)
