@@ -40,6 +40,7 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
 from .ic import draw_live, keep_fresh
+from .prefetch import prefetch
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -158,6 +159,12 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         expo0 = expo
         k = tail
         for qi in range(ch, ce):
+            if qi + 8 < ce:  # prefetch the rows ahead (a hint: no effect on results)
+                prefetch(indptr, lst[np.uint64(qi + 8)])
+            if qi + 4 < ce:
+                r4 = indptr[np.uint64(lst[np.uint64(qi + 4)])]
+                prefetch(indices, r4)
+                prefetch(probs, r4)
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]

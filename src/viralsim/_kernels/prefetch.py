@@ -1,0 +1,36 @@
+"""A software prefetch hint for Numba kernels (``llvm.prefetch``; no effect on results)."""
+
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils, config
+from numba.extending import intrinsic
+
+
+def _prefetch_py(arr, idx):
+    """Plain-Python stand-in (``NUMBA_DISABLE_JIT=1``): a hint has nothing to do."""
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint that ``arr[idx]`` will be read soon (no bounds check; a prefetch never faults)."""
+    if not isinstance(arr, types.Array) or not isinstance(idx, types.Integer):
+        return None
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        aryty, _ = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]],
+                                       wraparound=False)
+        i8p = ir.PointerType(ir.IntType(8))
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+prefetch = _prefetch_py if config.DISABLE_JIT else _prefetch
