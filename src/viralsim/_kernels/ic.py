@@ -32,7 +32,8 @@ SKIP_BELOW = 0.0625
 #: uniform skip rows with at most this many live edges on average draw their
 #: number of live edges by binomial inversion instead of one logarithm each
 BINOM_MAX_MEAN = 16.0
-#: coin rows at least this long are flipped in a separate, vectorisable pass
+#: coin rows with mixed probabilities at least this long are flipped in a separate,
+#: vectorisable pass (one-probability rows never: their integer loop is faster)
 VECTOR_MIN_DEGREE = 32
 TWO32 = 4294967296.0
 TWO32_U = np.uint64(4294967296)
@@ -197,33 +198,20 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
         if uniform:
             # one probability on the whole row (rows are sorted): the same
             # coins as below, compared as integers, x32 < p 2**32 iff
-            # x32 < t = ceil(p 2**32). (The loops repeat the mixed ones below
-            # on purpose: one loop with the comparison chosen inside costs 8%.)
-            if tables and d >= VECTOR_MIN_DEGREE:
-                for i in range(half):
-                    x = mix64(st + np.uint64(i + 1) * GOLDEN)
-                    j = np.uint64(2 * i)
-                    flags[j] = (x & MASK32) < t
-                    flags[j + ONE] = (x >> S32) < t
-                if d > 2 * half:
-                    x = mix64(st + np.uint64(half + 1) * GOLDEN)
-                    flags[np.uint64(d - 1)] = (x & MASK32) < t
-                for j in range(d):
-                    ju = np.uint64(j)
-                    queue[np.uint64(k)] = indices[su + ju]
-                    k += flags[ju]
-            else:
-                for i in range(half):
-                    st, x = next_u64(st)
-                    e = su + np.uint64(2 * i)
-                    queue[np.uint64(k)] = indices[e]
-                    k += (x & MASK32) < t
-                    queue[np.uint64(k)] = indices[e + ONE]
-                    k += (x >> S32) < t
-                if d > 2 * half:
-                    st, x = next_u64(st)
-                    queue[np.uint64(k)] = indices[np.uint64(end - 1)]
-                    k += (x & MASK32) < t
+            # x32 < t = ceil(p 2**32); a separate vectorisable pass does not pay
+            # here. (The loop repeats the mixed one below on purpose: one loop
+            # with the comparison chosen inside costs 8%.)
+            for i in range(half):
+                st, x = next_u64(st)
+                e = su + np.uint64(2 * i)
+                queue[np.uint64(k)] = indices[e]
+                k += (x & MASK32) < t
+                queue[np.uint64(k)] = indices[e + ONE]
+                k += (x >> S32) < t
+            if d > 2 * half:
+                st, x = next_u64(st)
+                queue[np.uint64(k)] = indices[np.uint64(end - 1)]
+                k += (x & MASK32) < t
         elif tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)
