@@ -163,6 +163,16 @@ def keep_fresh(queue, tail, k, stamp, mark):
 
 
 @njit(inline="always", **NJIT)
+def make_room(queue, tail, k, d, stamp, mark):
+    """Before drawing a row of ``d`` candidates at ``queue[k:]``: if they might not
+    fit, keep the fresh ones so far (:func:`keep_fresh`). Returns ``(tail, k)``."""
+    if k + d > queue.shape[0]:
+        tail = keep_fresh(queue, tail, k, stamp, mark)
+        k = tail
+    return tail, k
+
+
+@njit(inline="always", **NJIT)
 def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags, tables):
     """Append u's live followers in world ``wkey`` to ``queue[k:]``, unfiltered; return the end.
 

@@ -30,8 +30,8 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import keep_fresh
-from .prefetch import prefetch
+from .ic import keep_fresh, make_room
+from .prefetch import prefetch_rows
 from .rng import DOMAIN_THRESHOLD, node_state, world_key
 from .timeline import accumulate, close_round, open_world, used_columns
 
@@ -110,20 +110,12 @@ def lt_one_world(indptr, indices, lo, hi, seeds, key, world, max_rounds, segw, h
         expo0 = expo
         k = tail
         for qi in range(head, round_end):
-            if qi + 8 < round_end:  # prefetch the rows ahead (a hint: no effect on results)
-                prefetch(indptr, queue[np.uint64(qi + 8)])
-            if qi + 4 < round_end:
-                r4 = indptr[np.uint64(queue[np.uint64(qi + 4)])]
-                prefetch(indices, r4)
-                prefetch(lo, r4)
-                prefetch(hi, r4)
+            prefetch_rows(indptr, queue, qi, round_end, indices, lo, hi)  # a hint only
             u = np.uint64(queue[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
             ri += end - start
-            if k + (end - start) > queue.shape[0]:
-                tail = keep_fresh(queue, tail, k, stamp, mark)
-                k = tail
+            tail, k = make_room(queue, tail, k, end - start, stamp, mark)
             # four copies of one loop on purpose: with the two choices made
             # inside one loop it runs 3-4% slower (LLVM does not split it)
             if use_table and track_exposure:

@@ -1,9 +1,12 @@
 """A software prefetch hint for Numba kernels (``llvm.prefetch``; no effect on results)."""
 
+import numpy as np
 from llvmlite import ir
-from numba import types
+from numba import njit, types
 from numba.core import cgutils, config
 from numba.extending import intrinsic
+
+from .config import NJIT
 
 
 def _prefetch_py(arr, idx):
@@ -34,3 +37,18 @@ def _prefetch(typingctx, arr, idx):
 
 
 prefetch = _prefetch_py if config.DISABLE_JIT else _prefetch
+
+
+@njit(inline="always", **NJIT)
+def prefetch_rows(indptr, lst, qi, stop, a, b, c):
+    """Prefetch for the loop over ``lst[qi:stop]``: ``indptr`` of the node 8 places
+    ahead, and arrays ``a``, ``b``, ``c`` (one row per node, CSR order) at the
+    row start of the node 4 places ahead. Indices are unsigned (no wraparound code).
+    """
+    if qi + 8 < stop:
+        prefetch(indptr, lst[np.uint64(qi + 8)])
+    if qi + 4 < stop:
+        r = indptr[np.uint64(lst[np.uint64(qi + 4)])]
+        prefetch(a, r)
+        prefetch(b, r)
+        prefetch(c, r)

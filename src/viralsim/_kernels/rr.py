@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import draw_live, keep_fresh
+from .ic import draw_live, keep_fresh, make_room
 from .rng import DOMAIN_REVERSE, DOMAIN_REVERSE_COMMENT, next_u64, node_state, to_unit, world_key
 
 #: how an RR set grows backwards from a node (see rr_generate)
@@ -156,9 +156,8 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                             _, cx = next_u64(node_state(ckey, v))
                             if not to_unit(cx) < comment_prob:
                                 continue
-                        if k + (rindptr[v + np.uint64(1)] - rindptr[v]) > queue.shape[0]:
-                            tail = keep_fresh(queue, tail, k, stamp, mark)
-                            k = tail
+                        tail, k = make_room(queue, tail, k, rindptr[v + np.uint64(1)] - rindptr[v],
+                                            stamp, mark)
                         k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k, lq_cache,
                                       none_live, flags, True)
                     tail = keep_fresh(queue, tail, k, stamp, mark)

@@ -39,8 +39,8 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import draw_live, keep_fresh
-from .prefetch import prefetch
+from .ic import draw_live, keep_fresh, make_room
+from .prefetch import prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -159,12 +159,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         expo0 = expo
         k = tail
         for qi in range(ch, ce):
-            if qi + 8 < ce:  # prefetch the rows ahead (a hint: no effect on results)
-                prefetch(indptr, lst[np.uint64(qi + 8)])
-            if qi + 4 < ce:
-                r4 = indptr[np.uint64(lst[np.uint64(qi + 4)])]
-                prefetch(indices, r4)
-                prefetch(probs, r4)
+            prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -187,9 +182,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             else:
                 # live followers pile up in queue[tail:k]; who is new is sorted
                 # out once per round (keep_fresh keeps first comers, in order)
-                if k + (end - start) > queue.shape[0]:
-                    tail = keep_fresh(queue, tail, k, stamp, mark)
-                    k = tail
+                tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k0 = k
                 k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
                               flags, True)

@@ -258,6 +258,19 @@ class _RISBase(Strategy):
     live_edge_only = True
     uses_model = True
 
+    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto"):
+        self.eps = eps
+        self.delta = delta
+        self.weight_attr = weight_attr
+        self.min_rr_sets = min_rr_sets
+
+    def _eps_delta(self, func, n, eps_high):
+        """Validated ``(eps, delta)``; ``delta`` defaults to ``1 / n``."""
+        eps = check_float(self.eps, "eps", func, low=0.0, high=eps_high, low_open=True)
+        delta = check_float(1.0 / max(n, 2) if self.delta is None else self.delta, "delta", func,
+                            low=0.0, high=1.0, low_open=True)
+        return eps, delta
+
     def _check_model(self, model, func):
         if not model.is_live_edge:
             raise model_not_supported(
@@ -397,18 +410,10 @@ class IMM(_RISBase):
 
     name = "imm"
 
-    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto"):
-        self.eps = eps
-        self.delta = delta
-        self.weight_attr = weight_attr
-        self.min_rr_sets = min_rr_sets
-
     def _select(self, req):
         func = "IMM"
-        eps = check_float(self.eps, "eps", func, low=0.0, high=1.0, low_open=True)
         n = req.graph.n_nodes
-        delta = check_float(1.0 / max(n, 2) if self.delta is None else self.delta, "delta", func,
-                            low=0.0, high=1.0, low_open=True)
+        eps, delta = self._eps_delta(func, n, 1.0)
         key = seed_from_rng(req.gen)
         coll, final, weights = self._collections(req, func, key)
         k = self._k_for_bounds(req)
@@ -517,18 +522,10 @@ class OPIMC(_RISBase):
     name = "opim_c"
     supports_budget = False
 
-    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto"):
-        self.eps = eps
-        self.delta = delta
-        self.weight_attr = weight_attr
-        self.min_rr_sets = min_rr_sets
-
     def _select(self, req):
         func = "OPIMC"
-        eps = check_float(self.eps, "eps", func, low=0.0, high=E1, low_open=True)
         n = req.graph.n_nodes
-        delta = check_float(1.0 / max(n, 2) if self.delta is None else self.delta, "delta", func,
-                            low=0.0, high=1.0, low_open=True)
+        eps, delta = self._eps_delta(func, n, E1)
         key = seed_from_rng(req.gen)
         r1, r2, weights = self._collections(req, func, key)
         k = req.k
