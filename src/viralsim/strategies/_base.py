@@ -436,15 +436,19 @@ def rank_static(req, score):
         return {"indices": order, "scores": score[order]}
     c = req.costs_or_ones()
     ratio = score / c
-    order = np.lexsort((idx, -ratio))
+    picks = take_within_budget(np.lexsort((idx, -ratio)), c, req.budget)
+    return {"indices": picks, "scores": ratio[picks]}
+
+
+def take_within_budget(order, costs, budget):
+    """Walk ``order`` and take each node whose cost still fits the budget left (int64)."""
     picks = []
-    left = req.budget
-    cheapest = float(c.min())
+    left = budget
+    cheapest = float(costs.min())
     for v in order.tolist():
-        if c[v] <= left:
+        if costs[v] <= left:
             picks.append(v)
-            left -= c[v]
+            left -= costs[v]
             if left < cheapest:
                 break
-    picks = np.asarray(picks, dtype=np.int64)
-    return {"indices": picks, "scores": ratio[picks]}
+    return np.asarray(picks, dtype=np.int64)

@@ -7,7 +7,7 @@ guaranteed strategies must clear.
 import numpy as np
 
 from .._validation import check_float, check_int
-from ._base import Strategy, rank_static, register_strategy
+from ._base import Strategy, rank_static, register_strategy, take_within_budget
 
 __all__ = [
     "RandomSeeds",
@@ -53,15 +53,8 @@ class RandomSeeds(Strategy):
         order = req.gen.permutation(n)
         if not req.budgeted:
             return {"indices": order[: req.k], "scores": np.zeros(req.k)}
-        c = req.costs_or_ones()
-        picks, left, cheapest = [], req.budget, float(c.min())
-        for v in order.tolist():
-            if c[v] <= left:
-                picks.append(v)
-                left -= c[v]
-                if left < cheapest:
-                    break
-        return {"indices": np.asarray(picks, dtype=np.int64), "scores": np.zeros(len(picks))}
+        picks = take_within_budget(order, req.costs_or_ones(), req.budget)
+        return {"indices": picks, "scores": np.zeros(len(picks))}
 
 
 @register_strategy
