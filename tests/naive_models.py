@@ -22,6 +22,11 @@ def coin(key, r, domain, x_id):
     return unit(NodeStream(world_key(key, r, domain), x_id).next())
 
 
+def comment_coin(key, r, v):
+    """The comment coin of v in world r: the start state of its DOMAIN_COMMENT stream, as a uniform."""
+    return unit(NodeStream(world_key(key, r, DOMAIN_COMMENT), v).state)
+
+
 def edge_uniform(wkey, u, i):
     """U_e of row position i of u (per-edge world definition), as a 32-bit integer."""
     st0 = NodeStream(wkey, u).state
@@ -62,7 +67,7 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
         rc = ri = 0
         seen_before = len(seen)
         for u in frontier:
-            if c < 1.0 and u not in seed_set and not coin(key, r, DOMAIN_COMMENT, u) < c:
+            if c < 1.0 and u not in seed_set and not comment_coin(key, r, u) < c:
                 continue
             rc += 1
             ri += int(indptr[u + 1] - indptr[u])

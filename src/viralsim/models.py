@@ -172,12 +172,19 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
         has_thin = bool(np.any(thin < 1.0))
     else:
         thin, has_thin = np.ones(1), False
+    if per_edge:  # the reinforcement factor 1 + beta j as a table (j < the in-degree)
+        top = graph._cache.get("max_in_degree")
+        if top is None:
+            top = graph._cache["max_in_degree"] = int(graph.in_degree().max(initial=0))
+        mult = 1.0 + float(reinforcement) * np.arange(top + 1, dtype=np.float64)
+    else:
+        mult = np.ones(1)
     o = _outputs(n, tl_len)
     _wom.wom_worlds(
         graph.indptr, graph.indices, graph.probs,
         graph._derived("skip_row_none_live", _ic.skip_row_none_live), seeds, np.uint64(key), np.int64(start),
         np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
-        float(comment_prob), float(reinforcement), float(amplification), bool(per_edge),
+        float(comment_prob), float(reinforcement), mult, float(amplification), bool(per_edge),
         thin, has_thin, segw, has_seg, bool(exposure),
         o["reach"], o["exposure"], o["comments"], o["impressions"], o["segment"],
         o["tl_sum"], o["tl_sq"], o["visits"],

@@ -20,7 +20,8 @@ One kernel, :func:`wom_worlds`, runs :class:`viralsim.IC` and
   ``1 .. t-1``. Comments reach ``v`` in queue order (the order of adoption,
   seeds first in the order given, then each commenter's row in CSR order).
 - **comment coins**: an adopter ``v`` that is not a seed comments iff
-  ``to_unit(next(node_state(world_key(key, r, DOMAIN_COMMENT), v))) < c``
+  ``to_unit(node_state(world_key(key, r, DOMAIN_COMMENT), v)) < c`` (the
+  stream's start state itself: one SplitMix64 finaliser of a keyed input)
   (no draw when ``c = 1``; seeds always comment).
 - **off-target thinning**: a comment from ``u`` to a follower ``v`` with
   acceptance ``a_v = w_v + gamma (1 - w_v) < 1`` that would persuade
@@ -55,6 +56,8 @@ from .rng import (
 from .timeline import accumulate, close_round, open_world, used_columns
 
 TWO32 = 4294967296.0
+#: per-edge path: the state of an adopted node (counts up from here, stays < 0)
+ADOPTED = np.int32(-2147483647 - 1)
 MASK32 = np.uint64(0xFFFFFFFF)
 S32 = np.uint64(32)
 
@@ -72,37 +75,53 @@ def _accept(tkey, u, v, a):
 
 
 @njit(inline="always", **NJIT)
-def _view(indices, probs, state, queue, tail, expo, e, x32, amp, beta, sbase, sdone, has_thin,
-          thin, tkey, u, valid):
+def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult, dummy, valid):
     """Per-edge path: the comment of u over edge e (coin ``x32``); returns (tail, exposure).
 
-    Branch-free but for off-target thinning: whether the follower has adopted
-    or seen a comment before is unpredictable, so it selects, not branches.
-    ``valid = False`` leaves everything as it was (a masked slot).
+    ``state[v]`` is the number ``j`` of comments v has received in this world
+    (0: none), or negative once v has adopted (:data:`ADOPTED`, then counting
+    up, never reaching 0). The threshold is ``p_e * amp * 2**32 * (1 + beta j)``
+    with ``amp32 = amp * 2**32`` (a power-of-two scale: exact); ``beta = 0``
+    multiplies by exactly 1. Branch-free: whether the follower has adopted or
+    seen a comment before is unpredictable, so it selects, not branches.
+    ``valid = False`` (the masked odd slot) views the ``dummy`` node instead,
+    which is always adopted. Fresh viewers are listed in ``touched`` (for the
+    reset at the end of the world).
     """
     v = np.uint64(indices[np.uint64(e)])  # unsigned indices: no wraparound code
-    s0 = state[v]
-    done = s0 == sdone
-    fresh = (s0 < sbase) & valid
-    sv = max(s0, sbase)
-    pe = np.float64(probs[np.uint64(e)]) * amp
-    if beta != 0.0:
-        pe *= 1.0 + beta * np.float64(sv - sbase)
-    fire = (np.float64(np.int64(x32)) < pe * TWO32) & (not done) & valid
-    if has_thin:
-        if fire:
-            fire = _accept(tkey, u, v, thin[v])
-    # arithmetic selects: a branch here is taken at random
-    s1 = sv + 1 + (sdone - sv - 1) * np.int64(done | fire)
-    state[v] = s0 + (s1 - s0) * np.int64(valid)
+    v = v if valid else dummy
+    j = state[v]
+    # mult[j] = 1 + beta j; an adopted node (j < 0) reads the last entry
+    m = mult[min(np.uint64(np.uint32(j)), np.uint64(mult.shape[0] - 1))]
+    thr = (np.float64(probs[np.uint64(e)]) * amp32) * m
+    fire = (np.float64(np.int64(x32)) < thr) & (j >= 0)
+    state[v] = ADOPTED if fire else j + np.int32(1)
     queue[np.uint64(tail)] = v
-    return tail + fire, expo + fresh
+    touched[np.uint64(expo)] = v
+    return tail + fire, expo + (j == 0)
+
+
+@njit(inline="always", **NJIT)
+def _view_thin(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, beta, dummy,
+               valid, thin, tkey, u):
+    """:func:`_view` with off-target thinning (a branch on firing: rare draws)."""
+    v = np.uint64(indices[np.uint64(e)])
+    v = v if valid else dummy
+    j = state[v]
+    thr = (np.float64(probs[np.uint64(e)]) * amp32) * (1.0 + beta * np.float64(j))
+    fire = (np.float64(np.int64(x32)) < thr) & (j >= 0)
+    if fire:
+        fire = _accept(tkey, u, v, thin[v])
+    state[v] = ADOPTED if fire else j + np.int32(1)
+    queue[np.uint64(tail)] = v
+    touched[np.uint64(expo)] = v
+    return tail + fire, expo + (j == 0)
 
 
 @njit(inline="always", **NJIT)
 def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, beta,
                   alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                  stamp, seen, state, mark, queue, com, bucket, lq_cache, flags):
+                  mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags):
     """One cascade in world ``world``.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
@@ -114,17 +133,19 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
     n_seeds = seeds.shape[0]
-    # per-edge path: one int64 state per node, below sbase = mark << 32 when v
-    # has seen nothing in this world, sbase + j once it has received j comments
-    # without adopting, sdone once it has adopted (no reset between worlds)
-    sbase = np.int64(mark) << 32
-    sdone = sbase + np.int64(0x7FFFFFFF)
+    # per-edge path: state[v] counts the comments v has received (see _view);
+    # all zero between worlds (the touched nodes are reset at the end), but the
+    # dummy node n, viewed by masked slots, which is always adopted
+    dummy = np.uint64(indptr.shape[0] - 1)
+    if per_edge:
+        state[dummy] = ADOPTED
     tail = 0
     expo = 0
     seg = 0.0
     for s in seeds:
         if per_edge:
-            state[s] = sdone
+            state[s] = ADOPTED
+            touched[tail] = s
         else:
             stamp[s] = mark
             if track_exposure:
@@ -154,6 +175,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         amp = 1.0
         if alpha != 0.0:
             amp = 1.0 + alpha * math.log1p(np.float64(n_com))
+        amp32 = amp * TWO32
         rc = ce - ch
         ri = 0
         expo0 = expo
@@ -167,18 +189,34 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             if per_edge:
                 st0 = node_state(wkey, u)
                 d = end - start
-                for i in range(d >> 1):  # two edges per 64 random bits
-                    x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
-                    e = start + 2 * i
-                    tail, expo = _view(indices, probs, state, queue, tail, expo, e, x & MASK32,
-                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u, True)
-                    tail, expo = _view(indices, probs, state, queue, tail, expo, e + 1, x >> S32,
-                                       amp, beta, sbase, sdone, has_thin, thin, tkey, u, True)
-                if d > 0:  # the odd last edge, masked rather than branched on
-                    x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
-                    tail, expo = _view(indices, probs, state, queue, tail, expo, end - 1,
-                                       x & MASK32, amp, beta, sbase, sdone, has_thin, thin,
-                                       tkey, u, (d & 1) == 1)
+                if not has_thin:
+                    for i in range(d >> 1):  # two edges per 64 random bits
+                        x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
+                        e = start + 2 * i
+                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo, e,
+                                           x & MASK32, amp32, mult, dummy, True)
+                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo,
+                                           e + 1, x >> S32, amp32, mult, dummy, True)
+                    if d > 0:  # the odd last edge, masked rather than branched on
+                        x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
+                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo,
+                                           end - 1, x & MASK32, amp32, mult, dummy,
+                                           (d & 1) == 1)
+                else:  # the same with off-target thinning
+                    for i in range(d >> 1):
+                        x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
+                        e = start + 2 * i
+                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
+                                                expo, e, x & MASK32, amp32, beta, dummy, True,
+                                                thin, tkey, u)
+                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
+                                                expo, e + 1, x >> S32, amp32, beta, dummy, True,
+                                                thin, tkey, u)
+                    if d > 0:
+                        x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
+                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
+                                                expo, end - 1, x & MASK32, amp32, beta, dummy,
+                                                (d & 1) == 1, thin, tkey, u)
             else:
                 # live followers pile up in queue[tail:k]; who is new is sorted
                 # out once per round (keep_fresh keeps first comers, in order)
@@ -210,7 +248,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             ch = ce
             for qi in range(round_end, tail):
                 v = queue[qi]
-                _, x = next_u64(node_state(ckey, v))
+                x = node_state(ckey, v)  # one mix: this loop runs once per adopter
                 com[ce] = v
                 ce += to_unit(x) < c
         else:
@@ -220,6 +258,12 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         rnd += 1
         close_round(bucket, rnd, tail - round_end, rc, ri,
                     (expo - expo0) if track_exposure else (tail - round_end))
+    if per_edge:  # back to all zero for the next world (the dummy is re-set there)
+        if 8 * expo > state.shape[0]:
+            state[:] = 0  # a memset: cheaper than scattered stores past n / 8
+        else:
+            for i in range(expo):
+                state[touched[i]] = 0
     if not track_exposure:
         expo = tail
     return tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd)
@@ -227,7 +271,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
 
 @njit(**NJIT_PARALLEL)
 def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
-               c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+               c, beta, mult, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits):
     """Run the word-of-mouth cascade in worlds ``world_start .. world_start + n_worlds - 1``.
@@ -242,6 +286,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     world_start, n_worlds : int64, the world indices to run.
     max_rounds : int64, rounds after seeding; < 0 means unlimited.
     c, beta, alpha : float64, comment probability, reinforcement, amplification.
+    mult : float64 array, ``mult[j] = 1 + beta j`` for ``j = 0 .. max in-degree``
+        (per-edge path without off-target thinning; else unused, may be of size 1).
     per_edge : bool, use the per-edge-uniform world definition (required when
         ``beta`` or ``alpha`` is non-zero; see the module docstring).
     thin, has_thin : float64 array (n,) of per-follower acceptance
@@ -281,7 +327,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         hi = n_worlds * (ch + 1) // n_chunks
         stamp = np.zeros(1 if per_edge else n, dtype=np.int32)
         seen = np.zeros(n if track_exposure and not per_edge else 1, dtype=np.int32)
-        state = np.zeros(n if per_edge else 1, dtype=np.int64)
+        state = np.zeros(n + 1 if per_edge else 1, dtype=np.int32)  # n: the dummy node
+        touched = np.empty(n + 1 if per_edge else 1, dtype=np.int32)
         queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
         flags = np.empty(max_deg, dtype=np.uint8)
         com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
@@ -293,7 +340,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
             r, x, nc, ni, sg, used = wom_one_world(
                 indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                 c, beta, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                stamp, seen, state, mark, queue, com, bucket, lq_cache, flags,
+                mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
             )
             out_reach[w] = r
             out_exposure[w] = x
