@@ -271,3 +271,19 @@ def test_word_of_mouth_support():
         vs.strategies.imm(g, k=2, model=m3)
     c3 = vs.strategies.celf(g, k=2, model=m3, n_worlds=30, rng=0)
     assert any("guarantee does not hold" in n for n in c3.notes)
+
+
+@pytest.mark.parametrize("n_chunks", [1, 2, 3, 7, 100])
+def test_invert_is_the_same_for_any_block_count(n_chunks):
+    gen = np.random.default_rng(n_chunks)
+    n = 9
+    sets = [gen.choice(n, size=gen.integers(1, 6), replace=False).astype(np.int32)
+            for _ in range(40)]
+    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(s) for s in sets])
+    members = np.concatenate(sets)
+    ptr, node_sets = _rr.invert(offsets, members, n, n_chunks)
+    for v in range(n):  # each node's sets, in increasing index
+        want = [i for i, s in enumerate(sets) if v in s]
+        assert node_sets[ptr[v]:ptr[v + 1]].tolist() == want
+    assert ptr[n] == members.shape[0]

@@ -18,8 +18,11 @@ Cases
   cascade), and in full mode NetHEPT and wiki-Vote (weighted cascade), the
   bench's real graphs.
 - ``pynetim/<graph>`` (full mode): pynetim's IMM (and OPIM-C if it has one)
-  at ε = 0.1, k = 50, timed beside ours, both seed sets evaluated in the
-  same worlds (paired difference). Only when pynetim is importable; never
+  at ε = 0.1, k = 50, timed beside ours (best of 3 each in full mode), both
+  seed sets evaluated in the same worlds (paired difference). Speed-ups are
+  given for our IMM at the paper's θ (``min_rr_sets=0``: the same
+  algorithm at the same k and ε; target >= 5x) and at our defaults (which
+  add the quality floor of ``min_rr_sets='auto'``). Only when pynetim is importable; never
   installed in CI (it compiles C++ for minutes; 0.5.1 needs GCC 13).
 """
 
@@ -160,10 +163,17 @@ def _pynetim(ctx, name, g, rows):
     try:
         pg = pynetim.IMGraph(edges, weights=g.probs.astype(float).tolist(), directed=True,
                              renumber=False)
+        reps = 1 if ctx.quick else 3  # best of: the machine may be shared
+
+        def best_of(call):
+            runs = [call() for _ in range(reps)]
+            return min(runs, key=lambda r: r.elapsed)
+
         ours = {
-            "IMM": vs.strategies.imm(g, k=50, eps=0.1, rng=0),
-            "IMM paper theta": vs.strategies.imm(g, k=50, eps=0.1, rng=0, min_rr_sets=0),
-            "OPIM-C": vs.strategies.opim_c(g, k=50, eps=0.1, rng=0),
+            "IMM": best_of(lambda: vs.strategies.imm(g, k=50, eps=0.1, rng=0)),
+            "IMM paper theta": best_of(lambda: vs.strategies.imm(g, k=50, eps=0.1, rng=0,
+                                                                 min_rr_sets=0)),
+            "OPIM-C": best_of(lambda: vs.strategies.opim_c(g, k=50, eps=0.1, rng=0)),
         }
         key = 2025
         n_sims = 2_000 if ctx.quick else 10_000
@@ -182,9 +192,11 @@ def _pynetim(ctx, name, g, rows):
                                .run(k=50, epsilon=0.1), "OPIM-C"),
         }
         for label, (call, mine) in peers.items():
-            t0 = time.perf_counter()
-            seeds = sorted(call())
-            t_peer = time.perf_counter() - t0
+            t_peer = math.inf
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                seeds = sorted(call())
+                t_peer = min(t_peer, time.perf_counter() - t0)
             theirs = sizes(g.labels[np.asarray(seeds, dtype=np.int64)].tolist())
             dd = theirs - deg
             hd = 1.96 * dd.std(ddof=1) / math.sqrt(n_sims)
@@ -198,10 +210,16 @@ def _pynetim(ctx, name, g, rows):
             h = 1.96 * d.std(ddof=1) / math.sqrt(n_sims)
             rows.append(row(SUITE, case, f"{mine} speed-up over pynetim (our defaults)",
                             t_peer / ref.elapsed, "x", f"ours {ref.elapsed:.2f} s"))
-            if mine == "IMM":
+            if mine == "IMM":  # the same algorithm at the same k and eps: theta sets alone
                 p0 = ours["IMM paper theta"]
                 rows.append(row(SUITE, case, "IMM speed-up over pynetim (paper theta)",
-                                t_peer / p0.elapsed, "x", f"ours {p0.elapsed:.2f} s, min_rr_sets=0"))
+                                t_peer / p0.elapsed, "x", f"ours {p0.elapsed:.2f} s, min_rr_sets=0; "
+                                "target >= 5"))
+                d0 = sizes(p0.seeds) - theirs
+                h0 = 1.96 * d0.std(ddof=1) / math.sqrt(n_sims)
+                rows.append(row(SUITE, case, f"IMM paper theta reach ours - pynetim {label}",
+                                float(d0.mean()), "nodes",
+                                f"paired 95% CI [{d0.mean() - h0:.2f}, {d0.mean() + h0:.2f}]"))
             rows.append(row(SUITE, case, f"{mine} reach ours - pynetim {label}", float(d.mean()),
                             "nodes", f"paired 95% CI [{d.mean() - h:.2f}, {d.mean() + h:.2f}]"))
     except Exception as exc:  # a peer's API drift must not sink our suite

@@ -173,26 +173,40 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
         used[c] = pos
 
 
-@njit(**NJIT)
-def invert(offsets, members, n):
+@njit(**NJIT_PARALLEL)
+def invert(offsets, members, n, n_chunks=1):
     """Node -> RR sets index: ``(node_ptr int64 (n+1,), node_sets int32)``.
 
-    Sets of each node are listed in increasing set index.
+    Sets of each node are listed in increasing set index. ``n_chunks``
+    blocks of sets are counted and filled in parallel (a counting sort with
+    one count per node and block: ``8 n n_chunks`` bytes of scratch); the
+    result does not depend on ``n_chunks``.
     """
     n_sets = offsets.shape[0] - 1
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for j in range(members.shape[0]):
-        counts[members[j] + 1] += 1
+    n_chunks = max(1, min(n_chunks, n_sets))
+    cnt = np.zeros((n_chunks, n), dtype=np.int64)  # a row per block: no false sharing
+    for c in prange(n_chunks):
+        a = offsets[n_sets * c // n_chunks]
+        b = offsets[n_sets * (c + 1) // n_chunks]
+        for j in range(a, b):
+            cnt[c, members[j]] += 1
+    # node v's list is its block-c entries for c = 0, 1, ... (sets in order)
+    node_ptr = np.empty(n + 1, dtype=np.int64)
+    pos = 0
     for v in range(n):
-        counts[v + 1] += counts[v]
-    node_ptr = counts.copy()
-    fill = counts[:n].copy()
+        node_ptr[v] = pos
+        for c in range(n_chunks):
+            t = cnt[c, v]
+            cnt[c, v] = pos
+            pos += t
+    node_ptr[n] = pos
     node_sets = np.empty(members.shape[0], dtype=np.int32)
-    for s in range(n_sets):
-        for j in range(offsets[s], offsets[s + 1]):
-            v = members[j]
-            node_sets[fill[v]] = s
-            fill[v] += 1
+    for c in prange(n_chunks):
+        for s in range(n_sets * c // n_chunks, n_sets * (c + 1) // n_chunks):
+            for j in range(offsets[s], offsets[s + 1]):
+                v = members[j]
+                node_sets[cnt[c, v]] = s
+                cnt[c, v] += 1
     return node_ptr, node_sets
 
 

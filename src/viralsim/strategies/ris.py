@@ -66,9 +66,11 @@ class RRCollection:
         else:
             self.cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
             self.total_w = float(self.cum_w[-1])
-        self._pieces = []  # (first index, sizes, members)
+        # flat storage with spare room (grown by half again when full):
+        # offsets[:n_sets + 1] and members[:offsets[n_sets]] are in use
+        self._offsets = np.zeros(1, dtype=np.int64)
+        self._members = np.empty(0, dtype=np.int32)
         self.n_sets = 0
-        self._flat = None
         self._index = None
         self.n_threads = numba.get_num_threads()
         self.gen_seconds = 0.0
@@ -87,8 +89,9 @@ class RRCollection:
             return self
         t0 = time.perf_counter()
         todo = [(self.n_sets, n_sets - self.n_sets)]
-        total_members = sum(p[2].shape[0] for p in self._pieces)
-        mean = total_members / self.n_sets if self.n_sets else 4.0
+        used_now = int(self._offsets[self.n_sets])
+        mean = used_now / self.n_sets if self.n_sets else 4.0
+        pieces = []  # (first index, sizes, members), any order
         while todo:
             start, count = todo.pop()
             nc = max(1, min(4 * self.n_threads, count))
@@ -108,38 +111,50 @@ class RRCollection:
                 hi = count * (c + 1) // nc
                 d = int(done[c])
                 if d:
-                    self._pieces.append(
-                        (start + lo, sizes[lo: lo + d].copy(),
-                         members[c * cap: c * cap + int(used[c])].copy())
-                    )
+                    pieces.append((start + lo, sizes[lo: lo + d],
+                                   members[c * cap: c * cap + int(used[c])]))
                     got += int(used[c])
                 if lo + d < hi:
                     todo.append((start + lo + d, hi - lo - d))
             mean = max(mean, got / max(1, int(done.sum())))
+        # append the new sets in index order (one copy of each member)
+        pieces.sort(key=lambda p: p[0])
+        added = sum(p[2].shape[0] for p in pieces)
+        need = used_now + added
+        if need > self._members.shape[0]:
+            grown = np.empty(max(need, self._members.shape[0] * 3 // 2), dtype=np.int32)
+            grown[:used_now] = self._members[:used_now]
+            self._members = grown
+        if n_sets + 1 > self._offsets.shape[0]:
+            grown = np.empty(max(n_sets + 1, self._offsets.shape[0] * 3 // 2), dtype=np.int64)
+            grown[: self.n_sets + 1] = self._offsets[: self.n_sets + 1]
+            self._offsets = grown
+        pos, i = used_now, self.n_sets
+        for _, sz, mem in pieces:
+            m = mem.shape[0]
+            self._members[pos: pos + m] = mem
+            np.cumsum(sz, out=self._offsets[i + 1: i + 1 + sz.shape[0]])
+            self._offsets[i + 1: i + 1 + sz.shape[0]] += pos
+            pos += m
+            i += sz.shape[0]
+        assert i == n_sets and pos == need
         self.n_sets = n_sets
-        self._flat = None
         self._index = None
         self.gen_seconds += time.perf_counter() - t0
         return self
 
     def arrays(self):
-        """``(offsets, members)``, concatenated in index order."""
-        if self._flat is None:
-            pieces = sorted(self._pieces, key=lambda p: p[0])
-            sizes = np.concatenate([p[1] for p in pieces]) if pieces else np.zeros(0, np.int64)
-            members = (np.concatenate([p[2] for p in pieces]) if pieces
-                       else np.zeros(0, np.int32))
-            offsets = np.zeros(self.n_sets + 1, dtype=np.int64)
-            np.cumsum(sizes, out=offsets[1:])
-            self._pieces = [(0, sizes, members)]
-            self._flat = (offsets, members)
-        return self._flat
+        """``(offsets, members)`` in index order (views of the storage)."""
+        return self._offsets[: self.n_sets + 1], self._members[: self._offsets[self.n_sets]]
 
     def index(self):
         """Node -> sets inverted index ``(node_ptr, node_sets)`` (another 4 bytes per member)."""
         if self._index is None:
             offsets, members = self.arrays()
-            self._index = _rr.invert(offsets, members, self.n)
+            # parallel blocks while their counts (8 n bytes each) stay well
+            # below the members' own 4 bytes each
+            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(self.n, 1))))
+            self._index = _rr.invert(offsets, members, self.n, nc)
         return self._index
 
     def sets(self):
