@@ -172,11 +172,11 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
         has_thin = bool(np.any(thin < 1.0))
     else:
         thin, has_thin = np.ones(1), False
-    if per_edge:  # the reinforcement factor 1 + beta j as a table (j < the in-degree)
+    if per_edge:  # 1 + beta j as a table (j < the in-degree), then -1 for adopted nodes
         top = graph._cache.get("max_in_degree")
         if top is None:
             top = graph._cache["max_in_degree"] = int(graph.in_degree().max(initial=0))
-        mult = 1.0 + float(reinforcement) * np.arange(top + 1, dtype=np.float64)
+        mult = np.append(1.0 + float(reinforcement) * np.arange(top + 1, dtype=np.float64), -1.0)
     else:
         mult = np.ones(1)
     o = _outputs(n, tl_len)

@@ -91,10 +91,11 @@ def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult
     v = np.uint64(indices[np.uint64(e)])  # unsigned indices: no wraparound code
     v = v if valid else dummy
     j = state[v]
-    # mult[j] = 1 + beta j; an adopted node (j < 0) reads the last entry
+    # mult[j] = 1 + beta j; an adopted node (j < 0) reads the last entry, -1:
+    # a threshold <= 0 that no coin is below
     m = mult[min(np.uint64(np.uint32(j)), np.uint64(mult.shape[0] - 1))]
     thr = (np.float64(probs[np.uint64(e)]) * amp32) * m
-    fire = (np.float64(np.int64(x32)) < thr) & (j >= 0)
+    fire = np.float64(np.int64(x32)) < thr
     state[v] = ADOPTED if fire else j + np.int32(1)
     queue[np.uint64(tail)] = v
     touched[np.uint64(expo)] = v
@@ -286,8 +287,9 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     world_start, n_worlds : int64, the world indices to run.
     max_rounds : int64, rounds after seeding; < 0 means unlimited.
     c, beta, alpha : float64, comment probability, reinforcement, amplification.
-    mult : float64 array, ``mult[j] = 1 + beta j`` for ``j = 0 .. max in-degree``
-        (per-edge path without off-target thinning; else unused, may be of size 1).
+    mult : float64 array, ``mult[j] = 1 + beta j`` for ``j = 0 .. max in-degree``,
+        then ``-1`` (read by adopted nodes: nothing fires); per-edge path without
+        off-target thinning, else unused (may be of size 1).
     per_edge : bool, use the per-edge-uniform world definition (required when
         ``beta`` or ``alpha`` is non-zero; see the module docstring).
     thin, has_thin : float64 array (n,) of per-follower acceptance
