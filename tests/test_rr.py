@@ -64,15 +64,19 @@ def test_rr_weighted_roots():
     np.testing.assert_allclose(freq, [0.25, 0.5, 0.25], atol=tol)
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_greedy_cover_equals_naive(seed):
-    gen = np.random.default_rng(seed)
-    n = 12
-    sets = [gen.choice(n, size=gen.integers(1, 5), replace=False).astype(np.int32)
-            for _ in range(60)]
+def _random_sets(gen, n, count, max_size):
+    """``count`` random sets of 1 .. max_size - 1 distinct nodes < n, and their flat form."""
+    sets = [gen.choice(n, size=gen.integers(1, max_size), replace=False).astype(np.int32)
+            for _ in range(count)]
     offsets = np.zeros(len(sets) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in sets])
-    members = np.concatenate(sets)
+    return sets, offsets, np.concatenate(sets)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_greedy_cover_equals_naive(seed):
+    n = 12
+    sets, offsets, members = _random_sets(np.random.default_rng(seed), n, 60, 5)
     ptr, node_sets = _rr.invert(offsets, members, n)
     seeds, gains, bound = _rr.greedy_cover(offsets, members, ptr, node_sets, n, 4, np.zeros(0),
                                            math.inf, False, True)
@@ -275,13 +279,8 @@ def test_word_of_mouth_support():
 
 @pytest.mark.parametrize("n_chunks", [1, 2, 3, 7, 100])
 def test_invert_is_the_same_for_any_block_count(n_chunks):
-    gen = np.random.default_rng(n_chunks)
     n = 9
-    sets = [gen.choice(n, size=gen.integers(1, 6), replace=False).astype(np.int32)
-            for _ in range(40)]
-    offsets = np.zeros(len(sets) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(s) for s in sets])
-    members = np.concatenate(sets)
+    sets, offsets, members = _random_sets(np.random.default_rng(n_chunks), n, 40, 6)
     ptr, node_sets = _rr.invert(offsets, members, n, n_chunks)
     for v in range(n):  # each node's sets, in increasing index
         want = [i for i, s in enumerate(sets) if v in s]
