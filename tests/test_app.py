@@ -313,6 +313,23 @@ def test_campaign_end_to_end(tmp_path, edgelist):
     assert "more consumers than" in text and best["plan"] in text
 
 
+def test_campaign_cost_equal_to_budget_fits(tmp_path, edgelist):
+    # a, b, f cost 0.6 + 0.5 * 1 follower = 1.1 and c, d, e cost 0.6: both plans cost
+    # 1.1 + 0.6, which is 1.7000000000000002 in floats, and must fit a budget of 1.7
+    cfg = cfg_of("experiment=campaign", "graph=edgelist", f"graph.path={edgelist}",
+                 "probabilities=uniform", "probabilities.p=0.5", "formats=[png]",
+                 "experiment.plans=[{name: List, seeds: [a, c]}, {name: Budget, strategy: degree}]",
+                 "experiment.budgets=[1.7]", "experiment.costs.base=0.6",
+                 "experiment.costs.per_follower=0.5", "experiment.n_sims=200")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "results.csv")}
+    assert set(rows) == {"List", "Budget"}
+    assert rows["List"]["cost"] == rows["Budget"]["cost"] == 1.1 + 0.6 > 1.7
+    assert rows["Budget"]["k"] == 2
+    curve = res.read_table(tmp_path / "budget_curve.csv")
+    assert {r["plan"] for r in curve} == {"List", "Budget", "best plan"}
+
+
 def test_campaign_target_segment(tmp_path):
     # p = 0: only seeds adopt, so reach in segment 1 is the number of seeds there
     cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[30,30]",

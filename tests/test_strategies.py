@@ -99,6 +99,18 @@ def test_contract_budget(name):
     assert all(isinstance(x, str) for x in sel.seeds)
 
 
+@pytest.mark.parametrize("name", [n for n in available_strategies() if make(n).supports_budget])
+def test_budget_equal_to_a_sets_cost_buys_it(name):
+    # every node costs 1.1 but one, which costs 0.6: 1.7 - 1.1 < 0.6 and 1.1 + 0.6 > 1.7
+    # in floats, yet a budget of 1.7 buys two seeds (the strategies allow budget_slack)
+    g = small_graph(2)
+    costs = np.full(g.n_nodes, 1.1)
+    costs[7] = 0.6
+    sel = make(name).select(g, budget=1.7, costs=costs, rng=0)
+    assert len(sel.seeds) == 2 and 7 in sel.indices
+    assert sel.cost == 1.1 + 0.6 <= 1.7 + vs.strategies._base.budget_slack(1.7)
+
+
 def test_cost_errors():
     g = small_graph()
     bad = np.ones(g.n_nodes)

@@ -28,6 +28,7 @@ from . import results as res
 from .estimate import _z, estimate_reach
 from .exceptions import NodeNotFound
 from .models import IC
+from .strategies._base import within_budget
 
 __all__ = ["run_experiment", "build", "build_graph", "resolve_plan", "Outcome", "EXPERIMENTS"]
 
@@ -580,15 +581,15 @@ def run_campaign(cfg, out_dir, keys=None):
         chosen.append((i, name, plan, seeds, cost))
     if budgets:
         cheapest = min(c for *_, c in chosen)
-        if top < cheapest:
+        if not within_budget(cheapest, top):
             raise ValueError(
                 f"Every budget in experiment.budgets={budgets} is below the cost of every plan "
                 f"(cheapest: {cheapest:,.2f}). Raise the budgets or add cheaper plans."
             )
-        over = [(n, c) for _, n, _, _, c in chosen if c > top]
+        over = [(n, c) for _, n, _, _, c in chosen if not within_budget(c, top)]
         for n, c in over:
             log.warning("plan %r costs %.2f, over the largest budget %.2f: left out", n, c, top)
-        chosen = [c for c in chosen if c[4] <= top]
+        chosen = [c for c in chosen if within_budget(c[4], top)]
     base, tail = _base_row(cfg, graph, keys)
     rows, sizes = [], {}
     for _i, name, plan, seeds, cost in chosen:
@@ -624,7 +625,7 @@ def run_campaign(cfg, out_dir, keys=None):
                         continue
                     est = _estimate(cfg, graph, s, model, **kw)
                     r = {"plan": name, "budget": b, "cost": c, "k": len(s), **_est_row(est)}
-                elif cost <= b:
+                elif within_budget(cost, b):
                     src = next(x for x in rows if x["plan"] == name)
                     r = {"plan": name, "budget": b, "cost": cost, "k": len(seeds),
                          **{c: src[c] for c in ("mean", "ci_low", "ci_high", "stderr", "n_sims")}}

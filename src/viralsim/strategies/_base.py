@@ -171,6 +171,22 @@ def resolve_costs(graph, costs, func):
 
 
 # ---------------------------------------------------------------------------- request
+def budget_slack(budget):
+    """Float rounding allowed over a budget: 1e-9 of it (at least 1e-9).
+
+    Seeds bought one by one against what is left (``left -= cost``) and the
+    same seeds' summed cost round differently: 1.7 - 1.1 < 0.6 and 0.6 + 1.1 >
+    1.7 in floats. Every budget comparison (strategies and the campaign's
+    plans) allows this much, so a set priced at exactly the budget fits.
+    """
+    return 1e-9 * max(1.0, abs(budget))
+
+
+def within_budget(cost, budget):
+    """``cost <= budget`` up to :func:`budget_slack`."""
+    return cost <= budget + budget_slack(budget)
+
+
 @dataclass
 class Request:
     """A validated selection request, handed to ``Strategy._select``."""
@@ -186,6 +202,11 @@ class Request:
     @property
     def budgeted(self):
         return math.isfinite(self.budget)
+
+    @property
+    def limit(self):
+        """What a selection may spend: the budget plus :func:`budget_slack` (inf in k mode)."""
+        return self.budget + budget_slack(self.budget) if self.budgeted else math.inf
 
     def cost_of(self, idx):
         if self.costs is None:
@@ -436,7 +457,7 @@ def rank_static(req, score):
         return {"indices": order, "scores": score[order]}
     c = req.costs_or_ones()
     ratio = score / c
-    picks = take_within_budget(np.lexsort((idx, -ratio)), c, req.budget)
+    picks = take_within_budget(np.lexsort((idx, -ratio)), c, req.limit)
     return {"indices": picks, "scores": ratio[picks]}
 
 

@@ -383,7 +383,7 @@ class CELFGreedy(Strategy):
         else:
             runs = {}
             for label, ratio in (("benefit_per_cost", True), ("benefit", False)):
-                p, gn, w = lazy_greedy(engine, singles, req.k, req.costs_or_ones(), req.budget,
+                p, gn, w = lazy_greedy(engine, singles, req.k, req.costs_or_ones(), req.limit,
                                        ratio, bool(self.lookahead))
                 runs[label] = (p, gn, w)
                 info[f"spread_{label}"] = sum(gn) / W

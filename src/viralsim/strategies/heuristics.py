@@ -53,7 +53,7 @@ class RandomSeeds(Strategy):
         order = req.gen.permutation(n)
         if not req.budgeted:
             return {"indices": order[: req.k], "scores": np.zeros(req.k)}
-        picks = take_within_budget(order, req.costs_or_ones(), req.budget)
+        picks = take_within_budget(order, req.costs_or_ones(), req.limit)
         return {"indices": picks, "scores": np.zeros(len(picks))}
 
 
@@ -194,7 +194,7 @@ def _pick_loop(req, score, update):
     c = req.costs_or_ones()
     picked = np.zeros(n, dtype=bool)
     picks, won = [], []
-    left = req.budget
+    left = req.limit
     while len(picks) < req.k:
         crit = score / c if req.budgeted else score.copy()
         crit[picked | (c > left)] = -np.inf

@@ -319,7 +319,7 @@ class _RISBase(Strategy):
         if not req.budgeted:
             return req.k
         c = np.sort(req.costs_or_ones())
-        return max(1, int(np.searchsorted(np.cumsum(c), req.budget, side="right")))
+        return max(1, int(np.searchsorted(np.cumsum(c), req.limit, side="right")))
 
 
 def _select_on(coll, req):
@@ -328,8 +328,8 @@ def _select_on(coll, req):
         seeds, gains, _ = coll.greedy(req.k)
         return seeds, gains, gains.astype(np.float64), None
     c = req.costs_or_ones()
-    s1, g1, _ = coll.greedy(req.k, c, req.budget, ratio=True)
-    s2, g2, _ = coll.greedy(req.k, c, req.budget, ratio=False)
+    s1, g1, _ = coll.greedy(req.k, c, req.limit, ratio=True)
+    s2, g2, _ = coll.greedy(req.k, c, req.limit, ratio=False)
     if g2.sum() > g1.sum():
         return s2, g2, g2.astype(np.float64), "benefit"
     return s1, g1, g1 / c[s1], "benefit per cost"
