@@ -1,8 +1,10 @@
 """FollowerGraph, edge lists, generators and the bad-input contract."""
 
 import gzip
+import itertools
 import math
 import os
+from collections import Counter
 
 import networkx as nx
 import numpy as np
@@ -244,6 +246,64 @@ def test_generator_shapes():
     s, d, _ = sbm.edges()
     assert np.all(seg[s] == seg[d])
     assert vs.generators.barabasi_albert(50, 2, rng=0, probabilities=0.2).probability_summary == "uniform 0.2"
+
+
+@pytest.mark.parametrize("sizes, directed", [([2, 1], True), ([3], False), ([1, 2], False)])
+def test_stochastic_block_is_exactly_the_model(sizes, directed):
+    # every possible graph's frequency in 20,000 draws against its exact probability
+    # (each candidate pair independently, p_in within a segment, p_out across)
+    from scipy import stats
+
+    p_in, p_out, draws = 0.3, 0.6, 20_000
+    n, seg = sum(sizes), np.repeat(np.arange(len(sizes)), sizes)
+    pairs = list((itertools.permutations if directed else itertools.combinations)(range(n), 2))
+    rng = np.random.default_rng(12345)
+    seen = Counter()
+    for _ in range(draws):
+        s, d, _ = vs.generators.stochastic_block(sizes, p_in, p_out, directed=directed, rng=rng).edges()
+        seen[frozenset(zip(s.tolist(), d.tolist()))] += 1
+    chi2, cells = 0.0, 0
+    for bits in itertools.product((0, 1), repeat=len(pairs)):
+        on = [e for e, b in zip(pairs, bits) if b]
+        edges = frozenset(on + ([] if directed else [(v, u) for u, v in on]))
+        pr = math.prod(
+            (p_in if seg[u] == seg[v] else p_out) if b else 1 - (p_in if seg[u] == seg[v] else p_out)
+            for (u, v), b in zip(pairs, bits)
+        )
+        chi2 += (seen.pop(edges, 0) - draws * pr) ** 2 / (draws * pr)
+        cells += 1
+    assert not seen, f"graphs outside the model: {list(seen)[:3]}"
+    assert chi2 < stats.chi2.ppf(1 - 1e-6, cells - 1), chi2
+
+
+@pytest.mark.parametrize("directed", [True, False])
+def test_stochastic_block_large_blocks_pick_pairs_uniformly(directed):
+    # the sparse path (numpy's Floyd sampling over 10^4+ candidate pairs): which
+    # consumer follows and which is followed, against the exact per-row shares
+    from scipy import stats
+
+    a, p, draws = 300, 0.01, 60
+    rng = np.random.default_rng(7)
+    rows, cols, total = np.zeros(a), np.zeros(a), 0
+    for _ in range(draws):
+        s, d, _ = vs.generators.stochastic_block([a], p, 0.0, directed=directed, rng=rng).edges()
+        if not directed:
+            s, d = s[s < d], d[s < d]
+        rows += np.bincount(s, minlength=a)
+        cols += np.bincount(d, minlength=a)
+        total += len(s)
+    n_pairs = a * (a - 1) if directed else a * (a - 1) // 2
+    mean, sd = draws * n_pairs * p, math.sqrt(draws * n_pairs * p * (1 - p))
+    assert abs(total - mean) < 5 * sd
+    u = np.arange(a)
+    share_r = np.full(a, a - 1.0) if directed else a - 1.0 - u  # candidates per row
+    share_c = np.full(a, a - 1.0) if directed else u.astype(float)  # per column
+    for got, share in ((rows, share_r), (cols, share_c)):
+        keep = share > 0
+        want = total * share[keep] / share[keep].sum()
+        chi2 = ((got[keep] - want) ** 2 / want).sum()
+        assert chi2 < stats.chi2.ppf(1 - 1e-6, keep.sum() - 1), chi2
+        assert got[~keep].sum() == 0
 
 
 # ---------------------------------------------------------------- edge lists
