@@ -371,10 +371,20 @@ def test_sensitivity_end_to_end(tmp_path):
     assert (tmp_path / "sensitivity.png").exists()
 
 
-def test_scaling_end_to_end(tmp_path):
+def test_scaling_end_to_end(tmp_path, monkeypatch):
+    calls = []
+    real = experiments.estimate_reach
+
+    def spy(graph, seeds, **kw):
+        calls.append((graph.n_nodes, kw["n_sims"]))
+        return real(graph, seeds, **kw)
+
+    monkeypatch.setattr(experiments, "estimate_reach", spy)
     cfg = cfg_of(*TINY, "experiment=scaling", "experiment.sizes=[200,400,800]",
                  "experiment.n_sims=100")
     out = app.run(cfg, str(tmp_path), quiet=True)
+    # each timed estimate follows two untimed worlds on its graph (kernels loaded first)
+    assert calls == [(200, 2), (200, 100), (400, 2), (400, 100), (800, 2), (800, 100)]
     rows = res.read_table(tmp_path / "results.csv")
     assert [r["n_nodes"] for r in rows] == [200, 400, 800]
     assert all(r["graph_mib"] > 0 and r["max_rss_mib"] > 0 and r["n_sims"] == 100 for r in rows)
