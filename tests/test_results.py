@@ -122,3 +122,15 @@ def test_finish_sweep_with_compare_tables(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "2 finished jobs, 8 rows" in text and "| 1: degree | 5 |" in text
     assert (tmp_path / "sweep.png").exists()
+
+
+def test_plus_minus_rounds_at_the_intervals_digits():
+    from viralsim.report import plus_minus
+
+    cases = [((21.34, 0.4), "21.3 ± 0.4"), ((25.52, 2.47), "25.5 ± 2.5"),
+             ((4616.2, 22.0), "4,616 ± 22"), ((2480.0, 90.0), "2,480 ± 90"),
+             ((157.89, 16.21), "158 ± 16"), ((0.5, 0.0004), "0.5000 ± 0.0004"),
+             ((2.0, 0.0), "2 ± 0"), ((3.04, 0.96), "3.0 ± 1.0")]
+    for (m, h), want in cases:
+        assert plus_minus(m, m - h, m + h) == want
+    assert plus_minus(21.34, 20.94, 21.74, digits=2) == "21.34 ± 0.40"

@@ -1,5 +1,6 @@
 """Human summaries: console tables and ``report.md`` (table, figures, plain words)."""
 
+import math
 import os
 
 from .results import write_text
@@ -7,15 +8,28 @@ from .results import write_text
 __all__ = ["format_table", "markdown_table", "write", "plus_minus", "sweep_report"]
 
 
-def plus_minus(mean, low, high, digits=0):
-    """``"2,480 ± 90"`` from a mean and its CI."""
+def plus_minus(mean, low, high, digits=None):
+    """``"2,480 ± 90"`` from a mean and its CI.
+
+    By default both are rounded at the half-width's first one or two
+    significant digits (two when they read 10 to 35, as the Particle Data
+    Group rounds uncertainties): ``21.3 ± 0.4``, ``25.5 ± 2.5``,
+    ``4,616 ± 22``; a table-wide rule showed the first as ``21 ± 0``.
+    """
     h = (high - low) / 2.0
+    if digits is None:
+        digits = ci_digits(h)
     return f"{mean:,.{digits}f} ± {h:,.{digits}f}"
 
 
-def _digits(rows):
-    m = max((abs(r.get("mean") or 0) for r in rows), default=0)
-    return 0 if m >= 100 else 2
+def ci_digits(half_width):
+    """Decimals that show ``half_width`` to one or two significant digits (0 to 6)."""
+    h = float(half_width)
+    if not (h > 0 and math.isfinite(h)):
+        return 0
+    e = math.floor(math.log10(h))
+    sig = 2 if h / 10.0**e < 3.55 else 1
+    return max(0, min(6, sig - 1 - e))
 
 
 def _cell(v, digits=2):
@@ -26,30 +40,29 @@ def _cell(v, digits=2):
     return "" if v is None else str(v)
 
 
-def _pm(r, name, d):
+def _pm(r, name):
     v = r.get(name)
     if v is None:
         return ""
     lo, hi = r.get(f"{name}_ci_low"), r.get(f"{name}_ci_high")
-    return plus_minus(v, lo, hi, d) if lo is not None and hi is not None else f"{v:,.{d}f}"
+    return plus_minus(v, lo, hi) if lo is not None and hi is not None else _cell(v)
 
 
 def _columns(rows, label):
-    d = _digits(rows)
     cols = [(label, lambda r: str(r.get(label, "")))]
     for key, head in (("k", "k"), ("budget", "budget"), ("cost", "cost")):
         if any(key in r for r in rows):
             cols.append((head, lambda r, key=key: _cell(r.get(key))))
-    cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"], d)))
+    cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"])))
     if any("exposure" in r for r in rows):
-        cols.append(("exposure (mean ± CI)", lambda r: _pm(r, "exposure", d)))
+        cols.append(("exposure (mean ± CI)", lambda r: _pm(r, "exposure")))
     if any("segment_reach" in r for r in rows) and any(
             r.get("segment_reach") != r.get("mean") for r in rows):
-        cols.append(("in segment (mean ± CI)", lambda r: _pm(r, "segment_reach", d)))
+        cols.append(("in segment (mean ± CI)", lambda r: _pm(r, "segment_reach")))
     if any("cost_per_adopter" in r for r in rows):
         cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
     if any(r.get("diff") is not None for r in rows):
-        cols.append(("vs best/baseline", lambda r: _pm(r, "diff", d)))
+        cols.append(("vs best/baseline", lambda r: _pm(r, "diff")))
     cols.append(("worlds", lambda r: _cell(r.get("n_sims"))))
     cols.append(("time (s)", lambda r: _cell(r.get("elapsed"))))
     return cols
@@ -94,12 +107,11 @@ def _header(title, rows, cfg):
 
 
 def estimate_report(rows, figs, cfg):
-    d = _digits(rows)
     best = max(rows, key=lambda r: r["mean"])
     words = [
-        f"- **{r['plan']}** ({r['k']} seeds) reaches {plus_minus(r['mean'], r['ci_low'], r['ci_high'], d)} "
+        f"- **{r['plan']}** ({r['k']} seeds) reaches {plus_minus(r['mean'], r['ci_low'], r['ci_high'])} "
         f"consumers on average"
-        + (f" and is seen by {plus_minus(r['exposure'], r['exposure_ci_low'], r['exposure_ci_high'], d)}"
+        + (f" and is seen by {plus_minus(r['exposure'], r['exposure_ci_low'], r['exposure_ci_high'])}"
            if "exposure" in r else "")
         + f" ({r['n_sims']:,} simulated worlds"
         + ("" if r.get("converged", True) else ", target precision NOT reached")
@@ -112,17 +124,16 @@ def estimate_report(rows, figs, cfg):
 
 
 def compare_report(rows, figs, cfg, xkey="k"):
-    d = _digits(rows)
     words = []
     for x in sorted({r[xkey] for r in rows}):
         rs = [r for r in rows if r[xkey] == x]
         b = max(rs, key=lambda r: r["mean"])
         words.append(f"- At {xkey} = {x:,}: best is **{b['strategy']}** with "
-                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'], d)} consumers.")
+                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'])} consumers.")
         for r in rs:
             if "diff" in r and r.get("diff") is not None and r.get("baseline"):
                 words.append(
-                    f"  - {r['strategy']} reaches {plus_minus(r['diff'], r['diff_ci_low'], r['diff_ci_high'], d)} "
+                    f"  - {r['strategy']} reaches {plus_minus(r['diff'], r['diff_ci_low'], r['diff_ci_high'])} "
                     f"{'more' if r['diff'] >= 0 else 'fewer'} consumers than {r['baseline']} "
                     "(paired, same worlds)."
                 )
@@ -131,11 +142,10 @@ def compare_report(rows, figs, cfg, xkey="k"):
 
 
 def campaign_report(rows, curve, figs, cfg):
-    d = _digits(rows)
     best = rows[0]
     words = [
         f"- **{best['plan']}** is the best plan: it reaches "
-        f"{plus_minus(best['mean'], best['ci_low'], best['ci_high'], d)} consumers for "
+        f"{plus_minus(best['mean'], best['ci_low'], best['ci_high'])} consumers for "
         f"{best['cost']:,.2f} ({best['cost_per_adopter']:,.2f} per adopter)."
     ]
     for r in rows[1:]:
@@ -143,7 +153,7 @@ def campaign_report(rows, curve, figs, cfg):
         diff = -r["diff"]
         sig = r["diff_ci_high"] < 0
         words.append(
-            f"- {best['plan']} reaches {plus_minus(diff, -r['diff_ci_high'], -r['diff_ci_low'], d)} "
+            f"- {best['plan']} reaches {plus_minus(diff, -r['diff_ci_high'], -r['diff_ci_low'])} "
             f"more consumers than {r['plan']}"
             + (" at the same cost" if same else f" (costs {best['cost']:,.2f} vs {r['cost']:,.2f})")
             + ("" if sig else "; the difference is within the noise")
@@ -161,7 +171,6 @@ def campaign_report(rows, curve, figs, cfg):
 
 
 def sensitivity_report(rows, figs, cfg, xkey, ykey):
-    d = _digits(rows)
     lo = min(rows, key=lambda r: r["mean"])
     hi = max(rows, key=lambda r: r["mean"])
 
@@ -169,8 +178,8 @@ def sensitivity_report(rows, figs, cfg, xkey, ykey):
         return f"{xkey} = {r[xkey]}" + (f", {ykey} = {r[ykey]}" if ykey else "")
 
     words = [
-        f"- Expected reach ranges from {plus_minus(lo['mean'], lo['ci_low'], lo['ci_high'], d)} "
-        f"({at(lo)}) to {plus_minus(hi['mean'], hi['ci_low'], hi['ci_high'], d)} ({at(hi)})."
+        f"- Expected reach ranges from {plus_minus(lo['mean'], lo['ci_low'], lo['ci_high'])} "
+        f"({at(lo)}) to {plus_minus(hi['mean'], hi['ci_low'], hi['ci_high'])} ({at(hi)})."
     ]
     label = xkey
     table_rows = [dict(r, **{label: at(r)}) for r in rows]
@@ -205,7 +214,7 @@ def sweep_report(rows, missing, figs):
     if rows:
         b = max(rows, key=lambda r: r["mean"])
         lines.append(f"\n- Largest expected reach: job {b['job']} ({b.get(label)}), "
-                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'], _digits(rows))}.")
+                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'])}.")
     lines.append("\n" + _figures(figs))
     return "\n".join(lines) + "\n"
 
