@@ -369,6 +369,8 @@ def test_sensitivity_end_to_end(tmp_path):
     assert [r["mean"] for r in rows if r["probabilities.p"] == 0.0] == [10.0, 10.0]
     assert all(r["mean"] > 10 for r in rows if r["probabilities.p"] == 0.05)
     assert (tmp_path / "sensitivity.png").exists()
+    report = (tmp_path / "report.md").read_text()
+    assert "| setting | k |" in report and "| probabilities.p = 0.0, rng_seed = 1 | 10 | 10 ± 0 |" in report
 
 
 def test_scaling_end_to_end(tmp_path, monkeypatch):

@@ -181,7 +181,7 @@ def sensitivity_report(rows, figs, cfg, xkey, ykey):
         f"- Expected reach ranges from {plus_minus(lo['mean'], lo['ci_low'], lo['ci_high'])} "
         f"({at(lo)}) to {plus_minus(hi['mean'], hi['ci_low'], hi['ci_high'])} ({at(hi)})."
     ]
-    label = xkey
+    label = "setting"  # (the x key as header over "x = .., y = .." cells misread)
     table_rows = [dict(r, **{label: at(r)}) for r in rows]
     return (_header("Sensitivity", rows, cfg) + "\n" + markdown_table(table_rows, label) + "\n\n"
             + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
