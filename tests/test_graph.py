@@ -364,6 +364,77 @@ def test_read_edgelist_missing_file(tmp_path):
         vs.read_edgelist(tmp_path / "nope.txt", directed="yes")
 
 
+EDGE_TEXTS = [  # (text, keyword arguments, parsed by numpy.loadtxt)
+    ("# c\r\n% c\r\n\r\n1\t2\r\n2 3\r\n  3   1  \r\n", {}, True),
+    ("3 2\n# c\n0 1\n1 2\n", {"header": True}, True),
+    ("# c\n\n3 2\n0 1\n1 2\n", {"header": True}, True),
+    ("1 2 0.5\n2 3 1\n3 1 0.25 7\n", {}, True),
+    ("1 2 0.5\n2 3 1\n", {"probs": True}, True),
+    ("1 2 7 x\n2 3 2\n", {"probs": False}, True),
+    ("-4 9 0.5\n+9 007 1e-3\n", {}, True),
+    ("1 2\n2 1\n1 2\n5 5\n", {}, True),  # a duplicate and a self-loop: the same warnings
+    ("1 2\n2 3\n", {"reverse": True}, True),
+    ("// 1 2\n1 2\n", {"comments": ("//",)}, True),
+    ("a b\n1 2\n", {}, False),  # string ids: the line reader
+    ("1 2\n99999999999999999999 3\n", {}, False),  # beyond int64: strings
+    ("1.0 2\n", {}, False),
+]
+
+
+@pytest.mark.parametrize("directed", [True, False])
+@pytest.mark.parametrize("text, kwargs, numeric", EDGE_TEXTS)
+def test_read_edgelist_fast_path_equals_line_reader(tmp_path, monkeypatch, text, kwargs, numeric,
+                                                    directed):
+    import warnings
+
+    from viralsim import io as vio
+
+    path = write(tmp_path, "e.txt", text)
+    got = vio._read_integer_ids(path, kwargs.get("comments", ("#", "%")), kwargs.get("header", False),
+                                kwargs.get("probs", "auto"))
+    assert (got is not None) == numeric
+
+    def read():
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            g = vs.read_edgelist(path, directed=directed, **kwargs)
+        return g, sorted(str(x.message) for x in w)
+
+    fast, fast_warn = read()
+    monkeypatch.setattr(vio, "_read_integer_ids", lambda *a: None)
+    slow, slow_warn = read()
+    assert fast == slow and fast_warn == slow_warn
+    assert fast.labels.dtype == slow.labels.dtype and fast.labels.tolist() == slow.labels.tolist()
+    assert fast.has_probabilities == slow.has_probabilities
+    if fast.has_probabilities:
+        assert np.array_equal(fast.probs, slow.probs)
+
+
+@pytest.mark.parametrize("text, kwargs, match", [
+    ("1 2\n3\n", {}, "e.txt:2: expected"),
+    ("1 2 0.5\n2 3\n", {}, "e.txt:2: some lines have a probability column"),
+    ("1 2\n2 3 0.5\n", {}, "e.txt:2: some lines have a probability column"),
+    ("1 2 0.5\n2 3 1.5\n", {}, "e.txt:2: the probability 1.5 is outside"),
+    ("1 2 # note\n", {}, "e.txt:1: the probability '#' is not a number"),
+])
+def test_read_edgelist_fast_path_leaves_errors_to_the_line_reader(tmp_path, text, kwargs, match):
+    with pytest.raises(vs.EdgeListError, match=match):
+        vs.read_edgelist(write(tmp_path, "e.txt", text), directed=True, **kwargs)
+
+
+@pytest.mark.parametrize("path", [needs_data(n) for n in (
+    "wiki-Vote.txt", "email-Enron.txt.gz", "nethept_imm_graph_ic.inf", "ca-HepPh.txt.gz",
+    "congress-twitter.edgelist", "higgs-mention_network.edgelist.gz")])
+@pytest.mark.filterwarnings("ignore::viralsim.exceptions.ViralsimWarning")  # self-loops in ca-HepPh
+def test_read_edgelist_fast_path_on_real_files(monkeypatch, path):
+    from viralsim import io as vio
+
+    kw = {"probs": False} if "higgs" in path else {}  # its third column counts mentions
+    fast = vs.read_edgelist(path, directed=True, **kw)
+    monkeypatch.setattr(vio, "_read_integer_ids", lambda *a: None)
+    assert vs.read_edgelist(path, directed=True, **kw) == fast
+
+
 @pytest.mark.parametrize("path", [needs_data("wiki-Vote.txt")])
 def test_real_wiki_vote(path):
     g = vs.read_edgelist(path, directed=True)
