@@ -396,8 +396,8 @@ def test_scaling_end_to_end(tmp_path, monkeypatch):
 
 # ---------------------------------------------------------------------- the console script
 def _cli(args, cwd, env=None, timeout=300):
-    e = dict(os.environ, **(env or {}))
-    e.pop("HYDRA_FULL_ERROR", None)
+    e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    e.update(env or {})
     return subprocess.run([sys.executable, "-m", "viralsim", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout, env=e)
 
@@ -491,3 +491,17 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     table = res.read_table(next(f for f in runs if f.endswith("results.csv")))
     assert len(table) == 3 and all(r["converged"] for r in table)
     assert all((r["ci_high"] - r["ci_low"]) / 2 <= 0.01 * r["mean"] for r in table)
+
+
+def test_cli_bad_input_is_one_clear_line(tmp_path):
+    p = _cli(["probabilities=uniform", "probabilities.p=1.5"], tmp_path, timeout=120)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert p.stderr.startswith("Error: The 'probabilities.p' parameter of probabilities=uniform "
+                               "must be a float in [0, 1]. Got 1.5 instead.")
+    p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, timeout=120)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "Edge list 'nope.txt' does not exist" in p.stderr
+    # and the traceback on request
+    p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, env={"HYDRA_FULL_ERROR": "1"},
+             timeout=120)
+    assert p.returncode == 1 and "Traceback" in p.stderr and "EdgeListNotFound" in p.stderr

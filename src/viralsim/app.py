@@ -349,8 +349,35 @@ def _task(cfg: DictConfig):
 
     _share_cores(hc)
 
-    keys = _overrides_as_keys(hc.overrides.task) if hc.mode == RunMode.MULTIRUN else None
-    return run(cfg, hc.runtime.output_dir, keys=keys)
+    if hc.mode == RunMode.MULTIRUN:  # a failed job is reported by the launcher
+        return run(cfg, hc.runtime.output_dir, keys=_overrides_as_keys(hc.overrides.task))
+    try:
+        return run(cfg, hc.runtime.output_dir)
+    except Exception as exc:
+        if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        log.debug("user error", exc_info=True)  # the traceback stays in the run's log file
+        print(f"Error: {exc}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
+def _is_user_error(exc):
+    """Whether ``exc`` is viralsim's answer to bad input, whose message names the
+    problem and the fix (a one-line error on the command line), not a bug (a
+    traceback): a :class:`ViralsimError`, a config value left unset, or a
+    ValueError, TypeError, LookupError or OSError raised by viralsim's own code."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    from .exceptions import ViralsimError
+
+    if isinstance(exc, (ViralsimError, MissingMandatoryValue)):
+        return True
+    if not isinstance(exc, (ValueError, TypeError, LookupError, OSError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("viralsim.")
 
 
 class SweepCallback(Callback):

@@ -106,7 +106,10 @@ def apply_probabilities(graph, pcfg, rng):
     if scheme in (None, "keep", "file"):
         return graph
     if scheme == "uniform":
-        return graph.with_probabilities(float(pcfg["p"]))
+        from ._validation import check_probability
+
+        return graph.with_probabilities(
+            check_probability(pcfg["p"], "probabilities.p", "probabilities=uniform"))
     if scheme == "uniform_random":
         return graph.with_probabilities(
             "uniform_random", low=pcfg.get("low"), high=pcfg.get("high"), rng=rng
