@@ -498,9 +498,12 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert p.stderr.startswith("Error: The 'probabilities.p' parameter of probabilities=uniform "
                                "must be a float in [0, 1]. Got 1.5 instead.")
-    p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, timeout=120)
+    (tmp_path / "b").mkdir()
+    p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path / "b", timeout=120)
     assert p.returncode == 1 and "Traceback" not in p.stderr
     assert "Edge list 'nope.txt' does not exist" in p.stderr
+    (logfile,) = (tmp_path / "b").glob("outputs/*/*/viralsim.log")  # the traceback: in the log
+    assert "Traceback" in logfile.read_text() and "EdgeListNotFound" in logfile.read_text()
     # and the traceback on request
     p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, env={"HYDRA_FULL_ERROR": "1"},
              timeout=120)

@@ -356,9 +356,19 @@ def _task(cfg: DictConfig):
     except Exception as exc:
         if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        log.debug("user error", exc_info=True)  # the traceback stays in the run's log file
+        _log_to_files(f"Error: {exc}", exc)  # the traceback stays in the run's log file
         print(f"Error: {exc}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _log_to_files(msg, exc):
+    """Log ``msg`` with ``exc``'s traceback to the file handlers only (not the console)."""
+    root = logging.getLogger()
+    rec = log.makeRecord(log.name, logging.ERROR, __file__, 0, msg, None,
+                         (type(exc), exc, exc.__traceback__))
+    for h in root.handlers:
+        if isinstance(h, logging.FileHandler):
+            h.handle(rec)
 
 
 def _is_user_error(exc):
