@@ -457,3 +457,10 @@ def test_real_gzip_enron(path):
     assert (g.n_nodes, g.n_edges) == (36692, 367662)
     g = g.with_probabilities(0.1)
     assert math.isclose(g.nbytes / g.n_edges, 8 + 8 * (g.n_nodes + 1) / g.n_edges)
+
+
+def test_too_many_nodes_is_a_clear_error():
+    with pytest.raises(ValueError, match="2,147,483,647 nodes, more than the 2,147,483,646"):
+        vs.FollowerGraph.from_edges([0], [2**31 - 2], n_nodes=2**31 - 1)
+    with pytest.raises(ValueError, match="more than the"):
+        vs.FollowerGraph.from_edges([0], [2**31 + 5])

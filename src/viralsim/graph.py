@@ -20,6 +20,16 @@ PROBABILITY_SCHEMES = ("weighted_cascade", "trivalency", "uniform_random")
 TRIVALENCY_VALUES = (0.1, 0.01, 0.001)
 
 
+
+_MAX_NODES = 2**31 - 2  # int32 node indices; kernels also use index n as a dummy node
+
+
+def _too_many_nodes(n, func):
+    return ValueError(
+        f"{func}: {n:,} nodes, more than the {_MAX_NODES:,} a FollowerGraph indexes (node "
+        "indices are int32). Relabel the ids to 0..n-1 (read_edgelist does) or split the graph."
+    )
+
 def _readonly(a):
     a = np.ascontiguousarray(a)
     a.flags.writeable = False
@@ -132,8 +142,9 @@ class FollowerGraph:
             keep = ~loops
             src, dst = src[keep], dst[keep]
             probs = None if probs is None else probs[keep]
-        # sort by (src, dst) to find duplicates
-        order = np.lexsort((dst, src))
+        # sort by (src, dst) to find duplicates: one stable argsort of src * n + dst (n <
+        # 2**31, so no overflow), the order of np.lexsort((dst, src)) in half its time
+        order = np.argsort(src * np.int64(n_nodes) + dst, kind="stable")
         src, dst = src[order], dst[order]
         if probs is not None:
             probs = probs[order]
@@ -243,6 +254,8 @@ class FollowerGraph:
                 if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 0:
                     raise param_error("n_nodes", func, "an int >= 0", n_nodes)
                 n = int(n_nodes)
+            if n > _MAX_NODES:  # before allocating the labels
+                raise _too_many_nodes(n, func)
             labels_a = np.arange(n, dtype=np.int64)
         else:
             if n_nodes is not None:
@@ -257,6 +270,8 @@ class FollowerGraph:
             labels_a = np.asarray(list(uniq), dtype=object)
             src_a, dst_a = inverse[:m], inverse[m:]
             n = labels_a.shape[0]
+        if n > _MAX_NODES:
+            raise _too_many_nodes(n, func)
         src_i = src_a.astype(np.int64, copy=False)
         dst_i = dst_a.astype(np.int64, copy=False)
         if m:
