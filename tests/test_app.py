@@ -92,8 +92,10 @@ def test_every_graph_config_composes_and_builds(name, edgelist):
     g = experiments.build_graph(plain(cfg_of(*over)))
     assert isinstance(g, vs.FollowerGraph) and g.n_edges > 0 and g.has_probabilities
     if name == "follower_csv":
-        assert g.labels.tolist() == ["ann", "bob", "cid"] and g.out_degree().tolist() == [2, 1, 0]
-        np.testing.assert_array_equal(g.node_attrs["cost"], [3.5, 1.0, 2.0])
+        # zed has a consumers row but no follow tie: an isolated consumer, not dropped
+        assert g.labels.tolist() == ["ann", "bob", "cid", "zed"]
+        assert g.out_degree().tolist() == [2, 1, 0, 0]
+        np.testing.assert_array_equal(g.node_attrs["cost"], [3.5, 1.0, 2.0, 9.0])
         with open(c, "w") as fh:
             fh.write("id,cost\nann,3.5\n")
         with pytest.raises(EdgeListError, match="2 consumer.*'bob', 'cid'"):
@@ -508,3 +510,35 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, env={"HYDRA_FULL_ERROR": "1"},
              timeout=120)
     assert p.returncode == 1 and "Traceback" in p.stderr and "EdgeListNotFound" in p.stderr
+
+
+@pytest.mark.parametrize("followers, consumers, kwargs, match", [
+    ("source,target\na,b\nc\n", None, {}, r"f.csv:3: a row needs both 'source' and 'target'"),
+    ("source,target\na,b\n,c\n", None, {}, r"f.csv:3: a row needs both"),
+    ("source,target,p\na,b,0.5\nb,c,x\n", None, {"probability": "p"}, r"f.csv:3: the 'p' value 'x' is not a number"),
+    ("source,target,p\na,b,0.5\nb,c,1.5\n", None, {"probability": "p"}, r"the 'p' of row 2 is 1.5, outside \[0, 1\]"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,x\n", {}, r"c.csv:3: the 'cost' value 'x' is not a number"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,2\na,3\n", {}, r"c.csv:4: consumer 'a' again \(first on line 2\)"),
+    ("source,target\na,b\n", "id,cost\na,1\n,2\n", {}, r"c.csv:3: no 'id'"),
+    ("source,target\na,b\n", "name,cost\na,1\n", {}, r"c.csv: needs a header with an 'id' column"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,\n", {}, r"c.csv:3: no 'cost' value"),
+])
+def test_follower_csv_bad_rows_name_the_line(tmp_path, followers, consumers, kwargs, match):
+    f = tmp_path / "f.csv"
+    f.write_text(followers)
+    if consumers is not None:
+        (tmp_path / "c.csv").write_text(consumers)
+        kwargs = dict(kwargs, consumers=str(tmp_path / "c.csv"))
+    with pytest.raises(EdgeListError, match=match):
+        experiments.read_follower_csv(str(f), **kwargs)
+
+
+def test_follower_csv_ids_text_columns_and_blanks(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\n 1 , 2\n2,3\n")
+    c.write_text("id,name,cost,segment\n1,Ann,1.5,0\n2,Bob,2,1\n3,Cid,1,0\n7,Dee,4,2\n")
+    g = experiments.read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == [1, 2, 3, 7] and g.labels.dtype.kind == "i"  # ids stripped, ints
+    assert "name" not in g.node_attrs  # a text column is no node attribute (logged)
+    np.testing.assert_array_equal(g.node_attrs["cost"], [1.5, 2.0, 1.0, 4.0])
+    np.testing.assert_array_equal(g.node_attrs["segment"], [0.0, 1.0, 0.0, 2.0])

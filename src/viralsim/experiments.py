@@ -180,6 +180,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     if not os.path.exists(path):
         raise EdgeListError(f"Follower CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
+    src, dst, pr = [], [], []
     with open(path, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
@@ -187,51 +188,122 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
             if c not in cols:
                 raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
                                     f"columns with source=, target= (and probability=).")
-        src, dst, pr = [], [], []
         for row in reader:
-            src.append(row[source])
-            dst.append(row[target])
+            u, v = (row[source] or "").strip(), (row[target] or "").strip()
+            if not u or not v:
+                raise EdgeListError(f"{path}:{reader.line_num}: a row needs both {source!r} and "
+                                    f"{target!r}; got {row}. Fix or remove the row.")
+            src.append(u)
+            dst.append(v)
             if probability:
-                pr.append(float(row[probability]))
+                pr.append(_csv_number(row[probability], path, reader.line_num, probability))
     if not src:
         raise EdgeListError(f"Follower CSV {path!r} has no rows.")
-    tokens = np.array(src + dst)
+    p = np.asarray(pr, dtype=np.float64) if probability else None
+    if p is not None:
+        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+        if bad.size:
+            raise EdgeListError(
+                f"{path}: the {probability!r} of row {int(bad[0]) + 1} is {p[bad[0]]}, outside [0, 1] "
+                f"({bad.size} such row(s)). Leave probability= unset and pick a probabilities scheme "
+                "if the column holds weights."
+            )
+    rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
+    ids = [r[0] for r in rows]
+    tokens = np.array(src + dst + ids)
     try:
         labels, inverse = np.unique(tokens.astype(np.int64), return_inverse=True)
     except ValueError:
         labels, inverse = np.unique(tokens, return_inverse=True)
         labels = labels.astype(object)
     m = len(src)
-    s_idx, d_idx = inverse[:m], inverse[m:]
-    p = np.asarray(pr, dtype=np.float64) if probability else None
+    s_idx, d_idx = inverse[:m], inverse[m:2 * m]
     if not directed:
         s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
         p = None if p is None else np.concatenate([p, p])
     g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, n_nodes=labels.size, labels=labels)
     if consumers:
-        with open(consumers, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        if not rows or id_column not in rows[0]:
-            raise EdgeListError(f"{consumers}: needs a header with an {id_column!r} column.")
-        ids = _coerce_labels(g, [r[id_column] for r in rows])
-        known = {lab: i for i, lab in enumerate(g.labels.tolist())}
-        missing = sorted(set(known) - set(ids), key=str)
-        if missing:
+        at = inverse[2 * m:]
+        listed = np.zeros(g.n_nodes, dtype=bool)
+        listed[at] = True
+        if not listed.all():
+            missing = g.labels[~listed].tolist()
             shown = ", ".join(repr(x) for x in missing[:10])
             raise EdgeListError(
                 f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
                 f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
             )
-        for col in rows[0]:
-            if col == id_column:
-                continue
-            vals = np.full(g.n_nodes, np.nan)
-            for lab, r in zip(ids, rows):
-                j = known.get(lab)
-                if j is not None and r[col] != "":
-                    vals[j] = float(r[col])
-            g = g.with_node_attr(col, vals)
+        alone = int((g.out_degree()[at] + g.in_degree()[at] == 0).sum())
+        if alone:
+            log.info("%s: %d consumer(s) follow no one and have no follower (kept, isolated)",
+                     consumers, alone)
+        for col, vals in attrs.items():
+            full = np.full(g.n_nodes, np.nan)
+            full[at] = vals
+            g = g.with_node_attr(col, full)
     return g
+
+
+def _csv_number(text, path, line, col):
+    from .exceptions import EdgeListError
+
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a number.") from None
+
+
+def _read_consumers(path, id_column):
+    """Rows ``(id, line, row)`` of a consumers CSV, and its numeric columns as arrays."""
+    import csv
+
+    from .exceptions import EdgeListError
+
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise EdgeListError(f"Consumers CSV {path!r} does not exist (relative paths are resolved "
+                            f"from {os.getcwd()!r}).")
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = reader.fieldnames or []
+        if id_column not in cols:
+            raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
+        rows, seen = [], {}
+        for row in reader:
+            cid = (row[id_column] or "").strip()
+            if not cid:
+                raise EdgeListError(f"{path}:{reader.line_num}: no {id_column!r}; got {row}.")
+            if cid in seen:
+                raise EdgeListError(f"{path}:{reader.line_num}: consumer {cid!r} again (first on "
+                                    f"line {seen[cid]}). Give each consumer one row.")
+            seen[cid] = reader.line_num
+            rows.append((cid, reader.line_num, row))
+    if not rows:
+        raise EdgeListError(f"Consumers CSV {path!r} has no rows.")
+    attrs = {}
+    for col in cols:
+        if col == id_column or col is None:
+            continue
+        texts = [((row[col] or "").strip(), line) for _, line, row in rows]
+        if not any(_is_number(t) for t, _ in texts if t):  # a text column (names, ...)
+            log.info("%s: column %r is not numeric: not a node attribute", path, col)
+            continue
+        vals = np.empty(len(rows))
+        for i, (text, line) in enumerate(texts):
+            if not text:
+                raise EdgeListError(f"{path}:{line}: no {col!r} value. Every consumer needs one, "
+                                    f"or drop the column.")
+            vals[i] = _csv_number(text, path, line, col)
+        attrs[col] = vals
+    return rows, attrs
+
+
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------- seed plans
