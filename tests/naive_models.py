@@ -59,7 +59,7 @@ def naive_wom_world(graph, seed_idx, key, r, *, c=1.0, beta=0.0, alpha=0.0, thin
         if thin is None or thin[v] >= 1.0:
             return True
         inner = NodeStream(world_key(key, r, DOMAIN_OFFTARGET), u).state
-        return unit(NodeStream(inner, v).next()) < thin[v]
+        return unit(NodeStream(inner, v).state) < thin[v]
 
     while frontier and (max_rounds is None or t < max_rounds):
         amp = 1.0 + alpha * math.log1p(n_com) if alpha != 0.0 else 1.0

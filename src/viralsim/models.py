@@ -170,6 +170,7 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
     if has_seg and off_target_factor < 1.0:
         thin = segw + off_target_factor * (1.0 - segw)
         has_thin = bool(np.any(thin < 1.0))
+        thin = np.append(thin, 1.0)  # the per-edge path's dummy node n reads it too
     else:
         thin, has_thin = np.ones(1), False
     if per_edge:  # 1 + beta j as a table (j < the in-degree), then -1 for adopted nodes
@@ -184,7 +185,7 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
         graph.indptr, graph.indices, graph.probs,
         graph._derived("skip_row_none_live", _ic.skip_row_none_live), seeds, np.uint64(key), np.int64(start),
         np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
-        float(comment_prob), float(reinforcement), mult, float(amplification), bool(per_edge),
+        float(comment_prob), mult, float(amplification), bool(per_edge),
         thin, has_thin, segw, has_seg, bool(exposure),
         o["reach"], o["exposure"], o["comments"], o["impressions"], o["segment"],
         o["tl_sum"], o["tl_sq"], o["visits"],
