@@ -33,6 +33,16 @@ def test_reach_curve_data_equal_table():
     assert [c.get_label() for c in ax.collections] == ["degree CI", "random CI"]
 
 
+def test_reach_curve_envelope_is_drawn_beneath_without_band():
+    rows = ROWS + [dict(r, strategy="best") for r in ROWS if r["strategy"] == "degree"]
+    ax = plots.reach_curve(rows, x="k", group="strategy", envelope="best")
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    np.testing.assert_array_equal(lines["best"].get_ydata(), [5.0, 20.0, 31.0])
+    assert lines["best"].get_zorder() < lines["degree"].get_zorder()
+    assert [c.get_label() for c in ax.collections] == ["degree CI", "random CI"]
+    assert "best" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
 def test_adoption_timeline():
     t, lo, hi = np.array([5.0, 3.0, 1.0]), np.array([5.0, 2.5, 0.5]), np.array([5.0, 3.5, 1.5])
     ax = plots.adoption_timeline(t, lo, hi, label="A")
@@ -74,6 +84,9 @@ def test_sensitivity_heatmap_pivot():
     ax = plots.sensitivity_heatmap(rows, x="p", y="c")
     grid = np.asarray(ax.images[0].get_array())
     np.testing.assert_allclose(grid, [[10 * p + c for p in (0.05, 0.1, 0.2)] for c in (1, 2)])
+    # cell labels: the values, readable on their cells (viridis: dark low, yellow high)
+    texts = {t.get_text(): t.get_color() for t in ax.texts}
+    assert texts["2"] == "white" and texts["4"] == "black"  # 10*0.05+1 (lowest), 10*0.2+2
     ax = plots.sensitivity_heatmap(rows[:3:2], x="p")
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [0.1, 0.2])
 

@@ -728,7 +728,7 @@ def run_campaign(cfg, out_dir, keys=None):
             cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
         curve_rows = curve + best_curve
         files += res.write_table(curve_rows, os.path.join(out_dir, "budget_curve.csv"))
-        ax = plots.reach_curve(curve_rows, x="budget", group="plan")
+        ax = plots.reach_curve(curve_rows, x="budget", group="plan", envelope="best plan")
         ax.set_title("reach per budget")
         _fig(ax, out_dir, "reach_vs_budget", cfg, files)
         figs["Reach per budget"] = "reach_vs_budget.png"

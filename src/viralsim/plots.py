@@ -40,18 +40,26 @@ def _groups(rows, key):
     return out
 
 
-def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach"):
+def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach",
+                envelope=None):
     """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
 
     ``rows`` need ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high``. Lines are
-    sorted by ``x``; each line's label is the group value.
+    sorted by ``x``; each line's label is the group value. The group named
+    ``envelope`` (e.g. "best plan", which retraces other lines) is drawn
+    beneath them as a wide grey halo, without a band, so the lines it follows
+    stay visible.
     """
     ax = _axes(ax)
     for name, rs in _groups(rows, group).items():
         rs = sorted(rs, key=lambda r: r[x])
         xs = np.array([r[x] for r in rs], dtype=float)
         ys = np.array([r[y] for r in rs], dtype=float)
-        (line,) = ax.plot(xs, ys, marker="o", ms=3, label=str(name))
+        if envelope is not None and name == envelope:
+            ax.plot(xs, ys, lw=7, color="0.5", alpha=0.35, zorder=1, solid_capstyle="round",
+                    label=str(name))
+            continue
+        (line,) = ax.plot(xs, ys, marker="o", ms=3, label=str(name), zorder=3)
         ax.fill_between(
             xs,
             [r["ci_low"] for r in rs],
@@ -141,7 +149,7 @@ def paired_differences(rows, *, label="plan", ax=None, against=None):
     return ax
 
 
-def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None):
+def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None, label="expected reach"):
     """Heat map of ``value`` over the grid of ``x`` × ``y`` (a line when ``y`` is None).
 
     Returns the Axes; for two parameters its image's array (``ax.images[0]
@@ -157,7 +165,7 @@ def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None):
             ax.fill_between(xs, [r["ci_low"] for r in rs], [r["ci_high"] for r in rs],
                             alpha=0.25, color=line.get_color())
         ax.set_xlabel(x)
-        ax.set_ylabel(value)
+        ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         return ax
     ax = _axes(ax)
@@ -174,9 +182,12 @@ def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None):
     for i in range(len(ys)):
         for j in range(len(xs)):
             if np.isfinite(grid[i, j]):
+                # dark text on light cells, light on dark (relative luminance of the cell)
+                r, g, b, _ = im.cmap(im.norm(grid[i, j]))
+                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
                 ax.text(j, i, f"{grid[i, j]:,.0f}", ha="center", va="center", fontsize=7,
-                        color="white")
-    ax.figure.colorbar(im, ax=ax, label=value)
+                        color="black" if dark else "white")
+    ax.figure.colorbar(im, ax=ax, label=label)
     return ax
 
 
