@@ -375,6 +375,22 @@ def test_sensitivity_end_to_end(tmp_path):
     assert "| setting | k |" in report and "| probabilities.p = 0.0, rng_seed = 1 | 10 | 10 ± 0 |" in report
 
 
+def test_estimate_times_each_plan_after_warm_up(tmp_path, monkeypatch):
+    calls = []
+    real = experiments.estimate_reach
+
+    def spy(graph, seeds, **kw):
+        calls.append(kw["n_sims"])
+        return real(graph, seeds, **kw)
+
+    monkeypatch.setattr(experiments, "estimate_reach", spy)
+    app.run(cfg_of(*TINY, "n_sims=50"), str(tmp_path), quiet=True)
+    # three plans, each timed after two untimed worlds (a fresh install compiles there)
+    assert calls == [2, 50, 2, 50, 2, 50]
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [r["n_sims"] for r in rows] == [50, 50, 50]
+
+
 def test_scaling_end_to_end(tmp_path, monkeypatch):
     calls = []
     real = experiments.estimate_reach

@@ -414,7 +414,8 @@ def _timed_estimate(cfg, graph, seeds, model, **kw):
     """:func:`_estimate` after two untimed worlds on the same graph and model, so
     the time reported is the simulation's: the first call in a process also
     loads (or compiles) the kernels, which made the scaling study's smallest
-    graph its slowest and its fitted slope meaningless."""
+    graph its slowest and its fitted slope meaningless, and gave the first plan
+    of a fresh install 20 s of compilation as its time."""
     warm = {k: v for k, v in kw.items() if k not in ("n_sims", "precision", "max_sims")}
     _estimate(cfg, graph, seeds, model, n_sims=2, **warm)
     return _estimate(cfg, graph, seeds, model, **kw)
@@ -497,7 +498,8 @@ def run_estimate(cfg, out_dir, keys=None):
             seeds = resolve_plan(graph, plan, model=model, rng=_sub_rng(cfg, 2, i),
                                  func="experiment=estimate")
         sel_time = time.perf_counter() - t0
-        est = _estimate(cfg, graph, seeds, model, **_est_kwargs(cfg, exp, return_sizes=True))
+        est = _timed_estimate(cfg, graph, seeds, model,
+                              **_est_kwargs(cfg, exp, return_sizes=True))
         ests[name] = est
         row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds))
         row.update(_est_row(est), select_time=sel_time, seeds=_short(seeds), **tail)
@@ -678,7 +680,7 @@ def run_campaign(cfg, out_dir, keys=None):
     base, tail = _base_row(cfg, graph, keys)
     rows, sizes = [], {}
     for _i, name, plan, seeds, cost in chosen:
-        est = _estimate(cfg, graph, seeds, model, **kw)
+        est = _timed_estimate(cfg, graph, seeds, model, **kw)
         sizes[name] = est.sizes
         row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds),
                    cost=cost)
