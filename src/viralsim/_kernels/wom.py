@@ -122,8 +122,9 @@ def _view_thin(indices, probs, state, queue, touched, tail, expo, e, x32, amp32,
 
 
 @njit(inline="always", **NJIT)
-def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
-                  mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags):
+def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, alpha,
+                  per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp, seen,
+                  state, touched, mark, queue, com, bucket, lq_cache, flags):
     """One cascade in world ``world``.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
