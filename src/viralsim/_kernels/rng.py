@@ -32,43 +32,39 @@ DOMAIN_OFFTARGET = np.uint64(0x7878787878787878)  # off-target thinning, keyed b
 DOMAIN_REVERSE_COMMENT = np.uint64(0x4B4B4B4B4B4B4B4B)  # comment coins of RR sets (word of mouth)
 
 
-# Plain @njit, not inline="always": LLVM inlines these tiny scalar functions anyway,
-# while Numba-level inlining copied their IR into every call site (the first call
-# of the cascade kernel compiled in 20 s, now 16.7; IMM 10.9 -> 9.8 s, LT 4.0 -> 3.6;
-# the same speed once compiled).
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def mix64(z):
     z = (z ^ (z >> S30)) * M1
     z = (z ^ (z >> S27)) * M2
     return z ^ (z >> S31)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def world_key(key, r, domain):
     """Key of world ``r`` (uint64) under the user's ``key`` (uint64)."""
     return mix64(key ^ mix64(np.uint64(r) * GOLDEN + domain))
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def node_state(wkey, u):
     """Initial stream state of node ``u`` in the world with key ``wkey``."""
     return mix64(wkey ^ ((np.uint64(u) + ONE) * NODE_MULT))
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def next_u64(state):
     """Advance a stream: returns (new_state, 64 random bits)."""
     state = state + GOLDEN
     return state, mix64(state)
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def to_unit(x):
     """Uniform in [0, 1) from 64 bits (53-bit resolution)."""
     return np.float64(np.int64(x >> S11)) * INV53
 
 
-@njit(**NJIT)
+@njit(inline="always", **NJIT)
 def to_unit_open0(x):
     """Uniform in (0, 1] from 64 bits, safe for log."""
     return (np.float64(np.int64(x >> S11)) + 1.0) * INV53
