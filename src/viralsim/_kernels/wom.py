@@ -332,7 +332,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
 def _worlds_kernel(PER_EDGE):
     """:func:`wom_worlds` compiled for one path, ``PER_EDGE`` a constant in it:
     Numba prunes the other path before compiling, so IC (the live-edge path)
-    compiles in about 12 s instead of 17 on a fresh cache. (Closure constants
+    compiles in about 14 s instead of 20 on a fresh cache. (Closure constants
     are part of Numba's cache key: the two kernels cache apart.)"""
 
     @njit(**NJIT_PARALLEL)
