@@ -137,12 +137,17 @@ def marginal_gains(indptr, indices, probs, key, world_start, v, reached, weights
                     stamps2[c][:] = 0
                 mark = 1
             wkey = world_key(key, world_start + r, DOMAIN_FORWARD)
-            if best >= 0 and not _has(row, best):
-                # mark b's new nodes in stamps2, then v's search tells which are b's
-                _bfs(indptr, indices, probs, best, wkey, row, stamps2[c], np.int32(mark), queue,
-                     lq_cache, True)
-            tail = _bfs(indptr, indices, probs, v, wkey, row, stamp, np.int32(mark), queue,
-                        lq_cache, True)
+            # first (CELF++ look-ahead) b's search, marking b's new nodes in stamps2, then
+            # v's, which tells which are b's; one call site: the search (the whole cascade
+            # expansion) is inlined once, not twice (first-call compile of CELF 20.8 -> 13.0 s)
+            tail = 0
+            for step in range(2):
+                if step == 0 and (best < 0 or _has(row, best)):
+                    continue
+                src = best if step == 0 else v
+                st = stamps2[c] if step == 0 else stamp
+                tail = _bfs(indptr, indices, probs, src, wkey, row, st, np.int32(mark), queue,
+                            lq_cache, True)
             g = 0.0
             g2 = 0.0
             for j in range(tail):
