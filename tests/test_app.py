@@ -558,3 +558,12 @@ def test_follower_csv_ids_text_columns_and_blanks(tmp_path):
     assert "name" not in g.node_attrs  # a text column is no node attribute (logged)
     np.testing.assert_array_equal(g.node_attrs["cost"], [1.5, 2.0, 1.0, 4.0])
     np.testing.assert_array_equal(g.node_attrs["segment"], [0.0, 1.0, 0.0, 2.0])
+
+
+def test_follower_csv_with_a_byte_order_mark(tmp_path):
+    # spreadsheet exports start with a BOM: it must not become part of the header or an id
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_bytes("\ufeffsource,target\nann,bob\n".encode())
+    c.write_bytes("\ufeffid,cost\nann,1\nbob,2\n".encode())
+    g = experiments.read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["ann", "bob"] and g.node_attrs["cost"].tolist() == [1.0, 2.0]

@@ -464,3 +464,8 @@ def test_too_many_nodes_is_a_clear_error():
         vs.FollowerGraph.from_edges([0], [2**31 - 2], n_nodes=2**31 - 1)
     with pytest.raises(ValueError, match="more than the"):
         vs.FollowerGraph.from_edges([0], [2**31 + 5])
+
+
+def test_read_edgelist_with_a_byte_order_mark(tmp_path):
+    g = vs.read_edgelist(write(tmp_path, "bom.txt", "\ufeff1 2\n2 3\n"), directed=True)
+    assert g.labels.tolist() == [1, 2, 3] and g.labels.dtype.kind == "i"

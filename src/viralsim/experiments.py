@@ -181,7 +181,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
         raise EdgeListError(f"Follower CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
     src, dst, pr = [], [], []
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
         for c in (source, target) + ((probability,) if probability else ()):
@@ -263,7 +263,7 @@ def _read_consumers(path, id_column):
     if not os.path.exists(path):
         raise EdgeListError(f"Consumers CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
-    with open(path, newline="", encoding="utf-8") as fh:
+    with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         cols = reader.fieldnames or []
         if id_column not in cols:

@@ -70,11 +70,13 @@ def _read_integer_ids(path, comments, header, probs):
 
 
 def _open(path):
+    # utf-8-sig: a byte-order mark (spreadsheet exports) is dropped, not read as
+    # part of the first id
     with open(path, "rb") as fh:
         magic = fh.read(2)
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", newline=None)
-    return open(path, encoding="utf-8", newline=None)
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline=None)
+    return open(path, encoding="utf-8-sig", newline=None)
 
 
 def read_edgelist(
