@@ -567,3 +567,13 @@ def test_follower_csv_with_a_byte_order_mark(tmp_path):
     c.write_bytes("\ufeffid,cost\nann,1\nbob,2\n".encode())
     g = experiments.read_follower_csv(str(f), consumers=str(c))
     assert g.labels.tolist() == ["ann", "bob"] and g.node_attrs["cost"].tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_follower_csv_other_separators(tmp_path, sep):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text(f"source{sep}target\nann{sep}bob\nbob{sep}cid\n")
+    c.write_text(f"id{sep}cost\nann{sep}1.5\nbob{sep}2\ncid{sep}3\n")
+    g = experiments.read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["ann", "bob", "cid"] and g.out_degree().tolist() == [1, 1, 0]
+    assert g.node_attrs["cost"].tolist() == [1.5, 2.0, 3.0]

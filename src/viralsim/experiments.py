@@ -182,7 +182,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
                             f"from {os.getcwd()!r}).")
     src, dst, pr = [], [], []
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, delimiter=_csv_delimiter(fh))
         cols = reader.fieldnames or []
         for c in (source, target) + ((probability,) if probability else ()):
             if c not in cols:
@@ -244,6 +244,14 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     return g
 
 
+def _csv_delimiter(fh):
+    """The header line's separator: ',' unless it has none and has ';' (spreadsheets
+    in locales with a decimal comma), a tab or '|'. Leaves ``fh`` at the start."""
+    head = fh.readline()
+    fh.seek(0)
+    return next((d for d in ",;\t|" if d in head), ",")
+
+
 def _csv_number(text, path, line, col):
     from .exceptions import EdgeListError
 
@@ -264,7 +272,7 @@ def _read_consumers(path, id_column):
         raise EdgeListError(f"Consumers CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, delimiter=_csv_delimiter(fh))
         cols = reader.fieldnames or []
         if id_column not in cols:
             raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
