@@ -33,6 +33,7 @@ from .config import NJIT, NJIT_PARALLEL
 from .ic import keep_fresh, make_room
 from .prefetch import prefetch_rows
 from .rng import DOMAIN_THRESHOLD, node_state, world_key
+from .rr import max_degree
 from .timeline import accumulate, close_round, open_world, used_columns
 
 #: the uniforms and interval ends live on a grid of 2**-31
@@ -187,9 +188,7 @@ def lt_worlds(indptr, indices, lo, hi, seeds, key, world_start, n_worlds, max_ro
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[2]
-    max_deg = 0
-    for u in range(n):
-        max_deg = max(max_deg, indptr[u + 1] - indptr[u])
+    max_deg = max_degree(indptr)
     for ch in prange(n_chunks):
         lo_w = n_worlds * ch // n_chunks
         hi_w = n_worlds * (ch + 1) // n_chunks

@@ -53,6 +53,7 @@ from .rng import (
     to_unit,
     world_key,
 )
+from .rr import max_degree
 from .timeline import accumulate, close_round, open_world, used_columns
 
 TWO32 = 4294967296.0
@@ -343,9 +344,7 @@ def _worlds_kernel(PER_EDGE):
         n = indptr.shape[0] - 1
         n_chunks = tl_sum.shape[0]
         tl_len = tl_sum.shape[2]
-        max_deg = 0
-        for u in range(n):
-            max_deg = max(max_deg, indptr[u + 1] - indptr[u])
+        max_deg = max_degree(indptr)
         for ch in prange(n_chunks):
             lo = n_worlds * ch // n_chunks
             hi = n_worlds * (ch + 1) // n_chunks
