@@ -2,11 +2,15 @@
 
 How many people will a campaign reach, with what confidence, and whom should
 it target first? See the README for a tour.
+
+The names below load on first use (PEP 562), so ``import viralsim`` is quick
+and a process that only launches work (the command line's ``--help``, a
+parallel or remote sweep's launcher) never loads Numba or NetworkX.
 """
 
-from . import datasets, distributed, generators, strategies
-from .compare import ComparisonTable, compare_strategies, reach_vs_k
-from .estimate import Estimate, ReachEstimate, estimate_reach
+import importlib
+from typing import TYPE_CHECKING
+
 from .exceptions import (
     EdgeListError,
     ModelNotSupported,
@@ -14,12 +18,26 @@ from .exceptions import (
     ViralsimError,
     ViralsimWarning,
 )
-from .graph import FollowerGraph
-from .io import read_edgelist
-from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
-from .strategies import SeedSelection, select_seeds
 
 __version__ = "0.1.0"
+
+_SUBMODULES = {"datasets", "distributed", "generators", "strategies"}
+_FROM = {
+    "ComparisonTable": "compare",
+    "compare_strategies": "compare",
+    "reach_vs_k": "compare",
+    "Estimate": "estimate",
+    "ReachEstimate": "estimate",
+    "estimate_reach": "estimate",
+    "FollowerGraph": "graph",
+    "read_edgelist": "io",
+    "IC": "models",
+    "DiffusionModel": "models",
+    "LinearThreshold": "models",
+    "WordOfMouth": "models",
+    "SeedSelection": "strategies",
+    "select_seeds": "strategies",
+}
 
 __all__ = [
     "FollowerGraph",
@@ -47,3 +65,27 @@ __all__ = [
     "ViralsimWarning",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _FROM:
+        value = getattr(importlib.import_module(f"{__name__}.{_FROM[name]}"), name)
+        globals()[name] = value  # once loaded, a plain attribute
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
+
+
+if TYPE_CHECKING:  # what static tools and editors see
+    from . import datasets, distributed, generators, strategies
+    from .compare import ComparisonTable, compare_strategies, reach_vs_k
+    from .estimate import Estimate, ReachEstimate, estimate_reach
+    from .graph import FollowerGraph
+    from .io import read_edgelist
+    from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
+    from .strategies import SeedSelection, select_seeds

@@ -33,7 +33,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
 from omegaconf import MISSING, DictConfig, OmegaConf
 
-from . import experiments, report
+from . import report
 from . import results as res
 
 __all__ = ["main", "run", "SweepCallback", "register_configs"]
@@ -310,6 +310,8 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
         return None
     res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
     res.write_meta(out_dir, plain, keys=keys or {})
+    from . import experiments  # here, not at import: a launcher process needs no kernels
+
     outcome = experiments.run_experiment(plain, out_dir, keys=keys)
     if not quiet:
         print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
@@ -421,7 +423,7 @@ class SweepCallback(Callback):
             self._bar = None
         sweep_dir = config.hydra.sweep.dir
         if os.path.isdir(sweep_dir):
-            rows, missing = experiments.finish_sweep(sweep_dir)
+            rows, missing = report.finish_sweep(sweep_dir)
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)

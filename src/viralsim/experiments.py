@@ -866,30 +866,4 @@ def run_experiment(cfg, out_dir, *, keys=None):
     return EXPERIMENTS[name](cfg, out_dir, keys)
 
 
-def finish_sweep(sweep_dir):
-    """Merge a sweep's finished jobs into ``sweep_dir/results.csv`` with a figure and report.md.
-
-    The figure plots reach against the first numeric column that varies across
-    jobs (one line per plan or strategy), when there is one.
-    """
-    rows, missing = res.merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"))
-    figs = {}
-    if rows:
-        skip = {"job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
-                "exposure_ci_low", "exposure_ci_high", "select_time", "rng_seed", "n_edges",
-                "diff", "diff_stderr", "diff_ci_low", "diff_ci_high", "cost_per_adopter", "rank"}
-        varying = [c for c in rows[0] if c not in skip
-                   and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
-                           for r in rows)
-                   and len({r.get(c) for r in rows}) > 1]
-        if varying:
-            group = "strategy" if "strategy" in rows[0] else "plan"
-            multi = len({r["job"] for r in rows}) > 1 and not any(
-                c in varying for c in ("rng_seed",))
-            series = [dict(r, series=f"job {r['job']}: {r.get(group)}" if multi else r.get(group))
-                      for r in rows]
-            ax = plots.reach_curve(series, x=varying[0], group="series")
-            plots.save(ax, os.path.join(sweep_dir, "sweep"))
-            figs[f"Reach vs {varying[0]}"] = "sweep.png"
-    report.write(sweep_dir, report.sweep_report(rows, missing, figs))
-    return rows, missing
+finish_sweep = report.finish_sweep  # (it lives with the reports: no kernels to import)

@@ -3,9 +3,9 @@
 import math
 import os
 
-from .results import write_text
+from .results import merge_sweep, write_text
 
-__all__ = ["format_table", "markdown_table", "write", "plus_minus", "sweep_report"]
+__all__ = ["format_table", "markdown_table", "write", "plus_minus", "sweep_report", "finish_sweep"]
 
 
 def plus_minus(mean, low, high, digits=None):
@@ -223,3 +223,34 @@ def write(out_dir, text):
     p = os.path.join(out_dir, "report.md")
     write_text(p, text)
     return p
+
+
+def finish_sweep(sweep_dir):
+    """Merge a sweep's finished jobs into ``sweep_dir/results.csv`` with a figure and report.md.
+
+    The figure plots reach against the first numeric column that varies across
+    jobs (one line per plan or strategy), when there is one.
+    """
+    rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"))
+    figs = {}
+    if rows:
+        skip = {"job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
+                "exposure_ci_low", "exposure_ci_high", "select_time", "rng_seed", "n_edges",
+                "diff", "diff_stderr", "diff_ci_low", "diff_ci_high", "cost_per_adopter", "rank"}
+        varying = [c for c in rows[0] if c not in skip
+                   and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
+                           for r in rows)
+                   and len({r.get(c) for r in rows}) > 1]
+        if varying:
+            group = "strategy" if "strategy" in rows[0] else "plan"
+            multi = len({r["job"] for r in rows}) > 1 and not any(
+                c in varying for c in ("rng_seed",))
+            series = [dict(r, series=f"job {r['job']}: {r.get(group)}" if multi else r.get(group))
+                      for r in rows]
+            from . import plots
+
+            ax = plots.reach_curve(series, x=varying[0], group="series")
+            plots.save(ax, os.path.join(sweep_dir, "sweep"))
+            figs[f"Reach vs {varying[0]}"] = "sweep.png"
+    write(sweep_dir, sweep_report(rows, missing, figs))
+    return rows, missing
