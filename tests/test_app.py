@@ -569,6 +569,21 @@ def test_follower_csv_with_a_byte_order_mark(tmp_path):
     assert g.labels.tolist() == ["ann", "bob"] and g.node_attrs["cost"].tolist() == [1.0, 2.0]
 
 
+def test_follower_csv_semicolons_with_decimal_commas(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source;target;p\nann;bob;0,5\nbob;cid;1\n")
+    c.write_text("id;cost\nann;1,5\nbob;2\ncid;3\n")
+    g = experiments.read_follower_csv(str(f), probability="p", consumers=str(c))
+    assert g.node_attrs["cost"].tolist() == [1.5, 2.0, 3.0]
+    assert sorted(g.edges()[2].tolist()) == [0.5, 1.0]
+    c.write_text("id;cost\nann;1.234,5\nbob;2\ncid;3\n")  # a thousands mark: not guessed
+    with pytest.raises(EdgeListError, match=r"c.csv:2: the 'cost' value '1.234,5' is not a number"):
+        experiments.read_follower_csv(str(f), consumers=str(c))
+    f.write_text("source,target,p\nann,bob,\"0,5\"\n")  # comma-separated: no decimal comma
+    with pytest.raises(EdgeListError, match="is not a number"):
+        experiments.read_follower_csv(str(f), probability="p")
+
+
 @pytest.mark.parametrize("sep", [";", "\t"])
 def test_follower_csv_other_separators(tmp_path, sep):
     f, c = tmp_path / "f.csv", tmp_path / "c.csv"

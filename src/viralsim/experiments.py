@@ -182,7 +182,8 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
                             f"from {os.getcwd()!r}).")
     src, dst, pr = [], [], []
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh, delimiter=_csv_delimiter(fh))
+        sep = _csv_delimiter(fh)
+        reader = csv.DictReader(fh, delimiter=sep)
         cols = reader.fieldnames or []
         for c in (source, target) + ((probability,) if probability else ()):
             if c not in cols:
@@ -196,7 +197,8 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
             src.append(u)
             dst.append(v)
             if probability:
-                pr.append(_csv_number(row[probability], path, reader.line_num, probability))
+                pr.append(_csv_number(row[probability], path, reader.line_num, probability,
+                                      comma=sep == ";"))
     if not src:
         raise EdgeListError(f"Follower CSV {path!r} has no rows.")
     p = np.asarray(pr, dtype=np.float64) if probability else None
@@ -252,13 +254,21 @@ def _csv_delimiter(fh):
     return next((d for d in ",;\t|" if d in head), ",")
 
 
-def _csv_number(text, path, line, col):
+def _csv_number(text, path, line, col, comma=False):
+    """``float(text)``; with ``comma`` (a ';'-separated file) also a decimal comma
+    ("1,5"), when the text has one comma and no point (never a thousands mark)."""
     from .exceptions import EdgeListError
 
     try:
-        return float(text)
+        return _to_float(text, comma)
     except (TypeError, ValueError):
         raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a number.") from None
+
+
+def _to_float(text, comma):
+    if comma and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return float(text)
 
 
 def _read_consumers(path, id_column):
@@ -272,7 +282,8 @@ def _read_consumers(path, id_column):
         raise EdgeListError(f"Consumers CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh, delimiter=_csv_delimiter(fh))
+        sep = _csv_delimiter(fh)
+        reader = csv.DictReader(fh, delimiter=sep)
         cols = reader.fieldnames or []
         if id_column not in cols:
             raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
@@ -293,7 +304,7 @@ def _read_consumers(path, id_column):
         if col == id_column or col is None:
             continue
         texts = [((row[col] or "").strip(), line) for _, line, row in rows]
-        if not any(_is_number(t) for t, _ in texts if t):  # a text column (names, ...)
+        if not any(_is_number(t, sep == ";") for t, _ in texts if t):  # text (names, ...)
             log.info("%s: column %r is not numeric: not a node attribute", path, col)
             continue
         vals = np.empty(len(rows))
@@ -301,14 +312,14 @@ def _read_consumers(path, id_column):
             if not text:
                 raise EdgeListError(f"{path}:{line}: no {col!r} value. Every consumer needs one, "
                                     f"or drop the column.")
-            vals[i] = _csv_number(text, path, line, col)
+            vals[i] = _csv_number(text, path, line, col, comma=sep == ";")
         attrs[col] = vals
     return rows, attrs
 
 
-def _is_number(text):
+def _is_number(text, comma=False):
     try:
-        float(text)
+        _to_float(text, comma)
     except ValueError:
         return False
     return True
