@@ -128,6 +128,14 @@ def test_cost_errors():
     assert sel.cost == 6.0 and len(sel) == 3
     with pytest.raises(ValueError, match="Unknown strategy"):
         vs.select_seeds(g, k=2, strategy="nope")
+    # the node is named by its label, integer or string, as the user gave it
+    with pytest.raises(ValueError, match=r"cost 1 \(node 0\)"):
+        vs.strategies.degree(g, budget=0.5, costs=np.ones(g.n_nodes))
+    gs = vs.FollowerGraph.from_edges(["a", "b"], ["b", "c"])
+    with pytest.raises(ValueError, match=r"cost 1 \(node 'a'\)"):
+        vs.strategies.degree(gs, budget=0.5, costs=np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="'b'"):
+        vs.strategies.degree(gs, budget=5.0, costs=np.array([1.0, -2.0, 3.0]))
     with pytest.raises(TypeError, match="no parameter"):
         vs.select_seeds(g, k=2, strategy="imm", epsilon=0.1)
     with pytest.raises(TypeError, match="FollowerGraph"):

@@ -165,9 +165,14 @@ def resolve_costs(graph, costs, func):
         where = f"node attribute {name!r}" if name else "'costs'"
         raise ValueError(
             f"Seed costs ({where} of {func}) must be finite and > 0. Got {arr[i]!r} for node "
-            f"{graph.labels[i].item()!r} ({bad.size} bad value(s)). Give free seeds a small positive cost."
+            f"{_label(graph, i)!r} ({bad.size} bad value(s)). Give free seeds a small positive cost."
         )
     return arr
+
+
+def _label(graph, i):
+    """Node ``i``'s label as a Python value (``335``, ``'ann'``; not ``np.int64(335)``)."""
+    return graph.labels[i: i + 1].tolist()[0]
 
 
 # ---------------------------------------------------------------------------- request
@@ -355,7 +360,7 @@ class Strategy:
         budget = check_float(budget, "budget", func, low=0.0)
         cheapest = 1.0 if cost_arr is None else float(cost_arr.min()) if n else math.inf
         if budget < cheapest:
-            who = "" if cost_arr is None else f" (node {graph.labels[int(np.argmin(cost_arr))].item()!r})"
+            who = "" if cost_arr is None else f" (node {_label(graph, int(np.argmin(cost_arr)))!r})"
             raise param_error(
                 "budget", func, f"at least the cheapest seed's cost {cheapest:g}{who}", budget,
                 fix="Raise the budget or lower the costs.",
