@@ -34,7 +34,7 @@ from .ic import keep_fresh, make_room
 from .prefetch import prefetch_rows
 from .rng import DOMAIN_THRESHOLD, node_state, world_key
 from .rr import max_degree
-from .timeline import accumulate, close_round, open_world, used_columns
+from .timeline import close_round, open_world, record_world, used_columns
 
 #: the uniforms and interval ends live on a grid of 2**-31
 SCALE = 2147483648.0
@@ -203,15 +203,10 @@ def lt_worlds(indptr, indices, lo, hi, seeds, key, world_start, n_worlds, max_ro
             # draw all uniforms up front once the views of the worlds so far
             # average over half the nodes (the outcome is the same either way)
             use_table = w > lo_w and 2 * vis_total > n * (w - lo_w)
-            r, x, nc, ni, sg, used = lt_one_world(
+            res = lt_one_world(
                 indptr, indices, lo, hi, seeds, key, world_start + w, max_rounds, segw,
                 has_seg, track_exposure, stamp, seen, mark, queue, bucket, ubuf, use_table,
             )
-            out_reach[w] = r
-            out_exposure[w] = x
-            out_comments[w] = nc
-            out_impressions[w] = ni
-            out_segment[w] = sg
-            vis_total += ni
-            accumulate(tl_sum, tl_sumsq, ch, bucket, used)
+            vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure, out_comments,
+                                      out_impressions, out_segment, tl_sum, tl_sumsq)
         visits[ch] = vis_total

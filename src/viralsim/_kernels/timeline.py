@@ -47,3 +47,19 @@ def accumulate(tl_sum, tl_sumsq, ch, bucket, used):
             x = bucket[k, i]
             tl_sum[ch, k, i] += x
             tl_sumsq[ch, k, i] += x * np.int64(x)
+
+
+@njit(inline="always", **NJIT)
+def record_world(w, ch, result, bucket, out_reach, out_exposure, out_comments, out_impressions,
+                 out_segment, tl_sum, tl_sumsq):
+    """Store world ``w``'s ``result`` = ``(reach, exposure, comments, impressions,
+    segment reach, used columns)`` and add its per-round totals to chunk ``ch``'s
+    sums; returns its impressions."""
+    r, x, nc, ni, sg, used = result
+    out_reach[w] = r
+    out_exposure[w] = x
+    out_comments[w] = nc
+    out_impressions[w] = ni
+    out_segment[w] = sg
+    accumulate(tl_sum, tl_sumsq, ch, bucket, used)
+    return ni

@@ -54,7 +54,7 @@ from .rng import (
     world_key,
 )
 from .rr import max_degree
-from .timeline import accumulate, close_round, open_world, used_columns
+from .timeline import close_round, open_world, record_world, used_columns
 
 TWO32 = 4294967296.0
 #: per-edge path: the state of an adopted node (counts up from here, stays < 0)
@@ -74,7 +74,8 @@ def _accept(tu, v, a):
 
 
 @njit(inline="always", **NJIT)
-def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult, dummy, valid):
+def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult, dummy, valid,
+          use_thin, thin, tu):
     """Per-edge path: the comment of u over edge e (coin ``x32``); returns (tail, exposure).
 
     ``state[v]`` is the number ``j`` of comments v has received in this world
@@ -86,6 +87,13 @@ def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult
     ``valid = False`` (the masked odd slot) views the ``dummy`` node instead,
     which is always adopted. Fresh viewers are listed in ``touched`` (for the
     reset at the end of the world).
+
+    ``use_thin`` (a constant at each call site, so the unused part compiles
+    away): off-target thinning, the edge's acceptance coin (``tu =
+    node_state(tkey, u)``) drawn for every view and and-ed in rather than
+    branched on: whether a view persuades is unpredictable, and a mispredicted
+    branch costs more than the mix (BA WC, off-target factor 0.3: 8.1 -> 4.4 ns
+    per impression). ``thin`` has an entry for the dummy node (1).
     """
     v = np.uint64(indices[np.uint64(e)])  # unsigned indices: no wraparound code
     v = v if valid else dummy
@@ -95,6 +103,8 @@ def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult
     m = mult[min(np.uint64(np.uint32(j)), np.uint64(mult.shape[0] - 1))]
     thr = (np.float64(probs[np.uint64(e)]) * amp32) * m
     fire = np.float64(np.int64(x32)) < thr
+    if use_thin:  # to_unit(.) < 1 <= a when a >= 1: then always accepted
+        fire = fire & (to_unit(node_state(tu, v)) < thin[v])
     state[v] = ADOPTED if fire else j + np.int32(1)
     queue[np.uint64(tail)] = v
     touched[np.uint64(expo)] = v
@@ -102,24 +112,26 @@ def _view(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult
 
 
 @njit(inline="always", **NJIT)
-def _view_thin(indices, probs, state, queue, touched, tail, expo, e, x32, amp32, mult, dummy,
-               valid, thin, tu):
-    """:func:`_view` with off-target thinning: the edge's acceptance coin is
-    drawn for every view (one mix) and and-ed in, not branched on: whether a
-    view persuades is unpredictable, and a mispredicted branch on it costs
-    more than the mix (BA WC, off-target factor 0.3: 8.1 -> 4.4 ns per impression). ``thin`` has an entry
-    for the dummy node (1)."""
-    v = np.uint64(indices[np.uint64(e)])
-    v = v if valid else dummy
-    j = state[v]
-    m = mult[min(np.uint64(np.uint32(j)), np.uint64(mult.shape[0] - 1))]
-    thr = (np.float64(probs[np.uint64(e)]) * amp32) * m
-    # to_unit(.) < 1 <= a when a >= 1: the coin is then always accepted
-    fire = (np.float64(np.int64(x32)) < thr) & (to_unit(node_state(tu, v)) < thin[v])
-    state[v] = ADOPTED if fire else j + np.int32(1)
-    queue[np.uint64(tail)] = v
-    touched[np.uint64(expo)] = v
-    return tail + fire, expo + (j == 0)
+def _comment_row(indices, probs, state, queue, touched, tail, expo, start, end, st0, amp32,
+                 mult, dummy, use_thin, thin, tu):
+    """The views of one comment over u's row ``start .. end`` (u's stream state
+    ``st0``): two edges per 64 random bits, the odd last edge masked rather
+    than branched on. Called with ``use_thin`` a constant: one loop per case
+    (with the off-target test inside one loop, LLVM kept it and the spills
+    around it in the plain case)."""
+    d = end - start
+    for i in range(d >> 1):
+        x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
+        e = start + 2 * i
+        tail, expo = _view(indices, probs, state, queue, touched, tail, expo, e, x & MASK32,
+                           amp32, mult, dummy, True, use_thin, thin, tu)
+        tail, expo = _view(indices, probs, state, queue, touched, tail, expo, e + 1, x >> S32,
+                           amp32, mult, dummy, True, use_thin, thin, tu)
+    if d > 0:
+        x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
+        tail, expo = _view(indices, probs, state, queue, touched, tail, expo, end - 1,
+                           x & MASK32, amp32, mult, dummy, (d & 1) == 1, use_thin, thin, tu)
+    return tail, expo
 
 
 @njit(inline="always", **NJIT)
@@ -192,36 +204,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             ri += end - start
             if per_edge:
                 st0 = node_state(wkey, u)
-                d = end - start
-                if not has_thin:
-                    for i in range(d >> 1):  # two edges per 64 random bits
-                        x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
-                        e = start + 2 * i
-                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo, e,
-                                           x & MASK32, amp32, mult, dummy, True)
-                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo,
-                                           e + 1, x >> S32, amp32, mult, dummy, True)
-                    if d > 0:  # the odd last edge, masked rather than branched on
-                        x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
-                        tail, expo = _view(indices, probs, state, queue, touched, tail, expo,
-                                           end - 1, x & MASK32, amp32, mult, dummy,
-                                           (d & 1) == 1)
-                else:  # the same with off-target thinning
-                    tu = node_state(tkey, u)
-                    for i in range(d >> 1):
-                        x = mix64(st0 + np.uint64(i + 1) * GOLDEN)
-                        e = start + 2 * i
-                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
-                                                expo, e, x & MASK32, amp32, mult, dummy, True,
-                                                thin, tu)
-                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
-                                                expo, e + 1, x >> S32, amp32, mult, dummy, True,
-                                                thin, tu)
-                    if d > 0:
-                        x = mix64(st0 + np.uint64((d >> 1) + 1) * GOLDEN)
-                        tail, expo = _view_thin(indices, probs, state, queue, touched, tail,
-                                                expo, end - 1, x & MASK32, amp32, mult, dummy,
-                                                (d & 1) == 1, thin, tu)
+                if has_thin:
+                    tail, expo = _comment_row(indices, probs, state, queue, touched, tail, expo,
+                                              start, end, st0, amp32, mult, dummy, True, thin,
+                                              node_state(tkey, u))
+                else:
+                    tail, expo = _comment_row(indices, probs, state, queue, touched, tail, expo,
+                                              start, end, st0, amp32, mult, dummy, False, thin,
+                                              st0)
             else:
                 # live followers pile up in queue[tail:k]; who is new is sorted
                 # out once per round (keep_fresh keeps first comers, in order)
@@ -360,18 +350,14 @@ def _worlds_kernel(PER_EDGE):
             vis_total = 0
             for w in range(lo, hi):
                 mark = np.int32(w - lo + 1)
-                r, x, nc, ni, sg, used = wom_one_world(
+                res = wom_one_world(
                     indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                     c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
                 )
-                out_reach[w] = r
-                out_exposure[w] = x
-                out_comments[w] = nc
-                out_impressions[w] = ni
-                out_segment[w] = sg
-                vis_total += ni
-                accumulate(tl_sum, tl_sumsq, ch, bucket, used)
+                vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
+                                          out_comments, out_impressions, out_segment, tl_sum,
+                                          tl_sumsq)
             visits[ch] = vis_total
 
     return worlds
