@@ -592,3 +592,10 @@ def test_follower_csv_other_separators(tmp_path, sep):
     g = experiments.read_follower_csv(str(f), consumers=str(c))
     assert g.labels.tolist() == ["ann", "bob", "cid"] and g.out_degree().tolist() == [1, 1, 0]
     assert g.node_attrs["cost"].tolist() == [1.5, 2.0, 3.0]
+
+
+def test_follower_csv_ids_beyond_int64_are_strings(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target\n99999999999999999999,2\n2,3\n")
+    g = experiments.read_follower_csv(str(f))
+    assert g.labels.tolist() == ["2", "3", "99999999999999999999"]

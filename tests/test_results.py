@@ -104,7 +104,7 @@ def test_environment_has_versions():
 
 def test_finish_sweep_with_compare_tables(tmp_path):
     """Rows read back from CSV (baseline rows without a difference) merge into one report."""
-    from viralsim import experiments
+    from viralsim import report
 
     for j, seed in enumerate((0, 1)):
         d = tmp_path / str(j)
@@ -117,7 +117,7 @@ def test_finish_sweep_with_compare_tables(tmp_path):
         res.write_text(d / "config.yaml", "x: 1\n")
         res.write_table(rows, d / "results.csv", parquet=False)
         res.mark_done(str(d), {"rng_seed": seed})
-    rows, missing = experiments.finish_sweep(str(tmp_path))
+    rows, missing = report.finish_sweep(str(tmp_path))
     assert missing == [] and len(rows) == 8
     text = (tmp_path / "report.md").read_text()
     assert "2 finished jobs, 8 rows" in text and "| 1: degree | 5 |" in text

@@ -175,6 +175,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
 
     from .exceptions import EdgeListError
     from .graph import FollowerGraph
+    from .io import label_ids
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -212,12 +213,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
             )
     rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
     ids = [r[0] for r in rows]
-    tokens = np.array(src + dst + ids)
-    try:
-        labels, inverse = np.unique(tokens.astype(np.int64), return_inverse=True)
-    except ValueError:
-        labels, inverse = np.unique(tokens, return_inverse=True)
-        labels = labels.astype(object)
+    labels, inverse = label_ids(src + dst + ids)
     m = len(src)
     s_idx, d_idx = inverse[:m], inverse[m:2 * m]
     if not directed:
@@ -877,4 +873,3 @@ def run_experiment(cfg, out_dir, *, keys=None):
     return EXPERIMENTS[name](cfg, out_dir, keys)
 
 
-finish_sweep = report.finish_sweep  # (it lives with the reports: no kernels to import)

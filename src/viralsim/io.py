@@ -234,14 +234,20 @@ def read_edgelist(
             )
     if reverse:
         src, dst = dst, src
-    tokens = np.array(src + dst)
+    labels, inverse = label_ids(src + dst)
+    return _build(labels, inverse, p, directed, probabilities, rng)
+
+
+def label_ids(tokens):
+    """``(labels, inverse)`` of a list of id strings: sorted int64 labels when
+    every id is an integer within int64, else sorted strings (object array);
+    ``labels[inverse]`` gives the ids back."""
+    tokens = np.array(tokens)
     try:
-        ids = tokens.astype(np.int64)
-        labels, inverse = np.unique(ids, return_inverse=True)
+        return np.unique(tokens.astype(np.int64), return_inverse=True)
     except (ValueError, OverflowError):
         labels, inverse = np.unique(tokens, return_inverse=True)
-        labels = labels.astype(object)
-    return _build(labels, inverse, p, directed, probabilities, rng)
+        return labels.astype(object), inverse
 
 
 def _build(labels, inverse, p, directed, probabilities, rng):
