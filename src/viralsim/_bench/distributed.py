@@ -8,7 +8,10 @@
    apart); the results must be bit-identical. Target: Ray <= 1.15x serial.
 2. A sweep of 8 jobs through the command line: ``hydra/launcher=joblib``
    (2 workers) vs the basic launcher, wall time of the whole command.
-   Target: joblib <= 0.65x basic. Full mode only (about 40 s).
+   Target: joblib <= 0.65x basic. Full mode only (about 50 s). A third
+   run gives the floor any 2-worker launcher could reach on this machine:
+   two basic sweeps of 4 jobs each, side by side as two independent
+   commands (Numba 1 thread each), with no launcher between them.
 
 Skips a part when ray or hydra-joblib-launcher is not installed.
 """
@@ -88,9 +91,13 @@ def _ray_part(ctx, rows):
     ray.shutdown()
 
 
-def _sweep(launcher, out, n_jobs):
-    args = [sys.executable, "-m", "viralsim", "-m", f"rng_seed={','.join(map(str, range(n_jobs)))}",
+def _sweep_args(jobs, out):
+    return [sys.executable, "-m", "viralsim", "-m", f"rng_seed={','.join(map(str, jobs))}",
             "graph.n_nodes=50000", "n_sims=2000", f"hydra.sweep.dir={out}"]
+
+
+def _sweep(launcher, out, n_jobs):
+    args = _sweep_args(range(n_jobs), out)
     if launcher == "joblib":
         args += ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
     env = dict(os.environ, PYTHONWARNINGS="ignore")
@@ -99,6 +106,23 @@ def _sweep(launcher, out, n_jobs):
     dt = time.perf_counter() - t
     if p.returncode != 0:
         raise AssertionError(f"{launcher} sweep failed:\n{p.stderr[-2000:]}")
+    return dt
+
+
+def _split_sweeps(out, n_jobs):
+    """Two basic sweeps of half the jobs each, run side by side (Numba 1 thread
+    each): what a 2-worker launcher with no cost of its own would take."""
+    env = dict(os.environ, PYTHONWARNINGS="ignore", NUMBA_NUM_THREADS="1")
+    halves = [range(0, n_jobs // 2), range(n_jobs // 2, n_jobs)]
+    t = time.perf_counter()
+    procs = [subprocess.Popen(_sweep_args(h, os.path.join(out, str(i))), env=env, cwd=out,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+             for i, h in enumerate(halves)]
+    errs = [p.communicate()[1] for p in procs]
+    dt = time.perf_counter() - t
+    for p, err in zip(procs, errs):
+        if p.returncode != 0:
+            raise AssertionError(f"split sweep failed:\n{err[-2000:]}")
     return dt
 
 
@@ -123,12 +147,21 @@ def _joblib_part(ctx, rows):
         b = res.read_table(os.path.join(d, "basic", "results.csv"))
         j = res.read_table(os.path.join(d, "joblib", "results.csv"))
         assert [r["mean"] for r in b] == [r["mean"] for r in j], "launchers disagree"
+        out = os.path.join(d, "split")
+        os.makedirs(out)
+        times["split"] = _split_sweeps(out, n_jobs)
+        s = [r for half in "01" for r in res.read_table(os.path.join(out, half, "results.csv"))]
+        assert [r["mean"] for r in s] == [r["mean"] for r in b], "split sweeps disagree"
+    case = f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)"
     rows += [
-        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "basic launcher", times["basic"], "s"),
-        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib launcher", times["joblib"], "s",
-            "n_jobs=2"),
-        row(SUITE, f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)", "joblib / basic",
-            times["joblib"] / times["basic"], "x", "target <= 0.65; merged tables identical"),
+        row(SUITE, case, "basic launcher", times["basic"], "s"),
+        row(SUITE, case, "joblib launcher", times["joblib"], "s", "n_jobs=2"),
+        row(SUITE, case, "joblib / basic", times["joblib"] / times["basic"], "x",
+            "target <= 0.65; merged tables identical"),
+        row(SUITE, case, "2 side-by-side basic sweeps of 4", times["split"], "s",
+            "no launcher; Numba 1 thread each; same rows"),
+        row(SUITE, case, "side-by-side / basic", times["split"] / times["basic"], "x",
+            "the floor for any 2-worker launcher here"),
     ]
 
 
