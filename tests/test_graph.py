@@ -378,6 +378,13 @@ EDGE_TEXTS = [  # (text, keyword arguments, parsed by numpy.loadtxt)
     ("a b\n1 2\n", {}, False),  # string ids: the line reader
     ("1 2\n99999999999999999999 3\n", {}, False),  # beyond int64: strings
     ("1.0 2\n", {}, False),
+    # comment, header-like and blank lines after the first data line (numpy's second pass)
+    ("1 2\n# mid\n2 3\n\n   \n3 1\n", {}, True),
+    ("1 2 0.5\n  % mid\n2 3 1\n", {}, True),
+    ("1 2\n2 3\n# tail\n", {}, True),
+    ("1\t2\r\n\r\n2\t3\r\n", {}, True),
+    # ids spread over int64 (sorted, not tabled)
+    ("1 2\n9000000000000000000 3\n-9000000000000000000 1\n", {}, True),
 ]
 
 
@@ -408,6 +415,22 @@ def test_read_edgelist_fast_path_equals_line_reader(tmp_path, monkeypatch, text,
     assert fast.has_probabilities == slow.has_probabilities
     if fast.has_probabilities:
         assert np.array_equal(fast.probs, slow.probs)
+
+
+@pytest.mark.parametrize("ids", [
+    [5, 3, 3, 9], [-4, 7, -4, 0], [7], [0, 0], [], [2**63 - 1, -2**63, 0],
+    list(np.random.default_rng(0).integers(0, 1_000, 5_000)),  # dense: a presence table
+    list(np.random.default_rng(1).integers(-2**62, 2**62, 100)),  # sparse: sorted
+    list(np.random.default_rng(2).integers(10**6, 10**6 + 50, 40)),  # dense, offset
+])
+def test_int_labels_equals_numpy_unique(ids):
+    from viralsim import io as vio
+
+    a = np.array(ids, dtype=np.int64)
+    labels, inverse = vio._int_labels(a)
+    want_labels, want_inverse = np.unique(a, return_inverse=True)
+    assert labels.dtype == want_labels.dtype and inverse.dtype == want_inverse.dtype
+    assert np.array_equal(labels, want_labels) and np.array_equal(inverse, want_inverse)
 
 
 @pytest.mark.parametrize("text, kwargs, match", [
