@@ -31,3 +31,60 @@ def test_normal_quantile_equals_scipys():
     for c in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1 - 1e-9):
         want = float(stats.norm.ppf(0.5 + c / 2))
         assert abs(_z(c) - want) <= 1e-15 * want, c  # a few ulps
+
+
+class _Ev:
+    """A stand-in for Numba's compile event: ``data['dispatcher'].py_func``."""
+
+    def __init__(self, func):
+        self.data = {"dispatcher": type("D", (), {"py_func": staticmethod(func)})()}
+
+
+def _notices(caplog):
+    return [r.getMessage() for r in caplog.records if r.name == "viralsim"]
+
+
+def test_slow_compile_is_announced_and_timed(caplog, monkeypatch):
+    import logging
+    import time
+
+    import viralsim._kernels as K
+    from viralsim._kernels import rng
+
+    monkeypatch.setattr(K, "NOTICE_AFTER", 0.0)
+    watch = K._CompileNotice()
+    outer, inner = _Ev(rng.mix64.py_func), _Ev(rng.to_unit.py_func)
+    with caplog.at_level(logging.INFO, logger="viralsim"):
+        watch.on_start(outer)
+        watch.on_start(inner)  # a nested compile: no line of its own
+        deadline = time.monotonic() + 30
+        while not _notices(caplog) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        watch.on_end(inner)
+        watch.on_end(outer)
+    msgs = _notices(caplog)
+    assert len(msgs) == 2, msgs
+    assert msgs[0].startswith("compiling viralsim._kernels.rng.mix64: the first run")
+    assert msgs[1].startswith("compiled viralsim._kernels.rng.mix64 in ")
+
+
+def test_quick_and_foreign_compiles_are_silent(caplog, monkeypatch):
+    import logging
+
+    import numpy as np
+    from numba import njit
+
+    import viralsim._kernels as K
+    from viralsim._kernels import rng
+
+    monkeypatch.setattr(K, "NOTICE_AFTER", 600.0)
+    watch = K._CompileNotice()
+    with caplog.at_level(logging.INFO, logger="viralsim"):
+        watch.on_start(_Ev(rng.mix64.py_func))
+        watch.on_end(_Ev(rng.mix64.py_func))  # well before the notice is due
+        watch.on_start(_Ev(np.sum))  # not viralsim's: ignored
+        watch.on_end(_Ev(np.sum))
+        assert watch._open == []
+        # the registered listener, through a real compile of a fresh dispatcher
+        assert njit(rng.mix64.py_func)(np.uint64(1)) == rng.mix64(np.uint64(1))
+    assert _notices(caplog) == []
