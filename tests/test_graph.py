@@ -492,3 +492,49 @@ def test_too_many_nodes_is_a_clear_error():
 def test_read_edgelist_with_a_byte_order_mark(tmp_path):
     g = vs.read_edgelist(write(tmp_path, "bom.txt", "\ufeff1 2\n2 3\n"), directed=True)
     assert g.labels.tolist() == [1, 2, 3] and g.labels.dtype.kind == "i"
+
+
+def test_caller_arrays_stay_writable_and_unshared():
+    x = np.array([1.0, 2.0, 3.0])
+    lab = np.array([10, 20, 30])
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], labels=lab, node_attrs={"x": x})
+    y = np.ones(3, dtype=bool)
+    g2 = g.with_node_attr("y", y)
+    assert x.flags.writeable and lab.flags.writeable and y.flags.writeable
+    x[0], lab[0], y[0] = 5.0, 99, False  # the caller's arrays are theirs: the graphs keep copies
+    assert g.labels.tolist() == [10, 20, 30] and g.node_attrs["x"].tolist() == [1.0, 2.0, 3.0]
+    assert g2.node_attrs["y"].tolist() == [True, True, True]
+    assert not g.labels.flags.writeable and not g2.node_attrs["y"].flags.writeable
+
+
+def test_mixed_int_and_string_ids_keep_their_types():
+    g = vs.FollowerGraph.from_edges([0, "a"], [1, "b"], probs=1.0)
+    assert g.labels.tolist() == [0, "a", 1, "b"]
+    assert vs.estimate_reach(g, [0], n_sims=10, rng=0).mean == 2.0
+    g = vs.FollowerGraph.from_edges(np.array(["x", "a"]), ["y", "b"], probs=1.0)
+    assert g.labels.tolist() == ["x", "a", "y", "b"]
+
+
+@pytest.mark.parametrize("line_reader", [False, True])
+@pytest.mark.parametrize("ids", ["12", "ab"])
+def test_undirected_tie_listed_twice_is_one_tie(tmp_path, monkeypatch, line_reader, ids):
+    import warnings
+
+    from viralsim import io as vio
+
+    if line_reader:
+        monkeypatch.setattr(vio, "_read_integer_ids", lambda *a: None)
+    u, v = ids
+    once = vs.read_edgelist(write(tmp_path, "a.txt", f"{u} {v} 0.5\n{v} 3 0.25\n"), directed=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "merged duplicate edges": a tie listed twice is one tie
+        twice = vs.read_edgelist(write(tmp_path, "b.txt", f"{u} {v} 0.5\n{v} {u} 0.5\n{v} 3 0.25\n"
+                                       f"{u} {v} 0.5\n"), directed=False)
+    assert twice == once
+    assert sorted(twice.probs.tolist()) == [0.25, 0.25, 0.5, 0.5]
+    with pytest.raises(vs.EdgeListError, match=f"c.txt: the tie {u} - {v} is listed with "
+                       r"different probabilities \(0.5 and 0.3\).*directed=True"):
+        vs.read_edgelist(write(tmp_path, "c.txt", f"{u} {v} 0.5\n{v} {u} 0.3\n"), directed=False)
+    # directed: two edges, each with its own probability
+    d = vs.read_edgelist(write(tmp_path, "d.txt", f"{u} {v} 0.5\n{v} {u} 0.3\n"), directed=True)
+    assert np.allclose(sorted(d.probs), [0.3, 0.5])

@@ -343,6 +343,42 @@ def test_precision_reaches_target_and_says_so():
     assert "NOT reached" in str(capped)
 
 
+def test_precision_does_not_trust_worlds_that_happen_to_agree():
+    import math
+
+    from viralsim.estimate import _worlds_to_trust_no_variation
+
+    # a star whose edges almost never fire: every world so far reaches only the seed
+    g = vs.FollowerGraph.from_edges([0] * 20, list(range(1, 21)), probs=1e-12)
+    need = _worlds_to_trust_no_variation(1.0, 1, 21, 0.01, 0.95)
+    assert need == math.ceil(-math.log(0.05) * 20 / 0.01) == 5992  # the rule of three
+    est = vs.estimate_reach(g, [0], precision=0.01, rng=0)
+    assert est.half_width == 0.0 and est.converged is True
+    assert need <= est.n_sims < need + 1000  # not the first 1,000 worlds alone
+    capped = vs.estimate_reach(g, [0], precision=0.01, max_sims=2000, rng=0)
+    assert capped.converged is False and capped.n_sims == 2000
+    # worlds all alike by construction (IC, WOM with every probability 0 or 1): the first batch
+    for model in (vs.IC(), vs.WordOfMouth(reinforcement=0.5)):
+        for p in (0.0, 1.0):
+            e = vs.estimate_reach(g.with_probabilities(p), [0], model=model, precision=0.01, rng=0)
+            assert e.converged is True and e.n_sims == 1000 and e.mean == (21.0 if p else 1.0)
+    # a random model is not assumed constant
+    e = vs.estimate_reach(g.with_probabilities(1.0), [0], model=vs.WordOfMouth(comment_prob=0.5),
+                          precision=0.01, rng=0)
+    assert e.mean == 21.0 and e.n_sims >= _worlds_to_trust_no_variation(21.0, 1, 21, 0.01, 0.95)
+
+
+def test_one_world_has_no_confidence_interval():
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    est = vs.estimate_reach(g, [0], n_sims=1, rng=0)
+    assert est.n_sims == 1 and math.isfinite(est.mean)
+    assert math.isnan(est.stderr) and math.isnan(est.ci_low) and math.isnan(est.ci_high)
+    assert "± nan" in str(est) and str(est).endswith("1 world")
+    assert np.isnan(est.timeline_ci[0]).all()
+    with pytest.raises(ValueError, match=r"confidence.*> 0.0 and < 1.0. Got 1.0"):
+        vs.estimate_reach(g, [0], confidence=1.0)
+
+
 def test_confidence_level_changes_width():
     g = vs.generators.barabasi_albert(300, 2, rng=1, probabilities=0.1)
     a = vs.estimate_reach(g, [0], n_sims=2000, rng=0, confidence=0.9)

@@ -36,7 +36,8 @@ def check_probability(value, name, func):
     return v
 
 
-def check_float(value, name, func, *, low=None, high=None, low_open=False, allow_none=False):
+def check_float(value, name, func, *, low=None, high=None, low_open=False, high_open=False,
+                allow_none=False):
     """Return ``value`` as a finite float within the bounds or raise."""
     if value is None and allow_none:
         return None
@@ -44,7 +45,7 @@ def check_float(value, name, func, *, low=None, high=None, low_open=False, allow
     if low is not None:
         bounds.append(("> " if low_open else ">= ") + f"{low}")
     if high is not None:
-        bounds.append(f"<= {high}")
+        bounds.append(("< " if high_open else "<= ") + f"{high}")
     expected = "a finite float" + (" " + " and ".join(bounds) if bounds else "")
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise param_error(name, func, expected, value, exc=TypeError)
@@ -52,7 +53,7 @@ def check_float(value, name, func, *, low=None, high=None, low_open=False, allow
     if (
         not math.isfinite(v)
         or (low is not None and (v <= low if low_open else v < low))
-        or (high is not None and v > high)
+        or (high is not None and (v >= high if high_open else v > high))
     ):
         raise param_error(name, func, expected, value)
     return v

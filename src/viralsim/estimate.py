@@ -13,7 +13,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from ._validation import check_float, check_int, param_error, seed_from_rng
+from ._validation import check_float, check_int, seed_from_rng
 from .graph import FollowerGraph
 from .models import IC, DiffusionModel
 
@@ -50,11 +50,28 @@ def _z(confidence):
     return NormalDist().inv_cdf(0.5 + confidence / 2.0)
 
 
+def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
+    """Worlds after which no world differing from reach ``x`` bounds the error of the
+    mean within ``precision * x`` (the rule of three).
+
+    With none of ``n`` worlds differing, ``P(reach != x) <= -ln(1 - confidence) / n``
+    at that confidence ("3 / n" at 95%), and reach lies in ``[n_seeds, n_nodes]``,
+    so ``|E[reach] - x| <= P(reach != x) * max(x - n_seeds, n_nodes - x)``. A rare
+    cascade (one world in 10^4 spreading) looks constant over the first 1,000
+    worlds; this keeps precision mode from calling that precise.
+    """
+    span = max(x - n_seeds, n_nodes - x)
+    if span <= 0 or n_seeds == 0:
+        return 0
+    return math.ceil(-math.log1p(-confidence) * span / (precision * x))
+
+
 def _estimate(total, total_sq, n, confidence):
-    """Normal-approximation CI from the sums (exact when they are Python ints)."""
+    """Normal-approximation CI from the sums (exact when they are Python ints).
+    One world gives no variance: its standard error and CI are NaN."""
     mean = total / n
     if n <= 1:
-        var = 0.0
+        var = math.nan
     elif isinstance(total, int) and isinstance(total_sq, int):
         var = (n * total_sq - total * total) / (n * (n - 1))  # exact numerator, one rounding
     else:
@@ -64,7 +81,7 @@ def _estimate(total, total_sq, n, confidence):
     return Estimate(mean, se, mean - h, mean + h, confidence)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # equality by identity: it holds arrays (as numpy's results do)
 class ReachEstimate:
     """Result of :func:`estimate_reach`.
 
@@ -129,7 +146,7 @@ class ReachEstimate:
         s = (
             f"reach {self.mean:,.2f} ± {self.half_width:,.2f} ({pct}% CI), "
             + (f"exposure {self.exposure}, " if self.exposure is not None else "")
-            + f"{self.n_sims:,} worlds"
+            + f"{self.n_sims:,} world{'s' if self.n_sims != 1 else ''}"
         )
         if self.precision is not None:
             s += ", precision reached" if self.converged else ", precision NOT reached"
@@ -242,7 +259,12 @@ def estimate_reach(
     precision : float, optional
         Target relative half-width of the confidence interval: ``0.01`` runs
         batches of worlds until the CI half-width is at most 1% of the mean,
-        or until ``max_sims`` worlds (see ``converged`` in the result).
+        or until ``max_sims`` worlds (see ``converged`` in the result). When
+        every world so far has the same reach (a rare cascade, or none), the
+        interval has zero width; the run then goes on until the rule of three
+        bounds the error within the target (immediately when the model's
+        worlds are all alike by construction, e.g. IC with every probability
+        0 or 1).
     confidence : float in (0, 1), default 0.95
     max_rounds : int >= 1, optional
         Campaign horizon: rounds of comments after seeding ("reach within 3
@@ -301,9 +323,8 @@ def estimate_reach(
         raise ValueError(f"{func}: the graph has no nodes; there is nobody to reach.")
     model = IC() if model is None else check_model(model, func)
     model._validate_for(graph, func)
-    confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True)
-    if confidence >= 1.0:
-        raise param_error("confidence", func, "a float in (0, 1)", confidence)
+    confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
+                             high_open=True)
     max_rounds = check_max_rounds(max_rounds, func)
     if precision is not None and n_sims is not None:
         raise ValueError(
@@ -340,17 +361,27 @@ def estimate_reach(
         run(n_sims)
     else:
         z = _z(confidence)
+        fixed = model._deterministic_on(graph)
         run(min(FIRST_BATCH, max_sims))
         while True:
             est = acc.estimate("reach", confidence)
-            if z * est.stderr <= precision * est.mean or est.stderr == 0.0:
-                converged = True
-                break
+            if est.stderr > 0.0:
+                if z * est.stderr <= precision * est.mean:
+                    converged = True
+                    break
+                sd = est.stderr * math.sqrt(acc.n)
+                needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
+            elif est.stderr == 0.0:  # every world alike so far: not yet evidence of precision
+                needed = 0 if fixed else _worlds_to_trust_no_variation(
+                    est.mean, seeds_idx.size, graph.n_nodes, precision, confidence)
+                if acc.n >= needed:
+                    converged = True
+                    break
+            else:  # one world: no variance yet
+                needed = 2
             if acc.n >= max_sims:
                 converged = False
                 break
-            sd = est.stderr * math.sqrt(acc.n)
-            needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
             step = min(max(needed - acc.n, FIRST_BATCH), acc.n * 4, max_sims - acc.n)
             run(int(step))
     elapsed = time.perf_counter() - t0
@@ -362,7 +393,10 @@ def estimate_reach(
     for k, (s, s2) in acc.tl.items():
         n = acc.n
         mean = s / n
-        var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / max(n - 1, 1), 0.0)
+        if n > 1:
+            var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / (n - 1), 0.0)
+        else:
+            var = np.full(s.shape, np.nan)
         h = _z(confidence) * np.sqrt(var / n)
         last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
         timelines[k] = (mean[:last], mean[:last] - h[:last], mean[:last] + h[:last])

@@ -31,7 +31,9 @@ def _too_many_nodes(n, func):
     )
 
 def _readonly(a):
-    a = np.ascontiguousarray(a)
+    """A read-only view of ``a`` (made contiguous): the flag is set on the view,
+    never on an array someone else holds."""
+    a = np.ascontiguousarray(a).view()
     a.flags.writeable = False
     return a
 
@@ -221,8 +223,7 @@ class FollowerGraph:
         (3, 3)
         """
         func = "FollowerGraph.from_edges"
-        src_a = np.asarray(src)
-        dst_a = np.asarray(dst)
+        src_a, dst_a = _id_array(src), _id_array(dst)
         if src_a.ndim != 1 or dst_a.ndim != 1 or src_a.shape != dst_a.shape:
             raise ValueError(
                 f"The 'src' and 'dst' parameters of {func} must be 1-D arrays of the same "
@@ -231,7 +232,7 @@ class FollowerGraph:
         m = src_a.shape[0]
         int_ids = (src_a.dtype.kind in "iu" or m == 0) and (dst_a.dtype.kind in "iu" or m == 0)
         if labels is not None:
-            labels_a = np.asarray(labels)
+            labels_a = np.array(labels)  # a copy: the caller's array stays theirs, writable
             if labels_a.ndim != 1:
                 raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
             if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
@@ -681,10 +682,20 @@ _NO_PROBS = (
 )
 
 
+def _id_array(ids):
+    """Edge ends as an array; a sequence of Python ids that numpy would turn
+    into strings (ints mixed with strings) keeps its objects: 0 stays 0."""
+    a = np.asarray(ids)
+    if a.dtype.kind in "US" and not isinstance(ids, np.ndarray):
+        a = np.empty(len(ids), dtype=object)
+        a[:] = list(ids)
+    return a
+
+
 def _check_node_attrs(node_attrs, n, func):
     attrs = {}
     for key, values in (node_attrs or {}).items():
-        arr = np.asarray(values)
+        arr = np.array(values)  # a copy: the caller's array stays theirs, writable
         if arr.ndim != 1 or arr.shape[0] != n:
             raise ValueError(
                 f"Node attribute {key!r} of {func} must have one value per node ({n}). "

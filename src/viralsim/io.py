@@ -114,9 +114,10 @@ def read_edgelist(
     path : str or os.PathLike
     directed : bool
         ``True``: each line is one follower edge. ``False``: each line is a
-        mutual tie, stored as the two edges ``u -> v`` and ``v -> u``
-        (SNAP's undirected files list each pair once or twice; duplicates are
-        merged).
+        mutual tie, stored as the two edges ``u -> v`` and ``v -> u``.
+        SNAP's undirected files list each pair once or twice: a tie listed
+        more than once (either way round) is one tie, and lines that give it
+        different probabilities are an error.
     probs : {"auto", True, False}, default "auto"
         Use the third column as the edge probability: ``"auto"`` when every
         data line has one, ``True`` requires it, ``False`` ignores any extra
@@ -182,7 +183,7 @@ def read_edgelist(
         del a, fast  # the parsed table (16-24 bytes per edge) is not needed any more
         labels, inverse = _int_labels(ids)
         del ids
-        return _build(labels, inverse, p, directed, probabilities, rng)
+        return _build(labels, inverse, p, directed, probabilities, rng, path)
     src, dst, pcol, plines = [], [], [], []
     ncols = None
     skipped_header = not header
@@ -248,7 +249,7 @@ def read_edgelist(
     if reverse:
         src, dst = dst, src
     labels, inverse = label_ids(src + dst)
-    return _build(labels, inverse, p, directed, probabilities, rng)
+    return _build(labels, inverse, p, directed, probabilities, rng, path)
 
 
 def label_ids(tokens):
@@ -261,6 +262,37 @@ def label_ids(tokens):
     except (ValueError, OverflowError):
         labels, inverse = np.unique(tokens, return_inverse=True)
         return labels.astype(object), inverse
+
+
+def _one_line_per_tie(s_idx, d_idx, p, labels, path):
+    """Undirected lines: one per tie. A tie listed twice (``u v`` and ``v u``, as
+    in SNAP's files) or more is one tie, with the probability its lines agree
+    on; lines that give one tie different probabilities are an error (they
+    would be two directed edges: ``directed=True``). Self-loops pass through
+    (the graph drops them with a warning)."""
+    lo, hi = np.minimum(s_idx, d_idx), np.maximum(s_idx, d_idx)
+    key = lo * np.int64(max(len(labels), 1)) + hi
+    order = np.argsort(key, kind="stable")
+    ks = key[order]
+    first = np.ones(ks.size, dtype=bool)
+    first[1:] = ks[1:] != ks[:-1]
+    if p is not None and not first.all():
+        ps = p[order]
+        start = np.flatnonzero(first)
+        group = np.cumsum(first) - 1
+        differ = ps != ps[start][group]
+        if differ.any():
+            j = int(np.flatnonzero(differ)[0])
+            i, i0 = int(order[j]), int(order[start[group[j]]])
+            where = f"{path}: " if path else ""
+            raise EdgeListError(
+                f"{where}the tie {labels[lo[i]]} - {labels[hi[i]]} is listed with different "
+                f"probabilities ({p[i0]:g} and {p[i]:g}). With directed=False each line is one "
+                "mutual tie; pass directed=True if each line is an edge of its own (then "
+                "u -> v and v -> u may differ)."
+            )
+    keep = np.sort(order[first])  # each tie's first line, in file order
+    return s_idx[keep], d_idx[keep], (None if p is None else p[keep])
 
 
 def _int_labels(ids):
@@ -282,10 +314,11 @@ def _int_labels(ids):
     return labels, rank[off]
 
 
-def _build(labels, inverse, p, directed, probabilities, rng):
+def _build(labels, inverse, p, directed, probabilities, rng, path=None):
     m = len(inverse) // 2
     s_idx, d_idx = inverse[:m], inverse[m:]
     if not directed:
+        s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
         s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
         if p is not None:
             p = np.concatenate([p, p])

@@ -59,6 +59,17 @@ class DiffusionModel:
         """Check that ``graph`` has what the model needs; raise a clear error if not."""
         graph._require_probs(func)
 
+    def _deterministic_on(self, graph):
+        """True when every world is the same cascade by construction (no coin can
+        come out either way); False when unsure."""
+        return False
+
+
+def _all_sure(graph):
+    """Every edge probability is 0 or 1."""
+    p = graph.probs
+    return bool(np.all((p == 0.0) | (p == 1.0)))
+
 
 # ---------------------------------------------------------------- shared plumbing
 def _check_segment_attr_param(value, func):
@@ -241,6 +252,9 @@ class IC(DiffusionModel):
         graph._require_probs(func)
         _segment_arrays(graph, self.segment_attr, "IC")
 
+    def _deterministic_on(self, graph):
+        return _all_sure(graph)
+
     def _simulate(self, graph, seeds, key, start, n, *, max_rounds, tl_len, exposure):
         return _run_wom(graph, seeds, key, start, n, max_rounds=max_rounds, tl_len=tl_len,
                         exposure=exposure, segment_attr=self.segment_attr, per_edge=False,
@@ -368,6 +382,12 @@ class WordOfMouth(DiffusionModel):
     def _validate_for(self, graph, func):
         graph._require_probs(func)
         _segment_arrays(graph, self.segment_attr, "WordOfMouth")
+
+    def _deterministic_on(self, graph):
+        # reinforcement and amplification only raise a threshold: p = 1 always
+        # fires, p = 0 never
+        return (self.comment_prob in (0.0, 1.0) and self.off_target_factor == 1.0
+                and _all_sure(graph))
 
     def _simulate(self, graph, seeds, key, start, n, *, max_rounds, tl_len, exposure):
         return _run_wom(
