@@ -227,6 +227,26 @@ def test_run_skips_a_finished_directory(tmp_path):
     assert app.run(cfg_of(*TINY, "rng_seed=5"), str(tmp_path), quiet=True) is not None
 
 
+def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist, monkeypatch):
+    from viralsim import experiments
+
+    d = str(tmp_path / "run")
+    cfg = cfg_of("n_sims=200", "formats=[png]", "graph=edgelist", f"graph.path={edgelist}",
+                 "experiment.plans=[{name: hub, seeds: [hub]}]")
+    assert app.run(cfg, d, quiet=True) is not None and res.is_done(d)
+    assert app.run(cfg, d, quiet=True) is None  # resume: same config, same file
+    # the edge list changes (size and mtime): not the run that finished
+    with open(edgelist, "a") as fh:
+        fh.write("f g\n")
+    # ... and the re-run dies midway: no marker may vouch for the old results
+    monkeypatch.setattr(experiments, "run_experiment", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        app.run(cfg, d, quiet=True)
+    assert not res.is_done(d) and (tmp_path / "run" / "results.csv").exists()
+    rows, missing = res.merge_sweep(str(tmp_path))
+    assert rows == [] and missing == ["run"]
+
+
 def test_estimate_with_seed_list(tmp_path, edgelist):
     cfg = cfg_of("graph=edgelist", f"graph.path={edgelist}", "probabilities=uniform",
                  "probabilities.p=1.0", "n_sims=50", "formats=[png]",

@@ -134,3 +134,57 @@ def test_plus_minus_rounds_at_the_intervals_digits():
     for (m, h), want in cases:
         assert plus_minus(m, m - h, m + h) == want
     assert plus_minus(21.34, 20.94, 21.74, digits=2) == "21.34 ± 0.40"
+
+
+def test_merge_reads_only_this_sweeps_jobs(tmp_path):
+    for i in range(4):  # an earlier sweep of 4 jobs
+        _job(tmp_path, i)
+    rows, missing = res.merge_sweep(str(tmp_path), n_jobs=2)  # this one: 2
+    assert [r["job"] for r in rows] == [0, 1] and missing == []
+    assert len(res.merge_sweep(str(tmp_path))[0]) == 4  # count unknown: every job
+    rows, _ = res.merge_sweep(str(tmp_path), n_jobs=6)  # job dirs not all there: every job
+    assert len(rows) == 4
+
+
+def test_sweep_figure_draws_a_line_per_plan_across_jobs(tmp_path, monkeypatch):
+    from viralsim import plots, report
+
+    for j, p in enumerate((0.01, 0.02, 0.05)):
+        d = tmp_path / str(j)
+        rows = [{"plan": plan, "p": p, "mean": 10.0 * k + 100 * p, "ci_low": 1.0, "ci_high": 2.0,
+                 "rng_seed": 0} for plan, k in (("5 most followed", 5), ("10 most followed", 10))]
+        res.write_table(rows, d / "results.csv", parquet=False)
+        res.mark_done(str(d), {"j": j})
+    seen = {}
+    real = plots.reach_curve
+
+    def spy(rows, x, group, **kw):
+        seen["x"], seen["series"] = x, sorted({r[group] for r in rows})
+        return real(rows, x=x, group=group, **kw)
+
+    monkeypatch.setattr(plots, "reach_curve", spy)
+    report.finish_sweep(str(tmp_path), n_jobs=3)
+    assert seen == {"x": "p", "series": ["10 most followed", "5 most followed"]}
+
+
+def test_parquet_columns_of_mixed_values_become_text(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    rows = [{"plan": "one", "seeds": 4, "rng_seed": 10**20, "mean": 1.0},
+            {"plan": "five", "seeds": "4 1 0 5 2", "rng_seed": 10**20, "mean": 2},
+            {"plan": "none", "seeds": None, "rng_seed": None, "mean": 3.0}]
+    res.write_table(rows, tmp_path / "t.csv")
+    t = pq.read_table(tmp_path / "t.parquet").to_pylist()
+    assert [r["seeds"] for r in t] == ["4", "4 1 0 5 2", None]
+    assert [r["rng_seed"] for r in t] == [str(10**20), str(10**20), None]
+    assert [r["mean"] for r in t] == [1.0, 2.0, 3.0]
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        res.write_text(tmp_path / "a.txt", "x")
+    finally:
+        os.umask(old)
+    assert (os.stat(tmp_path / "a.txt").st_mode & 0o777) == (0o666 & ~res._UMASK)
+    assert (os.stat(tmp_path / "a.txt").st_mode & 0o044) == (0o044 & ~res._UMASK)  # readable
+

@@ -305,18 +305,21 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
     """
     plain = _plain(cfg)
     os.makedirs(out_dir, exist_ok=True)
-    if plain.get("resume", True) and res.is_done(out_dir, plain):
+    # the run is identified by its config and the input files it names (size, mtime)
+    ident = dict(plain, _input_files=res.input_fingerprints(plain))
+    if plain.get("resume", True) and res.is_done(out_dir, ident):
         log.info("already done, skipped: %s", out_dir)
         return None
+    res.clear_done(out_dir)  # an earlier run's marker must not outlive its results
     res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
-    res.write_meta(out_dir, plain, keys=keys or {})
+    res.write_meta(out_dir, ident, keys=keys or {})
     from . import experiments  # here, not at import: a launcher process needs no kernels
 
     outcome = experiments.run_experiment(plain, out_dir, keys=keys)
     if not quiet:
         print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
         print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
-    res.mark_done(out_dir, plain, [os.path.relpath(f, out_dir) for f in outcome.files])
+    res.mark_done(out_dir, ident, [os.path.relpath(f, out_dir) for f in outcome.files])
     return outcome
 
 
@@ -423,7 +426,10 @@ class SweepCallback(Callback):
             self._bar = None
         sweep_dir = config.hydra.sweep.dir
         if os.path.isdir(sweep_dir):
-            rows, missing = report.finish_sweep(sweep_dir)
+            # the sweep's job count, when the command line alone defines the jobs
+            params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
+            n_jobs = None if params else _count_jobs(config.hydra.overrides.task)
+            rows, missing = report.finish_sweep(sweep_dir, n_jobs=n_jobs)
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)

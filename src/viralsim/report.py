@@ -225,13 +225,17 @@ def write(out_dir, text):
     return p
 
 
-def finish_sweep(sweep_dir):
+def finish_sweep(sweep_dir, n_jobs=None):
     """Merge a sweep's finished jobs into ``sweep_dir/results.csv`` with a figure and report.md.
 
-    The figure plots reach against the first numeric column that varies across
-    jobs (one line per plan or strategy), when there is one.
+    ``n_jobs``: the sweep's number of jobs, when known; with Hydra's job
+    directories ``0 .. n_jobs - 1`` all present, only those are merged (an
+    earlier, larger sweep into the same directory leaves others behind).
+    The figure plots reach against the first numeric column that varies (one
+    line per plan, or per job and plan when it also varies within jobs).
     """
-    rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"))
+    rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"),
+                                n_jobs=n_jobs)
     figs = {}
     if rows:
         skip = {"job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
@@ -242,15 +246,19 @@ def finish_sweep(sweep_dir):
                            for r in rows)
                    and len({r.get(c) for r in rows}) > 1]
         if varying:
-            group = "strategy" if "strategy" in rows[0] else "plan"
-            multi = len({r["job"] for r in rows}) > 1 and not any(
-                c in varying for c in ("rng_seed",))
+            x = varying[0]
+            group = "plan" if "plan" in rows[0] else "strategy"
+            per_job = {}
+            for r in rows:
+                per_job.setdefault(r["job"], set()).add(r.get(x))
+            # a line per plan across jobs; per job and plan when x also varies inside a job
+            multi = len(per_job) > 1 and any(len(v) > 1 for v in per_job.values())
             series = [dict(r, series=f"job {r['job']}: {r.get(group)}" if multi else r.get(group))
                       for r in rows]
             from . import plots
 
-            ax = plots.reach_curve(series, x=varying[0], group="series")
+            ax = plots.reach_curve(series, x=x, group="series")
             plots.save(ax, os.path.join(sweep_dir, "sweep"))
-            figs[f"Reach vs {varying[0]}"] = "sweep.png"
+            figs[f"Reach vs {x}"] = "sweep.png"
     write(sweep_dir, sweep_report(rows, missing, figs))
     return rows, missing

@@ -60,6 +60,10 @@ DONE = "DONE"
 TABLE = "results.csv"
 
 
+_UMASK = os.umask(0o022)  # read once (os.umask can only be read by setting it)
+os.umask(_UMASK)
+
+
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
     """Open a temporary file next to ``path``; on success rename it to ``path``.
@@ -84,6 +88,7 @@ def atomic_write(path, mode="w", **kwargs):
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=d)
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide results from a shared sweep
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
@@ -163,7 +168,19 @@ def write_table(rows, path, *, parquet=None):
                 raise
         else:
             ppath = os.path.splitext(os.fspath(path))[0] + ".parquet"
-            table = pa.Table.from_pylist([{c: _plain(r.get(c)) for c in cols} for r in rows])
+            data = [{c: _plain(r.get(c)) for c in cols} for r in rows]
+            for c in cols:  # one type per column: "4" and "4 1 0" (seed lists) are both text
+                kinds = {type(r[c]) for r in data if r[c] is not None}
+                if len(kinds) > 1 and not kinds <= {int, float}:
+                    for r in data:
+                        if r[c] is not None:
+                            r[c] = str(r[c])
+                elif kinds == {int} and any(not -2**63 <= r[c] < 2**63 for r in data
+                                            if r[c] is not None):
+                    for r in data:  # beyond int64 (e.g. a seed of 20 digits): text
+                        if r[c] is not None:
+                            r[c] = str(r[c])
+            table = pa.Table.from_pylist(data)
             with atomic_write(ppath, "wb") as fh:
                 pq.write_table(table, fh)
             written.append(ppath)
@@ -265,6 +282,34 @@ def mark_done(out_dir, cfg, files=()):
                                               "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
 
+def clear_done(out_dir):
+    """Remove the job-done marker: a job (re)starting in ``out_dir`` is not finished."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(os.path.join(out_dir, DONE))
+
+
+def input_fingerprints(cfg):
+    """``{path: [size, mtime_ns]}`` of the existing files a configuration names
+    (``graph.path``, ``graph.consumers``, ...: string values under keys ``path``
+    or ``consumers``), so that a resume sees a changed input file."""
+    out = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k in ("path", "consumers") and isinstance(v, str) and os.path.isfile(v):
+                    st = os.stat(v)
+                    out[os.path.abspath(v)] = [st.st_size, st.st_mtime_ns]
+                else:
+                    walk(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                walk(v)
+
+    walk(cfg)
+    return out
+
+
 def is_done(out_dir, cfg=None):
     """True when ``out_dir`` holds a finished job (of the same configuration when given)."""
     p = os.path.join(out_dir, DONE)
@@ -289,12 +334,13 @@ def finished_jobs(sweep_dir):
     return out
 
 
-def merge_sweep(sweep_dir, *, out=None):
+def merge_sweep(sweep_dir, *, out=None, n_jobs=None):
     """Concatenate the tables of the finished jobs of a sweep into one.
 
     Each row gains a ``job`` column (the job's sub-directory name). Jobs
     without their ``DONE`` marker (killed, still running) are left out and
-    listed in the return value.
+    listed in the return value. With ``n_jobs`` and the sub-directories
+    ``0 .. n_jobs - 1`` all present, only those are read.
 
     Returns
     -------
@@ -304,7 +350,11 @@ def merge_sweep(sweep_dir, *, out=None):
     """
     rows, missing = [], []
     done = set(finished_jobs(sweep_dir))
-    for name in sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s)):
+    names = sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s))
+    ours = [str(i) for i in range(n_jobs)] if n_jobs else []
+    if ours and all(os.path.isdir(os.path.join(sweep_dir, n)) for n in ours):
+        names = ours  # this sweep's jobs only, not those an earlier one left
+    for name in names:
         d = os.path.join(sweep_dir, name)
         if not os.path.isdir(d) or name.startswith("."):
             continue
