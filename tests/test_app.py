@@ -247,6 +247,50 @@ def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist,
     assert rows == [] and missing == ["run"]
 
 
+@pytest.mark.parametrize("overrides, match", [
+    (["n_sims=1"], r"n_sims=1: a confidence interval needs at least 2 worlds"),
+    (["formats=[png,xyz]"], r"\['xyz'\] cannot be written; choose among \[.*'svg'"),
+    (["rng_seed=99999999999999999999"], r"rng_seed=99999999999999999999: give an integer from 0"),
+    (["+study=no_such_study"], r"study='no_such_study': no study config of that name"),
+    (["experiment=scaling", "experiment.sizes=[1000]"], r"needs at least two graph sizes"),
+    (["experiment.plans=[{name: x, seeds: [0]}, {name: x, seeds: [1]}]"],
+     r"more than one plan named 'x'"),
+])
+def test_bad_experiment_settings_fail_before_simulating(tmp_path, monkeypatch, overrides, match):
+    from viralsim import experiments
+
+    monkeypatch.setattr(experiments, "estimate_reach", lambda *a, **k: pytest.fail("simulated"))
+    with pytest.raises(ValueError, match=match):
+        app.run(cfg_of(*TINY, *overrides), str(tmp_path), quiet=True)
+    assert not res.is_done(str(tmp_path))
+
+
+def test_plans_with_the_same_strategy_get_distinct_names(tmp_path):
+    cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=campaign",
+                 "experiment.n_sims=200", "experiment.budgets=[100,200]",
+                 "experiment.plans=[{strategy: degree, k: 2}, {strategy: degree, k: 10}, "
+                 "{strategy: random, k: 5}]")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "results.csv")}
+    assert set(rows) == {"degree #1", "degree #2", "random"}
+    assert rows["degree #1"]["k"] == 2 and rows["degree #2"]["k"] == 10
+    best = max(rows.values(), key=lambda r: r["mean"])
+    assert best["plan"] == "degree #2" and rows["degree #1"]["diff"] < 0  # not "0 ± 0"
+    curve = [r for r in res.read_table(tmp_path / "budget_curve.csv") if r["plan"] == "best plan"]
+    for r in curve:  # the best plan that fits each budget, with its own cost and k
+        want = max((x for x in rows.values() if x["cost"] <= r["budget"]), key=lambda x: x["mean"])
+        assert (r["mean"], r["k"], r["cost"]) == (want["mean"], want["k"], want["cost"])
+    assert len(curve) == 2
+
+
+def test_a_plan_without_seeds_runs_and_plots(tmp_path):
+    app.run(cfg_of(*TINY, "experiment.plans=[{name: a, strategy: degree, k: 0}]"), str(tmp_path),
+            quiet=True)
+    (row,) = res.read_table(tmp_path / "results.csv")
+    assert row["mean"] == 0 and res.is_done(str(tmp_path))
+    assert (tmp_path / "cascade_sizes.png").exists()
+
+
 def test_estimate_with_seed_list(tmp_path, edgelist):
     cfg = cfg_of("graph=edgelist", f"graph.path={edgelist}", "probabilities=uniform",
                  "probabilities.p=1.0", "n_sims=50", "formats=[png]",

@@ -121,3 +121,12 @@ def test_local_copies_load_with_published_counts(name):
     assert g.n_nodes == d.n_nodes and g.n_edges == d.follower_edges
     # the count check (used when no checksum matches) agrees with the file
     datasets._check_counts(d, g, "copy")
+
+
+def test_unreachable_url_says_how_to_work_offline(source, tmp_path):
+    home = tmp_path / "cache"
+    ds = _ds(source, url=(tmp_path / "nowhere" / "toy.txt.gz").as_uri())  # no such file: URLError
+    with pytest.raises(OSError, match=r"Could not download dataset toy from file://.*Without network "
+                       r"access, put toy.txt.gz in .*cache, set VIRALSIM_DATA"):
+        datasets.fetch(ds, data_home=home)
+    assert os.listdir(home) == []  # no partial download left

@@ -361,8 +361,10 @@ def _task(cfg: DictConfig):
     except Exception as exc:
         if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        _log_to_files(f"Error: {exc}", exc)  # the traceback stays in the run's log file
-        print(f"Error: {exc}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
+        # str(KeyError) quotes its message: show the message as written
+        msg = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else exc
+        _log_to_files(f"Error: {msg}", exc)  # the traceback stays in the run's log file
+        print(f"Error: {msg}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
         raise SystemExit(1) from None
 
 

@@ -309,14 +309,23 @@ def fetch(name, *, path=None, data_home=None, download=True):
         why = "download=False" if ds.url is not None else "it has no public direct download"
         raise FileNotFoundError(
             f"No copy of dataset {ds.name} in {data_home_} ({why}). Put "
-            f"{' or '.join([ds.filename, *ds.known_copies])} there, set VIRALSIM_DATA, or pass path=."
+            f"{' or '.join(dict.fromkeys([ds.filename, *ds.known_copies]))} there, set "
+            "VIRALSIM_DATA, or pass path=."
         )
     os.makedirs(home, exist_ok=True)
     dest = os.path.join(home, ds.filename)
     fd, tmp = tempfile.mkstemp(prefix=f".{ds.filename}.", suffix=".part", dir=home)
     os.close(fd)
     try:
-        _download(ds.url, tmp)
+        try:
+            _download(ds.url, tmp)
+        except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
+            reason = getattr(exc, "reason", None) or exc
+            raise OSError(
+                f"Could not download dataset {ds.name} from {ds.url} ({reason}). Without "
+                f"network access, put {ds.filename} in {home}, set VIRALSIM_DATA to a folder "
+                "holding it, or pass path=."
+            ) from None
         _verify(ds, tmp, is_download=True)
         os.replace(tmp, dest)
     finally:

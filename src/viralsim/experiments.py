@@ -410,6 +410,9 @@ def _est_kwargs(cfg, exp=None, **over):
         rng=int(cfg.get("rng_seed", 0)),
     )
     if n_sims is not None:
+        if isinstance(n_sims, int) and not isinstance(n_sims, bool) and n_sims < 2:
+            raise ValueError(f"n_sims={n_sims}: a confidence interval needs at least 2 worlds; "
+                             "give n_sims >= 2 (or precision=...).")
         kw["n_sims"] = int(n_sims)
     elif precision is not None:
         kw["precision"] = float(precision)
@@ -488,6 +491,38 @@ def _fig(ax, out_dir, name, cfg, files):
     files += plots.save(ax, os.path.join(out_dir, name), tuple(cfg.get("formats", ("png", "svg"))))
 
 
+def _check_formats(formats):
+    """Figure formats matplotlib can write, checked before any work is done."""
+    if not formats:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    known = FigureCanvasBase.get_supported_filetypes()
+    bad = [f for f in formats if str(f).lower() not in known]
+    if bad:
+        raise ValueError(f"formats={list(formats)}: {bad} cannot be written; choose among "
+                         f"{sorted(known)}.")
+
+
+def _plan_names(plans, auto):
+    """A distinct name per plan: results, paired differences and figures are keyed
+    by it. Repeated explicit names are an error; automatic names (``auto(i,
+    plan)``) that collide get the plan's number."""
+    explicit = [p.get("name") for p in plans]
+    seen = set()
+    for n in explicit:
+        if n is not None and n in seen:
+            raise ValueError(f"experiment.plans has more than one plan named {n!r}; give each "
+                             "plan its own name (plans are compared by name).")
+        seen.add(n)
+    names = [str(n) if n is not None else auto(i, p) for i, (n, p) in enumerate(zip(explicit, plans))]
+    counts = {}
+    for n in names:
+        counts[n] = counts.get(n, 0) + 1
+    return [n if explicit[i] is not None or counts[n] == 1 else f"{n} #{i + 1}"
+            for i, n in enumerate(names)]
+
+
 # ---------------------------------------------------------------------- experiments
 def run_estimate(cfg, out_dir, keys=None):
     exp = cfg["experiment"]
@@ -502,8 +537,9 @@ def run_estimate(cfg, out_dir, keys=None):
                          "(seeds: [...] or strategy: degree with k: 5).")
     base, tail = _base_row(cfg, graph, keys)
     rows, ests, files = [], {}, []
+    names = _plan_names(plans, lambda i, p: f"plan {i + 1}")
     for i, plan in enumerate(plans):
-        name = plan.get("name") or f"plan {i + 1}"
+        name = names[i]
         t0 = time.perf_counter()
         if "_strategy_obj" in plan:
             sel = plan["_strategy_obj"].select(graph, k=plan["k"], model=model,
@@ -534,7 +570,8 @@ def run_estimate(cfg, out_dir, keys=None):
         ax = None
         for name, est in ests.items():
             ax = plots.size_distribution(est.sizes, label=name, ax=ax)
-        ax.legend(fontsize="small")
+        if ax.get_legend_handles_labels()[0]:  # none when no plan had an adopter
+            ax.legend(fontsize="small")
         _fig(ax, out_dir, "cascade_sizes", cfg, files)
         figs["Cascade-size distribution"] = "cascade_sizes.png"
     text = report.estimate_report(rows, figs, cfg)
@@ -676,8 +713,9 @@ def run_campaign(cfg, out_dir, keys=None):
 
     # fixed plans (seed lists, or strategy + k) have one cost; budget-sized plans use the top budget
     chosen = []
+    names = _plan_names(plans, lambda i, p: p.get("strategy") or f"plan {i + 1}")
     for i, plan in enumerate(plans):
-        name = plan.get("name") or plan.get("strategy") or f"plan {i + 1}"
+        name = names[i]
         seeds = plan_seeds(plan, i, top)
         cost = float(costs[graph.index_of(seeds, func="experiment=campaign")].sum())
         chosen.append((i, name, plan, seeds, cost))
@@ -823,6 +861,9 @@ def run_scaling(cfg, out_dir, keys=None):
     """Time and memory against graph size (the graph's ``size_key`` swept)."""
     exp = cfg["experiment"]
     sizes = [int(s) for s in exp["sizes"]]
+    if len(sizes) < 2:
+        raise ValueError(f"experiment.sizes={sizes}: a scaling curve needs at least two graph "
+                         "sizes, e.g. experiment.sizes=[1000,10000,100000].")
     size_key = exp.get("size_key", "n_nodes")
     plan = (exp.get("plans") or [{"name": "top 10", "strategy": "degree", "k": 10}])[0]
     rows, files = [], []
@@ -869,6 +910,15 @@ def run_experiment(cfg, out_dir, *, keys=None):
     name = cfg["experiment"]["name"]
     if name not in EXPERIMENTS:
         raise ValueError(f"Unknown experiment {name!r}; choose one of {sorted(EXPERIMENTS)}.")
+    _check_formats(cfg.get("formats"))
+    seed = cfg.get("rng_seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
+        raise ValueError(f"rng_seed={seed!r}: give an integer from 0 to 2**63 - 1.")
+    study = cfg.get("study")
+    if study is not None:  # +study=<name> found no config group: it became a plain key
+        raise ValueError(f"study={study!r}: no study config of that name was found. The studies "
+                         "are configs/study/<name>.yaml in the repository: run from its root "
+                         "(or add hydra.searchpath=[file://<repo>/configs]).")
     os.makedirs(out_dir, exist_ok=True)
     return EXPERIMENTS[name](cfg, out_dir, keys)
 

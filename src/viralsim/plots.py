@@ -114,6 +114,12 @@ def size_distribution(sizes, *, ax=None, label="cascade size", per_decade=8):
     """
     ax = _axes(ax)
     sizes = np.asarray(sizes, dtype=np.int64)
+    ax.set_xlabel("adopters in a world")
+    ax.set_ylabel("probability per size")
+    if not (sizes > 0).any():  # an empty plan: nothing to draw on log axes
+        ax.text(0.5, 0.5, f"{label}: no adopter in any world", transform=ax.transAxes,
+                ha="center", va="center")
+        return ax
     edges = log_bins(sizes, per_decade)
     counts, _ = np.histogram(sizes, bins=edges)
     width = np.diff(edges)
@@ -123,8 +129,6 @@ def size_distribution(sizes, *, ax=None, label="cascade size", per_decade=8):
     ax.plot(centre[keep], pmf[keep], marker="o", ls="-", ms=4, label=str(label))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("adopters in a world")
-    ax.set_ylabel("probability per size")
     ax.grid(alpha=0.3, which="both")
     return ax
 
