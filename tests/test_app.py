@@ -663,3 +663,24 @@ def test_follower_csv_ids_beyond_int64_are_strings(tmp_path):
     f.write_text("source,target\n99999999999999999999,2\n2,3\n")
     g = experiments.read_follower_csv(str(f))
     assert g.labels.tolist() == ["2", "3", "99999999999999999999"]
+
+
+def test_follower_csv_keeps_ids_that_differ_by_leading_zeros(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\n001,002\n001,003\n2,3\n")
+    c.write_text("id,cost\n001,1\n002,2\n003,3\n2,4\n3,5\n")
+    g = experiments.read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["001", "002", "003", "2", "3"] and g.n_edges == 3
+    assert g.node_attrs["cost"].tolist() == [1, 2, 3, 4, 5]
+    f.write_text("source,target\n1,2\n-3,2\n")  # canonical integers stay integers
+    assert experiments.read_follower_csv(str(f)).labels.tolist() == [-3, 1, 2]
+
+
+def test_follower_csv_undirected_tie_listed_twice(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target,p\na,b,0.5\nb,a,0.5\n")
+    g = experiments.read_follower_csv(str(f), probability="p", directed=False)
+    assert g.n_edges == 2 and g.probs.tolist() == [0.5, 0.5]
+    f.write_text("source,target,p\na,b,0.5\nb,a,0.25\n")
+    with pytest.raises(vs.EdgeListError, match="the tie a - b is listed with different"):
+        experiments.read_follower_csv(str(f), probability="p", directed=False)

@@ -175,7 +175,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
 
     from .exceptions import EdgeListError
     from .graph import FollowerGraph
-    from .io import label_ids
+    from .io import _one_line_per_tie, label_ids
 
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -213,10 +213,12 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
             )
     rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
     ids = [r[0] for r in rows]
-    labels, inverse = label_ids(src + dst + ids)
+    # "001" and "1" are two accounts in a spreadsheet: integers only when canonical
+    labels, inverse = label_ids(src + dst + ids, canonical_ints=True)
     m = len(src)
     s_idx, d_idx = inverse[:m], inverse[m:2 * m]
-    if not directed:
+    if not directed:  # one tie per pair, however often it is listed (see read_edgelist)
+        s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
         s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
         p = None if p is None else np.concatenate([p, p])
     g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, n_nodes=labels.size, labels=labels)

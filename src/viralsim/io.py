@@ -252,10 +252,15 @@ def read_edgelist(
     return _build(labels, inverse, p, directed, probabilities, rng, path)
 
 
-def label_ids(tokens):
+def label_ids(tokens, *, canonical_ints=False):
     """``(labels, inverse)`` of a list of id strings: sorted int64 labels when
     every id is an integer within int64, else sorted strings (object array);
-    ``labels[inverse]`` gives the ids back."""
+    ``labels[inverse]`` gives the ids back. ``canonical_ints``: integers only
+    when every id is written as Python writes its integer ("7", "-3"; not
+    "007" or "+7"), so that "007" and "7" stay two consumers."""
+    if canonical_ints and not all(t == str(int(t)) if _is_int(t) else False for t in tokens):
+        labels, inverse = np.unique(np.array(tokens), return_inverse=True)
+        return labels.astype(object), inverse
     tokens = np.array(tokens)
     try:
         return _int_labels(tokens.astype(np.int64))
@@ -293,6 +298,14 @@ def _one_line_per_tie(s_idx, d_idx, p, labels, path):
             )
     keep = np.sort(order[first])  # each tie's first line, in file order
     return s_idx[keep], d_idx[keep], (None if p is None else p[keep])
+
+
+def _is_int(t):
+    try:
+        int(t)
+    except ValueError:
+        return False
+    return True
 
 
 def _int_labels(ids):
