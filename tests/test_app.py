@@ -509,6 +509,21 @@ def test_cli_multirun_merge_and_resume(tmp_path):
     assert len(res.read_table(sweep / "results.csv")) == 9
 
 
+def test_cli_sweep_with_a_failing_job_merges_the_others_and_exits_1(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "graph.n_nodes=200", "n_sims=100", "formats=[png]", "probabilities=uniform",
+            "probabilities.p=0.01,1.5,0.02", "experiment.size_distribution=false",
+            f"hydra.sweep.dir={sweep}"]
+    p = _cli(args, tmp_path)
+    assert p.returncode == 1 and "Traceback" not in p.stderr
+    assert "Error (job 1): The 'probabilities.p' parameter of probabilities=uniform" in p.stderr
+    assert "1 of the sweep's jobs failed" in p.stderr
+    assert sorted({r["job"] for r in res.read_table(sweep / "results.csv")}) == [0, 2]
+    assert res.failure(str(sweep / "1")).startswith("The 'probabilities.p' parameter")
+    assert "Not finished (left out): 1." in (sweep / "report.md").read_text()
+    assert not res.is_done(str(sweep / "1"))
+
+
 def test_cli_joblib_launcher_sweep_merges(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
     sweep = tmp_path / "sweep"

@@ -354,18 +354,35 @@ def _task(cfg: DictConfig):
 
     _share_cores(hc)
 
-    if hc.mode == RunMode.MULTIRUN:  # a failed job is reported by the launcher
-        return run(cfg, hc.runtime.output_dir, keys=_overrides_as_keys(hc.overrides.task))
+    out = hc.runtime.output_dir
+    if hc.mode == RunMode.MULTIRUN:
+        # a failed job is recorded and the sweep goes on: the others still run and are
+        # merged, and the sweep exits with 1 at the end (SweepCallback.on_multirun_end)
+        try:
+            return run(cfg, out, keys=_overrides_as_keys(hc.overrides.task))
+        except Exception as exc:
+            msg = _message(exc)
+            res.mark_failed(out, msg)
+            if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
+                log.exception("job %s failed", hc.job.num)
+            else:
+                _log_to_files(f"Error: {msg}", exc)
+                print(f"Error (job {hc.job.num}): {msg}", file=sys.stderr)
+            return None
     try:
-        return run(cfg, hc.runtime.output_dir)
+        return run(cfg, out)
     except Exception as exc:
         if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
-        # str(KeyError) quotes its message: show the message as written
-        msg = exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else exc
+        msg = _message(exc)
         _log_to_files(f"Error: {msg}", exc)  # the traceback stays in the run's log file
         print(f"Error: {msg}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _message(exc):
+    # str(KeyError) quotes its message: show the message as written
+    return exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else str(exc)
 
 
 def _log_to_files(msg, exc):
@@ -435,6 +452,14 @@ class SweepCallback(Callback):
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)
+            failed = {j: res.failure(os.path.join(sweep_dir, j)) for j in missing}
+            failed = {j: e for j, e in failed.items() if e is not None}
+            if failed:
+                for j, e in failed.items():
+                    print(f"job {j} failed: {e}", file=sys.stderr)
+                print(f"{len(failed)} of the sweep's jobs failed (the others are merged); fix "
+                      "and re-run the same command to run them again.", file=sys.stderr)
+                raise SystemExit(1)  # not an Exception: Hydra's callback guard lets it through
 
 
 def _count_jobs(overrides):

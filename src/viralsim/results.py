@@ -57,6 +57,7 @@ __all__ = [
 RESULT_COLUMNS = ("mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "rng_seed", "version")
 
 DONE = "DONE"
+FAILED = "FAILED"
 TABLE = "results.csv"
 
 
@@ -283,9 +284,26 @@ def mark_done(out_dir, cfg, files=()):
 
 
 def clear_done(out_dir):
-    """Remove the job-done marker: a job (re)starting in ``out_dir`` is not finished."""
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(os.path.join(out_dir, DONE))
+    """Remove the job's done and failed markers: a job (re)starting in ``out_dir`` is
+    neither."""
+    for name in (DONE, FAILED):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(out_dir, name))
+
+
+def mark_failed(out_dir, message):
+    """Record that the job in ``out_dir`` stopped on an error (the sweep goes on)."""
+    write_json(os.path.join(out_dir, FAILED), {"error": str(message),
+                                                "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def failure(out_dir):
+    """The error a failed job recorded, or None."""
+    try:
+        with open(os.path.join(out_dir, FAILED)) as fh:
+            return json.load(fh).get("error", "failed")
+    except (OSError, ValueError):
+        return None
 
 
 def input_fingerprints(cfg):
