@@ -265,6 +265,31 @@ def test_bad_experiment_settings_fail_before_simulating(tmp_path, monkeypatch, o
     assert not res.is_done(str(tmp_path))
 
 
+def test_strategy_plan_needs_k_and_applies_to_estimate_only(tmp_path):
+    with pytest.raises(ValueError, match=r"strategy=MaxDegree adds a plan of experiment.k seeds"):
+        app.run(cfg_of(*TINY, "strategy=degree"), str(tmp_path / "a"), quiet=True)
+    with pytest.raises(ValueError, match=r"for experiment=compare list strategies in its own"):
+        app.run(cfg_of(*TINY, "strategy=degree", "experiment=compare"), str(tmp_path / "b"),
+                quiet=True)
+    app.run(cfg_of(*TINY, "strategy=degree", "experiment.k=3"), str(tmp_path / "c"), quiet=True)
+    row = res.read_table(tmp_path / "c" / "results.csv")[-1]
+    assert (row["plan"], row["strategy"], row["k"]) == ("MaxDegree", "MaxDegree", 3)
+
+
+def test_campaign_budget_below_every_cost_skips_budget_sized_plans(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\nann,bob\nann,cid\nbob,cid\ncid,dan\n")
+    c.write_text("id,cost\nann,5\nbob,2\ncid,1\ndan,0.5\n")
+    cfg = cfg_of("formats=[png]", "experiment=campaign", "graph=follower_csv", f"graph.path={f}",
+                 f"graph.consumers={c}", "experiment.costs.attr=cost", "experiment.n_sims=200",
+                 "experiment.budgets=[0.2,10]",
+                 "experiment.plans=[{name: A, seeds: [ann, bob]}, {name: deg, strategy: degree}]")
+    app.run(cfg, str(tmp_path / "run"), quiet=True)
+    curve = res.read_table(tmp_path / "run" / "budget_curve.csv")
+    assert {(r["plan"], r["budget"]) for r in curve} == {("A", 10.0), ("deg", 10.0),
+                                                         ("best plan", 10.0)}
+
+
 def test_plans_with_the_same_strategy_get_distinct_names(tmp_path):
     cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=campaign",
                  "experiment.n_sims=200", "experiment.budgets=[100,200]",
@@ -426,6 +451,7 @@ def test_campaign_bad_inputs(tmp_path, edgelist):
 
 def test_sensitivity_end_to_end(tmp_path):
     cfg = cfg_of(*TINY, "experiment=sensitivity", "probabilities=uniform",
+                 "experiment.x.key=probabilities.p",
                  "experiment.x.values=[0.0,0.05]", "experiment.n_sims=100",
                  "experiment.y={key: rng_seed, values: [0, 1]}")
     app.run(cfg, str(tmp_path), quiet=True)
@@ -437,6 +463,25 @@ def test_sensitivity_end_to_end(tmp_path):
     assert (tmp_path / "sensitivity.png").exists()
     report = (tmp_path / "report.md").read_text()
     assert "| setting | k |" in report and "| probabilities.p = 0.0, rng_seed = 1 | 10 | 10 ± 0 |" in report
+
+
+@pytest.mark.parametrize("overrides, match", [
+    (["experiment.x.key=probabilities.p"],
+     r"probabilities=weighted_cascade does not use 'p'.*add probabilities=uniform"),
+    (["experiment.x.key=probabilities.pp", "probabilities=uniform"],
+     r"probabilities has no key 'pp'.*Keys there: \[.*'p'"),
+    (["experiment.x.key=model.foo"], r"model has no key 'foo'"),
+])
+def test_sensitivity_refuses_keys_that_change_nothing(tmp_path, overrides, match):
+    with pytest.raises(ValueError, match=match):
+        app.run(cfg_of(*TINY, "experiment=sensitivity", *overrides), str(tmp_path), quiet=True)
+
+
+def test_sensitivity_default_sweeps_something(tmp_path):
+    app.run(cfg_of(*TINY, "experiment=sensitivity", "experiment.n_sims=200"), str(tmp_path),
+            quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert len({r["mean"] for r in rows}) == len(rows) == 4  # the default x has an effect
 
 
 def test_estimate_times_each_plan_after_warm_up(tmp_path, monkeypatch):

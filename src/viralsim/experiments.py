@@ -531,9 +531,13 @@ def run_estimate(cfg, out_dir, keys=None):
     graph = build_graph(cfg)
     model = build_model(cfg)
     plans = list(exp.get("plans") or [])
-    if cfg.get("strategy") and exp.get("k"):
-        plans.append({"name": str(cfg["strategy"].get("_target_", "strategy")).rsplit(".", 1)[-1],
-                      "_strategy_obj": build(cfg["strategy"]), "k": exp["k"]})
+    if cfg.get("strategy"):
+        sname = str(cfg["strategy"].get("_target_", "strategy")).rsplit(".", 1)[-1]
+        if not exp.get("k"):
+            raise ValueError(f"strategy={sname} adds a plan of experiment.k seeds; give "
+                             "experiment.k=<number of seeds>.")
+        plans.append({"name": sname, "strategy": sname, "_strategy_obj": build(cfg["strategy"]),
+                      "k": exp["k"]})
     if not plans:
         raise ValueError("experiment.plans is empty: give at least one plan "
                          "(seeds: [...] or strategy: degree with k: 5).")
@@ -761,6 +765,10 @@ def run_campaign(cfg, out_dir, keys=None):
             for i, name, plan, seeds, cost in chosen:
                 budget_sized = plan.get("seeds") is None and plan.get("k") is None
                 if budget_sized:
+                    if not within_budget(float(costs.min()), b):
+                        log.info("plan %s: no consumer costs %s or less; no seeds at that budget",
+                                 name, f"{b:g}")
+                        continue
                     s = plan_seeds(plan, i, b)
                     c = float(costs[graph.index_of(s)].sum()) if s else 0.0
                     if not s:
@@ -796,6 +804,29 @@ def run_campaign(cfg, out_dir, keys=None):
     return Outcome(rows, files, {"curve": curve}, text)
 
 
+def _check_key(cfg, dotted, name):
+    """A swept key must be one the config has: a new key would change nothing."""
+    node, path = cfg, []
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            where = ".".join(path) or "the config"
+            have = sorted(k for k in node if not str(k).startswith("_")) if isinstance(node, dict) \
+                else []
+            raise ValueError(f"{name}={dotted}: {where} has no key {part!r}, so sweeping it would "
+                             f"change nothing. Keys there: {have}.")
+        node = node[part]
+        path.append(part)
+    parts = dotted.split(".")
+    if parts[0] == "probabilities" and len(parts) == 2 and parts[1] != "scheme":
+        scheme = (cfg.get("probabilities") or {}).get("scheme")
+        uses = {"uniform": ("p",), "uniform_random": ("low", "high")}
+        if parts[1] not in uses.get(scheme, ()):
+            fix = next((s for s, u in uses.items() if parts[1] in u), None)
+            raise ValueError(f"{name}={dotted}: probabilities={scheme} does not use "
+                             f"{parts[1]!r}, so sweeping it would change nothing"
+                             + (f"; add probabilities={fix}." if fix else "."))
+
+
 def _set(cfg, dotted, value):
     node = cfg
     parts = dotted.split(".")
@@ -813,6 +844,9 @@ def run_sensitivity(cfg, out_dir, keys=None):
     if not x or not x.get("key") or not x.get("values"):
         raise ValueError("experiment=sensitivity needs experiment.x.key (a dotted config key such "
                          "as probabilities.p) and experiment.x.values (a list).")
+    for axis, spec in (("x", x), ("y", y)):
+        if spec and spec.get("key"):
+            _check_key(cfg, spec["key"], f"experiment.{axis}.key")
     grid = [(xv, None) for xv in x["values"]]
     if y and y.get("key"):
         grid = [(xv, yv) for yv in y["values"] for xv in x["values"]]
@@ -913,6 +947,10 @@ def run_experiment(cfg, out_dir, *, keys=None):
     if name not in EXPERIMENTS:
         raise ValueError(f"Unknown experiment {name!r}; choose one of {sorted(EXPERIMENTS)}.")
     _check_formats(cfg.get("formats"))
+    if cfg.get("strategy") and name != "estimate":
+        raise ValueError(f"strategy=... adds a plan to experiment=estimate only; for "
+                         f"experiment={name} list strategies in its own config (see "
+                         f"experiment.{'strategies' if name == 'compare' else 'plans'}).")
     seed = cfg.get("rng_seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise ValueError(f"rng_seed={seed!r}: give an integer from 0 to 2**63 - 1.")
