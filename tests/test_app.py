@@ -290,6 +290,15 @@ def test_campaign_budget_below_every_cost_skips_budget_sized_plans(tmp_path):
                                                          ("best plan", 10.0)}
 
 
+def test_n_sims_on_the_command_line_applies_to_every_experiment():
+    cfg = cfg_of("experiment=compare", "n_sims=300")
+    assert app._worlds_from_command_line(cfg, ["experiment=compare", "n_sims=300"]).experiment.n_sims == 300
+    # the specific key, when given too, wins; and without n_sims= nothing changes
+    assert app._worlds_from_command_line(cfg, ["n_sims=300", "experiment.n_sims=50"]) is cfg
+    assert app._worlds_from_command_line(cfg, ["experiment=compare"]) is cfg
+    assert cfg.experiment.n_sims == 2000  # the original is left as it was
+
+
 def test_plans_with_the_same_strategy_get_distinct_names(tmp_path):
     cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=campaign",
                  "experiment.n_sims=200", "experiment.budgets=[100,200]",
@@ -327,7 +336,8 @@ def test_estimate_with_seed_list(tmp_path, edgelist):
 
 
 def test_compare_end_to_end(tmp_path):
-    cfg = cfg_of(*TINY, "experiment=compare", "experiment.k=[1,4]", "experiment.n_sims=300")
+    cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=compare", "experiment.k=[1,4]",
+                 "experiment.n_sims=300")
     app.run(cfg, str(tmp_path), quiet=True)
     rows = res.read_table(tmp_path / "results.csv")
     assert [(r["strategy"], r["k"]) for r in rows] == [("random", 1), ("random", 4),

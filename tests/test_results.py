@@ -188,3 +188,14 @@ def test_written_files_follow_the_umask(tmp_path):
     assert (os.stat(tmp_path / "a.txt").st_mode & 0o777) == (0o666 & ~res._UMASK)
     assert (os.stat(tmp_path / "a.txt").st_mode & 0o044) == (0o044 & ~res._UMASK)  # readable
 
+
+
+def test_report_links_figures_in_the_formats_written(tmp_path):
+    from viralsim import report
+
+    (tmp_path / "a.svg").write_text("<svg/>")
+    (tmp_path / "b.png").write_bytes(b"png")
+    report.write(str(tmp_path), "# r\n\n![A](a.png)\n![B](b.png)\n![C](c.png)\n")
+    text = (tmp_path / "report.md").read_text()
+    assert "![A](a.svg)" in text and "![B](b.png)" in text
+    assert "*C: no figure file" in text and "(c.png)" not in text

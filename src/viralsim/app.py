@@ -31,7 +31,7 @@ import hydra
 from hydra.core.config_store import ConfigStore
 from hydra.core.hydra_config import HydraConfig
 from hydra.experimental.callback import Callback
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf, open_dict
 
 from . import report
 from . import results as res
@@ -355,6 +355,7 @@ def _task(cfg: DictConfig):
     _share_cores(hc)
 
     out = hc.runtime.output_dir
+    cfg = _worlds_from_command_line(cfg, list(hc.overrides.task))
     if hc.mode == RunMode.MULTIRUN:
         # a failed job is recorded and the sweep goes on: the others still run and are
         # merged, and the sweep exits with 1 at the end (SweepCallback.on_multirun_end)
@@ -378,6 +379,19 @@ def _task(cfg: DictConfig):
         _log_to_files(f"Error: {msg}", exc)  # the traceback stays in the run's log file
         print(f"Error: {msg}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _worlds_from_command_line(cfg, overrides):
+    """``n_sims=`` given on the command line sets the worlds of any experiment: it
+    overrides the experiment's own ``experiment.n_sims`` default unless that is on
+    the command line too (the more specific key wins)."""
+    keys = {o.split("=", 1)[0].lstrip("+~") for o in overrides if "=" in o}
+    if ("n_sims" in keys and "experiment.n_sims" not in keys and cfg.get("n_sims") is not None
+            and "n_sims" in (cfg.get("experiment") or {})):
+        cfg = cfg.copy()
+        with open_dict(cfg):
+            cfg.experiment.n_sims = cfg.n_sims
+    return cfg
 
 
 def _message(exc):

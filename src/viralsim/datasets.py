@@ -242,8 +242,9 @@ def _check_counts(ds, graph, path):
         raise DatasetVerificationError(
             f"{path} does not look like {ds.name}: it has {graph.n_nodes:,} nodes and "
             f"{graph.n_edges:,} follower edges; expected {ds.n_nodes:,} nodes and "
-            f"{want_e if want_e is not None else ds.n_edges:,} edges. Delete it and download "
-            f"again, or point path= at a correct copy."
+            f"{want_e if want_e is not None else ds.n_edges:,} edges. Point path= (or "
+            "VIRALSIM_DATA) at a correct copy; a download in the cache can be deleted and "
+            "fetched again."
         )
 
 

@@ -669,7 +669,8 @@ def run_compare(cfg, out_dir, keys=None):
              and r.get("strategy") != r.get("baseline")]
     if diffs:
         ax = plots.paired_differences(diffs, label="label", against=diffs[0].get("baseline"))
-        ax.set_title(f"paired differences in reach, 95% CI, {xkey} = {top:g}")
+        pct = f"{100 * float(cfg.get('confidence', 0.95)):g}%"
+        ax.set_title(f"paired differences in reach, {pct} CI, {xkey} = {top:g}")
         _fig(ax, out_dir, "paired_differences", cfg, files)
         figs[f"Paired differences against {diffs[0].get('baseline')}"] = "paired_differences.png"
     text = report.compare_report(rows, figs, cfg, xkey=xkey)

@@ -214,7 +214,8 @@ def read_edgelist(
                     if has != ncols and probs == "auto":
                         raise EdgeListError(
                             f"{path}:{lineno}: some lines have a probability column and some do "
-                            f"not (got {s!r}). Fix the file, or pass probs=False to ignore the column."
+                            f"not (got {s!r}). Fix the file, or pass probs=False to ignore the column "
+                            "(graph.probs=false on the command line)."
                         )
                     if has:
                         pcol.append(parts[2])
@@ -236,7 +237,8 @@ def read_edgelist(
                 except ValueError:
                     raise EdgeListError(
                         f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
-                        "pass probs=False to ignore the third column."
+                        "pass probs=False to ignore the third column (graph.probs=false on the "
+                        "command line)."
                     ) from None
         bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
         if bad.size:
@@ -244,7 +246,8 @@ def read_edgelist(
             raise EdgeListError(
                 f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
                 f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
-                "probs=False and set probabilities with with_probabilities(...)."
+                "probs=False and set probabilities with with_probabilities(...) (on the command "
+                "line: graph.probs=false and a probabilities= scheme)."
             )
     if reverse:
         src, dst = dst, src

@@ -220,9 +220,28 @@ def sweep_report(rows, missing, figs):
 
 
 def write(out_dir, text):
+    """Write ``out_dir/report.md``, each figure linked in a format that was written."""
     p = os.path.join(out_dir, "report.md")
-    write_text(p, text)
+    write_text(p, _link_written_figures(out_dir, text))
     return p
+
+
+def _link_written_figures(out_dir, text):
+    """Point ``![title](name.png)`` at the format the run wrote (``formats=[svg]``),
+    or say that none was (``formats=[]``)."""
+    import re
+
+    def fix(m):
+        title, target = m.group(1), m.group(2)
+        if os.path.exists(os.path.join(out_dir, target)):
+            return m.group(0)
+        stem = os.path.splitext(target)[0]
+        for ext in ("png", "svg", "jpg", "jpeg", "webp", "gif", "pdf", "eps", "ps", "tif", "tiff"):
+            if os.path.exists(os.path.join(out_dir, f"{stem}.{ext}")):
+                return f"![{title}]({stem}.{ext})"
+        return f"*{title}: no figure file (none of the `formats` asked for was written).*"
+
+    return re.sub(r"!\[([^\]]*)\]\(([^)\s]+)\)", fix, text)
 
 
 def finish_sweep(sweep_dir, n_jobs=None):

@@ -164,7 +164,7 @@ def resolve_costs(graph, costs, func):
         i = int(bad[0])
         where = f"node attribute {name!r}" if name else "'costs'"
         raise ValueError(
-            f"Seed costs ({where} of {func}) must be finite and > 0. Got {arr[i]!r} for node "
+            f"Seed costs ({where} of {func}) must be finite and > 0. Got {float(arr[i]):g} for node "
             f"{_label(graph, i)!r} ({bad.size} bad value(s)). Give free seeds a small positive cost."
         )
     return arr
