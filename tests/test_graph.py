@@ -208,6 +208,14 @@ def test_generator_bad_input(call, match):
         call()
 
 
+@pytest.mark.parametrize("sizes", [[2.7, 3], [True, 3], ["2", 3]])
+def test_block_sizes_must_be_whole_numbers(sizes):
+    with pytest.raises(TypeError, match=r"'sizes' parameter of stochastic_block must be a list of "
+                       r"ints >= 1"):
+        vs.generators.stochastic_block(sizes, 0.5, 0.1, rng=0)
+    assert vs.generators.stochastic_block([2.0, np.int64(3)], 0.5, 0.1, rng=0).n_nodes == 5
+
+
 # ---------------------------------------------------------------- generators
 @pytest.mark.parametrize(
     "make",

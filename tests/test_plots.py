@@ -52,6 +52,9 @@ def test_adoption_timeline():
     assert {(1.0, 2.5), (1.0, 3.5)} <= set(map(tuple, _band(ax, 0)))
     ax = plots.adoption_timeline(t, lo, hi, cumulative=True)
     np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), [5.0, 8.0, 9.0])
+    # running sums of the bounds: conservative, and labelled so
+    assert {(1.0, 7.5), (1.0, 8.5), (2.0, 8.0), (2.0, 10.0)} <= set(map(tuple, _band(ax, 0)))
+    assert ax.collections[0].get_label() == "adopters CI (conservative)"
 
 
 def test_size_distribution_is_a_normalised_log_binned_pmf():

@@ -188,6 +188,8 @@ def test_refuses_budget_and_weights():
     g = tiny_graph(1, n=8, m=14)
     with pytest.raises(ValueError, match="does not take a budget"):
         vs.strategies.OPIMC().select(g, budget=3.0)
+    with pytest.raises(ValueError, match="does not take a budget"):  # the function form too
+        vs.strategies.opim_c(g, budget=3.0)
     w = np.ones(g.n_nodes)
     w[0] = 0
     sel = vs.strategies.imm(g.with_node_attr("seg", w), k=2, rng=0, weight_attr="seg")

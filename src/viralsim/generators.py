@@ -8,6 +8,7 @@ Optionally ``probabilities=`` sets edge probabilities right away (any scheme
 of :meth:`FollowerGraph.with_probabilities`).
 """
 
+import numbers
 from collections import deque
 
 import networkx as nx
@@ -218,6 +219,10 @@ def stochastic_block(sizes, p_in, p_out, *, directed=True, probabilities=None, r
     """
     func = "stochastic_block"
     try:
+        whole = [not isinstance(s, (bool, np.bool_)) and isinstance(s, numbers.Real)
+                 and float(s).is_integer() for s in sizes]
+        if not all(whole):  # 2.7 consumers: refused, not truncated to 2
+            raise ValueError
         sizes = [int(s) for s in sizes]
     except (TypeError, ValueError):
         raise param_error("sizes", func, "a list of ints >= 1", sizes, exc=TypeError) from None

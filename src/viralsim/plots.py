@@ -79,15 +79,24 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
 
 
 def adoption_timeline(timeline, low, high, *, label="adopters", ax=None, cumulative=False):
-    """New adopters per round (round 0 = the seeds) with the pointwise CI band."""
+    """New adopters per round (round 0 = the seeds) with the pointwise CI band.
+
+    ``cumulative=True`` draws adopters so far, with the running sums of the
+    per-round bounds as the band: a conservative band (the standard deviation
+    of a sum is at most the sum of theirs), wider than the exact interval,
+    labelled so; the exact interval of the final reach is the estimate's
+    ``ci_low``/``ci_high``.
+    """
     ax = _axes(ax)
     t = np.asarray(timeline, dtype=float)
     lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
+    band = f"{label} CI"
     if cumulative:
         t, lo, hi = np.cumsum(t), np.cumsum(lo), np.cumsum(hi)
+        band = f"{label} CI (conservative)"
     rounds = np.arange(t.size)
     (line,) = ax.plot(rounds, t, marker="o", ms=3, label=str(label))
-    ax.fill_between(rounds, lo, hi, alpha=0.25, color=line.get_color(), label=f"{label} CI")
+    ax.fill_between(rounds, lo, hi, alpha=0.25, color=line.get_color(), label=band)
     ax.set_xlabel("round")
     ax.set_ylabel("cumulative adopters" if cumulative else "new adopters per round")
     ax.grid(alpha=0.3)

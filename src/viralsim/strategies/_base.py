@@ -48,10 +48,13 @@ class SeedSelection:
         The criterion each pick won with (heuristic score, gain, or gain per
         unit cost under a budget).
     spread : float or None
-        The strategy's own estimate of the seeds' expected reach (biased
-        upwards for CELF, whose seeds were chosen on the same worlds;
-        evaluate with :func:`viralsim.estimate_reach` or
-        :func:`viralsim.compare_strategies` on fresh worlds).
+        The strategy's own estimate of the seeds' expected reach, biased
+        upwards when the seeds were chosen on the same samples: CELF (its
+        worlds) and IMM (its RR sets). OPIM-C's is unbiased (a second,
+        independent collection), so its ``gains`` (from the first) need not
+        sum to it. For an unbiased figure, evaluate with
+        :func:`viralsim.estimate_reach` or :func:`viralsim.compare_strategies`
+        on fresh worlds.
     cost : float
         Total cost of the seeds (their number under unit costs).
     k, budget : int or None, float or None

@@ -591,6 +591,6 @@ def imm(graph, k=None, *, budget=None, costs=None, model=None, rng=None, **param
     return IMM(**params).select(graph, k=k, budget=budget, costs=costs, model=model, rng=rng)
 
 
-def opim_c(graph, k=None, *, costs=None, model=None, rng=None, **params):
+def opim_c(graph, k=None, *, budget=None, costs=None, model=None, rng=None, **params):
     """Function form of :class:`OPIMC`: ``opim_c(graph, k, eps=0.1, ...)``."""
-    return OPIMC(**params).select(graph, k=k, costs=costs, model=model, rng=rng)
+    return OPIMC(**params).select(graph, k=k, budget=budget, costs=costs, model=model, rng=rng)
