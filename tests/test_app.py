@@ -354,6 +354,8 @@ def test_compare_end_to_end(tmp_path):
     assert rows[3]["mean"] == [r for r in table.rows if r["strategy"] == "degree" and r["k"] == 4][0]["reach_mean"]
     assert sorted(rows[3]["seeds"].split()) == sorted(str(x) for x in top4)
     assert (tmp_path / "reach_vs_k.png").exists() and (tmp_path / "paired_differences.png").exists()
+    text = (tmp_path / "report.md").read_text()
+    assert "degree reaches" in text and "random reaches" not in text  # not against itself
 
 
 class _Table:

@@ -119,3 +119,19 @@ def test_import_does_not_load_matplotlib():
     out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True,
                          text=True, check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_figures_take_a_comparison_table():
+    import viralsim as vs
+
+    g = vs.generators.barabasi_albert(300, 2, rng=0).with_probabilities(0.1)
+    t = vs.compare_strategies(g, ["random", "degree"], k=[1, 5], n_sims=200, rng=0)
+    ax = plots.reach_curve(t)
+    (deg,) = [ln for ln in ax.get_lines() if ln.get_label() == "degree"]
+    want = [r["reach_mean"] for r in t.rows if r["strategy"] == "degree"]
+    np.testing.assert_array_equal(deg.get_ydata(), want)
+    ax = plots.paired_differences(t)  # the baseline's own rows are left out
+    assert [x.get_text() for x in ax.get_yticklabels()] == ["degree (k = 1)", "degree (k = 5)"]
+    tb = vs.compare_strategies(g, ["random", "degree"], budget=[5, 10], n_sims=200, rng=0)
+    ax = plots.reach_curve(tb.rows)  # by budget: the table has no k
+    assert ax.get_xlabel() == "budget" and ax.get_lines()[0].get_xdata().tolist() == [5.0, 10.0]

@@ -40,16 +40,33 @@ def _groups(rows, key):
     return out
 
 
+_COMPARISON_COLUMNS = {"reach_mean": "mean", "reach_ci_low": "ci_low",
+                       "reach_ci_high": "ci_high", "diff_mean": "diff"}
+
+
+def _tidy(rows):
+    """Rows as the figure functions read them: a :class:`~viralsim.ComparisonTable`
+    (or its ``rows``, with ``reach_mean``, ``diff_mean``, ...) or the tidy tables'
+    rows (``mean``, ``diff``, ...)."""
+    rows = list(getattr(rows, "rows", rows))
+    return [{**r, **{t: r[c] for c, t in _COMPARISON_COLUMNS.items() if c in r and t not in r}}
+            for r in rows]
+
+
 def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach",
                 envelope=None):
     """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
 
-    ``rows`` need ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high``. Lines are
+    ``rows`` need ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high`` (a
+    :class:`~viralsim.ComparisonTable` works too; by budget when it has no k). Lines are
     sorted by ``x``; each line's label is the group value. The group named
     ``envelope`` (e.g. "best plan", which retraces other lines) is drawn
     beneath them as a wide grey halo, without a band, so the lines it follows
     stay visible.
     """
+    rows = _tidy(rows)
+    if x == "k" and rows and all(r.get("k") is None for r in rows) and "budget" in rows[0]:
+        x = "budget"  # a comparison by budget
     ax = _axes(ax)
     for name, rs in _groups(rows, group).items():
         rs = sorted(rs, key=lambda r: r[x])
@@ -146,8 +163,16 @@ def paired_differences(rows, *, label="plan", ax=None, against=None):
     """Paired differences (``diff``, ``diff_ci_low``, ``diff_ci_high``) as error bars.
 
     One horizontal bar per row, labelled by ``row[label]``; the zero line marks
-    "no difference". The error-bar container's data equal the table.
+    "no difference". The error-bar container's data equal the table. A
+    :class:`~viralsim.ComparisonTable` works too: its rows with a difference
+    (not the baseline's), labelled by strategy and k or budget.
     """
+    rows = [r for r in _tidy(rows) if r.get("diff") is not None
+            and not (r.get("baseline") is not None and r.get("baseline") == r.get("strategy"))]
+    if rows and label not in rows[0] and "strategy" in rows[0]:
+        label = "label"
+        rows = [dict(r, label=f"{r['strategy']} (k = {r['k']})" if r.get("k") is not None
+                     else f"{r['strategy']} (budget {r.get('budget'):g})") for r in rows]
     ax = _axes(ax, figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)))
     ys = np.arange(len(rows))
     d = np.array([r["diff"] for r in rows], dtype=float)

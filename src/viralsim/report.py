@@ -131,7 +131,8 @@ def compare_report(rows, figs, cfg, xkey="k"):
         words.append(f"- At {xkey} = {x:,}: best is **{b['strategy']}** with "
                      f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'])} consumers.")
         for r in rs:
-            if "diff" in r and r.get("diff") is not None and r.get("baseline"):
+            if ("diff" in r and r.get("diff") is not None and r.get("baseline")
+                    and r["baseline"] != r["strategy"]):  # not "random reaches 0 more than random"
                 words.append(
                     f"  - {r['strategy']} reaches {plus_minus(r['diff'], r['diff_ci_low'], r['diff_ci_high'])} "
                     f"{'more' if r['diff'] >= 0 else 'fewer'} consumers than {r['baseline']} "
