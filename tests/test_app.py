@@ -253,6 +253,8 @@ def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist,
     (["rng_seed=99999999999999999999"], r"rng_seed=99999999999999999999: give an integer from 0"),
     (["+study=no_such_study"], r"study='no_such_study': no study config of that name"),
     (["experiment=scaling", "experiment.sizes=[1000]"], r"needs at least two graph sizes"),
+    (["experiment=compare", "experiment.budgets=[5]"], r"exactly one of them \(with budgets, add "
+     r"experiment.k=null\)"),
     (["experiment.plans=[{name: x, seeds: [0]}, {name: x, seeds: [1]}]"],
      r"more than one plan named 'x'"),
 ])
@@ -263,6 +265,12 @@ def test_bad_experiment_settings_fail_before_simulating(tmp_path, monkeypatch, o
     with pytest.raises(ValueError, match=match):
         app.run(cfg_of(*TINY, *overrides), str(tmp_path), quiet=True)
     assert not res.is_done(str(tmp_path))
+
+
+def test_scaling_names_size_key_when_the_graph_has_no_n_nodes(tmp_path):
+    with pytest.raises(ValueError, match=r"this graph has no 'n_nodes'.*experiment.size_key"):
+        app.run(cfg_of("formats=[png]", "experiment=scaling", "graph=stochastic_block"),
+                str(tmp_path), quiet=True)
 
 
 def test_strategy_plan_needs_k_and_applies_to_estimate_only(tmp_path):

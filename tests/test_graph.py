@@ -354,6 +354,8 @@ def test_read_edgelist_formats(tmp_path):
         ("1 2 0.5\n2 3 1.5\n", {}, r"b.txt:2: the probability 1.5 is outside \[0, 1\].*probs=False"),
         ("1 2 0.5\n2 3 abc\n", {}, r"b.txt:2: the probability 'abc' is not a number"),
         ("1 2 0.5\n2 3\n", {}, "b.txt:2: some lines have a probability column"),
+        ("3 2\n0 1 0.5\n1 2 0.5\n", {}, r"b.txt:2: .*The first line may be a header \('n m'\): "
+         r"pass header=True"),
         ("1 2\n", {"probs": True}, "b.txt:1: probs=True needs"),
         ("1 2 nan\n", {}, "outside"),
     ],

@@ -633,7 +633,8 @@ def run_compare(cfg, out_dir, keys=None):
     budgets = exp.get("budgets")
     if (ks is None) == (budgets is None):
         raise ValueError("experiment=compare takes either experiment.k (a list of seed counts) "
-                         "or experiment.budgets, exactly one of them.")
+                         "or experiment.budgets, exactly one of them (with budgets, add "
+                         "experiment.k=null).")
     kw = _est_kwargs(cfg, exp)
     n_sims = kw.get("n_sims", 10_000)
     base, tail = _base_row(cfg, graph, keys)
@@ -906,7 +907,14 @@ def run_scaling(cfg, out_dir, keys=None):
     rows, files = [], []
     for s in sizes:
         t0 = time.perf_counter()
-        graph = build_graph(cfg, **{size_key: s})
+        try:
+            graph = build_graph(cfg, **{size_key: s})
+        except TypeError as exc:
+            if repr(size_key) not in str(exc):
+                raise
+            raise ValueError(f"experiment=scaling sets graph.{size_key} to each size, but this "
+                             f"graph has no {size_key!r} ({exc}). Pick a generator graph or name "
+                             "its size parameter with experiment.size_key.") from None
         t_build = time.perf_counter() - t0
         model = build_model(cfg)
         seeds = resolve_plan(graph, plan, model=model, rng=_sub_rng(cfg, 6),

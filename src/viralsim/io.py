@@ -212,9 +212,13 @@ def read_edgelist(
                             f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
                         )
                     if has != ncols and probs == "auto":
+                        header_like = has and len(src) == 2 and not header  # "n m", then edges
                         raise EdgeListError(
                             f"{path}:{lineno}: some lines have a probability column and some do "
-                            f"not (got {s!r}). Fix the file, or pass probs=False to ignore the column "
+                            f"not (got {s!r}). "
+                            + ("The first line may be a header ('n m'): pass header=True "
+                               "(graph.header=true on the command line). " if header_like else "")
+                            + "Fix the file, or pass probs=False to ignore the column "
                             "(graph.probs=false on the command line)."
                         )
                     if has:
