@@ -120,7 +120,7 @@ def test_finish_sweep_with_compare_tables(tmp_path):
     rows, missing = report.finish_sweep(str(tmp_path))
     assert missing == [] and len(rows) == 8
     text = (tmp_path / "report.md").read_text()
-    assert "2 finished jobs, 8 rows" in text and "| 1: degree | 5 |" in text
+    assert "2 finished jobs, 8 rows" in text and "| 1 (rng_seed=1): degree | 5 |" in text
     assert (tmp_path / "sweep.png").exists()
 
 

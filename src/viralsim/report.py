@@ -201,16 +201,37 @@ def scaling_report(rows, slope, figs, cfg):
             + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
 
 
+#: result columns of a row (not settings that tell jobs apart)
+_PER_ROW = frozenset({
+    "job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
+    "exposure_ci_low", "exposure_ci_high", "select_time", "diff", "diff_stderr", "diff_ci_low",
+    "diff_ci_high", "cost_per_adopter", "rank", "converged", "seeds", "version", "cost", "k"})
+
+
 def sweep_report(rows, missing, figs):
     """``report.md`` of a merged sweep."""
     lines = [f"# Sweep: {len({r['job'] for r in rows})} finished jobs, {len(rows)} rows\n"]
     if missing:
         lines.append(f"Not finished (left out): {', '.join(missing)}. Re-run the same command "
                      "to run only those.\n")
-    label = "strategy" if any("strategy" in r for r in rows) else "plan"
+    label = "plan" if any("plan" in r for r in rows) else "strategy"
     for r in rows:
-        r.setdefault(label, r.get("plan", ""))
-    show = [dict(r, **{label: f"{r['job']}: {r.get(label, '')}"}) for r in rows]
+        r.setdefault(label, r.get("strategy", ""))
+    # what sets the jobs apart: values constant within a job that differ between jobs
+    per_job = {}
+    for r in rows:
+        per_job.setdefault(r["job"], []).append(r)
+    cols = [c for c in (rows[0] if rows else {}) if c not in _PER_ROW and c != label
+            and all(len({repr(x.get(c)) for x in rs}) == 1 for rs in per_job.values())
+            and len({repr(rs[0].get(c)) for rs in per_job.values()}) > 1]
+    if any("." in c for c in cols):  # the swept config keys say it; not their descriptions too
+        cols = [c for c in cols if "." in c or c == "rng_seed"]
+
+    def tag(r):
+        setting = ", ".join(f"{c}={r.get(c)}" for c in cols)
+        return f"{r['job']}{f' ({setting})' if setting else ''}: {r.get(label, '')}"
+
+    show = [dict(r, **{label: tag(r)}) for r in rows]
     lines.append(markdown_table(show, label))
     if rows:
         b = max(rows, key=lambda r: r["mean"])
