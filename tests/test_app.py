@@ -257,6 +257,10 @@ def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist,
      r"experiment.k=null\)"),
     (["experiment.plans=[{name: x, seeds: [0]}, {name: x, seeds: [1]}]"],
      r"more than one plan named 'x'"),
+    (["experiment.plans=[{name: 5, seeds: [0]}, {name: '5', seeds: [1]}]"],
+     r"more than one plan named '5'"),
+    (["experiment.plans=[{name: 'plan 2', seeds: [0]}, {seeds: [1]}, "
+      "{name: 'plan 2 #2', seeds: [2]}]"], r"more than one plan named 'plan 2 #2'"),
 ])
 def test_bad_experiment_settings_fail_before_simulating(tmp_path, monkeypatch, overrides, match):
     from viralsim import experiments
@@ -323,6 +327,38 @@ def test_plans_with_the_same_strategy_get_distinct_names(tmp_path):
         want = max((x for x in rows.values() if x["cost"] <= r["budget"]), key=lambda x: x["mean"])
         assert (r["mean"], r["k"], r["cost"]) == (want["mean"], want["k"], want["cost"])
     assert len(curve) == 2
+
+
+def test_upper_case_format_is_written_and_linked(tmp_path):
+    app.run(cfg_of(*TINY, "formats=[PNG]"), str(tmp_path), quiet=True)
+    assert (tmp_path / "adoption.png").exists()
+    assert "![Adoption per round](adoption.png)" in (tmp_path / "report.md").read_text()
+
+
+def test_a_job_failing_early_leaves_no_older_done(tmp_path, monkeypatch):
+    d = tmp_path / "job"
+    res.mark_done(str(d), {"old": 1})
+    res.write_table([{"plan": "old", "mean": 1.0}], d / "results.csv", parquet=False)
+
+    class HC:  # what _task reads of Hydra's runtime config, in a multirun
+        class runtime:
+            output_dir = str(d)
+            choices = {"hydra/launcher": "basic"}
+
+        class job:
+            num = 0
+
+        class overrides:
+            task = []
+
+    from hydra.types import RunMode
+
+    HC.mode = RunMode.MULTIRUN
+    monkeypatch.setattr(app.HydraConfig, "get", staticmethod(lambda: HC))
+    monkeypatch.setattr(app, "_plain", lambda cfg: 1 / 0)  # fails before anything is written
+    assert app._task(cfg_of(*TINY)) is None
+    assert not res.is_done(str(d)) and res.failure(str(d)) == "division by zero"
+    assert res.merge_sweep(str(tmp_path))[0] == []
 
 
 def test_a_plan_without_seeds_runs_and_plots(tmp_path):

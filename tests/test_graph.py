@@ -356,6 +356,8 @@ def test_read_edgelist_formats(tmp_path):
         ("1 2 0.5\n2 3\n", {}, "b.txt:2: some lines have a probability column"),
         ("3 2\n0 1 0.5\n1 2 0.5\n", {}, r"b.txt:2: .*The first line may be a header \('n m'\): "
          r"pass header=True"),
+        ("1 2\n3 4 # c\n", {}, r"b.txt:2: some lines have a probability column and some do not "
+         r"\(got '3 4 # c'\)\. Fix"),  # an inline comment: no header hint
         ("1 2\n", {"probs": True}, "b.txt:1: probs=True needs"),
         ("1 2 nan\n", {}, "outside"),
     ],
@@ -393,6 +395,7 @@ EDGE_TEXTS = [  # (text, keyword arguments, parsed by numpy.loadtxt)
     ("1 2 0.5\n  % mid\n2 3 1\n", {}, True),
     ("1 2\n2 3\n# tail\n", {}, True),
     ("1\t2\r\n\r\n2\t3\r\n", {}, True),
+    ("1 2\n-3 4\n", {"comments": ("-",)}, True),  # a comment prefix that can start a number
     # ids spread over int64 (sorted, not tabled)
     ("1 2\n9000000000000000000 3\n-9000000000000000000 1\n", {}, True),
 ]
@@ -432,6 +435,7 @@ def test_read_edgelist_fast_path_equals_line_reader(tmp_path, monkeypatch, text,
     list(np.random.default_rng(0).integers(0, 1_000, 5_000)),  # dense: a presence table
     list(np.random.default_rng(1).integers(-2**62, 2**62, 100)),  # sparse: sorted
     list(np.random.default_rng(2).integers(10**6, 10**6 + 50, 40)),  # dense, offset
+    [2**63 - 1, 2**63 - 3, 2**63 - 1], [-2**63, -2**63 + 2],  # dense at the ends of int64
 ])
 def test_int_labels_equals_numpy_unique(ids):
     from viralsim import io as vio
@@ -517,6 +521,11 @@ def test_caller_arrays_stay_writable_and_unshared():
     assert not g.labels.flags.writeable and not g2.node_attrs["y"].flags.writeable
 
 
+def test_nested_ids_are_refused_clearly():
+    with pytest.raises(ValueError, match="must be 1-D arrays"):
+        vs.FollowerGraph.from_edges([["a", "b"]], [["b", "c"]])
+
+
 def test_mixed_int_and_string_ids_keep_their_types():
     g = vs.FollowerGraph.from_edges([0, "a"], [1, "b"], probs=1.0)
     assert g.labels.tolist() == [0, "a", 1, "b"]
@@ -545,6 +554,9 @@ def test_undirected_tie_listed_twice_is_one_tie(tmp_path, monkeypatch, line_read
     with pytest.raises(vs.EdgeListError, match=f"c.txt: the tie {u} - {v} is listed with "
                        r"different probabilities \(0.5 and 0.3\).*directed=True"):
         vs.read_edgelist(write(tmp_path, "c.txt", f"{u} {v} 0.5\n{v} {u} 0.3\n"), directed=False)
+    # the file's column replaced by a scheme: its values need not agree
+    g = vs.read_edgelist(tmp_path / "c.txt", directed=False, probabilities=0.1)
+    assert g.n_edges == 2
     # directed: two edges, each with its own probability
     d = vs.read_edgelist(write(tmp_path, "d.txt", f"{u} {v} 0.5\n{v} {u} 0.3\n"), directed=True)
     assert np.allclose(sorted(d.probs), [0.3, 0.5])

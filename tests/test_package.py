@@ -85,6 +85,26 @@ def test_quick_and_foreign_compiles_are_silent(caplog, monkeypatch):
         watch.on_start(_Ev(np.sum))  # not viralsim's: ignored
         watch.on_end(_Ev(np.sum))
         assert watch._open == []
-        # the registered listener, through a real compile of a fresh dispatcher
+        # the registered listener, through a real compile of a fresh dispatcher: seen, silent
+        before = K._notice.compiles
         assert njit(rng.mix64.py_func)(np.uint64(1)) == rng.mix64(np.uint64(1))
+        assert K._notice.compiles == before + 1 and K._notice._open == []
+    assert _notices(caplog) == []
+
+
+def test_failed_compile_is_not_reported_as_compiled(caplog, monkeypatch):
+    import logging
+
+    import viralsim._kernels as K
+    from viralsim._kernels import rng
+
+    monkeypatch.setattr(K, "NOTICE_AFTER", 600.0)
+    watch = K._CompileNotice()
+    watch._told = True  # as if the notice had been given
+    ev = _Ev(rng.mix64.py_func)
+    ev._exc_details = (TypeError, TypeError("no"), None)
+    with caplog.at_level(logging.INFO, logger="viralsim"):
+        watch.on_start(_Ev(rng.mix64.py_func))
+        watch._told = True
+        watch.on_end(ev)
     assert _notices(caplog) == []

@@ -180,22 +180,45 @@ def test_parquet_columns_of_mixed_values_become_text(tmp_path):
 
 
 def test_written_files_follow_the_umask(tmp_path):
-    old = os.umask(0o022)
+    old = os.umask(0o077)
     try:
-        res.write_text(tmp_path / "a.txt", "x")
+        res.write_text(tmp_path / "private.txt", "x")
+        os.umask(0o022)  # the umask in force when writing, not when the module was imported
+        res.write_text(tmp_path / "shared.txt", "x")
     finally:
         os.umask(old)
-    assert (os.stat(tmp_path / "a.txt").st_mode & 0o777) == (0o666 & ~res._UMASK)
-    assert (os.stat(tmp_path / "a.txt").st_mode & 0o044) == (0o044 & ~res._UMASK)  # readable
+    assert os.stat(tmp_path / "private.txt").st_mode & 0o777 == 0o600
+    assert os.stat(tmp_path / "shared.txt").st_mode & 0o777 == 0o644
 
 
+def test_parquet_float_column_with_a_huge_int(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    res.write_table([{"a": 1.5, "mean": 1.0}, {"a": 2**70, "mean": 2.0}], tmp_path / "t.csv")
+    assert [r["a"] for r in pq.read_table(tmp_path / "t.parquet").to_pylist()] == ["1.5", str(2**70)]
 
-def test_report_links_figures_in_the_formats_written(tmp_path):
-    from viralsim import report
 
-    (tmp_path / "a.svg").write_text("<svg/>")
-    (tmp_path / "b.png").write_bytes(b"png")
-    report.write(str(tmp_path), "# r\n\n![A](a.png)\n![B](b.png)\n![C](c.png)\n")
-    text = (tmp_path / "report.md").read_text()
-    assert "![A](a.svg)" in text and "![B](b.png)" in text
-    assert "*C: no figure file" in text and "(c.png)" not in text
+def test_sweep_figure_with_two_swept_keys_draws_a_line_per_other_value(tmp_path, monkeypatch):
+    from viralsim import plots, report
+
+    j = 0
+    for n in (200, 400):
+        for p in (0.01, 0.02):
+            d = tmp_path / str(j)
+            res.write_table([{"graph.n_nodes": n, "probabilities.p": p, "plan": "top",
+                              "mean": n * p, "ci_low": 0.0, "ci_high": 1.0}], d / "results.csv",
+                            parquet=False)
+            res.mark_done(str(d), {"j": j})
+            j += 1
+    seen = {}
+    real = plots.reach_curve
+
+    def spy(rows, x, group, **kw):
+        seen.update(x=x, lines={g: sorted(r[x] for r in rows if r[group] == g)
+                                for g in {r[group] for r in rows}})
+        return real(rows, x=x, group=group, **kw)
+
+    monkeypatch.setattr(plots, "reach_curve", spy)
+    report.finish_sweep(str(tmp_path), n_jobs=4)
+    assert seen["x"] == "graph.n_nodes"
+    assert seen["lines"] == {"top (probabilities.p=0.01)": [200, 400],
+                             "top (probabilities.p=0.02)": [200, 400]}

@@ -363,6 +363,7 @@ def _task(cfg: DictConfig):
             return run(cfg, out, keys=_overrides_as_keys(hc.overrides.task))
         except Exception as exc:
             msg = _message(exc)
+            res.clear_done(out)  # however early it failed, an older DONE must not stay
             res.mark_failed(out, msg)
             if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
                 log.exception("job %s failed", hc.job.num)

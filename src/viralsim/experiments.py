@@ -490,7 +490,8 @@ def paired(a, b, confidence):
 
 
 def _fig(ax, out_dir, name, cfg, files):
-    files += plots.save(ax, os.path.join(out_dir, name), tuple(cfg.get("formats", ("png", "svg"))))
+    formats = tuple(str(f).lower() for f in cfg.get("formats", ("png", "svg")))
+    files += plots.save(ax, os.path.join(out_dir, name), formats)
 
 
 def _check_formats(formats):
@@ -510,19 +511,20 @@ def _plan_names(plans, auto):
     """A distinct name per plan: results, paired differences and figures are keyed
     by it. Repeated explicit names are an error; automatic names (``auto(i,
     plan)``) that collide get the plan's number."""
-    explicit = [p.get("name") for p in plans]
-    seen = set()
-    for n in explicit:
-        if n is not None and n in seen:
-            raise ValueError(f"experiment.plans has more than one plan named {n!r}; give each "
-                             "plan its own name (plans are compared by name).")
-        seen.add(n)
-    names = [str(n) if n is not None else auto(i, p) for i, (n, p) in enumerate(zip(explicit, plans))]
+    explicit = [None if p.get("name") is None else str(p["name"]) for p in plans]
+    names = [n if n is not None else auto(i, p) for i, (n, p) in enumerate(zip(explicit, plans))]
     counts = {}
     for n in names:
         counts[n] = counts.get(n, 0) + 1
-    return [n if explicit[i] is not None or counts[n] == 1 else f"{n} #{i + 1}"
-            for i, n in enumerate(names)]
+    names = [n if explicit[i] is not None or counts[n] == 1 else f"{n} #{i + 1}"
+             for i, n in enumerate(names)]
+    seen = set()
+    for n in names:
+        if n in seen:
+            raise ValueError(f"experiment.plans has more than one plan named {n!r}; give each "
+                             "plan its own name (plans are compared by name).")
+        seen.add(n)
+    return names
 
 
 # ---------------------------------------------------------------------- experiments

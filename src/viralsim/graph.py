@@ -686,7 +686,7 @@ def _id_array(ids):
     """Edge ends as an array; a sequence of Python ids that numpy would turn
     into strings (ints mixed with strings) keeps its objects: 0 stays 0."""
     a = np.asarray(ids)
-    if a.dtype.kind in "US" and not isinstance(ids, np.ndarray):
+    if a.ndim == 1 and a.dtype.kind in "US" and not isinstance(ids, np.ndarray):
         a = np.empty(len(ids), dtype=object)
         a[:] = list(ids)
     return a

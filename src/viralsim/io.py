@@ -50,7 +50,10 @@ def _read_integer_ids(path, comments, header, probs):
             # data line the file goes to numpy as it is, each line read in C;
             # a comment or header line further down fails that parse, and the
             # second pass filters the lines here first
-            for filtered in (False, True):
+            # a comment prefix that can start a number ("-", "+", a digit) must be filtered
+            # out before numpy sees the line
+            risky = any(c[:1] in "+-.0123456789" for c in comments)
+            for filtered in ((True,) if risky else (False, True)):
                 with _open(path) as fh:
                     lines = _data_lines(fh, comments, header)
                     first = next(lines, None)
@@ -212,7 +215,8 @@ def read_edgelist(
                             f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
                         )
                     if has != ncols and probs == "auto":
-                        header_like = has and len(src) == 2 and not header  # "n m", then edges
+                        header_like = (has and len(src) == 2 and not header  # "n m", then edges
+                                       and _is_float(parts[2]))
                         raise EdgeListError(
                             f"{path}:{lineno}: some lines have a probability column and some do "
                             f"not (got {s!r}). "
@@ -307,6 +311,14 @@ def _one_line_per_tie(s_idx, d_idx, p, labels, path):
     return s_idx[keep], d_idx[keep], (None if p is None else p[keep])
 
 
+def _is_float(t):
+    try:
+        float(t)
+    except ValueError:
+        return False
+    return True
+
+
 def _is_int(t):
     try:
         int(t)
@@ -338,6 +350,8 @@ def _build(labels, inverse, p, directed, probabilities, rng, path=None):
     m = len(inverse) // 2
     s_idx, d_idx = inverse[:m], inverse[m:]
     if not directed:
+        if probabilities is not None:
+            p = None  # the file's column is replaced anyway: its values need not agree
         s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
         s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
         if p is not None:

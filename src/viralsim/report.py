@@ -205,7 +205,24 @@ def scaling_report(rows, slope, figs, cfg):
 _PER_ROW = frozenset({
     "job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "exposure",
     "exposure_ci_low", "exposure_ci_high", "select_time", "diff", "diff_stderr", "diff_ci_low",
-    "diff_ci_high", "cost_per_adopter", "rank", "converged", "seeds", "version", "cost", "k"})
+    "diff_ci_high", "cost_per_adopter", "rank", "converged", "seeds", "version", "cost", "k",
+    "n_edges", "build_time", "graph_mib", "max_rss_mib", "worlds_per_s"})
+
+
+def _job_settings(rows):
+    """The columns that set a sweep's jobs apart: constant within each job, not
+    across jobs (the swept config keys when there are any, not their derived
+    descriptions too), results excluded."""
+    per_job = {}
+    for r in rows:
+        per_job.setdefault(r["job"], []).append(r)
+    cols = [c for c in (rows[0] if rows else {}) if c not in _PER_ROW
+            and c not in ("plan", "strategy")
+            and all(len({repr(x.get(c)) for x in rs}) == 1 for rs in per_job.values())
+            and len({repr(rs[0].get(c)) for rs in per_job.values()}) > 1]
+    if any("." in c for c in cols):
+        cols = [c for c in cols if "." in c or c == "rng_seed"]
+    return cols
 
 
 def sweep_report(rows, missing, figs):
@@ -217,15 +234,7 @@ def sweep_report(rows, missing, figs):
     label = "plan" if any("plan" in r for r in rows) else "strategy"
     for r in rows:
         r.setdefault(label, r.get("strategy", ""))
-    # what sets the jobs apart: values constant within a job that differ between jobs
-    per_job = {}
-    for r in rows:
-        per_job.setdefault(r["job"], []).append(r)
-    cols = [c for c in (rows[0] if rows else {}) if c not in _PER_ROW and c != label
-            and all(len({repr(x.get(c)) for x in rs}) == 1 for rs in per_job.values())
-            and len({repr(rs[0].get(c)) for rs in per_job.values()}) > 1]
-    if any("." in c for c in cols):  # the swept config keys say it; not their descriptions too
-        cols = [c for c in cols if "." in c or c == "rng_seed"]
+    cols = [c for c in _job_settings(rows) if c != label]
 
     def tag(r):
         setting = ", ".join(f"{c}={r.get(c)}" for c in cols)
@@ -292,10 +301,18 @@ def finish_sweep(sweep_dir, n_jobs=None):
             per_job = {}
             for r in rows:
                 per_job.setdefault(r["job"], set()).add(r.get(x))
-            # a line per plan across jobs; per job and plan when x also varies inside a job
+            # a line per plan across jobs (and per value of the other swept settings);
+            # per job and plan when x also varies inside a job
             multi = len(per_job) > 1 and any(len(v) > 1 for v in per_job.values())
-            series = [dict(r, series=f"job {r['job']}: {r.get(group)}" if multi else r.get(group))
-                      for r in rows]
+            others = [c for c in _job_settings(rows) if c != x]
+
+            def series_of(r):
+                if multi:
+                    return f"job {r['job']}: {r.get(group)}"
+                rest = ", ".join(f"{c}={r.get(c)}" for c in others)
+                return f"{r.get(group)} ({rest})" if rest else r.get(group)
+
+            series = [dict(r, series=series_of(r)) for r in rows]
             from . import plots
 
             ax = plots.reach_curve(series, x=x, group="series")

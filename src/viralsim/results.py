@@ -33,9 +33,9 @@ import json
 import math
 import os
 import platform
+import secrets
 import subprocess
 import sys
-import tempfile
 import time
 
 __all__ = [
@@ -61,10 +61,6 @@ FAILED = "FAILED"
 TABLE = "results.csv"
 
 
-_UMASK = os.umask(0o022)  # read once (os.umask can only be read by setting it)
-os.umask(_UMASK)
-
-
 @contextlib.contextmanager
 def atomic_write(path, mode="w", **kwargs):
     """Open a temporary file next to ``path``; on success rename it to ``path``.
@@ -87,9 +83,8 @@ def atomic_write(path, mode="w", **kwargs):
     path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=d)
+    fd, tmp = _create_temp(d, os.path.basename(path))
     try:
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp's 0600 would hide results from a shared sweep
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
@@ -99,6 +94,19 @@ def atomic_write(path, mode="w", **kwargs):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _create_temp(d, name):
+    """A new temporary file next to ``name``, created with mode 0666 less the umask
+    (mkstemp's 0600 would hide results from the others sharing a sweep)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = os.path.join(d, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file in {d}")
 
 
 def write_text(path, text):
@@ -172,13 +180,10 @@ def write_table(rows, path, *, parquet=None):
             data = [{c: _plain(r.get(c)) for c in cols} for r in rows]
             for c in cols:  # one type per column: "4" and "4 1 0" (seed lists) are both text
                 kinds = {type(r[c]) for r in data if r[c] is not None}
-                if len(kinds) > 1 and not kinds <= {int, float}:
+                huge = int in kinds and any(isinstance(r[c], int) and not -2**63 <= r[c] < 2**63
+                                            for r in data)  # e.g. a seed of 20 digits
+                if huge or (len(kinds) > 1 and not kinds <= {int, float}):
                     for r in data:
-                        if r[c] is not None:
-                            r[c] = str(r[c])
-                elif kinds == {int} and any(not -2**63 <= r[c] < 2**63 for r in data
-                                            if r[c] is not None):
-                    for r in data:  # beyond int64 (e.g. a seed of 20 digits): text
                         if r[c] is not None:
                             r[c] = str(r[c])
             table = pa.Table.from_pylist(data)

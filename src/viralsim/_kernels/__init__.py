@@ -32,6 +32,7 @@ class _CompileNotice(_event.Listener):
         self._t0 = 0.0
         self._timer = None
         self._told = False
+        self.compiles = 0  # outermost viralsim compiles seen (for tests)
 
     @staticmethod
     def _name(ev):
@@ -51,6 +52,7 @@ class _CompileNotice(_event.Listener):
         if name is None:
             return
         if not self._open:
+            self.compiles += 1
             self._t0 = time.perf_counter()
             self._told = False
             self._timer = threading.Timer(NOTICE_AFTER, self._tell, args=(name,))
@@ -65,8 +67,12 @@ class _CompileNotice(_event.Listener):
         if not self._open:
             self._timer.cancel()
             self._timer.join()  # a notice being written comes before the end line
-            if self._told:
+            # (Event.is_failed reads its own flag backwards in Numba 0.68: look at the details)
+            exc = getattr(ev, "_exc_details", None)
+            failed = bool(exc) and exc[0] is not None
+            if self._told and not failed:
                 log.info("compiled %s in %.1f s", name, time.perf_counter() - self._t0)
 
 
-_event.register("numba:compile", _CompileNotice())
+_notice = _CompileNotice()
+_event.register("numba:compile", _notice)
