@@ -353,8 +353,13 @@ def test_precision_does_not_trust_worlds_that_happen_to_agree():
     need = _worlds_to_trust_no_variation(1.0, 1, 21, 0.01, 0.95)
     assert need == math.ceil(-math.log(0.05) * 20 / 0.01) == 5992  # the rule of three
     est = vs.estimate_reach(g, [0], precision=0.01, rng=0)
-    assert est.half_width == 0.0 and est.converged is True
-    assert need <= est.n_sims < need + 1000  # not the first 1,000 worlds alone
+    assert est.converged is True and need <= est.n_sims < need + 1000  # not the first 1,000 alone
+    # no world differed: the interval is the rule of three's, and it holds the exact mean
+    q = -math.log(0.05) / est.n_sims
+    assert est.mean == 1.0 and est.ci_low == 1.0 and est.ci_high == pytest.approx(1 + 20 * q)
+    assert est.ci_low <= 1 + 20 * 1e-12 <= est.ci_high and est.half_width <= 0.01 * est.mean
+    fixed_n = vs.estimate_reach(g, [0], n_sims=1000, rng=0)  # the same interval with n_sims
+    assert fixed_n.ci_high == pytest.approx(1 + 20 * -math.log(0.05) / 1000)
     capped = vs.estimate_reach(g, [0], precision=0.01, max_sims=2000, rng=0)
     assert capped.converged is False and capped.n_sims == 2000
     # worlds all alike by construction (IC, WOM with every probability 0 or 1): the first batch
@@ -362,6 +367,7 @@ def test_precision_does_not_trust_worlds_that_happen_to_agree():
         for p in (0.0, 1.0):
             e = vs.estimate_reach(g.with_probabilities(p), [0], model=model, precision=0.01, rng=0)
             assert e.converged is True and e.n_sims == 1000 and e.mean == (21.0 if p else 1.0)
+            assert e.half_width == 0.0  # nothing can differ: no width
     # a random model is not assumed constant
     e = vs.estimate_reach(g.with_probabilities(1.0), [0], model=vs.WordOfMouth(comment_prob=0.5),
                           precision=0.01, rng=0)

@@ -261,10 +261,12 @@ def estimate_reach(
         batches of worlds until the CI half-width is at most 1% of the mean,
         or until ``max_sims`` worlds (see ``converged`` in the result). When
         every world so far has the same reach (a rare cascade, or none), the
-        interval has zero width; the run then goes on until the rule of three
-        bounds the error within the target (immediately when the model's
+        normal interval has zero width; the run then goes on until the rule of
+        three bounds the error within the target (immediately when the model's
         worlds are all alike by construction, e.g. IC with every probability
-        0 or 1).
+        0 or 1). The reach interval reported in that case (with ``n_sims``
+        too) is the rule of three's: ``P(reach != x) <= -ln(1 - confidence) /
+        n`` over reach's range ``[len(seeds), n_nodes]``.
     confidence : float in (0, 1), default 0.95
     max_rounds : int >= 1, optional
         Campaign horizon: rounds of comments after seeding ("reach within 3
@@ -387,6 +389,13 @@ def estimate_reach(
     elapsed = time.perf_counter() - t0
 
     metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
+    r = metrics["reach"]
+    if r.stderr == 0.0 and acc.n > 1 and not model._deterministic_on(graph):
+        # every world had the same reach, yet some could differ: the normal interval has
+        # no width; the rule of three gives P(reach != x) <= -ln(1 - confidence) / n
+        q = min(1.0, -math.log1p(-confidence) / acc.n)
+        metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
+                                    r.mean + q * (graph.n_nodes - r.mean), confidence)
     if not exposure:
         metrics.pop("exposure", None)
     timelines = {}
