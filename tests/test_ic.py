@@ -358,6 +358,7 @@ def test_precision_does_not_trust_worlds_that_happen_to_agree():
     q = -math.log(0.05) / est.n_sims
     assert est.mean == 1.0 and est.ci_low == 1.0 and est.ci_high == pytest.approx(1 + 20 * q)
     assert est.ci_low <= 1 + 20 * 1e-12 <= est.ci_high and est.half_width <= 0.01 * est.mean
+    assert vs.estimate_reach(g, [], n_sims=1000, rng=0).half_width == 0.0  # no seeds: certain
     fixed_n = vs.estimate_reach(g, [0], n_sims=1000, rng=0)  # the same interval with n_sims
     assert fixed_n.ci_high == pytest.approx(1 + 20 * -math.log(0.05) / 1000)
     capped = vs.estimate_reach(g, [0], precision=0.01, max_sims=2000, rng=0)

@@ -390,7 +390,8 @@ def estimate_reach(
 
     metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
     r = metrics["reach"]
-    if r.stderr == 0.0 and acc.n > 1 and not model._deterministic_on(graph):
+    if (r.stderr == 0.0 and acc.n > 1 and seeds_idx.size > 0  # no seeds: nothing can happen
+            and not model._deterministic_on(graph)):
         # every world had the same reach, yet some could differ: the normal interval has
         # no width; the rule of three gives P(reach != x) <= -ln(1 - confidence) / n
         q = min(1.0, -math.log1p(-confidence) / acc.n)

@@ -656,10 +656,12 @@ def run_compare(cfg, out_dir, keys=None):
     table = vs.compare_strategies(graph, strategies, model=model, n_sims=n_sims, rng=kw["rng"],
                     confidence=float(cfg.get("confidence", 0.95)),
                     backend=get_backend(cfg.get("backend") or "serial"), **args)
-    elapsed = time.perf_counter() - t0
+    log.info("compared %d strategies in %.2f s (selection and shared evaluation)",
+             len(strategies), time.perf_counter() - t0)
     for r in _as_rows(table):
         r = _standard_columns(r)
-        r.setdefault("elapsed", elapsed)
+        # a row's own time is its selection's; the worlds are simulated once for all rows
+        r.setdefault("elapsed", r.get("select_time"))
         rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
     files = res.write_table(rows, os.path.join(out_dir, "results.csv"))
     ax = plots.reach_curve(rows, x=xkey, group="strategy")
@@ -678,7 +680,9 @@ def run_compare(cfg, out_dir, keys=None):
         figs[f"Paired differences against {diffs[0].get('baseline')}"] = "paired_differences.png"
     text = report.compare_report(rows, figs, cfg, xkey=xkey)
     files.append(report.write(out_dir, text))
-    return Outcome(rows, files, {}, text, label="strategy")
+    # without seed costs a row's cost is its seed count: not worth a console column
+    disp = rows if "costs" in args else [{c: v for c, v in r.items() if c != "cost"} for r in rows]
+    return Outcome(rows, files, {"display": disp}, text, label="strategy")
 
 
 def run_campaign(cfg, out_dir, keys=None):
@@ -748,7 +752,7 @@ def run_campaign(cfg, out_dir, keys=None):
         row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds),
                    cost=cost)
         row.update(_est_row(est))
-        row["cost_per_adopter"] = cost / est.mean if est.mean > 0 else float("inf")
+        row["cost_per_adopter"] = cost / est.mean if est.mean > 0 else None  # no adopter
         row.update(seeds=_short(seeds), **tail)
         rows.append(row)
     rows.sort(key=lambda r: -r["mean"])

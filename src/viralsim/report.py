@@ -147,7 +147,9 @@ def campaign_report(rows, curve, figs, cfg):
     words = [
         f"- **{best['plan']}** is the best plan: it reaches "
         f"{plus_minus(best['mean'], best['ci_low'], best['ci_high'])} consumers for "
-        f"{best['cost']:,.2f} ({best['cost_per_adopter']:,.2f} per adopter)."
+        f"{best['cost']:,.2f}"
+        + (f" ({best['cost_per_adopter']:,.2f} per adopter)."
+           if best.get("cost_per_adopter") is not None else ".")
     ]
     for r in rows[1:]:
         same = abs(r["cost"] - best["cost"]) <= 1e-9 * max(1.0, best["cost"])
