@@ -361,6 +361,15 @@ def test_a_job_failing_early_leaves_no_older_done(tmp_path, monkeypatch):
     assert res.merge_sweep(str(tmp_path))[0] == []
 
 
+def test_campaign_plan_without_seeds_has_no_cost_per_adopter(tmp_path):
+    app.run(cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=campaign",
+                   "experiment.n_sims=200", "experiment.plans=[{name: none, seeds: []}, "
+                   "{name: top, strategy: degree, k: 3}]"), str(tmp_path), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "results.csv")}
+    assert rows["none"]["mean"] == 0 and rows["none"]["cost_per_adopter"] is None
+    assert rows["none"]["ci_low"] == rows["none"]["ci_high"] == 0  # no seeds: certain
+
+
 def test_a_plan_without_seeds_runs_and_plots(tmp_path):
     app.run(cfg_of(*TINY, "experiment.plans=[{name: a, strategy: degree, k: 0}]"), str(tmp_path),
             quiet=True)
@@ -382,8 +391,10 @@ def test_estimate_with_seed_list(tmp_path, edgelist):
 def test_compare_end_to_end(tmp_path):
     cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=compare", "experiment.k=[1,4]",
                  "experiment.n_sims=300")
-    app.run(cfg, str(tmp_path), quiet=True)
+    out = app.run(cfg, str(tmp_path), quiet=True)
+    assert "cost" not in out.display_rows()[0]  # no seed costs: no cost column on the console
     rows = res.read_table(tmp_path / "results.csv")
+    assert all(r["elapsed"] == r["select_time"] for r in rows)  # each row's own selection time
     assert [(r["strategy"], r["k"]) for r in rows] == [("random", 1), ("random", 4),
                                                        ("degree", 1), ("degree", 4)]
     for r in rows:
