@@ -96,3 +96,19 @@ def test_segment_reach_in_the_same_worlds():
     ones = g.with_node_attr("one", np.ones(g.n_nodes))
     t1 = vs.compare_strategies(ones, ["degree"], k=[5], n_sims=800, rng=5, segment_attr="one")
     assert t1.rows[0]["segment_reach_mean"] == t1.rows[0]["reach_mean"]
+
+
+def test_segment_attr_refused_for_worlds_other_than_ic():
+    g = graph()
+    g = g.with_node_attr("segment", (np.arange(g.n_nodes) % 3 == 0))
+    wom = vs.WordOfMouth(segment_attr="segment", off_target_factor=0.3)
+    with pytest.raises(ValueError, match=r"segment_attr= measures segment reach in "
+                       r"independent-cascade worlds, which WordOfMouth\(.*off_target_factor=0.3"):
+        vs.compare_strategies(g, ["degree"], k=[3], n_sims=200, rng=0, model=wom,
+                              segment_attr="segment")
+    # the model's own segment metric is reported instead
+    t = vs.compare_strategies(g, ["degree"], k=[3], n_sims=200, rng=0, model=wom)
+    assert 0 < t.rows[0]["segment_reach_mean"] <= t.rows[0]["reach_mean"]
+    # word of mouth that is IC (every adopter comments, no thinning) shares IC's worlds
+    vs.compare_strategies(g, ["degree"], k=[3], n_sims=200, rng=0, model=vs.WordOfMouth(),
+                          segment_attr="segment")

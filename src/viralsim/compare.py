@@ -180,8 +180,9 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
         Node attribute of weights (e.g. 1 for the target segment, 0
         elsewhere): adds ``segment_reach_mean`` and its CI, and its paired
         difference against the baseline, measured in the same worlds.
-        Needs independent-cascade worlds and no horizon (else the columns
-        are absent; a model may report its own segment metric).
+        Needs independent-cascade worlds (``IC``, or word of mouth that
+        reduces to it; other models: an error, give the model its own
+        ``segment_attr``) and no horizon (else the columns are absent).
     backend : optional
         Where the evaluation worlds run (see :func:`estimate_reach`):
         ``"serial"`` (default) or ``"ray"``; results are identical. Strategies
@@ -267,8 +268,19 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     cost_arr = resolve_costs(graph, costs, func)
     weights = None
     if segment_attr is not None:
+        from .models import WordOfMouth
         from .strategies.celf import _node_weights
 
+        plain_ic = type(model) is IC or (
+            type(model) is WordOfMouth and model.is_live_edge and model.comment_prob == 1.0
+            and model.off_target_factor == 1.0)
+        if not plain_ic:  # the weighted reach would come from other worlds than the reach
+            raise ValueError(
+                f"{func}: segment_attr= measures segment reach in independent-cascade worlds, "
+                f"which {model!r} does not share. Give "
+                "the model its own segment instead (e.g. WordOfMouth(segment_attr=...)): the "
+                "table then reports its segment_reach, measured in the model's worlds."
+            )
         weights = _node_weights(graph, segment_attr, func)
     cache = {}
     evals = {}
