@@ -560,3 +560,15 @@ def test_undirected_tie_listed_twice_is_one_tie(tmp_path, monkeypatch, line_read
     # directed: two edges, each with its own probability
     d = vs.read_edgelist(write(tmp_path, "d.txt", f"{u} {v} 0.5\n{v} {u} 0.3\n"), directed=True)
     assert np.allclose(sorted(d.probs), [0.3, 0.5])
+
+
+def test_float_and_bool_seeds_match_no_integer_label_whatever_the_labels():
+    g1 = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=1.0)  # labels 0, 1, 2
+    g2 = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=1.0, labels=[10, 1, 30])
+    for g, lab in ((g1, 1), (g2, 10)):
+        for bad in (float(lab), True, np.float64(lab)):
+            with pytest.raises(vs.NodeNotFound):
+                g.index_of([bad])
+        assert g.index_of([lab]).tolist() == g.index_of([np.int64(lab)]).tolist()
+    g3 = vs.FollowerGraph.from_edges([0, 1], [1, 2], labels=[0.5, 1.0, 2.5])  # float labels
+    assert g3.index_of([1.0]).tolist() == [1]

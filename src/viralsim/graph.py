@@ -611,10 +611,16 @@ class FollowerGraph:
             if table == "identity":
                 ok = isinstance(lab, (int, np.integer)) and not isinstance(lab, bool) and 0 <= lab < n
                 j = int(lab) if ok else -1
+            elif isinstance(lab, (bool, np.bool_)):
+                j = -1  # True is not consumer 1, whatever the labels
             else:
                 try:
                     j = table.get(lab, -1)
                 except TypeError:  # unhashable
+                    j = -1
+                # 10.0 is not consumer 10 either (as with the integer labels 0 .. n-1)
+                if j >= 0 and isinstance(lab, (float, np.floating)) and not isinstance(
+                        self._labels[j], (float, np.floating)):
                     j = -1
             if j < 0:
                 missing.append(lab)
