@@ -725,6 +725,8 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     ("source,target,p\na,b,0.5\nb,c,x\n", None, {"probability": "p"}, r"f.csv:3: the 'p' value 'x' is not a number"),
     ("source,target,p\na,b,0.5\nb,c,1.5\n", None, {"probability": "p"}, r"the 'p' of row 2 is 1.5, outside \[0, 1\]"),
     ("source,target\na,b\n", "id,cost\na,1\nb,x\n", {}, r"c.csv:3: the 'cost' value 'x' is not a number"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,nan\n", {}, r"c.csv:3: the 'cost' value 'nan' is not a finite"),
+    ("source,target,p\na,b,inf\n", None, {"probability": "p"}, r"f.csv:2: the 'p' value 'inf' is not a finite"),
     ("source,target\na,b\n", "id,cost\na,1\nb,2\na,3\n", {}, r"c.csv:4: consumer 'a' again \(first on line 2\)"),
     ("source,target\na,b\n", "id,cost\na,1\n,2\n", {}, r"c.csv:3: no 'id'"),
     ("source,target\na,b\n", "name,cost\na,1\n", {}, r"c.csv: needs a header with an 'id' column"),

@@ -258,9 +258,12 @@ def _csv_number(text, path, line, col, comma=False):
     from .exceptions import EdgeListError
 
     try:
-        return _to_float(text, comma)
+        v = _to_float(text, comma)
     except (TypeError, ValueError):
         raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a number.") from None
+    if not math.isfinite(v):  # "nan", "inf": numbers to float(), not to a marketer
+        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a finite number.")
+    return v
 
 
 def _to_float(text, comma):
