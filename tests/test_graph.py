@@ -572,3 +572,12 @@ def test_float_and_bool_seeds_match_no_integer_label_whatever_the_labels():
         assert g.index_of([lab]).tolist() == g.index_of([np.int64(lab)]).tolist()
     g3 = vs.FollowerGraph.from_edges([0, 1], [1, 2], labels=[0.5, 1.0, 2.5])  # float labels
     assert g3.index_of([1.0]).tolist() == [1]
+
+
+@pytest.mark.parametrize("value", [None, "0.5", True])
+def test_from_networkx_refuses_probabilities_that_are_not_numbers(value):
+    G = nx.DiGraph()
+    G.add_edge("a", "b", p=0.5)
+    G.add_edge("b", "c", p=value)
+    with pytest.raises(TypeError, match=r"The 'p' attribute of edge \('b', 'c'\) is .*not a number"):
+        vs.FollowerGraph.from_networkx(G, prob_attr="p")

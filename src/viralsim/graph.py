@@ -343,6 +343,14 @@ class FollowerGraph:
                     f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
                     f"prob_attr to {func}, e.g. {missing[0]!r}."
                 )
+            bad = next(((u, v, d[prob_attr]) for u, v, d in edges
+                        if isinstance(d[prob_attr], (bool, np.bool_))
+                        or not isinstance(d[prob_attr], numbers.Real)), None)
+            if bad is not None:  # None, "0.5", True: not a probability, whatever numpy makes of it
+                raise TypeError(
+                    f"The {prob_attr!r} attribute of edge ({bad[0]!r}, {bad[1]!r}) is "
+                    f"{bad[2]!r}, not a number; {func} needs a float in [0, 1] on every edge."
+                )
             probs = np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
         if not G.is_directed():
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
