@@ -63,7 +63,13 @@ def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
     span = max(x - n_seeds, n_nodes - x)
     if span <= 0 or n_seeds == 0:
         return 0
-    return math.ceil(-math.log1p(-confidence) * span / (precision * x))
+    return math.ceil(_rule_of_three(confidence, 1) * span / (precision * x))
+
+
+def _rule_of_three(confidence, n):
+    """Upper bound, at ``confidence``, on the chance of an event none of ``n`` worlds
+    showed: ``-ln(1 - confidence) / n`` (about 3 / n at 95%)."""
+    return -math.log1p(-confidence) / n
 
 
 def _estimate(total, total_sq, n, confidence):
@@ -358,12 +364,18 @@ def estimate_reach(
             for batch in backend.simulate(model, graph, seeds_idx, key, acc.n, count, **kw):
                 acc.add(batch)
 
+    alike = []
+
+    def worlds_alike():  # an O(edges) check, made at most once, only when no world differed
+        if not alike:
+            alike.append(model._deterministic_on(graph))
+        return alike[0]
+
     converged = None
     if precision is None:
         run(n_sims)
     else:
         z = _z(confidence)
-        fixed = model._deterministic_on(graph)
         run(min(FIRST_BATCH, max_sims))
         while True:
             est = acc.estimate("reach", confidence)
@@ -374,7 +386,7 @@ def estimate_reach(
                 sd = est.stderr * math.sqrt(acc.n)
                 needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
             elif est.stderr == 0.0:  # every world alike so far: not yet evidence of precision
-                needed = 0 if fixed else _worlds_to_trust_no_variation(
+                needed = 0 if worlds_alike() else _worlds_to_trust_no_variation(
                     est.mean, seeds_idx.size, graph.n_nodes, precision, confidence)
                 if acc.n >= needed:
                     converged = True
@@ -391,10 +403,10 @@ def estimate_reach(
     metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
     r = metrics["reach"]
     if (r.stderr == 0.0 and acc.n > 1 and seeds_idx.size > 0  # no seeds: nothing can happen
-            and not model._deterministic_on(graph)):
+            and not worlds_alike()):
         # every world had the same reach, yet some could differ: the normal interval has
-        # no width; the rule of three gives P(reach != x) <= -ln(1 - confidence) / n
-        q = min(1.0, -math.log1p(-confidence) / acc.n)
+        # no width; the rule of three bounds P(reach != x)
+        q = min(1.0, _rule_of_three(confidence, acc.n))
         metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
                                     r.mean + q * (graph.n_nodes - r.mean), confidence)
     if not exposure:
