@@ -652,6 +652,75 @@ def test_cli_joblib_launcher_sweep_merges(tmp_path):
     assert [r["mean"] for r in merged if r["job"] == 2] == [r["mean"] for r in one]
 
 
+def _cli_in_terminal(args, cwd, timeout=300):
+    """Run the command line with stdout and stderr on a pseudo-terminal (progress bars on)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 24 x 80
+    e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    e["PYTHONWARNINGS"] = "ignore"
+    proc = subprocess.Popen([sys.executable, "-m", "viralsim", *args], cwd=cwd, stdin=slave,
+                            stdout=slave, stderr=slave, env=e)
+    os.close(slave)
+    out = bytearray()
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], timeout)
+            if not ready:
+                proc.kill()
+                raise TimeoutError(out.decode(errors="replace"))
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the terminal's other end is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+    return proc.wait(timeout=timeout), out.decode(errors="replace")
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib"])
+def test_cli_sweep_in_a_terminal(tmp_path, launcher):
+    """In a terminal the sweep shows progress bars; with a parallel launcher the jobs
+    (and Hydra's callbacks, sent with them) still reach the workers: the job bar
+    could not be pickled and every job failed to start."""
+    args = ["-m", "graph.n_nodes=200", "n_sims=100", "formats=[png]", "rng_seed=0,1,2",
+            "experiment.size_distribution=false", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    if launcher == "joblib":
+        pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+        args += ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+    rc, out = _cli_in_terminal(args, tmp_path)
+    assert rc == 0, out
+    assert len(res.read_table(tmp_path / "sweep" / "results.csv")) == 9
+    # worlds' bars in every job; the bar over jobs only where the jobs run in this
+    # process (on_job_end is called in the workers otherwise, and it would never move)
+    assert "worlds" in out
+    assert ("sweep: 100%" in out and "3/3" in out) == (launcher == "basic"), out
+
+
+def test_exit_skips_the_final_collection_once_per_process():
+    code = "\n".join([
+        "import atexit, gc, viralsim.app as a",
+        "atexit.register(lambda: print('frozen last', gc.get_freeze_count() > 0))",
+        "n = atexit._ncallbacks()",
+        "a._no_collection_at_exit(); a._no_collection_at_exit()",
+        "assert atexit._ncallbacks() == n + 1, 'registered once'",
+        # handlers registered later run first (LIFO): nothing is frozen yet for them
+        "atexit.register(lambda: print('frozen before', gc.get_freeze_count()))",
+        "atexit.register(lambda: print('frozen after', gc.get_freeze_count()))",
+    ])
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split("\n")[:3] == ["frozen after 0", "frozen before 0", "frozen last True"]
+
+
 def test_cli_unknown_choice_lists_options(tmp_path):
     p = _cli(["graph=nope"], tmp_path, timeout=120)
     assert p.returncode != 0
