@@ -461,31 +461,38 @@ class SweepCallback(Callback):
     """
 
     _bar = None
+    _watch = None
 
     def __getstate__(self):
-        # launchers send the callbacks to their workers with each job: the bar
-        # belongs to this process and does not travel (it cannot be pickled)
-        return {k: v for k, v in self.__dict__.items() if k != "_bar"}
+        # launchers send the callbacks to their workers with each job: the bar and
+        # its watcher belong to this process and do not travel (they cannot be pickled)
+        return {k: v for k, v in self.__dict__.items() if k not in ("_bar", "_watch")}
 
     def on_multirun_start(self, config, **kwargs):
         from .distributed.serial import progress_enabled
 
-        target = str(OmegaConf.select(config, "hydra.launcher._target_", default="") or "")
         total = _count_jobs(config.hydra.overrides.task)
-        # a bar over jobs where they run in this process (basic launcher): other
-        # launchers call on_job_end in their workers, and the bar would never move
-        if progress_enabled(None) and total and target.endswith(".BasicLauncher"):
-            from tqdm.auto import tqdm
+        if not (progress_enabled(None) and total):
+            return
+        from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=total, unit="job", desc="sweep", position=1, leave=True)
+        self._bar = tqdm(total=total, unit="job", desc="sweep", position=1, leave=True)
+        target = str(OmegaConf.select(config, "hydra.launcher._target_", default="") or "")
+        if not target.endswith(".BasicLauncher"):
+            # the jobs run in other processes (which call on_job_end there): the bar
+            # follows their markers on disk instead
+            self._watch = _JobWatcher(config.hydra.sweep.dir, self._bar)
 
     def on_job_end(self, config, job_return=None, **kwargs):
-        # called in the launching process for in-process launchers (basic); remote
+        # called in the launching process for in-process launchers (basic); other
         # launchers call it in their workers, where no bar was opened
-        if self._bar is not None:
+        if self._bar is not None and self._watch is None:
             self._bar.update(1)
 
     def on_multirun_end(self, config, **kwargs):
+        if self._watch is not None:
+            self._watch.stop()
+            self._watch = None
         if self._bar is not None:
             self._bar.close()
             self._bar = None
@@ -506,6 +513,56 @@ class SweepCallback(Callback):
                 print(f"{len(failed)} of the sweep's jobs failed (the others are merged); fix "
                       "and re-run the same command to run them again.", file=sys.stderr)
                 raise SystemExit(1)  # not an Exception: Hydra's callback guard lets it through
+
+
+class _JobWatcher:
+    """Move a sweep's bar as its jobs finish in other processes (parallel or remote
+    launchers), from the markers they leave: a job is counted once it started in
+    this sweep (Hydra wrote its ``.hydra/config.yaml``) and holds ``DONE`` or
+    ``FAILED`` (a job skipped as already done keeps its older ``DONE``)."""
+
+    def __init__(self, sweep_dir, bar, interval=0.5):
+        import threading
+        import time
+
+        self.sweep_dir, self.bar, self.interval = str(sweep_dir), bar, interval
+        self.since = time.time() - 1.0  # file times can be coarser than the clock
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="viralsim-sweep-bar",
+                                        daemon=True)
+        self._thread.start()
+
+    def finished(self):
+        n = 0
+        try:
+            jobs = [e.path for e in os.scandir(self.sweep_dir) if e.is_dir()]
+        except OSError:
+            return 0
+        for job in jobs:
+            try:
+                started = max(os.path.getmtime(os.path.join(job, f))
+                              for f in (os.path.join(".hydra", "config.yaml"), "config.yaml")
+                              if os.path.exists(os.path.join(job, f)))
+            except (OSError, ValueError):  # not started (no file yet)
+                continue
+            if started >= self.since and any(os.path.exists(os.path.join(job, m))
+                                             for m in (res.DONE, res.FAILED)):
+                n += 1
+        return n
+
+    def _advance(self):
+        n = min(self.finished(), self.bar.total)
+        if n > self.bar.n:
+            self.bar.update(n - self.bar.n)
+
+    def _follow(self):
+        while not self._stop.wait(self.interval):
+            self._advance()
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        self._advance()
 
 
 def _count_jobs(overrides):
