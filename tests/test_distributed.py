@@ -132,6 +132,39 @@ def test_ray_equals_serial_bit_for_bit(local_ray):
     assert a.seeds == b.seeds and a.spread == b.spread
 
 
+@needs_ray
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_ray_backend_survives_a_new_ray_session_and_releases_graphs():
+    """The shared backend caches each graph's object-store copy: the copies of an
+    old Ray session must not be used after ray.shutdown() (Ray raised 'owner is
+    unknown'), and a graph that is gone must not stay pinned."""
+    import gc
+
+    from viralsim.distributed.ray_backend import RayBackend
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    g, seeds = _graph()
+    spec = {"name": "ray", "num_cpus": 2, "batch_size": 700}
+    serial = vs.estimate_reach(g, seeds, n_sims=2_000, rng=5)
+    try:
+        for _ in range(2):  # a Ray session, shut down, then a new one
+            got = vs.estimate_reach(g, seeds, n_sims=2_000, rng=5, backend=spec)
+            assert got.mean == serial.mean and got.stderr == serial.stderr
+            ray.shutdown()
+        vs.estimate_reach(g, seeds, n_sims=100, rng=0, backend=spec)
+        rb = get_backend(spec)
+        assert isinstance(rb, RayBackend) and len(rb._refs) == 1
+        other = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+        vs.estimate_reach(other, [0], n_sims=100, rng=0, backend=spec)
+        assert len(rb._refs) == 2
+        del other
+        gc.collect()
+        assert len(rb._refs) == 1
+    finally:
+        ray.shutdown()
+
+
 def _closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

@@ -108,7 +108,8 @@ class FollowerGraph:
     ['bob', 'cid']
     """
 
-    __slots__ = ("_indptr", "_indices", "_probs", "_labels", "_attrs", "_cache")
+    # __weakref__: backends hold graphs weakly (the Ray backend's object-store copies)
+    __slots__ = ("_indptr", "_indices", "_probs", "_labels", "_attrs", "_cache", "__weakref__")
 
     def __init__(self, *args, **kwargs):
         raise TypeError(

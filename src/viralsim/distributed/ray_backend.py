@@ -14,6 +14,7 @@ Results are bit-identical to the serial backend (see :mod:`viralsim.distributed`
 
 import socket
 import threading
+import weakref
 
 __all__ = ["RayBackend"]
 
@@ -110,7 +111,8 @@ class RayBackend:
                              f"Got {batch_size!r} instead.")
         self.init_timeout_s = float(init_timeout_s)
         self.progress = progress
-        self._refs = {}
+        self._refs = {}  # id(graph) -> (weakref to graph, its object-store reference)
+        self._session = None  # the Ray session the references belong to
         self._task = None
         self._lock = threading.Lock()
 
@@ -140,16 +142,31 @@ class RayBackend:
                 ray.init(**kw)
         if self._task is None:
             self._task = ray.remote(_run_batch).options(num_cpus=1)
+        ctx = ray.get_runtime_context()
+        session = (ctx.get_node_id(), ctx.get_job_id())  # a new local Ray restarts job ids
+        if session != self._session:
+            # after ray.shutdown() and a new ray.init(), the old references are dead
+            with self._lock:
+                self._refs.clear()
+                self._session = session
         return ray
 
     def graph_ref(self, graph):
-        """The object-store reference of ``graph`` (put once)."""
+        """The object-store reference of ``graph``: put once per Ray session, and
+        released (for Ray to free) when the graph is garbage-collected."""
         ray = self._ensure()
+        key = id(graph)
         with self._lock:
-            hit = self._refs.get(id(graph))
-            if hit is None or hit[0] is not graph:
-                hit = (graph, ray.put(graph))
-                self._refs[id(graph)] = hit
+            hit = self._refs.get(key)
+            if hit is None or hit[0]() is not graph:
+                refs = self._refs
+
+                def forget(wr, key=key):
+                    if refs.get(key, (None,))[0] is wr:
+                        refs.pop(key, None)
+
+                hit = (weakref.ref(graph, forget), ray.put(graph))
+                self._refs[key] = hit
         return hit[1]
 
     def simulate(self, model, graph, seeds, key, start, n, **kw):
