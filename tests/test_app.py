@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import venv
 
 import numpy as np
@@ -514,6 +515,40 @@ def test_campaign_bad_inputs(tmp_path, edgelist):
     with pytest.raises(ValueError, match="below the cost of every plan"):
         app.run(cfg, str(tmp_path / "b"), quiet=True)
     assert not os.path.exists(tmp_path / "b" / "results.csv")
+    for plans, match in [
+        ("[{name: A, seeds: hub}]", r"Plan 'A': seeds must be a list of consumer ids, e.g. "
+                                    r"seeds: \[hub\]"),
+        ("[{name: A, seeds: [hub], strategy: degree}]", r"gives seeds and strategy"),
+        ("[{name: A, strategy: degree, k: -1}]", r"k must be a whole number >= 0"),
+        ("[{name: A, strategy: degree, k: 2.5}]", r"k must be a whole number >= 0"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            app.run(cfg_of(*base, f"experiment.plans={plans}"), str(tmp_path / "c"), quiet=True)
+    with pytest.raises(ValueError, match=r"every budget must be a number > 0"):
+        app.run(cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub]}]",
+                       "experiment.budgets=[-5,40]"), str(tmp_path / "d"), quiet=True)
+    assert not os.path.exists(tmp_path / "c" / "results.csv")
+
+
+def test_campaign_reports_plans_left_out_and_unknown_segments(tmp_path, edgelist):
+    base = ["experiment=campaign", "graph=edgelist", f"graph.path={edgelist}",
+            "probabilities=uniform", "formats=[png]", "experiment.n_sims=100",
+            "experiment.costs.per_follower=0.0"]
+    app.run(cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub]}, {name: B, seeds: [a, b, c]}]",
+                   "experiment.budgets=[1,2]"), str(tmp_path / "a"), quiet=True)
+    assert [r["plan"] for r in res.read_table(tmp_path / "a" / "results.csv")] == ["A"]
+    text = (tmp_path / "a" / "report.md").read_text()
+    assert "Left out: **B** costs 3.00, over the largest budget (2.00)." in text
+    curve = res.read_table(tmp_path / "a" / "budget_curve.csv")
+    assert {r["best_of"] for r in curve if r["plan"] == "best plan"} == {"A"}
+    # a target segment no consumer is in: an error naming the segments there are
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[30,30]",
+                 "graph.p_in=0.2", "graph.p_out=0.01", "probabilities=uniform", "formats=[png]",
+                 "experiment.n_sims=50", "experiment.budgets=[]", "experiment.target_segment=7",
+                 "experiment.plans=[{name: A, seeds: [0, 1]}]")
+    with pytest.raises(ValueError, match=r"target_segment=7: no consumer is in that segment "
+                                         r"\(the 'segment' values are 0, 1\)"):
+        app.run(cfg, str(tmp_path / "b"), quiet=True)
 
 
 def test_sensitivity_end_to_end(tmp_path):
@@ -708,6 +743,25 @@ def test_cli_sweep_in_a_terminal(tmp_path, launcher):
     assert "sweep: 100%" in out and "3/3" in out, out
 
 
+def test_ctrl_c_is_a_message_not_a_traceback(tmp_path):
+    import signal
+
+    sweep = tmp_path / "sweep"
+    e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    proc = subprocess.Popen([sys.executable, "-m", "viralsim", "-m", "graph.n_nodes=20000",
+                             "n_sims=200000", "rng_seed=0,1", f"hydra.sweep.dir={sweep}"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=e)
+    deadline = time.time() + 120
+    while not (sweep / "0" / "config.yaml").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Interrupted." in err
+    assert not (sweep / "0" / "DONE").exists()
+
+
 def test_exit_skips_the_final_collection_once_per_process():
     code = "\n".join([
         "import atexit, gc, viralsim.app as a",
@@ -795,7 +849,9 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     ("source,target\na,b\nc\n", None, {}, r"f.csv:3: a row needs both 'source' and 'target'"),
     ("source,target\na,b\n,c\n", None, {}, r"f.csv:3: a row needs both"),
     ("source,target,p\na,b,0.5\nb,c,x\n", None, {"probability": "p"}, r"f.csv:3: the 'p' value 'x' is not a number"),
-    ("source,target,p\na,b,0.5\nb,c,1.5\n", None, {"probability": "p"}, r"the 'p' of row 2 is 1.5, outside \[0, 1\]"),
+    ("source,target,p\na,b,0.5\nb,c,1.5\n", None, {"probability": "p"}, r"f.csv:3: the 'p' is 1.5, outside \[0, 1\]"),
+    ("source,target,probability\na,b,0.5\nb,c,1.5\n", None, {}, r"f.csv:3: the 'probability' is 1.5"),
+    ("", None, {}, r"f.csv' is empty: it needs a header row"),
     ("source,target\na,b\n", "id,cost\na,1\nb,x\n", {}, r"c.csv:3: the 'cost' value 'x' is not a number"),
     ("source,target\na,b\n", "id,cost\na,1\nb,nan\n", {}, r"c.csv:3: the 'cost' value 'nan' is not a finite"),
     ("source,target,p\na,b,inf\n", None, {"probability": "p"}, r"f.csv:2: the 'p' value 'inf' is not a finite"),
@@ -812,6 +868,34 @@ def test_follower_csv_bad_rows_name_the_line(tmp_path, followers, consumers, kwa
         kwargs = dict(kwargs, consumers=str(tmp_path / "c.csv"))
     with pytest.raises(EdgeListError, match=match):
         experiments.read_follower_csv(str(f), **kwargs)
+
+
+def test_follower_csv_probability_column_and_keep(tmp_path, caplog):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target,probability\na,b,0.25\nb,c,0.5\n")
+    g = experiments.read_follower_csv(str(f))  # the documented column name is found
+    assert g.probs.tolist() == [0.25, 0.5]
+    keep = experiments.apply_probabilities(g, {"scheme": "keep"}, None)
+    assert keep.probs.tolist() == [0.25, 0.5]
+    with caplog.at_level("INFO", logger="viralsim"):
+        wc = experiments.apply_probabilities(g, {"scheme": "weighted_cascade"}, None)
+    assert wc.probs.tolist() == [1.0, 1.0] and "replaces the probabilities read" in caplog.text
+    # keep without a probability column: the fix is named in command-line terms
+    f.write_text("source,target\na,b\n")
+    with pytest.raises(ValueError, match=r"graph.probability=<column>.*probabilities=weighted"):
+        experiments.apply_probabilities(experiments.read_follower_csv(str(f)),
+                                        {"scheme": "keep"}, None)
+
+
+def test_negative_cost_names_the_consumers(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\nann,bob\n")
+    c.write_text("id,cost\nann,1\nbob,-3\n")
+    g = experiments.read_follower_csv(str(f), consumers=str(c))
+    with pytest.raises(ValueError, match=r"attribute 'cost' .* gives 'bob' \(-3\)"):
+        experiments.seed_costs(g, {"attr": "cost"})
+    with pytest.raises(ValueError, match=r"gives 'ann' \(-1\), 'bob' \(-1\)\. Fix costs.base"):
+        experiments.seed_costs(g, {"base": -1.0})
 
 
 def test_follower_csv_ids_text_columns_and_blanks(tmp_path):

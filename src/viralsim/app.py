@@ -597,7 +597,13 @@ def main():
     """Console entry point (``viralsim``, ``python -m viralsim``)."""
     sys.argv = [sys.argv[0], *_with_searchpath(sys.argv[1:])]
     _no_collection_at_exit()
-    _hydra_entry()
+    try:
+        _hydra_entry()
+    except KeyboardInterrupt:
+        # no traceback for Ctrl-C: a job without its DONE marker is not finished
+        print("\nInterrupted. Finished runs keep their DONE marker; run the same command "
+              "again to resume (finished jobs are skipped).", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 if __name__ == "__main__":

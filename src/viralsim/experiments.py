@@ -104,7 +104,17 @@ def apply_probabilities(graph, pcfg, rng):
         return graph
     scheme = pcfg.get("scheme", "keep")
     if scheme in (None, "keep", "file"):
+        if not graph.has_probabilities:
+            raise ValueError(
+                "probabilities=keep uses the input file's probabilities, and this graph has "
+                "none: give the follower CSV a 'probability' column (or name yours with "
+                "graph.probability=<column>), give the edge list a third column, or choose a "
+                "scheme, e.g. probabilities=weighted_cascade or probabilities=uniform "
+                "probabilities.p=0.05.")
         return graph
+    if graph.has_probabilities:
+        log.info("probabilities=%s replaces the probabilities read with the graph "
+                 "(probabilities=keep uses them)", scheme)
     if scheme == "uniform":
         from ._validation import check_probability
 
@@ -157,7 +167,8 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
 
     ``path`` is a CSV file with a header row; each row says that ``target``
     follows ``source`` (so ``source``'s comments reach ``target``), with an
-    optional ``probability`` column. ``consumers`` is an optional second CSV
+    optional probability column: ``probability``, or the column named by
+    ``probability=`` (a name the header lacks is an error). ``consumers`` is an optional second CSV
     keyed by ``id_column`` whose other numeric columns (``cost``,
     ``segment``, ...) become node attributes; it must list every consumer.
 
@@ -181,11 +192,16 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     if not os.path.exists(path):
         raise EdgeListError(f"Follower CSV {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
-    src, dst, pr = [], [], []
+    src, dst, pr, lines = [], [], [], []
     with open(path, newline="", encoding="utf-8-sig") as fh:
         sep = _csv_delimiter(fh)
         reader = csv.DictReader(fh, delimiter=sep)
         cols = reader.fieldnames or []
+        if not cols:
+            raise EdgeListError(f"Follower CSV {path!r} is empty: it needs a header row "
+                                f"({source},{target}[,probability]) and one row per follow tie.")
+        if probability is None and "probability" in cols:
+            probability = "probability"
         for c in (source, target) + ((probability,) if probability else ()):
             if c not in cols:
                 raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
@@ -200,6 +216,7 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
             if probability:
                 pr.append(_csv_number(row[probability], path, reader.line_num, probability,
                                       comma=sep == ";"))
+                lines.append(reader.line_num)
     if not src:
         raise EdgeListError(f"Follower CSV {path!r} has no rows.")
     p = np.asarray(pr, dtype=np.float64) if probability else None
@@ -207,9 +224,9 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
         bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
         if bad.size:
             raise EdgeListError(
-                f"{path}: the {probability!r} of row {int(bad[0]) + 1} is {p[bad[0]]}, outside [0, 1] "
-                f"({bad.size} such row(s)). Leave probability= unset and pick a probabilities scheme "
-                "if the column holds weights."
+                f"{path}:{lines[int(bad[0])]}: the {probability!r} is {p[bad[0]]}, outside [0, 1] "
+                f"({bad.size} such row(s)). Fix the file; if the column holds weights, not "
+                f"probabilities, rename it and pick a scheme (e.g. probabilities=weighted_cascade)."
             )
     rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
     ids = [r[0] for r in rows]
@@ -347,8 +364,19 @@ def seed_costs(graph, ccfg):
         per = float(ccfg.get("per_follower", 0.0))
         ex = float(ccfg.get("exponent", 1.0))
         c = base + per * graph.out_degree().astype(np.float64) ** ex
-    if (c < 0).any() or not np.isfinite(c).all():
-        raise ValueError("Seed costs must be finite and >= 0; check the 'costs' config.")
+    bad = np.flatnonzero(~(np.isfinite(c) & (c >= 0)))
+    if bad.size:
+        who = ", ".join(f"{graph.labels[i]!r} ({c[i]:g})" for i in bad[:5])
+        more = f" and {bad.size - 5} more" if bad.size > 5 else ""
+        if ccfg.get("attr"):
+            raise ValueError(
+                f"Seed costs must be finite and >= 0: the node attribute {ccfg['attr']!r} (a "
+                f"consumers CSV column) gives {who}{more}. Fix those consumers' "
+                f"{ccfg['attr']!r} values.")
+        raise ValueError(
+            f"Seed costs must be finite and >= 0: costs.base + costs.per_follower * followers "
+            f"** costs.exponent gives {who}{more}. Fix costs.base, costs.per_follower or "
+            f"costs.exponent.")
     return c
 
 
@@ -377,7 +405,16 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     """
     name = plan.get("name") or plan.get("strategy") or "plan"
     if plan.get("seeds") is not None:
-        labels = _coerce_labels(graph, plan["seeds"])
+        seeds = plan["seeds"]
+        if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+            raise ValueError(f"Plan {name!r}: seeds must be a list of consumer ids, e.g. "
+                             f"seeds: [{seeds}]. Got {seeds!r}.")
+        extra = [key for key in ("strategy", "k") if plan.get(key) is not None]
+        if extra:
+            raise ValueError(f"Plan {name!r} gives seeds and {' and '.join(extra)}: a plan is "
+                             f"either a list of seeds or a strategy (with k or a budget). "
+                             f"Drop one.")
+        labels = _coerce_labels(graph, seeds)
         try:
             graph.index_of(labels, param=f"plans[{name}].seeds", func=func)
         except NodeNotFound as exc:
@@ -390,6 +427,9 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
             f"(e.g. degree) with 'k' or a budget. Got {dict(plan)!r}."
         )
     k = plan.get("k", k)
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0):
+        raise ValueError(f"Plan {name!r}: k must be a whole number >= 0 (the seeds the strategy "
+                         f"picks; 0 is the no-campaign baseline). Got {k!r}.")
     if k is None and budget is None:
         raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
     from .strategies import select_seeds
@@ -701,12 +741,22 @@ def run_campaign(cfg, out_dir, keys=None):
                 f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
                 f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
             )
-        graph = graph.with_node_attr("_target_segment", graph.node_attrs[attr] == target)
+        values = graph.node_attrs[attr]
+        if not (values == target).any():
+            have = np.unique(values[np.isfinite(values)] if values.dtype.kind == "f" else values)
+            shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in have[:20])
+            raise ValueError(
+                f"experiment.target_segment={target}: no consumer is in that segment (the "
+                f"{attr!r} values are {shown}{' ...' if have.size > 20 else ''}). Pick one of "
+                f"those.")
+        graph = graph.with_node_attr("_target_segment", values == target)
         model = build_model(cfg, segment_attr="_target_segment")
     else:
         model = build_model(cfg)
     costs = seed_costs(graph, exp.get("costs"))
     budgets = sorted(float(b) for b in (exp.get("budgets") or []))
+    if any(not (math.isfinite(b) and b > 0) for b in budgets):
+        raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
     plans = list(exp.get("plans") or [])
     if not plans:
         raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "
@@ -747,6 +797,8 @@ def run_campaign(cfg, out_dir, keys=None):
         for n, c in over:
             log.warning("plan %r costs %.2f, over the largest budget %.2f: left out", n, c, top)
         chosen = [c for c in chosen if within_budget(c[4], top)]
+    else:
+        over = []
     base, tail = _base_row(cfg, graph, keys)
     rows, sizes = [], {}
     for _i, name, plan, seeds, cost in chosen:
@@ -798,7 +850,7 @@ def run_campaign(cfg, out_dir, keys=None):
             cands = [r for r in curve if r["budget"] == b]
             if cands:
                 bb = max(cands, key=lambda r: r["mean"])
-                best_curve.append({**bb, "plan": "best plan"})
+                best_curve.append({**bb, "plan": "best plan", "best_of": bb["plan"]})
         for prev, cur in zip(best_curve, best_curve[1:]):
             db = cur["budget"] - prev["budget"]
             cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
@@ -810,7 +862,8 @@ def run_campaign(cfg, out_dir, keys=None):
         figs["Reach per budget"] = "reach_vs_budget.png"
     else:
         best_curve = []
-    text = report.campaign_report(rows, best_curve, figs, cfg)
+    text = report.campaign_report(rows, best_curve, figs, cfg,
+                                  left_out=[(n, c, top) for n, c in over])
     files.append(report.write(out_dir, text))
     return Outcome(rows, files, {"curve": curve}, text)
 

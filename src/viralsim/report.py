@@ -142,7 +142,8 @@ def compare_report(rows, figs, cfg, xkey="k"):
             + "\n\n" + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
 
 
-def campaign_report(rows, curve, figs, cfg):
+def campaign_report(rows, curve, figs, cfg, left_out=()):
+    """``left_out``: ``(plan, cost, largest budget)`` of plans dropped as too dear."""
     best = rows[0]
     words = [
         f"- **{best['plan']}** is the best plan: it reaches "
@@ -167,8 +168,11 @@ def campaign_report(rows, curve, figs, cfg):
             words.append(
                 f"- Raising the budget to {c['budget']:,.2f} buys "
                 f"{c['marginal_reach_per_unit']:,.2f} extra adopters per unit of budget "
-                f"(best plan there: {c.get('k')} seeds)."
+                f"(best plan there: {c.get('best_of', 'plan')}, {c.get('k')} seeds)."
             )
+    for name, cost, top in left_out:
+        words.append(f"- Left out: **{name}** costs {cost:,.2f}, over the largest budget "
+                     f"({top:,.2f}).")
     return (_header("Campaign plans, ranked", rows, cfg) + "\n" + markdown_table(rows) + "\n\n"
             + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
 
