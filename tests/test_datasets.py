@@ -130,3 +130,102 @@ def test_unreachable_url_says_how_to_work_offline(source, tmp_path):
                        r"access, put toy.txt.gz in .*cache, set VIRALSIM_DATA"):
         datasets.fetch(ds, data_home=home)
     assert os.listdir(home) == []  # no partial download left
+
+
+def _deflate_start(b):
+    """Offset of the deflate stream in gzip bytes ``b`` (after the name gzip.open stores)."""
+    return b.index(b"\0", 10) + 1 if b[3] & 0x08 else 10
+
+
+# Corruptions of a gzip file and what each makes the reader raise underneath.
+CORRUPT = {
+    "truncated": lambda b: b[: len(b) // 2],  # EOFError
+    "trailing garbage": lambda b: b + b"garbage!",  # gzip.BadGzipFile
+    "bad crc": lambda b: b[:-8] + bytes([b[-8] ^ 1]) + b[-7:],  # gzip.BadGzipFile
+    "bad deflate block": lambda b: (b[:_deflate_start(b)] + bytes([b[_deflate_start(b)] | 0x06])
+                                    + b[_deflate_start(b) + 1:]),  # zlib.error
+}
+
+
+@pytest.mark.parametrize("how", CORRUPT)
+def test_corrupt_gzip_in_the_data_dir_names_file_and_fix_and_is_kept(source, tmp_path, how):
+    home = tmp_path / "cache"
+    home.mkdir()
+    bad = home / "toy.txt.gz"
+    bad.write_bytes(CORRUPT[how](source.read_bytes()))
+    for sha in ["auto", None]:
+        with pytest.raises(DatasetVerificationError) as err:
+            datasets.load(_ds(source, sha256=sha), data_home=home)
+        msg = str(err.value)
+        assert f"The file {bad} in the data directory (dataset toy) cannot be decompressed" in msg
+        assert "truncated or corrupt" in msg and "left in place" in msg
+        assert f"delete it and the next call downloads it again from {source.as_uri()}" in msg
+        assert bad.exists()  # the user's file is never deleted
+
+
+@pytest.mark.parametrize("how", CORRUPT)
+def test_corrupt_gzip_given_as_path_is_an_error_and_is_kept(source, tmp_path, how):
+    bad = tmp_path / "mine.txt.gz"
+    bad.write_bytes(CORRUPT[how](source.read_bytes()))
+    with pytest.raises(DatasetVerificationError,
+                       match=r"mine.txt.gz given as path= for dataset toy cannot be decompressed.*"
+                       r"left in place\. Pass path= a correct copy"):
+        datasets.fetch(_ds(source), path=bad)
+    assert bad.exists()
+
+
+@pytest.mark.parametrize("how", CORRUPT)
+def test_corrupt_gzip_download_is_discarded_and_named_by_url(source, tmp_path, how):
+    home = tmp_path / "cache"
+    served = tmp_path / "served.txt.gz"
+    served.write_bytes(CORRUPT[how](source.read_bytes()))
+    ds = _ds(source, sha256=None, url=served.as_uri())
+    with pytest.raises(DatasetVerificationError) as err:
+        datasets.fetch(ds, data_home=home)
+    msg = str(err.value)
+    assert f"The download of dataset toy from {served.as_uri()} cannot be decompressed" in msg
+    assert f"The download was discarded (nothing was saved to {home / 'toy.txt.gz'})" in msg
+    assert ".part" not in msg
+    assert os.listdir(home) == []
+
+
+def test_real_truncated_gzip_is_a_verification_error(tmp_path):
+    """The report: the first 300 kB of ca-HepPh.txt.gz gave a bare EOFError naming no file."""
+    src = os.path.join(DATA, "ca-HepPh.txt.gz")
+    if not os.path.exists(src):
+        pytest.skip("shared data absent")
+    with open(src, "rb") as fh:
+        (tmp_path / "ca-HepPh.txt.gz").write_bytes(fh.read(300_000))
+    with pytest.raises(DatasetVerificationError, match=r"ca-HepPh.txt.gz in the data directory "
+                       r"\(dataset ca-HepPh\) cannot be decompressed \(EOFError: .*truncated"):
+        datasets.load("ca-HepPh", data_home=tmp_path, download=False)
+    assert (tmp_path / "ca-HepPh.txt.gz").exists()
+
+
+def test_failed_download_names_url_and_cache_path_not_the_part_file(source, tmp_path):
+    home = tmp_path / "cache"
+    dest = home / "toy.txt.gz"
+    with pytest.raises(DatasetVerificationError) as err:
+        datasets.fetch(_ds(source, sha256=None, n_nodes=5), data_home=home)
+    msg = str(err.value)
+    assert msg.startswith(f"The download of dataset toy from {source.as_uri()} does not look like "
+                          "toy: it has 4 nodes")
+    assert f"The download was discarded (nothing was saved to {dest})" in msg
+    assert ".part" not in msg and "can be deleted" not in msg
+    with pytest.raises(DatasetVerificationError, match="Checksum mismatch") as err:
+        datasets.fetch(_ds(source, sha256="0" * 64), data_home=home)
+    assert f"discarded (nothing was saved to {dest})" in str(err.value)
+    assert ".part" not in str(err.value)
+    assert os.listdir(home) == []
+
+
+def test_download_that_is_not_an_edge_list_is_discarded(source, tmp_path):
+    home = tmp_path / "cache"
+    page = tmp_path / "page.html"
+    page.write_text("<html>\n<body>moved</body>\n</html>\n")
+    with pytest.raises(DatasetVerificationError) as err:
+        datasets.fetch(_ds(source, sha256=None, url=page.as_uri()), data_home=home)
+    msg = str(err.value)
+    assert f"from {page.as_uri()} cannot be read as an edge list ({page.as_uri()}:1: " in msg
+    assert ".part" not in msg and "discarded" in msg
+    assert os.listdir(home) == []

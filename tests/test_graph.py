@@ -503,6 +503,36 @@ def test_too_many_nodes_is_a_clear_error():
         vs.FollowerGraph.from_edges([0], [2**31 + 5])
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int32])
+def test_from_edges_any_integer_dtype_equals_int_lists(dtype):
+    want = vs.FollowerGraph.from_edges([0, 1, 0], [1, 2, 2], probs=[1.0, 0.5, 0.25])
+    g = vs.FollowerGraph.from_edges(np.array([0, 1, 0], dtype), np.array([1, 2, 2], dtype),
+                                    probs=[1.0, 0.5, 0.25])
+    assert (g.n_nodes, g.n_edges) == (3, 3)
+    assert g.labels.tolist() == [0, 1, 2] and g.labels.dtype == np.int64
+    for a, b in [(g.indptr, want.indptr), (g.indices, want.indices), (g.probs, want.probs)]:
+        assert a.dtype == b.dtype and a.tolist() == b.tolist()
+    empty = vs.FollowerGraph.from_edges(np.array([], dtype), np.array([], dtype))
+    assert (empty.n_nodes, empty.n_edges) == (0, 0)
+    labelled = vs.FollowerGraph.from_edges(np.array([0], dtype), np.array([1], dtype),
+                                           labels=["a", "b"])
+    assert labelled.labels.tolist() == ["a", "b"] and labelled.n_edges == 1
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64, np.int64])
+def test_unsigned_ids_too_large_get_the_signed_errors(dtype):
+    """Unsigned ids beyond int32 (the CSR's indices) or int64 fail as signed ones do, never wrap."""
+    big = [2**31 + 5] + ([2**63 + 5, 2**64 - 1] if dtype == np.uint64 else [])
+    for v in big:
+        ids = np.array([0, v], dtype)
+        with pytest.raises(ValueError, match="more than the 2,147,483,646 a FollowerGraph indexes"):
+            vs.FollowerGraph.from_edges(ids, np.array([1, 2], dtype))
+        with pytest.raises(ValueError, match=r"Edge 1 .* names a node outside 0..2 \(n_nodes=3\)"):
+            vs.FollowerGraph.from_edges(ids, np.array([1, 2], dtype), n_nodes=3)
+        with pytest.raises(ValueError, match="names a node outside 0..2"):
+            vs.FollowerGraph.from_edges(ids, np.array([1, 2], dtype), labels=["a", "b", "c"])
+
+
 def test_read_edgelist_with_a_byte_order_mark(tmp_path):
     g = vs.read_edgelist(write(tmp_path, "bom.txt", "\ufeff1 2\n2 3\n"), directed=True)
     assert g.labels.tolist() == [1, 2, 3] and g.labels.dtype.kind == "i"

@@ -15,22 +15,27 @@ Verification. Every file is checked before it is used:
 - anything else is parsed and its node and edge counts compared with the
   publisher's numbers.
 
-A download that fails its check is deleted and raises
-:class:`DatasetVerificationError`: nothing unverified is left in the cache.
+A file that fails its check, or cannot be read at all (a truncated or corrupt
+gzip file, not an edge list), raises :class:`DatasetVerificationError` naming
+the file and the fix. A failed download is deleted first: nothing unverified
+is left in the cache. A file already there, or given as ``path=``, is never
+deleted.
 Downloads go to a temporary file first and are renamed into place only once
 verified, so an interrupted download leaves nothing that looks complete.
 """
 
 import contextlib
+import gzip
 import hashlib
 import os
 import shutil
 import tempfile
 import urllib.request
 import warnings
+import zlib
 from dataclasses import dataclass, field
 
-from .exceptions import ViralsimError
+from .exceptions import EdgeListError, ViralsimError
 from .io import read_edgelist
 
 __all__ = [
@@ -47,7 +52,7 @@ __all__ = [
 
 
 class DatasetVerificationError(ViralsimError, ValueError):
-    """A dataset file does not match its checksum or its expected counts."""
+    """A dataset file does not match its checksum or its expected counts, or cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -230,7 +235,43 @@ def _read(ds, path):
         return read_edgelist(path, directed=ds.directed, probs=False, **ds.read_kwargs)
 
 
-def _check_counts(ds, graph, path):
+# What a truncated or corrupt gzip file raises while it is read (gzip.BadGzipFile
+# is an OSError, so it is named rather than catching every OSError).
+_DECOMPRESSION_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+def _where(ds, path, dest, given):
+    """``(subject, shown, fix)`` for a verification error about ``path``.
+
+    ``dest`` is the final cache path when ``path`` is a download's temporary
+    file (gone by the time the user reads the message, which names the URL and
+    ``dest`` instead), else None; ``given``: ``path`` came as ``path=``.
+    """
+    if dest is not None:
+        return (
+            f"The download of dataset {ds.name} from {ds.url}",
+            ds.url,
+            f"The download was discarded (nothing was saved to {dest}). Try again, or download "
+            "the file yourself and pass path= (or put it in the data directory).",
+        )
+    if given:
+        source = f" (its source: {ds.url})" if ds.url else ""
+        return (
+            f"The file {path} given as path= for dataset {ds.name}",
+            path,
+            f"The file was left in place. Pass path= a correct copy{source}, or leave path= "
+            "out to use the data directory.",
+        )
+    again = f", or delete it and the next call downloads it again from {ds.url}" if ds.url else ""
+    return (
+        f"The file {path} in the data directory (dataset {ds.name})",
+        path,
+        f"The file was left in place. Replace it with a correct copy{again}; or pass path= a "
+        "correct copy.",
+    )
+
+
+def _check_counts(ds, graph, path, dest=None, given=False):
     want_e = ds.follower_edges
     ok = graph.n_nodes == ds.n_nodes
     if want_e is not None:
@@ -239,30 +280,50 @@ def _check_counts(ds, graph, path):
         lines = ds.n_edges if ds.directed else 2 * ds.n_edges
         ok = ok and 0.99 * lines <= graph.n_edges <= lines
     if not ok:
+        subject, _, fix = _where(ds, path, dest, given)
         raise DatasetVerificationError(
-            f"{path} does not look like {ds.name}: it has {graph.n_nodes:,} nodes and "
+            f"{subject} does not look like {ds.name}: it has {graph.n_nodes:,} nodes and "
             f"{graph.n_edges:,} follower edges; expected {ds.n_nodes:,} nodes and "
-            f"{want_e if want_e is not None else ds.n_edges:,} edges. Point path= (or "
-            "VIRALSIM_DATA) at a correct copy; a download in the cache can be deleted and "
-            "fetched again."
+            f"{want_e if want_e is not None else ds.n_edges:,} edges. {fix}"
         )
 
 
-def _verify(ds, path, *, is_download):
-    """Return the parsed graph when counts had to be checked, else None; raise on mismatch."""
+def _verify(ds, path, *, dest=None, given=False):
+    """Return the parsed graph when counts had to be checked, else None; raise on mismatch.
+
+    ``dest``: the final cache path when ``path`` is a download's temporary file;
+    ``given``: ``path`` came as ``path=`` (both only shape the error message).
+    A file that cannot be read (a truncated or corrupt gzip stream, or not an
+    edge list) fails verification like a wrong one.
+    """
     digest = sha256_of(path)
-    if ds.sha256 is not None and is_download:
+    if ds.sha256 is not None and dest is not None:
         if digest != ds.sha256:
             raise DatasetVerificationError(
                 f"Checksum mismatch for {ds.name} downloaded from {ds.url}: SHA-256 {digest}, "
-                f"expected {ds.sha256}. The download was deleted; try again, or download it "
-                f"yourself and pass path=."
+                f"expected {ds.sha256}. The download was discarded (nothing was saved to "
+                f"{dest}); try again, or download it yourself and pass path=."
             )
         return None
     if digest in ds.known_copies.values() or (ds.sha256 is not None and digest == ds.sha256):
         return None
-    g = _read(ds, path)
-    _check_counts(ds, g, path)
+    try:
+        g = _read(ds, path)
+    except _DECOMPRESSION_ERRORS as exc:
+        name = {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
+            type(exc), type(exc).__name__)
+        subject, _, fix = _where(ds, path, dest, given)
+        raise DatasetVerificationError(
+            f"{subject} cannot be decompressed ({name}: {exc}): it is truncated "
+            f"or corrupt. {fix}"
+        ) from None
+    except EdgeListError as exc:
+        subject, shown, fix = _where(ds, path, dest, given)
+        reason = str(exc).replace(path, shown).rstrip(".")
+        raise DatasetVerificationError(
+            f"{subject} cannot be read as an edge list ({reason}). {fix}"
+        ) from None
+    _check_counts(ds, g, path, dest, given)
     return g
 
 
@@ -291,20 +352,22 @@ def fetch(name, *, path=None, data_home=None, download=True):
     FileNotFoundError
         ``path`` does not exist, or no copy and ``download=False`` / no URL.
     DatasetVerificationError
-        Checksum or count mismatch (a failed download is deleted first).
+        Checksum or count mismatch, or a file that cannot be read (truncated or
+        corrupt gzip, not an edge list). A failed download is discarded; a file
+        of yours (``path=``, or one in the data directory) is left in place.
     """
     ds = info(name)
     if path is not None:
         path = os.fspath(path)
         if not os.path.exists(path):
             raise FileNotFoundError(f"The 'path' given for dataset {ds.name} does not exist: {path}.")
-        _verify(ds, path, is_download=False)
+        _verify(ds, path, given=True)
         return path
     home = data_home_ = globals()["data_home"](data_home)
     for fname in [ds.filename, *ds.known_copies]:
         p = os.path.join(home, fname)
         if os.path.exists(p):
-            _verify(ds, p, is_download=False)
+            _verify(ds, p)
             return p
     if not download or ds.url is None:
         why = "download=False" if ds.url is not None else "it has no public direct download"
@@ -327,7 +390,7 @@ def fetch(name, *, path=None, data_home=None, download=True):
                 f"network access, put {ds.filename} in {home}, set VIRALSIM_DATA to a folder "
                 "holding it, or pass path=."
             ) from None
-        _verify(ds, tmp, is_download=True)
+        _verify(ds, tmp, dest=dest)
         os.replace(tmp, dest)
     finally:
         with contextlib.suppress(OSError):
@@ -340,6 +403,11 @@ def load(name, *, path=None, data_home=None, download=True, probabilities=None, 
 
     Undirected datasets are stored with both directions (mutual ties);
     ``probabilities`` is applied with :meth:`FollowerGraph.with_probabilities`.
+
+    Raises
+    ------
+    KeyError, FileNotFoundError, DatasetVerificationError
+        As :func:`fetch`.
 
     Examples
     --------

@@ -251,7 +251,9 @@ class FollowerGraph:
                 raise ValueError(f"The 'labels' parameter of {func} has duplicate labels.")
         elif int_ids:
             if n_nodes is None:
-                n = int(max(src_a.max(initial=-1), dst_a.max(initial=-1))) + 1
+                # as Python ints: an unsigned array has no -1 to start from, and a
+                # uint64 id above int64's max must not wrap before the size check
+                n = max(int(src_a.max()), int(dst_a.max())) + 1 if m else 0
             else:
                 if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 0:
                     raise param_error("n_nodes", func, "an int >= 0", n_nodes)
