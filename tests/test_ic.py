@@ -375,6 +375,34 @@ def test_precision_does_not_trust_worlds_that_happen_to_agree():
     assert e.mean == 21.0 and e.n_sims >= _worlds_to_trust_no_variation(21.0, 1, 21, 0.01, 0.95)
 
 
+def test_rare_cascades_interval_and_precision():
+    """A star whose 5 edges fire with p = 1e-3: reach is 1.005, and in 1,000 worlds
+    only 0-3 spread. The normal interval alone held 1.005 in about 86% of runs at
+    95% (too narrow with 1 or 2 spreading worlds); precision mode called it
+    precise after the first batch."""
+    from scipy.special import betaincinv
+
+    g = vs.FollowerGraph.from_edges([0] * 5, [1, 2, 3, 4, 5], probs=1e-3)
+    truth = 1 + 5 * 1e-3
+    runs = [vs.estimate_reach(g, [0], n_sims=1000, rng=s, return_sizes=True) for s in range(200)]
+    covered = sum(e.ci_low <= truth <= e.ci_high for e in runs)
+    # at least nominal coverage expected; 0.9 is 3.2 binomial sd below 0.95 (fixed rng values)
+    assert covered >= 180, covered
+    one = next(e for e in runs if (e.sizes > 1).sum() == 1)  # a single spreading world
+    excess = (one.mean - 1.0) * 1000  # what that world added
+    # the upper end: the Clopper-Pearson bound on P(spread) (1 in 1,000) times that excess
+    assert one.ci_high == pytest.approx(1 + float(betaincinv(2, 999, 0.975)) * excess)
+    assert one.ci_high > one.mean + 1.96 * one.stderr  # wider than the normal interval
+    assert one.ci_low <= truth <= one.ci_high
+    # many cascades (p = 0.2): the normal interval, unchanged
+    common = vs.estimate_reach(g.with_probabilities(0.2), [0], n_sims=1000, rng=0)
+    assert common.ci_high - common.mean == pytest.approx(common.mean - common.ci_low)
+    # precision mode runs on until 30 worlds spread
+    est = vs.estimate_reach(g, [0], precision=0.01, rng=3, return_sizes=True)
+    assert est.converged is True and (est.sizes > 1).sum() >= 30
+    assert est.ci_low <= truth <= est.ci_high
+
+
 def test_one_world_has_no_confidence_interval():
     g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
     est = vs.estimate_reach(g, [0], n_sims=1, rng=0)
