@@ -22,6 +22,48 @@ import time
 from ._bench import BenchContext, default_data_dir
 
 SUITES = ("kernel", "models", "strategies", "distributed")
+PEERS = ("cynetdiff", "ndlib", "pynetim")
+
+
+def _version(dist):
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return None
+
+
+def machine_facts(ctx):
+    """What the header prints, as a dict (also written to ``--json``)."""
+    import numba
+
+    import viralsim
+
+    data = os.path.abspath(ctx.data_dir)
+    return {
+        "viralsim": viralsim.__version__,
+        "machine": platform.processor() or platform.machine(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "numpy": _version("numpy"),
+        "numba": numba.__version__,
+        "numba_threads": list(ctx.threads),
+        "data_dir": data,
+        "data_present": os.path.isdir(data),
+        "peers": {p: _version(p) for p in PEERS},
+    }
+
+
+def header(facts, quick):
+    data = facts["data_dir"] + ("" if facts["data_present"] else " (absent: real-graph cases skipped)")
+    peers = ", ".join(f"{p} {v or 'absent'}" for p, v in facts["peers"].items())
+    return (
+        f"viralsim {facts['viralsim']} bench ({'quick' if quick else 'full'}) on {facts['machine']}, "
+        f"{facts['cpu_count']} CPUs, Python {facts['python']}, numba {facts['numba']}, "
+        f"threads {facts['numba_threads']}, data {data}\npeers: {peers}"
+    )
 
 
 def _fmt(v):
@@ -50,9 +92,19 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m viralsim.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (< 60 s on 2 cores)")
     ap.add_argument("--suite", action="append", choices=SUITES, help="run only these suites")
-    ap.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    ap.add_argument("--json", metavar="PATH", help="also write the rows and the header's machine facts as JSON")
     ap.add_argument("--data", metavar="DIR", default=None, help="real graphs (default: $VIRALSIM_DATA or ../shared/data)")
     args = ap.parse_args(argv)
+    if args.json:  # before any suite runs: minutes of work must not end in an unwritable path
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if os.path.isdir(args.json):
+            ap.error(f"argument --json: {args.json!r} is a directory; give a file path such as "
+                     f"{os.path.join(args.json, 'bench.json')!r}")
+        if not os.path.isdir(folder):
+            ap.error(f"argument --json: directory {folder!r} does not exist; create it or choose "
+                     "another path")
+        if not os.access(folder, os.W_OK):
+            ap.error(f"argument --json: directory {folder!r} is not writable; choose another path")
 
     import numba
 
@@ -62,12 +114,8 @@ def main(argv=None):
         threads=tuple(sorted({1, numba.config.NUMBA_NUM_THREADS})),
         log=lambda msg: print(f"  .. {msg}", file=sys.stderr, flush=True),
     )
-    print(
-        f"viralsim bench ({'quick' if args.quick else 'full'}) on {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, numba {numba.__version__}, threads {list(ctx.threads)}, "
-        f"data {os.path.abspath(ctx.data_dir) if os.path.isdir(ctx.data_dir) else 'absent'}",
-        flush=True,
-    )
+    facts = machine_facts(ctx)
+    print(header(facts, args.quick), flush=True)
     rows = []
     t0 = time.perf_counter()
     for name in args.suite or SUITES:
@@ -87,7 +135,7 @@ def main(argv=None):
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as fh:
-            json.dump({"quick": args.quick, "rows": rows}, fh, indent=1, default=float)
+            json.dump({"quick": args.quick, **facts, "rows": rows}, fh, indent=1, default=float)
         os.replace(tmp, args.json)
     return 0
 

@@ -136,7 +136,8 @@ class ReachEstimate:
     timeline_ci : (ndarray, ndarray)
         Pointwise confidence band of ``timeline``.
     exposure : Estimate
-        Distinct consumers who saw the product: the seeds and everyone shown at least one comment (adopters included).
+        Distinct consumers who saw the product: the seeds and everyone shown
+        at least one comment (adopters included).
     metrics : dict of str to Estimate
         Every per-world quantity the model reports ("reach", "exposure", ...).
     sizes : ndarray or None

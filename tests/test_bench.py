@@ -1,0 +1,117 @@
+"""``python -m viralsim.bench``: its command line, header, JSON and checks (no suite is run)."""
+
+import json
+import math
+import sys
+import types
+
+import pytest
+
+from viralsim import bench
+from viralsim._bench import BenchContext, first_call, row, target_note
+from viralsim._bench.kernel import _agree, _reach_note
+
+
+@pytest.fixture
+def fake_suite(monkeypatch):
+    """Replace the models suite by one that records that it ran and returns one row."""
+    calls = []
+
+    def run(ctx):
+        calls.append(ctx)
+        return [row("models", "case", "metric", 1.5, "s", "note")]
+
+    monkeypatch.setitem(sys.modules, "viralsim._bench.models", types.SimpleNamespace(run=run))
+    return calls
+
+
+@pytest.mark.parametrize("where", ["missing_dir", "is_dir"])
+def test_json_path_checked_before_any_suite(tmp_path, capsys, fake_suite, where):
+    path = tmp_path / "nope" / "out.json" if where == "missing_dir" else tmp_path
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--quick", "--suite", "models", "--json", str(path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --json" in err
+    assert ("does not exist" if where == "missing_dir" else "is a directory") in err
+    assert fake_suite == []  # nothing ran
+
+
+def test_json_holds_machine_facts(tmp_path, capsys, fake_suite):
+    out = tmp_path / "bench.json"
+    assert bench.main(["--quick", "--suite", "models", "--json", str(out),
+                       "--data", str(tmp_path)]) == 0
+    d = json.loads(out.read_text())
+    assert d["quick"] is True and len(d["rows"]) == 1 and len(fake_suite) == 1
+    for key in ("viralsim", "cpu_count", "python", "numba", "numba_threads", "data_dir", "peers"):
+        assert key in d, key
+    assert d["data_dir"] == str(tmp_path) and d["data_present"] is True
+    assert set(d["peers"]) == set(bench.PEERS)
+    assert not (tmp_path / "bench.json.tmp").exists()
+
+
+def test_header_prints_the_missing_data_path(tmp_path):
+    missing = tmp_path / "no-data"
+    ctx = BenchContext(data_dir=str(missing), threads=(1, 2))
+    text = bench.header(bench.machine_facts(ctx), quick=True)
+    assert f"data {missing} (absent" in text
+    assert "numba" in text and "threads [1, 2]" in text and "peers:" in text
+
+
+def test_target_note_says_met_or_not():
+    assert target_note(1.9, 2.0) == "target <= 2: met"
+    assert target_note(2.06, 2.0) == "target <= 2: NOT met"
+    assert target_note(1.2, 1.15) == "target <= 1.15: NOT met"
+    assert target_note(6.0, 5.0, at_most=False) == "target >= 5: met"
+    assert target_note(0.9, 1.0, unit=" s") == "target <= 1 s: met"
+
+
+def test_first_call_tells_compile_from_memory():
+    from numba import njit
+
+    @njit(cache=False)
+    def add_one(x):
+        return x + 1
+
+    _, how = first_call(lambda: add_one(1))
+    assert how.startswith("compiled 1 function(s)")
+    _, how = first_call(lambda: add_one(2))
+    assert how == "nothing compiled or loaded (already in memory)"
+
+
+def test_reach_note_uses_student_t():
+    # 3 runs: t(0.975, 2) = 4.303, not 1.96
+    assert _reach_note(132.67, 1.0, 3) == "reach 132.67 ± 4.30 (95% CI)"
+    assert _reach_note(10.0, 1.0, 10**6) == "reach 10.00 ± 1.96 (95% CI)"
+
+
+# ndlib at p = 0.01 on the 100k-edge BA graph: reach about 124.4, sd about 10 per world
+OURS, OURS_SE, SD = 124.4, 0.03, 10.0
+
+
+def _peer_se(n):
+    return SD / math.sqrt(n)
+
+
+def test_agree_with_three_sims_is_not_a_check():
+    # with 3 sims the bound is over 100 % of the mean: it could never fail, so it must not claim to
+    note = _agree("x", OURS, OURS_SE, OURS * 1.3, _peer_se(3), 3, z=4.0, max_rel=0.10)
+    assert note.startswith("agreement not checked at 3 sims")
+
+
+def test_agree_at_bench_size_detects_a_real_disagreement():
+    n = 40  # the quick size
+    # the bound is within 10 % of the mean, so the check is made ...
+    note = _agree("x", OURS, OURS_SE, OURS, _peer_se(n), n, z=4.0, max_rel=0.10)
+    assert note.startswith("agrees: |diff| 0.00 <= 4.48 × joint se")
+    # ... and a peer whose true mean is 10 % off fails it even when its sample mean
+    # happens to fall 1.5 standard errors towards ours
+    off = OURS * 1.10 - 1.5 * _peer_se(n)
+    with pytest.raises(AssertionError, match="means disagree"):
+        _agree("x", OURS, OURS_SE, off, _peer_se(n), n, z=4.0, max_rel=0.10)
+
+
+def test_agree_large_samples_uses_z():
+    assert "5.00 × joint se" in _agree("x", 100.0, 0.1, 100.2, 0.1)
+    with pytest.raises(AssertionError):
+        _agree("x", 100.0, 0.1, 100.0 + 5.1 * math.hypot(0.1, 0.1), 0.1)
