@@ -243,7 +243,8 @@ def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist,
     monkeypatch.setattr(experiments, "run_experiment", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         app.run(cfg, d, quiet=True)
-    assert not res.is_done(d) and (tmp_path / "run" / "results.csv").exists()
+    # the old run's files went when the new one started
+    assert not res.is_done(d) and not (tmp_path / "run" / "results.csv").exists()
     rows, missing = res.merge_sweep(str(tmp_path))
     assert rows == [] and missing == ["run"]
 
@@ -741,6 +742,34 @@ def test_cli_sweep_in_a_terminal(tmp_path, launcher):
     rc, out = _cli_in_terminal(args, tmp_path)
     assert rc == 0 and "already done, skipped" in out, out
     assert "sweep: 100%" in out and "3/3" in out, out
+
+
+def test_a_new_run_removes_the_files_of_the_run_it_replaces(tmp_path, edgelist):
+    base = ["graph=edgelist", f"graph.path={edgelist}", "probabilities=uniform",
+            "formats=[png]", "n_sims=100"]
+    out = str(tmp_path / "run")
+    app.run(cfg_of(*base, "experiment=campaign", "experiment.costs.per_follower=0.0",
+                   "experiment.plans=[{name: A, seeds: [hub]}]", "experiment.budgets=[1,2]"),
+            out, quiet=True)
+    assert (tmp_path / "run" / "budget_curve.csv").exists()
+    (tmp_path / "run" / "notes.txt").write_text("mine")  # not viralsim's: stays
+    app.run(cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub]}]"), out, quiet=True)
+    names = set(os.listdir(out))
+    assert "budget_curve.csv" not in names and "reach_vs_budget.png" not in names
+    assert {"results.csv", "report.md", "notes.txt", "DONE"} <= names
+    assert "Expected reach" in (tmp_path / "run" / "report.md").read_text()
+
+
+def test_cli_shows_viralsim_warnings_as_log_lines(tmp_path):
+    f = tmp_path / "loops.txt"
+    f.write_text("0 1 0.5\n1 1 0.5\n1 2 0.5\n")
+    p = _cli(["graph=edgelist", f"graph.path={f}", "probabilities=keep", "n_sims=100",
+              "formats=[png]", "hydra.run.dir=run", "experiment.plans=[{name: a, seeds: [0]}]"],
+             tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "[viralsim][WARNING] - " in p.stdout + p.stderr and "self-loop" in p.stdout + p.stderr
+    assert "ViralsimWarning" not in p.stderr and "warnings.warn" not in p.stderr
+    assert "self-loop" in (tmp_path / "run" / "viralsim.log").read_text()
 
 
 def test_ctrl_c_is_a_message_not_a_traceback(tmp_path):

@@ -310,7 +310,8 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
     if plain.get("resume", True) and res.is_done(out_dir, ident):
         log.info("already done, skipped: %s", out_dir)
         return None
-    res.clear_done(out_dir)  # an earlier run's marker must not outlive its results
+    # an earlier run's marker must not outlive its results, nor its files this run's
+    res.clear_previous(out_dir)
     res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
     res.write_meta(out_dir, ident, keys=keys or {})
     from . import experiments  # here, not at import: a launcher process needs no kernels
@@ -370,11 +371,34 @@ def _no_collection_at_exit():
 _EXIT_FREEZE = False
 
 
+def _warnings_to_log():
+    """Show viralsim's own warnings (self-loops dropped, duplicate ties merged, ...)
+    as log lines, like every other message of a run (console and viralsim.log),
+    not as Python's ``file:line: ViralsimWarning`` with a line of source code."""
+    import warnings
+
+    from .exceptions import ViralsimWarning
+
+    show = warnings.showwarning
+    if getattr(show, "_viralsim", False):
+        return
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):
+        if issubclass(category, ViralsimWarning):
+            log.warning("%s", message)
+        else:
+            show(message, category, filename, lineno, file, line)
+
+    showwarning._viralsim = True
+    warnings.showwarning = showwarning
+
+
 def _task(cfg: DictConfig):
     hc = HydraConfig.get()
     from hydra.types import RunMode
 
     _no_collection_at_exit()
+    _warnings_to_log()
     _share_cores(hc)
 
     out = hc.runtime.output_dir

@@ -93,7 +93,7 @@ def graph_name(gcfg):
     if gcfg.get("name"):
         return str(gcfg["name"])
     t = str(gcfg.get("_target_", "graph"))
-    if t.endswith("read_edgelist"):
+    if t.endswith(("read_edgelist", "read_follower_csv")):
         return os.path.basename(str(gcfg.get("path")))
     return t.rsplit(".", 1)[-1]
 

@@ -296,6 +296,24 @@ def clear_done(out_dir):
             os.unlink(os.path.join(out_dir, name))
 
 
+def clear_previous(out_dir):
+    """Before a run starts in ``out_dir``: remove the files an earlier finished run
+    listed in its ``DONE`` marker (a campaign's budget curve must not sit beside a
+    later estimate's report), then the markers. Only files inside ``out_dir``."""
+    try:
+        with open(os.path.join(out_dir, DONE)) as fh:
+            files = json.load(fh).get("files") or []
+    except (OSError, ValueError):
+        files = []
+    root = os.path.realpath(out_dir)
+    for f in files:
+        p = os.path.realpath(os.path.join(out_dir, str(f)))
+        if os.path.dirname(p) == root and os.path.isfile(p):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+    clear_done(out_dir)
+
+
 def mark_failed(out_dir, message):
     """Record that the job in ``out_dir`` stopped on an error (the sweep goes on)."""
     write_json(os.path.join(out_dir, FAILED), {"error": str(message),
