@@ -43,7 +43,8 @@ def test_paired_tighter_than_unpaired_and_same_worlds():
 def test_nested_selection_is_a_prefix_and_budget_axis():
     g = graph()
     t = vs.compare_strategies(g, ["celf"], k=[2, 4], n_sims=500, rng=3)
-    s2, s4 = t.rows[0]["seeds"].split(), t.rows[1]["seeds"].split()
+    s2, s4 = t.rows[0]["seeds"], t.rows[1]["seeds"]
+    assert all(isinstance(x, int) for x in s4)  # labels as Python values, not text
     assert s4[:2] == s2 and t.rows[0]["selection_shared"] and not t.rows[1]["selection_shared"]
     costs = vs.strategies.cost_rule(1.0, 0.2, 1.0)
     tb = vs.compare_strategies(g, ["degree", "imm"], budget=[5.0, 20.0], costs=costs,
@@ -112,3 +113,16 @@ def test_segment_attr_refused_for_worlds_other_than_ic():
     # word of mouth that is IC (every adopter comments, no thinning) shares IC's worlds
     vs.compare_strategies(g, ["degree"], k=[3], n_sims=200, rng=0, model=vs.WordOfMouth(),
                           segment_attr="segment")
+
+
+def test_seed_labels_with_spaces_survive(tmp_path):
+    import csv
+    import json
+
+    g = vs.FollowerGraph.from_edges(["ann smith", "bob"], ["bob", "cy, d"], probs=0.5)
+    t = vs.compare_strategies(g, ["degree"], k=[2], n_sims=100, rng=0)
+    assert sorted(t.rows[0]["seeds"]) == ["ann smith", "bob"]
+    t.to_csv(tmp_path / "t.csv")
+    with open(tmp_path / "t.csv", newline="") as fh:
+        (row,) = list(csv.DictReader(fh))
+    assert json.loads(row["seeds"]) == t.rows[0]["seeds"]

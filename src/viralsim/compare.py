@@ -6,6 +6,7 @@ and its confidence interval is much tighter than the two separate ones.
 """
 
 import csv
+import json
 import math
 import os
 
@@ -40,8 +41,8 @@ class ComparisonTable:
         whose time is given), ``own_spread`` (the strategy's own estimate),
         ``baseline``, ``diff_mean`` and ``diff_ci_low/high`` (paired, same
         worlds), ``diff_ci_unpaired_low/high`` (what the CI would be from
-        the two separate estimates), ``n_sims``, ``seeds`` (labels joined by
-        spaces), plus ``<metric>_mean`` for every extra per-world metric the
+        the two separate estimates), ``n_sims``, ``seeds`` (the list of seed
+        labels; :meth:`to_csv` writes it as a JSON list), plus ``<metric>_mean`` for every extra per-world metric the
         model reports (e.g. segment reach).
     """
 
@@ -84,7 +85,9 @@ class ComparisonTable:
             w = csv.DictWriter(fh, fieldnames=cols)
             w.writeheader()
             for r in self.rows:
-                w.writerow({c: r.get(c, "") for c in cols})
+                # lists (seeds) as JSON: labels may hold spaces or commas
+                w.writerow({c: json.dumps(v) if isinstance(v, (list, tuple)) else v
+                            for c, v in ((c, r.get(c, "")) for c in cols)})
         os.replace(tmp, path)
         return path
 
@@ -338,7 +341,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
                 "diff_ci_unpaired_low": dm - z * use,
                 "diff_ci_unpaired_high": dm + z * use,
                 "n_sims": n_sims,
-                "seeds": " ".join(str(x) for x in graph.labels[idx].tolist()),
+                "seeds": graph.labels[idx].tolist(),  # labels as Python values
             }
             for name, m in est.metrics.items():
                 if name not in ("reach", "exposure"):

@@ -664,6 +664,8 @@ def _standard_columns(r):
     for c, v in r.items():
         if c in ("k", "budget") and v is None:
             continue
+        if c == "seeds" and isinstance(v, (list, tuple)):
+            v = _short(v)  # the tables' seed column: labels joined by spaces
         out[_RENAME.get(c, c)] = v
     return out
 
