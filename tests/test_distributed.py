@@ -182,7 +182,7 @@ def test_ray_address_not_answering_is_a_bounded_clear_error():
     g, seeds = _graph()
     rb = RayBackend(address=f"127.0.0.1:{_closed_port()}", init_timeout_s=2)
     t0 = time.perf_counter()
-    with pytest.raises(ConnectionError, match="did not answer within 2 s"):
+    with pytest.raises(ConnectionError, match="refused the connection .nothing listens there"):
         vs.estimate_reach(g, seeds, n_sims=10, rng=0, backend=rb)
     assert time.perf_counter() - t0 < 10
     with pytest.raises(ValueError, match="'address' parameter of the ray backend"):
@@ -193,7 +193,7 @@ def test_probe_refuses_a_closed_port_quickly():
     from viralsim.distributed.ray_backend import _probe
 
     t0 = time.perf_counter()
-    with pytest.raises(ConnectionError, match="did not answer"):
+    with pytest.raises(ConnectionError, match="refused the connection"):
         _probe(f"ray://127.0.0.1:{_closed_port()}", 1.0)
     assert time.perf_counter() - t0 < 5
 

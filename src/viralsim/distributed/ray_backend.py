@@ -45,10 +45,12 @@ def _probe(address, timeout):
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass
     except OSError as exc:
+        what = ("refused the connection (nothing listens there)"
+                if isinstance(exc, ConnectionRefusedError)
+                else f"did not answer within {timeout:g} s ({exc})")
         raise ConnectionError(
-            f"The Ray address {address!r} did not answer within {timeout:g} s ({exc}). Start the "
-            f"cluster (ray start --head), fix backend.address, or use backend.address=null for a "
-            f"local Ray."
+            f"The Ray address {address!r} {what}. Start the cluster (ray start --head), fix "
+            f"backend.address, or use backend.address=null for a local Ray."
         ) from None
 
 
