@@ -135,3 +135,24 @@ def test_figures_take_a_comparison_table():
     tb = vs.compare_strategies(g, ["random", "degree"], budget=[5, 10], n_sims=200, rng=0)
     ax = plots.reach_curve(tb.rows)  # by budget: the table has no k
     assert ax.get_xlabel() == "budget" and ax.get_lines()[0].get_xdata().tolist() == [5.0, 10.0]
+
+
+def test_reach_curve_many_series_differ_and_legend_sits_beside():
+    rows = [{"strategy": f"s{i}", "k": k, "mean": i + k, "ci_low": i + k - 0.5,
+             "ci_high": i + k + 0.5} for i in range(15) for k in (1, 5)]
+    ax = plots.reach_curve(rows)
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == [f"s{i}" for i in range(15)]
+    np.testing.assert_array_equal(lines[12].get_ydata(), [13, 17])
+    looks = [(ln.get_color(), ln.get_linestyle(), ln.get_marker()) for ln in lines]
+    assert len(set(looks)) == 15 and looks[0][0] == looks[10][0]  # colour repeats, style not
+    from matplotlib.colors import to_rgb
+
+    np.testing.assert_allclose(ax.collections[10].get_facecolor()[0][:3], to_rgb(looks[10][0]))
+    ax.figure.draw_without_rendering()
+    assert ax.get_legend().get_window_extent().x0 >= ax.get_window_extent().x1
+    few = plots.reach_curve(ROWS)  # two lines: the legend stays inside, default styles
+    few.figure.draw_without_rendering()
+    inside = few.get_window_extent()
+    assert few.get_legend().get_window_extent().x1 <= inside.x1
+    assert [ln.get_linestyle() for ln in few.get_lines()] == ["-", "-"]

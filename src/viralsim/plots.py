@@ -53,6 +53,29 @@ def _tidy(rows):
             for r in rows]
 
 
+#: line styles and markers that tell series apart once the colours repeat
+_LINESTYLES = ("-", "--", ":", "-.")
+_MARKERS = ("o", "s", "^", "D", "v")
+#: more series than this: the legend goes beside the axes, not over the curves
+_LEGEND_INSIDE_MAX = 6
+#: legend entries per column beside the axes
+_LEGEND_ROWS = 18
+
+
+def _series_styles(n):
+    """``n`` distinct (colour, line style, marker) triples: the colour cycle first,
+    then, each time it repeats, the next line style and marker."""
+    from matplotlib import rcParams
+
+    colors = rcParams["axes.prop_cycle"].by_key().get("color") or ["C0"]
+    out = []
+    for i in range(n):
+        turn = i // len(colors)
+        out.append((colors[i % len(colors)], _LINESTYLES[turn % len(_LINESTYLES)],
+                    _MARKERS[turn % len(_MARKERS)]))
+    return out
+
+
 def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach",
                 envelope=None):
     """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
@@ -63,12 +86,25 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     ``envelope`` (e.g. "best plan", which retraces other lines) is drawn
     beneath them as a wide grey halo, without a band, so the lines it follows
     stay visible.
+
+    No two lines look alike: past the colour cycle's length (10) the line
+    style and marker change too. With more than 6 legend entries it sits beside
+    the axes (a new figure is made wider for it) instead of over the curves.
     """
     rows = _tidy(rows)
     if x == "k" and rows and all(r.get("k") is None for r in rows) and "budget" in rows[0]:
         x = "budget"  # a comparison by budget
-    ax = _axes(ax)
-    for name, rs in _groups(rows, group).items():
+    groups = _groups(rows, group)
+    names = [n for n in groups if envelope is None or n != envelope]
+    beside = len(groups) > _LEGEND_INSIDE_MAX
+    ncols = max(1, math.ceil(len(groups) / _LEGEND_ROWS))
+    if beside:
+        longest = max(len(str(n)) for n in groups)
+        ax = _axes(ax, figsize=(6.4 + ncols * (0.7 + 0.065 * longest), 4.2))
+    else:
+        ax = _axes(ax)
+    style = dict(zip(names, _series_styles(len(names))))
+    for name, rs in groups.items():
         rs = sorted(rs, key=lambda r: r[x])
         xs = np.array([r[x] for r in rs], dtype=float)
         ys = np.array([r[y] for r in rs], dtype=float)
@@ -76,7 +112,9 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
             ax.plot(xs, ys, lw=7, color="0.5", alpha=0.35, zorder=1, solid_capstyle="round",
                     label=str(name))
             continue
-        (line,) = ax.plot(xs, ys, marker="o", ms=3, label=str(name), zorder=3)
+        color, ls, marker = style[name]
+        (line,) = ax.plot(xs, ys, color=color, ls=ls, marker=marker, ms=3, label=str(name),
+                          zorder=3)
         ax.fill_between(
             xs,
             [r["ci_low"] for r in rs],
@@ -90,7 +128,10 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     keep = [(h, lab) for h, lab in zip(handles, labels) if not lab.endswith(" CI")]
-    if keep:
+    if keep and beside:
+        ax.legend(*zip(*keep), fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, ncols=ncols)
+    elif keep:
         ax.legend(*zip(*keep), fontsize="small")
     return ax
 

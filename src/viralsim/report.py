@@ -5,31 +5,77 @@ import os
 
 from .results import merge_sweep, write_text
 
-__all__ = ["format_table", "markdown_table", "write", "plus_minus", "sweep_report", "finish_sweep"]
+__all__ = ["format_table", "markdown_table", "write", "plus_minus", "is_asymmetric", "sig_fig",
+           "sweep_report", "finish_sweep"]
 
 
 def plus_minus(mean, low, high, digits=None):
-    """``"2,480 ± 90"`` from a mean and its CI.
+    """``"2,480 ± 90"`` from a mean and its CI, or ``"1.00 (1.00 to 1.12)"`` when
+    the CI is not symmetric about the mean.
 
     By default both are rounded at the half-width's first one or two
     significant digits (two when they read 10 to 35, as the Particle Data
     Group rounds uncertainties): ``21.3 ± 0.4``, ``25.5 ± 2.5``,
     ``4,616 ± 22``; a table-wide rule showed the first as ``21 ± 0``.
+    A one-sided interval (the rule of three's, when every world had the same
+    reach) or a skewed one (few cascades spread) is written as its two ends:
+    "± half-width" would put one end where it is not.
     """
     h = (high - low) / 2.0
+    ends = is_asymmetric(mean, low, high, digits)
     if digits is None:
         digits = ci_digits(h)
+    if ends:
+        return f"{mean:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})"
     return f"{mean:,.{digits}f} ± {h:,.{digits}f}"
+
+
+def _rounding_unit(half_width):
+    """The place of the half-width's last shown significant digit (0 for no width)."""
+    h = float(half_width)
+    if not (h > 0 and math.isfinite(h)):
+        return 0.0
+    e = math.floor(math.log10(h))
+    sig = 2 if h / 10.0**e < 3.55 else 1
+    return 10.0 ** (e - sig + 1)
 
 
 def ci_digits(half_width):
     """Decimals that show ``half_width`` to one or two significant digits (0 to 6)."""
-    h = float(half_width)
-    if not (h > 0 and math.isfinite(h)):
+    unit = _rounding_unit(half_width)
+    if unit == 0.0:
         return 0
-    e = math.floor(math.log10(h))
-    sig = 2 if h / 10.0**e < 3.55 else 1
-    return max(0, min(6, sig - 1 - e))
+    return max(0, min(6, -round(math.log10(unit))))
+
+
+def is_asymmetric(mean, low, high, digits=None):
+    """Whether ``mean ± (high - low) / 2`` would misplace an end of the interval by
+    half a unit of the last digit shown or more (the arms ``mean - low`` and
+    ``high - mean`` differ by a unit), so the ends must be written out.
+
+    The unit is the coarser of ``10**-digits`` and the half-width's rounding
+    place, so a normal interval's floating-point noise never counts.
+    """
+    vals = (mean, low, high)
+    if any(v is None or not math.isfinite(float(v)) for v in vals):
+        return False
+    mean, low, high = map(float, vals)
+    h = (high - low) / 2.0
+    unit = 10.0 ** -digits if digits is not None else max(10.0 ** -ci_digits(h),
+                                                          _rounding_unit(h))
+    return abs((high - mean) - (mean - low)) >= unit * (1 - 1e-9)
+
+
+def sig_fig(v, n=3):
+    """``v`` to ``n`` significant digits, without exponent (``0.0347``, ``12.3``,
+    ``1,235``): a cost per adopter of 0.0347 vs 0.0332 read "0.03 vs 0.03"."""
+    if v is None:
+        return ""
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return f"{v:,.{n - 1}f}" if v == 0 else str(v)
+    digits = max(0, min(12, n - 1 - math.floor(math.log10(abs(v)))))
+    return f"{v:,.{digits}f}"
 
 
 def _cell(v, digits=2):
@@ -40,12 +86,25 @@ def _cell(v, digits=2):
     return "" if v is None else str(v)
 
 
+def _ci(r, name):
+    """``(mean, low, high)`` of a column and its CI (``mean`` for reach), or None."""
+    if name == "mean":
+        return r.get("mean"), r.get("ci_low"), r.get("ci_high")
+    return r.get(name), r.get(f"{name}_ci_low"), r.get(f"{name}_ci_high")
+
+
 def _pm(r, name):
-    v = r.get(name)
+    v, lo, hi = _ci(r, name)
     if v is None:
         return ""
-    lo, hi = r.get(f"{name}_ci_low"), r.get(f"{name}_ci_high")
     return plus_minus(v, lo, hi) if lo is not None and hi is not None else _cell(v)
+
+
+def _pm_head(rows, what, name):
+    """``"reach (mean ± CI)"``, or ``"reach (mean, CI)"`` when a cell shows its
+    interval's ends."""
+    ends = any(None not in t and is_asymmetric(*t) for t in (_ci(r, name) for r in rows))
+    return f"{what} (mean, CI)" if ends else f"{what} (mean ± CI)"
 
 
 def _columns(rows, label):
@@ -53,14 +112,16 @@ def _columns(rows, label):
     for key, head in (("k", "k"), ("budget", "budget"), ("cost", "cost")):
         if any(key in r for r in rows):
             cols.append((head, lambda r, key=key: _cell(r.get(key))))
-    cols.append(("reach (mean ± CI)", lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"])))
+    cols.append((_pm_head(rows, "reach", "mean"),
+                 lambda r: plus_minus(r["mean"], r["ci_low"], r["ci_high"])))
     if any("exposure" in r for r in rows):
-        cols.append(("exposure (mean ± CI)", lambda r: _pm(r, "exposure")))
+        cols.append((_pm_head(rows, "exposure", "exposure"), lambda r: _pm(r, "exposure")))
     if any("segment_reach" in r for r in rows) and any(
             r.get("segment_reach") != r.get("mean") for r in rows):
-        cols.append(("in segment (mean ± CI)", lambda r: _pm(r, "segment_reach")))
+        cols.append((_pm_head(rows, "in segment", "segment_reach"),
+                     lambda r: _pm(r, "segment_reach")))
     if any("cost_per_adopter" in r for r in rows):
-        cols.append(("cost / adopter", lambda r: _cell(r.get("cost_per_adopter"))))
+        cols.append(("cost / adopter", lambda r: sig_fig(r.get("cost_per_adopter"))))
     if any(r.get("diff") is not None for r in rows):
         cols.append(("vs best/baseline", lambda r: _pm(r, "diff")))
     cols.append(("worlds", lambda r: _cell(r.get("n_sims"))))
@@ -93,17 +154,85 @@ def _figures(figs):
     return "\n".join(f"![{t}]({p})" for t, p in figs.items())
 
 
-def _header(title, rows, cfg):
-    r = rows[0] if rows else {}
+#: what the header says about the rows' worlds, and the config group each belongs to
+_DESCRIBED = {"graph": "graph", "n_nodes": "graph", "n_edges": "graph",
+              "probabilities": "probabilities", "model": "model", "rng_seed": "rng_seed"}
+
+
+def _distinct(rows, key):
+    """The values of ``key`` over ``rows``, each once, in order of appearance."""
+    seen = {}
+    for r in rows:
+        seen.setdefault(repr(r.get(key)), r.get(key))
+    return list(seen.values())
+
+
+def _num(v):
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    return f"{v:,}" if isinstance(v, int) else f"{v:,g}"
+
+
+def _numeric(values):
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _span(values):
+    """``"3,000"``, ``"3,000 to 48,000"`` (numbers) or ``"a, b, c"``."""
+    if len(values) == 1:
+        return _num(values[0])
+    if _numeric(values):
+        return f"{_num(min(values))} to {_num(max(values))}"
+    return ", ".join(_num(v) for v in values[:6]) + (", ..." if len(values) > 6 else "")
+
+
+def _varied(key, values):
+    """``"probabilities.p from 0.005 to 0.05 (4 values)"``."""
+    if len(values) == 1:
+        return f"{key} = {_num(values[0])}"
+    return f"{key} {'from ' if _numeric(values) else ''}{_span(values)} ({len(values)} values)"
+
+
+def _header(title, rows, cfg, swept=()):
+    """Title and one paragraph: graph, probabilities, model, rng_seed, intervals.
+
+    ``swept``: the config keys that rows were run at different values of (a
+    sensitivity grid). What differs across rows (those keys, graph sizes in a
+    scaling study, ...) is given as a range, and the rows are said to share
+    their worlds (common random numbers) only when nothing differs: same graph,
+    probabilities, model and rng_seed.
+    """
+    rows = rows or [{}]
     conf = cfg.get("confidence", 0.95)
-    return (
-        f"# {title}\n\n"
-        f"Graph **{r.get('graph')}** ({r.get('n_nodes', 0):,} consumers, "
-        f"{r.get('n_edges', 0):,} follower edges), probabilities {r.get('probabilities')}, "
-        f"model {r.get('model')}, rng_seed {cfg.get('rng_seed', 0)}, viralsim {r.get('version')}. "
-        f"Intervals are {round(100 * conf)}% confidence intervals; every plan is simulated in "
-        f"the same worlds (common random numbers).\n"
-    )
+    seeds = rows if all("rng_seed" in r for r in rows) else [{"rng_seed": cfg.get("rng_seed", 0)}]
+    vals = {k: _distinct(seeds if k == "rng_seed" else rows, k) for k in _DESCRIBED}
+    by_sweep = {k.split(".")[0] for k in swept} | set(swept)
+    varies = [k for k in _DESCRIBED if len(vals[k]) > 1]
+    sizes = f"{_span(vals['n_nodes'])} consumers, {_span(vals['n_edges'])} follower edges"
+    text = ("Graphs " if len(vals["graph"]) > 1 else "Graph ") + ", ".join(
+        f"**{g}**" for g in vals["graph"])
+    if len(vals["n_nodes"]) > 1:
+        text += f" at {len(vals['n_nodes'])} sizes"
+    text += f" ({sizes})"
+    for k in ("probabilities", "model", "rng_seed"):
+        if not (k in varies and _DESCRIBED[k] in by_sweep):  # else told with the swept keys
+            text += f", {k} {_span(vals[k])}"
+    text += f", viralsim {rows[0].get('version')}."
+    if swept:
+        text += " Varied: " + "; ".join(_varied(k, _distinct(rows, k)) for k in swept) + "."
+    differ = [k for k in swept if len(_distinct(rows, k)) > 1]
+    for k in varies:
+        what = "graph size" if k in ("n_nodes", "n_edges") else k
+        if _DESCRIBED[k] not in by_sweep and what not in differ:
+            differ.append(what)
+    text += f" Intervals are {round(100 * conf)}% confidence intervals; "
+    if differ:
+        listed = ", ".join(differ[:-1]) + " and " + differ[-1] if len(differ) > 1 else differ[0]
+        text += (f"rows differ in {listed}, so they are not simulated in the same "
+                 "worlds: compare them through their intervals.\n")
+    else:
+        text += "every plan is simulated in the same worlds (common random numbers).\n"
+    return f"# {title}\n\n{text}"
 
 
 def estimate_report(rows, figs, cfg):
@@ -149,7 +278,7 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
         f"- **{best['plan']}** is the best plan: it reaches "
         f"{plus_minus(best['mean'], best['ci_low'], best['ci_high'])} consumers for "
         f"{best['cost']:,.2f}"
-        + (f" ({best['cost_per_adopter']:,.2f} per adopter)."
+        + (f" ({sig_fig(best['cost_per_adopter'])} per adopter)."
            if best.get("cost_per_adopter") is not None else ".")
     ]
     for r in rows[1:]:
@@ -167,7 +296,7 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
         if c.get("marginal_reach_per_unit") is not None:
             words.append(
                 f"- Raising the budget to {c['budget']:,.2f} buys "
-                f"{c['marginal_reach_per_unit']:,.2f} extra adopters per unit of budget "
+                f"{sig_fig(c['marginal_reach_per_unit'])} extra adopters per unit of budget "
                 f"(best plan there: {c.get('best_of', 'plan')}, {c.get('k')} seeds)."
             )
     for name, cost, top in left_out:
@@ -190,7 +319,8 @@ def sensitivity_report(rows, figs, cfg, xkey, ykey):
     ]
     label = "setting"  # (the x key as header over "x = .., y = .." cells misread)
     table_rows = [dict(r, **{label: at(r)}) for r in rows]
-    return (_header("Sensitivity", rows, cfg) + "\n" + markdown_table(table_rows, label) + "\n\n"
+    swept = [xkey] + ([ykey] if ykey else [])
+    return (_header("Sensitivity", rows, cfg, swept) + "\n" + markdown_table(table_rows, label) + "\n\n"
             + "\n".join(words) + "\n\n" + _figures(figs) + "\n")
 
 
@@ -288,7 +418,8 @@ def finish_sweep(sweep_dir, n_jobs=None):
     directories ``0 .. n_jobs - 1`` all present, only those are merged (an
     earlier, larger sweep into the same directory leaves others behind).
     The figure plots reach against the first numeric column that varies (one
-    line per plan, or per job and plan when it also varies within jobs).
+    line per plan, or per job and plan when it also varies within jobs, named
+    by the job's swept settings such as ``rng_seed=1: degree``).
     """
     rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"),
                                 n_jobs=n_jobs)
@@ -311,10 +442,17 @@ def finish_sweep(sweep_dir, n_jobs=None):
             # per job and plan when x also varies inside a job
             multi = len(per_job) > 1 and any(len(v) > 1 for v in per_job.values())
             others = [c for c in _job_settings(rows) if c != x]
+            # a job's line is named by its swept settings ("rng_seed=1"), by number only
+            # when they do not tell the jobs apart
+            first = {}
+            for r in rows:
+                first.setdefault(r["job"], r)
+            setting = {j: ", ".join(f"{c}={r.get(c)}" for c in others) for j, r in first.items()}
+            named = all(setting.values()) and len(set(setting.values())) == len(setting)
 
             def series_of(r):
                 if multi:
-                    return f"job {r['job']}: {r.get(group)}"
+                    return f"{setting[r['job']] if named else 'job ' + str(r['job'])}: {r.get(group)}"
                 rest = ", ".join(f"{c}={r.get(c)}" for c in others)
                 return f"{r.get(group)} ({rest})" if rest else r.get(group)
 
