@@ -40,7 +40,15 @@ class Estimate:
         return (self.ci_high - self.ci_low) / 2.0
 
     def __str__(self):
-        return f"{self.mean:,.2f} ± {self.half_width:,.2f}"
+        return _pm2(self.mean, self.ci_low, self.ci_high)
+
+
+def _pm2(mean, low, high):
+    """``"12.34 ± 0.56"``, or ``"1.00 (1.00 to 1.12)"`` for an interval that is not
+    symmetric about the mean (the rule of three's, or few cascades spreading)."""
+    from .report import plus_minus
+
+    return plus_minus(mean, low, high, digits=2)
 
 
 def _z(confidence):
@@ -181,7 +189,7 @@ class ReachEstimate:
     def __str__(self):
         pct = round(100 * self.confidence)
         s = (
-            f"reach {self.mean:,.2f} ± {self.half_width:,.2f} ({pct}% CI), "
+            f"reach {_pm2(self.mean, self.ci_low, self.ci_high)} ({pct}% CI), "
             + (f"exposure {self.exposure}, " if self.exposure is not None else "")
             + f"{self.n_sims:,} world{'s' if self.n_sims != 1 else ''}"
         )
