@@ -351,6 +351,8 @@ def test_read_edgelist_formats(tmp_path):
         ("", {}, "contains no edges"),
         ("# only comments\n", {}, "contains no edges"),
         ("1 2\n3\n", {}, r"b.txt:2: expected 'source target"),
+        ("source,target\na,b\n", {}, r"b.txt:1: expected .* got 'source,target'\. Its fields "
+         r"are separated by commas.*graph=follower_csv on the command line"),
         ("1 2 0.5\n2 3 1.5\n", {}, r"b.txt:2: the probability 1.5 is outside \[0, 1\].*probs=False"),
         ("1 2 0.5\n2 3 abc\n", {}, r"b.txt:2: the probability 'abc' is not a number"),
         ("1 2 0.5\n2 3\n", {}, "b.txt:2: some lines have a probability column"),

@@ -201,8 +201,14 @@ def read_edgelist(
                     continue
                 parts = s.split()
                 if len(parts) < 2:
+                    csv_hint = (
+                        " Its fields are separated by commas or semicolons: for a CSV with a "
+                        "header row (source,target[,probability]) use "
+                        "viralsim.experiments.read_follower_csv (graph=follower_csv on the "
+                        "command line)." if ("," in s or ";" in s) else "")
                     raise EdgeListError(
-                        f"{path}:{lineno}: expected 'source target [probability]', got {s!r}."
+                        f"{path}:{lineno}: expected 'source target [probability]' separated by "
+                        f"spaces or tabs, got {s!r}.{csv_hint}"
                     )
                 src.append(parts[0])
                 dst.append(parts[1])
