@@ -375,6 +375,25 @@ def test_precision_does_not_trust_worlds_that_happen_to_agree():
     assert e.mean == 21.0 and e.n_sims >= _worlds_to_trust_no_variation(21.0, 1, 21, 0.01, 0.95)
 
 
+def test_rule_of_three_is_bounded_by_what_the_seeds_can_reach():
+    from viralsim.estimate import _reachable
+
+    g = vs.generators.barabasi_albert(300, 2, rng=1, probabilities=0.05)
+    src = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
+    G = nx.DiGraph(list(zip(src.tolist(), g.indices.tolist())))
+    G.add_nodes_from(range(g.n_nodes))
+    for seeds in ([0], [5, 17, 250], [299]):
+        want = set(seeds).union(*(nx.descendants(G, s) for s in seeds))
+        assert _reachable(g, np.array(seeds)) == len(want)
+    # 0 -> 1 (p = 1e-12), 2 follows no one and has no follower, 3 -> 4 -> 0
+    h = vs.FollowerGraph.from_edges([0, 3, 4], [1, 4, 0], probs=1e-12)
+    alone = vs.estimate_reach(h, [2], n_sims=100, rng=0)
+    assert (alone.mean, alone.ci_low, alone.ci_high) == (1.0, 1.0, 1.0)  # certain: no width
+    assert vs.estimate_reach(h, [2], precision=0.01, rng=0).n_sims == 1000
+    one = vs.estimate_reach(h, [0], n_sims=1000, rng=0)  # could reach node 1 only
+    assert one.mean == 1.0 and one.ci_high == pytest.approx(1 + 1 * -np.log(0.05) / 1000)
+
+
 def test_rare_cascades_interval_and_precision():
     """A star whose 5 edges fire with p = 1e-3: reach is 1.005, and in 1,000 worlds
     only 0-3 spread. The normal interval alone held 1.005 in about 86% of runs at

@@ -63,7 +63,8 @@ def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
     mean within ``precision * x`` (the rule of three).
 
     With none of ``n`` worlds differing, ``P(reach != x) <= -ln(1 - confidence) / n``
-    at that confidence ("3 / n" at 95%), and reach lies in ``[n_seeds, n_nodes]``,
+    at that confidence ("3 / n" at 95%), and reach lies in ``[n_seeds, n_nodes]``
+    (``n_nodes``: those the seeds could reach at all, see :func:`_reachable`),
     so ``|E[reach] - x| <= P(reach != x) * max(x - n_seeds, n_nodes - x)``. A rare
     cascade (one world in 10^4 spreading) looks constant over the first 1,000
     worlds; this keeps precision mode from calling that precise.
@@ -102,6 +103,30 @@ def _few_spread_interval(est, floor, m, n, confidence):
     excess = (est.mean - floor) / (m / n)
     return Estimate(est.mean, est.stderr, min(est.ci_low, floor + p_lo * excess),
                     max(est.ci_high, floor + p_hi * excess), est.confidence)
+
+
+def _reachable(graph, seeds_idx):
+    """How many consumers the seeds could reach at all: the seeds and everyone a
+    path of follower edges leads to, whatever the probabilities (an upper bound
+    on reach in every world, for every model). Breadth-first, a frontier at a
+    time, in numpy."""
+    indptr, indices = graph.indptr, graph.indices
+    seen = np.zeros(graph.n_nodes, dtype=bool)
+    seen[seeds_idx] = True
+    frontier = np.asarray(seeds_idx, dtype=np.int64)
+    while frontier.size:
+        starts, ends = indptr[frontier], indptr[frontier + 1]
+        lens = ends - starts
+        total = int(lens.sum())
+        if total == 0:
+            break
+        # the edges of every frontier row, as one index array
+        first = np.repeat(starts - np.cumsum(lens) + lens, lens)
+        nbrs = indices[first + np.arange(total)]
+        nbrs = np.unique(nbrs[~seen[nbrs]])
+        seen[nbrs] = True
+        frontier = nbrs.astype(np.int64)
+    return int(seen.sum())
 
 
 def _rule_of_three(confidence, n):
@@ -325,7 +350,9 @@ def estimate_reach(
         worlds are all alike by construction, e.g. IC with every probability
         0 or 1). The reach interval reported in that case (with ``n_sims``
         too) is the rule of three's: ``P(reach != x) <= -ln(1 - confidence) /
-        n`` over reach's range ``[len(seeds), n_nodes]``. When fewer than 30
+        n`` over reach's range: from ``len(seeds)`` to the number of consumers
+        a path of follower edges leads to from the seeds (seeds with no such
+        path reach exactly ``len(seeds)``: no width). When fewer than 30
         worlds spread beyond the smallest reach (rare cascades), the normal
         interval misjudges how often they happen: the reach interval then also
         covers the Clopper-Pearson interval of that frequency times the mean
@@ -426,8 +453,16 @@ def estimate_reach(
 
     def worlds_alike():  # an O(edges) check, made at most once, only when no world differed
         if not alike:
-            alike.append(model._deterministic_on(graph))
+            alike.append(model._deterministic_on(graph)
+                         or _reachable(graph, seeds_idx) == seeds_idx.size)
         return alike[0]
+
+    ceiling = []
+
+    def reachable():  # reach's upper end in every world; O(edges), at most once, as above
+        if not ceiling:
+            ceiling.append(_reachable(graph, seeds_idx))
+        return ceiling[0]
 
     converged = None
     if precision is None:
@@ -450,7 +485,7 @@ def estimate_reach(
                     needed = max(needed, math.ceil(1.1 * acc.n * MIN_SPREAD / m))
             elif est.stderr == 0.0:  # every world alike so far: not yet evidence of precision
                 needed = 0 if worlds_alike() else _worlds_to_trust_no_variation(
-                    est.mean, seeds_idx.size, graph.n_nodes, precision, confidence)
+                    est.mean, seeds_idx.size, reachable(), precision, confidence)
                 if acc.n >= needed:
                     converged = True
                     break
@@ -474,7 +509,7 @@ def estimate_reach(
         # no width; the rule of three bounds P(reach != x)
         q = min(1.0, _rule_of_three(confidence, acc.n))
         metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
-                                    r.mean + q * (graph.n_nodes - r.mean), confidence)
+                                    r.mean + q * (reachable() - r.mean), confidence)
     if not exposure:
         metrics.pop("exposure", None)
     timelines = {}
