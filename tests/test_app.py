@@ -525,6 +525,10 @@ def test_campaign_bad_inputs(tmp_path, edgelist):
     ]:
         with pytest.raises(ValueError, match=match):
             app.run(cfg_of(*base, f"experiment.plans={plans}"), str(tmp_path / "c"), quiet=True)
+    with pytest.raises(ValueError, match=r"Plan 'big' \(strategy degree, k=50\): The 'k' "
+                                         r"parameter .* at most the number of nodes"):
+        app.run(cfg_of(*base, "experiment.plans=[{name: big, strategy: degree, k: 50}]"),
+                str(tmp_path / "e"), quiet=True)
     with pytest.raises(ValueError, match=r"every budget must be a number > 0"):
         app.run(cfg_of(*base, "experiment.plans=[{name: A, seeds: [hub]}]",
                        "experiment.budgets=[-5,40]"), str(tmp_path / "d"), quiet=True)

@@ -437,7 +437,16 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     kw = {"k": k} if budget is None else {"budget": budget}
     if budget is not None and costs is not None:
         kw["costs"] = costs
-    sel = select_seeds(graph, strategy=_ALIASES.get(strategy, strategy), model=model, rng=rng, **kw)
+    try:
+        sel = select_seeds(graph, strategy=_ALIASES.get(strategy, strategy), model=model,
+                           rng=rng, **kw)
+    except (ValueError, TypeError) as exc:  # say which plan asked (the message names the API)
+        sized = f"k={k}" if budget is None else f"budget {budget:g}"
+        try:
+            again = type(exc)(f"Plan {name!r} (strategy {strategy}, {sized}): {exc}")
+        except Exception:  # an exception type built otherwise: as it is
+            raise exc from None
+        raise again from exc
     return list(sel.seeds)
 
 
