@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import os
+import warnings
 
 import pytest
 
@@ -229,3 +230,18 @@ def test_download_that_is_not_an_edge_list_is_discarded(source, tmp_path):
     assert f"from {page.as_uri()} cannot be read as an edge list ({page.as_uri()}:1: " in msg
     assert ".part" not in msg and "discarded" in msg
     assert os.listdir(home) == []
+
+
+def test_a_known_copy_name_with_other_bytes_warns(source, tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "toy.txt").write_text(EDGES.replace("3 4", "4 3"))  # same counts, one edge turned
+    ds = _ds(source, sha256=None, filename="toy.txt", known_copies={"toy.txt": "0" * 64})
+    with pytest.warns(vs.ViralsimWarning, match=r"named like the known copy of toy but its "
+                                                 r"SHA-256 differs .* counts only"):
+        assert datasets.fetch(ds, data_home=home, download=False) == str(home / "toy.txt")
+    # a file under another name, checked by its counts: no warning (nothing to compare with)
+    ds = _ds(source, sha256=None, filename="toy.txt", known_copies={})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        datasets.fetch(ds, data_home=home, download=False)

@@ -324,6 +324,16 @@ def _verify(ds, path, *, dest=None, given=False):
             f"{subject} cannot be read as an edge list ({reason}). {fix}"
         ) from None
     _check_counts(ds, g, path, dest, given)
+    if os.path.basename(path) in ds.known_copies:
+        # the name of a copy whose checksum is known, other bytes: the counts agree, but a
+        # changed edge with the same counts would pass them too
+        from .exceptions import ViralsimWarning
+
+        warnings.warn(
+            f"{path} is named like the known copy of {ds.name} but its SHA-256 differs "
+            f"({digest[:12]}... vs {ds.known_copies[os.path.basename(path)][:12]}...); it was "
+            f"accepted on its node and edge counts only. Replace it with the original if its "
+            f"edges may have changed.", ViralsimWarning, stacklevel=3)
     return g
 
 
