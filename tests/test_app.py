@@ -726,6 +726,7 @@ def _cli_in_terminal(args, cwd, timeout=300):
     return proc.wait(timeout=timeout), out.decode(errors="replace")
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 @pytest.mark.parametrize("launcher", ["basic", "joblib"])
 def test_cli_sweep_in_a_terminal(tmp_path, launcher):
     """In a terminal the sweep shows a bar over its jobs; with a parallel launcher the
@@ -764,6 +765,24 @@ def test_a_new_run_removes_the_files_of_the_run_it_replaces(tmp_path, edgelist):
     assert "Expected reach" in (tmp_path / "run" / "report.md").read_text()
 
 
+def test_clear_previous_removes_listed_names_only(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "mine.csv").write_text("keep me")
+    os.symlink(run / "mine.csv", run / "results.csv")  # the user replaced a listed file by a link
+    (tmp_path / "outside.txt").write_text("keep me too")
+    (run / "report.md").write_text("old")
+    res.write_json(str(run / res.DONE), {"files": ["results.csv", "report.md", "../outside.txt"]})
+    res.clear_previous(str(run))
+    assert sorted(os.listdir(run)) == ["mine.csv"]  # the link went, not what it pointed to
+    assert (tmp_path / "outside.txt").exists()
+
+
+def test_compare_table_keeps_every_seed():
+    row = experiments._standard_columns({"seeds": list(range(25)), "reach_mean": 1.0})
+    assert row["seeds"].split() == [str(i) for i in range(25)] and row["mean"] == 1.0
+
+
 def test_cli_shows_viralsim_warnings_as_log_lines(tmp_path):
     f = tmp_path / "loops.txt"
     f.write_text("0 1 0.5\n1 1 0.5\n1 2 0.5\n")
@@ -776,15 +795,19 @@ def test_cli_shows_viralsim_warnings_as_log_lines(tmp_path):
     assert "self-loop" in (tmp_path / "run" / "viralsim.log").read_text()
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 def test_ctrl_c_is_a_message_not_a_traceback(tmp_path):
     import signal
+
+    def default_sigint():  # a shell's background job inherits SIGINT ignored: Ctrl-C must count
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     sweep = tmp_path / "sweep"
     e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
     proc = subprocess.Popen([sys.executable, "-m", "viralsim", "-m", "graph.n_nodes=20000",
                              "n_sims=200000", "rng_seed=0,1", f"hydra.sweep.dir={sweep}"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=e)
+                            text=True, env=e, preexec_fn=default_sigint)
     deadline = time.time() + 120
     while not (sweep / "0" / "config.yaml").exists() and time.time() < deadline:
         time.sleep(0.1)
@@ -913,6 +936,13 @@ def test_follower_csv_probability_column_and_keep(tmp_path, caplog):
     with caplog.at_level("INFO", logger="viralsim"):
         wc = experiments.apply_probabilities(g, {"scheme": "weighted_cascade"}, None)
     assert wc.probs.tolist() == [1.0, 1.0] and "replaces the probabilities read" in caplog.text
+    # a scheme sets the probabilities: the column is not read, whatever it holds
+    f.write_text("source,target,probability\na,b,\nb,c,3\n")
+    cfg = {"graph": {"_target_": "viralsim.experiments.read_follower_csv", "path": str(f)},
+           "probabilities": {"scheme": "weighted_cascade"}}
+    assert experiments.build_graph(cfg).probs.tolist() == [1.0, 1.0]
+    with pytest.raises(EdgeListError, match="f.csv:2: the 'probability' value '' is not"):
+        experiments.build_graph(dict(cfg, probabilities={"scheme": "keep"}))
     # keep without a probability column: the fix is named in command-line terms
     f.write_text("source,target\na,b\n")
     with pytest.raises(ValueError, match=r"graph.probability=<column>.*probabilities=weighted"):

@@ -420,6 +420,13 @@ def test_rare_cascades_interval_and_precision():
     est = vs.estimate_reach(g, [0], precision=0.01, rng=3, return_sizes=True)
     assert est.converged is True and (est.sizes > 1).sum() >= 30
     assert est.ci_low <= truth <= est.ci_high
+    # the rare worlds are counted against the most common reach, not the smallest: a
+    # world that falls below it (0 -> 1 fails with p = 0.001) must not switch this off
+    dip = vs.FollowerGraph.from_edges([0, 0] + [2] * 100, [1, 2] + list(range(3, 103)),
+                                      probs=[0.999, 2e-3] + [1.0] * 100)
+    est = vs.estimate_reach(dip, [0], precision=0.05, rng=0, return_sizes=True)
+    values, worlds = np.unique(est.sizes, return_counts=True)
+    assert est.converged is True and est.n_sims - worlds.max() >= 30 and est.n_sims > 1000
 
 
 def test_one_world_has_no_confidence_interval():

@@ -138,3 +138,10 @@ def test_sweep_figure_falls_back_to_job_numbers_when_settings_do_not_tell_jobs_a
     report.finish_sweep(str(tmp_path), n_jobs=2)
     assert sorted(ln.get_label() for ln in seen["ax"].get_lines()) == ["job 0: degree",
                                                                        "job 1: degree"]
+
+
+def test_sig_fig_rounds_before_counting_digits():
+    from viralsim.report import sig_fig
+
+    assert [sig_fig(v) for v in (0.00099996, 99.96, 0.0347, 0.03316, 1234.5)] == [
+        "0.00100", "100", "0.0347", "0.0332", "1,234"]

@@ -354,10 +354,12 @@ def _no_collection_at_exit():
 
     A finished run holds Hydra, Numba, NetworkX and matplotlib: at exit, CPython
     collects garbage over all of their objects, 0.2-0.3 s of a 3 s run. Freezing
-    them (``gc.freeze``) in the last ``atexit`` handler skips that; everything
-    ``atexit`` does (logging's flush, Ray's and loky's shut-down) still runs
-    first, and viralsim closes its files itself. Registered once per process, by
-    the command line and by each job (launchers run jobs in worker processes).
+    them (``gc.freeze``) from an ``atexit`` handler skips that. Handlers run
+    last-registered first: those registered later (loky's, Ray's) run before
+    the freeze, those registered earlier (logging's flush) after it; none needs
+    a collection, and viralsim closes its files itself. Registered once per
+    process, by the command line and by each job (launchers run jobs in
+    worker processes).
     """
     global _EXIT_FREEZE
     if not _EXIT_FREEZE:

@@ -75,23 +75,24 @@ def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
     return math.ceil(_rule_of_three(confidence, 1) * span / (precision * x))
 
 
-#: below this many worlds spreading past the smallest reach, the normal interval
-#: is not trusted alone (see _few_spread_interval) and precision mode goes on
+#: below this many worlds whose reach differs from the most common one, the normal
+#: interval is not trusted alone (see _few_spread_interval) and precision mode goes on
 MIN_SPREAD = 30
 
 
-def _few_spread_interval(est, floor, m, n, confidence):
-    """Widen the normal interval of a mean driven by few rare cascades.
+def _few_spread_interval(est, usual, m, n, confidence):
+    """Widen the normal interval of a mean driven by a few rare worlds.
 
-    When only ``m`` of ``n`` worlds (``0 < m < MIN_SPREAD``) rose above the
-    smallest reach ``floor``, the mean is ``floor + P(spread) * E[excess |
-    spread]`` and the normal interval misjudges the first factor (with 1 or 2
-    spreading worlds in 1,000 it covered about 86% at 95%). The interval
-    reported also covers ``floor + [p_lo, p_hi] * mean excess``, with
-    ``[p_lo, p_hi]`` the Clopper-Pearson interval of ``m / n``. The excess per
-    spreading world is taken as observed: for heavy-tailed cascade sizes no
-    interval from so few of them is reliable, and precision mode keeps running
-    worlds until ``MIN_SPREAD`` spread.
+    When only ``m`` of ``n`` worlds (``0 < m < MIN_SPREAD``) differ from the
+    most common reach ``usual`` (typically: the seeds' cascade did not spread),
+    the mean is ``usual + P(differ) * E[reach - usual | differ]`` and the
+    normal interval misjudges the first factor (with 1 or 2 spreading worlds
+    in 1,000 it covered about 86% at 95%). The interval reported also covers
+    ``usual + [p_lo, p_hi] * mean difference``, with ``[p_lo, p_hi]`` the
+    Clopper-Pearson interval of ``m / n``. The difference per such world is
+    taken as observed: for heavy-tailed cascade sizes no interval from so few
+    of them is reliable, and precision mode keeps running worlds until
+    ``MIN_SPREAD`` differ.
     """
     if not 0 < m < MIN_SPREAD or m >= n:
         return est
@@ -100,9 +101,10 @@ def _few_spread_interval(est, floor, m, n, confidence):
     a = 1.0 - confidence
     p_lo = float(betaincinv(m, n - m + 1, a / 2))
     p_hi = float(betaincinv(m + 1, n - m, 1 - a / 2))
-    excess = (est.mean - floor) / (m / n)
-    return Estimate(est.mean, est.stderr, min(est.ci_low, floor + p_lo * excess),
-                    max(est.ci_high, floor + p_hi * excess), est.confidence)
+    diff = (est.mean - usual) / (m / n)
+    ends = (usual + p_lo * diff, usual + p_hi * diff)
+    return Estimate(est.mean, est.stderr, min(est.ci_low, *ends), max(est.ci_high, *ends),
+                    est.confidence)
 
 
 def _reachable(graph, seeds_idx):
@@ -271,23 +273,27 @@ class _Accumulator:
         self.tl = {}
         self.visits = 0
         self.sizes = [] if keep_sizes else None
-        self.floor = None  # the smallest reach seen, and how many worlds had it
-        self.at_floor = 0
+        self.counts = {}  # reach value -> worlds, while there are few distinct values
+        self.varied = False  # more than 2 * MIN_SPREAD distinct values: not rare at all
 
     @property
-    def above_floor(self):
-        """Worlds whose reach exceeded the smallest seen (those where a cascade spread)."""
-        return self.n - self.at_floor
+    def usual(self):
+        """``(the most common reach, worlds whose reach differs from it)``; the first
+        is None once reach took too many values for that to matter."""
+        if self.varied or not self.counts:
+            return None, self.n
+        value, worlds = max(self.counts.items(), key=lambda vc: (vc[1], -vc[0]))
+        return value, self.n - worlds
 
     def add(self, batch):
         self.n += batch.n_worlds
         reach = batch.metrics["reach"]
-        if reach.size:
-            lo = int(reach.min())
-            if self.floor is None or lo < self.floor:
-                self.floor, self.at_floor = lo, int(np.count_nonzero(reach == lo))
-            elif lo == self.floor:
-                self.at_floor += int(np.count_nonzero(reach == lo))
+        if not self.varied and reach.size:
+            values, worlds = np.unique(reach, return_counts=True)
+            for v, c in zip(values.tolist(), worlds.tolist()):
+                self.counts[v] = self.counts.get(v, 0) + c
+            if len(self.counts) > 2 * MIN_SPREAD:  # then > MIN_SPREAD worlds differ from any
+                self.varied, self.counts = True, {}
         for k, v in batch.metrics.items():
             if v.dtype.kind == "f":
                 self.floats.setdefault(k, []).append(np.asarray(v, dtype=np.float64))
@@ -353,11 +359,11 @@ def estimate_reach(
         n`` over reach's range: from ``len(seeds)`` to the number of consumers
         a path of follower edges leads to from the seeds (seeds with no such
         path reach exactly ``len(seeds)``: no width). When fewer than 30
-        worlds spread beyond the smallest reach (rare cascades), the normal
+        worlds differ from the most common reach (rare cascades), the normal
         interval misjudges how often they happen: the reach interval then also
         covers the Clopper-Pearson interval of that frequency times the mean
-        excess observed, and precision mode runs on until 30 worlds spread (or
-        ``max_sims``).
+        difference observed, and precision mode runs on until 30 worlds
+        differ (or ``max_sims``).
     confidence : float in (0, 1), default 0.95
     max_rounds : int >= 1, optional
         Campaign horizon: rounds of comments after seeding ("reach within 3
@@ -473,8 +479,8 @@ def estimate_reach(
         while True:
             est = acc.estimate("reach", confidence)
             if est.stderr > 0.0:
-                m = acc.above_floor
-                wide = _few_spread_interval(est, acc.floor, m, acc.n, confidence)
+                usual, m = acc.usual
+                wide = _few_spread_interval(est, usual, m, acc.n, confidence)
                 if max(est.mean - wide.ci_low, wide.ci_high - est.mean) <= precision * est.mean \
                         and m >= min(MIN_SPREAD, acc.n):
                     converged = True
@@ -501,8 +507,8 @@ def estimate_reach(
     metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
     r = metrics["reach"]
     if r.stderr > 0.0:
-        metrics["reach"] = r = _few_spread_interval(r, acc.floor, acc.above_floor, acc.n,
-                                                    confidence)
+        usual, m = acc.usual
+        metrics["reach"] = r = _few_spread_interval(r, usual, m, acc.n, confidence)
     if (r.stderr == 0.0 and acc.n > 1 and seeds_idx.size > 0  # no seeds: nothing can happen
             and not worlds_alike()):
         # every world had the same reach, yet some could differ: the normal interval has

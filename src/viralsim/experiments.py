@@ -143,6 +143,10 @@ def build_graph(cfg, **override):
     """The follower graph of ``cfg`` with its probabilities set."""
     gcfg = dict(cfg["graph"])
     target = str(gcfg.get("_target_", ""))
+    scheme = (cfg.get("probabilities") or {}).get("scheme", "keep")
+    if (target.endswith("read_follower_csv") and gcfg.get("probability") is None
+            and scheme not in (None, "keep", "file")):
+        gcfg["probability"] = False  # a scheme sets them: the file's column is not read
     if gcfg.get("rng") is None and ("rng" in gcfg or target.startswith("viralsim.generators.")):
         gcfg["rng"] = int(cfg.get("rng_seed", 0))
     g = build(gcfg, **override)
@@ -168,7 +172,8 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     ``path`` is a CSV file with a header row; each row says that ``target``
     follows ``source`` (so ``source``'s comments reach ``target``), with an
     optional probability column: ``probability``, or the column named by
-    ``probability=`` (a name the header lacks is an error). ``consumers`` is an optional second CSV
+    ``probability=`` (a name the header lacks is an error); ``probability=False``
+    reads none (the command line does so when a probabilities scheme sets them). ``consumers`` is an optional second CSV
     keyed by ``id_column`` whose other numeric columns (``cost``,
     ``segment``, ...) become node attributes; it must list every consumer.
 
@@ -202,6 +207,11 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
                                 f"({source},{target}[,probability]) and one row per follow tie.")
         if probability is None and "probability" in cols:
             probability = "probability"
+        elif probability is False:
+            if "probability" in cols:
+                log.info("%s: its 'probability' column is not read (a probabilities scheme "
+                         "sets them; probabilities=keep reads it)", path)
+            probability = None
         for c in (source, target) + ((probability,) if probability else ()):
             if c not in cols:
                 raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
@@ -674,7 +684,7 @@ def _standard_columns(r):
         if c in ("k", "budget") and v is None:
             continue
         if c == "seeds" and isinstance(v, (list, tuple)):
-            v = _short(v)  # the tables' seed column: labels joined by spaces
+            v = " ".join(str(x) for x in v)  # the compare table's seed column: every label
         out[_RENAME.get(c, c)] = v
     return out
 

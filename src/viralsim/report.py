@@ -74,8 +74,9 @@ def sig_fig(v, n=3):
     v = float(v)
     if v == 0 or not math.isfinite(v):
         return f"{v:,.{n - 1}f}" if v == 0 else str(v)
-    digits = max(0, min(12, n - 1 - math.floor(math.log10(abs(v)))))
-    return f"{v:,.{digits}f}"
+    r = float(f"{v:.{n - 1}e}")  # the decimals of the rounded value: 0.00099996 is 0.00100
+    digits = max(0, min(12, n - 1 - math.floor(math.log10(abs(r)))))
+    return f"{v:,.{digits}f}"  # whole digits are never dropped: 1,235
 
 
 def _cell(v, digits=2):

@@ -307,8 +307,10 @@ def clear_previous(out_dir):
         files = []
     root = os.path.realpath(out_dir)
     for f in files:
-        p = os.path.realpath(os.path.join(out_dir, str(f)))
-        if os.path.dirname(p) == root and os.path.isfile(p):
+        p = os.path.join(out_dir, str(f))
+        # the name itself (a link, not what it points to), only directly in out_dir
+        if (os.path.realpath(os.path.dirname(p)) == root and os.path.basename(p) == str(f)
+                and (os.path.islink(p) or os.path.isfile(p))):
             with contextlib.suppress(OSError):
                 os.unlink(p)
     clear_done(out_dir)
