@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 
 def test_import_is_light_and_warning_free():
     code = (
@@ -31,6 +33,19 @@ def test_normal_quantile_equals_scipys():
     for c in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1 - 1e-9):
         want = float(stats.norm.ppf(0.5 + c / 2))
         assert abs(_z(c) - want) <= 1e-15 * want, c  # a few ulps
+
+
+def test_interval_quantile_is_students_t():
+    from scipy import stats
+
+    from viralsim.estimate import _quantile, _z
+
+    for n in (2, 3, 30, 1000, 10**6):
+        for c in (0.8, 0.95, 0.99):
+            want = float(stats.t.ppf(0.5 + c / 2, n - 1))
+            assert _quantile(c, n) == pytest.approx(want, rel=1e-12), (n, c)
+    assert _quantile(0.95, 10**8) == _z(0.95)  # where t and z agree to 1e-7
+    assert abs(float(stats.t.ppf(0.975, 10**7)) - _z(0.95)) < 1e-6
 
 
 class _Ev:

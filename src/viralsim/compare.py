@@ -13,7 +13,7 @@ import os
 import numpy as np
 
 from ._validation import check_float, check_int, check_rng, seed_from_rng
-from .estimate import _z, estimate_reach
+from .estimate import _quantile, estimate_reach
 from .graph import FollowerGraph
 from .models import IC
 from .strategies import Strategy, get_strategy
@@ -199,9 +199,9 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     Notes
     -----
     Paired difference: ``d_r = reach_r(S) − reach_r(B)`` in each world
-    ``r``; its mean and normal CI ``mean ± z·sd(d)/√n``. The unpaired
-    interval ``± z·sqrt(se_S² + se_B²)`` is reported beside it for
-    contrast. A strategy whose selection for ``k`` is a prefix of its
+    ``r``; its mean and CI ``mean ± t·sd(d)/√n`` (``t``: Student's quantile,
+    ``n - 1`` degrees of freedom). The unpaired interval
+    ``± t·sqrt(se_S² + se_B²)`` is reported beside it for contrast. A strategy whose selection for ``k`` is a prefix of its
     selection for a larger ``k`` (``Strategy.nested``: heuristics, CELF)
     selects once for the largest ``k``.
 
@@ -251,7 +251,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     gen = check_rng(rng)
     sel_seed = int(gen.integers(0, 2**63 - 1))
     eval_key = seed_from_rng(gen)
-    z = _z(confidence)
+    z = _quantile(confidence, n_sims)
 
     selections = {}
     for label, strat in named:

@@ -137,8 +137,20 @@ def _rule_of_three(confidence, n):
     return -math.log1p(-confidence) / n
 
 
+def _quantile(confidence, n):
+    """The two-sided quantile of a confidence interval for a mean of ``n`` worlds:
+    Student's t with ``n - 1`` degrees of freedom (with 30 worlds the normal's
+    1.96 covered 92.6% of a star's exact mean at 95%); the normal quantile past
+    10**7 worlds, where the two agree to 1e-7."""
+    if n is None or n > 10**7 or n < 2:
+        return _z(confidence)
+    from scipy.special import stdtrit  # scipy is loaded with Numba by now
+
+    return float(stdtrit(n - 1, 0.5 + confidence / 2.0))
+
+
 def _estimate(total, total_sq, n, confidence):
-    """Normal-approximation CI from the sums (exact when they are Python ints).
+    """Student-t CI from the sums (exact when they are Python ints).
     One world gives no variance: its standard error and CI are NaN."""
     mean = total / n
     if n <= 1:
@@ -148,7 +160,7 @@ def _estimate(total, total_sq, n, confidence):
     else:
         var = max((total_sq - total * total / n) / (n - 1), 0.0)
     se = math.sqrt(var / n)
-    h = _z(confidence) * se
+    h = _quantile(confidence, n) * se
     return Estimate(mean, se, mean - h, mean + h, confidence)
 
 
@@ -160,7 +172,8 @@ class ReachEstimate:
     ----------
     mean, stderr, ci_low, ci_high : float
         Expected number of adopters (seeds included), its standard error and
-        the normal-approximation confidence interval.
+        its confidence interval (Student's t, widened where noted in
+        :func:`estimate_reach`).
     n_sims : int
         Worlds simulated (worlds ``0 .. n_sims - 1`` of the rng's key).
     confidence : float
@@ -402,8 +415,9 @@ def estimate_reach(
 
     Notes
     -----
-    The interval is the normal approximation ``mean ± z·s/√n`` with the
-    sample standard deviation ``s``. Cost per world is proportional to the
+    The interval is ``mean ± t·s/√n`` with the sample standard deviation
+    ``s`` and Student's quantile ``t`` for ``n - 1`` degrees of freedom
+    (1.96 at 95% for many worlds; 2.05 for 30). Cost per world is proportional to the
     live edges leaving adopters (plus all their out-edges when ``exposure``).
 
     Examples
@@ -474,9 +488,9 @@ def estimate_reach(
     if precision is None:
         run(n_sims)
     else:
-        z = _z(confidence)
         run(min(FIRST_BATCH, max_sims))
         while True:
+            z = _quantile(confidence, acc.n)
             est = acc.estimate("reach", confidence)
             if est.stderr > 0.0:
                 usual, m = acc.usual
@@ -526,7 +540,7 @@ def estimate_reach(
             var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / (n - 1), 0.0)
         else:
             var = np.full(s.shape, np.nan)
-        h = _z(confidence) * np.sqrt(var / n)
+        h = _quantile(confidence, n) * np.sqrt(var / n)
         last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
         timelines[k] = (mean[:last], mean[:last] - h[:last], mean[:last] + h[:last])
     r = metrics["reach"]

@@ -25,7 +25,7 @@ import numpy as np
 
 from . import plots, report
 from . import results as res
-from .estimate import _z, estimate_reach
+from .estimate import _quantile, estimate_reach
 from .exceptions import NodeNotFound
 from .models import IC
 from .strategies._base import within_budget
@@ -542,12 +542,12 @@ def _base_row(cfg, graph, keys):
 
 
 def paired(a, b, confidence):
-    """Mean of ``a - b`` per world with its normal CI (same worlds: common random numbers)."""
+    """Mean of ``a - b`` per world with its t CI (same worlds: common random numbers)."""
     n = min(a.size, b.size)
     d = a[:n].astype(np.float64) - b[:n].astype(np.float64)
     m = float(d.mean())
     se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    h = _z(confidence) * se
+    h = _quantile(confidence, n) * se
     return m, se, m - h, m + h
 
 
