@@ -765,6 +765,30 @@ def test_a_new_run_removes_the_files_of_the_run_it_replaces(tmp_path, edgelist):
     assert "Expected reach" in (tmp_path / "run" / "report.md").read_text()
 
 
+def test_sweep_bar_watcher_counts_nested_finished_jobs(tmp_path):
+    class Bar:
+        total, n = 6, 0
+
+        def update(self, k):
+            self.n += k
+
+    old = tmp_path / "old"  # finished before this sweep started, not started again: not counted
+    (old / ".hydra").mkdir(parents=True)
+    (old / ".hydra" / "config.yaml").write_text("")
+    (old / "DONE").write_text("")
+    past = time.time() - 3600
+    os.utime(old / ".hydra" / "config.yaml", (past, past))
+    watch = app._JobWatcher(str(tmp_path), Bar(), interval=0.02)
+    for job, marker in [("0", "DONE"), ("a=1/0", "DONE"), ("a=1/1", "FAILED"),
+                        ("b/c/d", "DONE"), ("running", None)]:
+        (tmp_path / job / ".hydra").mkdir(parents=True)
+        (tmp_path / job / ".hydra" / "config.yaml").write_text("")
+        if marker:
+            (tmp_path / job / marker).write_text("")
+    watch.stop()
+    assert watch.bar.n == 4
+
+
 def test_clear_previous_removes_listed_names_only(tmp_path):
     run = tmp_path / "run"
     run.mkdir()
