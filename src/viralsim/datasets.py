@@ -252,7 +252,8 @@ def _where(ds, path, dest, given):
             f"The download of dataset {ds.name} from {ds.url}",
             ds.url,
             f"The download was discarded (nothing was saved to {dest}). Try again, or download "
-            "the file yourself and pass path= (or put it in the data directory).",
+            "the file yourself and pass path= (graph.path= on the command line), or put it in the "
+            "data directory.",
         )
     if given:
         source = f" (its source: {ds.url})" if ds.url else ""
@@ -266,8 +267,8 @@ def _where(ds, path, dest, given):
     return (
         f"The file {path} in the data directory (dataset {ds.name})",
         path,
-        f"The file was left in place. Replace it with a correct copy{again}; or pass path= a "
-        "correct copy.",
+        f"The file was left in place. Replace it with a correct copy{again}; or pass path= "
+        "(graph.path= on the command line) a correct copy.",
     )
 
 
@@ -302,7 +303,8 @@ def _verify(ds, path, *, dest=None, given=False):
             raise DatasetVerificationError(
                 f"Checksum mismatch for {ds.name} downloaded from {ds.url}: SHA-256 {digest}, "
                 f"expected {ds.sha256}. The download was discarded (nothing was saved to "
-                f"{dest}); try again, or download it yourself and pass path=."
+                f"{dest}); try again, or download it yourself and pass path= (graph.path= on the "
+                f"command line)."
             )
         return None
     if digest in ds.known_copies.values() or (ds.sha256 is not None and digest == ds.sha256):
@@ -384,7 +386,7 @@ def fetch(name, *, path=None, data_home=None, download=True):
         raise FileNotFoundError(
             f"No copy of dataset {ds.name} in {data_home_} ({why}). Put "
             f"{' or '.join(dict.fromkeys([ds.filename, *ds.known_copies]))} there, set "
-            "VIRALSIM_DATA, or pass path=."
+            "VIRALSIM_DATA, or pass path= (graph.path= on the command line)."
         )
     os.makedirs(home, exist_ok=True)
     dest = os.path.join(home, ds.filename)
@@ -398,7 +400,7 @@ def fetch(name, *, path=None, data_home=None, download=True):
             raise OSError(
                 f"Could not download dataset {ds.name} from {ds.url} ({reason}). Without "
                 f"network access, put {ds.filename} in {home}, set VIRALSIM_DATA to a folder "
-                "holding it, or pass path=."
+                "holding it, or pass path= (graph.path= on the command line)."
             ) from None
         _verify(ds, tmp, dest=dest)
         os.replace(tmp, dest)
