@@ -765,6 +765,25 @@ def test_a_new_run_removes_the_files_of_the_run_it_replaces(tmp_path, edgelist):
     assert "Expected reach" in (tmp_path / "run" / "report.md").read_text()
 
 
+def test_one_number_is_a_list_of_one(tmp_path, edgelist):
+    base = ["graph=edgelist", f"graph.path={edgelist}", "probabilities=uniform",
+            "formats=[png]", "experiment.costs.per_follower=0.0"]
+    app.run(cfg_of(*base, "experiment=campaign", "n_sims=100", "experiment.budgets=2",
+                   "experiment.plans=[{name: A, seeds: [hub]}, {name: B, strategy: degree}]"),
+            str(tmp_path / "a"), quiet=True)
+    assert {r["budget"] for r in res.read_table(tmp_path / "a" / "budget_curve.csv")} == {2.0}
+    app.run(cfg_of(*base, "experiment=compare", "experiment.strategies=[degree]",
+                   "experiment.k=2", "experiment.n_sims=100"), str(tmp_path / "b"), quiet=True)
+    assert [r["k"] for r in res.read_table(tmp_path / "b" / "results.csv")] == [2]
+    with pytest.raises(ValueError, match=r"experiment.k=\[2.5\]: seed counts must be whole"):
+        app.run(cfg_of(*base, "experiment=compare", "experiment.strategies=[degree]",
+                       "experiment.k=[2.5]"), str(tmp_path / "c"), quiet=True)
+    with pytest.raises(ValueError, match=r"experiment.budgets=.*expected numbers"):
+        app.run(cfg_of(*base, "experiment=campaign", "experiment.budgets=[lots]",
+                       "experiment.plans=[{name: A, seeds: [hub]}]"), str(tmp_path / "d"),
+                quiet=True)
+
+
 def test_sweep_bar_watcher_counts_nested_finished_jobs(tmp_path):
     class Bar:
         total, n = 6, 0

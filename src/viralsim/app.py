@@ -171,8 +171,8 @@ class EstimateConf:
 class CompareConf:
     name: str = "compare"
     strategies: list = MISSING
-    k: list | None = None
-    budgets: list | None = None
+    k: Any = None  # a list of seed counts (one number is read as a list of one)
+    budgets: Any = None  # or a list of budgets (likewise)
     baseline: str | None = None
     costs: CostConf = field(default_factory=CostConf)
     n_sims: int | None = 2_000
@@ -182,7 +182,7 @@ class CompareConf:
 class CampaignConf:
     name: str = "campaign"
     plans: list = MISSING
-    budgets: list = field(default_factory=list)
+    budgets: Any = field(default_factory=list)  # one number is read as a list of one
     costs: CostConf = field(default_factory=CostConf)
     target_segment: int | None = None  # adds segment_reach: adopters in this segment
     segment_attr: str = "segment"

@@ -689,6 +689,25 @@ def _standard_columns(r):
     return out
 
 
+def _numbers(value, key):
+    """A list of numbers from a config value: one number is a list of one (``budgets=50``
+    means ``[50]``); None stays None."""
+    if value is None:
+        return None
+    items = [value] if isinstance(value, (int, float, str)) else list(value)
+    out = []
+    for v in items:
+        try:
+            if isinstance(v, bool):
+                raise ValueError
+            x = float(v)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key}={value!r}: expected numbers, e.g. {key}=[50,100]. "
+                             f"{v!r} is not one.") from None
+        out.append(x)
+    return out
+
+
 def run_compare(cfg, out_dir, keys=None):
     """Strategies × k (or budgets), on common random numbers."""
     exp = cfg["experiment"]
@@ -696,7 +715,8 @@ def run_compare(cfg, out_dir, keys=None):
     model = build_model(cfg)
     strategies = [str(s) for s in exp["strategies"]]
     ks = exp.get("k")
-    budgets = exp.get("budgets")
+    budgets = _numbers(exp.get("budgets"), "experiment.budgets")
+    ks = _numbers(ks, "experiment.k")
     if (ks is None) == (budgets is None):
         raise ValueError("experiment=compare takes either experiment.k (a list of seed counts) "
                          "or experiment.budgets, exactly one of them (with budgets, add "
@@ -706,7 +726,9 @@ def run_compare(cfg, out_dir, keys=None):
     base, tail = _base_row(cfg, graph, keys)
     import viralsim as vs
 
-    xs = [int(x) for x in ks] if ks is not None else [float(b) for b in budgets]
+    if ks is not None and any(not (k.is_integer() and k >= 0) for k in ks):
+        raise ValueError(f"experiment.k={ks}: seed counts must be whole numbers >= 0.")
+    xs = [int(x) for x in ks] if ks is not None else budgets
     xkey = "k" if ks is not None else "budget"
     rows = []
     args = {xkey: xs}
@@ -775,7 +797,7 @@ def run_campaign(cfg, out_dir, keys=None):
     else:
         model = build_model(cfg)
     costs = seed_costs(graph, exp.get("costs"))
-    budgets = sorted(float(b) for b in (exp.get("budgets") or []))
+    budgets = sorted(_numbers(exp.get("budgets"), "experiment.budgets") or [])
     if any(not (math.isfinite(b) and b > 0) for b in budgets):
         raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
     plans = list(exp.get("plans") or [])
