@@ -641,7 +641,8 @@ class FollowerGraph:
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise NodeNotFound(
                 f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
-                f"graph: {shown}{more}. Use labels from graph.labels."
+                f"graph: {shown}{more}. Use the graph's own ids (graph.labels; on the "
+                f"command line, the ids of the follower list or edge list)."
             )
         if not allow_duplicates and np.unique(out).size != out.size:
             seen, dups = set(), []
