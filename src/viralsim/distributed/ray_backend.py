@@ -12,6 +12,7 @@
 Results are bit-identical to the serial backend (see :mod:`viralsim.distributed`).
 """
 
+import logging
 import socket
 import threading
 import weakref
@@ -54,6 +55,15 @@ def _probe(address, timeout):
         ) from None
 
 
+class _DropMessage(logging.Filter):
+    def __init__(self, start):
+        super().__init__()
+        self.start = start
+
+    def filter(self, record):
+        return not str(record.msg).startswith(self.start)
+
+
 def _init_bounded(ray, kw, address, timeout):
     """``ray.init`` that gives up after ``timeout`` s: an address that accepts TCP but
     never speaks Ray's protocol would otherwise block for minutes."""
@@ -65,9 +75,16 @@ def _init_bounded(ray, kw, address, timeout):
         except BaseException as exc:  # handed to the caller's thread
             box["error"] = exc
 
+    # ray.init in a helper thread cannot set Ray's SIGTERM handler and says so; SIGTERM
+    # still ends the process (Python's default), so the warning is only noise here
+    quiet = _DropMessage("SIGTERM handler is not set")
+    ray_log = logging.getLogger("ray._private.worker")
+    ray_log.addFilter(quiet)
     th = threading.Thread(target=target, daemon=True, name="viralsim-ray-init")
     th.start()
     th.join(timeout)
+    if not th.is_alive():
+        ray_log.removeFilter(quiet)
     if th.is_alive():
         raise ConnectionError(
             f"The Ray address {address!r} did not answer within {timeout:g} s (it accepts "
