@@ -676,6 +676,18 @@ def test_cli_sweep_with_a_failing_job_merges_the_others_and_exits_1(tmp_path):
     assert not res.is_done(str(sweep / "1"))
 
 
+def test_cli_sweep_with_nested_job_dirs_merges_and_reports_failures(tmp_path):
+    sweep = tmp_path / "sweep"
+    args = ["-m", "graph.n_nodes=200", "n_sims=100", "formats=[png]", "probabilities=uniform",
+            "probabilities.p=0.01,1.5,0.02", "experiment.size_distribution=false",
+            "hydra.sweep.subdir=s/${hydra.job.num}", f"hydra.sweep.dir={sweep}"]
+    p = _cli(args, tmp_path)
+    assert p.returncode == 1 and "job s/1 failed" in p.stderr, p.stderr
+    rows = res.read_table(sweep / "results.csv")
+    assert sorted({r["job"] for r in rows}) == ["s/0", "s/2"] and len(rows) == 6
+    assert res.job_dirs(str(sweep)) == ["s/0", "s/1", "s/2"]
+
+
 def test_cli_joblib_launcher_sweep_merges(tmp_path):
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
     sweep = tmp_path / "sweep"

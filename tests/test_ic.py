@@ -394,6 +394,14 @@ def test_rule_of_three_is_bounded_by_what_the_seeds_can_reach():
     assert one.mean == 1.0 and one.ci_high == pytest.approx(1 + 1 * -np.log(0.05) / 1000)
 
 
+def test_intervals_stay_within_what_can_happen():
+    # 2 worlds of a 50-leaf star: the t interval (12.7 s/sqrt(2)) reached below 1 seed
+    g = vs.FollowerGraph.from_edges([0] * 50, list(range(1, 51)), probs=0.05)
+    e = vs.estimate_reach(g, [0], n_sims=2, rng=0)
+    assert e.ci_low == 1.0 < e.mean < e.ci_high <= 51
+    assert 1.0 <= e.exposure.ci_low <= e.exposure.ci_high <= 51
+
+
 def test_rare_cascades_interval_and_precision():
     """A star whose 5 edges fire with p = 1e-3: reach is 1.005, and in 1,000 worlds
     only 0-3 spread. The normal interval alone held 1.005 in about 86% of runs at

@@ -48,6 +48,16 @@ def test_interval_quantile_is_students_t():
     assert abs(float(stats.t.ppf(0.975, 10**7)) - _z(0.95)) < 1e-6
 
 
+def test_confidence_too_close_to_one_is_refused_before_any_work():
+    import viralsim as vs
+
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    with pytest.raises(ValueError, match="too close to 1"):
+        vs.estimate_reach(g, [0], n_sims=100, confidence=1 - 1e-16)
+    with pytest.raises(ValueError, match="'confidence' parameter of compare_strategies"):
+        vs.compare_strategies(g, ["degree"], k=[1], n_sims=100, confidence=1.0)
+
+
 class _Ev:
     """A stand-in for Numba's compile event: ``data['dispatcher'].py_func``."""
 

@@ -558,29 +558,9 @@ class _JobWatcher:
                                         daemon=True)
         self._thread.start()
 
-    def _job_dirs(self, depth=3):
-        """Directories under the sweep holding a job's files (``hydra.sweep.subdir``
-        may nest them, e.g. ``${hydra.job.override_dirname}/${rng_seed}``)."""
-        found, level = [], [self.sweep_dir]
-        for _ in range(depth):
-            below = []
-            for d in level:
-                try:
-                    entries = [e for e in os.scandir(d) if e.is_dir() and e.name != ".hydra"]
-                except OSError:
-                    continue
-                for e in entries:
-                    if os.path.exists(os.path.join(e.path, ".hydra")) or \
-                            os.path.exists(os.path.join(e.path, "config.yaml")):
-                        found.append(e.path)
-                    else:
-                        below.append(e.path)
-            level = below
-        return found
-
     def finished(self):
         n = 0
-        for job in self._job_dirs():
+        for job in (os.path.join(self.sweep_dir, j) for j in res.job_dirs(self.sweep_dir)):
             try:
                 started = max(os.path.getmtime(os.path.join(job, f))
                               for f in (os.path.join(".hydra", "config.yaml"), "config.yaml")

@@ -247,11 +247,13 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
             f"{labels}. Got {baseline!r} instead."
         )
     n_sims = check_int(n_sims, "n_sims", func, low=2)
+    confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
+                             high_open=True)  # before any selection runs
+    z = _quantile(confidence, n_sims)  # (and a confidence so close to 1 that z is infinite)
     model = IC() if model is None else model
     gen = check_rng(rng)
     sel_seed = int(gen.integers(0, 2**63 - 1))
     eval_key = seed_from_rng(gen)
-    z = _quantile(confidence, n_sims)
 
     selections = {}
     for label, strat in named:

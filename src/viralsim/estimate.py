@@ -55,7 +55,11 @@ def _z(confidence):
     # the standard normal quantile (Wichura's AS 241, to double precision); the
     # standard library's, not scipy.stats's: importing scipy.stats costs 0.35 s
     # in every process, the command line's and each parallel sweep worker's
-    return NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    p = 0.5 + confidence / 2.0
+    if not 0.5 <= p < 1.0:
+        raise ValueError(f"confidence={confidence!r} is too close to 1 (or not in (0, 1)): the "
+                         f"interval would be infinite. Use e.g. 0.95 or 0.999999.")
+    return NormalDist().inv_cdf(p)
 
 
 def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
@@ -146,7 +150,10 @@ def _quantile(confidence, n):
         return _z(confidence)
     from scipy.special import stdtrit  # scipy is loaded with Numba by now
 
-    return float(stdtrit(n - 1, 0.5 + confidence / 2.0))
+    q = float(stdtrit(n - 1, 0.5 + confidence / 2.0))
+    if not math.isfinite(q):  # 0.5 + confidence / 2 rounded to 1: _z's error says so
+        return _z(confidence)
+    return q
 
 
 def _estimate(total, total_sq, n, confidence):
@@ -376,7 +383,8 @@ def estimate_reach(
         interval misjudges how often they happen: the reach interval then also
         covers the Clopper-Pearson interval of that frequency times the mean
         difference observed, and precision mode runs on until 30 worlds
-        differ (or ``max_sims``).
+        differ (or ``max_sims``). Reach and exposure intervals never leave
+        ``[len(seeds), n_nodes]``.
     confidence : float in (0, 1), default 0.95
     max_rounds : int >= 1, optional
         Campaign horizon: rounds of comments after seeding ("reach within 3
@@ -438,6 +446,7 @@ def estimate_reach(
     model._validate_for(graph, func)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
                              high_open=True)
+    _z(confidence)  # before any world: a confidence so close to 1 the interval is infinite
     max_rounds = check_max_rounds(max_rounds, func)
     if precision is not None and n_sims is not None:
         raise ValueError(
@@ -530,6 +539,11 @@ def estimate_reach(
         q = min(1.0, _rule_of_three(confidence, acc.n))
         metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
                                     r.mean + q * (reachable() - r.mean), confidence)
+    for name in ("reach", "exposure"):  # both count people: from the seeds to everyone
+        m = metrics.get(name)
+        if m is not None and (m.ci_low < seeds_idx.size or m.ci_high > graph.n_nodes):
+            metrics[name] = Estimate(m.mean, m.stderr, max(m.ci_low, seeds_idx.size),
+                                     min(m.ci_high, graph.n_nodes), m.confidence)
     if not exposure:
         metrics.pop("exposure", None)
     timelines = {}

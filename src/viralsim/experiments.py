@@ -711,23 +711,23 @@ def _numbers(value, key):
 def run_compare(cfg, out_dir, keys=None):
     """Strategies × k (or budgets), on common random numbers."""
     exp = cfg["experiment"]
-    graph = build_graph(cfg)
-    model = build_model(cfg)
-    strategies = [str(s) for s in exp["strategies"]]
-    ks = exp.get("k")
+    # the settings first: a mistake there must not wait for the graph
     budgets = _numbers(exp.get("budgets"), "experiment.budgets")
-    ks = _numbers(ks, "experiment.k")
+    ks = _numbers(exp.get("k"), "experiment.k")
     if (ks is None) == (budgets is None):
         raise ValueError("experiment=compare takes either experiment.k (a list of seed counts) "
                          "or experiment.budgets, exactly one of them (with budgets, add "
                          "experiment.k=null).")
+    if ks is not None and any(not (k.is_integer() and k >= 0) for k in ks):
+        raise ValueError(f"experiment.k={ks}: seed counts must be whole numbers >= 0.")
+    graph = build_graph(cfg)
+    model = build_model(cfg)
+    strategies = [str(s) for s in exp["strategies"]]
     kw = _est_kwargs(cfg, exp)
     n_sims = kw.get("n_sims", 10_000)
     base, tail = _base_row(cfg, graph, keys)
     import viralsim as vs
 
-    if ks is not None and any(not (k.is_integer() and k >= 0) for k in ks):
-        raise ValueError(f"experiment.k={ks}: seed counts must be whole numbers >= 0.")
     xs = [int(x) for x in ks] if ks is not None else budgets
     xkey = "k" if ks is not None else "budget"
     rows = []
@@ -774,6 +774,9 @@ def run_compare(cfg, out_dir, keys=None):
 def run_campaign(cfg, out_dir, keys=None):
     """The marketer's question: which plan, how much better, what budget buys."""
     exp = cfg["experiment"]
+    budgets = sorted(_numbers(exp.get("budgets"), "experiment.budgets") or [])
+    if any(not (math.isfinite(b) and b > 0) for b in budgets):
+        raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
     graph = build_graph(cfg)
     target = exp.get("target_segment")
     if target is not None:
@@ -797,9 +800,6 @@ def run_campaign(cfg, out_dir, keys=None):
     else:
         model = build_model(cfg)
     costs = seed_costs(graph, exp.get("costs"))
-    budgets = sorted(_numbers(exp.get("budgets"), "experiment.budgets") or [])
-    if any(not (math.isfinite(b) and b > 0) for b in budgets):
-        raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
     plans = list(exp.get("plans") or [])
     if not plans:
         raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "

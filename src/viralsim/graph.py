@@ -641,8 +641,9 @@ class FollowerGraph:
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise NodeNotFound(
                 f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
-                f"graph: {shown}{more}. Use the graph's own ids (graph.labels; on the "
-                f"command line, the ids of the follower list or edge list)."
+                f"graph: {shown}{more}. Use the graph's own ids (graph.labels: those of "
+                f"the follower list or edge list it was read from, 0 .. n_nodes - 1 for a "
+                f"generated graph)."
             )
         if not allow_duplicates and np.unique(out).size != out.size:
             seen, dups = set(), []

@@ -367,12 +367,38 @@ def is_done(out_dir, cfg=None):
         return False
 
 
+def _is_job_dir(d):
+    return os.path.isdir(os.path.join(d, ".hydra")) or os.path.exists(os.path.join(d, "config.yaml"))
+
+
+def job_dirs(sweep_dir):
+    """The job directories of a sweep, as paths relative to ``sweep_dir``, sorted
+    (``2`` before ``10``). A job directory holds Hydra's ``.hydra/`` or the
+    run's ``config.yaml``; ``hydra.sweep.subdir`` may nest them
+    (``s/${hydra.job.num}``, ``${hydra.job.override_dirname}``), and nothing below
+    a job directory is searched."""
+    found = []
+    for root, dirs, _ in os.walk(sweep_dir):
+        keep = []
+        for name in dirs:
+            if name.startswith("."):
+                continue
+            d = os.path.join(root, name)
+            if _is_job_dir(d):
+                found.append(os.path.relpath(d, sweep_dir))
+            else:
+                keep.append(name)
+        dirs[:] = keep
+    return sorted(found, key=lambda s: [(len(p), p) for p in s.split(os.sep)])
+
+
 def finished_jobs(sweep_dir):
-    """Sub-directories of ``sweep_dir`` holding a finished job with a table, sorted."""
+    """Job directories of ``sweep_dir`` (see :func:`job_dirs`) holding a finished job
+    with a table, sorted."""
     out = []
-    for name in sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s)):
+    for name in job_dirs(sweep_dir):
         d = os.path.join(sweep_dir, name)
-        if os.path.isdir(d) and is_done(d) and os.path.exists(os.path.join(d, TABLE)):
+        if is_done(d) and os.path.exists(os.path.join(d, TABLE)):
             out.append(d)
     return out
 
@@ -380,7 +406,8 @@ def finished_jobs(sweep_dir):
 def merge_sweep(sweep_dir, *, out=None, n_jobs=None):
     """Concatenate the tables of the finished jobs of a sweep into one.
 
-    Each row gains a ``job`` column (the job's sub-directory name). Jobs
+    Each row gains a ``job`` column (the job's directory, relative to the sweep's;
+    nested ones as ``s/1``). Jobs
     without their ``DONE`` marker (killed, still running) are left out and
     listed in the return value. With ``n_jobs`` and the sub-directories
     ``0 .. n_jobs - 1`` all present, only those are read.
@@ -392,21 +419,18 @@ def merge_sweep(sweep_dir, *, out=None, n_jobs=None):
         Sub-directories that look like jobs but are not finished.
     """
     rows, missing = [], []
-    done = set(finished_jobs(sweep_dir))
-    names = sorted(os.listdir(sweep_dir), key=lambda s: (len(s), s))
+    names = job_dirs(sweep_dir)
     ours = [str(i) for i in range(n_jobs)] if n_jobs else []
     if ours and all(os.path.isdir(os.path.join(sweep_dir, n)) for n in ours):
         names = ours  # this sweep's jobs only, not those an earlier one left
     for name in names:
         d = os.path.join(sweep_dir, name)
-        if not os.path.isdir(d) or name.startswith("."):
+        if not os.path.isdir(d):
             continue
-        if d in done:
+        if is_done(d) and os.path.exists(os.path.join(d, TABLE)):
             for r in read_table(os.path.join(d, TABLE)):
                 rows.append({"job": _parse(name), **r})
-        elif os.path.exists(os.path.join(d, "config.yaml")) or os.path.exists(
-            os.path.join(d, ".hydra")
-        ):
+        elif _is_job_dir(d):
             missing.append(name)
     if out is not None:
         write_table(rows, out)
