@@ -84,17 +84,10 @@ def test_header_keeps_common_random_numbers_where_rows_share_their_worlds():
 
 
 # ---------------------------------------------------------------------- sweep figure
-def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path, monkeypatch):
-    pytest.importorskip("matplotlib")
+def _sweep_axes(sweep_dir, monkeypatch, n_jobs):
+    """The Axes of the figure finish_sweep draws for the jobs in ``sweep_dir``."""
     from viralsim import plots
 
-    strategies = ["random", "degree", "pagerank", "imm", "celf"]
-    for seed in (0, 1, 2):
-        rows = [{"strategy": s, "k": k, "mean": 10.0 * k + i + seed, "ci_low": 10.0 * k - 1,
-                 "ci_high": 10.0 * k + 6, "rng_seed": seed, "n_sims": 100, "elapsed": 0.1}
-                for i, s in enumerate(strategies) for k in (1, 5, 10)]
-        res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
-        res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
     seen = {}
     real = plots.reach_curve
 
@@ -103,8 +96,21 @@ def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path,
         return ax
 
     monkeypatch.setattr(plots, "reach_curve", spy)
-    report.finish_sweep(str(tmp_path), n_jobs=3)
-    ax = seen["ax"]
+    report.finish_sweep(str(sweep_dir), n_jobs=n_jobs)
+    return seen["ax"]
+
+
+def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path, monkeypatch):
+    pytest.importorskip("matplotlib")
+
+    strategies = ["random", "degree", "pagerank", "imm", "celf"]
+    for seed in (0, 1, 2):
+        rows = [{"strategy": s, "k": k, "mean": 10.0 * k + i + seed, "ci_low": 10.0 * k - 1,
+                 "ci_high": 10.0 * k + 6, "rng_seed": seed, "n_sims": 100, "elapsed": 0.1}
+                for i, s in enumerate(strategies) for k in (1, 5, 10)]
+        res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
+        res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
+    ax = _sweep_axes(tmp_path, monkeypatch, n_jobs=3)
     lines = ax.get_lines()
     labels = [ln.get_label() for ln in lines]
     assert len(labels) == 15 and "rng_seed=1: degree" in labels
@@ -120,24 +126,14 @@ def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path,
 def test_sweep_figure_falls_back_to_job_numbers_when_settings_do_not_tell_jobs_apart(
         tmp_path, monkeypatch):
     pytest.importorskip("matplotlib")
-    from viralsim import plots
 
     for j in (0, 1):  # the same settings twice (a repeated job): numbers name the lines
         rows = [{"strategy": "degree", "k": k, "mean": 10.0 * k + j, "ci_low": 10.0 * k - 1,
                  "ci_high": 10.0 * k + 2, "rng_seed": 0} for k in (1, 5)]
         res.write_table(rows, tmp_path / str(j) / "results.csv", parquet=False)
         res.mark_done(str(tmp_path / str(j)), {"j": j})
-    seen = {}
-    real = plots.reach_curve
-
-    def spy(rows, **kw):
-        seen["ax"] = ax = real(rows, **kw)
-        return ax
-
-    monkeypatch.setattr(plots, "reach_curve", spy)
-    report.finish_sweep(str(tmp_path), n_jobs=2)
-    assert sorted(ln.get_label() for ln in seen["ax"].get_lines()) == ["job 0: degree",
-                                                                       "job 1: degree"]
+    ax = _sweep_axes(tmp_path, monkeypatch, n_jobs=2)
+    assert sorted(ln.get_label() for ln in ax.get_lines()) == ["job 0: degree", "job 1: degree"]
 
 
 def test_sig_fig_rounds_before_counting_digits():

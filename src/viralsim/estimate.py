@@ -478,20 +478,19 @@ def estimate_reach(
             for batch in backend.simulate(model, graph, seeds_idx, key, acc.n, count, **kw):
                 acc.add(batch)
 
-    alike = []
-
-    def worlds_alike():  # an O(edges) check, made at most once, only when no world differed
-        if not alike:
-            alike.append(model._deterministic_on(graph)
-                         or _reachable(graph, seeds_idx) == seeds_idx.size)
-        return alike[0]
-
     ceiling = []
 
-    def reachable():  # reach's upper end in every world; O(edges), at most once, as above
-        if not ceiling:
+    def reachable():  # reach's upper end in every world; O(edges), at most once, and
+        if not ceiling:  # only when no world differed
             ceiling.append(_reachable(graph, seeds_idx))
         return ceiling[0]
+
+    alike = []
+
+    def worlds_alike():  # O(edges) too, at most once, under the same condition
+        if not alike:
+            alike.append(model._deterministic_on(graph) or reachable() == seeds_idx.size)
+        return alike[0]
 
     converged = None
     if precision is None:

@@ -392,17 +392,6 @@ def job_dirs(sweep_dir):
     return sorted(found, key=lambda s: [(len(p), p) for p in s.split(os.sep)])
 
 
-def finished_jobs(sweep_dir):
-    """Job directories of ``sweep_dir`` (see :func:`job_dirs`) holding a finished job
-    with a table, sorted."""
-    out = []
-    for name in job_dirs(sweep_dir):
-        d = os.path.join(sweep_dir, name)
-        if is_done(d) and os.path.exists(os.path.join(d, TABLE)):
-            out.append(d)
-    return out
-
-
 def merge_sweep(sweep_dir, *, out=None, n_jobs=None):
     """Concatenate the tables of the finished jobs of a sweep into one.
 
