@@ -454,7 +454,7 @@ def finish_sweep(sweep_dir, n_jobs=None):
             def series_of(r):
                 if multi:
                     return f"{setting[r['job']] if named else 'job ' + str(r['job'])}: {r.get(group)}"
-                rest = ", ".join(f"{c}={r.get(c)}" for c in others)
+                rest = setting[r["job"]]  # the settings are constant within a job
                 return f"{r.get(group)} ({rest})" if rest else r.get(group)
 
             series = [dict(r, series=series_of(r)) for r in rows]
