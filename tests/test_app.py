@@ -704,6 +704,129 @@ def test_cli_joblib_launcher_sweep_merges(tmp_path):
     assert [r["mean"] for r in merged if r["job"] == 2] == [r["mean"] for r in one]
 
 
+def _hydra_cfg_of(*overrides):
+    with initialize_config_module("viralsim.conf", version_base="1.3"):
+        return compose("config", overrides=list(overrides), return_hydra_config=True)
+
+
+def _shut_down_loky_pool():
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True)
+
+
+def test_joblib_parallel_kwargs_are_the_launchers(tmp_path, monkeypatch):
+    """The workers started as the sweep starts are the launcher's only if joblib is
+    given the same arguments as by Hydra's plugin: its Parallel is spied on here."""
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    from hydra.core.utils import JobReturn
+    from hydra_plugins.hydra_joblib_launcher import _core
+    from hydra_plugins.hydra_joblib_launcher.joblib_launcher import JoblibLauncher
+
+    seen = []
+
+    class Spy:
+        def __init__(self, **kwargs):
+            seen.append(kwargs)
+
+        def __call__(self, tasks):
+            return [JobReturn() for _ in tasks]
+
+    monkeypatch.setattr(_core, "Parallel", Spy)
+    for extra in ([], ["hydra.launcher.batch_size=4", "hydra.launcher.pre_dispatch=3"]):
+        cfg = _hydra_cfg_of("hydra/launcher=joblib", "hydra.launcher.n_jobs=2",
+                            f"hydra.sweep.dir={tmp_path}", *extra)
+        launcher = JoblibLauncher(**{k: v for k, v in OmegaConf.to_container(
+            cfg.hydra.launcher, resolve=True).items() if k != "_target_"})
+        launcher.setup(hydra_context=object(), task_function=print, config=cfg)
+        launcher.launch([["rng_seed=0"]], initial_job_idx=0)
+        assert seen[-1] == app._joblib_parallel_kwargs(cfg)
+    assert seen[-1]["batch_size"] == 4 and seen[-1]["pre_dispatch"] == 3
+    # other launchers, or one job at a time, start nothing
+    assert app._joblib_parallel_kwargs(_hydra_cfg_of()) is None
+    assert app._joblib_parallel_kwargs(_hydra_cfg_of("hydra/launcher=joblib",
+                                                     "hydra.launcher.n_jobs=1")) is None
+
+
+def test_joblib_workers_started_early_run_the_jobs():
+    """joblib reuses the workers started with the launcher's arguments (each prepared
+    once, its modules imported): the jobs run in those processes, not in new ones."""
+    joblib = pytest.importorskip("joblib")
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    cfg = _hydra_cfg_of("hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    kwargs = app._joblib_parallel_kwargs(cfg)
+    _shut_down_loky_pool()
+    try:
+        pids = app._WorkerStart(kwargs).join(timeout=120)
+        assert len(pids) == 2 and os.getpid() not in pids
+        ran = joblib.Parallel(**kwargs)(joblib.delayed(os.getpid)() for _ in range(6))
+        assert set(ran) <= set(pids), (ran, pids)
+    finally:
+        _shut_down_loky_pool()
+
+
+def test_sweep_finished_in_a_joblib_worker(tmp_path, monkeypatch):
+    """With joblib's workers up, a worker merges the sweep (its table and report are
+    those of a merge in this process); with them gone, this process does."""
+    joblib = pytest.importorskip("joblib")
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    from viralsim import report
+
+    sweep = tmp_path / "sweep"
+    for j in range(2):
+        app.run(cfg_of("graph.n_nodes=200", "n_sims=100", "formats=[png]", f"rng_seed={j}",
+                       "experiment.size_distribution=false"), str(sweep / str(j)), quiet=True)
+    here_rows, here_missing = report.finish_sweep(str(sweep), n_jobs=2)
+    here = {f: (sweep / f).read_bytes() for f in ("results.csv", "report.md")}
+
+    calls = []
+    monkeypatch.setattr(report, "finish_sweep",
+                        lambda *a, **k: calls.append(a) or ([], ["not in a worker"]))
+    _shut_down_loky_pool()
+    try:
+        joblib.Parallel(n_jobs=2, backend="loky")(joblib.delayed(abs)(i) for i in range(2))
+        for f in here:
+            (sweep / f).unlink()
+        rows, missing = app._finish_sweep(str(sweep), 2, in_workers=True)
+        assert not calls and (rows, missing) == (here_rows, here_missing)
+        assert {f: (sweep / f).read_bytes() for f in here} == here
+    finally:
+        _shut_down_loky_pool()
+    # no pool: merged here (the spy), and no pool is started for it
+    assert app._finish_sweep(str(sweep), 2, in_workers=True) == ([], ["not in a worker"])
+    assert len(calls) == 1 and app._live_loky_pool() is None
+    # not a joblib sweep: here, whatever pool is up
+    assert app._finish_sweep(str(sweep), 2) == ([], ["not in a worker"]) and len(calls) == 2
+
+
+def test_sweep_finished_in_a_worker_sends_its_log_records(tmp_path, monkeypatch):
+    """A worker's root logger writes to its last job's log file: the merge's records
+    are kept and handled by the launching process instead, message and traceback."""
+    import logging
+
+    from viralsim import report
+
+    def merge(sweep_dir, n_jobs=None):
+        logging.getLogger("viralsim").warning("job %s has %d rows", "3", 0)
+        try:
+            raise ValueError("bad row")
+        except ValueError:
+            logging.getLogger("viralsim").exception("skipped")
+        return [{"a": 1}], ["3"]
+
+    monkeypatch.setattr(report, "finish_sweep", merge)
+    root = logging.getLogger()
+    before = root.handlers[:]
+    rows, missing, records = app._finish_sweep_in_worker(str(tmp_path), 4)
+    assert root.handlers == before
+    assert (rows, missing) == ([{"a": 1}], ["3"])
+    assert [r.getMessage() for r in records] == ["job 3 has 0 rows", "skipped"]
+    assert "ValueError: bad row" in records[1].exc_text and records[1].exc_info is None
+    import pickle
+
+    assert pickle.loads(pickle.dumps(records))[0].levelname == "WARNING"
+
+
 def _cli_in_terminal(args, cwd, timeout=300):
     """Run the command line with stdout and stderr on a pseudo-terminal (progress bars on)."""
     import fcntl

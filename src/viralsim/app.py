@@ -488,15 +488,21 @@ class SweepCallback(Callback):
 
     _bar = None
     _watch = None
+    _workers = None
 
     def __getstate__(self):
-        # launchers send the callbacks to their workers with each job: the bar and
-        # its watcher belong to this process and do not travel (they cannot be pickled)
-        return {k: v for k, v in self.__dict__.items() if k not in ("_bar", "_watch")}
+        # launchers send the callbacks to their workers with each job: the bar, its
+        # watcher and the thread starting joblib's workers belong to this process and
+        # do not travel (they cannot be pickled)
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_bar", "_watch", "_workers")}
 
     def on_multirun_start(self, config, **kwargs):
         from .distributed.serial import progress_enabled
 
+        parallel = _joblib_parallel_kwargs(config)
+        if parallel is not None:
+            self._workers = _WorkerStart(parallel)
         total = _count_jobs(config.hydra.overrides.task)
         if not (progress_enabled(None) and total):
             return
@@ -527,7 +533,11 @@ class SweepCallback(Callback):
             # the sweep's job count, when the command line alone defines the jobs
             params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
             n_jobs = None if params else _count_jobs(config.hydra.overrides.task)
-            rows, missing = report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+            in_workers = self._workers is not None
+            if in_workers:
+                self._workers.join()
+                self._workers = None
+            rows, missing = _finish_sweep(sweep_dir, n_jobs, in_workers)
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)
@@ -539,6 +549,146 @@ class SweepCallback(Callback):
                 print(f"{len(failed)} of the sweep's jobs failed (the others are merged); fix "
                       "and re-run the same command to run them again.", file=sys.stderr)
                 raise SystemExit(1)  # not an Exception: Hydra's callback guard lets it through
+
+
+# ------------------------------------------------------------- joblib launcher
+# Hydra's joblib launcher starts its worker processes (loky) only once this
+# process has composed and checked every job's config, and each worker then
+# imports NumPy, Numba, NetworkX and matplotlib before its first job; at the end
+# this process imports matplotlib to draw the sweep's figure. The sweep callback
+# starts the same workers as the sweep starts, importing what a job needs while
+# the configs are checked, and finishes the sweep in one of them. Nothing a job
+# computes changes: the workers are the launcher's own (joblib reuses a pool
+# started with the same arguments).
+_JOB_MODULES = ("viralsim.experiments", "viralsim.generators", "viralsim.strategies",
+                "matplotlib.figure", "matplotlib.backends.backend_agg",
+                "matplotlib.backends.backend_svg", "pyarrow.parquet")
+
+
+def _joblib_parallel_kwargs(config):
+    """The ``joblib.Parallel`` arguments Hydra's joblib launcher will build from
+    ``config`` (as its ``_core.launch`` does), or None where another launcher runs
+    the sweep, the plugin is not installed, or the jobs run one at a time."""
+    target = str(OmegaConf.select(config, "hydra.launcher._target_", default="") or "")
+    if not target.startswith("hydra_plugins.hydra_joblib_launcher."):
+        return None
+    try:
+        import joblib
+        from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+    except ImportError:
+        return None
+    kwargs = OmegaConf.to_container(config.hydra.launcher, resolve=True)
+    kwargs.pop("_target_", None)
+    kwargs["backend"] = "loky"  # the launcher's own choice, whatever the config says
+    process_joblib_cfg(kwargs)
+    if joblib.effective_n_jobs(kwargs.get("n_jobs", -1)) < 2:
+        return None  # joblib runs the jobs in this process
+    return kwargs
+
+
+def _prepare_worker():
+    """Import the modules a job needs and freeze them out of garbage collection
+    (loky collects after each job where psutil is absent). Returns the pid."""
+    import gc
+    import importlib
+
+    for name in _JOB_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # pyarrow is optional; a job reports any other failure itself
+            pass
+    gc.freeze()
+    return os.getpid()
+
+
+class _WorkerStart:
+    """Start joblib's workers in a thread (``Parallel`` blocks) with the launcher's
+    arguments, each preparing itself with :func:`_prepare_worker`."""
+
+    def __init__(self, parallel_kwargs):
+        import threading
+
+        self.kwargs, self.pids = parallel_kwargs, []
+        self._thread = threading.Thread(target=self._start, name="viralsim-joblib-start",
+                                        daemon=True)
+        self._thread.start()
+
+    def _start(self):
+        try:
+            import joblib
+
+            n = joblib.effective_n_jobs(self.kwargs.get("n_jobs", -1))
+            self.pids = joblib.Parallel(**self.kwargs)(
+                joblib.delayed(_prepare_worker)() for _ in range(n))
+        except Exception as exc:  # the launcher starts its workers itself
+            log.debug("joblib workers not started early: %s", exc)
+
+    def join(self, timeout=30.0):
+        self._thread.join(timeout)
+        return self.pids
+
+
+def _live_loky_pool():
+    """loky's reusable pool of workers (joblib's), when it is still up; else None."""
+    try:
+        from joblib.externals.loky import reusable_executor
+    except ImportError:
+        return None
+    pool = getattr(reusable_executor, "_executor", None)
+    flags = getattr(pool, "_flags", None)
+    if pool is None or flags is None or flags.broken or flags.shutdown:
+        return None
+    return pool
+
+
+def _finish_sweep(sweep_dir, n_jobs, in_workers=False):
+    """:func:`report.finish_sweep`, run by one of joblib's workers when
+    ``in_workers`` and they are still up (they hold NumPy and matplotlib: this
+    process would import them, 0.3-0.5 s), else here. The worker's log records are
+    handled here. An error of the merge itself is raised as if it ran here."""
+    pool = _live_loky_pool() if in_workers else None
+    if pool is not None:
+        from concurrent.futures import BrokenExecutor
+
+        try:
+            rows, missing, records = pool.submit(
+                _finish_sweep_in_worker, os.path.abspath(sweep_dir), n_jobs).result()
+        except (BrokenExecutor, RuntimeError) as exc:  # a worker died, or the pool shut down
+            log.debug("sweep not finished in a joblib worker: %s", exc)
+        else:
+            for r in records:
+                logging.getLogger(r.name).handle(r)
+            return rows, missing
+    return report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+
+
+class _KeepRecords(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        # sent to another process: the message formatted, the traceback as text
+        r = logging.makeLogRecord(record.__dict__)
+        r.msg, r.args = record.getMessage(), None
+        if record.exc_info:
+            r.exc_text = logging.Formatter().formatException(record.exc_info)
+        r.exc_info = None
+        self.records.append(r)
+
+
+def _finish_sweep_in_worker(sweep_dir, n_jobs):
+    """:func:`report.finish_sweep` in a joblib worker, with its log records kept
+    for the launching process (Hydra left this worker's root logger writing to
+    the last job's log file)."""
+    keep = _KeepRecords()
+    root = logging.getLogger()
+    handlers, root.handlers = root.handlers[:], [keep]
+    try:
+        rows, missing = report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+    finally:
+        root.handlers = handlers
+    return rows, missing, keep.records
 
 
 class _JobWatcher:
