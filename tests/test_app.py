@@ -337,14 +337,10 @@ def test_upper_case_format_is_written_and_linked(tmp_path):
     assert "![Adoption per round](adoption.png)" in (tmp_path / "report.md").read_text()
 
 
-def test_a_job_failing_early_leaves_no_older_done(tmp_path, monkeypatch):
-    d = tmp_path / "job"
-    res.mark_done(str(d), {"old": 1})
-    res.write_table([{"plan": "old", "mean": 1.0}], d / "results.csv", parquet=False)
-
+def _as_a_sweep_job(monkeypatch, out_dir):
     class HC:  # what _task reads of Hydra's runtime config, in a multirun
         class runtime:
-            output_dir = str(d)
+            output_dir = str(out_dir)
             choices = {"hydra/launcher": "basic"}
 
         class job:
@@ -357,6 +353,21 @@ def test_a_job_failing_early_leaves_no_older_done(tmp_path, monkeypatch):
 
     HC.mode = RunMode.MULTIRUN
     monkeypatch.setattr(app.HydraConfig, "get", staticmethod(lambda: HC))
+
+
+def test_a_sweep_job_returns_nothing_to_its_launcher(tmp_path, monkeypatch):
+    """Its results are on disk; a launcher keeps (basic) or sends (joblib) what it returns."""
+    d = tmp_path / "job"
+    _as_a_sweep_job(monkeypatch, d)
+    assert app._task(cfg_of(*TINY)) is None
+    assert res.is_done(str(d)) and len(res.read_table(d / "results.csv")) > 0
+
+
+def test_a_job_failing_early_leaves_no_older_done(tmp_path, monkeypatch):
+    d = tmp_path / "job"
+    res.mark_done(str(d), {"old": 1})
+    res.write_table([{"plan": "old", "mean": 1.0}], d / "results.csv", parquet=False)
+    _as_a_sweep_job(monkeypatch, d)
     monkeypatch.setattr(app, "_plain", lambda cfg: 1 / 0)  # fails before anything is written
     assert app._task(cfg_of(*TINY)) is None
     assert not res.is_done(str(d)) and res.failure(str(d)) == "division by zero"

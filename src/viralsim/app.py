@@ -407,9 +407,13 @@ def _task(cfg: DictConfig):
     cfg = _worlds_from_command_line(cfg, list(hc.overrides.task))
     if hc.mode == RunMode.MULTIRUN:
         # a failed job is recorded and the sweep goes on: the others still run and are
-        # merged, and the sweep exits with 1 at the end (SweepCallback.on_multirun_end)
+        # merged, and the sweep exits with 1 at the end (SweepCallback.on_multirun_end).
+        # A job returns nothing to its launcher: its results are on disk, where the merge
+        # reads them, so the launcher neither holds every job's rows in memory nor sends
+        # them between processes (joblib's workers waited on a full pipe to send them)
         try:
-            return run(cfg, out, keys=_overrides_as_keys(hc.overrides.task))
+            run(cfg, out, keys=_overrides_as_keys(hc.overrides.task))
+            return None
         except Exception as exc:
             msg = _message(exc)
             res.clear_done(out)  # however early it failed, an older DONE must not stay
