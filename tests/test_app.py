@@ -759,21 +759,54 @@ def test_joblib_parallel_kwargs_are_the_launchers(tmp_path, monkeypatch):
                                                      "hydra.launcher.n_jobs=1")) is None
 
 
-def test_joblib_workers_started_early_run_the_jobs():
+@pytest.mark.parametrize("extra", [[], ["hydra.launcher.verbose=10"]])
+def test_joblib_workers_started_early_run_the_jobs(extra):
     """joblib reuses the workers started with the launcher's arguments (each prepared
-    once, its modules imported): the jobs run in those processes, not in new ones."""
+    once, its modules imported): the jobs run in those processes, not in new ones.
+    The preparing tasks print no progress line of joblib's (verbose=10 would)."""
     joblib = pytest.importorskip("joblib")
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
-    cfg = _hydra_cfg_of("hydra/launcher=joblib", "hydra.launcher.n_jobs=2")
+    cfg = _hydra_cfg_of("hydra/launcher=joblib", "hydra.launcher.n_jobs=2", *extra)
     kwargs = app._joblib_parallel_kwargs(cfg)
     _shut_down_loky_pool()
     try:
-        pids = app._WorkerStart(kwargs).join(timeout=120)
+        start = app._WorkerStart(kwargs)
+        assert start._parallel.verbose == 0
+        pids = start.join(timeout=120)
         assert len(pids) == 2 and os.getpid() not in pids
         ran = joblib.Parallel(**kwargs)(joblib.delayed(os.getpid)() for _ in range(6))
-        assert set(ran) <= set(pids), (ran, pids)
+        assert set(ran) <= set(pids) and len(set(ran)) == 2, (ran, pids)
     finally:
         _shut_down_loky_pool()
+
+
+def test_joblib_workers_prepared_are_no_more_than_the_jobs():
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    kwargs = app._joblib_parallel_kwargs(_hydra_cfg_of("hydra/launcher=joblib",
+                                                       "hydra.launcher.n_jobs=2"))
+    _shut_down_loky_pool()
+    try:
+        start = app._WorkerStart(kwargs, n_tasks=1)
+        assert start.n_tasks == 1 and len(start.join(timeout=120)) == 1
+    finally:
+        _shut_down_loky_pool()
+    _shut_down_loky_pool()  # more jobs than workers: one task per worker
+    try:
+        assert app._WorkerStart(kwargs, n_tasks=50).n_tasks == 2
+    finally:
+        _shut_down_loky_pool()
+
+
+def test_preparing_a_worker_never_raises(tmp_path, monkeypatch):
+    """A module failing with something else than ImportError is left to the job that
+    needs it: a failing preparation would have shut joblib's pool down under Hydra."""
+    import gc
+
+    (tmp_path / "broken_for_viralsim.py").write_text("raise AttributeError('broken')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(app, "_JOB_MODULES", ("broken_for_viralsim", "no_such_module_x"))
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # not this test process
+    assert app._prepare_worker() == os.getpid()
 
 
 def test_sweep_finished_in_a_joblib_worker(tmp_path, monkeypatch):
@@ -808,6 +841,86 @@ def test_sweep_finished_in_a_joblib_worker(tmp_path, monkeypatch):
     assert len(calls) == 1 and app._live_loky_pool() is None
     # not a joblib sweep: here, whatever pool is up
     assert app._finish_sweep(str(sweep), 2) == ([], ["not in a worker"]) and len(calls) == 2
+
+
+def test_sweep_finished_here_when_the_worker_dies_and_merge_errors_raised(tmp_path,
+                                                                          monkeypatch):
+    from concurrent.futures import Future
+
+    from joblib.externals.loky.process_executor import (
+        ShutdownExecutorError,
+        TerminatedWorkerError,
+    )
+
+    from viralsim import report
+
+    class Pool:
+        def __init__(self, exc):
+            self.exc = exc
+
+        def submit(self, *a):
+            if isinstance(self.exc, ShutdownExecutorError):
+                raise self.exc
+            f = Future()
+            f.set_exception(self.exc)
+            return f
+
+    monkeypatch.setattr(report, "finish_sweep", lambda *a, **k: (["here"], []))
+    for exc in (TerminatedWorkerError("worker killed"), ShutdownExecutorError("shut down")):
+        monkeypatch.setattr(app, "_live_loky_pool", lambda exc=exc: Pool(exc))
+        assert app._finish_sweep(str(tmp_path), 1, in_workers=True) == (["here"], [])
+    # the worker's records are handled at this process's levels
+    import logging
+
+    class Done:
+        def submit(self, *a):
+            f = Future()
+            recs = [logging.makeLogRecord({"name": "viralsim", "levelno": lv, "msg": m,
+                                           "levelname": logging.getLevelName(lv)})
+                    for lv, m in ((logging.DEBUG, "quiet"), (logging.WARNING, "loud"))]
+            f.set_result((["there"], [], recs))
+            return f
+
+    monkeypatch.setattr(app, "_live_loky_pool", Done)
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda r: seen.append(r.getMessage())
+    logging.getLogger("viralsim").addHandler(handler)
+    logging.getLogger("viralsim").setLevel(logging.INFO)
+    try:
+        assert app._finish_sweep(str(tmp_path), 1, in_workers=True) == (["there"], [])
+    finally:
+        logging.getLogger("viralsim").removeHandler(handler)
+        logging.getLogger("viralsim").setLevel(logging.NOTSET)
+    assert seen == ["loud"]
+    # an error of the merge itself is raised, not retried here
+    monkeypatch.setattr(app, "_live_loky_pool", lambda: Pool(RuntimeError("merge failed")))
+    with pytest.raises(RuntimeError, match="merge failed"):
+        app._finish_sweep(str(tmp_path), 1, in_workers=True)
+
+
+def test_a_sweep_whose_merge_fails_exits_with_1(tmp_path, monkeypatch, capsys):
+    """Hydra turns a callback's exception into a warning (exit 0): the merge's error
+    is reported and the sweep exits with 1."""
+    from viralsim import report
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(report, "finish_sweep", fail)
+    cfg = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path)}, "sweeper": {},
+                                      "overrides": {"task": ["rng_seed=0,1"]},
+                                      "launcher": {"_target_": "basic"}}})
+    with pytest.raises(SystemExit) as e:
+        app.SweepCallback().on_multirun_end(cfg)
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert "could not be merged: disk full" in err and str(tmp_path) in err
+    assert "Traceback" not in err
+    monkeypatch.setenv("HYDRA_FULL_ERROR", "1")
+    with pytest.raises(SystemExit):
+        app.SweepCallback().on_multirun_end(cfg)
+    assert "Traceback" in capsys.readouterr().err
 
 
 def test_sweep_finished_in_a_worker_sends_its_log_records(tmp_path, monkeypatch):

@@ -506,7 +506,13 @@ class SweepCallback(Callback):
 
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
-            self._workers = _WorkerStart(parallel)
+            # as many prepared workers as jobs, when the command line alone defines them
+            params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
+            jobs = None if params else _count_jobs(config.hydra.overrides.task)
+            try:
+                self._workers = _WorkerStart(parallel, n_tasks=jobs or None)
+            except Exception as exc:  # the launcher starts its workers itself
+                log.debug("joblib workers not started early: %s", exc)
         total = _count_jobs(config.hydra.overrides.task)
         if not (progress_enabled(None) and total):
             return
@@ -541,7 +547,18 @@ class SweepCallback(Callback):
             if in_workers:
                 self._workers.join()
                 self._workers = None
-            rows, missing = _finish_sweep(sweep_dir, n_jobs, in_workers)
+            try:
+                rows, missing = _finish_sweep(sweep_dir, n_jobs, in_workers)
+            except Exception as exc:
+                # Hydra would turn a callback's error into a warning and exit with 0
+                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                    import traceback
+
+                    traceback.print_exc()
+                print(f"Error: the sweep's jobs could not be merged: {_message(exc)}\n(the "
+                      f"jobs' own results are in {os.path.abspath(sweep_dir)}; set "
+                      "HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
+                raise SystemExit(1) from None
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
                   flush=True)
@@ -592,40 +609,60 @@ def _joblib_parallel_kwargs(config):
 
 def _prepare_worker():
     """Import the modules a job needs and freeze them out of garbage collection
-    (loky collects after each job where psutil is absent). Returns the pid."""
+    (without psutil, loky collects garbage in a worker after a task at most once a
+    second). Never raises: a module that fails to import fails the job that needs
+    it, with that job's own error. Returns the pid."""
     import gc
     import importlib
 
     for name in _JOB_MODULES:
         try:
             importlib.import_module(name)
-        except ImportError:  # pyarrow is optional; a job reports any other failure itself
+        except Exception:  # pyarrow is optional; a job reports any other failure itself
             pass
     gc.freeze()
     return os.getpid()
 
 
 class _WorkerStart:
-    """Start joblib's workers in a thread (``Parallel`` blocks) with the launcher's
-    arguments, each preparing itself with :func:`_prepare_worker`."""
+    """Start joblib's workers with the launcher's arguments and have ``n_tasks`` of
+    them (the sweep's jobs, when fewer than the workers) run :func:`_prepare_worker`.
 
-    def __init__(self, parallel_kwargs):
+    The pool is created here, before Hydra's ``Parallel`` asks for one, and every
+    preparing task is submitted at once (``pre_dispatch="all"``): should joblib
+    ever replace the pool (other arguments), no callback of ours waits on the lock
+    it holds meanwhile. The tasks run in a thread (``Parallel`` blocks). Neither
+    ``pre_dispatch`` nor a ``verbose`` up to 50 is part of the pool's arguments;
+    ``verbose=0`` keeps joblib's progress lines to the jobs themselves.
+    """
+
+    def __init__(self, parallel_kwargs, n_tasks=None):
         import threading
 
-        self.kwargs, self.pids = parallel_kwargs, []
+        import joblib
+
+        self.pids = []
+        n = joblib.effective_n_jobs(parallel_kwargs.get("n_jobs", -1))
+        self.n_tasks = n if n_tasks is None else max(1, min(n, n_tasks))
+        verbose = parallel_kwargs.get("verbose") or 0
+        kwargs = dict(parallel_kwargs, pre_dispatch="all", batch_size=1,
+                      verbose=0 if verbose <= 50 else verbose)
+        self._parallel = joblib.Parallel(**kwargs)
+        self._parallel.__enter__()  # the pool, with no worker process yet
         self._thread = threading.Thread(target=self._start, name="viralsim-joblib-start",
                                         daemon=True)
         self._thread.start()
 
     def _start(self):
-        try:
-            import joblib
+        import joblib
 
-            n = joblib.effective_n_jobs(self.kwargs.get("n_jobs", -1))
-            self.pids = joblib.Parallel(**self.kwargs)(
-                joblib.delayed(_prepare_worker)() for _ in range(n))
-        except Exception as exc:  # the launcher starts its workers itself
-            log.debug("joblib workers not started early: %s", exc)
+        try:
+            self.pids = self._parallel(
+                joblib.delayed(_prepare_worker)() for _ in range(self.n_tasks))
+        except BaseException as exc:  # Ctrl-C, or a pool replaced: the launcher starts its own
+            log.debug("joblib workers not prepared early: %s", exc)
+        finally:
+            self._parallel.__exit__(None, None, None)
 
     def join(self, timeout=30.0):
         self._thread.join(timeout)
@@ -654,14 +691,18 @@ def _finish_sweep(sweep_dir, n_jobs, in_workers=False):
     if pool is not None:
         from concurrent.futures import BrokenExecutor
 
+        from joblib.externals.loky.process_executor import ShutdownExecutorError
+
         try:
-            rows, missing, records = pool.submit(
-                _finish_sweep_in_worker, os.path.abspath(sweep_dir), n_jobs).result()
-        except (BrokenExecutor, RuntimeError) as exc:  # a worker died, or the pool shut down
+            done = pool.submit(_finish_sweep_in_worker, os.path.abspath(sweep_dir), n_jobs)
+            rows, missing, records = done.result()
+        except (BrokenExecutor, ShutdownExecutorError) as exc:  # a worker died; pool shut down
             log.debug("sweep not finished in a joblib worker: %s", exc)
         else:
             for r in records:
-                logging.getLogger(r.name).handle(r)
+                logger = logging.getLogger(r.name)
+                if logger.isEnabledFor(r.levelno):  # this process's levels decide
+                    logger.handle(r)
             return rows, missing
     return report.finish_sweep(sweep_dir, n_jobs=n_jobs)
 
