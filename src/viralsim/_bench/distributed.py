@@ -8,10 +8,13 @@
    apart); the results must be bit-identical. Target: Ray <= 1.15x serial.
 2. A sweep of 8 jobs through the command line: ``hydra/launcher=joblib``
    (2 workers) vs the basic launcher, wall time of the whole command.
-   Target: joblib <= 0.65x basic. Full mode only (about 50 s). A third
-   run gives the floor any 2-worker launcher could reach on this machine:
-   two basic sweeps of 4 jobs each, side by side as two independent
-   commands (Numba 1 thread each), with no launcher between them.
+   Target: joblib <= 0.65x basic. A third run gives the floor any 2-worker
+   launcher could reach on this machine: two basic sweeps of 4 jobs each,
+   side by side as two independent commands (Numba 1 thread each), with no
+   launcher between them. Three rounds of the three runs, one after the
+   other; each ratio is taken within a round (runs seconds apart) and the
+   median round's is reported, with the range of all three. Full mode only
+   (about 2.5 min).
 
 Skips a part when ray or hydra-joblib-launcher is not installed.
 """
@@ -135,40 +138,49 @@ def _joblib_part(ctx, rows):
         return
     from viralsim import results as res
 
-    n_jobs = 8
-    with tempfile.TemporaryDirectory() as d:
-        times = {}
-        for launcher in ("basic", "joblib"):
-            out = os.path.join(d, launcher)
+    n_jobs, rounds = 8, 3
+    runs = {"basic": [], "joblib": [], "split": []}
+    for _ in range(rounds):
+        with tempfile.TemporaryDirectory() as d:
+            for launcher in ("basic", "joblib"):
+                out = os.path.join(d, launcher)
+                os.makedirs(out)
+                runs[launcher].append(_sweep(launcher, out, n_jobs))
+                merged = res.read_table(os.path.join(out, "results.csv"))
+                assert len({r["job"] for r in merged}) == n_jobs, f"{launcher}: missing jobs"
+            b = res.read_table(os.path.join(d, "basic", "results.csv"))
+            j = res.read_table(os.path.join(d, "joblib", "results.csv"))
+            assert [r["mean"] for r in b] == [r["mean"] for r in j], "launchers disagree"
+            out = os.path.join(d, "split")
             os.makedirs(out)
-            times[launcher] = _sweep(launcher, out, n_jobs)
-            merged = res.read_table(os.path.join(out, "results.csv"))
-            assert len({r["job"] for r in merged}) == n_jobs, f"{launcher}: missing jobs"
-        b = res.read_table(os.path.join(d, "basic", "results.csv"))
-        j = res.read_table(os.path.join(d, "joblib", "results.csv"))
-        assert [r["mean"] for r in b] == [r["mean"] for r in j], "launchers disagree"
-        out = os.path.join(d, "split")
-        os.makedirs(out)
-        times["split"] = _split_sweeps(out, n_jobs)
-        s = [r for half in "01" for r in res.read_table(os.path.join(out, half, "results.csv"))]
-        assert [r["mean"] for r in s] == [r["mean"] for r in b], "split sweeps disagree"
+            runs["split"].append(_split_sweeps(out, n_jobs))
+            s = [r for half in "01" for r in res.read_table(os.path.join(out, half, "results.csv"))]
+            assert [r["mean"] for r in s] == [r["mean"] for r in b], "split sweeps disagree"
+    basic = np.array(runs["basic"])
+    ratio = {k: np.array(runs[k]) / basic for k in ("joblib", "split")}
+
+    def spread(v):
+        return f"median of {rounds} rounds; all {', '.join(f'{x:.3f}' for x in v)}"
+
     case = f"sweep of {n_jobs} jobs (HK 50k, 3 plans, 2,000 worlds, PNG+SVG)"
+    med = float(np.median(ratio["joblib"]))
     rows += [
-        row(SUITE, case, "basic launcher", times["basic"], "s"),
-        row(SUITE, case, "joblib launcher", times["joblib"], "s", "n_jobs=2"),
-        row(SUITE, case, "joblib / basic", times["joblib"] / times["basic"], "x",
-            f"{target_note(times['joblib'] / times['basic'], 0.65)}; merged tables identical"),
-        row(SUITE, case, "2 side-by-side basic sweeps of 4", times["split"], "s",
+        row(SUITE, case, "basic launcher", float(np.median(basic)), "s", spread(basic)),
+        row(SUITE, case, "joblib launcher", float(np.median(runs["joblib"])), "s",
+            f"n_jobs=2; {spread(runs['joblib'])}"),
+        row(SUITE, case, "joblib / basic", med, "x",
+            f"{target_note(med, 0.65)}; {spread(ratio['joblib'])}; merged tables identical"),
+        row(SUITE, case, "2 side-by-side basic sweeps of 4", float(np.median(runs["split"])), "s",
             "no launcher; Numba 1 thread each; same rows"),
-        row(SUITE, case, "side-by-side / basic", times["split"] / times["basic"], "x",
-            "the floor for any 2-worker launcher here"),
+        row(SUITE, case, "side-by-side / basic", float(np.median(ratio["split"])), "x",
+            f"the floor for any 2-worker launcher here; {spread(ratio['split'])}"),
     ]
 
 
 def run(ctx):
     rows = []
     _ray_part(ctx, rows)
-    if ctx.quick:  # two sweeps of 8 jobs take about 40 s: full mode only
+    if ctx.quick:  # three rounds of three sweeps take about 2.5 min: full mode only
         ctx.log("joblib vs basic sweep: full mode only (python -m viralsim.bench --suite distributed)")
     else:
         _joblib_part(ctx, rows)
