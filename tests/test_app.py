@@ -845,6 +845,7 @@ def test_sweep_finished_in_a_joblib_worker(tmp_path, monkeypatch):
 
 def test_sweep_finished_here_when_the_worker_dies_and_merge_errors_raised(tmp_path,
                                                                           monkeypatch):
+    pytest.importorskip("joblib")
     from concurrent.futures import Future
 
     from joblib.externals.loky.process_executor import (
