@@ -136,6 +136,42 @@ def test_sweep_figure_falls_back_to_job_numbers_when_settings_do_not_tell_jobs_a
     assert sorted(ln.get_label() for ln in ax.get_lines()) == ["job 0: degree", "job 1: degree"]
 
 
+@pytest.mark.parametrize("sizes", [(5, 5, 10), (5, 5, 5)])
+def test_sweep_of_replicates_shows_each_plans_reach_per_job(tmp_path, monkeypatch, sizes):
+    """Plans of fixed size, jobs differing by seed only: reach against k would draw
+    one point per line (or nothing, when every plan has the same k). Each plan gets
+    a slot instead, with a point and its CI per job, named by the job's setting."""
+    pytest.importorskip("matplotlib")
+    from viralsim import plots
+
+    plans = ["5 random", "5 most followed", "10 most followed"]
+    for seed in range(4):
+        rows = [{"plan": p, "k": k, "mean": 100.0 * i + seed, "ci_low": 100.0 * i + seed - 2,
+                 "ci_high": 100.0 * i + seed + 3, "rng_seed": seed}
+                for i, (p, k) in enumerate(zip(plans, sizes))]
+        res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
+        res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
+    seen = {}
+    real = plots.reach_by_plan
+    monkeypatch.setattr(plots, "reach_curve", lambda *a, **k: pytest.fail("one point a line"))
+    monkeypatch.setattr(plots, "reach_by_plan",
+                        lambda rows, **kw: seen.setdefault("ax", real(rows, **kw)))
+    report.finish_sweep(str(tmp_path), n_jobs=4)
+    ax = seen["ax"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == plans
+    bars = ax.containers
+    assert [b.get_label() for b in bars] == [f"rng_seed={s}" for s in range(4)]
+    for seed, bar in enumerate(bars):
+        xs, ys = bar.lines[0].get_xdata(), bar.lines[0].get_ydata()
+        assert list(ys) == [100.0 * i + seed for i in range(3)]
+        assert [round(x) for x in xs] == [0, 1, 2]  # each point within its plan's slot
+    # the CI: 2 below and 3 above each point
+    segs = bars[1].lines[2][0].get_segments()
+    assert [tuple(seg[:, 1]) for seg in segs] == [(100.0 * i - 1, 100.0 * i + 4) for i in range(3)]
+    assert "Reach per plan, by job" in (tmp_path / "report.md").read_text()
+    assert (tmp_path / "sweep.png").exists()
+
+
 def test_sig_fig_rounds_before_counting_digits():
     from viralsim.report import sig_fig
 

@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "reach_curve",
+    "reach_by_plan",
     "adoption_timeline",
     "size_distribution",
     "paired_differences",
@@ -133,6 +134,50 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
                   borderaxespad=0.0, ncols=ncols)
     elif keep:
         ax.legend(*zip(*keep), fontsize="small")
+    return ax
+
+
+def reach_by_plan(rows, *, group="plan", by="job", y="mean", ax=None, ylabel="expected reach"):
+    """Reach of each ``group`` (plan or strategy, one slot each on the x axis, in the
+    table's order) with its CI as an error bar, one point per value of ``by`` (a
+    sweep's jobs, side by side within the slot, in the table's order).
+
+    The figure of a sweep whose plans keep their size (replicate seeds, other
+    graphs): reach against k would give one point per line. Each ``by`` value is
+    an ``errorbar`` container labelled with it; its points' y data are the
+    table's ``y`` values and x the slot index plus the offset.
+    """
+    rows = _tidy(rows)
+    slots = list(_groups(rows, group))
+    series = _groups(rows, by)
+    beside = len(series) > _LEGEND_INSIDE_MAX
+    ncols = max(1, math.ceil(len(series) / _LEGEND_ROWS))
+    if beside:
+        longest = max(len(str(n)) for n in series)
+        ax = _axes(ax, figsize=(6.4 + ncols * (0.7 + 0.065 * longest), 4.2))
+    else:
+        ax = _axes(ax)
+    width = 0.7  # of a slot, shared by the points of the series
+    offsets = (np.linspace(-width / 2, width / 2, len(series)) if len(series) > 1
+               else np.zeros(1))
+    for (name, rs), off, (color, _, marker) in zip(series.items(), offsets,
+                                                   _series_styles(len(series))):
+        xs = np.array([slots.index(r.get(group)) + off for r in rs], dtype=float)
+        ys = np.array([r[y] for r in rs], dtype=float)
+        err = np.array([[v - r["ci_low"] for v, r in zip(ys, rs)],
+                        [r["ci_high"] - v for v, r in zip(ys, rs)]], dtype=float)
+        ax.errorbar(xs, ys, yerr=np.clip(err, 0, None), fmt=marker, ms=4, color=color,
+                    capsize=2, lw=1, label=str(name))
+    ax.set_xticks(range(len(slots)), [str(s) for s in slots])
+    ax.set_xlim(-0.6, len(slots) - 0.4)
+    ax.set_xlabel(group)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, axis="y")
+    if beside:
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                  borderaxespad=0.0, ncols=ncols)
+    elif series:
+        ax.legend(fontsize="small")
     return ax
 
 

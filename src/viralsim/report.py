@@ -420,7 +420,10 @@ def finish_sweep(sweep_dir, n_jobs=None):
     earlier, larger sweep into the same directory leaves others behind).
     The figure plots reach against the first numeric column that varies (one
     line per plan, or per job and plan when it also varies within jobs, named
-    by the job's swept settings such as ``rng_seed=1: degree``).
+    by the job's swept settings such as ``rng_seed=1: degree``). Where every
+    such line would be a single point (the plans keep their size across the
+    jobs: replicate seeds, other graphs), it shows each plan's reach instead,
+    a point with its CI per job (:func:`plots.reach_by_plan`).
     """
     rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"),
                                 n_jobs=n_jobs)
@@ -433,35 +436,48 @@ def finish_sweep(sweep_dir, n_jobs=None):
                    and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
                            for r in rows)
                    and len({r.get(c) for r in rows}) > 1]
-        if varying:
-            x = varying[0]
-            group = "plan" if "plan" in rows[0] else "strategy"
-            per_job = {}
-            for r in rows:
-                per_job.setdefault(r["job"], set()).add(r.get(x))
-            # a line per plan across jobs (and per value of the other swept settings);
-            # per job and plan when x also varies inside a job
-            multi = len(per_job) > 1 and any(len(v) > 1 for v in per_job.values())
-            others = [c for c in _job_settings(rows) if c != x]
-            # a job's line is named by its swept settings ("rng_seed=1"), by number only
-            # when they do not tell the jobs apart
-            first = {}
-            for r in rows:
-                first.setdefault(r["job"], r)
-            setting = {j: ", ".join(f"{c}={r.get(c)}" for c in others) for j, r in first.items()}
-            named = all(setting.values()) and len(set(setting.values())) == len(setting)
+        x = varying[0] if varying else None
+        group = "plan" if "plan" in rows[0] else "strategy"
+        per_job = {}
+        for r in rows:
+            per_job.setdefault(r["job"], set()).add(r.get(x))
+        # a line per plan across jobs (and per value of the other swept settings);
+        # per job and plan when x also varies inside a job
+        multi = len(per_job) > 1 and any(len(v) > 1 for v in per_job.values())
+        others = [c for c in _job_settings(rows) if c != x]
+        # a job's line is named by its swept settings ("rng_seed=1"), by number only
+        # when they do not tell the jobs apart
+        first = {}
+        for r in rows:
+            first.setdefault(r["job"], r)
+        setting = {j: ", ".join(f"{c}={r.get(c)}" for c in others) for j, r in first.items()}
+        named = all(setting.values()) and len(set(setting.values())) == len(setting)
 
-            def series_of(r):
-                if multi:
-                    return f"{setting[r['job']] if named else 'job ' + str(r['job'])}: {r.get(group)}"
-                rest = setting[r["job"]]  # the settings are constant within a job
-                return f"{r.get(group)} ({rest})" if rest else r.get(group)
+        def job_label(j):
+            return setting[j] if named else f"job {j}"
 
-            series = [dict(r, series=series_of(r)) for r in rows]
-            from . import plots
+        def series_of(r):
+            if multi:
+                return f"{job_label(r['job'])}: {r.get(group)}"
+            rest = setting[r["job"]]  # the settings are constant within a job
+            return f"{r.get(group)} ({rest})" if rest else r.get(group)
 
-            ax = plots.reach_curve(series, x=x, group="series")
+        series = {}
+        for r in rows:
+            series.setdefault(series_of(r), set()).add(r.get(x))
+        from . import plots
+
+        if x is not None and any(len(v) > 1 for v in series.values()):
+            ax = plots.reach_curve([dict(r, series=series_of(r)) for r in rows], x=x,
+                                   group="series")
             plots.save(ax, os.path.join(sweep_dir, "sweep"))
             figs[f"Reach vs {x}"] = "sweep.png"
+        elif len(per_job) > 1:
+            # every line would be one point (plans keep their size across the jobs,
+            # e.g. replicate seeds): each plan's reach, a point per job
+            ax = plots.reach_by_plan([dict(r, job_label=job_label(r["job"])) for r in rows],
+                                     group=group, by="job_label")
+            plots.save(ax, os.path.join(sweep_dir, "sweep"))
+            figs[f"Reach per {group}, by job"] = "sweep.png"
     write(sweep_dir, sweep_report(rows, missing, figs))
     return rows, missing
