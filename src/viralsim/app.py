@@ -551,13 +551,15 @@ class SweepCallback(Callback):
                 rows, missing = _finish_sweep(sweep_dir, n_jobs, in_workers)
             except Exception as exc:
                 # Hydra would turn a callback's error into a warning and exit with 0
-                if os.environ.get("HYDRA_FULL_ERROR") == "1":
+                full = os.environ.get("HYDRA_FULL_ERROR") == "1"
+                if full:
                     import traceback
 
                     traceback.print_exc()
                 print(f"Error: the sweep's jobs could not be merged: {_message(exc)}\n(the "
-                      f"jobs' own results are in {os.path.abspath(sweep_dir)}; set "
-                      "HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
+                      f"jobs' own results are in {os.path.abspath(sweep_dir)}"
+                      f"{'' if full else '; set HYDRA_FULL_ERROR=1 for the traceback'})",
+                      file=sys.stderr)
                 raise SystemExit(1) from None
             log.info("merged %d rows from %s (%d unfinished)", len(rows), sweep_dir, len(missing))
             print(f"sweep table: {os.path.join(os.path.abspath(sweep_dir), 'results.csv')}",
@@ -698,13 +700,20 @@ def _finish_sweep(sweep_dir, n_jobs, in_workers=False):
             rows, missing, records = done.result()
         except (BrokenExecutor, ShutdownExecutorError) as exc:  # a worker died; pool shut down
             log.debug("sweep not finished in a joblib worker: %s", exc)
+        except Exception as exc:  # the merge's own error: what it logged first, then the error
+            _handle_records(getattr(exc, "_viralsim_log", ()))
+            raise
         else:
-            for r in records:
-                logger = logging.getLogger(r.name)
-                if logger.isEnabledFor(r.levelno):  # this process's levels decide
-                    logger.handle(r)
+            _handle_records(records)
             return rows, missing
     return report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+
+
+def _handle_records(records):
+    for r in records:
+        logger = logging.getLogger(r.name)
+        if logger.isEnabledFor(r.levelno):  # this process's levels decide
+            logger.handle(r)
 
 
 class _KeepRecords(logging.Handler):
@@ -731,6 +740,9 @@ def _finish_sweep_in_worker(sweep_dir, n_jobs):
     handlers, root.handlers = root.handlers[:], [keep]
     try:
         rows, missing = report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+    except BaseException as exc:
+        exc._viralsim_log = keep.records  # travels with the exception (its __dict__)
+        raise
     finally:
         root.handlers = handlers
     return rows, missing, keep.records
