@@ -927,6 +927,7 @@ def test_a_sweep_whose_merge_fails_exits_with_1(tmp_path, monkeypatch, capsys):
 
 
 def test_a_merge_failing_in_a_worker_still_sends_its_log_records(tmp_path, monkeypatch):
+    pytest.importorskip("joblib")
     import logging
 
     from viralsim import report
