@@ -1,5 +1,6 @@
 """The command-line application: config tree, composition errors, each experiment end to end."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -727,6 +728,25 @@ def _shut_down_loky_pool():
         pool.shutdown(wait=True, kill_workers=True)
 
 
+@contextlib.contextmanager
+def _viralsim_messages(level=None):
+    """The messages logged to the ``viralsim`` logger meanwhile (at ``level``, if given)."""
+    import logging
+
+    logger, seen = logging.getLogger("viralsim"), []
+    handler = logging.Handler()
+    handler.emit = lambda r: seen.append(r.getMessage())
+    old = logger.level
+    logger.addHandler(handler)
+    if level is not None:
+        logger.setLevel(level)
+    try:
+        yield seen
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+
+
 def test_joblib_parallel_kwargs_are_the_launchers(tmp_path, monkeypatch):
     """The workers started as the sweep starts are the launcher's only if joblib is
     given the same arguments as by Hydra's plugin: its Parallel is spied on here."""
@@ -884,16 +904,8 @@ def test_sweep_finished_here_when_the_worker_dies_and_merge_errors_raised(tmp_pa
             return f
 
     monkeypatch.setattr(app, "_live_loky_pool", Done)
-    seen = []
-    handler = logging.Handler()
-    handler.emit = lambda r: seen.append(r.getMessage())
-    logging.getLogger("viralsim").addHandler(handler)
-    logging.getLogger("viralsim").setLevel(logging.INFO)
-    try:
+    with _viralsim_messages(level=logging.INFO) as seen:
         assert app._finish_sweep(str(tmp_path), 1, in_workers=True) == (["there"], [])
-    finally:
-        logging.getLogger("viralsim").removeHandler(handler)
-        logging.getLogger("viralsim").setLevel(logging.NOTSET)
     assert seen == ["loud"]
     # an error of the merge itself is raised, not retried here
     monkeypatch.setattr(app, "_live_loky_pool", lambda: Pool(RuntimeError("merge failed")))
@@ -950,15 +962,8 @@ def test_a_merge_failing_in_a_worker_still_sends_its_log_records(tmp_path, monke
             return f
 
     monkeypatch.setattr(app, "_live_loky_pool", Pool)
-    seen = []
-    handler = logging.Handler()
-    handler.emit = lambda r: seen.append(r.getMessage())
-    logging.getLogger("viralsim").addHandler(handler)
-    try:
-        with pytest.raises(OSError, match="disk full"):
-            app._finish_sweep(str(tmp_path), 3, in_workers=True)
-    finally:
-        logging.getLogger("viralsim").removeHandler(handler)
+    with _viralsim_messages() as seen, pytest.raises(OSError, match="disk full"):
+        app._finish_sweep(str(tmp_path), 3, in_workers=True)
     assert seen == ["job 2 unreadable"]
 
 

@@ -506,11 +506,8 @@ class SweepCallback(Callback):
 
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
-            # as many prepared workers as jobs, when the command line alone defines them
-            params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
-            jobs = None if params else _count_jobs(config.hydra.overrides.task)
-            try:
-                self._workers = _WorkerStart(parallel, n_tasks=jobs or None)
+            try:  # as many prepared workers as jobs, when they are known
+                self._workers = _WorkerStart(parallel, n_tasks=_sweep_jobs(config) or None)
             except Exception as exc:  # the launcher starts its workers itself
                 log.debug("joblib workers not started early: %s", exc)
         total = _count_jobs(config.hydra.overrides.task)
@@ -540,9 +537,7 @@ class SweepCallback(Callback):
             self._bar = None
         sweep_dir = config.hydra.sweep.dir
         if os.path.isdir(sweep_dir):
-            # the sweep's job count, when the command line alone defines the jobs
-            params = OmegaConf.select(config, "hydra.sweeper.params", default=None)
-            n_jobs = None if params else _count_jobs(config.hydra.overrides.task)
+            n_jobs = _sweep_jobs(config)
             in_workers = self._workers is not None
             if in_workers:
                 self._workers.join()
@@ -792,6 +787,14 @@ class _JobWatcher:
         self._stop.set()
         self._thread.join()
         self._advance()
+
+
+def _sweep_jobs(config):
+    """The sweep's job count when the command line alone defines the jobs (no
+    ``hydra.sweeper.params``); else None."""
+    if OmegaConf.select(config, "hydra.sweeper.params", default=None):
+        return None
+    return _count_jobs(config.hydra.overrides.task)
 
 
 def _count_jobs(overrides):

@@ -77,6 +77,25 @@ def _series_styles(n):
     return out
 
 
+def _axes_for_legend(ax, names):
+    """``(ax, beside, ncols)``: with more than 6 legend entries the legend goes beside
+    the axes, in columns of 18, and a new figure is made wider for it."""
+    beside = len(names) > _LEGEND_INSIDE_MAX
+    ncols = max(1, math.ceil(len(names) / _LEGEND_ROWS))
+    if beside:
+        longest = max(len(str(n)) for n in names)
+        return _axes(ax, figsize=(6.4 + ncols * (0.7 + 0.065 * longest), 4.2)), beside, ncols
+    return _axes(ax), beside, ncols
+
+
+def _legend(ax, beside, ncols, handles, labels):
+    if beside:
+        ax.legend(handles, labels, fontsize="small", loc="upper left",
+                  bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, ncols=ncols)
+    else:
+        ax.legend(handles, labels, fontsize="small")
+
+
 def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach",
                 envelope=None):
     """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
@@ -97,13 +116,7 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
         x = "budget"  # a comparison by budget
     groups = _groups(rows, group)
     names = [n for n in groups if envelope is None or n != envelope]
-    beside = len(groups) > _LEGEND_INSIDE_MAX
-    ncols = max(1, math.ceil(len(groups) / _LEGEND_ROWS))
-    if beside:
-        longest = max(len(str(n)) for n in groups)
-        ax = _axes(ax, figsize=(6.4 + ncols * (0.7 + 0.065 * longest), 4.2))
-    else:
-        ax = _axes(ax)
+    ax, beside, ncols = _axes_for_legend(ax, groups)
     style = dict(zip(names, _series_styles(len(names))))
     for name, rs in groups.items():
         rs = sorted(rs, key=lambda r: r[x])
@@ -129,11 +142,8 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     keep = [(h, lab) for h, lab in zip(handles, labels) if not lab.endswith(" CI")]
-    if keep and beside:
-        ax.legend(*zip(*keep), fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  borderaxespad=0.0, ncols=ncols)
-    elif keep:
-        ax.legend(*zip(*keep), fontsize="small")
+    if keep:
+        _legend(ax, beside, ncols, *zip(*keep))
     return ax
 
 
@@ -148,36 +158,27 @@ def reach_by_plan(rows, *, group="plan", by="job", y="mean", ax=None, ylabel="ex
     table's ``y`` values and x the slot index plus the offset.
     """
     rows = _tidy(rows)
-    slots = list(_groups(rows, group))
+    slots = {name: i for i, name in enumerate(_groups(rows, group))}
     series = _groups(rows, by)
-    beside = len(series) > _LEGEND_INSIDE_MAX
-    ncols = max(1, math.ceil(len(series) / _LEGEND_ROWS))
-    if beside:
-        longest = max(len(str(n)) for n in series)
-        ax = _axes(ax, figsize=(6.4 + ncols * (0.7 + 0.065 * longest), 4.2))
-    else:
-        ax = _axes(ax)
+    ax, beside, ncols = _axes_for_legend(ax, series)
     width = 0.7  # of a slot, shared by the points of the series
     offsets = (np.linspace(-width / 2, width / 2, len(series)) if len(series) > 1
                else np.zeros(1))
     for (name, rs), off, (color, _, marker) in zip(series.items(), offsets,
                                                    _series_styles(len(series))):
-        xs = np.array([slots.index(r.get(group)) + off for r in rs], dtype=float)
+        xs = np.array([slots[r.get(group)] + off for r in rs], dtype=float)
         ys = np.array([r[y] for r in rs], dtype=float)
         err = np.array([[v - r["ci_low"] for v, r in zip(ys, rs)],
                         [r["ci_high"] - v for v, r in zip(ys, rs)]], dtype=float)
         ax.errorbar(xs, ys, yerr=np.clip(err, 0, None), fmt=marker, ms=4, color=color,
                     capsize=2, lw=1, label=str(name))
-    ax.set_xticks(range(len(slots)), [str(s) for s in slots])
+    ax.set_xticks(range(len(slots)), [str(name) for name in slots])
     ax.set_xlim(-0.6, len(slots) - 0.4)
     ax.set_xlabel(group)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3, axis="y")
-    if beside:
-        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                  borderaxespad=0.0, ncols=ncols)
-    elif series:
-        ax.legend(fontsize="small")
+    if series:
+        _legend(ax, beside, ncols, *ax.get_legend_handles_labels())
     return ax
 
 
