@@ -15,7 +15,7 @@ hydra = pytest.importorskip("hydra")
 from hydra import compose, initialize_config_module  # noqa: E402
 from hydra.errors import ConfigCompositionException, MissingConfigException  # noqa: E402
 from hydra.utils import instantiate  # noqa: E402
-from omegaconf import OmegaConf  # noqa: E402
+from omegaconf import OmegaConf, open_dict  # noqa: E402
 from omegaconf.errors import MissingMandatoryValue, ValidationError  # noqa: E402
 
 import viralsim as vs  # noqa: E402
@@ -698,6 +698,78 @@ def test_cli_sweep_with_nested_job_dirs_merges_and_reports_failures(tmp_path):
     rows = res.read_table(sweep / "results.csv")
     assert sorted({r["job"] for r in rows}) == ["s/0", "s/2"] and len(rows) == 6
     assert res.job_dirs(str(sweep)) == ["s/0", "s/1", "s/2"]
+
+
+def _multirun_cfg(*overrides, params=None, sweeper=None):
+    """The composed config of a multirun, as the sweep callback receives it."""
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.types import RunMode
+
+    with initialize_config_module("viralsim.conf", version_base="1.3"):
+        loader = GlobalHydra.instance().config_loader()
+        cfg = loader.load_configuration("config", list(overrides), run_mode=RunMode.MULTIRUN)
+    with open_dict(cfg):
+        if params is not None:
+            cfg.hydra.sweeper.params = params
+        if sweeper is not None:
+            cfg.hydra.sweeper._target_ = sweeper
+    return cfg
+
+
+def _basic_sweeper_jobs(cfg):
+    """The jobs Hydra's own basic sweeper makes of this config: the reference."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    params = cfg.hydra.sweeper.params or {}
+    args = [f"{k}={v}" for k, v in params.items()] + list(cfg.hydra.overrides.task)
+    parsed = OverridesParser.create().parse_overrides(args)
+    return len(BasicSweeper.split_arguments(parsed, None)[0])
+
+
+@pytest.mark.parametrize("overrides, params, n", [
+    (["rng_seed=0,1,2"], None, 3),
+    (["rng_seed=0,1,2", "n_sims=10,20"], None, 6),
+    ([], {"rng_seed": "range(4)"}, 4),
+    (["n_sims=10,20"], {"rng_seed": "range(4)"}, 8),
+    # a key in both: the command line's values replace the params'
+    (["rng_seed=0,1"], {"rng_seed": "range(4)", "graph.n_nodes": "100,200"}, 4),
+    (["rng_seed=5"], {"rng_seed": "range(4)"}, 1),
+])
+def test_sweep_job_count_is_the_basic_sweepers(overrides, params, n):
+    cfg = _multirun_cfg(*overrides, params=params)
+    assert app._sweep_jobs(cfg) == _basic_sweeper_jobs(cfg) == n
+
+
+@pytest.mark.parametrize("overrides, sweeper", [
+    (["probabilities.p=interval(0.01,0.1)"], None),  # the basic sweeper refuses it
+    (["strategy=glob(*)"], None),  # only the config loader can list the choices
+    (["rng_seed=0,1,2"], "hydra_plugins.hydra_optuna_sweeper.optuna_sweeper.OptunaSweeper"),
+])
+def test_sweep_job_count_unknown(overrides, sweeper):
+    """Unknown, not guessed: another sweeper runs its own number of trials, and a
+    count that is too small would leave finished jobs out of the merge."""
+    assert app._sweep_jobs(_multirun_cfg(*overrides, sweeper=sweeper)) is None
+
+
+def test_cli_sweep_defined_in_a_config_merges_only_its_jobs(tmp_path):
+    """``hydra.sweeper.params`` in a config (here a study preset in ./configs) counts
+    its jobs like the command line: an earlier, larger sweep's job 3 in the same
+    directory is not merged."""
+    study = tmp_path / "configs" / "study"
+    study.mkdir(parents=True)
+    sweep = tmp_path / "sweep"
+    args = ["-m", "+study=seeds", "n_sims=100", "formats=[png]",
+            "experiment.size_distribution=false", f"hydra.sweep.dir={sweep}"]
+    for seeds in ("0,1,2,3", "0,1,2"):
+        (study / "seeds.yaml").write_text(
+            "# @package _global_\ngraph:\n  n_nodes: 200\n"
+            f"hydra:\n  sweeper:\n    params:\n      rng_seed: {seeds}\n")
+        p = _cli(args, tmp_path)
+        assert p.returncode == 0, p.stderr
+    assert res.is_done(str(sweep / "3"))
+    merged = res.read_table(sweep / "results.csv")
+    assert sorted({r["job"] for r in merged}) == [0, 1, 2] and len(merged) == 9
 
 
 def test_cli_joblib_launcher_sweep_merges(tmp_path):

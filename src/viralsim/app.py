@@ -22,6 +22,7 @@ the search path, so ``viralsim +preset=mystudy`` finds ``configs/preset/mystudy.
 """
 
 import logging
+import math
 import os
 import sys
 from dataclasses import dataclass, field
@@ -504,13 +505,13 @@ class SweepCallback(Callback):
     def on_multirun_start(self, config, **kwargs):
         from .distributed.serial import progress_enabled
 
+        total = _sweep_jobs(config)
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
             try:  # as many prepared workers as jobs, when they are known
-                self._workers = _WorkerStart(parallel, n_tasks=_sweep_jobs(config) or None)
+                self._workers = _WorkerStart(parallel, n_tasks=total or None)
             except Exception as exc:  # the launcher starts its workers itself
                 log.debug("joblib workers not started early: %s", exc)
-        total = _count_jobs(config.hydra.overrides.task)
         if not (progress_enabled(None) and total):
             return
         from tqdm.auto import tqdm
@@ -789,29 +790,40 @@ class _JobWatcher:
         self._advance()
 
 
+_BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
 def _sweep_jobs(config):
-    """The sweep's job count when the command line alone defines the jobs (no
-    ``hydra.sweeper.params``); else None."""
-    if OmegaConf.select(config, "hydra.sweeper.params", default=None):
+    """The sweep's number of jobs, as Hydra's basic sweeper makes them: every
+    combination of ``hydra.sweeper.params`` and the command line's overrides (a
+    key given in both takes the command line's value). None when that is not
+    known beforehand: another sweeper (Optuna's, say, runs its own number of
+    trials), or a sweep only the config loader can expand (``glob``)."""
+    if OmegaConf.select(config, "hydra.sweeper._target_", default=None) != _BASIC_SWEEPER:
         return None
-    return _count_jobs(config.hydra.overrides.task)
+    params = OmegaConf.select(config, "hydra.sweeper.params", default=None) or {}
+    return _count_jobs([*(f"{k}={v}" for k, v in params.items()),
+                        *config.hydra.overrides.task])
 
 
 def _count_jobs(overrides):
-    """Jobs of a simple sweep (comma lists); None when a sweep function makes it unknowable."""
+    """The jobs the basic sweeper makes of these overrides (the last value of a key
+    wins); None when one is not a list of values it can expand alone."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
+        sizes = {}
+        for o in parsed:
+            if o.is_sweep_override():
+                if not o.is_discrete_sweep():
+                    return None
+                sizes[o.get_key_element()] = len(list(o.sweep_string_iterator()))
+            else:
+                sizes[o.get_key_element()] = 1
     except Exception:
         return None
-    total = 1
-    for o in parsed:
-        if o.is_sweep_override():
-            if not o.is_discrete_sweep():
-                return None
-            total *= len(list(o.sweep_string_iterator()))
-    return total
+    return math.prod(sizes.values())
 
 
 _hydra_entry = hydra.main(version_base="1.3", config_path="conf", config_name="config")(_task)
