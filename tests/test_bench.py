@@ -115,3 +115,69 @@ def test_agree_large_samples_uses_z():
     assert "5.00 × joint se" in _agree("x", 100.0, 0.1, 100.2, 0.1)
     with pytest.raises(AssertionError):
         _agree("x", 100.0, 0.1, 100.0 + 5.1 * math.hypot(0.1, 0.1), 0.1)
+
+
+# ---------------------------------------------------------------------- --compare
+def _r(metric, value, unit, suite="models", case="case"):
+    return row(suite, case, metric, value, unit)
+
+
+def test_compare_rows_judges_rates_and_times_only():
+    old = [_r("worlds/s", 1000.0, "1/s"), _r("time", 2.0, "s"), _r("speed-up", 2.0, "x"),
+           _r("gone", 1.0, "s"), _r("steady", 100.0, "1/s"), _r("unit changed", 1.0, "s")]
+    new = [_r("worlds/s", 850.0, "1/s"), _r("time", 1.5, "s"), _r("speed-up", 1.0, "x"),
+           _r("new", 1.0, "s"), _r("steady", 109.0, "1/s"), _r("unit changed", 3.0, "ms")]
+    rows, only_old, only_new = bench.compare_rows(old, new, tolerance=0.10)
+    got = {r["metric"]: (r["ratio"], r["verdict"]) for r in rows}
+    assert got["worlds/s"] == (pytest.approx(0.85), "slower")  # a rate fell 15%
+    assert got["time"] == (pytest.approx(0.75), "faster")  # a time fell 25%
+    assert got["speed-up"] == (pytest.approx(0.5), "")  # a ratio: direction unknown
+    assert got["steady"] == (pytest.approx(1.09), "")  # within the tolerance
+    assert got["unit changed"][1] == ""  # s then, ms now: not judged
+    assert only_old == [("models", "case", "gone")]
+    assert only_new == [("models", "case", "new")]
+
+
+def test_compare_rows_skips_values_that_are_not_numbers():
+    old = [_r("a", "n/a", "s"), _r("b", float("nan"), "s"), _r("c", True, "s")]
+    new = [_r("a", 1.0, "s"), _r("b", 1.0, "s"), _r("c", 1.0, "s")]
+    assert bench.compare_rows(old, new)[0] == []
+
+
+@pytest.mark.parametrize("content, says", [
+    (None, "cannot read"),
+    ("{not json", "is not JSON"),
+    ('{"rows": [{"suite": "x"}]}', "is not a bench file"),
+    ("[1, 2]", "is not a bench file"),
+])
+def test_compare_file_checked_before_any_suite(tmp_path, capsys, fake_suite, content, says):
+    path = tmp_path / "old.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit) as exc:
+        bench.main(["--quick", "--suite", "models", "--compare", str(path)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --compare" in err and says in err
+    assert fake_suite == []
+
+
+def test_compare_prints_new_over_old_and_what_differs(tmp_path, capsys, fake_suite):
+    old = tmp_path / "old.json"
+    assert bench.main(["--quick", "--suite", "models", "--json", str(old),
+                       "--data", str(tmp_path)]) == 0
+    d = json.loads(old.read_text())
+    assert d["date"] and "git_revision" in d
+    d["rows"][0]["value"] = 1.0  # the fake suite's time is 1.5 s now: 50% slower
+    d["cpu_count"] = 64
+    d["rows"].append(row("models", "case", "dropped since", 1.0, "s"))
+    d["rows"].append(row("kernel", "other suite", "not run now", 1.0, "s"))
+    old.write_text(json.dumps(d))
+    capsys.readouterr()
+    assert bench.main(["--quick", "--suite", "models", "--compare", str(old),
+                       "--data", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.split("[compare]")[1]
+    assert f"viralsim {d['viralsim']}" in out
+    assert "not like for like: cpu_count 64 then" in out
+    assert "1.500" in out and "1.000 -> 1.500 s; slower (beyond 10%)" in out
+    assert "rows only then: 1; only now: 0" in out  # the suite not run now is not counted

@@ -5,6 +5,7 @@ Usage::
     python -m viralsim.bench --quick              # every suite, small sizes (< 60 s here)
     python -m viralsim.bench                      # full sizes
     python -m viralsim.bench --suite kernel --json bench.json
+    python -m viralsim.bench --suite kernel --compare bench.json   # against an earlier run
 
 Peers (cynetdiff, ndlib, pynetim) run in the same process when importable
 (``pip install "viralsim[peers]"``), on the same graph, seeds and
@@ -14,6 +15,7 @@ probabilities, and are reported as ratios.
 import argparse
 import importlib
 import json
+import math
 import os
 import platform
 import sys
@@ -39,10 +41,13 @@ def machine_facts(ctx):
     import numba
 
     import viralsim
+    from viralsim.results import git_revision
 
     data = os.path.abspath(ctx.data_dir)
     return {
         "viralsim": viralsim.__version__,
+        "git_revision": git_revision(os.path.dirname(os.path.abspath(viralsim.__file__))),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "machine": platform.processor() or platform.machine(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
@@ -74,7 +79,8 @@ def _fmt(v):
     return str(v)
 
 
-def print_table(rows, out=sys.stdout):
+def print_table(rows, out=None):
+    out = out or sys.stdout  # the stream of the moment, not of import time
     if not rows:
         return
     cols = ["suite", "case", "metric", "value", "unit", "note"]
@@ -88,13 +94,102 @@ def print_table(rows, out=sys.stdout):
         print("  ".join(c.rjust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(x, widths))).rstrip(), file=out)
 
 
+# a rate ("1/s") is better higher, a time ("s") lower; other units are shown unjudged
+_BETTER_HIGHER = {"1/s": True, "s": False}
+_FACTS_COMPARED = ("machine", "cpu_count", "numba_threads", "quick", "numba", "python")
+
+
+def _read_rows(path):
+    """The rows and facts of a ``--json`` file, or a ValueError saying what is wrong."""
+    try:
+        with open(path) as fh:
+            d = json.load(fh)
+    except OSError as exc:
+        raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path!r} is not JSON ({exc.msg}, line {exc.lineno})") from None
+    rows = d.get("rows") if isinstance(d, dict) else None
+    if not isinstance(rows, list) or not all(
+            isinstance(r, dict) and {"suite", "case", "metric", "value"} <= set(r) for r in rows):
+        raise ValueError(f"{path!r} is not a bench file: write one with "
+                         "python -m viralsim.bench --json PATH")
+    return d
+
+
+def compare_rows(old, new, tolerance=0.10):
+    """Rows measured in both runs (same suite, case and metric), each with
+    ``old``, ``new``, ``ratio`` (new / old) and ``verdict``: ``"faster"`` or
+    ``"slower"`` where a rate or a time moved by more than ``tolerance``, else
+    ``""``. Also the keys found only in ``old`` and only in ``new``."""
+    def key(r):
+        return r["suite"], r["case"], r["metric"]
+
+    before = {key(r): r for r in old}
+    out, seen = [], set()
+    for r in new:
+        k = key(r)
+        seen.add(k)
+        o = before.get(k)
+        if o is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                and math.isfinite(v) for v in (o["value"], r["value"])):
+            continue
+        ratio = r["value"] / o["value"] if o["value"] else math.inf
+        verdict = ""
+        higher = _BETTER_HIGHER.get(r.get("unit"))
+        if higher is not None and o.get("unit") == r.get("unit") and abs(ratio - 1) > tolerance:
+            verdict = "faster" if (ratio > 1) == higher else "slower"
+        out.append({"suite": r["suite"], "case": r["case"], "metric": r["metric"],
+                    "old": o["value"], "new": r["value"], "unit": r.get("unit", ""),
+                    "ratio": ratio, "verdict": verdict})
+    only_old = [k for k in before if k not in seen]
+    only_new = [k for k in (key(r) for r in new) if k not in before]
+    return out, only_old, only_new
+
+
+def print_comparison(old_facts, new_facts, rows, out=None, tolerance=0.10):
+    """The comparison table, after a line naming the earlier run and what differs."""
+    out = out or sys.stdout
+    suites = {r["suite"] for r in rows}
+    compared, only_old, only_new = compare_rows(
+        [r for r in old_facts["rows"] if r["suite"] in suites], rows, tolerance)
+    what = f"viralsim {old_facts.get('viralsim', '?')}"
+    for k in ("git_revision", "date"):
+        if old_facts.get(k):
+            what += f", {k.replace('_', ' ')} {old_facts[k]}"
+    print(f"\n[compare] with {what}", file=out)
+    differ = [f"{k} {old_facts.get(k)!r} then, {new_facts.get(k)!r} now"
+              for k in _FACTS_COMPARED if old_facts.get(k) != new_facts.get(k)]
+    if differ:
+        print("  not like for like: " + "; ".join(differ), file=out)
+    if not compared:
+        print("  no row measured in both runs", file=out)
+    else:
+        print_table([{"suite": c["suite"], "case": c["case"], "metric": c["metric"],
+                      "value": c["ratio"], "unit": "new/old",
+                      "note": f"{_fmt(c['old'])} -> {_fmt(c['new'])} {c['unit']}"
+                              + (f"; {c['verdict']} (beyond {tolerance:.0%})"
+                                 if c["verdict"] else "")}
+                     for c in compared], out=out)
+    if only_old or only_new:
+        print(f"  rows only then: {len(only_old)}; only now: {len(only_new)}", file=out)
+    return compared
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="python -m viralsim.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (< 60 s on 2 cores)")
     ap.add_argument("--suite", action="append", choices=SUITES, help="run only these suites")
     ap.add_argument("--json", metavar="PATH", help="also write the rows and the header's machine facts as JSON")
     ap.add_argument("--data", metavar="DIR", default=None, help="real graphs (default: $VIRALSIM_DATA or ../shared/data)")
+    ap.add_argument("--compare", metavar="PATH", help="an earlier run's --json file: print each row "
+                    "measured in both as new/old, and which rates or times moved by more than 10%%")
     args = ap.parse_args(argv)
+    old = None
+    if args.compare:  # checked before any suite runs, like --json
+        try:
+            old = _read_rows(args.compare)
+        except ValueError as exc:
+            ap.error(f"argument --compare: {exc}")
     if args.json:  # before any suite runs: minutes of work must not end in an unwritable path
         folder = os.path.dirname(os.path.abspath(args.json))
         if os.path.isdir(args.json):
@@ -132,6 +227,8 @@ def main(argv=None):
         print_table(suite_rows)
         rows.extend(suite_rows)
     print(f"\ntotal {time.perf_counter() - t0:.1f} s")
+    if old is not None:
+        print_comparison(old, {"quick": args.quick, **facts}, rows)
     if args.json:
         tmp = args.json + ".tmp"
         with open(tmp, "w") as fh:
