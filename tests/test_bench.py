@@ -1,7 +1,9 @@
 """``python -m viralsim.bench``: its command line, header, JSON and checks (no suite is run)."""
 
+import glob
 import json
 import math
+import os
 import sys
 import types
 
@@ -144,6 +146,13 @@ def test_compare_rows_skips_values_that_are_not_numbers():
     assert bench.compare_rows(old, new)[0] == []
 
 
+def test_compare_rows_of_zero():
+    old = [_r("none then", 0.0, "s"), _r("none either", 0, "s")]
+    new = [_r("none then", 0.5, "s"), _r("none either", 0.0, "s")]
+    got = {r["metric"]: (r["ratio"], r["verdict"]) for r in bench.compare_rows(old, new)[0]}
+    assert got == {"none then": (math.inf, "slower"), "none either": (1.0, "")}
+
+
 @pytest.mark.parametrize("content, says", [
     (None, "cannot read"),
     ("{not json", "is not JSON"),
@@ -181,3 +190,17 @@ def test_compare_prints_new_over_old_and_what_differs(tmp_path, capsys, fake_sui
     assert "not like for like: cpu_count 64 then" in out
     assert "1.500" in out and "1.000 -> 1.500 s; slower (beyond 10%)" in out
     assert "rows only then: 1; only now: 0" in out  # the suite not run now is not counted
+
+
+def _recorded():
+    folder = os.path.join(os.path.dirname(__file__), "..", "benchmarks", "results")
+    return sorted(glob.glob(os.path.join(folder, "*.json")))
+
+
+@pytest.mark.parametrize("path", _recorded() or [pytest.param(None, marks=pytest.mark.skip(
+    reason="no benchmarks/results beside the tests (an installed copy)"))])
+def test_recorded_runs_can_be_compared_with(path):
+    d = bench._read_rows(path)
+    assert d["rows"] and d["git_revision"] and d["date"] and d["cpu_count"]
+    rows, _, _ = bench.compare_rows(d["rows"], d["rows"])
+    assert rows and all(r["ratio"] == 1 and r["verdict"] == "" for r in rows)

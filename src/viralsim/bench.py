@@ -133,7 +133,10 @@ def compare_rows(old, new, tolerance=0.10):
         if o is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
                                 and math.isfinite(v) for v in (o["value"], r["value"])):
             continue
-        ratio = r["value"] / o["value"] if o["value"] else math.inf
+        if o["value"]:
+            ratio = r["value"] / o["value"]
+        else:
+            ratio = 1.0 if r["value"] == 0 else math.inf
         verdict = ""
         higher = _BETTER_HIGHER.get(r.get("unit"))
         if higher is not None and o.get("unit") == r.get("unit") and abs(ratio - 1) > tolerance:
