@@ -125,13 +125,14 @@ def compare_rows(old, new, tolerance=0.10):
         return r["suite"], r["case"], r["metric"]
 
     before = {key(r): r for r in old}
-    out, seen = [], set()
+    out, only_new = [], []
     for r in new:
-        k = key(r)
-        seen.add(k)
-        o = before.get(k)
-        if o is None or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                                and math.isfinite(v) for v in (o["value"], r["value"])):
+        o = before.pop(key(r), None)
+        if o is None:
+            only_new.append(key(r))
+            continue
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and math.isfinite(v) for v in (o["value"], r["value"])):
             continue
         if o["value"]:
             ratio = r["value"] / o["value"]
@@ -144,9 +145,7 @@ def compare_rows(old, new, tolerance=0.10):
         out.append({"suite": r["suite"], "case": r["case"], "metric": r["metric"],
                     "old": o["value"], "new": r["value"], "unit": r.get("unit", ""),
                     "ratio": ratio, "verdict": verdict})
-    only_old = [k for k in before if k not in seen]
-    only_new = [k for k in (key(r) for r in new) if k not in before]
-    return out, only_old, only_new
+    return out, list(before), only_new  # what is left of ``before`` was not measured now
 
 
 def print_comparison(old_facts, new_facts, rows, out=None, tolerance=0.10):
