@@ -416,6 +416,8 @@ def _task(cfg: DictConfig):
             run(cfg, out, keys=_overrides_as_keys(hc.overrides.task))
             return None
         except Exception as exc:
+            if _interrupted(exc):
+                raise KeyboardInterrupt from exc  # Ctrl-C stops the sweep: not a failed job
             msg = _message(exc)
             res.clear_done(out)  # however early it failed, an older DONE must not stay
             res.mark_failed(out, msg)
@@ -428,12 +430,27 @@ def _task(cfg: DictConfig):
     try:
         return run(cfg, out)
     except Exception as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt from exc
         if not _is_user_error(exc) or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         msg = _message(exc)
         _log_to_files(f"Error: {msg}", exc)  # the traceback stays in the run's log file
         print(f"Error: {msg}\n(set HYDRA_FULL_ERROR=1 for the traceback)", file=sys.stderr)
         raise SystemExit(1) from None
+
+
+def _interrupted(exc):
+    """Whether a Ctrl-C lies behind ``exc``: one that lands while a compiled module
+    initialises (matplotlib's ``ft2font``, say) reaches Python as an ImportError
+    raised from the KeyboardInterrupt."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _worlds_from_command_line(cfg, overrides):
@@ -847,7 +864,41 @@ def main():
         # no traceback for Ctrl-C: a job without its DONE marker is not finished
         print("\nInterrupted. Finished runs keep their DONE marker; run the same command "
               "again to resume (finished jobs are skipped).", file=sys.stderr)
-        raise SystemExit(130) from None
+        _exit_interrupted()
+
+
+def _exit_interrupted(status=130):
+    """End the process after a Ctrl-C with ``status``, once the exit handlers have run
+    (logging's flush, loky's and Ray's shutdown), without the interpreter's teardown
+    of its modules. That teardown is where two things went wrong, each in a few
+    percent of Ctrl-Cs landing in a job's start-up:
+
+    * a compiled module whose initialisation the Ctrl-C cut short (matplotlib's
+      ``ft2font``) crashed the interpreter as it was torn down ("Fatal Python
+      error: PyThreadState_Get", SIGABRT);
+    * under ``python -m``, CPython ends the process by SIGINT instead of with its
+      status whenever the Ctrl-C had landed in code run by ``exec`` of a string (a
+      dataclass being created), even once caught.
+    """
+    import atexit
+    import threading
+
+    # what Py_FinalizeEx does first: join the threads (and their executors'
+    # shutdown hooks), then the exit handlers
+    join_threads = getattr(threading, "_shutdown", None)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if join_threads is None or run_exit_handlers is None:  # not CPython: its own exit
+        raise SystemExit(status)
+    try:
+        join_threads()
+        run_exit_handlers()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(status)
 
 
 if __name__ == "__main__":
