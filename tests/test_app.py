@@ -1238,6 +1238,51 @@ def test_ctrl_c_is_a_message_not_a_traceback(tmp_path):
     assert not (sweep / "1").exists()
 
 
+def _group_members(pgid):
+    """Live (not zombie) processes of a process group, from /proc."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(d))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_ctrl_c_stops_a_joblib_sweep_and_its_workers(tmp_path):
+    """A terminal's Ctrl-C reaches the whole foreground group: the launcher and its
+    workers. The sweep exits 130 with the message, leaves no worker behind and no
+    job marked done or failed."""
+    import signal
+
+    pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    sweep = tmp_path / "sweep"
+    e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    proc = subprocess.Popen([sys.executable, "-m", "viralsim", "-m", "graph.n_nodes=20000",
+                             "n_sims=200000", "rng_seed=0,1,2,3", f"hydra.sweep.dir={sweep}",
+                             "hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env=e, start_new_session=True)
+    deadline = time.time() + 120
+    while not (sweep / "0" / "config.yaml").exists() and time.time() < deadline:
+        time.sleep(0.1)
+    assert len(_group_members(proc.pid)) > 1, "no worker process started"
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "Interrupted." in err
+    assert not list(sweep.glob("*/DONE")) and not list(sweep.glob("*/FAILED"))
+    deadline = time.time() + 30  # loky's workers end as they see their parent gone
+    while _group_members(proc.pid) and time.time() < deadline:
+        time.sleep(0.1)
+    assert _group_members(proc.pid) == []
+
+
 def _interrupted_import():
     """What a Ctrl-C landing in a compiled module's initialisation raises."""
     try:
