@@ -117,12 +117,16 @@ def test_ray_equals_serial_bit_for_bit(local_ray):
     strip = [[{c: r.get(c) for c in keep} for r in t.rows] for t in (ta, tb)]
     assert strip[0] == strip[1]
     # CELF with its worlds split over Ray actors: same seeds, gains and spread, bit for bit
-    for lookahead in (False, True):
+    for lookahead, batch in ((False, 8), (False, 1), (True, 8)):  # batch: gains per round trip
         a = vs.strategies.celf(g, k=4, rng=3, n_worlds=300, lookahead=lookahead)
-        b = vs.strategies.celf(g, k=4, rng=3, n_worlds=300, lookahead=lookahead, backend=rb)
+        b = vs.strategies.celf(g, k=4, rng=3, n_worlds=300, lookahead=lookahead, backend=rb,
+                               batch=batch)
         assert a.seeds == b.seeds and a.spread == b.spread
         np.testing.assert_array_equal(a.gains, b.gains)
+        np.testing.assert_array_equal(a.scores, b.scores)
         assert any("Ray actors" in n for n in b.notes)
+        trips, evals = b.info["round_trips"], b.info["evaluations"]
+        assert trips == evals if (batch == 1 or lookahead) else trips <= evals
     tc = vs.compare_strategies(g, ["celf"], k=[2], n_sims=500, rng=4, backend=rb)
     assert tc.rows[0]["seeds"] == vs.compare_strategies(g, ["celf"], k=[2], n_sims=500, rng=4).rows[0]["seeds"]
     # a model served by simulation sends its batches through the backend

@@ -250,6 +250,51 @@ def test_celf_lazy_greedy_equals_greedy_under_exact_oracle(seed):
     assert picks == naive_greedy_exact(g, 3)
 
 
+class CountingBatches:
+    """An engine's ``gains`` calls recorded (to know batches were asked for)."""
+
+    def __init__(self, engine):
+        self.engine, self.sizes = engine, []
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def gains(self, nodes):
+        self.sizes.append(len(nodes))
+        return self.engine.gains(nodes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("batch", [2, 3, 8, 100])
+def test_celf_batched_reevaluation_picks_as_plain_greedy(seed, batch):
+    """Re-evaluating several stale candidates at once (one round trip to Ray's actors)
+    changes no pick, gain or score, plain or budgeted (gain per cost and gain), ties
+    included (probabilities of 1 make many)."""
+    from viralsim.strategies.celf import _IncrementalWorlds
+
+    g = tiny_graph(seed, n=8, m=14)
+    key = seed_from_rng(seed)
+    costs = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.5, 2.5])
+    cases = [(4, None, math.inf, False), (8, costs, 5.0, True), (8, costs, 5.0, False)]
+    for k, c, budget, ratio in cases:
+        engine = _IncrementalWorlds(g, key, 25, None, False)
+        singles = engine.singletons()
+        plain = lazy_greedy(engine, singles, k, c, budget, ratio, False)
+        counted = CountingBatches(engine)
+        batched = lazy_greedy(counted, singles, k, c, budget, ratio, False, batch=batch)
+        assert batched == plain
+        assert counted.sizes and max(counted.sizes) <= batch
+        if c is None:
+            assert batched[0] == naive_greedy_worlds(g, k, key, 25)[0]
+    assert max(counted.sizes) > 1 or batch == 1  # batches of several were evaluated
+
+
+def test_celf_batch_must_be_a_positive_int():
+    g = tiny_graph(0)
+    with pytest.raises(ValueError, match="batch"):
+        vs.strategies.celf(g, k=2, n_worlds=10, rng=0, batch=0)
+
+
 class NotLiveEdgeIC(DiffusionModel):
     """IC's kernel under a model that does not claim the live-edge property."""
 

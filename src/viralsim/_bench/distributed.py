@@ -84,6 +84,7 @@ def _ray_part(ctx, rows):
         ts = time.perf_counter() - t
         t = time.perf_counter()
         sb = vs.strategies.celf(h, k=k, rng=0, n_worlds=n_worlds, backend=rb)
+        sb_batch = vs.strategies.CELFGreedy().batch
         tr = time.perf_counter() - t
         assert sa.seeds == sb.seeds and sa.spread == sb.spread, "Ray CELF differs from serial"
         case = f"CELF ray vs serial, NetHEPT k={k}, {n_worlds} worlds"
@@ -92,8 +93,9 @@ def _ray_part(ctx, rows):
             row(SUITE, case, "ray time", tr, "s", "2 actors, numba 1 thread each; same seeds, "
                 "gains and spread"),
             row(SUITE, case, "ray / serial", tr / ts, "x",
-                f"{tr - ts:.2f} s more: the actors' start and {sb.info['evaluations']} gain "
-                "evaluations, each a round trip to every actor"),
+                f"{tr - ts:.2f} s more: the actors' start, then {sb.info['evaluations']} gain "
+                f"evaluations in {sb.info['round_trips']} round trips to every actor "
+                f"(batch {sb_batch})"),
         ]
     ray.shutdown()
 
