@@ -82,9 +82,9 @@ def _ray_part(ctx, rows):
         t = time.perf_counter()
         sa = vs.strategies.celf(h, k=k, rng=0, n_worlds=n_worlds)
         ts = time.perf_counter() - t
+        sb_batch = vs.strategies.CELFGreedy().batch  # the default the timed call uses
         t = time.perf_counter()
         sb = vs.strategies.celf(h, k=k, rng=0, n_worlds=n_worlds, backend=rb)
-        sb_batch = vs.strategies.CELFGreedy().batch
         tr = time.perf_counter() - t
         assert sa.seeds == sb.seeds and sa.spread == sb.spread, "Ray CELF differs from serial"
         case = f"CELF ray vs serial, NetHEPT k={k}, {n_worlds} worlds"

@@ -87,11 +87,7 @@ class _WorldShard:
 
     def gains(self, nodes):
         """Each node's gain summed over this shard's worlds (integer-valued: exact)."""
-        out = np.empty(len(nodes))
-        for i, v in enumerate(nodes):
-            self.e._run(v, False, -1)
-            out[i] = self.e.out.sum()
-        return out
+        return self.e.gains(nodes)
 
 
 class _RayWorlds:
@@ -250,7 +246,7 @@ def lazy_greedy(engine, singles, k, costs, budget, ratio, lookahead, batch=1):
             for u, gu in zip(group, engine.gains(group)):
                 mg1[u] = gu
                 flag[u] = ns
-                heapq.heappush(heap, (-(mg1[u] / c[u] if ratio else mg1[u]), u))
+                heapq.heappush(heap, (-_score(mg1, c, ratio, u), u))
             continue
         if lookahead and prev_best[v] == last_seed and last_seed >= 0 and flag[v] == ns - 1:
             mg1[v] = mg2[v]
