@@ -13,9 +13,10 @@ import os
 import numpy as np
 
 from ._validation import check_float, check_int, check_rng, seed_from_rng
-from .estimate import _quantile, estimate_reach
+from .estimate import estimate_reach
 from .graph import FollowerGraph
 from .models import IC
+from .stats import paired_difference, sample_interval, t_interval, t_quantile, unpaired_stderr
 from .strategies import Strategy, get_strategy
 
 __all__ = ["ComparisonTable", "compare_strategies", "reach_vs_k"]
@@ -249,7 +250,7 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     n_sims = check_int(n_sims, "n_sims", func, low=2)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
                              high_open=True)  # before any selection runs
-    z = _quantile(confidence, n_sims)  # (and a confidence so close to 1 that z is infinite)
+    t_quantile(confidence, n_sims)  # (and a confidence so close to 1 that t is infinite)
     model = IC() if model is None else model
     gen = check_rng(rng)
     sel_seed = int(gen.integers(0, 2**63 - 1))
@@ -310,10 +311,9 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
             sel, idx, shared = selections[label, v]
             est = evals[label, v]
             base = evals[baseline, v]
-            d = est.sizes.astype(np.float64) - base.sizes.astype(np.float64)
-            dm = float(d.mean())
-            dse = float(d.std(ddof=1) / math.sqrt(n_sims))
-            use = math.sqrt(est.stderr**2 + base.stderr**2)
+            dm, _, dlo, dhi = paired_difference(est.sizes, base.sizes, confidence)
+            ulo, uhi = t_interval(dm, unpaired_stderr(est.stderr, base.stderr), confidence,
+                                  n_sims)
             if shared:
                 own = None
                 if sel.gains is not None:
@@ -338,10 +338,10 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
                 "own_spread": own,
                 "baseline": baseline,
                 "diff_mean": dm,
-                "diff_ci_low": dm - z * dse,
-                "diff_ci_high": dm + z * dse,
-                "diff_ci_unpaired_low": dm - z * use,
-                "diff_ci_unpaired_high": dm + z * use,
+                "diff_ci_low": dlo,
+                "diff_ci_high": dhi,
+                "diff_ci_unpaired_low": ulo,
+                "diff_ci_unpaired_high": uhi,
                 "n_sims": n_sims,
                 "seeds": graph.labels[idx].tolist(),  # labels as Python values
             }
@@ -350,16 +350,15 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
                     row[f"{name}_mean"] = m.mean
             seg, seg_b = segs[label, v], segs[baseline, v]
             if seg is not None:
-                sm, sse = float(seg.mean()), float(seg.std(ddof=1) / math.sqrt(n_sims))
-                sd = seg - seg_b
-                sdm, sdse = float(sd.mean()), float(sd.std(ddof=1) / math.sqrt(n_sims))
+                sm, _, slo, shi = sample_interval(seg, confidence)
+                sdm, _, sdlo, sdhi = paired_difference(seg, seg_b, confidence)
                 row.update({
                     "segment_reach_mean": sm,
-                    "segment_reach_ci_low": sm - z * sse,
-                    "segment_reach_ci_high": sm + z * sse,
+                    "segment_reach_ci_low": slo,
+                    "segment_reach_ci_high": shi,
                     "segment_diff_mean": sdm,
-                    "segment_diff_ci_low": sdm - z * sdse,
-                    "segment_diff_ci_high": sdm + z * sdse,
+                    "segment_diff_ci_low": sdlo,
+                    "segment_diff_ci_high": sdhi,
                 })
             rows.append(row)
     return ComparisonTable(rows, axis=axis)

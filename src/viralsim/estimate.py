@@ -9,13 +9,20 @@ any machine and thread count, and two seed sets estimated with the same
 import math
 import time
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
 
 from ._validation import check_float, check_int, seed_from_rng
 from .graph import FollowerGraph
 from .models import IC, DiffusionModel
+from .stats import (
+    MIN_SPREAD,
+    few_cascades_interval,
+    mean_interval,
+    normal_quantile,
+    rule_of_three,
+    t_quantile,
+)
 
 __all__ = ["Estimate", "ReachEstimate", "estimate_reach", "DEFAULT_N_SIMS", "DEFAULT_MAX_SIMS"]
 
@@ -23,6 +30,11 @@ DEFAULT_N_SIMS = 10_000
 DEFAULT_MAX_SIMS = 1_000_000
 FIRST_BATCH = 1_000
 MAX_TIMELINE = 1_024
+
+# the old private names of viralsim.stats' quantiles: experiments.py and tests import
+# them from here until they switch to viralsim.stats.t_quantile / normal_quantile
+_quantile = t_quantile
+_z = normal_quantile
 
 
 @dataclass(frozen=True)
@@ -51,17 +63,6 @@ def _pm2(mean, low, high):
     return plus_minus(mean, low, high, digits=2)
 
 
-def _z(confidence):
-    # the standard normal quantile (Wichura's AS 241, to double precision); the
-    # standard library's, not scipy.stats's: importing scipy.stats costs 0.35 s
-    # in every process, the command line's and each parallel sweep worker's
-    p = 0.5 + confidence / 2.0
-    if not 0.5 <= p < 1.0:
-        raise ValueError(f"confidence={confidence!r} is too close to 1 (or not in (0, 1)): the "
-                         f"interval would be infinite. Use e.g. 0.95 or 0.999999.")
-    return NormalDist().inv_cdf(p)
-
-
 def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
     """Worlds after which no world differing from reach ``x`` bounds the error of the
     mean within ``precision * x`` (the rule of three).
@@ -76,39 +77,13 @@ def _worlds_to_trust_no_variation(x, n_seeds, n_nodes, precision, confidence):
     span = max(x - n_seeds, n_nodes - x)
     if span <= 0 or n_seeds == 0:
         return 0
-    return math.ceil(_rule_of_three(confidence, 1) * span / (precision * x))
-
-
-#: below this many worlds whose reach differs from the most common one, the normal
-#: interval is not trusted alone (see _few_spread_interval) and precision mode goes on
-MIN_SPREAD = 30
+    return math.ceil(rule_of_three(confidence, 1) * span / (precision * x))
 
 
 def _few_spread_interval(est, usual, m, n, confidence):
-    """Widen the normal interval of a mean driven by a few rare worlds.
-
-    When only ``m`` of ``n`` worlds (``0 < m < MIN_SPREAD``) differ from the
-    most common reach ``usual`` (typically: the seeds' cascade did not spread),
-    the mean is ``usual + P(differ) * E[reach - usual | differ]`` and the
-    normal interval misjudges the first factor (with 1 or 2 spreading worlds
-    in 1,000 it covered about 86% at 95%). The interval reported also covers
-    ``usual + [p_lo, p_hi] * mean difference``, with ``[p_lo, p_hi]`` the
-    Clopper-Pearson interval of ``m / n``. The difference per such world is
-    taken as observed: for heavy-tailed cascade sizes no interval from so few
-    of them is reliable, and precision mode keeps running worlds until
-    ``MIN_SPREAD`` differ.
-    """
-    if not 0 < m < MIN_SPREAD or m >= n:
-        return est
-    from scipy.special import betaincinv  # scipy is loaded with Numba by now
-
-    a = 1.0 - confidence
-    p_lo = float(betaincinv(m, n - m + 1, a / 2))
-    p_hi = float(betaincinv(m + 1, n - m, 1 - a / 2))
-    diff = (est.mean - usual) / (m / n)
-    ends = (usual + p_lo * diff, usual + p_hi * diff)
-    return Estimate(est.mean, est.stderr, min(est.ci_low, *ends), max(est.ci_high, *ends),
-                    est.confidence)
+    """``est`` with its interval widened by :func:`viralsim.stats.few_cascades_interval`."""
+    low, high = few_cascades_interval(est.mean, est.ci_low, est.ci_high, usual, m, n, confidence)
+    return Estimate(est.mean, est.stderr, low, high, est.confidence)
 
 
 def _reachable(graph, seeds_idx):
@@ -135,40 +110,9 @@ def _reachable(graph, seeds_idx):
     return int(seen.sum())
 
 
-def _rule_of_three(confidence, n):
-    """Upper bound, at ``confidence``, on the chance of an event none of ``n`` worlds
-    showed: ``-ln(1 - confidence) / n`` (about 3 / n at 95%)."""
-    return -math.log1p(-confidence) / n
-
-
-def _quantile(confidence, n):
-    """The two-sided quantile of a confidence interval for a mean of ``n`` worlds:
-    Student's t with ``n - 1`` degrees of freedom (with 30 worlds the normal's
-    1.96 covered 92.6% of a star's exact mean at 95%); the normal quantile past
-    10**7 worlds, where the two agree to 1e-7."""
-    if n is None or n > 10**7 or n < 2:
-        return _z(confidence)
-    from scipy.special import stdtrit  # scipy is loaded with Numba by now
-
-    q = float(stdtrit(n - 1, 0.5 + confidence / 2.0))
-    if not math.isfinite(q):  # 0.5 + confidence / 2 rounded to 1: _z's error says so
-        return _z(confidence)
-    return q
-
-
 def _estimate(total, total_sq, n, confidence):
-    """Student-t CI from the sums (exact when they are Python ints).
-    One world gives no variance: its standard error and CI are NaN."""
-    mean = total / n
-    if n <= 1:
-        var = math.nan
-    elif isinstance(total, int) and isinstance(total_sq, int):
-        var = (n * total_sq - total * total) / (n * (n - 1))  # exact numerator, one rounding
-    else:
-        var = max((total_sq - total * total / n) / (n - 1), 0.0)
-    se = math.sqrt(var / n)
-    h = _quantile(confidence, n) * se
-    return Estimate(mean, se, mean - h, mean + h, confidence)
+    """An :class:`Estimate` from the sums (:func:`viralsim.stats.mean_interval`)."""
+    return Estimate(*mean_interval(total, total_sq, n, confidence), confidence)
 
 
 @dataclass(frozen=True, eq=False)  # equality by identity: it holds arrays (as numpy's results do)
@@ -446,7 +390,7 @@ def estimate_reach(
     model._validate_for(graph, func)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
                              high_open=True)
-    _z(confidence)  # before any world: a confidence so close to 1 the interval is infinite
+    normal_quantile(confidence)  # before any world: a confidence so close to 1 the interval is infinite
     max_rounds = check_max_rounds(max_rounds, func)
     if precision is not None and n_sims is not None:
         raise ValueError(
@@ -498,7 +442,7 @@ def estimate_reach(
     else:
         run(min(FIRST_BATCH, max_sims))
         while True:
-            z = _quantile(confidence, acc.n)
+            z = t_quantile(confidence, acc.n)
             est = acc.estimate("reach", confidence)
             if est.stderr > 0.0:
                 usual, m = acc.usual
@@ -535,7 +479,7 @@ def estimate_reach(
             and not worlds_alike()):
         # every world had the same reach, yet some could differ: the normal interval has
         # no width; the rule of three bounds P(reach != x)
-        q = min(1.0, _rule_of_three(confidence, acc.n))
+        q = min(1.0, rule_of_three(confidence, acc.n))
         metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
                                     r.mean + q * (reachable() - r.mean), confidence)
     for name in ("reach", "exposure"):  # both count people: from the seeds to everyone
@@ -553,7 +497,7 @@ def estimate_reach(
             var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / (n - 1), 0.0)
         else:
             var = np.full(s.shape, np.nan)
-        h = _quantile(confidence, n) * np.sqrt(var / n)
+        h = t_quantile(confidence, n) * np.sqrt(var / n)
         last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
         timelines[k] = (mean[:last], mean[:last] - h[:last], mean[:last] + h[:last])
     r = metrics["reach"]
