@@ -84,25 +84,6 @@ def test_networkx_round_trip_and_undirected_flag():
         vs.FollowerGraph.from_networkx(G, prob_attr="p")
 
 
-def test_with_probabilities_schemes():
-    g = vs.FollowerGraph.from_edges([0, 1, 2, 3], [3, 3, 3, 0])
-    assert not g.has_probabilities
-    wc = g.with_probabilities("weighted_cascade")
-    src, dst, p = wc.edges()
-    for _s, d, q in zip(src, dst, p):
-        assert q == pytest.approx(1 / {3: 3, 0: 1}[d])
-    tri = g.with_probabilities("trivalency", rng=0)
-    assert set(tri.probs.tolist()) <= {np.float32(x) for x in (0.1, 0.01, 0.001)}
-    assert tri == g.with_probabilities("trivalency", rng=0)
-    arr = g.with_probabilities(np.array([0.1, 0.2, 0.3, 0.4]))
-    got = {(int(a), int(b)): float(c) for a, b, c in zip(*arr.edges())}
-    want = {(int(a), int(b)): c for (a, b), c in zip(zip(*g.edges()[:2]), [0.1, 0.2, 0.3, 0.4])}
-    assert got == pytest.approx(want)
-    assert g.with_probabilities(0.3).probability_summary == "uniform 0.3"
-    u = g.with_probabilities("uniform_random", low=0.2, high=0.4, rng=1)
-    assert np.all((u.probs >= 0.2) & (u.probs <= 0.4))
-
-
 def test_with_node_attr():
     g = vs.FollowerGraph.from_edges(["a", "b"], ["b", "c"], probs=0.5)
     h = g.with_node_attr("cost", {"a": 1.0, "b": 2.0, "c": 3.0})
@@ -147,18 +128,6 @@ def test_pickle_round_trip():
 def test_from_edges_bad_input(kwargs, exc, match):
     with pytest.raises(exc, match=match):
         vs.FollowerGraph.from_edges(**kwargs)
-
-
-def test_bad_probability_schemes():
-    g = vs.FollowerGraph.from_edges([0], [1])
-    with pytest.raises(ValueError, match="Unknown probability scheme 'wc'.*weighted_cascade"):
-        g.with_probabilities("wc")
-    with pytest.raises(ValueError, match=r"must be a float in \[0, 1\]"):
-        g.with_probabilities(1.1)
-    with pytest.raises(ValueError):
-        g.with_probabilities(float("nan"))
-    with pytest.raises(ValueError, match="no edge probabilities"):
-        vs.estimate_reach(g, [0])
 
 
 @pytest.mark.parametrize(

@@ -11,15 +11,19 @@ from types import MappingProxyType
 
 import numpy as np
 
-from ._validation import check_probability, check_rng, param_error
+from ._validation import check_probability, param_error
 from .exceptions import NodeNotFound, ViralsimWarning
 
+# PROBABILITY_SCHEMES and TRIVALENCY_VALUES live in viralsim.probabilities; imported
+# here, where they were first defined, so the old import path keeps working
+from .probabilities import (  # noqa: F401
+    PROBABILITY_SCHEMES,
+    TRIVALENCY_VALUES,
+    check_edge_probabilities,
+    edge_probabilities,
+)
+
 __all__ = ["FollowerGraph", "PROBABILITY_SCHEMES"]
-
-PROBABILITY_SCHEMES = ("weighted_cascade", "trivalency", "uniform_random")
-TRIVALENCY_VALUES = (0.1, 0.01, 0.001)
-
-
 
 _MAX_NODES = 2**31 - 2  # int32 node indices; kernels also use index n as a dummy node
 
@@ -36,29 +40,6 @@ def _readonly(a):
     a = np.ascontiguousarray(a).view()
     a.flags.writeable = False
     return a
-
-
-def _check_probs_array(probs, m, func, name="probs"):
-    probs = np.asarray(probs)
-    if probs.ndim != 1 or probs.shape[0] != m:
-        raise ValueError(
-            f"The {name!r} parameter of {func} must have one value per edge ({m}). "
-            f"Got an array of shape {probs.shape} instead."
-        )
-    if probs.dtype.kind not in "fiub":
-        raise TypeError(
-            f"The {name!r} parameter of {func} must be numeric. Got dtype {probs.dtype} instead."
-        )
-    p = probs.astype(np.float64)
-    bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))  # also catches NaN
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"The {name!r} parameter of {func} must hold probabilities in [0, 1]. "
-            f"Got {probs[i].item()!r} at edge {i} ({bad.size} bad value(s) in all). "
-            "Rescale or clip the values before building the graph."
-        )
-    return p
 
 
 class FollowerGraph:
@@ -291,7 +272,7 @@ class FollowerGraph:
                 p = check_probability(probs, "probs", func)
                 probs_f = np.full(m, p, dtype=np.float64)
             else:
-                probs_f = _check_probs_array(probs, m, func)
+                probs_f = check_edge_probabilities(probs, m, func)
         else:
             probs_f = None
         attrs = _check_node_attrs(node_attrs, n, func)
@@ -407,10 +388,23 @@ class FollowerGraph:
             For the random schemes. Values are assigned to edges in
             (source, follower) index order, so the result does not depend on
             the graph's earlier probabilities.
+        low, high : float in [0, 1], optional
+            Bounds of ``"uniform_random"`` (default 0 and 1).
 
         Returns
         -------
         FollowerGraph
+
+        Raises
+        ------
+        ValueError, TypeError
+            An unknown scheme (the valid ones listed), a value outside [0, 1]
+            or NaN, an array of the wrong length, ``low > high``.
+
+        See Also
+        --------
+        viralsim.probabilities : the schemes, one function each (this method
+            delegates to :func:`viralsim.probabilities.edge_probabilities`).
 
         Examples
         --------
@@ -419,38 +413,11 @@ class FollowerGraph:
         >>> g.with_probabilities("weighted_cascade").edges()[2].tolist()
         [0.5, 0.5, 1.0]
         """
-        func = "with_probabilities"
-        m = self.n_edges
-        src = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self._indptr))
-        dst = self._indices.astype(np.int64)
-        if isinstance(scheme, str):
-            if scheme == "weighted_cascade":
-                indeg = np.bincount(dst, minlength=self.n_nodes)
-                probs = 1.0 / indeg[dst] if m else np.zeros(0)
-            elif scheme in ("trivalency", "uniform_random"):
-                gen = check_rng(rng)
-                canon = np.lexsort((dst, src))
-                probs = np.empty(m, dtype=np.float64)
-                if scheme == "trivalency":
-                    probs[canon] = np.asarray(TRIVALENCY_VALUES)[gen.integers(0, 3, size=m)]
-                else:
-                    lo = check_probability(0.0 if low is None else low, "low", func)
-                    hi = check_probability(1.0 if high is None else high, "high", func)
-                    if lo > hi:
-                        raise ValueError(f"with_probabilities: low={lo} must be <= high={hi}.")
-                    probs[canon] = gen.uniform(lo, hi, size=m)
-            else:
-                raise ValueError(
-                    f"Unknown probability scheme {scheme!r} for with_probabilities. Valid "
-                    f"schemes: a float in [0, 1], an array per edge, or one of "
-                    f"{', '.join(map(repr, PROBABILITY_SCHEMES))}."
-                )
-        elif np.ndim(scheme) == 0:
-            probs = np.full(m, check_probability(scheme, "scheme", func))
-        else:
-            probs = _check_probs_array(scheme, m, func, name="scheme")
+        probs = edge_probabilities(self, scheme, rng=rng, low=low, high=high,
+                                    func="with_probabilities")
         return FollowerGraph._canonical_from_sorted(
-            src, self._indices, probs, self.n_nodes, self._labels, self._attrs
+            np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self._indptr)),
+            self._indices, probs, self.n_nodes, self._labels, self._attrs,
         )
 
     def with_node_attr(self, name, values):
