@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validation import check_float, check_int, seed_from_rng
+from .formatting import plus_minus
 from .graph import FollowerGraph
 from .models import IC, DiffusionModel
 from .stats import (
@@ -58,8 +59,6 @@ class Estimate:
 def _pm2(mean, low, high):
     """``"12.34 ± 0.56"``, or ``"1.00 (1.00 to 1.12)"`` for an interval that is not
     symmetric about the mean (the rule of three's, or few cascades spreading)."""
-    from .report import plus_minus
-
     return plus_minus(mean, low, high, digits=2)
 
 
