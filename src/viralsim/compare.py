@@ -215,11 +215,28 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     [('degree', 1, 3.0, 0.0), ('degree', 2, 6.0, 0.0), ('degree#2', 1, 3.0, 0.0), ('degree#2', 2, 6.0, 0.0)]
     """
     func = "compare_strategies"
-    if not isinstance(graph, FollowerGraph):
-        raise TypeError(
-            f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
-            f"{type(graph).__name__} instead."
-        )
+    axis, values, named, baseline, n_sims, confidence = _check_arguments(
+        graph, strategies, k, budget, baseline, n_sims, confidence, backend, func)
+    model = IC() if model is None else model
+    gen = check_rng(rng)
+    sel_seed = int(gen.integers(0, 2**63 - 1))
+    eval_key = seed_from_rng(gen)
+    selections = _select(graph, named, axis, values, model, sel_seed, costs)
+    from .strategies._base import resolve_costs
+
+    cost_arr = resolve_costs(graph, costs, func)
+    weights = _segment_weights(graph, model, segment_attr, func)
+    evals = _evaluate(graph, selections, model, eval_key, weights, n_sims=n_sims,
+                      confidence=confidence, exposure=exposure, max_rounds=max_rounds,
+                      backend=backend)
+    rows = [_row(graph, label, v, axis, selections[label, v], evals[label, v],
+                 evals[baseline, v], baseline, cost_arr, n_sims, confidence)
+            for label, _ in named for v in values]
+    return ComparisonTable(rows, axis=axis)
+
+
+def _check_axis(k, budget, func):
+    """``(axis, values)``: ``"k"`` and seed counts, or ``"budget"`` and budgets, checked."""
     if (k is None) == (budget is None):
         raise ValueError(
             f"{func} takes exactly one of 'k' (a list of seed counts) and 'budget' (a list of "
@@ -235,6 +252,18 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     else:
         values = [check_float(float(v) if isinstance(v, int) else v, "budget", func, low=0.0)
                   for v in values]
+    return axis, values
+
+
+def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence, backend, func):
+    """Everything checked before any selection runs:
+    ``(axis, values, named strategies, baseline, n_sims, confidence)``."""
+    if not isinstance(graph, FollowerGraph):
+        raise TypeError(
+            f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
+            f"{type(graph).__name__} instead."
+        )
+    axis, values = _check_axis(k, budget, func)
     if isinstance(strategies, (str, Strategy)):
         strategies = [strategies]
     named = _names(strategies, backend)
@@ -249,13 +278,14 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
         )
     n_sims = check_int(n_sims, "n_sims", func, low=2)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,
-                             high_open=True)  # before any selection runs
+                             high_open=True)
     t_quantile(confidence, n_sims)  # (and a confidence so close to 1 that t is infinite)
-    model = IC() if model is None else model
-    gen = check_rng(rng)
-    sel_seed = int(gen.integers(0, 2**63 - 1))
-    eval_key = seed_from_rng(gen)
+    return axis, values, named, baseline, n_sims, confidence
 
+
+def _select(graph, named, axis, values, model, sel_seed, costs):
+    """``{(label, value): (selection, seed indices, shared)}``: a nested strategy (its
+    seeds for k a prefix of those for a larger k) selects once, for the largest k."""
     selections = {}
     for label, strat in named:
         if axis == "k" and strat.nested:
@@ -268,100 +298,97 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
                 kw = {"k": v} if axis == "k" else {"budget": v}
                 sel = strat.select(graph, model=model, rng=sel_seed, costs=costs, **kw)
                 selections[label, v] = (sel, sel.indices, False)
+    return selections
 
-    from .strategies._base import resolve_costs
 
-    cost_arr = resolve_costs(graph, costs, func)
-    weights = None
-    if segment_attr is not None:
-        from .models import WordOfMouth
-        from .strategies.celf import _node_weights
+def _segment_weights(graph, model, segment_attr, func):
+    """The node weights of ``segment_attr`` (None without one), after checking that the
+    model's worlds are the ones the weighted reach is measured in."""
+    if segment_attr is None:
+        return None
+    from .strategies._base import node_weights
+    from .strategies._models import shares_ic_worlds
 
-        plain_ic = type(model) is IC or (
-            type(model) is WordOfMouth and model.is_live_edge and model.comment_prob == 1.0
-            and model.off_target_factor == 1.0)
-        if not plain_ic:  # the weighted reach would come from other worlds than the reach
-            raise ValueError(
-                f"{func}: segment_attr= measures segment reach in independent-cascade worlds, "
-                f"which {model!r} does not share. Give "
-                "the model its own segment instead (e.g. WordOfMouth(segment_attr=...)): the "
-                "table then reports its segment_reach, measured in the model's worlds."
-            )
-        weights = _node_weights(graph, segment_attr, func)
-    cache = {}
+    if not shares_ic_worlds(model):  # the weighted reach would come from other worlds
+        raise ValueError(
+            f"{func}: segment_attr= measures segment reach in independent-cascade worlds, "
+            f"which {model!r} does not share. Give "
+            "the model its own segment instead (e.g. WordOfMouth(segment_attr=...)): the "
+            "table then reports its segment_reach, measured in the model's worlds."
+        )
+    return node_weights(graph, segment_attr, func)
+
+
+def _evaluate(graph, selections, model, eval_key, weights, *, n_sims, max_rounds, **kw):
+    """``{(label, value): (ReachEstimate, per-world segment reach or None)}``, every seed
+    set in the same worlds; a seed set two strategies share is estimated once."""
+    by_seeds = {}
     evals = {}
-    segs = {}
     for (label, v), (_sel, idx, _) in selections.items():
         key = tuple(sorted(idx.tolist()))
-        if key not in cache:
-            est = estimate_reach(
-                graph, graph.labels[idx].tolist(), model=model, n_sims=n_sims, rng=eval_key,
-                confidence=confidence, exposure=exposure, return_sizes=True,
-                max_rounds=max_rounds, backend=backend,
-            )
+        if key not in by_seeds:
+            est = estimate_reach(graph, graph.labels[idx].tolist(), model=model, n_sims=n_sims,
+                                 rng=eval_key, return_sizes=True, max_rounds=max_rounds, **kw)
             seg = None
             if weights is not None and max_rounds is None:
                 seg = _segment_sizes(graph, model, idx, est.rng_key, n_sims, weights)
-            cache[key] = (est, seg)
-        evals[label, v], segs[label, v] = cache[key]
+            by_seeds[key] = (est, seg)
+        evals[label, v] = by_seeds[key]
+    return evals
 
-    rows = []
-    for label, _ in named:
-        for v in values:
-            sel, idx, shared = selections[label, v]
-            est = evals[label, v]
-            base = evals[baseline, v]
-            dm, _, dlo, dhi = paired_difference(est.sizes, base.sizes, confidence)
-            ulo, uhi = t_interval(dm, unpaired_stderr(est.stderr, base.stderr), confidence,
-                                  n_sims)
-            if shared:
-                own = None
-                if sel.gains is not None:
-                    own = float(np.sum(sel.gains[: len(idx)]))
-            else:
-                own = sel.spread
-            row = {
-                "strategy": label,
-                "k": v if axis == "k" else None,
-                "budget": v if axis == "budget" else None,
-                "n_seeds": int(len(idx)),
-                "reach_mean": est.mean,
-                "reach_stderr": est.stderr,
-                "reach_ci_low": est.ci_low,
-                "reach_ci_high": est.ci_high,
-                "exposure_mean": est.exposure.mean if est.exposure is not None else None,
-                "exposure_ci_low": est.exposure.ci_low if est.exposure is not None else None,
-                "exposure_ci_high": est.exposure.ci_high if est.exposure is not None else None,
-                "cost": float(len(idx)) if cost_arr is None else float(cost_arr[idx].sum()),
-                "selection_s": sel.elapsed,
-                "selection_shared": shared,
-                "own_spread": own,
-                "baseline": baseline,
-                "diff_mean": dm,
-                "diff_ci_low": dlo,
-                "diff_ci_high": dhi,
-                "diff_ci_unpaired_low": ulo,
-                "diff_ci_unpaired_high": uhi,
-                "n_sims": n_sims,
-                "seeds": graph.labels[idx].tolist(),  # labels as Python values
-            }
-            for name, m in est.metrics.items():
-                if name not in ("reach", "exposure"):
-                    row[f"{name}_mean"] = m.mean
-            seg, seg_b = segs[label, v], segs[baseline, v]
-            if seg is not None:
-                sm, _, slo, shi = sample_interval(seg, confidence)
-                sdm, _, sdlo, sdhi = paired_difference(seg, seg_b, confidence)
-                row.update({
-                    "segment_reach_mean": sm,
-                    "segment_reach_ci_low": slo,
-                    "segment_reach_ci_high": shi,
-                    "segment_diff_mean": sdm,
-                    "segment_diff_ci_low": sdlo,
-                    "segment_diff_ci_high": sdhi,
-                })
-            rows.append(row)
-    return ComparisonTable(rows, axis=axis)
+
+def _row(graph, label, v, axis, selection, evaluated, base, baseline, cost_arr, n_sims,
+         confidence):
+    """One table row: a strategy's seeds for one k (or budget), against the baseline's."""
+    sel, idx, shared = selection
+    (est, seg), (base_est, seg_b) = evaluated, base
+    dm, _, dlo, dhi = paired_difference(est.sizes, base_est.sizes, confidence)
+    ulo, uhi = t_interval(dm, unpaired_stderr(est.stderr, base_est.stderr), confidence, n_sims)
+    if shared:  # a prefix of a larger selection: its own spread is the sum of its gains
+        own = None if sel.gains is None else float(np.sum(sel.gains[: len(idx)]))
+    else:
+        own = sel.spread
+    exp = est.exposure
+    row = {
+        "strategy": label,
+        "k": v if axis == "k" else None,
+        "budget": v if axis == "budget" else None,
+        "n_seeds": int(len(idx)),
+        "reach_mean": est.mean,
+        "reach_stderr": est.stderr,
+        "reach_ci_low": est.ci_low,
+        "reach_ci_high": est.ci_high,
+        "exposure_mean": exp.mean if exp is not None else None,
+        "exposure_ci_low": exp.ci_low if exp is not None else None,
+        "exposure_ci_high": exp.ci_high if exp is not None else None,
+        "cost": float(len(idx)) if cost_arr is None else float(cost_arr[idx].sum()),
+        "selection_s": sel.elapsed,
+        "selection_shared": shared,
+        "own_spread": own,
+        "baseline": baseline,
+        "diff_mean": dm,
+        "diff_ci_low": dlo,
+        "diff_ci_high": dhi,
+        "diff_ci_unpaired_low": ulo,
+        "diff_ci_unpaired_high": uhi,
+        "n_sims": n_sims,
+        "seeds": graph.labels[idx].tolist(),  # labels as Python values
+    }
+    for name, m in est.metrics.items():
+        if name not in ("reach", "exposure"):
+            row[f"{name}_mean"] = m.mean
+    if seg is not None:
+        sm, _, slo, shi = sample_interval(seg, confidence)
+        sdm, _, sdlo, sdhi = paired_difference(seg, seg_b, confidence)
+        row.update({
+            "segment_reach_mean": sm,
+            "segment_reach_ci_low": slo,
+            "segment_reach_ci_high": shi,
+            "segment_diff_mean": sdm,
+            "segment_diff_ci_low": sdlo,
+            "segment_diff_ci_high": sdhi,
+        })
+    return row
 
 
 def reach_vs_k(table, ax=None, *, band=True):

@@ -9,6 +9,7 @@ any machine and thread count, and two seed sets estimated with the same
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -383,6 +384,22 @@ def estimate_reach(
     """
     func = "estimate_reach"
     seeds_idx = _seed_indices(graph, seeds, func)
+    model, confidence, max_rounds, n_sims, precision, max_sims = _check_arguments(
+        graph, model, n_sims, precision, confidence, max_rounds, max_sims, func)
+    run = _Worlds(graph, seeds_idx, model, seed_from_rng(rng), max_rounds, exposure,
+                  return_sizes, backend)
+    t0 = time.perf_counter()
+    if precision is None:
+        run.more(n_sims)
+        converged = None
+    else:
+        converged = _run_to_precision(run, precision, confidence, max_sims)
+    elapsed = time.perf_counter() - t0
+    return _result(run, confidence, precision, converged, elapsed)
+
+
+def _check_arguments(graph, model, n_sims, precision, confidence, max_rounds, max_sims, func):
+    """Validated ``(model, confidence, max_rounds, n_sims, precision, max_sims)``."""
     if graph.n_nodes == 0:
         raise ValueError(f"{func}: the graph has no nodes; there is nobody to reach.")
     model = IC() if model is None else check_model(model, func)
@@ -401,96 +418,127 @@ def estimate_reach(
         max_sims = check_int(max_sims, "max_sims", func, low=1)
     else:
         n_sims = check_int(DEFAULT_N_SIMS if n_sims is None else n_sims, "n_sims", func, low=1)
-    key = seed_from_rng(rng)
-    tl_len = (max_rounds if max_rounds is not None else min(graph.n_nodes, MAX_TIMELINE)) + 1
-    tl_len = max(tl_len, 2)
+    return model, confidence, max_rounds, n_sims, precision, max_sims
 
-    acc = _Accumulator(return_sizes)
-    t0 = time.perf_counter()
 
-    if backend is not None:
-        from .distributed import get_backend
+class _Worlds:
+    """The worlds of one :func:`estimate_reach` call: how the next batch runs, what the
+    batches so far gave (``acc``), and two facts about the seeds computed at most once,
+    and only when needed (each costs a pass over the edges)."""
 
-        backend = get_backend(backend)
+    def __init__(self, graph, seeds_idx, model, key, max_rounds, exposure, keep_sizes, backend):
+        self.graph, self.seeds_idx, self.model, self.key = graph, seeds_idx, model, key
+        tl_len = (max_rounds if max_rounds is not None else min(graph.n_nodes, MAX_TIMELINE)) + 1
+        self.kw = dict(max_rounds=max_rounds, tl_len=max(tl_len, 2), exposure=exposure)
+        self.exposure = exposure
+        if backend is not None:
+            from .distributed import get_backend
 
-    def run(count):
-        kw = dict(max_rounds=max_rounds, tl_len=tl_len, exposure=exposure)
-        if backend is None:
-            acc.add(model._simulate(graph, seeds_idx, key, acc.n, count, **kw))
+            backend = get_backend(backend)
+        self.backend = backend
+        self.acc = _Accumulator(keep_sizes)
+
+    def more(self, count):
+        """Run worlds ``acc.n .. acc.n + count - 1`` and add them up."""
+        acc = self.acc
+        if self.backend is None:
+            acc.add(self.model._simulate(self.graph, self.seeds_idx, self.key, acc.n, count,
+                                         **self.kw))
         else:
-            for batch in backend.simulate(model, graph, seeds_idx, key, acc.n, count, **kw):
+            for batch in self.backend.simulate(self.model, self.graph, self.seeds_idx,
+                                               self.key, acc.n, count, **self.kw):
                 acc.add(batch)
 
-    ceiling = []
+    @cached_property
+    def reachable(self):
+        """Reach's upper end in every world (see :func:`_reachable`)."""
+        return _reachable(self.graph, self.seeds_idx)
 
-    def reachable():  # reach's upper end in every world; O(edges), at most once, and
-        if not ceiling:  # only when no world differed
-            ceiling.append(_reachable(graph, seeds_idx))
-        return ceiling[0]
+    @cached_property
+    def alike(self):
+        """Whether every world has the same reach by construction (the model's coins are
+        all 0 or 1 here, or the seeds reach nobody)."""
+        return self.model._deterministic_on(self.graph) or self.reachable == self.seeds_idx.size
 
-    alike = []
 
-    def worlds_alike():  # O(edges) too, at most once, under the same condition
-        if not alike:
-            alike.append(model._deterministic_on(graph) or reachable() == seeds_idx.size)
-        return alike[0]
+def _worlds_needed(run, precision, confidence):
+    """How many worlds in all the reach interval needs to be ``precision`` tight, or
+    None when those run so far are enough."""
+    acc = run.acc
+    est = acc.estimate("reach", confidence)
+    if est.stderr > 0.0:
+        usual, m = acc.usual
+        wide = _few_spread_interval(est, usual, m, acc.n, confidence)
+        if max(est.mean - wide.ci_low, wide.ci_high - est.mean) <= precision * est.mean \
+                and m >= min(MIN_SPREAD, acc.n):
+            return None
+        sd = est.stderr * math.sqrt(acc.n)
+        z = t_quantile(confidence, acc.n)
+        needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
+        if m < MIN_SPREAD:  # too few cascades to judge the spread: about MIN_SPREAD
+            needed = max(needed, math.ceil(1.1 * acc.n * MIN_SPREAD / m))
+        return needed
+    if est.stderr == 0.0:  # every world alike so far: not yet evidence of precision
+        needed = 0 if run.alike else _worlds_to_trust_no_variation(
+            est.mean, run.seeds_idx.size, run.reachable, precision, confidence)
+        return None if acc.n >= needed else needed
+    return 2  # one world: no variance yet
 
-    converged = None
-    if precision is None:
-        run(n_sims)
-    else:
-        run(min(FIRST_BATCH, max_sims))
-        while True:
-            z = t_quantile(confidence, acc.n)
-            est = acc.estimate("reach", confidence)
-            if est.stderr > 0.0:
-                usual, m = acc.usual
-                wide = _few_spread_interval(est, usual, m, acc.n, confidence)
-                if max(est.mean - wide.ci_low, wide.ci_high - est.mean) <= precision * est.mean \
-                        and m >= min(MIN_SPREAD, acc.n):
-                    converged = True
-                    break
-                sd = est.stderr * math.sqrt(acc.n)
-                needed = math.ceil(1.1 * (z * sd / (precision * max(est.mean, 1e-300))) ** 2)
-                if m < MIN_SPREAD:  # too few cascades to judge the spread: about MIN_SPREAD
-                    needed = max(needed, math.ceil(1.1 * acc.n * MIN_SPREAD / m))
-            elif est.stderr == 0.0:  # every world alike so far: not yet evidence of precision
-                needed = 0 if worlds_alike() else _worlds_to_trust_no_variation(
-                    est.mean, seeds_idx.size, reachable(), precision, confidence)
-                if acc.n >= needed:
-                    converged = True
-                    break
-            else:  # one world: no variance yet
-                needed = 2
-            if acc.n >= max_sims:
-                converged = False
-                break
-            step = min(max(needed - acc.n, FIRST_BATCH), acc.n * 4, max_sims - acc.n)
-            run(int(step))
-    elapsed = time.perf_counter() - t0
 
-    metrics = {k: acc.estimate(k, confidence) for k in acc.sums}
-    r = metrics["reach"]
+def _run_to_precision(run, precision, confidence, max_sims):
+    """Run batches of worlds until the reach interval is ``precision`` tight (True) or
+    ``max_sims`` worlds ran (False). Each batch aims at the worlds still needed, at least
+    FIRST_BATCH and at most four times those run so far."""
+    run.more(min(FIRST_BATCH, max_sims))
+    while True:
+        needed = _worlds_needed(run, precision, confidence)
+        if needed is None:
+            return True
+        n = run.acc.n
+        if n >= max_sims:
+            return False
+        run.more(int(min(max(needed - n, FIRST_BATCH), n * 4, max_sims - n)))
+
+
+def _reach_interval(run, r, confidence):
+    """Reach's estimate ``r`` with its interval as :func:`estimate_reach` reports it: widened
+    when few worlds spread, the rule of three's when none varied."""
+    acc, n_seeds = run.acc, run.seeds_idx.size
     if r.stderr > 0.0:
         usual, m = acc.usual
-        metrics["reach"] = r = _few_spread_interval(r, usual, m, acc.n, confidence)
-    if (r.stderr == 0.0 and acc.n > 1 and seeds_idx.size > 0  # no seeds: nothing can happen
-            and not worlds_alike()):
-        # every world had the same reach, yet some could differ: the normal interval has
+        r = _few_spread_interval(r, usual, m, acc.n, confidence)
+    if (r.stderr == 0.0 and acc.n > 1 and n_seeds > 0  # no seeds: nothing can happen
+            and not run.alike):
+        # every world had the same reach, yet some could differ: the t interval has
         # no width; the rule of three bounds P(reach != x)
         q = min(1.0, rule_of_three(confidence, acc.n))
-        metrics["reach"] = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - seeds_idx.size),
-                                    r.mean + q * (reachable() - r.mean), confidence)
-    for name in ("reach", "exposure"):  # both count people: from the seeds to everyone
+        r = Estimate(r.mean, r.stderr, r.mean - q * (r.mean - n_seeds),
+                     r.mean + q * (run.reachable - r.mean), confidence)
+    return r
+
+
+def _metrics(run, confidence):
+    """Every per-world metric's :class:`Estimate`; reach's and exposure's intervals kept
+    within ``[len(seeds), n_nodes]`` (both count people)."""
+    metrics = {k: run.acc.estimate(k, confidence) for k in run.acc.sums}
+    metrics["reach"] = _reach_interval(run, metrics["reach"], confidence)
+    lo, hi = run.seeds_idx.size, run.graph.n_nodes
+    for name in ("reach", "exposure"):
         m = metrics.get(name)
-        if m is not None and (m.ci_low < seeds_idx.size or m.ci_high > graph.n_nodes):
-            metrics[name] = Estimate(m.mean, m.stderr, max(m.ci_low, seeds_idx.size),
-                                     min(m.ci_high, graph.n_nodes), m.confidence)
-    if not exposure:
+        if m is not None and (m.ci_low < lo or m.ci_high > hi):
+            metrics[name] = Estimate(m.mean, m.stderr, max(m.ci_low, lo), min(m.ci_high, hi),
+                                     m.confidence)
+    if not run.exposure:
         metrics.pop("exposure", None)
+    return metrics
+
+
+def _timelines(acc, confidence):
+    """Per-round means with pointwise t bands, ``{name: (mean, low, high)}``, cut after
+    the last round anyone adopted (or was shown) in any world."""
     timelines = {}
+    n = acc.n
     for k, (s, s2) in acc.tl.items():
-        n = acc.n
         mean = s / n
         if n > 1:
             var = np.maximum((s2 - s.astype(np.float64) ** 2 / n) / (n - 1), 0.0)
@@ -499,6 +547,13 @@ def estimate_reach(
         h = t_quantile(confidence, n) * np.sqrt(var / n)
         last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
         timelines[k] = (mean[:last], mean[:last] - h[:last], mean[:last] + h[:last])
+    return timelines
+
+
+def _result(run, confidence, precision, converged, elapsed):
+    acc = run.acc
+    metrics = _metrics(run, confidence)
+    timelines = _timelines(acc, confidence)
     r = metrics["reach"]
     tl = timelines["adopters"]
     return ReachEstimate(
@@ -512,11 +567,11 @@ def estimate_reach(
         timeline_ci=(tl[1], tl[2]),
         exposure=metrics.get("exposure"),
         metrics=metrics,
-        sizes=np.concatenate(acc.sizes) if return_sizes else None,
+        sizes=np.concatenate(acc.sizes) if acc.sizes is not None else None,
         precision=precision,
         converged=converged,
         edge_visits=acc.visits,
         elapsed=elapsed,
-        rng_key=key,
+        rng_key=run.key,
         timelines=timelines,
     )

@@ -173,6 +173,59 @@ def resolve_costs(graph, costs, func):
     return arr
 
 
+def node_weights(graph, weight_attr, func):
+    """Per-node float64 weights from node attribute ``weight_attr``, or None for none.
+
+    The one check of a weighted reach's weights (CELF's and IMM's
+    ``weight_attr``, :func:`viralsim.compare_strategies`' ``segment_attr``).
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    weight_attr : str or None
+        A node attribute of ``graph``, numeric or boolean.
+    func : str
+        The public function named in error messages.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_nodes,), or None
+        None when ``weight_attr`` is None.
+
+    Raises
+    ------
+    KeyError
+        The graph has no such attribute (the ones it has are listed).
+    ValueError
+        Weights not numeric, not finite, negative or all 0.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.strategies._base import node_weights
+    >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2]).with_node_attr("t", [True, False, True])
+    >>> node_weights(g, "t", "f").tolist()
+    [1.0, 0.0, 1.0]
+    """
+    if weight_attr is None:
+        return None
+    if weight_attr not in graph.node_attrs:
+        have = ", ".join(map(repr, graph.node_attrs)) or "none"
+        raise KeyError(
+            f"The 'weight_attr' parameter of {func} names node attribute {weight_attr!r}, which "
+            f"the graph does not have (it has: {have})."
+        )
+    w = np.asarray(graph.node_attrs[weight_attr])
+    if w.dtype.kind not in "biuf":
+        raise ValueError(f"{func}: node attribute {weight_attr!r} must be numeric or boolean.")
+    w = w.astype(np.float64)
+    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
+        raise ValueError(
+            f"{func}: node weights {weight_attr!r} must be finite, >= 0 and not all 0."
+        )
+    return w
+
+
 def _label(graph, i):
     """Node ``i``'s label as a Python value (``335``, ``'ann'``; not ``np.int64(335)``)."""
     return graph.labels[i: i + 1].tolist()[0]

@@ -40,12 +40,43 @@ def _wom_live_edge(model):
     return model.reinforcement == 0.0 and model.amplification == 0.0
 
 
+def shares_ic_worlds(model):
+    """Whether ``model``'s worlds are ``vs.IC()``'s on the same graph, world by world.
+
+    True for :class:`~viralsim.IC` and for :class:`~viralsim.WordOfMouth` that
+    reduces to it with the probabilities unchanged (no reinforcement or
+    amplification, ``comment_prob = 1``, no off-target thinning): then a
+    quantity computed in IC's worlds (a weighted reach) and the model's own
+    reach come from the same worlds. The one home of this check.
+
+    Parameters
+    ----------
+    model : DiffusionModel
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.strategies._models import shares_ic_worlds
+    >>> shares_ic_worlds(vs.IC()), shares_ic_worlds(vs.WordOfMouth(comment_prob=0.5))
+    (True, False)
+    """
+    if type(model) is IC:
+        return True
+    return (type(model) is WordOfMouth and _wom_live_edge(model) and model.comment_prob == 1.0
+            and model.off_target_factor == 1.0)
+
+
 def ic_equivalent(model, graph):
     """The graph on which IC equals ``model`` in distribution, or None when there is none.
 
-    For ``vs.IC()`` it is ``graph`` itself (the very same worlds).
+    For a model that :func:`shares_ic_worlds` it is ``graph`` itself (the very
+    same worlds).
     """
-    if type(model) is IC:
+    if shares_ic_worlds(model):
         return graph
     if type(model) is WordOfMouth:
         if _wom_live_edge(model) and model.comment_prob == 1.0:

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._kernels import celf as _ck
 from .._validation import check_int, seed_from_rng
-from ._base import Strategy, register_strategy
+from ._base import Strategy, node_weights, register_strategy
 from ._models import ic_equivalent, model_label
 
 __all__ = ["CELFGreedy", "celf"]
@@ -381,7 +381,7 @@ class CELFGreedy(Strategy):
         max_rounds = check_int(self.max_rounds, "max_rounds", func, low=1, allow_none=True)
         g = req.graph
         key = seed_from_rng(req.gen)
-        weights = _node_weights(g, self.weight_attr, func)
+        weights = node_weights(g, self.weight_attr, func)
         ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
         notes = []
         backend = None
@@ -452,26 +452,6 @@ class CELFGreedy(Strategy):
             "notes": notes,
             "info": info,
         }
-
-
-def _node_weights(g, weight_attr, func):
-    if weight_attr is None:
-        return None
-    if weight_attr not in g.node_attrs:
-        have = ", ".join(map(repr, g.node_attrs)) or "none"
-        raise KeyError(
-            f"The 'weight_attr' parameter of {func} names node attribute {weight_attr!r}, which "
-            f"the graph does not have (it has: {have})."
-        )
-    w = np.asarray(g.node_attrs[weight_attr])
-    if w.dtype.kind not in "biuf":
-        raise ValueError(f"{func}: node attribute {weight_attr!r} must be numeric or boolean.")
-    w = w.astype(np.float64)
-    if not (np.isfinite(w).all() and (w >= 0).all()) or w.sum() <= 0:
-        raise ValueError(
-            f"{func}: node weights {weight_attr!r} must be finite, >= 0 and not all 0."
-        )
-    return w
 
 
 def celf(graph, k=None, *, budget=None, costs=None, model=None, rng=None, **params):

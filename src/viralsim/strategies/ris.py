@@ -8,7 +8,7 @@ import numpy as np
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._validation import check_float, check_int, param_error, seed_from_rng
-from ._base import Strategy, model_not_supported, register_strategy
+from ._base import Strategy, model_not_supported, node_weights, register_strategy
 from ._models import model_label, reverse_sampler
 
 __all__ = [
@@ -296,8 +296,6 @@ class _RISBase(Strategy):
 
     def _collections(self, req, func, key):
         """Two independent RR collections (bases 0 and SECOND_BASE) for the request's model."""
-        from .celf import _node_weights
-
         spec = reverse_sampler(req.model, req.graph)
         if spec is None:
             raise model_not_supported(
@@ -306,7 +304,7 @@ class _RISBase(Strategy):
                 "LinearThreshold, WordOfMouth without reinforcement and amplification)",
             )
         mode, g, c = spec
-        weights = _node_weights(req.graph, self.weight_attr, func)
+        weights = node_weights(req.graph, self.weight_attr, func)
         return (
             RRCollection(g, key, weights=weights, mode=mode, comment_prob=c),
             RRCollection(g, key, base=SECOND_BASE, weights=weights, mode=mode, comment_prob=c),
