@@ -16,6 +16,7 @@ from ._validation import check_float, check_int, check_rng, seed_from_rng
 from .estimate import estimate_reach
 from .graph import FollowerGraph
 from .models import IC
+from .plots import reach_vs_k  # its old home: viralsim.compare.reach_vs_k
 from .stats import paired_difference, sample_interval, t_interval, t_quantile, unpaired_stderr
 from .strategies import Strategy, get_strategy
 
@@ -389,39 +390,3 @@ def _row(graph, label, v, axis, selection, evaluated, base, baseline, cost_arr, 
             "segment_diff_ci_high": sdhi,
         })
     return row
-
-
-def reach_vs_k(table, ax=None, *, band=True):
-    """Reach against k (or budget) per strategy, with CI bands, from a comparison table.
-
-    Returns the matplotlib Axes; each strategy's line holds exactly the
-    table's ``k`` (or ``budget``) and ``reach_mean`` values, in row order.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import viralsim as vs
-    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3, 3], [1, 2, 2, 4, 5], probs=1.0)
-    >>> ax = vs.reach_vs_k(vs.compare_strategies(g, ["degree"], k=[1, 2], n_sims=10, rng=0))
-    >>> ax.get_lines()[0].get_ydata().tolist()
-    [3.0, 6.0]
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    axis = table.axis
-    for label in table.strategies:
-        rows = [r for r in table.rows if r["strategy"] == label]
-        x = np.array([r[axis] for r in rows], dtype=float)
-        y = np.array([r["reach_mean"] for r in rows], dtype=float)
-        (line,) = ax.plot(x, y, marker="o", label=label)
-        if band:
-            lo = np.array([r["reach_ci_low"] for r in rows], dtype=float)
-            hi = np.array([r["reach_ci_high"] for r in rows], dtype=float)
-            ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, linewidth=0)
-    ax.set_xlabel("seeds (k)" if axis == "k" else "budget")
-    ax.set_ylabel("expected reach (adopters)")
-    ax.legend()
-    return ax

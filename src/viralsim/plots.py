@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "reach_curve",
+    "reach_vs_k",
     "reach_by_plan",
     "adoption_timeline",
     "size_distribution",
@@ -97,19 +98,50 @@ def _legend(ax, beside, ncols, handles, labels):
 
 
 def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="expected reach",
-                envelope=None):
+                envelope=None, band=True):
     """Reach vs ``x`` (k or budget), one line with its CI band per ``group``.
 
-    ``rows`` need ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high`` (a
-    :class:`~viralsim.ComparisonTable` works too; by budget when it has no k). Lines are
-    sorted by ``x``; each line's label is the group value. The group named
-    ``envelope`` (e.g. "best plan", which retraces other lines) is drawn
-    beneath them as a wide grey halo, without a band, so the lines it follows
-    stay visible.
+    The one reach-against-k figure: :func:`reach_vs_k` and
+    :meth:`ComparisonTable.plot <viralsim.ComparisonTable.plot>` draw it too.
 
+    Parameters
+    ----------
+    rows : list of dict or ComparisonTable
+        Rows with ``x``, ``group``, ``y``, ``ci_low`` and ``ci_high`` (a
+        :class:`~viralsim.ComparisonTable` works too, by budget when it has no k).
+    x : str, default "k"
+    group : str, default "strategy"
+        One line per value, labelled with it, in the order of first appearance.
+    y : str, default "mean"
+    ax : matplotlib Axes, optional
+        Drawn on; by default a new one on a new Figure (no pyplot state).
+    ylabel : str, default "expected reach"
+    envelope : str, optional
+        The group (e.g. "best plan", which retraces other lines) drawn beneath
+        the others as a wide grey halo, without a band, so the lines it follows
+        stay visible.
+    band : bool, default True
+        Draw each line's CI band (a ``fill_between`` labelled ``"<group> CI"``).
+
+    Returns
+    -------
+    matplotlib Axes
+        Each line's data are the rows' ``x`` and ``y`` values, sorted by ``x``.
+
+    Notes
+    -----
     No two lines look alike: past the colour cycle's length (10) the line
     style and marker change too. With more than 6 legend entries it sits beside
     the axes (a new figure is made wider for it) instead of over the curves.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"strategy": "a", "k": k, "mean": 2.0 * k, "ci_low": 2.0 * k - 1,
+    ...          "ci_high": 2.0 * k + 1} for k in (3, 1, 2)]
+    >>> ax = plots.reach_curve(rows)
+    >>> ax.get_lines()[0].get_xdata().tolist(), ax.get_lines()[0].get_ydata().tolist()
+    ([1.0, 2.0, 3.0], [2.0, 4.0, 6.0])
     """
     rows = _tidy(rows)
     if x == "k" and rows and all(r.get("k") is None for r in rows) and "budget" in rows[0]:
@@ -125,18 +157,8 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
         if envelope is not None and name == envelope:
             ax.plot(xs, ys, lw=7, color="0.5", alpha=0.35, zorder=1, solid_capstyle="round",
                     label=str(name))
-            continue
-        color, ls, marker = style[name]
-        (line,) = ax.plot(xs, ys, color=color, ls=ls, marker=marker, ms=3, label=str(name),
-                          zorder=3)
-        ax.fill_between(
-            xs,
-            [r["ci_low"] for r in rs],
-            [r["ci_high"] for r in rs],
-            alpha=0.25,
-            color=line.get_color(),
-            label=f"{name} CI",
-        )
+        else:
+            _line_with_band(ax, name, xs, ys, rs if band else None, style[name])
     ax.set_xlabel({"k": "seeds (k)"}.get(x, x))
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -145,6 +167,60 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     if keep:
         _legend(ax, beside, ncols, *zip(*keep))
     return ax
+
+
+def _line_with_band(ax, name, xs, ys, rows, style):
+    """One series of :func:`reach_curve`; its CI band from ``rows`` unless None."""
+    color, ls, marker = style
+    (line,) = ax.plot(xs, ys, color=color, ls=ls, marker=marker, ms=3, label=str(name),
+                      zorder=3)
+    if rows is not None:
+        ax.fill_between(
+            xs,
+            [r["ci_low"] for r in rows],
+            [r["ci_high"] for r in rows],
+            alpha=0.25,
+            color=line.get_color(),
+            label=f"{name} CI",
+        )
+
+
+def reach_vs_k(table, ax=None, *, band=True):
+    """Reach against k (or budget) per strategy, with CI bands, from a comparison table.
+
+    :func:`reach_curve` of the table, drawn on a new pyplot figure when ``ax``
+    is None (so a notebook shows it); also ``vs.reach_vs_k`` and
+    ``viralsim.compare.reach_vs_k``.
+
+    Parameters
+    ----------
+    table : ComparisonTable
+    ax : matplotlib Axes, optional
+    band : bool, default True
+        Draw the CI bands.
+
+    Returns
+    -------
+    matplotlib Axes
+        Each strategy's line holds the table's ``k`` (or ``budget``) and
+        ``reach_mean`` values, sorted by ``k`` (or ``budget``).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 1, 3, 3], [1, 2, 2, 4, 5], probs=1.0)
+    >>> ax = vs.reach_vs_k(vs.compare_strategies(g, ["degree"], k=[1, 2], n_sims=10, rng=0))
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [3.0, 6.0]
+    """
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(6, 4))
+    return reach_curve(table, x=table.axis, ax=ax, band=band,
+                       ylabel="expected reach (adopters)")
 
 
 def reach_by_plan(rows, *, group="plan", by="job", y="mean", ax=None, ylabel="expected reach"):
