@@ -156,3 +156,26 @@ def test_reach_curve_many_series_differ_and_legend_sits_beside():
     inside = few.get_window_extent()
     assert few.get_legend().get_window_extent().x1 <= inside.x1
     assert [ln.get_linestyle() for ln in few.get_lines()] == ["-", "-"]
+
+
+def test_reach_vs_k_is_reach_curve_of_the_table():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import viralsim as vs
+    from viralsim import compare
+
+    assert compare.reach_vs_k is plots.reach_vs_k is vs.reach_vs_k  # old homes keep working
+    g = vs.generators.barabasi_albert(100, 2, rng=0).with_probabilities(0.1)
+    t = vs.compare_strategies(g, ["random", "degree"], k=[4, 1], n_sims=50, rng=0)
+    a, b = vs.reach_vs_k(t), plots.reach_curve(t)
+    for la, lb in zip(a.get_lines(), b.get_lines(), strict=True):
+        assert la.get_label() == lb.get_label()
+        np.testing.assert_array_equal(la.get_xdata(), [1.0, 4.0])  # sorted by k
+        np.testing.assert_array_equal(la.get_ydata(), lb.get_ydata())
+    assert len(a.collections) == 2 and a.get_ylabel() == "expected reach (adopters)"
+    assert len(vs.reach_vs_k(t, band=False).collections) == 0
+    assert len(t.plot(band=False).get_lines()) == 2
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

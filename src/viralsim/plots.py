@@ -144,8 +144,8 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     ([1.0, 2.0, 3.0], [2.0, 4.0, 6.0])
     """
     rows = _tidy(rows)
-    if x == "k" and rows and all(r.get("k") is None for r in rows) and "budget" in rows[0]:
-        x = "budget"  # a comparison by budget
+    if x == "k" and _by_budget(rows):
+        x = "budget"
     groups = _groups(rows, group)
     names = [n for n in groups if envelope is None or n != envelope]
     ax, beside, ncols = _axes_for_legend(ax, groups)
@@ -164,9 +164,14 @@ def reach_curve(rows, *, x="k", group="strategy", y="mean", ax=None, ylabel="exp
     ax.grid(alpha=0.3)
     handles, labels = ax.get_legend_handles_labels()
     keep = [(h, lab) for h, lab in zip(handles, labels) if not lab.endswith(" CI")]
-    if keep:
+    if keep:  # the lines only: a band is told by its line's colour
         _legend(ax, beside, ncols, *zip(*keep))
     return ax
+
+
+def _by_budget(rows):
+    """Whether the rows are a comparison by budget (no k anywhere)."""
+    return bool(rows) and all(r.get("k") is None for r in rows) and "budget" in rows[0]
 
 
 def _line_with_band(ax, name, xs, ys, rows, style):
@@ -229,9 +234,35 @@ def reach_by_plan(rows, *, group="plan", by="job", y="mean", ax=None, ylabel="ex
     sweep's jobs, side by side within the slot, in the table's order).
 
     The figure of a sweep whose plans keep their size (replicate seeds, other
-    graphs): reach against k would give one point per line. Each ``by`` value is
-    an ``errorbar`` container labelled with it; its points' y data are the
-    table's ``y`` values and x the slot index plus the offset.
+    graphs): reach against k would give one point per line.
+
+    Parameters
+    ----------
+    rows : list of dict or ComparisonTable
+        Rows with ``group``, ``by``, ``y``, ``ci_low`` and ``ci_high``.
+    group : str, default "plan"
+    by : str, default "job"
+    y : str, default "mean"
+    ax : matplotlib Axes, optional
+    ylabel : str, default "expected reach"
+
+    Returns
+    -------
+    matplotlib Axes
+        Each ``by`` value is an ``errorbar`` container labelled with it; its
+        points' y data are the table's ``y`` values and x the slot index plus
+        the offset.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"plan": p, "job": j, "mean": m, "ci_low": m - 1, "ci_high": m + 1}
+    ...         for j in (0, 1) for p, m in (("hubs", 10.0 + j), ("random", 5.0 + j))]
+    >>> ax = plots.reach_by_plan(rows)
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['hubs', 'random']
+    >>> ax.containers[1].lines[0].get_ydata().tolist()
+    [11.0, 6.0]
     """
     rows = _tidy(rows)
     slots = {name: i for i, name in enumerate(_groups(rows, group))}
@@ -261,11 +292,33 @@ def reach_by_plan(rows, *, group="plan", by="job", y="mean", ax=None, ylabel="ex
 def adoption_timeline(timeline, low, high, *, label="adopters", ax=None, cumulative=False):
     """New adopters per round (round 0 = the seeds) with the pointwise CI band.
 
-    ``cumulative=True`` draws adopters so far, with the running sums of the
-    per-round bounds as the band: a conservative band (the standard deviation
-    of a sum is at most the sum of theirs), wider than the exact interval,
-    labelled so; the exact interval of the final reach is the estimate's
-    ``ci_low``/``ci_high``.
+    Parameters
+    ----------
+    timeline, low, high : array-like
+        Mean new adopters per round and the band's ends
+        (:attr:`ReachEstimate.timeline <viralsim.ReachEstimate>` and
+        ``timeline_ci``).
+    label : str, default "adopters"
+    ax : matplotlib Axes, optional
+    cumulative : bool, default False
+        Draw adopters so far, with the running sums of the per-round bounds
+        as the band: a conservative band (the standard deviation of a sum is
+        at most the sum of theirs), wider than the exact interval, labelled
+        so; the exact interval of the final reach is the estimate's
+        ``ci_low``/``ci_high``.
+
+    Returns
+    -------
+    matplotlib Axes
+        The line's y data are ``timeline`` (or its running sum).
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> ax = plots.adoption_timeline([2.0, 3.0, 1.0], [2.0, 2.5, 0.5], [2.0, 3.5, 1.5],
+    ...                              cumulative=True)
+    >>> ax.get_lines()[0].get_ydata().tolist(), ax.get_ylabel()
+    ([2.0, 5.0, 6.0], 'cumulative adopters')
     """
     ax = _axes(ax)
     t = np.asarray(timeline, dtype=float)
@@ -284,7 +337,25 @@ def adoption_timeline(timeline, low, high, *, label="adopters", ax=None, cumulat
 
 
 def log_bins(sizes, per_decade=8):
-    """Logarithmic bin edges covering ``sizes`` (all >= 1)."""
+    """Logarithmic bin edges covering ``sizes`` (all >= 1).
+
+    Parameters
+    ----------
+    sizes : array-like of int
+    per_decade : int, default 8
+        Bins per factor of 10 (fewer where integer edges coincide).
+
+    Returns
+    -------
+    ndarray of int64
+        Increasing integer edges from 1 to past ``max(sizes)``.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> plots.log_bins([1, 5, 30], per_decade=2).tolist()
+    [1, 3, 9, 30, 31]
+    """
     sizes = np.asarray(sizes)
     top = max(int(sizes.max()) if sizes.size else 1, 1)
     n = max(int(math.ceil(per_decade * math.log10(top + 1))), 1)
@@ -297,9 +368,29 @@ def log_bins(sizes, per_decade=8):
 def size_distribution(sizes, *, ax=None, label="cascade size", per_decade=8):
     """Distribution of per-world cascade sizes, log-binned, on log-log axes.
 
-    The y value of each bin is the fraction of worlds in the bin divided by
-    the number of integer sizes it covers (a probability mass per size), and
-    the x value is the bin's geometric centre; empty bins are not drawn.
+    Parameters
+    ----------
+    sizes : array-like of int
+        Adopters per world (:attr:`ReachEstimate.sizes <viralsim.ReachEstimate>`).
+    ax : matplotlib Axes, optional
+    label : str, default "cascade size"
+    per_decade : int, default 8
+        See :func:`log_bins`.
+
+    Returns
+    -------
+    matplotlib Axes
+        The y value of each bin is the fraction of worlds in the bin divided by
+        the number of integer sizes it covers (a probability mass per size), and
+        the x value is the bin's geometric centre; empty bins are not drawn.
+        Without any adopter, a note instead of a line.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> ax = plots.size_distribution([1, 1, 1, 4], per_decade=2)
+    >>> ax.get_lines()[0].get_ydata().tolist()
+    [0.75, 0.08333333333333333]
     """
     ax = _axes(ax)
     sizes = np.asarray(sizes, dtype=np.int64)
@@ -325,17 +416,34 @@ def size_distribution(sizes, *, ax=None, label="cascade size", per_decade=8):
 def paired_differences(rows, *, label="plan", ax=None, against=None):
     """Paired differences (``diff``, ``diff_ci_low``, ``diff_ci_high``) as error bars.
 
-    One horizontal bar per row, labelled by ``row[label]``; the zero line marks
-    "no difference". The error-bar container's data equal the table. A
-    :class:`~viralsim.ComparisonTable` works too: its rows with a difference
-    (not the baseline's), labelled by strategy and k or budget.
+    Parameters
+    ----------
+    rows : list of dict or ComparisonTable
+        Rows with ``diff``, ``diff_ci_low``, ``diff_ci_high`` and ``label``
+        (rows without a difference are left out). A
+        :class:`~viralsim.ComparisonTable` works too: its rows with a
+        difference (not the baseline's), labelled by strategy and k or budget.
+    label : str, default "plan"
+    ax : matplotlib Axes, optional
+    against : str, optional
+        What the differences are taken against, for the x label.
+
+    Returns
+    -------
+    matplotlib Axes
+        One horizontal bar per row, top to bottom in row order, labelled by
+        ``row[label]``; the zero line marks "no difference". The error-bar
+        container's data equal the table.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"plan": "b", "diff": -2.0, "diff_ci_low": -3.0, "diff_ci_high": -1.0}]
+    >>> ax = plots.paired_differences(rows, against="a")
+    >>> ax.containers[0].lines[0].get_xdata().tolist(), ax.get_xlabel()
+    ([-2.0], "reach minus a's (same worlds)")
     """
-    rows = [r for r in _tidy(rows) if r.get("diff") is not None
-            and not (r.get("baseline") is not None and r.get("baseline") == r.get("strategy"))]
-    if rows and label not in rows[0] and "strategy" in rows[0]:
-        label = "label"
-        rows = [dict(r, label=f"{r['strategy']} (k = {r['k']})" if r.get("k") is not None
-                     else f"{r['strategy']} (budget {r.get('budget'):g})") for r in rows]
+    rows, label = _difference_rows(rows, label)
     ax = _axes(ax, figsize=(6.4, 0.5 + 0.45 * max(len(rows), 1)))
     ys = np.arange(len(rows))
     d = np.array([r["diff"] for r in rows], dtype=float)
@@ -350,25 +458,52 @@ def paired_differences(rows, *, label="plan", ax=None, against=None):
     return ax
 
 
+def _difference_rows(rows, label):
+    """The rows :func:`paired_differences` draws and the key of their labels."""
+    rows = [r for r in _tidy(rows) if r.get("diff") is not None
+            and not (r.get("baseline") is not None and r.get("baseline") == r.get("strategy"))]
+    if rows and label not in rows[0] and "strategy" in rows[0]:
+        label = "label"
+        rows = [dict(r, label=f"{r['strategy']} (k = {r['k']})" if r.get("k") is not None
+                     else f"{r['strategy']} (budget {r.get('budget'):g})") for r in rows]
+    return rows, label
+
+
 def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None, label="expected reach"):
     """Heat map of ``value`` over the grid of ``x`` × ``y`` (a line when ``y`` is None).
 
-    Returns the Axes; for two parameters its image's array (``ax.images[0]
-    .get_array()``) is the table pivoted with ``y`` values as rows and ``x``
-    values as columns, both sorted.
+    Parameters
+    ----------
+    rows : list of dict
+        One row per grid point, with ``x``, ``y`` (when given) and ``value``;
+        with ``ci_low`` and ``ci_high`` on every row, a line gets its band.
+    x : str
+    y : str, optional
+    value : str, default "mean"
+    ax : matplotlib Axes, optional
+    label : str, default "expected reach"
+        The colour bar's (or the line's y axis) label.
+
+    Returns
+    -------
+    matplotlib Axes
+        For two parameters its image's array (``ax.images[0].get_array()``) is
+        the table pivoted with ``y`` values as rows and ``x`` values as
+        columns, both sorted (NaN where the table has no row); for one, a line
+        through the rows sorted by ``x``.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"p": p, "k": k, "mean": 10 * p + k} for p in (0.1, 0.2) for k in (1, 5)]
+    >>> ax = plots.sensitivity_heatmap(rows, x="p", y="k")
+    >>> ax.images[0].get_array().tolist()
+    [[2.0, 3.0], [6.0, 7.0]]
+    >>> plots.sensitivity_heatmap(rows[:2], x="k").get_lines()[0].get_ydata().tolist()
+    [2.0, 6.0]
     """
     if y is None:
-        rs = sorted(rows, key=lambda r: r[x])
-        ax = _axes(ax)
-        xs = [r[x] for r in rs]
-        (line,) = ax.plot(xs, [r[value] for r in rs], marker="o", ms=3)
-        if all("ci_low" in r for r in rs):
-            ax.fill_between(xs, [r["ci_low"] for r in rs], [r["ci_high"] for r in rs],
-                            alpha=0.25, color=line.get_color())
-        ax.set_xlabel(x)
-        ax.set_ylabel(label)
-        ax.grid(alpha=0.3)
-        return ax
+        return _sensitivity_line(rows, x, value, ax, label)
     ax = _axes(ax)
     xs = sorted({r[x] for r in rows})
     ys = sorted({r[y] for r in rows})
@@ -376,34 +511,100 @@ def sensitivity_heatmap(rows, *, x, y=None, value="mean", ax=None, label="expect
     for r in rows:
         grid[ys.index(r[y]), xs.index(r[x])] = r[value]
     im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-    ax.set_xticks(range(len(xs)), [f"{v:g}" if isinstance(v, float) else str(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [f"{v:g}" if isinstance(v, float) else str(v) for v in ys])
+    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    for i in range(len(ys)):
-        for j in range(len(xs)):
-            if np.isfinite(grid[i, j]):
-                # dark text on light cells, light on dark (relative luminance of the cell)
-                r, g, b, _ = im.cmap(im.norm(grid[i, j]))
-                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
-                ax.text(j, i, f"{grid[i, j]:,.0f}", ha="center", va="center", fontsize=7,
-                        color="black" if dark else "white")
+    _annotate_cells(ax, im, grid)
     ax.figure.colorbar(im, ax=ax, label=label)
     return ax
 
 
+def _tick(v):
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def _sensitivity_line(rows, x, value, ax, label):
+    """:func:`sensitivity_heatmap` of one parameter: a line, with its band when every
+    row has a CI."""
+    rs = sorted(rows, key=lambda r: r[x])
+    ax = _axes(ax)
+    xs = [r[x] for r in rs]
+    (line,) = ax.plot(xs, [r[value] for r in rs], marker="o", ms=3)
+    if all("ci_low" in r for r in rs):
+        ax.fill_between(xs, [r["ci_low"] for r in rs], [r["ci_high"] for r in rs],
+                        alpha=0.25, color=line.get_color())
+    ax.set_xlabel(x)
+    ax.set_ylabel(label)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _annotate_cells(ax, im, grid):
+    """Each cell's value written on it: dark text on light cells, light on dark (by the
+    relative luminance of the cell's colour)."""
+    for i in range(grid.shape[0]):
+        for j in range(grid.shape[1]):
+            if np.isfinite(grid[i, j]):
+                r, g, b, _ = im.cmap(im.norm(grid[i, j]))
+                dark = 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.5
+                ax.text(j, i, f"{grid[i, j]:,.0f}", ha="center", va="center", fontsize=7,
+                        color="black" if dark else "white")
+
+
 def fit_slope(x, y):
-    """Least-squares slope and intercept of log10(y) on log10(x)."""
+    """Least-squares slope and intercept of log10(y) on log10(x).
+
+    Parameters
+    ----------
+    x, y : array-like of float > 0
+
+    Returns
+    -------
+    slope, intercept : float
+        ``y ≈ 10**intercept * x**slope``.
+
+    Examples
+    --------
+    >>> from viralsim.plots import fit_slope
+    >>> slope, icpt = fit_slope([1, 10, 100], [2, 20, 200])
+    >>> round(slope, 12), round(icpt, 5)
+    (1.0, 0.30103)
+    """
     lx, ly = np.log10(np.asarray(x, dtype=float)), np.log10(np.asarray(y, dtype=float))
     slope, icpt = np.polyfit(lx, ly, 1)
     return float(slope), float(icpt)
 
 
 def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
-    """``y`` vs ``x`` on log-log axes with the fitted power law; returns (ax, slope).
+    """``y`` vs ``x`` on log-log axes with the fitted power law.
 
-    The first line holds the table's points; the second, dashed, the fit
-    ``10**icpt * x**slope`` whose slope is in the legend.
+    Parameters
+    ----------
+    rows : list of dict
+        With ``x`` and ``y``; sorted by ``x`` for the figure.
+    x : str, default "n_edges"
+    y : str, default "elapsed"
+    ax : matplotlib Axes, optional
+    label : str, optional
+        The points' legend entry (default ``y``).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The first line holds the table's points; the second, dashed, the fit
+        ``10**icpt * x**slope`` (see :func:`fit_slope`) whose slope is in the
+        legend (absent with fewer than two points or a value <= 0).
+    slope : float
+        NaN when there is no fit.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"n_edges": m, "elapsed": m / 1000} for m in (10, 100, 1000)]
+    >>> ax, slope = plots.scaling_curve(rows)
+    >>> round(slope, 9), ax.get_lines()[0].get_ydata().tolist()
+    (1.0, [0.01, 0.1, 1.0])
     """
     ax = _axes(ax)
     rs = sorted(rows, key=lambda r: r[x])
@@ -424,7 +625,37 @@ def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
 
 
 def save(ax, path_stem, formats=("png", "svg"), dpi=130):
-    """Save the Axes' figure as ``<path_stem>.<fmt>`` for each format (atomically)."""
+    """Save the Axes' figure as ``<path_stem>.<fmt>`` for each format (atomically).
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    path_stem : str
+        Path without the extension; missing directories are made.
+    formats : tuple of str, default ("png", "svg")
+        Any format matplotlib writes.
+    dpi : int, default 130
+
+    Returns
+    -------
+    list of str
+        The paths written, in ``formats`` order.
+
+    Raises
+    ------
+    ValueError
+        A format matplotlib cannot write.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from viralsim import plots
+    >>> ax = plots.adoption_timeline([1.0, 2.0], [1.0, 1.5], [1.0, 2.5])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     paths = plots.save(ax, os.path.join(d, "fig"), formats=("svg",))
+    ...     [os.path.basename(p) for p in paths], os.path.getsize(paths[0]) > 0
+    (['fig.svg'], True)
+    """
     from .results import atomic_write
 
     fig = ax.figure
