@@ -214,67 +214,23 @@ class FollowerGraph:
         m = src_a.shape[0]
         int_ids = (src_a.dtype.kind in "iu" or m == 0) and (dst_a.dtype.kind in "iu" or m == 0)
         if labels is not None:
-            labels_a = np.array(labels)  # a copy: the caller's array stays theirs, writable
-            if labels_a.ndim != 1:
-                raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
-            if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
-                raise ValueError(
-                    f"The 'n_nodes' parameter of {func} must equal len(labels) = "
-                    f"{labels_a.shape[0]}. Got {n_nodes!r} instead."
-                )
-            n = labels_a.shape[0]
-            if not int_ids:
-                raise TypeError(
-                    f"With 'labels' given, 'src' and 'dst' of {func} must be integer indices "
-                    "into labels."
-                )
-            if len(set(labels_a.tolist())) != n:
-                raise ValueError(f"The 'labels' parameter of {func} has duplicate labels.")
+            labels_a = _given_labels(labels, n_nodes, int_ids, func)
         elif int_ids:
-            if n_nodes is None:
-                # as Python ints: an unsigned array has no -1 to start from, and a
-                # uint64 id above int64's max must not wrap before the size check
-                n = max(int(src_a.max()), int(dst_a.max())) + 1 if m else 0
-            else:
-                if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 0:
-                    raise param_error("n_nodes", func, "an int >= 0", n_nodes)
-                n = int(n_nodes)
-            if n > _MAX_NODES:  # before allocating the labels
-                raise _too_many_nodes(n, func)
-            labels_a = np.arange(n, dtype=np.int64)
+            labels_a = np.arange(_count_integer_ids(src_a, dst_a, n_nodes, func), dtype=np.int64)
         else:
-            if n_nodes is not None:
-                raise ValueError(
-                    f"The 'n_nodes' parameter of {func} applies to integer ids only; "
-                    "with string labels every node must appear in an edge or in 'labels'."
-                )
-            uniq, inverse = {}, np.empty(2 * m, dtype=np.int64)
-            for i, x in enumerate(np.concatenate([src_a, dst_a]).tolist()):
-                inverse[i] = uniq.setdefault(x, len(uniq))
-            # first appearance in edge order, interleaving src and dst
-            labels_a = np.asarray(list(uniq), dtype=object)
-            src_a, dst_a = inverse[:m], inverse[m:]
-            n = labels_a.shape[0]
+            src_a, dst_a, labels_a = _labels_by_first_appearance(src_a, dst_a, n_nodes, func)
+        n = labels_a.shape[0]
         if n > _MAX_NODES:
             raise _too_many_nodes(n, func)
         src_i = src_a.astype(np.int64, copy=False)
         dst_i = dst_a.astype(np.int64, copy=False)
-        if m:
-            bad = (src_i < 0) | (src_i >= n) | (dst_i < 0) | (dst_i >= n)
-            if bad.any():
-                i = int(np.flatnonzero(bad)[0])
-                raise ValueError(
-                    f"Edge {i} ({src_a[i]!r} -> {dst_a[i]!r}) of {func} names a node outside "
-                    f"0..{n - 1} (n_nodes={n}). Raise n_nodes or fix the edge."
-                )
-        if probs is not None:
-            if np.ndim(probs) == 0:
-                p = check_probability(probs, "probs", func)
-                probs_f = np.full(m, p, dtype=np.float64)
-            else:
-                probs_f = check_edge_probabilities(probs, m, func)
-        else:
+        _check_edge_ends(src_a, dst_a, src_i, dst_i, n, func)
+        if probs is None:
             probs_f = None
+        elif np.ndim(probs) == 0:
+            probs_f = np.full(m, check_probability(probs, "probs", func), dtype=np.float64)
+        else:
+            probs_f = check_edge_probabilities(probs, m, func)
         attrs = _check_node_attrs(node_attrs, n, func)
         return cls._build(src_i, dst_i, probs_f, n, labels_a, attrs, func)
 
@@ -319,37 +275,13 @@ class FollowerGraph:
         edges = list(G.edges(data=True))
         src = np.fromiter((index[u] for u, _, _ in edges), dtype=np.int64, count=len(edges))
         dst = np.fromiter((index[v] for _, v, _ in edges), dtype=np.int64, count=len(edges))
-        probs = None
-        if prob_attr is not None:
-            missing = [(u, v) for u, v, d in edges if prob_attr not in d]
-            if missing:
-                raise KeyError(
-                    f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
-                    f"prob_attr to {func}, e.g. {missing[0]!r}."
-                )
-            bad = next(((u, v, d[prob_attr]) for u, v, d in edges
-                        if isinstance(d[prob_attr], (bool, np.bool_))
-                        or not isinstance(d[prob_attr], numbers.Real)), None)
-            if bad is not None:  # None, "0.5", True: not a probability, whatever numpy makes of it
-                raise TypeError(
-                    f"The {prob_attr!r} attribute of edge ({bad[0]!r}, {bad[1]!r}) is "
-                    f"{bad[2]!r}, not a number; {func} needs a float in [0, 1] on every edge."
-                )
-            probs = np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
+        probs = None if prob_attr is None else _networkx_probs(edges, prob_attr, func)
         if not G.is_directed():
             src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
             if probs is not None:
                 probs = np.concatenate([probs, probs])
-        attrs = {}
-        if nodes:
-            common = set.intersection(*(set(G.nodes[u]) for u in nodes))
-            for key in sorted(common, key=str):
-                attrs[str(key)] = np.asarray([G.nodes[u][key] for u in nodes])
-        labels = np.empty(len(nodes), dtype=object)
-        labels[:] = nodes
-        if nodes and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool) for u in nodes):
-            labels = labels.astype(np.int64)
-        return cls.from_edges(src, dst, probs=probs, labels=labels, node_attrs=attrs)
+        return cls.from_edges(src, dst, probs=probs, labels=_networkx_labels(nodes),
+                              node_attrs=_networkx_node_attrs(G, nodes))
 
     def to_networkx(self):
         """Return a :class:`networkx.DiGraph` with labels, node attributes and edge ``p``."""
@@ -581,37 +513,11 @@ class FollowerGraph:
                 f"Got {labels!r} instead; wrap a single label in a list."
             )
         labs = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
-        table = self._label_index()
-        out = np.empty(len(labs), dtype=np.int32)
-        missing = []
-        n = self.n_nodes
-        for i, lab in enumerate(labs):
-            if table == "identity":
-                ok = isinstance(lab, (int, np.integer)) and not isinstance(lab, bool) and 0 <= lab < n
-                j = int(lab) if ok else -1
-            elif isinstance(lab, (bool, np.bool_)):
-                j = -1  # True is not consumer 1, whatever the labels
-            else:
-                try:
-                    j = table.get(lab, -1)
-                except TypeError:  # unhashable
-                    j = -1
-                # 10.0 is not consumer 10 either (as with the integer labels 0 .. n-1)
-                if j >= 0 and isinstance(lab, (float, np.floating)) and not isinstance(
-                        self._labels[j], (float, np.floating)):
-                    j = -1
-            if j < 0:
-                missing.append(lab)
-            out[i] = j
-        if missing:
-            shown = ", ".join(repr(x) for x in missing[:10])
-            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
-            raise NodeNotFound(
-                f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
-                f"graph: {shown}{more}. Use the graph's own ids (graph.labels: those of "
-                f"the follower list or edge list it was read from, 0 .. n_nodes - 1 for a "
-                f"generated graph)."
-            )
+        table, n = self._label_index(), self.n_nodes
+        out = np.fromiter((_label_to_index(table, self._labels, n, lab) for lab in labs),
+                          dtype=np.int32, count=len(labs))
+        if (out < 0).any():
+            raise _not_found([lab for lab, j in zip(labs, out.tolist()) if j < 0], param, func)
         if not allow_duplicates and np.unique(out).size != out.size:
             seen, dups = set(), []
             for lab, j in zip(labs, out.tolist()):
@@ -676,6 +582,139 @@ def _id_array(ids):
         a = np.empty(len(ids), dtype=object)
         a[:] = list(ids)
     return a
+
+
+def _label_to_index(table, labels, n, lab):
+    """The index of label ``lab`` (``table``: FollowerGraph._label_index()), or -1 when
+    the graph has no such node."""
+    if table == "identity":
+        ok = isinstance(lab, (int, np.integer)) and not isinstance(lab, bool) and 0 <= lab < n
+        return int(lab) if ok else -1
+    if isinstance(lab, (bool, np.bool_)):
+        return -1  # True is not consumer 1, whatever the labels
+    try:
+        j = table.get(lab, -1)
+    except TypeError:  # unhashable
+        return -1
+    # 10.0 is not consumer 10 either (as with the integer labels 0 .. n-1)
+    if j >= 0 and isinstance(lab, (float, np.floating)) and not isinstance(
+            labels[j], (float, np.floating)):
+        return -1
+    return j
+
+
+def _not_found(missing, param, func):
+    """The error for labels not in the graph: all counted, the first 10 named."""
+    shown = ", ".join(repr(x) for x in missing[:10])
+    more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+    return NodeNotFound(
+        f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
+        f"graph: {shown}{more}. Use the graph's own ids (graph.labels: those of "
+        f"the follower list or edge list it was read from, 0 .. n_nodes - 1 for a "
+        f"generated graph)."
+    )
+
+
+def _given_labels(labels, n_nodes, int_ids, func):
+    """``labels`` as a 1-D array (a copy: the caller's array stays theirs, writable),
+    checked against ``n_nodes``, the ids' type and duplicates."""
+    labels_a = np.array(labels)
+    if labels_a.ndim != 1:
+        raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
+    if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
+        raise ValueError(
+            f"The 'n_nodes' parameter of {func} must equal len(labels) = "
+            f"{labels_a.shape[0]}. Got {n_nodes!r} instead."
+        )
+    if not int_ids:
+        raise TypeError(
+            f"With 'labels' given, 'src' and 'dst' of {func} must be integer indices "
+            "into labels."
+        )
+    if len(set(labels_a.tolist())) != labels_a.shape[0]:
+        raise ValueError(f"The 'labels' parameter of {func} has duplicate labels.")
+    return labels_a
+
+
+def _count_integer_ids(src_a, dst_a, n_nodes, func):
+    """Nodes of a graph given by integer ids: ``n_nodes``, or the largest id + 1."""
+    if n_nodes is None:
+        # as Python ints: an unsigned array has no -1 to start from, and a
+        # uint64 id above int64's max must not wrap before the size check
+        n = max(int(src_a.max()), int(dst_a.max())) + 1 if src_a.shape[0] else 0
+    else:
+        if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral) or n_nodes < 0:
+            raise param_error("n_nodes", func, "an int >= 0", n_nodes)
+        n = int(n_nodes)
+    if n > _MAX_NODES:  # before allocating the labels
+        raise _too_many_nodes(n, func)
+    return n
+
+
+def _labels_by_first_appearance(src_a, dst_a, n_nodes, func):
+    """``(src, dst, labels)`` for edges given by labels: nodes numbered in order of first
+    appearance in edge order, interleaving src and dst."""
+    if n_nodes is not None:
+        raise ValueError(
+            f"The 'n_nodes' parameter of {func} applies to integer ids only; "
+            "with string labels every node must appear in an edge or in 'labels'."
+        )
+    m = src_a.shape[0]
+    uniq, inverse = {}, np.empty(2 * m, dtype=np.int64)
+    for i, x in enumerate(np.concatenate([src_a, dst_a]).tolist()):
+        inverse[i] = uniq.setdefault(x, len(uniq))
+    return inverse[:m], inverse[m:], np.asarray(list(uniq), dtype=object)
+
+
+def _check_edge_ends(src_a, dst_a, src_i, dst_i, n, func):
+    """Raise naming the first edge with an end outside ``0 .. n - 1``."""
+    if not src_i.size:
+        return
+    bad = (src_i < 0) | (src_i >= n) | (dst_i < 0) | (dst_i >= n)
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"Edge {i} ({src_a[i]!r} -> {dst_a[i]!r}) of {func} names a node outside "
+            f"0..{n - 1} (n_nodes={n}). Raise n_nodes or fix the edge."
+        )
+
+
+def _networkx_probs(edges, prob_attr, func):
+    """The ``prob_attr`` of every edge as float64, or an error naming an edge without
+    one or with a value that is not a number."""
+    missing = [(u, v) for u, v, d in edges if prob_attr not in d]
+    if missing:
+        raise KeyError(
+            f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
+            f"prob_attr to {func}, e.g. {missing[0]!r}."
+        )
+    bad = next(((u, v, d[prob_attr]) for u, v, d in edges
+                if isinstance(d[prob_attr], (bool, np.bool_))
+                or not isinstance(d[prob_attr], numbers.Real)), None)
+    if bad is not None:  # None, "0.5", True: not a probability, whatever numpy makes of it
+        raise TypeError(
+            f"The {prob_attr!r} attribute of edge ({bad[0]!r}, {bad[1]!r}) is "
+            f"{bad[2]!r}, not a number; {func} needs a float in [0, 1] on every edge."
+        )
+    return np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
+
+
+def _networkx_node_attrs(G, nodes):
+    """The node attributes every node has, by index."""
+    if not nodes:
+        return {}
+    common = set.intersection(*(set(G.nodes[u]) for u in nodes))
+    return {str(key): np.asarray([G.nodes[u][key] for u in nodes])
+            for key in sorted(common, key=str)}
+
+
+def _networkx_labels(nodes):
+    """The nodes as a label array: int64 when every node is an integer, else objects."""
+    labels = np.empty(len(nodes), dtype=object)
+    labels[:] = nodes
+    if nodes and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool) for u in nodes):
+        labels = labels.astype(np.int64)
+    return labels
 
 
 def _check_node_attrs(node_attrs, n, func):
