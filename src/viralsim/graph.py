@@ -284,7 +284,22 @@ class FollowerGraph:
                               node_attrs=_networkx_node_attrs(G, nodes))
 
     def to_networkx(self):
-        """Return a :class:`networkx.DiGraph` with labels, node attributes and edge ``p``."""
+        """The graph as a :class:`networkx.DiGraph`.
+
+        Returns
+        -------
+        networkx.DiGraph
+            Nodes are the labels, with the node attributes; edges ``u -> v``
+            (v follows u) carry their probability as ``p`` when the graph has
+            probabilities.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> G = vs.FollowerGraph.from_edges(["a"], ["b"], probs=0.5).to_networkx()
+        >>> list(G.edges(data=True))
+        [('a', 'b', {'p': 0.5})]
+        """
         import networkx as nx
 
         G = nx.DiGraph()
@@ -355,8 +370,31 @@ class FollowerGraph:
     def with_node_attr(self, name, values):
         """Return a copy with node attribute ``name`` set.
 
-        ``values`` is an array aligned with node indices (``labels`` order) or a
-        dict from label to value covering every node.
+        Parameters
+        ----------
+        name : str
+        values : array-like or dict
+            An array aligned with node indices (``labels`` order), or a dict
+            from label to value covering every node.
+
+        Returns
+        -------
+        FollowerGraph
+
+        Raises
+        ------
+        ValueError
+            Not one value per node (a dict missing nodes, an array of the
+            wrong length), or NaN.
+        NodeNotFound
+            A dict key that is not a node.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges(["a"], ["b"])
+        >>> g.with_node_attr("cost", {"b": 2.0, "a": 1.0}).node_attrs["cost"].tolist()
+        [1.0, 2.0]
         """
         if isinstance(values, dict):
             idx = self.index_of(list(values), param="values", func="with_node_attr")
@@ -378,30 +416,38 @@ class FollowerGraph:
     # ------------------------------------------------------------------ properties
     @property
     def n_nodes(self):
+        """Number of nodes (consumers)."""
         return self._indptr.shape[0] - 1
 
     @property
     def n_edges(self):
+        """Number of follower edges."""
         return self._indices.shape[0]
 
     @property
     def indptr(self):
+        """Row pointers of the CSR (int64, read-only): row ``u`` is
+        ``indices[indptr[u]:indptr[u + 1]]``."""
         return self._indptr
 
     @property
     def indices(self):
+        """Followers, row by row (int32, read-only)."""
         return self._indices
 
     @property
     def probs(self):
+        """Edge probabilities aligned with :attr:`indices` (float32, read-only), or None."""
         return self._probs
 
     @property
     def labels(self):
+        """The user's node ids, by index (read-only)."""
         return self._labels
 
     @property
     def node_attrs(self):
+        """Per-node attributes, by index (a read-only mapping of read-only arrays)."""
         return MappingProxyType(self._attrs)
 
     @property
@@ -424,11 +470,19 @@ class FollowerGraph:
 
     @property
     def has_probabilities(self):
+        """Whether edge probabilities are set."""
         return self._probs is not None
 
     @property
     def probability_summary(self):
-        """'unset', 'uniform p', or 'mixed'."""
+        """``'unset'``, ``'uniform <p>'`` (every edge alike), or ``'mixed'``.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> vs.FollowerGraph.from_edges([0], [1], probs=0.25).probability_summary
+        'uniform 0.25'
+        """
         if self._probs is None:
             return "unset"
         if self.n_edges == 0:
@@ -437,20 +491,77 @@ class FollowerGraph:
         return f"uniform {lo:g}" if lo == hi else "mixed"
 
     def out_degree(self):
-        """Number of followers of each node, by index."""
+        """Number of followers of each node, by index.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_nodes,)
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> vs.FollowerGraph.from_edges([0, 0, 1], [1, 2, 2]).out_degree().tolist()
+        [2, 1, 0]
+        """
         return np.diff(self._indptr)
 
     def in_degree(self):
-        """Number of accounts each node follows, by index."""
+        """Number of accounts each node follows, by index.
+
+        Returns
+        -------
+        ndarray of int64, shape (n_nodes,)
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> vs.FollowerGraph.from_edges([0, 0, 1], [1, 2, 2]).in_degree().tolist()
+        [0, 1, 2]
+        """
         return np.bincount(self._indices, minlength=self.n_nodes)
 
     def edges(self):
-        """``(src_labels, dst_labels, probs)`` in the graph's edge order."""
+        """The edges in the graph's order (rows by source index; within a row by
+        decreasing probability, then follower index).
+
+        Returns
+        -------
+        src_labels, dst_labels : ndarray
+        probs : ndarray of float32 or None
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> src, dst, p = vs.FollowerGraph.from_edges(["a", "a"], ["b", "c"],
+        ...                                           probs=[0.1, 0.9]).edges()
+        >>> src.tolist(), dst.tolist(), p.tolist()
+        (['a', 'a'], ['c', 'b'], [0.8999999761581421, 0.10000000149011612])
+        """
         src = np.repeat(np.arange(self.n_nodes), np.diff(self._indptr))
         return self._labels[src], self._labels[self._indices], self._probs
 
     def followers(self, label):
-        """Labels of the followers of ``label`` (edge order)."""
+        """Labels of the followers of ``label`` (edge order).
+
+        Parameters
+        ----------
+        label : node label
+
+        Returns
+        -------
+        list
+
+        Raises
+        ------
+        NodeNotFound
+            ``label`` is not a node.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> vs.FollowerGraph.from_edges(["a", "a"], ["b", "c"]).followers("a")
+        ['b', 'c']
+        """
         (u,) = self.index_of([label], param="label", func="followers")
         return self._labels[self._indices[self._indptr[u] : self._indptr[u + 1]]].tolist()
 
@@ -500,12 +611,36 @@ class FollowerGraph:
     def index_of(self, labels, *, param="seeds", func="index_of", allow_duplicates=False):
         """Node indices (int32) of ``labels``; raises naming missing or repeated ones.
 
+        Parameters
+        ----------
+        labels : sequence of node labels
+        param, func : str
+            The parameter and public function named in error messages.
+        allow_duplicates : bool, default False
+
+        Returns
+        -------
+        ndarray of int32, shape (len(labels),)
+
         Raises
         ------
         NodeNotFound
-            Some labels are not in the graph (all of them are named, up to 10).
+            Some labels are not in the graph (all counted, the first 10 named).
         ValueError
             A label is repeated (unless ``allow_duplicates``).
+        TypeError
+            A single label instead of a list.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges(["a", "b"], ["b", "c"])
+        >>> g.index_of(["c", "a"]).tolist()
+        [2, 0]
+        >>> g.index_of(["z"])
+        Traceback (most recent call last):
+        ...
+        viralsim.exceptions.NodeNotFound: The 'seeds' parameter of index_of names 1 node(s) not in the graph: 'z'. ...
         """
         if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0:
             raise TypeError(
@@ -535,6 +670,26 @@ class FollowerGraph:
         """``(indptr, indices, probs)`` of in-edges (whom each node follows).
 
         Built on first use and kept; rows ordered by decreasing probability.
+
+        Returns
+        -------
+        indptr : ndarray of int64, shape (n_nodes + 1,)
+        indices : ndarray of int32, shape (n_edges,)
+            Row ``v`` lists the nodes ``v`` follows.
+        probs : ndarray of float32, shape (n_edges,)
+
+        Raises
+        ------
+        ValueError
+            The graph has no probabilities.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 1], [2, 2], probs=[0.1, 0.9])
+        >>> indptr, indices, probs = g.reverse_csr()
+        >>> indptr.tolist(), indices.tolist()
+        ([0, 0, 0, 2], [1, 0])
         """
         rev = self._cache.get("reverse")
         if rev is None:
