@@ -44,8 +44,24 @@ class ComparisonTable:
         ``baseline``, ``diff_mean`` and ``diff_ci_low/high`` (paired, same
         worlds), ``diff_ci_unpaired_low/high`` (what the CI would be from
         the two separate estimates), ``n_sims``, ``seeds`` (the list of seed
-        labels; :meth:`to_csv` writes it as a JSON list), plus ``<metric>_mean`` for every extra per-world metric the
-        model reports (e.g. segment reach).
+        labels; :meth:`to_csv` writes it as a JSON list), plus
+        ``<metric>_mean`` for every extra per-world metric the model reports
+        (e.g. segment reach).
+    axis : str
+        ``"k"`` or ``"budget"``: what the rows vary.
+
+    Parameters
+    ----------
+    rows : iterable of dict
+    axis : {"k", "budget"}, default "k"
+
+    Examples
+    --------
+    >>> from viralsim.compare import ComparisonTable
+    >>> t = ComparisonTable([{"strategy": "a", "k": 1, "reach_mean": 2.0},
+    ...                      {"strategy": "b", "k": 1, "reach_mean": 3.0}])
+    >>> len(t), t.strategies, t.column("reach_mean", "b")
+    (2, ['a', 'b'], [3.0])
     """
 
     def __init__(self, rows, *, axis="k"):
@@ -54,6 +70,7 @@ class ComparisonTable:
 
     @property
     def columns(self):
+        """The standard columns, then any other the rows hold, in order of appearance."""
         cols = list(COLUMNS)
         for r in self.rows:
             for c in r:
@@ -68,11 +85,27 @@ class ComparisonTable:
         return iter(self.rows)
 
     def column(self, name, strategy=None):
-        """Values of one column, optionally for one strategy, in row order."""
+        """Values of one column, optionally for one strategy, in row order.
+
+        Parameters
+        ----------
+        name : str
+        strategy : str, optional
+
+        Returns
+        -------
+        list
+
+        Raises
+        ------
+        KeyError
+            A row without the column.
+        """
         return [r[name] for r in self.rows if strategy is None or r["strategy"] == strategy]
 
     @property
     def strategies(self):
+        """Strategy labels in order of first appearance."""
         seen = []
         for r in self.rows:
             if r["strategy"] not in seen:
@@ -80,7 +113,29 @@ class ComparisonTable:
         return seen
 
     def to_csv(self, path):
-        """Write the table as CSV (atomically: a temporary file, then a rename)."""
+        """Write the table as CSV (atomically: a temporary file, then a rename).
+
+        Parameters
+        ----------
+        path : str or path-like
+
+        Returns
+        -------
+        path
+            As given. Lists (``seeds``) are written as JSON; a column a row
+            lacks, as an empty cell.
+
+        Examples
+        --------
+        >>> import csv, os, tempfile
+        >>> from viralsim.compare import ComparisonTable
+        >>> t = ComparisonTable([{"strategy": "a", "k": 1, "seeds": ["x y", 2]}])
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     with open(t.to_csv(os.path.join(d, "t.csv"))) as fh:
+        ...         row = next(csv.DictReader(fh))
+        >>> row["strategy"], row["seeds"], row["reach_mean"]
+        ('a', '["x y", 2]', '')
+        """
         cols = self.columns
         tmp = f"{path}.tmp"
         with open(tmp, "w", newline="") as fh:
@@ -94,6 +149,19 @@ class ComparisonTable:
         return path
 
     def to_string(self):
+        """The main columns as aligned text (floats to two decimals).
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> from viralsim.compare import ComparisonTable
+        >>> print(ComparisonTable([{"strategy": "a", "k": 1, "reach_mean": 2.0}]).to_string())
+        strategy  k  reach_mean  reach_ci_low  ...
+               a  1        2.00          None  ...
+        """
         cols = ["strategy", self.axis, "reach_mean", "reach_ci_low", "reach_ci_high",
                 "exposure_mean", "cost", "diff_mean", "diff_ci_low", "diff_ci_high",
                 "diff_ci_unpaired_low", "diff_ci_unpaired_high", "selection_s"]
@@ -116,7 +184,18 @@ class ComparisonTable:
         return f"ComparisonTable({len(self.rows)} rows, strategies={self.strategies})"
 
     def plot(self, ax=None, **kwargs):
-        """:func:`reach_vs_k` of this table."""
+        """:func:`~viralsim.plots.reach_vs_k` of this table.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        **kwargs
+            Passed on (``band``).
+
+        Returns
+        -------
+        matplotlib Axes
+        """
         return reach_vs_k(self, ax=ax, **kwargs)
 
 
@@ -197,6 +276,17 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     Returns
     -------
     ComparisonTable
+
+    Raises
+    ------
+    ValueError, TypeError
+        Not exactly one of ``k`` and ``budget``, an empty or bad list of
+        them, no strategy, an unknown ``baseline``, ``n_sims < 2``, a bad
+        ``confidence``, a ``segment_attr`` with a model whose worlds are not
+        independent-cascade worlds, bad weights or costs (the arguments
+        before any selection runs; costs and weights after the selections).
+    KeyError
+        ``segment_attr`` or ``costs`` names a node attribute the graph lacks.
 
     Notes
     -----

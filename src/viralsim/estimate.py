@@ -41,7 +41,22 @@ _z = normal_quantile
 
 @dataclass(frozen=True)
 class Estimate:
-    """A Monte Carlo mean with its standard error and confidence interval."""
+    """A Monte Carlo mean with its standard error and confidence interval.
+
+    Parameters
+    ----------
+    mean, stderr, ci_low, ci_high : float
+    confidence : float in (0, 1)
+
+    Examples
+    --------
+    >>> from viralsim.estimate import Estimate
+    >>> e = Estimate(10.0, 0.5, 9.0, 11.0, 0.95)
+    >>> e.half_width, str(e)
+    (1.0, '10.00 ± 1.00')
+    >>> str(Estimate(1.0, 0.0, 1.0, 1.12, 0.95))  # one-sided: both ends written
+    '1.00 (1.00 to 1.12)'
+    """
 
     mean: float
     stderr: float
@@ -51,6 +66,7 @@ class Estimate:
 
     @property
     def half_width(self):
+        """Half the interval's width."""
         return (self.ci_high - self.ci_low) / 2.0
 
     def __str__(self):
@@ -149,6 +165,22 @@ class ReachEstimate:
         would flip).
     elapsed : float
         Seconds spent simulating.
+    rng_key : int
+        The key the worlds were drawn with (another estimate with
+        ``rng=rng_key`` meets the same worlds).
+    timelines : dict of str to (ndarray, ndarray, ndarray)
+        Every per-round quantity the model reports ("adopters", ...) as
+        ``(mean, low, high)``.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=1.0)
+    >>> est = vs.estimate_reach(g, [0], n_sims=10, rng=0, return_sizes=True)
+    >>> est.timeline.tolist(), est.sizes.tolist()[:3], est.reach.mean
+    ([1.0, 1.0, 1.0], [3, 3, 3], 3.0)
+    >>> print(est)
+    reach 3.00 ± 0.00 (95% CI), exposure 3.00 ± 0.00, 10 worlds
     """
 
     mean: float
@@ -171,10 +203,12 @@ class ReachEstimate:
 
     @property
     def half_width(self):
+        """Half the reach interval's width."""
         return (self.ci_high - self.ci_low) / 2.0
 
     @property
     def reach(self):
+        """Reach as an :class:`Estimate`."""
         return self.metrics["reach"]
 
     def __str__(self):
@@ -199,6 +233,34 @@ def _seed_indices(graph, seeds, func):
 
 
 def check_model(model, func):
+    """``model`` when it is a viralsim model, else a TypeError naming ``func``.
+
+    Parameters
+    ----------
+    model : object
+    func : str
+        The public function named in the error.
+
+    Returns
+    -------
+    DiffusionModel
+
+    Raises
+    ------
+    TypeError
+        Not a :class:`~viralsim.DiffusionModel`.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.estimate import check_model
+    >>> check_model(vs.IC(), "f")
+    IC(segment_attr=None)
+    >>> check_model("ic", "f")
+    Traceback (most recent call last):
+    ...
+    TypeError: The 'model' parameter of f must be a viralsim model such as vs.IC(). Got 'ic' instead.
+    """
     if not isinstance(model, DiffusionModel):
         raise TypeError(
             f"The 'model' parameter of {func} must be a viralsim model such as vs.IC(). "
@@ -208,6 +270,29 @@ def check_model(model, func):
 
 
 def check_max_rounds(max_rounds, func):
+    """``max_rounds`` checked: None (no horizon) or an int >= 1.
+
+    Parameters
+    ----------
+    max_rounds : int or None
+    func : str
+        The public function named in errors.
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    ValueError, TypeError
+        Not None and not an int >= 1.
+
+    Examples
+    --------
+    >>> from viralsim.estimate import check_max_rounds
+    >>> check_max_rounds(3, "f"), check_max_rounds(None, "f")
+    (3, None)
+    """
     return check_int(max_rounds, "max_rounds", func, low=1, allow_none=True)
 
 
@@ -362,8 +447,9 @@ def estimate_reach(
         Seeds not in the graph (all named).
     ValueError, TypeError
         Repeated seeds, ``n_sims <= 0``, ``precision <= 0``, both ``n_sims``
-        and ``precision``, a graph without probabilities, bad ``confidence``
-        or ``max_rounds``.
+        and ``precision``, a graph without probabilities or nodes, bad
+        ``confidence`` (also one so close to 1 that the interval would be
+        infinite) or ``max_rounds``, a ``model`` that is not a viralsim model.
 
     Notes
     -----
