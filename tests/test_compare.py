@@ -126,3 +126,39 @@ def test_seed_labels_with_spaces_survive(tmp_path):
     with open(tmp_path / "t.csv", newline="") as fh:
         (row,) = list(csv.DictReader(fh))
     assert json.loads(row["seeds"]) == t.rows[0]["seeds"]
+
+
+def test_differences_are_stats_paired_difference_of_the_sizes():
+    from viralsim import stats
+
+    g = graph()
+    t = vs.compare_strategies(g, ["random", "degree"], k=[3], n_sims=400, rng=2)
+    a, b = t.rows[1], t.rows[0]  # degree against the baseline, random
+    ea = vs.estimate_reach(g, a["seeds"], n_sims=400, rng=999, return_sizes=True)
+    eb = vs.estimate_reach(g, b["seeds"], n_sims=400, rng=999, return_sizes=True)
+    # the same computation on any pair of estimates in common worlds
+    m, _, lo, hi = stats.paired_difference(ea.sizes, eb.sizes, 0.95)
+    assert m == pytest.approx(ea.mean - eb.mean, abs=1e-9)
+    assert lo <= m <= hi
+    # in the table: the paired interval about the mean difference, the unpaired wider
+    assert a["diff_mean"] == pytest.approx(a["reach_mean"] - b["reach_mean"], abs=1e-9)
+    assert a["diff_ci_low"] <= a["diff_mean"] <= a["diff_ci_high"]
+    half_u = a["diff_ci_unpaired_high"] - a["diff_mean"]
+    want_u = stats.t_quantile(0.95, 400) * stats.unpaired_stderr(a["reach_stderr"],
+                                                                 b["reach_stderr"])
+    assert half_u == pytest.approx(want_u, rel=1e-12)
+
+
+def test_segment_weights_are_checked_in_one_place():
+    from viralsim.strategies._models import shares_ic_worlds
+
+    g = graph()
+    assert shares_ic_worlds(vs.IC()) and shares_ic_worlds(vs.WordOfMouth())
+    assert not shares_ic_worlds(vs.WordOfMouth(comment_prob=0.5))
+    assert not shares_ic_worlds(vs.LinearThreshold())
+    with pytest.raises(KeyError, match="'weight_attr' parameter of compare_strategies names "
+                                       "node attribute 'nope'"):
+        vs.compare_strategies(g, ["degree"], k=[1], n_sims=10, rng=0, segment_attr="nope")
+    neg = g.with_node_attr("w", -np.ones(g.n_nodes))
+    with pytest.raises(ValueError, match="must be finite, >= 0 and not all 0"):
+        vs.compare_strategies(neg, ["degree"], k=[1], n_sims=10, rng=0, segment_attr="w")
