@@ -36,3 +36,10 @@ def test_docstring_examples(name):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{result.failed} docstring example(s) failed in {name}"
+
+
+def test_the_core_modules_examples_are_collected():
+    # walk_packages finds every module; these must never drop out of it unnoticed
+    core = {"viralsim.stats", "viralsim.probabilities", "viralsim.formatting", "viralsim.plots",
+            "viralsim.estimate", "viralsim.compare", "viralsim.graph"}
+    assert core <= set(_modules())

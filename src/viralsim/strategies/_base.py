@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_float, check_int, check_rng, param_error
+from ..estimate import check_model
 from ..exceptions import ModelNotSupported
 from ..graph import FollowerGraph
 from ..models import IC, DiffusionModel
@@ -387,12 +388,7 @@ class Strategy:
                 f"{func} takes exactly one of 'k' (number of seeds) and 'budget' (money to "
                 f"spend, with seed costs). Got k={k!r}, budget={budget!r}."
             )
-        model = IC() if model is None else model
-        if not isinstance(model, DiffusionModel):
-            raise TypeError(
-                f"The 'model' parameter of {func} must be a viralsim model such as vs.IC(). "
-                f"Got {model!r} instead."
-            )
+        model = IC() if model is None else check_model(model, func)
         if self.uses_model:
             model._validate_for(graph, func)
         cost_arr = resolve_costs(graph, costs, func)
@@ -406,6 +402,12 @@ class Strategy:
                 )
             self._check_model(model, func)
             return Request(graph, k, math.inf, cost_arr, model, gen, func)
+        budget = self._check_budget(graph, budget, cost_arr, func)
+        self._check_model(model, func)
+        return Request(graph, n, budget, cost_arr, model, gen, func)
+
+    def _check_budget(self, graph, budget, cost_arr, func):
+        """``budget`` as a float that buys at least the cheapest seed."""
         if not self.supports_budget:
             raise ValueError(
                 f"{type(self).__name__} does not take a budget. Strategies that do: "
@@ -414,6 +416,7 @@ class Strategy:
         if isinstance(budget, numbers.Integral) and not isinstance(budget, bool):
             budget = float(budget)
         budget = check_float(budget, "budget", func, low=0.0)
+        n = graph.n_nodes
         cheapest = 1.0 if cost_arr is None else float(cost_arr.min()) if n else math.inf
         if budget < cheapest:
             who = "" if cost_arr is None else f" (node {_label(graph, int(np.argmin(cost_arr)))!r})"
@@ -421,8 +424,7 @@ class Strategy:
                 "budget", func, f"at least the cheapest seed's cost {cheapest:g}{who}", budget,
                 fix="Raise the budget or lower the costs.",
             )
-        self._check_model(model, func)
-        return Request(graph, n, budget, cost_arr, model, gen, func)
+        return budget
 
     def _check_model(self, model, func):
         """Raise ModelNotSupported when the strategy cannot serve ``model``."""
