@@ -124,7 +124,7 @@ class DatasetConf:
 
 @dataclass
 class FollowerCsvConf:
-    _target_: str = "viralsim.experiments.read_follower_csv"
+    _target_: str = "viralsim.io.read_follower_csv"
     path: str = MISSING
     source: str = "source"
     target: str = "target"

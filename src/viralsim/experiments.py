@@ -27,6 +27,14 @@ from . import plots, report
 from . import results as res
 from .estimate import _quantile, estimate_reach
 from .exceptions import NodeNotFound
+from .io import (  # noqa: F401  (moved to io; importable from here as before)
+    _csv_delimiter,
+    _csv_number,
+    _is_number,
+    _read_consumers,
+    _to_float,
+    read_follower_csv,
+)
 from .models import IC
 from .strategies._base import within_budget
 
@@ -163,194 +171,6 @@ def build_model(cfg, **override):
 def model_name(cfg):
     m = cfg.get("model") or {}
     return str(m.get("_target_", "viralsim.IC")).rsplit(".", 1)[-1]
-
-
-def read_follower_csv(path, *, source="source", target="target", probability=None,
-                      consumers=None, id_column="id", directed=True):
-    """A marketer's follower list as a :class:`~viralsim.FollowerGraph`.
-
-    ``path`` is a CSV file with a header row; each row says that ``target``
-    follows ``source`` (so ``source``'s comments reach ``target``), with an
-    optional probability column: ``probability``, or the column named by
-    ``probability=`` (a name the header lacks is an error); ``probability=False``
-    reads none (the command line does so when a probabilities scheme sets them). ``consumers`` is an optional second CSV
-    keyed by ``id_column`` whose other numeric columns (``cost``,
-    ``segment``, ...) become node attributes; it must list every consumer.
-
-    Examples
-    --------
-    >>> import os, tempfile
-    >>> from viralsim.experiments import read_follower_csv
-    >>> d = tempfile.mkdtemp()
-    >>> with open(os.path.join(d, "f.csv"), "w") as fh:
-    ...     _ = fh.write("source,target\\nann,bob\\nann,cid\\n")
-    >>> read_follower_csv(os.path.join(d, "f.csv")).out_degree().tolist()
-    [2, 0, 0]
-    """
-    import csv
-
-    from .exceptions import EdgeListError
-    from .graph import FollowerGraph
-    from .io import _one_line_per_tie, label_ids
-
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise EdgeListError(f"Follower CSV {path!r} does not exist (relative paths are resolved "
-                            f"from {os.getcwd()!r}).")
-    src, dst, pr, lines = [], [], [], []
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        sep = _csv_delimiter(fh)
-        reader = csv.DictReader(fh, delimiter=sep)
-        cols = reader.fieldnames or []
-        if not cols:
-            raise EdgeListError(f"Follower CSV {path!r} is empty: it needs a header row "
-                                f"({source},{target}[,probability]) and one row per follow tie.")
-        if probability is None and "probability" in cols:
-            probability = "probability"
-        elif probability is False:
-            if "probability" in cols:
-                log.info("%s: its 'probability' column is not read (a probabilities scheme "
-                         "sets them; probabilities=keep reads it)", path)
-            probability = None
-        for c in (source, target) + ((probability,) if probability else ()):
-            if c not in cols:
-                raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
-                                    f"columns with source=, target= (and probability=).")
-        for row in reader:
-            u, v = (row[source] or "").strip(), (row[target] or "").strip()
-            if not u or not v:
-                raise EdgeListError(f"{path}:{reader.line_num}: a row needs both {source!r} and "
-                                    f"{target!r}; got {row}. Fix or remove the row.")
-            src.append(u)
-            dst.append(v)
-            if probability:
-                pr.append(_csv_number(row[probability], path, reader.line_num, probability,
-                                      comma=sep == ";"))
-                lines.append(reader.line_num)
-    if not src:
-        raise EdgeListError(f"Follower CSV {path!r} has no rows.")
-    p = np.asarray(pr, dtype=np.float64) if probability else None
-    if p is not None:
-        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
-        if bad.size:
-            raise EdgeListError(
-                f"{path}:{lines[int(bad[0])]}: the {probability!r} is {p[bad[0]]}, outside [0, 1] "
-                f"({bad.size} such row(s)). Fix the file; if the column holds weights, not "
-                f"probabilities, rename it and pick a scheme (e.g. probabilities=weighted_cascade)."
-            )
-    rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
-    ids = [r[0] for r in rows]
-    # "001" and "1" are two accounts in a spreadsheet: integers only when canonical
-    labels, inverse = label_ids(src + dst + ids, canonical_ints=True)
-    m = len(src)
-    s_idx, d_idx = inverse[:m], inverse[m:2 * m]
-    if not directed:  # one tie per pair, however often it is listed (see read_edgelist)
-        s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
-        s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
-        p = None if p is None else np.concatenate([p, p])
-    g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, n_nodes=labels.size, labels=labels)
-    if consumers:
-        at = inverse[2 * m:]
-        listed = np.zeros(g.n_nodes, dtype=bool)
-        listed[at] = True
-        if not listed.all():
-            missing = g.labels[~listed].tolist()
-            shown = ", ".join(repr(x) for x in missing[:10])
-            raise EdgeListError(
-                f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
-                f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
-            )
-        alone = int((g.out_degree()[at] + g.in_degree()[at] == 0).sum())
-        if alone:
-            log.info("%s: %d consumer(s) follow no one and have no follower (kept, isolated)",
-                     consumers, alone)
-        for col, vals in attrs.items():
-            full = np.full(g.n_nodes, np.nan)
-            full[at] = vals
-            g = g.with_node_attr(col, full)
-    return g
-
-
-def _csv_delimiter(fh):
-    """The header line's separator: ',' unless it has none and has ';' (spreadsheets
-    in locales with a decimal comma), a tab or '|'. Leaves ``fh`` at the start."""
-    head = fh.readline()
-    fh.seek(0)
-    return next((d for d in ",;\t|" if d in head), ",")
-
-
-def _csv_number(text, path, line, col, comma=False):
-    """``float(text)``; with ``comma`` (a ';'-separated file) also a decimal comma
-    ("1,5"), when the text has one comma and no point (never a thousands mark)."""
-    from .exceptions import EdgeListError
-
-    try:
-        v = _to_float(text, comma)
-    except (TypeError, ValueError):
-        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a number.") from None
-    if not math.isfinite(v):  # "nan", "inf": numbers to float(), not to a marketer
-        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a finite number.")
-    return v
-
-
-def _to_float(text, comma):
-    if comma and text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    return float(text)
-
-
-def _read_consumers(path, id_column):
-    """Rows ``(id, line, row)`` of a consumers CSV, and its numeric columns as arrays."""
-    import csv
-
-    from .exceptions import EdgeListError
-
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise EdgeListError(f"Consumers CSV {path!r} does not exist (relative paths are resolved "
-                            f"from {os.getcwd()!r}).")
-    with open(path, newline="", encoding="utf-8-sig") as fh:
-        sep = _csv_delimiter(fh)
-        reader = csv.DictReader(fh, delimiter=sep)
-        cols = reader.fieldnames or []
-        if id_column not in cols:
-            raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
-        rows, seen = [], {}
-        for row in reader:
-            cid = (row[id_column] or "").strip()
-            if not cid:
-                raise EdgeListError(f"{path}:{reader.line_num}: no {id_column!r}; got {row}.")
-            if cid in seen:
-                raise EdgeListError(f"{path}:{reader.line_num}: consumer {cid!r} again (first on "
-                                    f"line {seen[cid]}). Give each consumer one row.")
-            seen[cid] = reader.line_num
-            rows.append((cid, reader.line_num, row))
-    if not rows:
-        raise EdgeListError(f"Consumers CSV {path!r} has no rows.")
-    attrs = {}
-    for col in cols:
-        if col == id_column or col is None:
-            continue
-        texts = [((row[col] or "").strip(), line) for _, line, row in rows]
-        if not any(_is_number(t, sep == ";") for t, _ in texts if t):  # text (names, ...)
-            log.info("%s: column %r is not numeric: not a node attribute", path, col)
-            continue
-        vals = np.empty(len(rows))
-        for i, (text, line) in enumerate(texts):
-            if not text:
-                raise EdgeListError(f"{path}:{line}: no {col!r} value. Every consumer needs one, "
-                                    f"or drop the column.")
-            vals[i] = _csv_number(text, path, line, col, comma=sep == ";")
-        attrs[col] = vals
-    return rows, attrs
-
-
-def _is_number(text, comma=False):
-    try:
-        _to_float(text, comma)
-    except ValueError:
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------- seed plans
