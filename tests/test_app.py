@@ -268,7 +268,7 @@ def test_rerun_clears_the_old_marker_and_sees_changed_inputs(tmp_path, edgelist,
 def test_bad_experiment_settings_fail_before_simulating(tmp_path, monkeypatch, overrides, match):
     from viralsim import experiments
 
-    monkeypatch.setattr(experiments, "estimate_reach", lambda *a, **k: pytest.fail("simulated"))
+    monkeypatch.setattr("viralsim.estimate.estimate_reach", lambda *a, **k: pytest.fail("simulated"))
     with pytest.raises(ValueError, match=match):
         app.run(cfg_of(*TINY, *overrides), str(tmp_path), quiet=True)
     assert not res.is_done(str(tmp_path))
@@ -611,7 +611,7 @@ def test_estimate_times_each_plan_after_warm_up(tmp_path, monkeypatch):
         calls.append(kw["n_sims"])
         return real(graph, seeds, **kw)
 
-    monkeypatch.setattr(experiments, "estimate_reach", spy)
+    monkeypatch.setattr("viralsim.estimate.estimate_reach", spy)
     app.run(cfg_of(*TINY, "n_sims=50"), str(tmp_path), quiet=True)
     # three plans, each timed after two untimed worlds (a fresh install compiles there)
     assert calls == [2, 50, 2, 50, 2, 50]
@@ -627,7 +627,7 @@ def test_scaling_end_to_end(tmp_path, monkeypatch):
         calls.append((graph.n_nodes, kw["n_sims"]))
         return real(graph, seeds, **kw)
 
-    monkeypatch.setattr(experiments, "estimate_reach", spy)
+    monkeypatch.setattr("viralsim.estimate.estimate_reach", spy)
     cfg = cfg_of(*TINY, "experiment=scaling", "experiment.sizes=[200,400,800]",
                  "experiment.n_sims=100")
     out = app.run(cfg, str(tmp_path), quiet=True)
