@@ -52,6 +52,9 @@ def _read_integer_ids(path, comments, header, probs):
     probability outside [0, 1], no data. The reader then parses it again:
     it accepts what this path accepts, and it names the offending line.
     """
+    # complexity ~19, kept in one piece on purpose: the two passes (file as it is, then
+    # filtered) share the dtype choice and the first line, and this path is measured
+    # (the bench's read_edgelist rows); every branch falls back to the reader below
     i8, f8 = np.int64, np.float64
     try:
         with warnings.catch_warnings():
@@ -197,6 +200,29 @@ def read_edgelist(
         labels, inverse = _int_labels(ids)
         del ids
         return _build(labels, inverse, p, directed, probabilities, rng, path)
+    src, dst, p = _read_text_edges(path, comments, header, probs)
+    if reverse:
+        src, dst = dst, src
+    labels, inverse = label_ids(src + dst)
+    return _build(labels, inverse, p, directed, probabilities, rng, path)
+
+
+def _csv_hint(s):
+    """What to say about a line whose fields are separated by commas or semicolons."""
+    if "," not in s and ";" not in s:
+        return ""
+    return (" Its fields are separated by commas or semicolons: for a CSV with a "
+            "header row (source,target[,probability]) use "
+            "viralsim.io.read_follower_csv (graph=follower_csv on the "
+            "command line).")
+
+
+def _read_text_edges(path, comments, header, probs):
+    """The line-by-line reader (any ids): ``(sources, targets, probabilities or None)``.
+
+    Slower than :func:`_read_integer_ids`, and it names the file and line of
+    any mistake.
+    """
     src, dst, pcol, plines = [], [], [], []
     ncols = None
     skipped_header = not header
@@ -211,72 +237,74 @@ def read_edgelist(
                     continue
                 parts = s.split()
                 if len(parts) < 2:
-                    csv_hint = (
-                        " Its fields are separated by commas or semicolons: for a CSV with a "
-                        "header row (source,target[,probability]) use "
-                        "viralsim.io.read_follower_csv (graph=follower_csv on the "
-                        "command line)." if ("," in s or ";" in s) else "")
                     raise EdgeListError(
                         f"{path}:{lineno}: expected 'source target [probability]' separated by "
-                        f"spaces or tabs, got {s!r}.{csv_hint}"
+                        f"spaces or tabs, got {s!r}.{_csv_hint(s)}"
                     )
                 src.append(parts[0])
                 dst.append(parts[1])
-                if probs is not False:
-                    has = len(parts) >= 3
-                    if ncols is None:
-                        ncols = has
-                    if probs is True and not has:
-                        raise EdgeListError(
-                            f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
-                        )
-                    if has != ncols and probs == "auto":
-                        header_like = (has and len(src) == 2 and not header  # "n m", then edges
-                                       and _is_number(parts[2]))
-                        raise EdgeListError(
-                            f"{path}:{lineno}: some lines have a probability column and some do "
-                            f"not (got {s!r}). "
-                            + ("The first line may be a header ('n m'): pass header=True "
-                               "(graph.header=true on the command line). " if header_like else "")
-                            + "Fix the file, or pass probs=False to ignore the column "
-                            "(graph.probs=false on the command line)."
-                        )
-                    if has:
-                        pcol.append(parts[2])
-                        plines.append(lineno)
+                if probs is False:
+                    continue
+                has = len(parts) >= 3
+                if ncols is None:
+                    ncols = has
+                _check_probability_column(path, lineno, s, parts, probs, has, ncols,
+                                          len(src) == 2 and not header)
+                if has:
+                    pcol.append(parts[2])
+                    plines.append(lineno)
         except UnicodeDecodeError as exc:
             raise EdgeListError(f"{path}: not a text edge list ({exc}).") from None
     if not src:
         raise EdgeListError(
             f"Edge list {path!r} contains no edges (only comments or blank lines, or nothing)."
         )
-    p = None
-    if pcol:
-        try:
-            p = np.array(pcol, dtype=np.float64)
-        except ValueError:
-            for tok, ln in zip(pcol, plines):
-                try:
-                    float(tok)
-                except ValueError:
-                    raise EdgeListError(
-                        f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
-                        "pass probs=False to ignore the third column (graph.probs=false on the "
-                        "command line)."
-                    ) from None
-        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
-        if bad.size:
-            i = int(bad[0])
-            raise EdgeListError(
-                f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
-                f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
-                "probs=False and set probabilities with with_probabilities(...) (on the command "
-                "line: graph.probs=false and a probabilities= scheme)."
-            )
-    if reverse:
-        src, dst = dst, src
-    labels, inverse = label_ids(src + dst)
-    return _build(labels, inverse, p, directed, probabilities, rng, path)
+    return src, dst, (_text_probabilities(path, pcol, plines) if pcol else None)
+
+
+def _check_probability_column(path, lineno, s, parts, probs, has, ncols, second):
+    """A line's probability column as ``probs`` asks: required (True), or on every
+    line or none ("auto"); ``second``: the second data line of a file read
+    without ``header`` (the first may have been "n m")."""
+    if probs is True and not has:
+        raise EdgeListError(
+            f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
+        )
+    if has != ncols and probs == "auto":
+        header_like = has and second and _is_number(parts[2])  # "n m", then edges
+        raise EdgeListError(
+            f"{path}:{lineno}: some lines have a probability column and some do "
+            f"not (got {s!r}). "
+            + ("The first line may be a header ('n m'): pass header=True "
+               "(graph.header=true on the command line). " if header_like else "")
+            + "Fix the file, or pass probs=False to ignore the column "
+            "(graph.probs=false on the command line)."
+        )
+
+
+def _text_probabilities(path, pcol, plines):
+    """The probability column's texts as numbers in [0, 1], or an error naming the line."""
+    try:
+        p = np.array(pcol, dtype=np.float64)
+    except ValueError:
+        for tok, ln in zip(pcol, plines):
+            if not _is_number(tok):
+                raise EdgeListError(
+                    f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
+                    "pass probs=False to ignore the third column (graph.probs=false on the "
+                    "command line)."
+                ) from None
+        raise
+    bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+    if bad.size:
+        i = int(bad[0])
+        raise EdgeListError(
+            f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
+            f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
+            "probs=False and set probabilities with with_probabilities(...) (on the command "
+            "line: graph.probs=false and a probabilities= scheme)."
+        )
+    return p
 
 
 def label_ids(tokens, *, canonical_ints=False):
@@ -515,8 +543,11 @@ def _read_follower_rows(path, source, target, probability):
                 lines.append(reader.line_num)
     if not src:
         raise EdgeListError(f"Follower CSV {path!r} has no rows.")
-    if not probability:
-        return src, dst, None
+    return src, dst, (_csv_probabilities(pr, lines, path, probability) if probability else None)
+
+
+def _csv_probabilities(pr, lines, path, probability):
+    """The probability column as an array, every value in [0, 1] (else the first row that is not)."""
     p = np.asarray(pr, dtype=np.float64)
     bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
     if bad.size:
@@ -525,7 +556,7 @@ def _read_follower_rows(path, source, target, probability):
             f"({bad.size} such row(s)). Fix the file; if the column holds weights, not "
             f"probabilities, rename it and pick a scheme (e.g. probabilities=weighted_cascade)."
         )
-    return src, dst, p
+    return p
 
 
 def _with_consumers(g, at, attrs, consumers):

@@ -177,6 +177,11 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
                          f"picks; 0 is the no-campaign baseline). Got {k!r}.")
     if k is None and budget is None:
         raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
+    return _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng)
+
+
+def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng):
+    """The seeds a strategy picks for plan ``name`` (``k`` of them, or within ``budget``)."""
     from ..strategies import select_seeds
 
     kw = {"k": k} if budget is None else {"budget": budget}

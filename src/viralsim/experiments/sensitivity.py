@@ -56,6 +56,11 @@ def _check_key(cfg, dotted, name):
                              f"change nothing. Keys there: {have}.")
         node = node[part]
         path.append(part)
+    _check_probabilities_key(cfg, dotted, name)
+
+
+def _check_probabilities_key(cfg, dotted, name):
+    """``probabilities.<key>`` must be one the configured scheme uses."""
     parts = dotted.split(".")
     if parts[0] == "probabilities" and len(parts) == 2 and parts[1] != "scheme":
         scheme = (cfg.get("probabilities") or {}).get("scheme")
