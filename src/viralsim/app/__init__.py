@@ -107,11 +107,46 @@ def _plain(cfg):
 def run(cfg, out_dir=".", *, keys=None, quiet=False):
     """Run the experiment of a composed config into ``out_dir``; a plain function.
 
-    ``cfg`` is a DictConfig (from Hydra or :func:`hydra.compose`) or a plain
-    dict. Writes ``config.yaml`` and ``meta.json`` first, then the experiment's
+    Writes ``config.yaml`` and ``meta.json`` first, then the experiment's
     table, figures and report, and the ``DONE`` marker last. With
     ``cfg.resume`` (default) a directory that already holds a finished run of
-    the same config is left as it is and ``None`` is returned.
+    the same config (and the same input files) is left as it is.
+
+    Parameters
+    ----------
+    cfg : DictConfig or dict
+        The composed config (from Hydra or :func:`hydra.compose`), or a plain dict.
+    out_dir : str, default "."
+        The run's directory (created when missing).
+    keys : dict, optional
+        Extra columns for every row (a sweep job's overrides).
+    quiet : bool, default False
+        Print no console table.
+
+    Returns
+    -------
+    Outcome or None
+        None when the run was already done (resume).
+
+    Raises
+    ------
+    ValueError, KeyError, OSError, ViralsimError
+        Bad input, with a message naming the fix (the command line prints it
+        as one line); ``omegaconf.errors.MissingMandatoryValue`` for a value
+        left at ``???``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from hydra import compose, initialize_config_module
+    >>> from viralsim.app import run
+    >>> with initialize_config_module("viralsim.conf", version_base="1.3"):
+    ...     cfg = compose("config", overrides=["graph.n_nodes=100", "n_sims=50", "formats=[]"])
+    >>> d = tempfile.mkdtemp()
+    >>> [r["n_sims"] for r in run(cfg, d, quiet=True).rows]
+    [50, 50, 50]
+    >>> run(cfg, d, quiet=True) is None  # done already: skipped
+    True
     """
     plain = _plain(cfg)
     os.makedirs(out_dir, exist_ok=True)
@@ -252,7 +287,23 @@ def _with_searchpath(argv, cwd=None):
 
 
 def main():
-    """Console entry point (``viralsim``, ``python -m viralsim``)."""
+    """Console entry point (``viralsim``, ``python -m viralsim``): Hydra's, with
+    ``./configs`` on the search path and Ctrl-C as a message and status 130.
+
+    Reads its arguments from ``sys.argv`` (Hydra's overrides and flags).
+
+    Returns
+    -------
+    None
+        The process exits with 0 after a run, 1 after bad input or a failed
+        sweep job, 130 after a Ctrl-C.
+
+    Examples
+    --------
+    Shell::
+
+        viralsim graph=barabasi_albert graph.n_nodes=50000 n_sims=2000
+    """
     sys.argv = [sys.argv[0], *_with_searchpath(sys.argv[1:])]
     _no_collection_at_exit()
     try:

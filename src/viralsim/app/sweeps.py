@@ -52,7 +52,13 @@ class SweepCallback(Callback):
                 if k not in ("_bar", "_watch", "_workers")}
 
     def on_multirun_start(self, config, **kwargs):
-        """Start joblib's workers (joblib launcher) and the sweep's bar (on a terminal)."""
+        """Start joblib's workers (joblib launcher) and the sweep's bar (on a terminal).
+
+        Parameters
+        ----------
+        config : DictConfig
+            The sweep's config, ``hydra`` node included.
+        """
         from ..distributed.serial import progress_enabled
 
         total = _sweep_jobs(config)
@@ -74,14 +80,32 @@ class SweepCallback(Callback):
             self._watch = _JobWatcher(config.hydra.sweep.dir, self._bar)
 
     def on_job_end(self, config, job_return=None, **kwargs):
-        """Move the bar by one job (in-process launchers)."""
+        """Move the bar by one job (in-process launchers).
+
+        Parameters
+        ----------
+        config : DictConfig
+            The job's config.
+        job_return : hydra.core.utils.JobReturn, optional
+        """
         # called in the launching process for in-process launchers (basic); other
         # launchers call it in their workers, where no bar was opened
         if self._bar is not None and self._watch is None:
             self._bar.update(1)
 
     def on_multirun_end(self, config, **kwargs):
-        """Merge the finished jobs into the sweep directory; exit 1 when any failed."""
+        """Merge the finished jobs into the sweep directory; exit 1 when any failed.
+
+        Parameters
+        ----------
+        config : DictConfig
+            The sweep's config (``hydra.sweep.dir`` is merged).
+
+        Raises
+        ------
+        SystemExit
+            Status 1: the merge failed, or a job did (its error is printed).
+        """
         if self._watch is not None:
             self._watch.stop()
             self._watch = None

@@ -165,6 +165,15 @@ def apply_probabilities(graph, pcfg, rng):
 def probabilities_name(pcfg):
     """The probabilities column of a table: ``keep``, ``uniform 0.05``, the scheme's name.
 
+    Parameters
+    ----------
+    pcfg : mapping or None
+        The ``probabilities`` config node.
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> from viralsim.experiments import probabilities_name
@@ -241,6 +250,17 @@ def build_graph(cfg, **override):
 def build_model(cfg, **override):
     """The diffusion model of ``cfg`` (its ``model`` node; :class:`~viralsim.IC` without one).
 
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config.
+    **override
+        Arguments for the model's ``_target_`` (the campaign's ``segment_attr``).
+
+    Returns
+    -------
+    DiffusionModel
+
     Examples
     --------
     >>> from viralsim.experiments import build_model
@@ -257,6 +277,15 @@ def build_model(cfg, **override):
 
 def model_name(cfg):
     """The model column of a table: the class name of ``cfg``'s model.
+
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -327,6 +356,17 @@ class Estimation:
     def kwargs(self, **over):
         """Keyword arguments for :func:`viralsim.estimate_reach` (``over`` added).
 
+        Parameters
+        ----------
+        **over
+            Added or replaced (``return_sizes=True``, say).
+
+        Returns
+        -------
+        dict
+            ``confidence``, ``max_rounds``, ``exposure``, ``rng``, and ``n_sims``
+            or ``precision`` with ``max_sims``.
+
         Raises
         ------
         ValueError
@@ -371,7 +411,19 @@ class RunInfo:
 
     @classmethod
     def from_config(cls, cfg, keys=None):
-        """The description of ``cfg``'s run; ``keys``: extra columns (a sweep's overrides)."""
+        """The description of ``cfg``'s run.
+
+        Parameters
+        ----------
+        cfg : mapping
+            The composed config.
+        keys : dict, optional
+            Extra columns for every row (a sweep's overrides).
+
+        Returns
+        -------
+        RunInfo
+        """
         return cls(experiment=cfg["experiment"]["name"], graph=graph_name(cfg["graph"]),
                    probabilities=probabilities_name(cfg.get("probabilities")),
                    model=model_name(cfg), rng_seed=int(cfg.get("rng_seed", 0)),
@@ -387,6 +439,15 @@ class RunInfo:
 
 def check_formats(formats):
     """Figure formats matplotlib can write, checked before any work is done.
+
+    Parameters
+    ----------
+    formats : list of str or None
+        None or empty: nothing to check.
+
+    Returns
+    -------
+    None
 
     Raises
     ------

@@ -13,8 +13,23 @@ _ALIASES = {"most_followers": "degree", "top_degree": "degree", "followers": "de
 
 
 def within_budget(cost, budget):
-    """Whether ``cost`` fits ``budget`` (:func:`viralsim.strategies._base.within_budget`:
-    the strategies' own rule, with its tolerance for rounding)."""
+    """Whether ``cost`` fits ``budget``: the strategies' own rule, with its tolerance
+    for rounding (:func:`viralsim.strategies._base.within_budget`).
+
+    Parameters
+    ----------
+    cost, budget : float
+
+    Returns
+    -------
+    bool
+
+    Examples
+    --------
+    >>> from viralsim.experiments._plans import within_budget
+    >>> within_budget(10.0, 10.0), within_budget(10.5, 10.0)
+    (True, False)
+    """
     from ..strategies._base import within_budget as fits
 
     return fits(cost, budget)

@@ -47,12 +47,31 @@ class Outcome:
     label: str = "plan"  # the column that names a row in the console table
 
     def display_rows(self):
-        """The rows the console table shows (``extra["display"]``, else ``rows``)."""
+        """The rows the console table shows (``extra["display"]``, else ``rows``).
+
+        Returns
+        -------
+        list of dict
+        """
         return self.extra.get("display", self.rows)
 
 
 def estimate(graph, seeds, model, backend, **kw):
-    """:func:`viralsim.estimate_reach` on the backend ``backend`` names (None: serial)."""
+    """:func:`viralsim.estimate_reach` on the backend ``backend`` names (None: serial).
+
+    Parameters
+    ----------
+    graph, seeds, model
+        As for :func:`viralsim.estimate_reach`.
+    backend : str, mapping or None
+        For :func:`viralsim.distributed.get_backend`.
+    **kw
+        :func:`viralsim.estimate_reach`'s other arguments.
+
+    Returns
+    -------
+    ReachEstimate
+    """
     from ..distributed import get_backend
     from ..estimate import estimate_reach
 
@@ -67,6 +86,8 @@ def timed_estimate(graph, seeds, model, backend, **kw):
     also loads (or compiles) the kernels, which made the scaling study's
     smallest graph its slowest and its fitted slope meaningless, and gave the
     first plan of a fresh install 20 s of compilation as its time.
+
+    Parameters and Returns are :func:`estimate`'s.
     """
     warm = {k: v for k, v in kw.items() if k not in ("n_sims", "precision", "max_sims")}
     estimate(graph, seeds, model, backend, n_sims=2, **warm)
@@ -74,7 +95,19 @@ def timed_estimate(graph, seeds, model, backend, **kw):
 
 
 def estimate_row(est):
-    """The columns of one estimate: reach with its CI, exposure, the model's metrics."""
+    """The columns of one estimate: reach with its CI, exposure, the model's metrics.
+
+    Parameters
+    ----------
+    est : ReachEstimate
+
+    Returns
+    -------
+    dict
+        ``mean``, ``ci_low``, ``ci_high``, ``stderr``, ``n_sims``, ``elapsed``;
+        ``exposure`` (with its CI), each metric (with its CI) and ``converged``
+        where the estimate has them.
+    """
     row = {
         "mean": est.mean,
         "ci_low": est.ci_low,
@@ -99,7 +132,18 @@ def estimate_row(est):
 
 def base_row(info, graph):
     """``(first columns, last columns)`` of every row of a run: the sweep's keys and
-    the run's description first, its ``rng_seed`` and viralsim's version last."""
+    the run's description first, its ``rng_seed`` and viralsim's version last.
+
+    Parameters
+    ----------
+    info : RunInfo
+    graph : FollowerGraph
+        Its size is described.
+
+    Returns
+    -------
+    (dict, dict)
+    """
     from .. import __version__
 
     row = dict(info.keys)
@@ -146,13 +190,39 @@ def paired(a, b, confidence):
 
 
 def short(seeds, limit=20):
-    """The seeds column: the first ``limit`` labels and how many more."""
+    """The seeds column: the first ``limit`` labels and how many more.
+
+    Parameters
+    ----------
+    seeds : list
+    limit : int, default 20
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments import short
+    >>> short(range(3)), short(range(30), limit=2)
+    ('0 1 2', '0 1 ...(+28)')
+    """
     s = [str(x) for x in seeds]
     return " ".join(s if len(s) <= limit else s[:limit] + [f"...(+{len(s) - limit})"])
 
 
 def save_figure(ax, out_dir, name, info, files):
-    """Save ``ax`` as ``out_dir/name.<format>`` in the run's formats; add the files to ``files``."""
+    """Save ``ax`` as ``out_dir/name.<format>`` in the run's formats; add the files to ``files``.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    out_dir, name : str
+    info : RunInfo
+        Its ``formats``.
+    files : list
+        Extended with the files written.
+    """
     from .. import plots
 
     formats = tuple(str(f).lower() for f in info.formats)
@@ -160,7 +230,18 @@ def save_figure(ax, out_dir, name, info, files):
 
 
 def write_rows(rows, out_dir):
-    """Write ``out_dir/results.csv`` (and the other table formats); the files written."""
+    """Write ``out_dir/results.csv`` (and the other table formats).
+
+    Parameters
+    ----------
+    rows : list of dict
+    out_dir : str
+
+    Returns
+    -------
+    list of str
+        The files written.
+    """
     from .. import results as res
 
     return res.write_table(rows, os.path.join(out_dir, "results.csv"))

@@ -151,6 +151,25 @@ def campaign_of(cfg, keys=None):
     ValueError, KeyError
         A budget that is not a positive number, no plans, an unknown or
         empty target segment, bad costs.
+
+    Examples
+    --------
+    The steps of :func:`run_campaign`, without files:
+
+    >>> from viralsim.experiments.campaign import (campaign_of, price_plans, rank_plans,
+    ...                                            budget_curve)
+    >>> cfg = {"experiment": {"name": "campaign", "n_sims": 50, "budgets": [5, 50],
+    ...                       "costs": {"base": 1.0, "per_follower": 0.1},
+    ...                       "plans": [{"name": "hub", "strategy": "degree", "k": 1},
+    ...                                 {"name": "sized", "strategy": "degree"}]},
+    ...        "graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 60, "m": 2,
+    ...                  "p_triangle": 0.3}, "probabilities": {"scheme": "weighted_cascade"}}
+    >>> c = campaign_of(cfg)
+    >>> chosen, left_out = price_plans(c)
+    >>> rows = rank_plans(c, chosen)
+    >>> curve, best = budget_curve(c, chosen, rows)
+    >>> [r["rank"] for r in rows], [b["budget"] for b in best]
+    ([1, 2], [5.0, 50.0])
     """
     exp = cfg["experiment"]
     budgets = _budgets(exp)
@@ -411,6 +430,14 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.campaign import campaign_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0, "cost": 2.0}]
+    >>> print(campaign_report(rows, [], {}, {}).splitlines()[0])
+    # Campaign plans, ranked
     """
     pm, sig_fig = report.plus_minus, report.sig_fig
     best = rows[0]

@@ -228,6 +228,14 @@ def compare_report(rows, figs, cfg, xkey="k"):
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.compare import compare_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0}]
+    >>> print(compare_report(rows, {}, {}).splitlines()[0])
+    # Strategy comparison
     """
     pm = report.plus_minus
     words = []

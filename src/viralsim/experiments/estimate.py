@@ -188,6 +188,14 @@ def estimate_report(rows, figs, cfg):
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.estimate import estimate_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0}]
+    >>> print(estimate_report(rows, {}, {}).splitlines()[0])
+    # Expected reach
     """
     best = max(rows, key=lambda r: r["mean"])
     pm = report.plus_minus

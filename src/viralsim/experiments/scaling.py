@@ -151,6 +151,14 @@ def scaling_report(rows, slope, figs, cfg):
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.scaling import scaling_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0, "n_nodes": 10, "n_edges": 20, "graph_mib": 0.1, "max_rss_mib": 100.0}]
+    >>> print(scaling_report(rows, 1.0, {}, {}).splitlines()[0])
+    # Scaling
     """
     words = [f"- Simulation time grows as edges^{slope:.2f} over "
              f"{rows[0]['n_edges']:,} .. {rows[-1]['n_edges']:,} edges "

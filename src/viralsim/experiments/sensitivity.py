@@ -232,6 +232,14 @@ def sensitivity_report(rows, figs, cfg, xkey, ykey):
     Returns
     -------
     str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.sensitivity import sensitivity_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0, "p": 0.1}]
+    >>> print(sensitivity_report(rows, {}, {}, "p", None).splitlines()[0])
+    # Sensitivity
     """
     pm = report.plus_minus
     lo = min(rows, key=lambda r: r["mean"])
