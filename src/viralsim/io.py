@@ -1,7 +1,15 @@
-"""Reading follower graphs from SNAP-style edge lists (plain text or gzip)."""
+"""Reading follower graphs: SNAP-style edge lists (plain text or gzip) and a
+marketer's follower CSV (with an optional consumers CSV of node attributes).
 
+Both readers share one number parser (:func:`_to_float`), one id labelling
+(:func:`label_ids`) and one reduction of mutual ties (:func:`_mutual_edges`).
+"""
+
+import csv
 import gzip
 import itertools
+import logging
+import math
 import os
 import warnings
 
@@ -10,7 +18,9 @@ import numpy as np
 from .exceptions import EdgeListError
 from .graph import FollowerGraph
 
-__all__ = ["read_edgelist", "EdgeListNotFound"]
+__all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids"]
+
+log = logging.getLogger("viralsim")
 
 
 class EdgeListNotFound(EdgeListError, FileNotFoundError):
@@ -42,6 +52,9 @@ def _read_integer_ids(path, comments, header, probs):
     probability outside [0, 1], no data. The reader then parses it again:
     it accepts what this path accepts, and it names the offending line.
     """
+    # complexity ~19, kept in one piece on purpose: the two passes (file as it is, then
+    # filtered) share the dtype choice and the first line, and this path is measured
+    # (the bench's read_edgelist rows); every branch falls back to the reader below
     i8, f8 = np.int64, np.float64
     try:
         with warnings.catch_warnings():
@@ -187,6 +200,29 @@ def read_edgelist(
         labels, inverse = _int_labels(ids)
         del ids
         return _build(labels, inverse, p, directed, probabilities, rng, path)
+    src, dst, p = _read_text_edges(path, comments, header, probs)
+    if reverse:
+        src, dst = dst, src
+    labels, inverse = label_ids(src + dst)
+    return _build(labels, inverse, p, directed, probabilities, rng, path)
+
+
+def _csv_hint(s):
+    """What to say about a line whose fields are separated by commas or semicolons."""
+    if "," not in s and ";" not in s:
+        return ""
+    return (" Its fields are separated by commas or semicolons: for a CSV with a "
+            "header row (source,target[,probability]) use "
+            "viralsim.io.read_follower_csv (graph=follower_csv on the "
+            "command line).")
+
+
+def _read_text_edges(path, comments, header, probs):
+    """The line-by-line reader (any ids): ``(sources, targets, probabilities or None)``.
+
+    Slower than :func:`_read_integer_ids`, and it names the file and line of
+    any mistake.
+    """
     src, dst, pcol, plines = [], [], [], []
     ncols = None
     skipped_header = not header
@@ -201,72 +237,74 @@ def read_edgelist(
                     continue
                 parts = s.split()
                 if len(parts) < 2:
-                    csv_hint = (
-                        " Its fields are separated by commas or semicolons: for a CSV with a "
-                        "header row (source,target[,probability]) use "
-                        "viralsim.experiments.read_follower_csv (graph=follower_csv on the "
-                        "command line)." if ("," in s or ";" in s) else "")
                     raise EdgeListError(
                         f"{path}:{lineno}: expected 'source target [probability]' separated by "
-                        f"spaces or tabs, got {s!r}.{csv_hint}"
+                        f"spaces or tabs, got {s!r}.{_csv_hint(s)}"
                     )
                 src.append(parts[0])
                 dst.append(parts[1])
-                if probs is not False:
-                    has = len(parts) >= 3
-                    if ncols is None:
-                        ncols = has
-                    if probs is True and not has:
-                        raise EdgeListError(
-                            f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
-                        )
-                    if has != ncols and probs == "auto":
-                        header_like = (has and len(src) == 2 and not header  # "n m", then edges
-                                       and _is_float(parts[2]))
-                        raise EdgeListError(
-                            f"{path}:{lineno}: some lines have a probability column and some do "
-                            f"not (got {s!r}). "
-                            + ("The first line may be a header ('n m'): pass header=True "
-                               "(graph.header=true on the command line). " if header_like else "")
-                            + "Fix the file, or pass probs=False to ignore the column "
-                            "(graph.probs=false on the command line)."
-                        )
-                    if has:
-                        pcol.append(parts[2])
-                        plines.append(lineno)
+                if probs is False:
+                    continue
+                has = len(parts) >= 3
+                if ncols is None:
+                    ncols = has
+                _check_probability_column(path, lineno, s, parts, probs, has, ncols,
+                                          len(src) == 2 and not header)
+                if has:
+                    pcol.append(parts[2])
+                    plines.append(lineno)
         except UnicodeDecodeError as exc:
             raise EdgeListError(f"{path}: not a text edge list ({exc}).") from None
     if not src:
         raise EdgeListError(
             f"Edge list {path!r} contains no edges (only comments or blank lines, or nothing)."
         )
-    p = None
-    if pcol:
-        try:
-            p = np.array(pcol, dtype=np.float64)
-        except ValueError:
-            for tok, ln in zip(pcol, plines):
-                try:
-                    float(tok)
-                except ValueError:
-                    raise EdgeListError(
-                        f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
-                        "pass probs=False to ignore the third column (graph.probs=false on the "
-                        "command line)."
-                    ) from None
-        bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
-        if bad.size:
-            i = int(bad[0])
-            raise EdgeListError(
-                f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
-                f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
-                "probs=False and set probabilities with with_probabilities(...) (on the command "
-                "line: graph.probs=false and a probabilities= scheme)."
-            )
-    if reverse:
-        src, dst = dst, src
-    labels, inverse = label_ids(src + dst)
-    return _build(labels, inverse, p, directed, probabilities, rng, path)
+    return src, dst, (_text_probabilities(path, pcol, plines) if pcol else None)
+
+
+def _check_probability_column(path, lineno, s, parts, probs, has, ncols, second):
+    """A line's probability column as ``probs`` asks: required (True), or on every
+    line or none ("auto"); ``second``: the second data line of a file read
+    without ``header`` (the first may have been "n m")."""
+    if probs is True and not has:
+        raise EdgeListError(
+            f"{path}:{lineno}: probs=True needs a probability column, got {s!r}."
+        )
+    if has != ncols and probs == "auto":
+        header_like = has and second and _is_number(parts[2])  # "n m", then edges
+        raise EdgeListError(
+            f"{path}:{lineno}: some lines have a probability column and some do "
+            f"not (got {s!r}). "
+            + ("The first line may be a header ('n m'): pass header=True "
+               "(graph.header=true on the command line). " if header_like else "")
+            + "Fix the file, or pass probs=False to ignore the column "
+            "(graph.probs=false on the command line)."
+        )
+
+
+def _text_probabilities(path, pcol, plines):
+    """The probability column's texts as numbers in [0, 1], or an error naming the line."""
+    try:
+        p = np.array(pcol, dtype=np.float64)
+    except ValueError:
+        for tok, ln in zip(pcol, plines):
+            if not _is_number(tok):
+                raise EdgeListError(
+                    f"{path}:{ln}: the probability {tok!r} is not a number. Fix the file or "
+                    "pass probs=False to ignore the third column (graph.probs=false on the "
+                    "command line)."
+                ) from None
+        raise
+    bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+    if bad.size:
+        i = int(bad[0])
+        raise EdgeListError(
+            f"{path}:{plines[i]}: the probability {pcol[i]} is outside [0, 1] "
+            f"({bad.size} such line(s)). If the third column holds counts or weights, pass "
+            "probs=False and set probabilities with with_probabilities(...) (on the command "
+            "line: graph.probs=false and a probabilities= scheme)."
+        )
+    return p
 
 
 def label_ids(tokens, *, canonical_ints=False):
@@ -317,9 +355,26 @@ def _one_line_per_tie(s_idx, d_idx, p, labels, path):
     return s_idx[keep], d_idx[keep], (None if p is None else p[keep])
 
 
-def _is_float(t):
+def _mutual_edges(s_idx, d_idx, p, labels, path):
+    """Undirected lines as edges both ways: one tie per pair however often it is
+    listed (:func:`_one_line_per_tie`), then ``u -> v`` and ``v -> u``."""
+    s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
+    s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
+    return s_idx, d_idx, (None if p is None else np.concatenate([p, p]))
+
+
+def _to_float(text, comma=False):
+    """``float(text)``; with ``comma`` (a ';'-separated file) also a decimal comma
+    ("1,5"), when the text has one comma and no point (never a thousands mark)."""
+    if comma and text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    return float(text)
+
+
+def _is_number(text, comma=False):
+    """Whether :func:`_to_float` reads ``text``."""
     try:
-        float(t)
+        _to_float(text, comma)
     except ValueError:
         return False
     return True
@@ -358,11 +413,234 @@ def _build(labels, inverse, p, directed, probabilities, rng, path=None):
     if not directed:
         if probabilities is not None:
             p = None  # the file's column is replaced anyway: its values need not agree
-        s_idx, d_idx, p = _one_line_per_tie(s_idx, d_idx, p, labels, path)
-        s_idx, d_idx = np.concatenate([s_idx, d_idx]), np.concatenate([d_idx, s_idx])
-        if p is not None:
-            p = np.concatenate([p, p])
+        s_idx, d_idx, p = _mutual_edges(s_idx, d_idx, p, labels, path)
     g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, labels=labels)
     if probabilities is not None:
         g = g.with_probabilities(probabilities, rng=rng)
     return g
+
+
+# ---------------------------------------------------------------------- follower CSV
+def read_follower_csv(path, *, source="source", target="target", probability=None,
+                      consumers=None, id_column="id", directed=True):
+    """A marketer's follower list as a :class:`~viralsim.FollowerGraph`.
+
+    Each row of the CSV says that ``target`` follows ``source`` (so
+    ``source``'s comments reach ``target``). The separator is read from the
+    header: ``,``, or ``;`` (then decimal commas such as ``0,5`` are read too),
+    a tab or ``|``. A byte-order mark (spreadsheet exports) is dropped.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        CSV file with a header row and one row per follow tie.
+    source, target : str, default "source", "target"
+        The columns naming the followed account and its follower.
+    probability : str or False, optional
+        The column of edge probabilities. None: the column ``probability``
+        when the header has it, else none. False: none is read (the command
+        line does so when a probabilities scheme sets them). A name the
+        header lacks is an error.
+    consumers : str or os.PathLike, optional
+        A second CSV keyed by ``id_column`` whose other numeric columns
+        (``cost``, ``segment``, ...) become node attributes; it must list
+        every consumer of the follower list (others are kept, isolated).
+    id_column : str, default "id"
+        The consumers CSV's id column.
+    directed : bool, default True
+        False: each row is a mutual tie, one tie per pair however often it
+        is listed (as in :func:`read_edgelist`).
+
+    Returns
+    -------
+    FollowerGraph
+        Labels are ints when every id is written as an integer ("7", not
+        "007"), else strings.
+
+    Raises
+    ------
+    EdgeListError
+        A missing or empty file, a missing column, a row without an id, a
+        probability that is not a number in [0, 1], a consumer without a row
+        (the message names the file and line, and the fix).
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from viralsim.io import read_follower_csv
+    >>> d = tempfile.mkdtemp()
+    >>> with open(os.path.join(d, "f.csv"), "w") as fh:
+    ...     _ = fh.write("source,target\\nann,bob\\nann,cid\\n")
+    >>> read_follower_csv(os.path.join(d, "f.csv")).out_degree().tolist()
+    [2, 0, 0]
+    """
+    path = os.fspath(path)
+    src, dst, p = _read_follower_rows(path, source, target, probability)
+    rows, attrs = _read_consumers(consumers, id_column) if consumers else ([], {})
+    # "001" and "1" are two accounts in a spreadsheet: integers only when canonical
+    labels, inverse = label_ids(src + dst + [r[0] for r in rows], canonical_ints=True)
+    m = len(src)
+    s_idx, d_idx = inverse[:m], inverse[m:2 * m]
+    if not directed:  # one tie per pair, however often it is listed (see read_edgelist)
+        s_idx, d_idx, p = _mutual_edges(s_idx, d_idx, p, labels, path)
+    g = FollowerGraph.from_edges(s_idx, d_idx, probs=p, n_nodes=labels.size, labels=labels)
+    if consumers:
+        g = _with_consumers(g, inverse[2 * m:], attrs, consumers)
+    return g
+
+
+def _open_csv(path, what):
+    """``(file, DictReader, comma)`` of an existing CSV; ``comma``: decimal commas
+    are read (a ';'-separated file). The caller closes the file."""
+    if not os.path.exists(path):
+        raise EdgeListError(f"{what} {path!r} does not exist (relative paths are resolved "
+                            f"from {os.getcwd()!r}).")
+    fh = open(path, newline="", encoding="utf-8-sig")
+    try:
+        sep = _csv_delimiter(fh)
+    except BaseException:
+        fh.close()
+        raise
+    return fh, csv.DictReader(fh, delimiter=sep), sep == ";"
+
+
+def _probability_column(probability, cols, path):
+    """The column to read probabilities from, or None (see read_follower_csv)."""
+    if probability is None and "probability" in cols:
+        return "probability"
+    if probability is False:
+        if "probability" in cols:
+            log.info("%s: its 'probability' column is not read (a probabilities scheme "
+                     "sets them; probabilities=keep reads it)", path)
+        return None
+    return probability
+
+
+def _read_follower_rows(path, source, target, probability):
+    """The follower CSV's ``(sources, targets, probabilities or None)``."""
+    src, dst, pr, lines = [], [], [], []
+    fh, reader, comma = _open_csv(path, "Follower CSV")
+    with fh:
+        cols = reader.fieldnames or []
+        if not cols:
+            raise EdgeListError(f"Follower CSV {path!r} is empty: it needs a header row "
+                                f"({source},{target}[,probability]) and one row per follow tie.")
+        probability = _probability_column(probability, cols, path)
+        for c in (source, target) + ((probability,) if probability else ()):
+            if c not in cols:
+                raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
+                                    f"columns with source=, target= (and probability=).")
+        for row in reader:
+            u, v = (row[source] or "").strip(), (row[target] or "").strip()
+            if not u or not v:
+                raise EdgeListError(f"{path}:{reader.line_num}: a row needs both {source!r} and "
+                                    f"{target!r}; got {row}. Fix or remove the row.")
+            src.append(u)
+            dst.append(v)
+            if probability:
+                pr.append(_csv_number(row[probability], path, reader.line_num, probability,
+                                      comma=comma))
+                lines.append(reader.line_num)
+    if not src:
+        raise EdgeListError(f"Follower CSV {path!r} has no rows.")
+    return src, dst, (_csv_probabilities(pr, lines, path, probability) if probability else None)
+
+
+def _csv_probabilities(pr, lines, path, probability):
+    """The probability column as an array, every value in [0, 1] (else the first row that is not)."""
+    p = np.asarray(pr, dtype=np.float64)
+    bad = np.flatnonzero(~((p >= 0.0) & (p <= 1.0)))
+    if bad.size:
+        raise EdgeListError(
+            f"{path}:{lines[int(bad[0])]}: the {probability!r} is {p[bad[0]]}, outside [0, 1] "
+            f"({bad.size} such row(s)). Fix the file; if the column holds weights, not "
+            f"probabilities, rename it and pick a scheme (e.g. probabilities=weighted_cascade)."
+        )
+    return p
+
+
+def _with_consumers(g, at, attrs, consumers):
+    """``g`` with the consumers CSV's columns as node attributes (``at``: each
+    consumer row's node); every node must have a row."""
+    listed = np.zeros(g.n_nodes, dtype=bool)
+    listed[at] = True
+    if not listed.all():
+        missing = g.labels[~listed].tolist()
+        shown = ", ".join(repr(x) for x in missing[:10])
+        raise EdgeListError(
+            f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
+            f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
+        )
+    alone = int((g.out_degree()[at] + g.in_degree()[at] == 0).sum())
+    if alone:
+        log.info("%s: %d consumer(s) follow no one and have no follower (kept, isolated)",
+                 consumers, alone)
+    for col, vals in attrs.items():
+        full = np.full(g.n_nodes, np.nan)
+        full[at] = vals
+        g = g.with_node_attr(col, full)
+    return g
+
+
+def _csv_delimiter(fh):
+    """The header line's separator: ',' unless it has none and has ';' (spreadsheets
+    in locales with a decimal comma), a tab or '|'. Leaves ``fh`` at the start."""
+    head = fh.readline()
+    fh.seek(0)
+    return next((d for d in ",;\t|" if d in head), ",")
+
+
+def _csv_number(text, path, line, col, comma=False):
+    """:func:`_to_float` of a CSV cell, or an error naming the file, line and column."""
+    try:
+        v = _to_float(text, comma)
+    except (TypeError, ValueError):
+        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a number.") from None
+    if not math.isfinite(v):  # "nan", "inf": numbers to float(), not to a marketer
+        raise EdgeListError(f"{path}:{line}: the {col!r} value {text!r} is not a finite number.")
+    return v
+
+
+def _read_consumers(path, id_column):
+    """Rows ``(id, line, row)`` of a consumers CSV, and its numeric columns as arrays."""
+    path = os.fspath(path)
+    fh, reader, comma = _open_csv(path, "Consumers CSV")
+    with fh:
+        cols = reader.fieldnames or []
+        if id_column not in cols:
+            raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
+        rows, seen = [], {}
+        for row in reader:
+            cid = (row[id_column] or "").strip()
+            if not cid:
+                raise EdgeListError(f"{path}:{reader.line_num}: no {id_column!r}; got {row}.")
+            if cid in seen:
+                raise EdgeListError(f"{path}:{reader.line_num}: consumer {cid!r} again (first on "
+                                    f"line {seen[cid]}). Give each consumer one row.")
+            seen[cid] = reader.line_num
+            rows.append((cid, reader.line_num, row))
+    if not rows:
+        raise EdgeListError(f"Consumers CSV {path!r} has no rows.")
+    attrs = {}
+    for col in cols:
+        if col == id_column or col is None:
+            continue
+        vals = _consumer_column(rows, col, path, comma)
+        if vals is not None:
+            attrs[col] = vals
+    return rows, attrs
+
+
+def _consumer_column(rows, col, path, comma):
+    """A consumers CSV column as numbers, or None for a text column (names, ...)."""
+    texts = [((row[col] or "").strip(), line) for _, line, row in rows]
+    if not any(_is_number(t, comma) for t, _ in texts if t):
+        log.info("%s: column %r is not numeric: not a node attribute", path, col)
+        return None
+    vals = np.empty(len(rows))
+    for i, (text, line) in enumerate(texts):
+        if not text:
+            raise EdgeListError(f"{path}:{line}: no {col!r} value. Every consumer needs one, "
+                                f"or drop the column.")
+        vals[i] = _csv_number(text, path, line, col, comma=comma)
+    return vals

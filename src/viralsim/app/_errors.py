@@ -1,0 +1,53 @@
+"""How a failed run is told: a one-line message for bad input, a traceback for a bug."""
+
+import logging
+
+log = logging.getLogger("viralsim")
+
+
+def _message(exc):
+    # str(KeyError) quotes its message: show the message as written
+    return exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else str(exc)
+
+
+def _log_to_files(msg, exc):
+    """Log ``msg`` with ``exc``'s traceback to the file handlers only (not the console)."""
+    root = logging.getLogger()
+    rec = log.makeRecord(log.name, logging.ERROR, __file__, 0, msg, None,
+                         (type(exc), exc, exc.__traceback__))
+    for h in root.handlers:
+        if isinstance(h, logging.FileHandler):
+            h.handle(rec)
+
+
+def _interrupted(exc):
+    """Whether a Ctrl-C lies behind ``exc``: one that lands while a compiled module
+    initialises (matplotlib's ``ft2font``, say) reaches Python as an ImportError
+    raised from the KeyboardInterrupt."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _is_user_error(exc):
+    """Whether ``exc`` is viralsim's answer to bad input, whose message names the
+    problem and the fix (a one-line error on the command line), not a bug (a
+    traceback): a :class:`ViralsimError`, a config value left unset, or a
+    ValueError, TypeError, LookupError or OSError raised by viralsim's own code."""
+    from omegaconf.errors import MissingMandatoryValue
+
+    from ..exceptions import ViralsimError
+
+    if isinstance(exc, (ViralsimError, MissingMandatoryValue)):
+        return True
+    if not isinstance(exc, (ValueError, TypeError, LookupError, OSError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("viralsim.")
+

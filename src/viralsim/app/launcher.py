@@ -1,0 +1,193 @@
+"""Support for Hydra's joblib launcher: its workers started early, the sweep finished in one.
+
+Hydra's joblib launcher starts its worker processes (loky) only once this
+process has composed and checked every job's config, and each worker then
+imports NumPy, Numba, NetworkX and matplotlib before its first job; at the end
+this process imports matplotlib to draw the sweep's figure. The sweep callback
+starts the same workers as the sweep starts, importing what a job needs while
+the configs are checked, and finishes the sweep in one of them. Nothing a job
+computes changes: the workers are the launcher's own (joblib reuses a pool
+started with the same arguments).
+"""
+
+import logging
+import os
+
+from omegaconf import OmegaConf
+
+from .. import report
+
+log = logging.getLogger("viralsim")
+
+#: what a job imports (viralsim.experiments itself is light: its runners import the
+#: kernels, plots and models when they run, so those are named too)
+_JOB_MODULES = ("viralsim.experiments", "viralsim.estimate", "viralsim.models",
+                "viralsim.plots", "viralsim.generators", "viralsim.strategies",
+                "matplotlib.figure", "matplotlib.backends.backend_agg",
+                "matplotlib.backends.backend_svg", "pyarrow.parquet")
+
+
+def _joblib_parallel_kwargs(config):
+    """The ``joblib.Parallel`` arguments Hydra's joblib launcher will build from
+    ``config`` (as its ``_core.launch`` does), or None where another launcher runs
+    the sweep, the plugin is not installed, or the jobs run one at a time."""
+    target = str(OmegaConf.select(config, "hydra.launcher._target_", default="") or "")
+    if not target.startswith("hydra_plugins.hydra_joblib_launcher."):
+        return None
+    try:
+        import joblib
+
+        # PRIVATE (hydra-joblib-launcher): _core.process_joblib_cfg is how the launcher
+        # turns its config into Parallel's arguments; without it, no early workers
+        from hydra_plugins.hydra_joblib_launcher._core import process_joblib_cfg
+    except ImportError:
+        return None
+    kwargs = OmegaConf.to_container(config.hydra.launcher, resolve=True)
+    kwargs.pop("_target_", None)
+    kwargs["backend"] = "loky"  # the launcher's own choice, whatever the config says
+    process_joblib_cfg(kwargs)
+    if joblib.effective_n_jobs(kwargs.get("n_jobs", -1)) < 2:
+        return None  # joblib runs the jobs in this process
+    return kwargs
+
+
+def _prepare_worker():
+    """Import the modules a job needs and freeze them out of garbage collection
+    (without psutil, loky collects garbage in a worker after a task at most once a
+    second). Never raises: a module that fails to import fails the job that needs
+    it, with that job's own error. Returns the pid."""
+    import gc
+    import importlib
+
+    for name in _JOB_MODULES:
+        try:
+            importlib.import_module(name)
+        except Exception:  # pyarrow is optional; a job reports any other failure itself
+            pass
+    gc.freeze()
+    return os.getpid()
+
+
+class _WorkerStart:
+    """Start joblib's workers with the launcher's arguments and have ``n_tasks`` of
+    them (the sweep's jobs, when fewer than the workers) run :func:`_prepare_worker`.
+
+    The pool is created here, before Hydra's ``Parallel`` asks for one, and every
+    preparing task is submitted at once (``pre_dispatch="all"``): should joblib
+    ever replace the pool (other arguments), no callback of ours waits on the lock
+    it holds meanwhile. The tasks run in a thread (``Parallel`` blocks). Neither
+    ``pre_dispatch`` nor a ``verbose`` up to 50 is part of the pool's arguments;
+    ``verbose=0`` keeps joblib's progress lines to the jobs themselves.
+    """
+
+    def __init__(self, parallel_kwargs, n_tasks=None):
+        import threading
+
+        import joblib
+
+        self.pids = []
+        n = joblib.effective_n_jobs(parallel_kwargs.get("n_jobs", -1))
+        self.n_tasks = n if n_tasks is None else max(1, min(n, n_tasks))
+        verbose = parallel_kwargs.get("verbose") or 0
+        kwargs = dict(parallel_kwargs, pre_dispatch="all", batch_size=1,
+                      verbose=0 if verbose <= 50 else verbose)
+        self._parallel = joblib.Parallel(**kwargs)
+        self._parallel.__enter__()  # the pool, with no worker process yet
+        self._thread = threading.Thread(target=self._start, name="viralsim-joblib-start",
+                                        daemon=True)
+        self._thread.start()
+
+    def _start(self):
+        import joblib
+
+        try:
+            self.pids = self._parallel(
+                joblib.delayed(_prepare_worker)() for _ in range(self.n_tasks))
+        except BaseException as exc:  # Ctrl-C, or a pool replaced: the launcher starts its own
+            log.debug("joblib workers not prepared early: %s", exc)
+        finally:
+            self._parallel.__exit__(None, None, None)
+
+    def join(self, timeout=30.0):
+        self._thread.join(timeout)
+        return self.pids
+
+
+def _live_loky_pool():
+    """loky's reusable pool of workers (joblib's), when it is still up; else None."""
+    try:
+        from joblib.externals.loky import reusable_executor
+    except ImportError:
+        return None
+    # PRIVATE (loky): the module's _executor is the reusable pool joblib's Parallel
+    # ran the jobs in, and its _flags say whether it broke or shut down; either
+    # missing (another loky) means None: the sweep is finished in this process
+    pool = getattr(reusable_executor, "_executor", None)
+    flags = getattr(pool, "_flags", None)
+    if pool is None or flags is None or flags.broken or flags.shutdown:
+        return None
+    return pool
+
+
+def _finish_sweep(sweep_dir, n_jobs, in_workers=False):
+    """:func:`report.finish_sweep`, run by one of joblib's workers when
+    ``in_workers`` and they are still up (they hold NumPy and matplotlib: this
+    process would import them, 0.3-0.5 s), else here. The worker's log records are
+    handled here. An error of the merge itself is raised as if it ran here."""
+    pool = _live_loky_pool() if in_workers else None
+    if pool is not None:
+        from concurrent.futures import BrokenExecutor
+
+        from joblib.externals.loky.process_executor import ShutdownExecutorError
+
+        try:
+            done = pool.submit(_finish_sweep_in_worker, os.path.abspath(sweep_dir), n_jobs)
+            rows, missing, records = done.result()
+        except (BrokenExecutor, ShutdownExecutorError) as exc:  # a worker died; pool shut down
+            log.debug("sweep not finished in a joblib worker: %s", exc)
+        except Exception as exc:  # the merge's own error: what it logged first, then the error
+            _handle_records(getattr(exc, "_viralsim_log", ()))
+            raise
+        else:
+            _handle_records(records)
+            return rows, missing
+    return report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+
+
+def _handle_records(records):
+    for r in records:
+        logger = logging.getLogger(r.name)
+        if logger.isEnabledFor(r.levelno):  # this process's levels decide
+            logger.handle(r)
+
+
+class _KeepRecords(logging.Handler):
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        # sent to another process: the message formatted, the traceback as text
+        r = logging.makeLogRecord(record.__dict__)
+        r.msg, r.args = record.getMessage(), None
+        if record.exc_info:
+            r.exc_text = logging.Formatter().formatException(record.exc_info)
+        r.exc_info = None
+        self.records.append(r)
+
+
+def _finish_sweep_in_worker(sweep_dir, n_jobs):
+    """:func:`report.finish_sweep` in a joblib worker, with its log records kept
+    for the launching process (Hydra left this worker's root logger writing to
+    the last job's log file)."""
+    keep = _KeepRecords()
+    root = logging.getLogger()
+    handlers, root.handlers = root.handlers[:], [keep]
+    try:
+        rows, missing = report.finish_sweep(sweep_dir, n_jobs=n_jobs)
+    except BaseException as exc:
+        exc._viralsim_log = keep.records  # travels with the exception (its __dict__)
+        raise
+    finally:
+        root.handlers = handlers
+    return rows, missing, keep.records

@@ -1,0 +1,470 @@
+"""Objects from config: the one place where the composed config is read.
+
+Each experiment module calls these once, at its start, to turn its config
+into plain objects (a graph, a model, :class:`Estimation` settings, a
+:class:`RunInfo` describing the run), and passes only those objects on.
+Parts of the config that name code (``graph``, ``model``, ``strategy``)
+carry a ``_target_`` (a dotted path to a function or class) and its keyword
+arguments; :func:`build` calls it.
+
+The probability schemes are dispatched in :func:`apply_probabilities` (the
+single place to swap for a scheme registry).
+"""
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["build", "build_graph", "build_model", "apply_probabilities", "graph_name",
+           "model_name", "probabilities_name", "sub_rng", "Estimation", "RunInfo",
+           "check_formats"]
+
+log = logging.getLogger("viralsim")
+
+
+def _import(path):
+    mod, _, name = path.rpartition(".")
+    if not mod:
+        raise ValueError(f"'_target_' must be a dotted path such as viralsim.IC. Got {path!r}.")
+    try:
+        obj = importlib.import_module(mod)
+    except ModuleNotFoundError:
+        # a class nested in a module path, e.g. viralsim.strategies.Degree
+        obj = _import(mod)
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise ValueError(f"'_target_' {path!r}: {mod} has no attribute {name!r}.") from None
+
+
+def build(spec, **override):
+    """Call ``spec["_target_"]`` with the other keys of ``spec`` updated by ``override``.
+
+    Parameters
+    ----------
+    spec : mapping or None
+        A config node with a ``_target_`` (dotted path to a callable); keys
+        starting with ``_`` are reserved and not passed.
+    **override
+        Keyword arguments that replace those of ``spec``.
+
+    Returns
+    -------
+    object
+        What the target returned; None when ``spec`` is None.
+
+    Raises
+    ------
+    ValueError
+        ``spec`` has no ``_target_``, or it names nothing importable.
+
+    Examples
+    --------
+    >>> from viralsim.experiments import build
+    >>> type(build({"_target_": "viralsim.IC"})).__name__
+    'IC'
+    """
+    if spec is None:
+        return None
+    spec = dict(spec)
+    target = spec.pop("_target_", None)
+    if target is None:
+        raise ValueError(f"A config node that builds an object needs a '_target_'. Got {spec!r}.")
+    kwargs = {k: v for k, v in spec.items() if not k.startswith("_")}
+    kwargs.update(override)
+    return _import(target)(**kwargs)
+
+
+def graph_name(gcfg):
+    """The name a graph config goes by in tables: its ``name``, its file's, or its target's.
+
+    Parameters
+    ----------
+    gcfg : mapping
+        The ``graph`` config node.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments import graph_name
+    >>> graph_name({"_target_": "viralsim.generators.holme_kim"})
+    'holme_kim'
+    >>> graph_name({"_target_": "viralsim.io.read_edgelist", "path": "data/wiki.txt"})
+    'wiki.txt'
+    """
+    if gcfg.get("name"):
+        return str(gcfg["name"])
+    t = str(gcfg.get("_target_", "graph"))
+    if t.endswith(("read_edgelist", "read_follower_csv")):
+        return os.path.basename(str(gcfg.get("path")))
+    return t.rsplit(".", 1)[-1]
+
+
+def apply_probabilities(graph, pcfg, rng):
+    """Set edge probabilities from the ``probabilities`` config node.
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    pcfg : mapping or None
+        ``scheme`` (``keep``, ``uniform`` with ``p``, ``uniform_random`` with
+        ``low``/``high``, ``weighted_cascade``, ``trivalency``, ...). None or
+        empty leaves the graph as it is.
+    rng : numpy.random.Generator
+        For the random schemes.
+
+    Returns
+    -------
+    FollowerGraph
+
+    Raises
+    ------
+    ValueError
+        ``keep`` on a graph read without probabilities, or a bad ``p``.
+
+    Examples
+    --------
+    >>> import numpy as np, viralsim as vs
+    >>> from viralsim.experiments import apply_probabilities
+    >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2])
+    >>> apply_probabilities(g, {"scheme": "uniform", "p": 0.25}, None).edges()[2].tolist()
+    [0.25, 0.25]
+    """
+    if not pcfg:
+        return graph
+    scheme = pcfg.get("scheme", "keep")
+    if scheme in (None, "keep", "file"):
+        if not graph.has_probabilities:
+            raise ValueError(
+                "probabilities=keep uses the input file's probabilities, and this graph has "
+                "none: give the follower CSV a 'probability' column (or name yours with "
+                "graph.probability=<column>), give the edge list a third column, or choose a "
+                "scheme, e.g. probabilities=weighted_cascade or probabilities=uniform "
+                "probabilities.p=0.05.")
+        return graph
+    if graph.has_probabilities:
+        log.info("probabilities=%s replaces the probabilities read with the graph "
+                 "(probabilities=keep uses them)", scheme)
+    if scheme == "uniform":
+        from .._validation import check_probability
+
+        return graph.with_probabilities(
+            check_probability(pcfg["p"], "probabilities.p", "probabilities=uniform"))
+    if scheme == "uniform_random":
+        return graph.with_probabilities(
+            "uniform_random", low=pcfg.get("low"), high=pcfg.get("high"), rng=rng
+        )
+    return graph.with_probabilities(scheme, rng=rng)
+
+
+def probabilities_name(pcfg):
+    """The probabilities column of a table: ``keep``, ``uniform 0.05``, the scheme's name.
+
+    Parameters
+    ----------
+    pcfg : mapping or None
+        The ``probabilities`` config node.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments import probabilities_name
+    >>> probabilities_name({"scheme": "uniform", "p": 0.05}), probabilities_name(None)
+    ('uniform 0.05', 'keep')
+    """
+    if not pcfg:
+        return "keep"
+    s = pcfg.get("scheme", "keep")
+    return f"uniform {pcfg['p']:g}" if s == "uniform" else str(s)
+
+
+def sub_rng(rng_seed, *tag):
+    """An independent, reproducible Generator for one purpose (graph, plans, ...).
+
+    Parameters
+    ----------
+    rng_seed : int
+        The run's ``rng_seed``.
+    *tag : int
+        What it is for (1: the probabilities; 2, 4, 5, 6: each experiment's
+        plans, with the plan's number).
+
+    Returns
+    -------
+    numpy.random.Generator
+
+    Examples
+    --------
+    >>> from viralsim.experiments import sub_rng
+    >>> int(sub_rng(0, 2, 0).integers(100)) == int(sub_rng(0, 2, 0).integers(100))
+    True
+    """
+    import numpy as np
+
+    return np.random.default_rng([int(rng_seed), *tag])
+
+
+def build_graph(cfg, **override):
+    """The follower graph of ``cfg`` with its probabilities set.
+
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config (``graph``, ``probabilities``, ``rng_seed``).
+    **override
+        Arguments for the graph's ``_target_`` (a scaling study's size).
+
+    Returns
+    -------
+    FollowerGraph
+
+    Examples
+    --------
+    >>> from viralsim.experiments import build_graph
+    >>> cfg = {"graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 50, "m": 2,
+    ...                  "p_triangle": 0.3, "rng": None},
+    ...        "probabilities": {"scheme": "weighted_cascade"}, "rng_seed": 0}
+    >>> build_graph(cfg).n_nodes
+    50
+    """
+    gcfg = dict(cfg["graph"])
+    target = str(gcfg.get("_target_", ""))
+    scheme = (cfg.get("probabilities") or {}).get("scheme", "keep")
+    if (target.endswith("read_follower_csv") and gcfg.get("probability") is None
+            and scheme not in (None, "keep", "file")):
+        gcfg["probability"] = False  # a scheme sets them: the file's column is not read
+    if gcfg.get("rng") is None and ("rng" in gcfg or target.startswith("viralsim.generators.")):
+        gcfg["rng"] = int(cfg.get("rng_seed", 0))
+    g = build(gcfg, **override)
+    return apply_probabilities(g, cfg.get("probabilities"), sub_rng(cfg.get("rng_seed", 0), 1))
+
+
+def build_model(cfg, **override):
+    """The diffusion model of ``cfg`` (its ``model`` node; :class:`~viralsim.IC` without one).
+
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config.
+    **override
+        Arguments for the model's ``_target_`` (the campaign's ``segment_attr``).
+
+    Returns
+    -------
+    DiffusionModel
+
+    Examples
+    --------
+    >>> from viralsim.experiments import build_model
+    >>> type(build_model({})).__name__
+    'IC'
+    """
+    m = cfg.get("model")
+    if not m:
+        from ..models import IC
+
+        return IC()
+    return build(m, **override)
+
+
+def model_name(cfg):
+    """The model column of a table: the class name of ``cfg``'s model.
+
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments import model_name
+    >>> model_name({"model": {"_target_": "viralsim.WordOfMouth"}}), model_name({})
+    ('WordOfMouth', 'IC')
+    """
+    m = cfg.get("model") or {}
+    return str(m.get("_target_", "viralsim.IC")).rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Estimation:
+    """How reach is estimated: the settings of :func:`viralsim.estimate_reach`, read once.
+
+    Parameters
+    ----------
+    confidence, max_rounds, exposure : as in :func:`viralsim.estimate_reach`
+    rng_seed : int
+        The worlds' seed (every plan runs in the same worlds).
+    n_sims, precision, max_sims : optional
+        A fixed number of worlds, or a target precision (with its cap).
+    backend : str, mapping or None
+        For :func:`viralsim.distributed.get_backend` (None: serial).
+
+    Examples
+    --------
+    >>> from viralsim.experiments import Estimation
+    >>> s = Estimation.from_config({"n_sims": 500, "rng_seed": 3}, {})
+    >>> s.kwargs()["n_sims"], s.kwargs()["rng"]
+    (500, 3)
+    """
+
+    confidence: float = 0.95
+    max_rounds: Any = None
+    exposure: bool = True
+    rng_seed: int = 0
+    n_sims: Any = None
+    precision: Any = None
+    max_sims: Any = 1_000_000
+    backend: Any = field(default=None, compare=False)
+
+    @classmethod
+    def from_config(cls, cfg, exp=None):
+        """The settings of ``cfg``; the experiment's own ``n_sims``/``precision``
+        (``exp``) win over the top-level ones when either is set.
+
+        Parameters
+        ----------
+        cfg : mapping
+            The composed config.
+        exp : mapping, optional
+            Its ``experiment`` node.
+
+        Returns
+        -------
+        Estimation
+        """
+        exp = exp or {}
+        n_sims, precision = exp.get("n_sims"), exp.get("precision")
+        if n_sims is None and precision is None:
+            n_sims, precision = cfg.get("n_sims"), cfg.get("precision")
+        return cls(confidence=float(cfg.get("confidence", 0.95)),
+                   max_rounds=cfg.get("max_rounds"), exposure=bool(cfg.get("exposure", True)),
+                   rng_seed=int(cfg.get("rng_seed", 0)), n_sims=n_sims, precision=precision,
+                   max_sims=cfg.get("max_sims", 1_000_000), backend=cfg.get("backend"))
+
+    def kwargs(self, **over):
+        """Keyword arguments for :func:`viralsim.estimate_reach` (``over`` added).
+
+        Parameters
+        ----------
+        **over
+            Added or replaced (``return_sizes=True``, say).
+
+        Returns
+        -------
+        dict
+            ``confidence``, ``max_rounds``, ``exposure``, ``rng``, and ``n_sims``
+            or ``precision`` with ``max_sims``.
+
+        Raises
+        ------
+        ValueError
+            ``n_sims`` below 2 (no confidence interval).
+        """
+        kw = dict(confidence=self.confidence, max_rounds=self.max_rounds,
+                  exposure=self.exposure, rng=self.rng_seed)
+        n_sims = self.n_sims
+        if n_sims is not None:
+            if isinstance(n_sims, int) and not isinstance(n_sims, bool) and n_sims < 2:
+                raise ValueError(f"n_sims={n_sims}: a confidence interval needs at least 2 "
+                                 "worlds; give n_sims >= 2 (or precision=...).")
+            kw["n_sims"] = int(n_sims)
+        elif self.precision is not None:
+            kw["precision"] = float(self.precision)
+            kw["max_sims"] = int(self.max_sims)
+        kw.update(over)
+        return kw
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What every row of a run says about it, and where its figures go.
+
+    Examples
+    --------
+    >>> from viralsim.experiments import RunInfo
+    >>> info = RunInfo.from_config({"experiment": {"name": "estimate"},
+    ...                             "graph": {"_target_": "viralsim.generators.holme_kim"}})
+    >>> info.graph, info.model, info.probabilities
+    ('holme_kim', 'IC', 'keep')
+    """
+
+    experiment: str
+    graph: str
+    probabilities: str
+    model: str
+    rng_seed: int = 0
+    confidence: float = 0.95
+    formats: Any = ("png", "svg")  # as configured; lower-cased when figures are saved
+    keys: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_config(cls, cfg, keys=None):
+        """The description of ``cfg``'s run.
+
+        Parameters
+        ----------
+        cfg : mapping
+            The composed config.
+        keys : dict, optional
+            Extra columns for every row (a sweep's overrides).
+
+        Returns
+        -------
+        RunInfo
+        """
+        return cls(experiment=cfg["experiment"]["name"], graph=graph_name(cfg["graph"]),
+                   probabilities=probabilities_name(cfg.get("probabilities")),
+                   model=model_name(cfg), rng_seed=int(cfg.get("rng_seed", 0)),
+                   confidence=cfg.get("confidence", 0.95),
+                   formats=cfg.get("formats", ("png", "svg")),
+                   keys=dict(keys or {}))
+
+    @property
+    def report_settings(self):
+        """What a report's header reads: ``confidence`` and ``rng_seed``."""
+        return {"confidence": self.confidence, "rng_seed": self.rng_seed}
+
+
+def check_formats(formats):
+    """Figure formats matplotlib can write, checked before any work is done.
+
+    Parameters
+    ----------
+    formats : list of str or None
+        None or empty: nothing to check.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    ValueError
+        A format matplotlib cannot write (the message lists those it can).
+
+    Examples
+    --------
+    >>> from viralsim.experiments import check_formats
+    >>> check_formats(["png", "SVG"])
+    """
+    if not formats:
+        return
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    known = FigureCanvasBase.get_supported_filetypes()
+    bad = [f for f in formats if str(f).lower() not in known]
+    if bad:
+        raise ValueError(f"formats={list(formats)}: {bad} cannot be written; choose among "
+                         f"{sorted(known)}.")

@@ -1,0 +1,474 @@
+"""``experiment=campaign``: the marketer's question. Which plan, how much better,
+and what each budget buys.
+
+Config: ``conf/experiment/campaign.yaml`` (schema :class:`CampaignConf`). The
+run's natural steps are functions of their own: :func:`price_plans` (each
+plan's seeds and cost), :func:`rank_plans` (estimates, ranked, with paired
+differences against the best) and :func:`budget_curve` (reach per budget
+and the best plan at each).
+"""
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from .. import report
+from . import _build, _plans, _rows
+from ._schema import MISSING, CostConf
+
+__all__ = ["CampaignConf", "run_campaign", "price_plans", "rank_plans", "budget_curve",
+           "campaign_report", "PricedPlan"]
+
+log = logging.getLogger("viralsim")
+
+
+@dataclass
+class CampaignConf:
+    """Schema of ``experiment=campaign``.
+
+    Parameters
+    ----------
+    plans : list
+        Candidate plans: ``{name, seeds}``, ``{name, strategy, k}``, or
+        ``{name, strategy}`` (sized by each budget).
+    budgets : list
+        Budgets (one number is read as a list of one); plans dearer than the
+        largest are left out.
+    costs : CostConf
+        Seed costs.
+    target_segment : int, optional
+        Adds ``segment_reach``: adopters in this segment (node attribute
+        ``segment_attr``), measured in the same worlds.
+    segment_attr : str
+    n_sims : int, optional
+        Worlds per plan.
+    """
+
+    name: str = "campaign"
+    plans: list = MISSING
+    budgets: Any = field(default_factory=list)  # one number is read as a list of one
+    costs: CostConf = field(default_factory=CostConf)
+    target_segment: int | None = None  # adds segment_reach: adopters in this segment
+    segment_attr: str = "segment"
+    n_sims: int | None = 10_000
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """A campaign's objects, read from its config once (:func:`campaign_of`).
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    model : DiffusionModel
+    costs : numpy.ndarray
+        Each consumer's seed cost.
+    plans : list of (name, plan mapping)
+    budgets : list of float
+        Sorted; empty for no budget curve.
+    estimate_kw : dict
+        Keyword arguments of :func:`viralsim.estimate_reach` (fixed worlds).
+    estimation : Estimation
+    info : RunInfo
+    """
+
+    graph: Any
+    model: Any
+    costs: Any
+    plans: list
+    budgets: list
+    estimate_kw: dict
+    estimation: _build.Estimation
+    info: _build.RunInfo
+
+    @property
+    def top(self):
+        """The largest budget (None without budgets)."""
+        return self.budgets[-1] if self.budgets else None
+
+
+class PricedPlan(NamedTuple):
+    """A plan with its seeds (at the largest budget when it is sized by budget) and their cost."""
+
+    index: int
+    name: str
+    plan: dict
+    seeds: list
+    cost: float
+
+    @property
+    def budget_sized(self):
+        """Whether a budget sizes the plan (a strategy with no ``k``)."""
+        return self.plan.get("seeds") is None and self.plan.get("k") is None
+
+
+def _budgets(exp):
+    budgets = sorted(_plans.numbers(exp.get("budgets"), "experiment.budgets") or [])
+    if any(not (math.isfinite(b) and b > 0) for b in budgets):
+        raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
+    return budgets
+
+
+def _in_segment(graph, exp):
+    """The graph marked with the target segment (node attribute ``_target_segment``)."""
+    import numpy as np
+
+    target = exp["target_segment"]
+    attr = exp.get("segment_attr") or "segment"
+    if attr not in graph.node_attrs:
+        raise KeyError(
+            f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
+            f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
+        )
+    values = graph.node_attrs[attr]
+    if not (values == target).any():
+        have = np.unique(values[np.isfinite(values)] if values.dtype.kind == "f" else values)
+        shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in have[:20])
+        raise ValueError(
+            f"experiment.target_segment={target}: no consumer is in that segment (the "
+            f"{attr!r} values are {shown}{' ...' if have.size > 20 else ''}). Pick one of "
+            f"those.")
+    return graph.with_node_attr("_target_segment", values == target)
+
+
+def campaign_of(cfg, keys=None):
+    """The :class:`Campaign` of a composed config: the one place its config is read.
+
+    Parameters
+    ----------
+    cfg : dict
+        The composed config (plain), ``experiment`` as :class:`CampaignConf`.
+    keys : dict, optional
+        Extra columns for every row.
+
+    Returns
+    -------
+    Campaign
+
+    Raises
+    ------
+    ValueError, KeyError
+        A budget that is not a positive number, no plans, an unknown or
+        empty target segment, bad costs.
+
+    Examples
+    --------
+    The steps of :func:`run_campaign`, without files:
+
+    >>> from viralsim.experiments.campaign import (campaign_of, price_plans, rank_plans,
+    ...                                            budget_curve)
+    >>> cfg = {"experiment": {"name": "campaign", "n_sims": 50, "budgets": [5, 50],
+    ...                       "costs": {"base": 1.0, "per_follower": 0.1},
+    ...                       "plans": [{"name": "hub", "strategy": "degree", "k": 1},
+    ...                                 {"name": "sized", "strategy": "degree"}]},
+    ...        "graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 60, "m": 2,
+    ...                  "p_triangle": 0.3}, "probabilities": {"scheme": "weighted_cascade"}}
+    >>> c = campaign_of(cfg)
+    >>> chosen, left_out = price_plans(c)
+    >>> rows = rank_plans(c, chosen)
+    >>> curve, best = budget_curve(c, chosen, rows)
+    >>> [r["rank"] for r in rows], [b["budget"] for b in best]
+    ([1, 2], [5.0, 50.0])
+    """
+    exp = cfg["experiment"]
+    budgets = _budgets(exp)
+    graph = _build.build_graph(cfg)
+    if exp.get("target_segment") is not None:
+        # reach within the marketer's target segment, measured in the same worlds
+        graph = _in_segment(graph, exp)
+        model = _build.build_model(cfg, segment_attr="_target_segment")
+    else:
+        model = _build.build_model(cfg)
+    costs = _plans.seed_costs(graph, exp.get("costs"))
+    plans = list(exp.get("plans") or [])
+    if not plans:
+        raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "
+                         "or strategy: <name>.")
+    estimation = _build.Estimation.from_config(cfg, exp)
+    kw = estimation.kwargs(return_sizes=True)
+    kw.pop("precision", None)
+    kw.pop("max_sims", None)
+    kw.setdefault("n_sims", 10_000)
+    names = _plans.plan_names(plans, lambda i, p: p.get("strategy") or f"plan {i + 1}")
+    return Campaign(graph, model, costs, list(zip(names, plans)), budgets, kw, estimation,
+                    _build.RunInfo.from_config(cfg, keys))
+
+
+def _plan_seeds(c, i, plan, budget):
+    """One plan's seeds; a plan without seeds or ``k`` is sized by ``budget``."""
+    if plan.get("seeds") is None and plan.get("k") is None and budget is None:
+        raise ValueError(f"Plan {plan.get('name')!r} uses a strategy without 'k'; give "
+                         "experiment.budgets so the plan can be sized by cost.")
+    bud = budget if plan.get("seeds") is None and plan.get("k") is None else None
+    return _plans.resolve_plan(c.graph, plan, model=c.model,
+                               rng=_build.sub_rng(c.estimation.rng_seed, 4, i), budget=bud,
+                               costs=c.costs, func="experiment=campaign")
+
+
+def price_plans(c):
+    """Each plan's seeds and cost; with budgets, those over the largest are left out.
+
+    Fixed plans (seed lists, or strategy + k) have one cost; budget-sized
+    plans are sized by the largest budget.
+
+    Parameters
+    ----------
+    c : Campaign
+
+    Returns
+    -------
+    chosen : list of PricedPlan
+    left_out : list of (name, cost)
+        Plans dearer than the largest budget.
+
+    Raises
+    ------
+    ValueError
+        Every plan costs more than every budget.
+    """
+    chosen = []
+    for i, (name, plan) in enumerate(c.plans):
+        seeds = _plan_seeds(c, i, plan, c.top)
+        cost = float(c.costs[c.graph.index_of(seeds, func="experiment=campaign")].sum())
+        chosen.append(PricedPlan(i, name, plan, seeds, cost))
+    if not c.budgets:
+        return chosen, []
+    cheapest = min(p.cost for p in chosen)
+    if not _plans.within_budget(cheapest, c.top):
+        raise ValueError(
+            f"Every budget in experiment.budgets={c.budgets} is below the cost of every plan "
+            f"(cheapest: {cheapest:,.2f}). Raise the budgets or add cheaper plans."
+        )
+    over = [(p.name, p.cost) for p in chosen if not _plans.within_budget(p.cost, c.top)]
+    for n, cost in over:
+        log.warning("plan %r costs %.2f, over the largest budget %.2f: left out", n, cost, c.top)
+    return [p for p in chosen if _plans.within_budget(p.cost, c.top)], over
+
+
+def rank_plans(c, chosen):
+    """The plans' rows, best first, each with its paired difference from the best.
+
+    Parameters
+    ----------
+    c : Campaign
+    chosen : list of PricedPlan
+
+    Returns
+    -------
+    list of dict
+        With ``rank``, ``cost_per_adopter`` and ``diff`` (with its CI) against
+        ``vs_best``, in the same worlds.
+    """
+    base, tail = _rows.base_row(c.info, c.graph)
+    rows, sizes = [], {}
+    for p in chosen:
+        est = _rows.timed_estimate(c.graph, p.seeds, c.model, c.estimation.backend,
+                                   **c.estimate_kw)
+        sizes[p.name] = est.sizes
+        row = dict(base, plan=p.name, strategy=p.plan.get("strategy") or "seeds",
+                   k=len(p.seeds), cost=p.cost)
+        row.update(_rows.estimate_row(est))
+        row["cost_per_adopter"] = p.cost / est.mean if est.mean > 0 else None  # no adopter
+        row.update(seeds=_rows.short(p.seeds), **tail)
+        rows.append(row)
+    rows.sort(key=lambda r: -r["mean"])
+    best = rows[0]["plan"]
+    for rank, r in enumerate(rows, 1):
+        r["rank"] = rank
+        m, se, lo, hi = _rows.paired(sizes[r["plan"]], sizes[best], c.estimation.confidence)
+        r.update(vs_best=best, diff=m, diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi)
+    return rows
+
+
+def _curve_point(c, b, p, rows):
+    """Plan ``p``'s point at budget ``b`` (None where it has none): a budget-sized
+    plan is sized and estimated again; a fixed one keeps its row, if it fits."""
+    if p.budget_sized:
+        if not _plans.within_budget(float(c.costs.min()), b):
+            log.info("plan %s: no consumer costs %s or less; no seeds at that budget",
+                     p.name, f"{b:g}")
+            return None
+        s = _plan_seeds(c, p.index, p.plan, b)
+        if not s:
+            return None
+        cost = float(c.costs[c.graph.index_of(s)].sum())
+        est = _rows.estimate(c.graph, s, c.model, c.estimation.backend, **c.estimate_kw)
+        return {"plan": p.name, "budget": b, "cost": cost, "k": len(s), **_rows.estimate_row(est)}
+    if not _plans.within_budget(p.cost, b):
+        return None
+    src = next(x for x in rows if x["plan"] == p.name)
+    return {"plan": p.name, "budget": b, "cost": p.cost, "k": len(p.seeds),
+            **{k: src[k] for k in ("mean", "ci_low", "ci_high", "stderr", "n_sims")}}
+
+
+def budget_curve(c, chosen, rows):
+    """Reach per budget for every plan, and the best plan at each budget.
+
+    Parameters
+    ----------
+    c : Campaign
+    chosen : list of PricedPlan
+    rows : list of dict
+        :func:`rank_plans`' rows (fixed plans' points are theirs).
+
+    Returns
+    -------
+    curve : list of dict
+        One row per plan and budget it has seeds at.
+    best : list of dict
+        Per budget the best plan's row (``plan`` is ``"best plan"``, ``best_of``
+        names it), with ``marginal_reach_per_unit`` from the budget before.
+    """
+    base, tail = _rows.base_row(c.info, c.graph)
+    curve = []
+    for b in c.budgets:
+        for p in chosen:
+            point = _curve_point(c, b, p, rows)
+            if point is not None:
+                curve.append({**base, **point, **tail})
+    best = []
+    for b in c.budgets:
+        cands = [r for r in curve if r["budget"] == b]
+        if cands:
+            bb = max(cands, key=lambda r: r["mean"])
+            best.append({**bb, "plan": "best plan", "best_of": bb["plan"]})
+    for prev, cur in zip(best, best[1:]):
+        db = cur["budget"] - prev["budget"]
+        cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
+    return curve, best
+
+
+def run_campaign(cfg, out_dir, keys=None):
+    """Rank the campaign's plans and draw what each budget buys, into ``out_dir``.
+
+    Parameters
+    ----------
+    cfg : dict
+        The composed config (plain), ``experiment`` as :class:`CampaignConf`.
+    out_dir : str
+        Where the files go (it exists).
+    keys : dict, optional
+        Extra columns for every row (a sweep's overrides).
+
+    Returns
+    -------
+    Outcome
+        The ranked rows; ``extra["curve"]``: the budget curve's rows.
+
+    Raises
+    ------
+    ValueError, KeyError
+        See :func:`campaign_of` and :func:`price_plans`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from viralsim.experiments import run_campaign
+    >>> cfg = {"experiment": {"name": "campaign", "n_sims": 50, "budgets": [],
+    ...                       "plans": [{"name": "a", "seeds": [0]}, {"name": "b", "seeds": [1]}]},
+    ...        "graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 60, "m": 2,
+    ...                  "p_triangle": 0.3}, "probabilities": {"scheme": "weighted_cascade"},
+    ...        "formats": []}
+    >>> [r["rank"] for r in run_campaign(cfg, tempfile.mkdtemp()).rows]
+    [1, 2]
+    """
+    c = campaign_of(cfg, keys)
+    chosen, over = price_plans(c)
+    rows = rank_plans(c, chosen)
+    files = _rows.write_rows(rows, out_dir)
+    figs = _ranking_figure(c, rows, out_dir, files)
+    curve, best_curve = [], []
+    if c.budgets:
+        curve, best_curve = budget_curve(c, chosen, rows)
+        figs.update(_curve_files(c, curve + best_curve, out_dir, files))
+    text = campaign_report(rows, best_curve, figs, c.info.report_settings,
+                           left_out=[(n, cost, c.top) for n, cost in over])
+    files.append(report.write(out_dir, text))
+    return _rows.Outcome(rows, files, {"curve": curve}, text)
+
+
+def _ranking_figure(c, rows, out_dir, files):
+    from .. import plots
+
+    ax = plots.paired_differences(rows, label="plan", against=rows[0]["plan"])
+    ax.set_title("reach compared with the best plan")
+    _rows.save_figure(ax, out_dir, "paired_differences", c.info, files)
+    return {"Paired differences against the best plan": "paired_differences.png"}
+
+
+def _curve_files(c, curve_rows, out_dir, files):
+    import os
+
+    from .. import plots
+    from .. import results as res
+
+    files += res.write_table(curve_rows, os.path.join(out_dir, "budget_curve.csv"))
+    ax = plots.reach_curve(curve_rows, x="budget", group="plan", envelope="best plan")
+    ax.set_title("reach per budget")
+    _rows.save_figure(ax, out_dir, "reach_vs_budget", c.info, files)
+    return {"Reach per budget": "reach_vs_budget.png"}
+
+
+def campaign_report(rows, curve, figs, cfg, left_out=()):
+    """``report.md`` of a campaign: the ranked table, the best plan's lead over each
+    other plan, what raising the budget buys, and the plans left out.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Ranked rows (best first).
+    curve : list of dict
+        The best plan per budget (:func:`budget_curve`'s second list).
+    figs : dict
+        Figure title -> file name.
+    cfg : mapping
+        ``confidence`` and ``rng_seed``.
+    left_out : list of (plan, cost, largest budget)
+        Plans dropped as too dear.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.campaign import campaign_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0, "cost": 2.0}]
+    >>> print(campaign_report(rows, [], {}, {}).splitlines()[0])
+    # Campaign plans, ranked
+    """
+    pm, sig_fig = report.plus_minus, report.sig_fig
+    best = rows[0]
+    words = [
+        f"- **{best['plan']}** is the best plan: it reaches "
+        f"{pm(best['mean'], best['ci_low'], best['ci_high'])} consumers for "
+        f"{best['cost']:,.2f}"
+        + (f" ({sig_fig(best['cost_per_adopter'])} per adopter)."
+           if best.get("cost_per_adopter") is not None else ".")
+    ]
+    for r in rows[1:]:
+        same = abs(r["cost"] - best["cost"]) <= 1e-9 * max(1.0, best["cost"])
+        diff = -r["diff"]
+        sig = r["diff_ci_high"] < 0
+        words.append(
+            f"- {best['plan']} reaches {pm(diff, -r['diff_ci_high'], -r['diff_ci_low'])} "
+            f"more consumers than {r['plan']}"
+            + (" at the same cost" if same else f" (costs {best['cost']:,.2f} vs {r['cost']:,.2f})")
+            + ("" if sig else "; the difference is within the noise")
+            + "."
+        )
+    for c in curve:
+        if c.get("marginal_reach_per_unit") is not None:
+            words.append(
+                f"- Raising the budget to {c['budget']:,.2f} buys "
+                f"{sig_fig(c['marginal_reach_per_unit'])} extra adopters per unit of budget "
+                f"(best plan there: {c.get('best_of', 'plan')}, {c.get('k')} seeds)."
+            )
+    for name, cost, top in left_out:
+        words.append(f"- Left out: **{name}** costs {cost:,.2f}, over the largest budget "
+                     f"({top:,.2f}).")
+    return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
+            + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
+            + report.figure_links(figs) + "\n")

@@ -1,0 +1,257 @@
+"""``experiment=compare``: strategies x seed counts (or budgets), on common random numbers.
+
+Config: ``conf/experiment/compare.yaml`` (schema :class:`CompareConf`). The
+work is :func:`viralsim.compare_strategies`'; this module turns its table
+into the tidy rows of every experiment (:func:`_standard_columns`), draws
+reach against ``k`` (or budget) and the paired differences, and writes the
+report.
+"""
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import report
+from . import _build, _plans, _rows
+from ._schema import MISSING, CostConf
+
+__all__ = ["CompareConf", "run_compare", "compare_report"]
+
+log = logging.getLogger("viralsim")
+
+
+@dataclass
+class CompareConf:
+    """Schema of ``experiment=compare``.
+
+    Parameters
+    ----------
+    strategies : list of str
+        Strategy names (see :func:`viralsim.select_seeds`).
+    k, budgets : list, optional
+        Seed counts, or budgets (with ``costs``): exactly one of them. One
+        number is read as a list of one.
+    baseline : str, optional
+        The strategy the others are compared with (paired differences).
+    costs : CostConf
+        Seed costs, for budgets.
+    n_sims : int, optional
+        Worlds per evaluation.
+    """
+
+    name: str = "compare"
+    strategies: list = MISSING
+    k: Any = None  # a list of seed counts (one number is read as a list of one)
+    budgets: Any = None  # or a list of budgets (likewise)
+    baseline: str | None = None
+    costs: CostConf = field(default_factory=CostConf)
+    n_sims: int | None = 2_000
+
+
+#: vs.compare_strategies' column names -> the tidy names of every experiment table
+#: (the library's ComparisonTable and the command line's results.csv are both public:
+#: neither vocabulary can change without changing what users read)
+_RENAME = {"reach_mean": "mean", "reach_stderr": "stderr", "reach_ci_low": "ci_low",
+           "reach_ci_high": "ci_high", "exposure_mean": "exposure", "diff_mean": "diff",
+           "selection_s": "select_time"}
+
+
+def _standard_columns(r):
+    """A :class:`~viralsim.ComparisonTable` row in the experiments' column names."""
+    out = {}
+    for c, v in r.items():
+        if c in ("k", "budget") and v is None:
+            continue
+        if c == "seeds" and isinstance(v, (list, tuple)):
+            v = " ".join(str(x) for x in v)  # the compare table's seed column: every label
+        out[_RENAME.get(c, c)] = v
+    return out
+
+
+def _as_rows(table):
+    if isinstance(table, list):
+        return [dict(r) if not isinstance(r, dict) else r for r in table]
+    for attr in ("rows", "to_rows"):
+        v = getattr(table, attr, None)
+        if v is not None:
+            return _as_rows(v() if callable(v) else v)
+    if hasattr(table, "to_dict"):
+        return table.to_dict("records")
+    return [dict(getattr(r, "__dict__", r)) for r in table]
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """The run's objects, read from its config once."""
+
+    graph: Any
+    model: Any
+    strategies: list
+    xkey: str  # "k" or "budget"
+    args: dict  # compare_strategies' k= or budget= (with costs=), baseline=
+    n_sims: int
+    estimation: _build.Estimation
+    info: _build.RunInfo
+
+
+def _setup(cfg, keys):
+    exp = cfg["experiment"]
+    # the settings first: a mistake there must not wait for the graph
+    budgets = _plans.numbers(exp.get("budgets"), "experiment.budgets")
+    ks = _plans.numbers(exp.get("k"), "experiment.k")
+    if (ks is None) == (budgets is None):
+        raise ValueError("experiment=compare takes either experiment.k (a list of seed counts) "
+                         "or experiment.budgets, exactly one of them (with budgets, add "
+                         "experiment.k=null).")
+    if ks is not None and any(not (k.is_integer() and k >= 0) for k in ks):
+        raise ValueError(f"experiment.k={ks}: seed counts must be whole numbers >= 0.")
+    graph = _build.build_graph(cfg)
+    model = _build.build_model(cfg)
+    strategies = [str(s) for s in exp["strategies"]]
+    estimation = _build.Estimation.from_config(cfg, exp)
+    n_sims = estimation.kwargs().get("n_sims", 10_000)
+    xkey = "k" if ks is not None else "budget"
+    args = {xkey: [int(x) for x in ks] if ks is not None else budgets}
+    if budgets is not None:
+        args["costs"] = _plans.seed_costs(graph, exp.get("costs"))
+    if exp.get("baseline"):
+        args["baseline"] = exp["baseline"]
+    return _Setup(graph, model, strategies, xkey, args, n_sims, estimation,
+                  _build.RunInfo.from_config(cfg, keys))
+
+
+def _compare(s):
+    """:func:`viralsim.compare_strategies`' rows, as the experiments' rows."""
+    import viralsim as vs
+
+    from ..distributed import get_backend
+
+    t0 = time.perf_counter()
+    table = vs.compare_strategies(s.graph, s.strategies, model=s.model, n_sims=s.n_sims,
+                                  rng=s.estimation.rng_seed,
+                                  confidence=s.estimation.confidence,
+                                  backend=get_backend(s.estimation.backend or "serial"), **s.args)
+    log.info("compared %d strategies in %.2f s (selection and shared evaluation)",
+             len(s.strategies), time.perf_counter() - t0)
+    base, tail = _rows.base_row(s.info, s.graph)
+    rows = []
+    for r in _as_rows(table):
+        r = _standard_columns(r)
+        # a row's own time is its selection's; the worlds are simulated once for all rows
+        r.setdefault("elapsed", r.get("select_time"))
+        rows.append({**base, **r, **{t: r.get(t, v) for t, v in tail.items()}})
+    return rows
+
+
+def _figures(s, rows, out_dir, files):
+    from .. import plots
+
+    xkey = s.xkey
+    ax = plots.reach_curve(rows, x=xkey, group="strategy")
+    ax.set_title(f"reach vs {xkey} on {s.info.graph}")
+    _rows.save_figure(ax, out_dir, f"reach_vs_{xkey}", s.info, files)
+    figs = {f"Reach vs {xkey}": f"reach_vs_{xkey}.png"}
+    top = max(r[xkey] for r in rows)
+    diffs = [dict(r, label=f"{r['strategy']} ({xkey} = {top:g})") for r in rows
+             if r[xkey] == top and r.get("diff") is not None and r.get("diff_ci_low") is not None
+             and r.get("strategy") != r.get("baseline")]
+    if diffs:
+        ax = plots.paired_differences(diffs, label="label", against=diffs[0].get("baseline"))
+        pct = f"{100 * float(s.info.confidence):g}%"
+        ax.set_title(f"paired differences in reach, {pct} CI, {xkey} = {top:g}")
+        _rows.save_figure(ax, out_dir, "paired_differences", s.info, files)
+        figs[f"Paired differences against {diffs[0].get('baseline')}"] = "paired_differences.png"
+    return figs
+
+
+def run_compare(cfg, out_dir, keys=None):
+    """Compare strategies at each ``k`` (or budget) into ``out_dir``.
+
+    Parameters
+    ----------
+    cfg : dict
+        The composed config (plain), ``experiment`` as :class:`CompareConf`.
+    out_dir : str
+        Where the files go (it exists).
+    keys : dict, optional
+        Extra columns for every row (a sweep's overrides).
+
+    Returns
+    -------
+    Outcome
+        One row per strategy and ``k`` (or budget); ``label`` is ``strategy``.
+
+    Raises
+    ------
+    ValueError
+        Both or neither of ``k`` and ``budgets``, a ``k`` that is not a whole
+        number, a budget that is not a number.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from viralsim.experiments import run_compare
+    >>> cfg = {"experiment": {"name": "compare", "strategies": ["degree", "random"], "k": [1],
+    ...                       "n_sims": 50},
+    ...        "graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 60, "m": 2,
+    ...                  "p_triangle": 0.3}, "probabilities": {"scheme": "weighted_cascade"},
+    ...        "formats": []}
+    >>> [r["strategy"] for r in run_compare(cfg, tempfile.mkdtemp()).rows]
+    ['degree', 'random']
+    """
+    s = _setup(cfg, keys)
+    rows = _compare(s)
+    files = _rows.write_rows(rows, out_dir)
+    figs = _figures(s, rows, out_dir, files)
+    text = compare_report(rows, figs, s.info.report_settings, xkey=s.xkey)
+    files.append(report.write(out_dir, text))
+    # without seed costs a row's cost is its seed count: not worth a console column
+    disp = rows if "costs" in s.args else [{c: v for c, v in r.items() if c != "cost"}
+                                           for r in rows]
+    return _rows.Outcome(rows, files, {"display": disp}, text, label="strategy")
+
+
+def compare_report(rows, figs, cfg, xkey="k"):
+    """``report.md`` of a comparison: the table, the best strategy at each ``k``
+    (or budget) and each one's paired difference from the baseline.
+
+    Parameters
+    ----------
+    rows : list of dict
+    figs : dict
+        Figure title -> file name.
+    cfg : mapping
+        ``confidence`` and ``rng_seed``.
+    xkey : {"k", "budget"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments.compare import compare_report
+    >>> rows = [{"plan": "a", "strategy": "degree", "k": 2, "mean": 12.0, "ci_low": 11.0,
+    ...          "ci_high": 13.0, "n_sims": 100, "elapsed": 0.1, "rng_seed": 0}]
+    >>> print(compare_report(rows, {}, {}).splitlines()[0])
+    # Strategy comparison
+    """
+    pm = report.plus_minus
+    words = []
+    for x in sorted({r[xkey] for r in rows}):
+        rs = [r for r in rows if r[xkey] == x]
+        b = max(rs, key=lambda r: r["mean"])
+        words.append(f"- At {xkey} = {x:,}: best is **{b['strategy']}** with "
+                     f"{pm(b['mean'], b['ci_low'], b['ci_high'])} consumers.")
+        for r in rs:
+            if ("diff" in r and r.get("diff") is not None and r.get("baseline")
+                    and r["baseline"] != r["strategy"]):  # not "random reaches 0 more than random"
+                words.append(
+                    f"  - {r['strategy']} reaches {pm(r['diff'], r['diff_ci_low'], r['diff_ci_high'])} "
+                    f"{'more' if r['diff'] >= 0 else 'fewer'} consumers than {r['baseline']} "
+                    "(paired, same worlds)."
+                )
+    return (report.header("Strategy comparison", rows, cfg) + "\n"
+            + report.markdown_table(rows, "strategy") + "\n\n" + "\n".join(words) + "\n\n"
+            + report.figure_links(figs) + "\n")

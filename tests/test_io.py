@@ -1,0 +1,147 @@
+"""Readers (viralsim.io): the follower/consumers CSV reader."""
+
+import numpy as np
+import pytest
+
+import viralsim as vs
+from viralsim import experiments
+from viralsim.exceptions import EdgeListError
+from viralsim.io import read_follower_csv
+
+
+@pytest.mark.parametrize("followers, consumers, kwargs, match", [
+    ("source,target\na,b\nc\n", None, {}, r"f.csv:3: a row needs both 'source' and 'target'"),
+    ("source,target\na,b\n,c\n", None, {}, r"f.csv:3: a row needs both"),
+    ("source,target,p\na,b,0.5\nb,c,x\n", None, {"probability": "p"}, r"f.csv:3: the 'p' value 'x' is not a number"),
+    ("source,target,p\na,b,0.5\nb,c,1.5\n", None, {"probability": "p"}, r"f.csv:3: the 'p' is 1.5, outside \[0, 1\]"),
+    ("source,target,probability\na,b,0.5\nb,c,1.5\n", None, {}, r"f.csv:3: the 'probability' is 1.5"),
+    ("", None, {}, r"f.csv' is empty: it needs a header row"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,x\n", {}, r"c.csv:3: the 'cost' value 'x' is not a number"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,nan\n", {}, r"c.csv:3: the 'cost' value 'nan' is not a finite"),
+    ("source,target,p\na,b,inf\n", None, {"probability": "p"}, r"f.csv:2: the 'p' value 'inf' is not a finite"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,2\na,3\n", {}, r"c.csv:4: consumer 'a' again \(first on line 2\)"),
+    ("source,target\na,b\n", "id,cost\na,1\n,2\n", {}, r"c.csv:3: no 'id'"),
+    ("source,target\na,b\n", "name,cost\na,1\n", {}, r"c.csv: needs a header with an 'id' column"),
+    ("source,target\na,b\n", "id,cost\na,1\nb,\n", {}, r"c.csv:3: no 'cost' value"),
+])
+def test_follower_csv_bad_rows_name_the_line(tmp_path, followers, consumers, kwargs, match):
+    f = tmp_path / "f.csv"
+    f.write_text(followers)
+    if consumers is not None:
+        (tmp_path / "c.csv").write_text(consumers)
+        kwargs = dict(kwargs, consumers=str(tmp_path / "c.csv"))
+    with pytest.raises(EdgeListError, match=match):
+        read_follower_csv(str(f), **kwargs)
+
+
+def test_follower_csv_probability_column_and_keep(tmp_path, caplog):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target,probability\na,b,0.25\nb,c,0.5\n")
+    g = read_follower_csv(str(f))  # the documented column name is found
+    assert g.probs.tolist() == [0.25, 0.5]
+    keep = experiments.apply_probabilities(g, {"scheme": "keep"}, None)
+    assert keep.probs.tolist() == [0.25, 0.5]
+    with caplog.at_level("INFO", logger="viralsim"):
+        wc = experiments.apply_probabilities(g, {"scheme": "weighted_cascade"}, None)
+    assert wc.probs.tolist() == [1.0, 1.0] and "replaces the probabilities read" in caplog.text
+    # a scheme sets the probabilities: the column is not read, whatever it holds
+    f.write_text("source,target,probability\na,b,\nb,c,3\n")
+    cfg = {"graph": {"_target_": "viralsim.experiments.read_follower_csv", "path": str(f)},
+           "probabilities": {"scheme": "weighted_cascade"}}
+    assert experiments.build_graph(cfg).probs.tolist() == [1.0, 1.0]
+    with pytest.raises(EdgeListError, match="f.csv:2: the 'probability' value '' is not"):
+        experiments.build_graph(dict(cfg, probabilities={"scheme": "keep"}))
+    # keep without a probability column: the fix is named in command-line terms
+    f.write_text("source,target\na,b\n")
+    with pytest.raises(ValueError, match=r"graph.probability=<column>.*probabilities=weighted"):
+        experiments.apply_probabilities(read_follower_csv(str(f)),
+                                        {"scheme": "keep"}, None)
+
+
+def test_follower_csv_ids_text_columns_and_blanks(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\n 1 , 2\n2,3\n")
+    c.write_text("id,name,cost,segment\n1,Ann,1.5,0\n2,Bob,2,1\n3,Cid,1,0\n7,Dee,4,2\n")
+    g = read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == [1, 2, 3, 7] and g.labels.dtype.kind == "i"  # ids stripped, ints
+    assert "name" not in g.node_attrs  # a text column is no node attribute (logged)
+    np.testing.assert_array_equal(g.node_attrs["cost"], [1.5, 2.0, 1.0, 4.0])
+    np.testing.assert_array_equal(g.node_attrs["segment"], [0.0, 1.0, 0.0, 2.0])
+
+
+def test_follower_csv_with_a_byte_order_mark(tmp_path):
+    # spreadsheet exports start with a BOM: it must not become part of the header or an id
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_bytes("\ufeffsource,target\nann,bob\n".encode())
+    c.write_bytes("\ufeffid,cost\nann,1\nbob,2\n".encode())
+    g = read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["ann", "bob"] and g.node_attrs["cost"].tolist() == [1.0, 2.0]
+
+
+def test_follower_csv_semicolons_with_decimal_commas(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source;target;p\nann;bob;0,5\nbob;cid;1\n")
+    c.write_text("id;cost\nann;1,5\nbob;2\ncid;3\n")
+    g = read_follower_csv(str(f), probability="p", consumers=str(c))
+    assert g.node_attrs["cost"].tolist() == [1.5, 2.0, 3.0]
+    assert sorted(g.edges()[2].tolist()) == [0.5, 1.0]
+    c.write_text("id;cost\nann;1.234,5\nbob;2\ncid;3\n")  # a thousands mark: not guessed
+    with pytest.raises(EdgeListError, match=r"c.csv:2: the 'cost' value '1.234,5' is not a number"):
+        read_follower_csv(str(f), consumers=str(c))
+    f.write_text("source,target,p\nann,bob,\"0,5\"\n")  # comma-separated: no decimal comma
+    with pytest.raises(EdgeListError, match="is not a number"):
+        read_follower_csv(str(f), probability="p")
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_follower_csv_other_separators(tmp_path, sep):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text(f"source{sep}target\nann{sep}bob\nbob{sep}cid\n")
+    c.write_text(f"id{sep}cost\nann{sep}1.5\nbob{sep}2\ncid{sep}3\n")
+    g = read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["ann", "bob", "cid"] and g.out_degree().tolist() == [1, 1, 0]
+    assert g.node_attrs["cost"].tolist() == [1.5, 2.0, 3.0]
+
+
+def test_follower_csv_ids_beyond_int64_are_strings(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target\n99999999999999999999,2\n2,3\n")
+    g = read_follower_csv(str(f))
+    assert g.labels.tolist() == ["2", "3", "99999999999999999999"]
+
+
+def test_follower_csv_keeps_ids_that_differ_by_leading_zeros(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("source,target\n001,002\n001,003\n2,3\n")
+    c.write_text("id,cost\n001,1\n002,2\n003,3\n2,4\n3,5\n")
+    g = read_follower_csv(str(f), consumers=str(c))
+    assert g.labels.tolist() == ["001", "002", "003", "2", "3"] and g.n_edges == 3
+    assert g.node_attrs["cost"].tolist() == [1, 2, 3, 4, 5]
+    f.write_text("source,target\n1,2\n-3,2\n")  # canonical integers stay integers
+    assert read_follower_csv(str(f)).labels.tolist() == [-3, 1, 2]
+
+
+def test_follower_csv_undirected_tie_listed_twice(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target,p\na,b,0.5\nb,a,0.5\n")
+    g = read_follower_csv(str(f), probability="p", directed=False)
+    assert g.n_edges == 2 and g.probs.tolist() == [0.5, 0.5]
+    f.write_text("source,target,p\na,b,0.5\nb,a,0.25\n")
+    with pytest.raises(vs.EdgeListError, match="the tie a - b is listed with different"):
+        read_follower_csv(str(f), probability="p", directed=False)
+
+
+def test_moved_names_keep_their_old_import_paths():
+    from viralsim import io, report
+    from viralsim.experiments import campaign, compare, estimate, scaling, sensitivity
+
+    assert experiments.read_follower_csv is io.read_follower_csv
+    assert experiments._read_consumers is io._read_consumers
+    assert experiments._csv_number is io._csv_number
+    assert report.estimate_report is estimate.estimate_report
+    assert report.compare_report is compare.compare_report
+    assert report.campaign_report is campaign.campaign_report
+    assert report.sensitivity_report is sensitivity.sensitivity_report
+    assert report.scaling_report is scaling.scaling_report
+    with pytest.raises(AttributeError):
+        report.no_such_report  # noqa: B018
