@@ -23,6 +23,7 @@ import itertools
 import os
 import re
 import shlex
+import sys
 
 import pytest
 
@@ -68,15 +69,53 @@ def test_the_docs_are_found():
 @pytest.mark.parametrize("code", _params("python"))
 def test_python_blocks_run(code, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "<doc block>", "exec"), {"__name__": "__doc_block__"})
+    try:
+        exec(compile(code, "<doc block>", "exec"), {"__name__": "__doc_block__"})
+    finally:
+        if "matplotlib.pyplot" in sys.modules:  # figures a block left open
+            sys.modules["matplotlib.pyplot"].close("all")
+
+
+# ---------------------------------------------------------------------- links
+def _slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path):
+    with open(path, encoding="utf-8") as fh:
+        text = FENCE.sub("", fh.read())
+    return {_slug(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+
+
+@pytest.mark.parametrize("name", [f for f in FILES if os.path.exists(os.path.join(REPO, f))])
+def test_links_resolve(name):
+    path = os.path.join(REPO, name)
+    with open(path, encoding="utf-8") as fh:
+        text = FENCE.sub("", fh.read())
+    bad = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+://", target):
+            continue
+        file, _, anchor = target.partition("#")
+        dest = os.path.normpath(os.path.join(os.path.dirname(path), file)) if file else path
+        if not os.path.exists(dest):
+            bad.append(target)
+        elif anchor and anchor not in _anchors(dest):
+            bad.append(target)
+    assert not bad, f"{name}: links to nothing: {bad}"
 
 
 # ---------------------------------------------------------------------- shell blocks
 def commands(code):
     """The commands of a bash block: continuation lines joined, comments dropped,
-    ``&&`` chains split, leading ``VAR=value`` assignments removed."""
+    ``&&`` chains split, leading ``VAR=value`` assignments removed, the lines of
+    a ``for``/``while`` loop dropped (its body is checked)."""
     cmds = []
     for line in code.replace("\\\n", " ").splitlines():
+        if re.match(r"\s*(for|while) .*; do\s*$|\s*done\s*$", line):
+            continue  # a loop's own lines; its body is checked
         words = shlex.split(line, comments=True)
         cmd = []
         for w in [*words, "&&"]:
