@@ -61,9 +61,13 @@ def test_every_block_has_a_known_language():
     assert not odd, f"blocks no test checks (use python, bash or text): {odd}"
 
 
+@pytest.mark.skipif(not os.path.isdir(os.path.join(REPO, "docs")), reason="no docs/ (an sdist)")
 def test_the_docs_are_found():
-    assert "docs/models.md" in [f.replace(os.sep, "/") for f in FILES] or not os.path.isdir(
-        os.path.join(REPO, "docs"))
+    found = {f.replace(os.sep, "/") for f in FILES}
+    pages = {f"docs/{p}.md" for p in ("cli", "models", "strategies", "data", "internals")}
+    assert pages <= found, pages - found
+    # each page shows how: at least one block that the tests run or check
+    assert all(any(not skip for (_, _, _, skip) in blocks(p)) for p in pages)
 
 
 @pytest.mark.parametrize("code", _params("python"))
