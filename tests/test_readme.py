@@ -1,22 +1,48 @@
-"""The README's Python examples run as written."""
+"""The README starts with the two set-up commands, and they stay true.
+
+Its code blocks (with those of docs/) run in tests/test_docs.py.
+"""
 
 import os
 import re
 
 import pytest
 
-README = os.path.join(os.path.dirname(__file__), "..", "README.md")
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+README = os.path.join(REPO, "README.md")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(README), reason="no README (an sdist)")
 
 
-def _blocks():
-    if not os.path.exists(README):
-        return []
+def _first_block():
     with open(README, encoding="utf-8") as fh:
         text = fh.read()
-    return re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    m = re.search(r"```(\w*)\n(.*?)```", text, flags=re.S)
+    assert m is not None and text[:m.start()].strip().startswith("# viralsim"), \
+        "the README opens with its title, then the set-up commands"
+    return m.group(1), [line.split("#")[0].strip() for line in m.group(2).splitlines()]
 
 
-@pytest.mark.parametrize("code", _blocks())
-def test_readme_python_blocks_run(code, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md", "exec"), {})
+def test_the_two_set_up_commands_come_first():
+    lang, lines = _first_block()
+    assert lang == "bash"
+    assert lines == ["pip install . && viralsim", 'pip install ".[test]" && python -m pytest']
+
+
+def test_the_readme_test_command_is_what_ci_runs():
+    with open(os.path.join(REPO, ".ci", "run"), encoding="utf-8") as fh:
+        ci = fh.read()
+    # CI's own test command (its environment variables aside) is the README's
+    ran = [line.strip() for line in ci.splitlines() if re.match(r"\s*python -m pytest\s*$", line)]
+    assert ran == ["python -m pytest"]
+    assert ran[0] in _first_block()[1][1]
+    # and CI installs the README's extra for it
+    assert re.search(r'pip install[^\n]*"\.\[[^\]]*\btest\b', ci)
+
+
+def test_the_readme_points_into_docs():
+    with open(README, encoding="utf-8") as fh:
+        text = fh.read()
+    for page in ("cli", "models", "strategies", "data", "internals"):
+        assert f"(docs/{page}.md" in text, page
+    assert "(benchmarks/README.md" in text
