@@ -28,7 +28,7 @@ def test_normal_quantile_equals_scipys():
     # the CI's z comes from the standard library (scipy.stats costs 0.35 s to import)
     from scipy import stats
 
-    from viralsim.estimate import _z
+    from viralsim.stats import normal_quantile as _z
 
     for c in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 1 - 1e-9):
         want = float(stats.norm.ppf(0.5 + c / 2))
@@ -38,7 +38,8 @@ def test_normal_quantile_equals_scipys():
 def test_interval_quantile_is_students_t():
     from scipy import stats
 
-    from viralsim.estimate import _quantile, _z
+    from viralsim.stats import normal_quantile as _z
+    from viralsim.stats import t_quantile as _quantile
 
     for n in (2, 3, 30, 1000, 10**6):
         for c in (0.8, 0.95, 0.99):

@@ -118,9 +118,3 @@ def test_few_cascades_interval_covers_clopper_pearson():
     assert wide == (0.0, 1e6)
     for k in (0, stats.MIN_SPREAD, n):
         assert stats.few_cascades_interval(mean, 1.0, 2.0, usual, k, n, c) == (1.0, 2.0)
-
-
-def test_old_private_names_still_resolve():
-    from viralsim.estimate import _quantile, _z
-
-    assert _quantile is stats.t_quantile and _z is stats.normal_quantile

@@ -33,11 +33,6 @@ DEFAULT_MAX_SIMS = 1_000_000
 FIRST_BATCH = 1_000
 MAX_TIMELINE = 1_024
 
-# the old private names of viralsim.stats' quantiles: experiments.py and tests import
-# them from here until they switch to viralsim.stats.t_quantile / normal_quantile
-_quantile = t_quantile
-_z = normal_quantile
-
 
 @dataclass(frozen=True)
 class Estimate:

@@ -137,29 +137,10 @@ def apply_probabilities(graph, pcfg, rng):
     """
     if not pcfg:
         return graph
-    scheme = pcfg.get("scheme", "keep")
-    if scheme in (None, "keep", "file"):
-        if not graph.has_probabilities:
-            raise ValueError(
-                "probabilities=keep uses the input file's probabilities, and this graph has "
-                "none: give the follower CSV a 'probability' column (or name yours with "
-                "graph.probability=<column>), give the edge list a third column, or choose a "
-                "scheme, e.g. probabilities=weighted_cascade or probabilities=uniform "
-                "probabilities.p=0.05.")
-        return graph
-    if graph.has_probabilities:
-        log.info("probabilities=%s replaces the probabilities read with the graph "
-                 "(probabilities=keep uses them)", scheme)
-    if scheme == "uniform":
-        from .._validation import check_probability
+    from ..probabilities import apply
 
-        return graph.with_probabilities(
-            check_probability(pcfg["p"], "probabilities.p", "probabilities=uniform"))
-    if scheme == "uniform_random":
-        return graph.with_probabilities(
-            "uniform_random", low=pcfg.get("low"), high=pcfg.get("high"), rng=rng
-        )
-    return graph.with_probabilities(scheme, rng=rng)
+    return apply(graph, pcfg.get("scheme", "keep"), rng=rng, p=pcfg.get("p"),
+                 low=pcfg.get("low"), high=pcfg.get("high"))
 
 
 def probabilities_name(pcfg):

@@ -7,7 +7,6 @@ and the run's seed and version, in that order. Paired differences
 from.
 """
 
-import math
 import os
 from dataclasses import dataclass, field
 
@@ -179,14 +178,9 @@ def paired(a, b, confidence):
     >>> round(m, 6), lo < m < hi
     (2.333333, True)
     """
-    from ..estimate import _quantile
+    from ..stats import paired_difference
 
-    n = min(a.size, b.size)
-    d = a[:n].astype("float64") - b[:n].astype("float64")
-    m = float(d.mean())
-    se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
-    h = _quantile(confidence, n) * se
-    return m, se, m - h, m + h
+    return paired_difference(a, b, confidence)
 
 
 def short(seeds, limit=20):
