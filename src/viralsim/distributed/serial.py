@@ -43,9 +43,14 @@ class SerialBackend:
             bar = tqdm(total=n, unit="world", unit_scale=True, leave=False, desc="worlds")
         else:
             bar = None
+        from .._memory import kernel_memory
+
         out = []
         for s, c in parts:
-            out.append(model._simulate(graph, seeds, key, s, c, **kw))
+            with kernel_memory(f"simulating a batch of {c:,} worlds",
+                               "backend.batch_size (worlds held in memory at once), n_sims "
+                               "or max_rounds"):
+                out.append(model._simulate(graph, seeds, key, s, c, **kw))
             if bar is not None:
                 bar.update(c)
         if bar is not None:
