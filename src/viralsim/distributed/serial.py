@@ -44,10 +44,11 @@ class SerialBackend:
         else:
             bar = None
         from .._memory import kernel_memory
+        from .._numba_threads import parallel_section
 
         out = []
         for s, c in parts:
-            with kernel_memory(f"simulating a batch of {c:,} worlds",
+            with parallel_section(), kernel_memory(f"simulating a batch of {c:,} worlds",
                                "backend.batch_size (worlds held in memory at once), n_sims "
                                "or max_rounds"):
                 out.append(model._simulate(graph, seeds, key, s, c, **kw))
