@@ -265,7 +265,7 @@ def _open_maybe_gzip(path):
 
 
 def edges_sha256_of(path, header=False, comments=(b"#", b"%")):
-    """SHA-256 of a (possibly gzipped) edge list's edges, whatever its layout.
+    r"""SHA-256 of a (possibly gzipped) edge list's edges, whatever its layout.
 
     The data lines (no blank lines, no comment lines, no header line when
     ``header``), each as its whitespace-separated fields joined by one space,

@@ -328,8 +328,8 @@ def spreadsheet_safe(text):
     Examples
     --------
     >>> from viralsim.results import spreadsheet_safe
-    >>> spreadsheet_safe('=HYPERLINK("http://evil.example","x")')
-    '\'=HYPERLINK("http://evil.example","x")'
+    >>> print(spreadsheet_safe('=HYPERLINK("http://evil.example","x")'))
+    '=HYPERLINK("http://evil.example","x")
     >>> spreadsheet_safe("-0.5"), spreadsheet_safe("plan")
     ('-0.5', 'plan')
     """
