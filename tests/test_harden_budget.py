@@ -54,3 +54,22 @@ def test_what_cannot_fit_is_refused_before_any_work():
     require_memory(1 << 20, "x", "y", available=1 << 30)
     avail = _budget.available_memory()
     assert avail is None or avail > 0
+
+
+@pytest.mark.parametrize("bad", [-1, 0])
+def test_the_serial_backend_refuses_a_batch_size_that_hangs_or_means_all(bad):
+    """Issue 20 #2: backend.batch_size=-1 ran for ever (split() never reached the end),
+    0 was silently "all at once"."""
+    import viralsim as vs
+    from viralsim.distributed import SerialBackend, split
+
+    with pytest.raises(ValueError, match=r"'batch_size' parameter of the serial backend must be "
+                                         r"an int >= 1") as err:
+        SerialBackend(batch_size=bad)
+    assert "\n" not in str(err.value)
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    with pytest.raises(ValueError, match="'batch_size' parameter"):
+        vs.estimate_reach(g, [0], n_sims=200, rng=0, backend={"name": "serial", "batch_size": bad})
+    with pytest.raises(ValueError, match="batch size must be an int >= 1"):
+        split(0, 10, bad)
+    assert split(0, 5, 2) == [(0, 2), (2, 2), (4, 1)]

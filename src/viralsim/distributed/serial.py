@@ -28,7 +28,10 @@ class SerialBackend:
     name = "serial"
 
     def __init__(self, batch_size=None, progress=None):
-        self.batch_size = batch_size
+        from .._budget import check_batch_size
+
+        # 0 read as "all at once" and -1 looped for ever (issue 20 #2): an int >= 1 or None
+        self.batch_size = check_batch_size(batch_size, "the serial backend")
         self.progress = progress
 
     def simulate(self, model, graph, seeds, key, start, n, **kw):
