@@ -121,8 +121,8 @@ def _holder(path):
     try:
         with open(path, encoding="utf-8") as fh:
             who = json.load(fh)
-        return (f" (process {who.get('pid')} on {who.get('host')}, a {who.get('what')} "
-                f"started {who.get('since')})")
+        return (f" (process {who.get('pid')} on {who.get('host')}: a {who.get('what')} "
+                f"started at {who.get('since')})")
     except (OSError, ValueError, AttributeError):
         return ""
 
@@ -147,14 +147,15 @@ def acquire_lock(directory, what="run"):
         held = _HELD.get(key)
         if held is not None:
             if held[1] != me:
-                raise DirectoryLocked(_busy(directory, what, " (another thread of this process)"))
+                raise DirectoryLocked(_busy(directory, what, "another thread of this process"))
             held[2] += 1
             return _releaser(key)
         path = os.path.join(directory, LOCK)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
         if not _lock_fd(fd):
             os.close(fd)
-            raise DirectoryLocked(_busy(directory, what, _holder(path)))
+            raise DirectoryLocked(_busy(directory, what,
+                                        "another viralsim process" + _holder(path)))
         stamp = json.dumps({"pid": os.getpid(), "host": platform.node(), "what": what,
                             "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode()
         with contextlib.suppress(OSError):  # who holds it, for the second one's message
@@ -167,9 +168,9 @@ def acquire_lock(directory, what="run"):
 
 
 def _busy(directory, what, who):
-    return (f"The {what} directory {os.path.abspath(directory)} is in use by another viralsim "
-            f"{what}{who}. Wait for it to finish, or write into another directory "
-            f"(hydra.run.dir=... for a run, hydra.sweep.dir=... for a sweep).")
+    return (f"The {what} directory {os.path.abspath(directory)} is in use by {who}. Wait for "
+            f"it to finish, or write into another directory (hydra.run.dir=... for a run, "
+            f"hydra.sweep.dir=... for a sweep).")
 
 
 def _releaser(key):
