@@ -12,8 +12,19 @@ Verification. Every file is checked before it is used:
   known; the registry never guesses one (``sha256=None`` means unknown);
 - a file whose SHA-256 matches a known copy (``known_copies``, the checksums
   of the copies in the project's shared data folder) is accepted as is;
+- otherwise, when the registry knows the SHA-256 of the dataset's edges
+  (``edges_sha256``: of its data lines, whitespace-normalised and sorted, so
+  that a header, line endings, separators, line order or gzip do not change
+  it; measured on the verified offline copies), a file with other edges is
+  refused, even with the same counts;
 - anything else is parsed and its node and edge counts compared with the
   publisher's numbers.
+
+Downloads follow redirects but never from https to plain http, and give up
+after ``max_time`` seconds in all (default :data:`DOWNLOAD_MAX_TIME`), however
+slowly the server sends. The temporary ``.part`` file of a download killed
+midway is removed by the next :func:`fetch` (a live download holds a lock on
+its own, which is left alone).
 
 A file that fails its check, or cannot be read at all (a truncated or corrupt
 gzip file, not an edge list), raises :class:`DatasetVerificationError` naming
@@ -28,8 +39,11 @@ import contextlib
 import gzip
 import hashlib
 import os
-import shutil
+import re
 import tempfile
+import time
+import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 import zlib
@@ -48,7 +62,12 @@ __all__ = [
     "fetch",
     "load",
     "sha256_of",
+    "edges_sha256_of",
+    "DOWNLOAD_MAX_TIME",
 ]
+
+#: Default bound, in seconds, on one download's total time (``fetch(max_time=...)``).
+DOWNLOAD_MAX_TIME = 3600.0
 
 
 class DatasetVerificationError(ViralsimError, ValueError):
@@ -78,6 +97,9 @@ class Dataset:
         SHA-256 of the file at ``url``; None when not known (counts are then verified).
     known_copies : dict of str to str
         File names of verified offline copies and their SHA-256.
+    edges_sha256 : str or None
+        SHA-256 of the dataset's edges (:func:`edges_sha256_of`), measured on a
+        verified copy; None when not known.
     read_kwargs : dict
         Extra arguments for :func:`viralsim.read_edgelist` (``header``, ``probs``...).
     """
@@ -94,6 +116,7 @@ class Dataset:
     known_copies: dict = field(default_factory=dict)
     read_kwargs: dict = field(default_factory=dict)
     description: str = ""
+    edges_sha256: str = None
 
     @property
     def follower_edges(self):
@@ -117,6 +140,7 @@ REGISTRY = {
             "Predicting positive and negative links in online social networks. WWW 2010.",
             self_loops=0,
             known_copies={"wiki-Vote.txt": "b05c0226f5544f0e4a8ac607ae573db42e42716b6dd5aa00e8c769a1219c796f"},
+            edges_sha256="5ab8b4522135de5a9a3ba002169d55c16ad42230e0403c9ba501f3888bf4af06",
             description="Wikipedia adminship votes; edge A -> B: A voted on B.",
         ),
         Dataset(
@@ -126,24 +150,28 @@ REGISTRY = {
             "KDD 2017; " + _LKF,
             self_loops=642,
             known_copies={"email-Eu-core.txt": "23e0ca0bce21a053025e78f7e9691ac9210ae806a0689bd5edff3c3bac572d4c"},
+            edges_sha256="a63cd47177fcc4b86903462fa00172c82690d1ef7bb825795521708e277ba4a4",
             description="E-mails within a European research institution.",
         ),
         Dataset(
             "ca-GrQc", _SNAP + "ca-GrQc.txt.gz", "ca-GrQc.txt.gz", False, 5_242, 14_496, _LKF,
             self_loops=12,
             known_copies={"ca-GrQc.txt": "f8ce6e931e068b878044b783da99ef603f566c87bcbce7991cd53720879f1660"},
+            edges_sha256="d01a2264a763cba3aba6ce49667feb305dc57875963e7cac98487cf7750c897d",
             description="arXiv General Relativity co-authorships.",
         ),
         Dataset(
             "ca-HepTh", _SNAP + "ca-HepTh.txt.gz", "ca-HepTh.txt.gz", False, 9_877, 25_998, _LKF,
             self_loops=25,
             known_copies={"ca-HepTh.txt": "2dccd2085bf5e33deb7c08a596a4f11e04f9fe6c12691ffef549b4c41ac3133e"},
+            edges_sha256="9b96e61149399c97499637668fdf56264d0851c7fbc334561cb5ac14362415c7",
             description="arXiv High Energy Physics - Theory co-authorships.",
         ),
         Dataset(
             "ca-HepPh", _SNAP + "ca-HepPh.txt.gz", "ca-HepPh.txt.gz", False, 12_008, 118_521, _LKF,
             self_loops=32,
             known_copies={"ca-HepPh.txt.gz": "17f2553692dac625e9733edaf7d85ba8087cda826a2e8890bf372aa125c34fa5"},
+            edges_sha256="c133bc406fa2cf078dbbaf023814ddc4a495eb94cfb08e8dde1f60997927fc05",
             description="arXiv High Energy Physics - Phenomenology co-authorships.",
         ),
         Dataset(
@@ -154,6 +182,7 @@ REGISTRY = {
             "CEAS 2004.",
             self_loops=0,
             known_copies={"email-Enron.txt.gz": "dc97cc6d89d62ee113e8092cfc0a55e13d6afd206db7a6c819e986234ab7cf44"},
+            edges_sha256="abd81cc13541867d5e7fdb85bfb31d9ebed3abd29fb3a2e48fb45248526d0802",
             description="Enron e-mail communication.",
         ),
         Dataset(
@@ -186,6 +215,7 @@ REGISTRY = {
             "KDD 2009.",
             self_loops=22,
             known_copies={"nethept_chen_hep.txt": "3d354accc3ba555e37f29e4f4f773c0bae7cda388cf7756fdf4d1b5f6b73230e"},
+            edges_sha256="8d0581664d4a09aad29ebecd580e366847f906b0dab88fb1b3301a2773b9c38e",
             read_kwargs={"header": True},
             description="arXiv HEP-Theory co-authorships 1991-2003, the standard IM benchmark. "
             "Counts: 58,891 lines with repeats; 31,376 distinct pairs plus 22 self-loops.",
@@ -225,6 +255,53 @@ def sha256_of(path, chunk=1 << 20):
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
+    return h.hexdigest()
+
+
+def _open_maybe_gzip(path):
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    return gzip.open(path, "rb") if magic == b"\x1f\x8b" else open(path, "rb")
+
+
+def edges_sha256_of(path, header=False, comments=(b"#", b"%")):
+    r"""SHA-256 of a (possibly gzipped) edge list's edges, whatever its layout.
+
+    The data lines (no blank lines, no comment lines, no header line when
+    ``header``), each as its whitespace-separated fields joined by one space,
+    sorted, joined by newlines. A header comment, CRLF or LF, tabs or spaces,
+    the order of the lines and compression do not change it; any changed,
+    added or removed edge does.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from viralsim.datasets import edges_sha256_of
+    >>> d = tempfile.mkdtemp()
+    >>> a, b = os.path.join(d, "a.txt"), os.path.join(d, "b.txt")
+    >>> with open(a, "w") as fh:
+    ...     _ = fh.write("# a header\n1\t2\n2\t3\n")
+    >>> with open(b, "w", newline="\r\n") as fh:
+    ...     _ = fh.write("2 3\n1 2\n")
+    >>> edges_sha256_of(a) == edges_sha256_of(b)
+    True
+    """
+    lines = []
+    skip = bool(header)
+    with _open_maybe_gzip(path) as fh:
+        for line in fh:
+            s = line.strip()
+            if not s or s.startswith(comments):
+                continue
+            if skip:
+                skip = False
+                continue
+            lines.append(b" ".join(s.split()))
+    lines.sort()
+    h = hashlib.sha256()
+    for line in lines:
+        h.update(line)
+        h.update(b"\n")
     return h.hexdigest()
 
 
@@ -310,6 +387,15 @@ def _verify(ds, path, *, dest=None, given=False):
     if digest in ds.known_copies.values() or (ds.sha256 is not None and digest == ds.sha256):
         return None
     try:
+        if ds.edges_sha256 is not None:
+            edges = edges_sha256_of(path, header=ds.read_kwargs.get("header", False))
+            if edges != ds.edges_sha256:
+                subject, _, fix = _where(ds, path, dest, given)
+                raise DatasetVerificationError(
+                    f"{subject} is not {ds.name}: its edges differ from those of the verified "
+                    f"copy (edges SHA-256 {edges[:16]}..., expected {ds.edges_sha256[:16]}...), "
+                    f"whatever its node and edge counts. {fix}")
+            return None
         g = _read(ds, path)
     except _DECOMPRESSION_ERRORS as exc:
         name = {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
@@ -339,12 +425,118 @@ def _verify(ds, path, *, dest=None, given=False):
     return g
 
 
-def _download(url, dest, timeout=60):
-    with urllib.request.urlopen(url, timeout=timeout) as r, open(dest, "wb") as fh:
-        shutil.copyfileobj(r, fh, 1 << 20)
+class _NoDowngradeRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow redirects, except from https to anything but https (a man in the
+    middle could then serve any file)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        old = urllib.parse.urlsplit(req.full_url).scheme.lower()
+        new = urllib.parse.urlsplit(urllib.parse.urljoin(req.full_url, newurl)).scheme.lower()
+        if old == "https" and new != "https":
+            raise urllib.error.URLError(
+                f"refused a redirect from {req.full_url} to {newurl}: https to {new or 'a relative'} "
+                "would drop the encryption")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def fetch(name, *, path=None, data_home=None, download=True):
+def _opener():
+    return urllib.request.build_opener(_NoDowngradeRedirect)
+
+
+def _download(url, fh, timeout=60.0, max_time=DOWNLOAD_MAX_TIME):
+    """Copy ``url`` into the open binary file ``fh`` within ``max_time`` seconds in all.
+
+    Each read returns what has arrived (at most ``timeout`` s of silence), and the
+    clock is checked between reads: a server sending a byte at a time cannot keep
+    it running past ``max_time`` (plus at most one read's wait).
+    """
+    deadline = time.monotonic() + max_time
+    with _opener().open(url, timeout=min(timeout, max_time)) as r:
+        read = getattr(r, "read1", None) or r.read
+        while True:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the download took longer than max_time={max_time:g} s")
+            block = read(1 << 20)
+            if not block:
+                break
+            fh.write(block)
+    if time.monotonic() > deadline:
+        raise TimeoutError(f"the download took longer than max_time={max_time:g} s")
+
+
+_PART = re.compile(r"\..+\.part")
+
+
+try:
+    import fcntl as _fcntl
+except ImportError:  # Windows: no advisory locks
+    _fcntl = None
+
+
+def _lock_nowait(fd):
+    """Take an exclusive lock on ``fd`` without waiting; True when taken."""
+    if _fcntl is None:
+        return True
+    try:
+        _fcntl.flock(fd, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _clean_partial(home):
+    """Remove the ``.part`` files of downloads killed midway: those no live download
+    holds a lock on (without OS locks: those untouched for a day). Returns the
+    names removed."""
+    removed = []
+    try:
+        names = os.listdir(home)
+    except OSError:
+        return removed
+    for name in names:
+        p = os.path.join(home, name)
+        if not _PART.fullmatch(name) or os.path.islink(p) or not os.path.isfile(p):
+            continue
+        try:
+            fd = os.open(p, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _fcntl is not None:
+                stale = _lock_nowait(fd)
+            else:
+                stale = time.time() - os.fstat(fd).st_mtime > 86_400
+            if stale:
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
+                    removed.append(name)
+        finally:
+            os.close(fd)
+    return removed
+    for name in names:
+        p = os.path.join(home, name)
+        if not _PART.fullmatch(name) or os.path.islink(p) or not os.path.isfile(p):
+            continue
+        try:
+            fd = os.open(p, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            stale = _lock_nowait(fd)
+            try:
+                import fcntl  # noqa: F401
+            except ImportError:  # no OS locks: only an old one is surely dead
+                stale = time.time() - os.fstat(fd).st_mtime > 86_400
+            if stale:
+                with contextlib.suppress(OSError):
+                    os.unlink(p)
+                    removed.append(name)
+        finally:
+            os.close(fd)
+    return removed
+
+
+def fetch(name, *, path=None, data_home=None, download=True, max_time=None):
     """Path of a verified copy of dataset ``name`` (downloading it once if needed).
 
     Parameters
@@ -356,6 +548,9 @@ def fetch(name, *, path=None, data_home=None, download=True):
         Data directory (default ``$VIRALSIM_DATA`` or ``~/.cache/viralsim``).
     download : bool, default True
         ``False`` raises instead of downloading when no copy is found.
+    max_time : float, optional
+        Give up a download after this many seconds in all (default
+        :data:`DOWNLOAD_MAX_TIME`).
 
     Raises
     ------
@@ -376,6 +571,7 @@ def fetch(name, *, path=None, data_home=None, download=True):
         _verify(ds, path, given=True)
         return path
     home = data_home_ = globals()["data_home"](data_home)
+    _clean_partial(home)  # what downloads killed midway left
     for fname in [ds.filename, *ds.known_copies]:
         p = os.path.join(home, fname)
         if os.path.exists(p):
@@ -388,13 +584,19 @@ def fetch(name, *, path=None, data_home=None, download=True):
             f"{' or '.join(dict.fromkeys([ds.filename, *ds.known_copies]))} there, set "
             "VIRALSIM_DATA, or pass path= (graph.path= on the command line)."
         )
+    if max_time is None:
+        max_time = DOWNLOAD_MAX_TIME
+    if not (isinstance(max_time, (int, float)) and max_time > 0):
+        raise ValueError(f"The 'max_time' parameter of fetch must be a number of seconds > 0. "
+                         f"Got {max_time!r} instead.")
     os.makedirs(home, exist_ok=True)
     dest = os.path.join(home, ds.filename)
     fd, tmp = tempfile.mkstemp(prefix=f".{ds.filename}.", suffix=".part", dir=home)
-    os.close(fd)
+    _lock_nowait(fd)  # held until closed: another fetch's clean-up leaves this file alone
     try:
         try:
-            _download(ds.url, tmp)
+            with os.fdopen(os.dup(fd), "wb") as fh:
+                _download(ds.url, fh, max_time=max_time)
         except (OSError, ValueError) as exc:  # URLError, timeouts, refused connections
             reason = getattr(exc, "reason", None) or exc
             raise OSError(
@@ -407,6 +609,7 @@ def fetch(name, *, path=None, data_home=None, download=True):
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        os.close(fd)
     return dest
 
 

@@ -14,13 +14,27 @@ writes into its own directory:
     checkout), host, start time and a hash of the configuration.
 ``DONE``
     the job-done marker, written **last**: a job directory without it is an
-    interrupted job, whatever else it holds.
+    interrupted job, whatever else it holds. It names the configuration (its
+    hash) and certifies the files beside it by their SHA-256: a directory whose
+    files differ from what its marker certifies is not done.
+``.viralsim.lock``
+    held (an OS file lock, released when the process ends however it ends) by
+    the one process writing into the directory (:func:`lock_dir`); a second
+    process gets :class:`DirectoryLocked` instead of mixing its files in.
 
 Every file is written atomically (a temporary file in the same directory,
 flushed and fsynced, then :func:`os.replace`), so a killed job never leaves a
 file that looks complete. A sweep merges the tables of its finished jobs into
 one (:func:`merge_sweep`) and a re-run of the sweep skips the jobs whose
-``DONE`` marker carries the same configuration hash (:func:`is_done`).
+``DONE`` marker carries the same configuration hash and whose files are the
+ones it certifies (:func:`is_done`). The inputs a configuration names are part
+of that hash by content (:func:`input_fingerprints`), not by size and time.
+
+Text cells of the CSV tables are written so that a spreadsheet shows them and
+never evaluates them: a cell starting with ``= + - @``, a tab or a carriage
+return (and, so that reading back is exact, one starting with a quote) gets a
+``'`` in front (OWASP's advice against CSV injection); :func:`read_table` takes
+it off again. Numbers are written as they are.
 
 Nothing here imports Hydra; the application calls these functions.
 """
@@ -33,10 +47,14 @@ import json
 import math
 import os
 import platform
+import re
 import secrets
 import subprocess
 import sys
+import threading
 import time
+
+from .exceptions import ViralsimError
 
 __all__ = [
     "atomic_write",
@@ -50,6 +68,12 @@ __all__ = [
     "mark_done",
     "is_done",
     "merge_sweep",
+    "lock_dir",
+    "acquire_lock",
+    "DirectoryLocked",
+    "clean_temporaries",
+    "spreadsheet_safe",
+    "file_sha256",
     "RESULT_COLUMNS",
 ]
 
@@ -59,6 +83,157 @@ RESULT_COLUMNS = ("mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "r
 DONE = "DONE"
 FAILED = "FAILED"
 TABLE = "results.csv"
+LOCK = ".viralsim.lock"
+#: Files a ``DONE`` marker always certifies when they are present beside it.
+CERTIFIED = ("config.yaml", "meta.json", TABLE, "results.parquet")
+# the names atomic_write gives its temporary files
+_TEMPORARY = re.compile(r"\..+\.[0-9a-f]{12}\.tmp")
+
+
+class DirectoryLocked(ViralsimError, RuntimeError):
+    """Another process (or thread) is writing into a run or sweep directory."""
+
+
+_HELD = {}  # realpath -> [fd, thread id, depth]: the directory locks this process holds
+_HELD_GUARD = threading.Lock()
+
+
+def _lock_fd(fd):
+    """Take the OS lock on ``fd`` without waiting; False when another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder(path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            who = json.load(fh)
+        return (f" (process {who.get('pid')} on {who.get('host')}: a {who.get('what')} "
+                f"started at {who.get('since')})")
+    except (OSError, ValueError, AttributeError):
+        return ""
+
+
+def acquire_lock(directory, what="run"):
+    """Make this process the one writer of ``directory``; return the function that
+    releases it.
+
+    The lock is an OS file lock on ``directory/.viralsim.lock``: it is released
+    when the process ends, however it ends (``kill -9`` leaves no stale lock).
+    The same thread may take it again (nested: a job of an in-process sweep
+    writing into the sweep's directory); another process or thread gets
+    :class:`DirectoryLocked`, whose message names the holder and the fix. Once
+    held, the temporary files of killed writers are removed
+    (:func:`clean_temporaries`).
+    """
+    directory = os.fspath(directory)
+    os.makedirs(directory, exist_ok=True)
+    key = os.path.realpath(directory)
+    me = threading.get_ident()
+    with _HELD_GUARD:
+        held = _HELD.get(key)
+        if held is not None:
+            if held[1] != me:
+                raise DirectoryLocked(_busy(directory, what, "another thread of this process"))
+            held[2] += 1
+            return _releaser(key)
+        path = os.path.join(directory, LOCK)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+        if not _lock_fd(fd):
+            os.close(fd)
+            raise DirectoryLocked(_busy(directory, what,
+                                        "another viralsim process" + _holder(path)))
+        stamp = json.dumps({"pid": os.getpid(), "host": platform.node(), "what": what,
+                            "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}).encode()
+        with contextlib.suppress(OSError):  # who holds it, for the second one's message
+            os.ftruncate(fd, 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, stamp)
+        _HELD[key] = [fd, me, 1]
+    clean_temporaries(directory)
+    return _releaser(key)
+
+
+def _busy(directory, what, who):
+    return (f"The {what} directory {os.path.abspath(directory)} is in use by {who}. Wait for "
+            f"it to finish, or write into another directory (hydra.run.dir=... for a run, "
+            f"hydra.sweep.dir=... for a sweep).")
+
+
+def _releaser(key):
+    done = []
+
+    def release():
+        if done:
+            return
+        done.append(True)
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is None:
+                return
+            held[2] -= 1
+            if held[2] == 0:
+                del _HELD[key]
+                os.close(held[0])  # closing the descriptor releases the OS lock
+
+    return release
+
+
+@contextlib.contextmanager
+def lock_dir(directory, what="run"):
+    """Hold the directory's lock for the block (:func:`acquire_lock`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from viralsim.results import lock_dir
+    >>> d = tempfile.mkdtemp()
+    >>> with lock_dir(d):
+    ...     pass
+    """
+    release = acquire_lock(directory, what)
+    try:
+        yield
+    finally:
+        release()
+
+
+def holds_lock(directory):
+    """Whether this thread holds the lock of ``directory``."""
+    with _HELD_GUARD:
+        held = _HELD.get(os.path.realpath(os.fspath(directory)))
+    return held is not None and held[1] == threading.get_ident()
+
+
+def clean_temporaries(directory):
+    """Remove the temporary files :func:`atomic_write` left in ``directory`` (not below
+    it) when its process was killed. Call it only while holding the directory's
+    lock: a live writer's temporary file looks the same. Returns the names removed."""
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    for name in names:
+        p = os.path.join(directory, name)
+        if _TEMPORARY.fullmatch(name) and os.path.isfile(p) and not os.path.islink(p):
+            with contextlib.suppress(OSError):
+                os.unlink(p)
+                removed.append(name)
+    return removed
 
 
 @contextlib.contextmanager
@@ -137,16 +312,52 @@ def _columns(rows):
     return [c for c in cols if c not in tail] + tail
 
 
+# a cell a spreadsheet may evaluate starts with one of these (OWASP, CSV injection);
+# the quote itself is escaped too, so that reading back is exact
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_safe(text):
+    """``text`` as a CSV cell a spreadsheet shows and never evaluates.
+
+    A cell starting with ``= + - @``, a tab or a carriage return gets a ``'`` in
+    front (OWASP's advice against CSV injection), and so does one starting with
+    ``'`` (so that :func:`read_table` gives back exactly what was written); a
+    plain number (``-1.5``, ``+3e-4``) is left as it is.
+
+    Examples
+    --------
+    >>> from viralsim.results import spreadsheet_safe
+    >>> print(spreadsheet_safe('=HYPERLINK("http://evil.example","x")'))
+    '=HYPERLINK("http://evil.example","x")
+    >>> spreadsheet_safe("-0.5"), spreadsheet_safe("plan")
+    ('-0.5', 'plan')
+    """
+    text = str(text)
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _unquote(text):
+    return text[1:] if text.startswith("'") else text
+
+
 def _cell(v):
     if v is None:
         return ""
+    if isinstance(v, bool):
+        return str(v)
     if isinstance(v, float):
         return repr(v) if math.isfinite(v) else str(v)
+    if isinstance(v, int):
+        return str(v)
     if isinstance(v, (list, tuple)):
-        return " ".join(str(x) for x in v)
+        return spreadsheet_safe(" ".join(str(x) for x in v))
     if hasattr(v, "item"):
         return _cell(v.item())
-    return str(v)
+    return spreadsheet_safe(str(v))
 
 
 def write_table(rows, path, *, parquet=None):
@@ -155,7 +366,8 @@ def write_table(rows, path, *, parquet=None):
     Columns are the union of the rows' keys in first-seen order, with
     :data:`RESULT_COLUMNS` last. Floats are written with ``repr`` (exact
     round trip). ``parquet=None`` also writes ``<path>.parquet`` (same stem)
-    when pyarrow is importable; ``True`` requires it.
+    when pyarrow is importable; ``True`` requires it. Text cells are written
+    with :func:`spreadsheet_safe` (the parquet file keeps them as they are).
 
     Returns the list of paths written.
     """
@@ -163,9 +375,12 @@ def write_table(rows, path, *, parquet=None):
     cols = _columns(rows)
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(cols)
-    for r in rows:
-        w.writerow([_cell(r.get(c)) for c in cols])
+    # with "\n" as line end, the writer would leave a carriage return in a cell
+    # unquoted (a reader then splits the row there): such rows are quoted whole
+    w_cr = csv.writer(buf, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for line in [[spreadsheet_safe(c) for c in cols],
+                 *([_cell(r.get(c)) for c in cols] for r in rows)]:
+        (w_cr if any("\r" in c for c in line) else w).writerow(line)
     write_text(path, buf.getvalue())
     written = [os.fspath(path)]
     if parquet is not False:
@@ -214,10 +429,18 @@ def _parse(s):
     return s
 
 
+def _read_cell(s):
+    if s.startswith("'"):  # text that write_table made safe for spreadsheets
+        return s[1:]
+    return _parse(s)
+
+
 def read_table(path):
-    """Read a table written by :func:`write_table`: list of dicts, numbers parsed."""
+    """Read a table written by :func:`write_table`: list of dicts, numbers parsed
+    (and the quote :func:`spreadsheet_safe` put before text taken off)."""
     with open(path, encoding="utf-8", newline="") as fh:
-        return [{k: _parse(v) for k, v in r.items()} for r in csv.DictReader(fh)]
+        reader = csv.DictReader(fh)
+        return [{_unquote(k): _read_cell(v) for k, v in r.items()} for r in reader]
 
 
 def _version(dist):
@@ -282,15 +505,67 @@ def write_meta(out_dir, cfg, **extra):
     return meta
 
 
+def file_sha256(path, chunk=1 << 20):
+    """SHA-256 (hex) of a file's bytes, read in chunks (memory does not grow with the file)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(chunk), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _inside(out_dir, name):
+    """``out_dir/name`` when ``name`` is a relative path inside ``out_dir``, else None."""
+    name = str(name)
+    if os.path.isabs(name) or os.pardir in name.replace("\\", "/").split("/"):
+        return None
+    return os.path.join(out_dir, name)
+
+
 def mark_done(out_dir, cfg, files=()):
-    """Write the job-done marker (last thing a job does)."""
-    write_json(os.path.join(out_dir, DONE), {"config_hash": config_hash(cfg), "files": list(files),
+    """Write the job-done marker (last thing a job does).
+
+    It holds the configuration's hash, the job's ``files`` (paths relative to
+    ``out_dir``) and the SHA-256 of each of them and of the standard files
+    present beside it (:data:`CERTIFIED`): :func:`is_done` accepts the
+    directory only while they are exactly these files.
+    """
+    out_dir = os.fspath(out_dir)
+    names = list(dict.fromkeys([*(str(f) for f in files),
+                                *(n for n in CERTIFIED if os.path.isfile(os.path.join(out_dir, n)))]))
+    hashes = {}
+    for n in names:
+        p = _inside(out_dir, n)
+        if p is None or not os.path.isfile(p):
+            raise FileNotFoundError(f"The job's file {n!r} is not a file inside {out_dir}: a DONE "
+                                    "marker certifies only files beside it.")
+        hashes[n] = file_sha256(p)
+    write_json(os.path.join(out_dir, DONE), {"config_hash": config_hash(cfg), "files": names,
+                                              "sha256": hashes,
                                               "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+
+
+def _locked_by_another(out_dir):
+    """True when another process or thread holds ``out_dir``'s lock (its markers are
+    that writer's, not ours to change)."""
+    if holds_lock(out_dir) or not os.path.exists(os.path.join(out_dir, LOCK)):
+        return False
+    try:
+        release = acquire_lock(out_dir)
+    except DirectoryLocked:
+        return True
+    except OSError:
+        return False
+    release()
+    return False
 
 
 def clear_done(out_dir):
     """Remove the job's done and failed markers: a job (re)starting in ``out_dir`` is
-    neither."""
+    neither. Nothing is removed while another process holds the directory's lock
+    (a second run refused by it must not unmark the first's)."""
+    if _locked_by_another(out_dir):
+        return
     for name in (DONE, FAILED):
         with contextlib.suppress(FileNotFoundError):
             os.unlink(os.path.join(out_dir, name))
@@ -317,7 +592,11 @@ def clear_previous(out_dir):
 
 
 def mark_failed(out_dir, message):
-    """Record that the job in ``out_dir`` stopped on an error (the sweep goes on)."""
+    """Record that the job in ``out_dir`` stopped on an error (the sweep goes on);
+    not while another process holds the directory's lock (then the error was
+    being refused by that lock, and the directory is the other's)."""
+    if _locked_by_another(out_dir):
+        return
     write_json(os.path.join(out_dir, FAILED), {"error": str(message),
                                                 "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
 
@@ -332,17 +611,17 @@ def failure(out_dir):
 
 
 def input_fingerprints(cfg):
-    """``{path: [size, mtime_ns]}`` of the existing files a configuration names
+    """``{path: "sha256:<hex>"}`` of the existing files a configuration names
     (``graph.path``, ``graph.consumers``, ...: string values under keys ``path``
-    or ``consumers``), so that a resume sees a changed input file."""
+    or ``consumers``), so that a resume sees a changed input file. By content,
+    streamed: a file edited to the same size with its time put back is changed."""
     out = {}
 
     def walk(node):
         if isinstance(node, dict):
             for k, v in node.items():
                 if k in ("path", "consumers") and isinstance(v, str) and os.path.isfile(v):
-                    st = os.stat(v)
-                    out[os.path.abspath(v)] = [st.st_size, st.st_mtime_ns]
+                    out[os.path.abspath(v)] = "sha256:" + file_sha256(v)
                 else:
                     walk(v)
         elif isinstance(node, (list, tuple)):
@@ -354,17 +633,34 @@ def input_fingerprints(cfg):
 
 
 def is_done(out_dir, cfg=None):
-    """True when ``out_dir`` holds a finished job (of the same configuration when given)."""
-    p = os.path.join(out_dir, DONE)
-    if not os.path.exists(p):
-        return False
-    if cfg is None:
-        return True
+    """True when ``out_dir`` holds a finished job (of the same configuration when given).
+
+    Finished means: a ``DONE`` marker (of ``cfg``'s hash when given) whose
+    certified files are all there with the same SHA-256, and no standard file
+    (:data:`CERTIFIED`) beside it that it does not certify. A marker without
+    hashes (an older viralsim's) certifies nothing: the job is run again.
+    """
+    out_dir = os.fspath(out_dir)
     try:
-        with open(p) as fh:
-            return json.load(fh).get("config_hash") == config_hash(cfg)
-    except (OSError, ValueError):
+        with open(os.path.join(out_dir, DONE)) as fh:
+            marker = json.load(fh)
+        certified = marker.get("sha256")
+    except (OSError, ValueError, AttributeError):
         return False
+    if not isinstance(certified, dict):
+        return False
+    if cfg is not None and marker.get("config_hash") != config_hash(cfg):
+        return False
+    if any(n not in certified and os.path.exists(os.path.join(out_dir, n)) for n in CERTIFIED):
+        return False
+    for name, digest in certified.items():
+        p = _inside(out_dir, name)
+        try:
+            if p is None or file_sha256(p) != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _is_job_dir(d):

@@ -34,6 +34,8 @@ def split(start, n, batch_size):
     >>> split(10, 7, 3)
     [(10, 3), (13, 3), (16, 1)]
     """
+    if int(batch_size) < 1:  # a count that never reaches the end would loop for ever
+        raise ValueError(f"The batch size must be an int >= 1. Got {batch_size!r} instead.")
     out = []
     s, end = int(start), int(start) + int(n)
     while s < end:

@@ -10,14 +10,30 @@
   that does not answer within ``init_timeout_s`` raises :class:`ConnectionError`.
 
 Results are bit-identical to the serial backend (see :mod:`viralsim.distributed`).
+
+Threads. Ray is started (or joined) once per process, under a lock: any number
+of threads may call the backend at once. A local Ray that viralsim started is
+shut down when the process exits, and its session folder (``<temp
+dir>/ray/session_...``) removed (:func:`shutdown_started`); a Ray that the
+caller started (``ray.init`` before viralsim's first call) is left alone.
 """
 
+import atexit
 import logging
+import os
+import shutil
 import socket
+import sys
 import threading
 import weakref
 
-__all__ = ["RayBackend"]
+__all__ = ["RayBackend", "shutdown_started"]
+
+# ray.init once per process: threads calling the backend together must not race to it
+# (Ray: "Perhaps you called ray.init twice by accident?")
+_INIT_LOCK = threading.RLock()
+_STARTED = []  # session folders of the local Rays this process started
+_AT_EXIT = []  # whether shutdown_started is registered with atexit
 
 
 def _import_ray():
@@ -96,11 +112,124 @@ def _init_bounded(ray, kw, address, timeout):
             from box["error"]
 
 
+def _session_dir(ray, ctx=None):
+    """The session folder of the Ray this process is connected to, or None."""
+    try:
+        return ctx.address_info["session_dir"]
+    except (AttributeError, KeyError, TypeError):
+        pass
+    try:
+        return ray._private.worker._global_node.get_session_dir_path()
+    except Exception:
+        return None
+
+
+def _started_here(ray):
+    """Whether this process started the Ray it is connected to (its head node), not
+    joined one that was running (``ray.init()`` joins a local cluster it finds)."""
+    try:
+        return bool(ray._private.worker._global_node.head)
+    except Exception:
+        return False
+
+
+_OWNER = []  # [queue] of the thread that starts local Rays, once started
+
+
+def _owner_thread_call(fn):
+    """``fn()`` in a thread that lives as long as the process, and its result.
+
+    Ray starts its local processes (GCS, raylet) with a parent-death signal, and
+    Linux sends it when the *thread* that started them ends: a Ray started by a
+    worker thread of the caller dies with that thread, under the other threads
+    still using it. The main thread, or this one daemon thread, outlive them.
+    """
+    if threading.current_thread() is threading.main_thread():
+        return fn()
+    import queue
+
+    with _INIT_LOCK:
+        if not _OWNER:
+            jobs = queue.Queue()
+
+            def serve():
+                while True:
+                    job, box, done = jobs.get()
+                    try:
+                        box["ok"] = job()
+                    except BaseException as exc:  # handed to the calling thread
+                        box["error"] = exc
+                    done.set()
+
+            threading.Thread(target=serve, name="viralsim-ray-owner", daemon=True).start()
+            _OWNER.append(jobs)
+    box, done = {}, threading.Event()
+    _OWNER[0].put((fn, box, done))
+    done.wait()
+    if "error" in box:
+        raise box["error"]
+    return box["ok"]
+
+
+def _start_local(ray, kw):
+    """``ray.init`` of a local Ray started by this process (in a thread that outlives
+    it, :func:`_owner_thread_call`): its session is remembered, and shut down (its
+    folder removed) at exit."""
+    quiet = _DropMessage("SIGTERM handler is not set")  # ray.init off the main thread says so
+    ray_log = logging.getLogger("ray._private.worker")
+    ray_log.addFilter(quiet)
+    try:
+        ctx = _owner_thread_call(lambda: ray.init(**kw))
+    finally:
+        ray_log.removeFilter(quiet)
+    if _started_here(ray):
+        d = _session_dir(ray, ctx)
+        if d:
+            _STARTED.append(d)
+        if not _AT_EXIT:
+            # registered after Ray's own handler (which ray.init registers): runs first
+            atexit.register(shutdown_started)
+            _AT_EXIT.append(True)
+    return ctx
+
+
+def shutdown_started():
+    """Shut down the local Ray that viralsim started in this process (if it still
+    runs) and remove the session folders of the local Rays it started; a Ray
+    the caller started is left alone. Called at exit; safe to call any time."""
+    with _INIT_LOCK:
+        ray = sys.modules.get("ray")
+        if not _STARTED or ray is None:
+            return
+        try:
+            current = _session_dir(ray) if ray.is_initialized() else None
+        except Exception:
+            current = None
+        if current is not None and current in _STARTED:
+            ray.shutdown()
+            current = None
+        for d in list(_STARTED):
+            if d == current:  # not ours any more: another init reuses it
+                continue
+            shutil.rmtree(d, ignore_errors=True)
+            latest = os.path.join(os.path.dirname(d), "session_latest")
+            if os.path.islink(latest) and os.path.realpath(latest) == os.path.realpath(d):
+                try:
+                    os.unlink(latest)
+                except OSError:
+                    pass
+            _STARTED.remove(d)
+
+
 def _run_batch(model, graph, seeds, key, start, count, kw):
     import numba
 
+    from .._memory import kernel_memory
+
     numba.set_num_threads(1)
-    return model._simulate(graph, seeds, key, start, count, **kw)
+    with kernel_memory(f"simulating a batch of {count:,} worlds in a Ray worker",
+                       "backend.batch_size (worlds per task), n_sims or max_rounds"):
+        return model._simulate(graph, seeds, key, start, count, **kw)
 
 
 class RayBackend:
@@ -119,6 +248,7 @@ class RayBackend:
 
     name = "ray"
     _shared = {}
+    _shared_lock = threading.Lock()
 
     def __init__(self, address=None, num_cpus=None, batch_size=20_000, init_timeout_s=30.0,
                  progress=None):
@@ -139,28 +269,20 @@ class RayBackend:
     def shared(cls, **kwargs):
         """One backend (and one graph cache) per configuration in this process."""
         key = tuple(sorted(kwargs.items()))
-        if key not in cls._shared:
-            cls._shared[key] = cls(**kwargs)
-        return cls._shared[key]
+        with cls._shared_lock:
+            if key not in cls._shared:
+                cls._shared[key] = cls(**kwargs)
+            return cls._shared[key]
 
     def _ensure(self):
         ray = _import_ray()
         if not ray.is_initialized():
-            if self.address not in (None, "auto", "local"):
-                _probe(self.address, self.init_timeout_s)
-            kw = {"ignore_reinit_error": True, "include_dashboard": False,
-                  "log_to_driver": False, "configure_logging": False,
-                  "runtime_env": {"env_vars": {"NUMBA_NUM_THREADS": "1"}}}
-            if self.address not in (None, "local"):
-                kw["address"] = self.address
-            elif self.num_cpus is not None:
-                kw["num_cpus"] = int(self.num_cpus)
-            if "address" in kw and kw["address"] != "auto":
-                _init_bounded(ray, kw, self.address, self.init_timeout_s)
-            else:
-                ray.init(**kw)
-        if self._task is None:
-            self._task = ray.remote(_run_batch).options(num_cpus=1)
+            with _INIT_LOCK:  # one thread starts Ray; the others wait and then use it
+                if not ray.is_initialized():
+                    self._init(ray)
+        with self._lock:
+            if self._task is None:
+                self._task = ray.remote(_run_batch).options(num_cpus=1)
         ctx = ray.get_runtime_context()
         session = (ctx.get_node_id(), ctx.get_job_id())  # a new local Ray restarts job ids
         if session != self._session:
@@ -169,6 +291,23 @@ class RayBackend:
                 self._refs.clear()
                 self._session = session
         return ray
+
+    def _init(self, ray):
+        if self.address not in (None, "auto", "local"):
+            _probe(self.address, self.init_timeout_s)
+        kw = {"ignore_reinit_error": True, "include_dashboard": False,
+              "log_to_driver": False, "configure_logging": False,
+              "runtime_env": {"env_vars": {"NUMBA_NUM_THREADS": "1"}}}
+        if self.address not in (None, "local"):
+            kw["address"] = self.address
+        elif self.num_cpus is not None:
+            kw["num_cpus"] = int(self.num_cpus)
+        if "address" in kw and kw["address"] != "auto":
+            _init_bounded(ray, kw, self.address, self.init_timeout_s)
+        elif "address" in kw:
+            ray.init(**kw)  # "auto": joins a running cluster, which is not ours to stop
+        else:
+            _start_local(ray, kw)
 
     def graph_ref(self, graph):
         """The object-store reference of ``graph``: put once per Ray session, and

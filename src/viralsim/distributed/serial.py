@@ -28,7 +28,10 @@ class SerialBackend:
     name = "serial"
 
     def __init__(self, batch_size=None, progress=None):
-        self.batch_size = batch_size
+        from .._budget import check_batch_size
+
+        # 0 read as "all at once" and -1 looped for ever (issue 20 #2): an int >= 1 or None
+        self.batch_size = check_batch_size(batch_size, "the serial backend")
         self.progress = progress
 
     def simulate(self, model, graph, seeds, key, start, n, **kw):
@@ -43,9 +46,15 @@ class SerialBackend:
             bar = tqdm(total=n, unit="world", unit_scale=True, leave=False, desc="worlds")
         else:
             bar = None
+        from .._memory import kernel_memory
+        from .._numba_threads import parallel_section
+
         out = []
         for s, c in parts:
-            out.append(model._simulate(graph, seeds, key, s, c, **kw))
+            with parallel_section(), kernel_memory(f"simulating a batch of {c:,} worlds",
+                               "backend.batch_size (worlds held in memory at once), n_sims "
+                               "or max_rounds"):
+                out.append(model._simulate(graph, seeds, key, s, c, **kw))
             if bar is not None:
                 bar.update(c)
         if bar is not None:

@@ -7,9 +7,15 @@ import numpy as np
 
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
+from .._memory import kernel_memory
+from .._numba_threads import parallel_section
 from .._validation import check_float, check_int, param_error, seed_from_rng
 from ._base import Strategy, model_not_supported, node_weights, register_strategy
 from ._models import model_label, reverse_sampler
+
+# what bounds the RR sets' memory (about 4 bytes a member)
+_RIS_REDUCE = ("the number of RR sets (a larger eps, a smaller k or min_rr_sets), or the "
+               "graph")
 
 __all__ = [
     "RRCollection",
@@ -101,10 +107,12 @@ class RRCollection:
             done = np.zeros(nc, dtype=np.int64)
             used = np.zeros(nc, dtype=np.int64)
             rindptr, rindices, rprobs = self.rev
-            _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key, np.int64(self.base + start),
-                            np.int64(count), self.cum_w, self.total_w, self.mode,
-                            self.comment_prob, nc, np.int64(cap),
-                            members, sizes, done, used)
+            with parallel_section(), kernel_memory(f"collecting {count:,} reverse-reachable sets",
+                                                   _RIS_REDUCE):
+                _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key,
+                                np.int64(self.base + start), np.int64(count), self.cum_w,
+                                self.total_w, self.mode, self.comment_prob, nc, np.int64(cap),
+                                members, sizes, done, used)
             got = 0
             for c in range(nc):
                 lo = count * c // nc
@@ -154,7 +162,9 @@ class RRCollection:
             # parallel blocks while their counts (8 n bytes each) stay well
             # below the members' own 4 bytes each
             nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(self.n, 1))))
-            self._index = _rr.invert(offsets, members, self.n, nc)
+            with parallel_section(), kernel_memory("indexing the reverse-reachable sets",
+                                                   _RIS_REDUCE):
+                self._index = _rr.invert(offsets, members, self.n, nc)
         return self._index
 
     def sets(self):
@@ -184,7 +194,9 @@ class RRCollection:
         """Number of sets hit by ``seeds`` (node indices)."""
         offsets, members = self.arrays()
         nc = max(1, min(4 * self.n_threads, self.n_sets))
-        return int(_rr.coverage(offsets, members, self.n, np.asarray(seeds, dtype=np.int64), nc))
+        with parallel_section():
+            return int(_rr.coverage(offsets, members, self.n, np.asarray(seeds, dtype=np.int64),
+                                    nc))
 
     def estimate(self, seeds):
         """Unbiased reach estimate of ``seeds`` if they were chosen without these sets."""
