@@ -121,8 +121,6 @@ def test_a_marker_certifies_only_files_inside_its_directory(tmp_path):
         res.mark_done(str(tmp_path / "run"), {}, ["../outside.txt"])
 
 
-@pytest.mark.xfail(strict=True, reason="needs the call-site change in app.run: "
-                   "`with res.lock_dir(out_dir):` around its body (see the harden report)")
 def test_app_run_into_a_directory_another_run_holds_is_refused(tmp_path):
     pytest.importorskip("hydra")
     from hydra import compose, initialize_config_module

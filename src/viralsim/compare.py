@@ -8,7 +8,6 @@ and its confidence interval is much tighter than the two separate ones.
 import csv
 import json
 import math
-import os
 
 import numpy as np
 
@@ -136,16 +135,17 @@ class ComparisonTable:
         >>> row["strategy"], row["seeds"], row["reach_mean"]
         ('a', '["x y", 2]', '')
         """
+        from .results import atomic_write, spreadsheet_safe
+
         cols = self.columns
-        tmp = f"{path}.tmp"
-        with open(tmp, "w", newline="") as fh:
-            w = csv.DictWriter(fh, fieldnames=cols)
+        with atomic_write(path, newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=[spreadsheet_safe(c) for c in cols])
             w.writeheader()
             for r in self.rows:
-                # lists (seeds) as JSON: labels may hold spaces or commas
-                w.writerow({c: json.dumps(v) if isinstance(v, (list, tuple)) else v
+                # lists (seeds) as JSON: labels may hold spaces or commas; text that a
+                # spreadsheet would run as a formula (= + - @) is quoted
+                w.writerow({spreadsheet_safe(c): _csv_cell(v, spreadsheet_safe)
                             for c, v in ((c, r.get(c, "")) for c in cols)})
-        os.replace(tmp, path)
         return path
 
     def to_string(self):
@@ -480,3 +480,10 @@ def _row(graph, label, v, axis, selection, evaluated, base, baseline, cost_arr, 
             "segment_diff_ci_high": sdhi,
         })
     return row
+
+
+def _csv_cell(v, safe):
+    """A table cell for CSV: lists as JSON, text made spreadsheet-safe, the rest as is."""
+    if isinstance(v, (list, tuple)):
+        v = json.dumps(v)
+    return safe(v) if isinstance(v, str) else v

@@ -14,6 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ._validation import check_float, check_int, seed_from_rng
+from .distributed.serial import run_worlds
 from .formatting import plus_minus
 from .graph import FollowerGraph
 from .models import IC, DiffusionModel
@@ -523,8 +524,8 @@ class _Worlds:
         """Run worlds ``acc.n .. acc.n + count - 1`` and add them up."""
         acc = self.acc
         if self.backend is None:
-            acc.add(self.model._simulate(self.graph, self.seeds_idx, self.key, acc.n, count,
-                                         **self.kw))
+            acc.add(run_worlds(self.model, self.graph, self.seeds_idx, self.key, acc.n, count,
+                               **self.kw))
         else:
             for batch in self.backend.simulate(self.model, self.graph, self.seeds_idx,
                                                self.key, acc.n, count, **self.kw):

@@ -150,23 +150,26 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
     """
     plain = _plain(cfg)
     os.makedirs(out_dir, exist_ok=True)
-    # the run is identified by its config and the input files it names (size, mtime)
-    ident = dict(plain, _input_files=res.input_fingerprints(plain))
-    if plain.get("resume", True) and res.is_done(out_dir, ident):
-        log.info("already done, skipped: %s", out_dir)
-        return None
-    # an earlier run's marker must not outlive its results, nor its files this run's
-    res.clear_previous(out_dir)
-    res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
-    res.write_meta(out_dir, ident, keys=keys or {})
-    from .. import experiments  # here, not at import: a launcher process needs no kernels
+    # one writer per directory: a second run into it is refused (DirectoryLocked), so DONE,
+    # config.yaml and the results beside them always come from the same run
+    with res.lock_dir(out_dir, "run"):
+        # the run is identified by its config and the input files it names (content hashes)
+        ident = dict(plain, _input_files=res.input_fingerprints(plain))
+        if plain.get("resume", True) and res.is_done(out_dir, ident):
+            log.info("already done, skipped: %s", out_dir)
+            return None
+        # an earlier run's marker must not outlive its results, nor its files this run's
+        res.clear_previous(out_dir)
+        res.write_text(os.path.join(out_dir, "config.yaml"), OmegaConf.to_yaml(OmegaConf.create(plain)))
+        res.write_meta(out_dir, ident, keys=keys or {})
+        from .. import experiments  # here, not at import: a launcher process needs no kernels
 
-    outcome = experiments.run_experiment(plain, out_dir, keys=keys)
-    if not quiet:
-        print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
-        print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
-    res.mark_done(out_dir, ident, [os.path.relpath(f, out_dir) for f in outcome.files])
-    return outcome
+        outcome = experiments.run_experiment(plain, out_dir, keys=keys)
+        if not quiet:
+            print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
+            print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
+        res.mark_done(out_dir, ident, [os.path.relpath(f, out_dir) for f in outcome.files])
+        return outcome
 
 
 def _overrides_as_keys(overrides):

@@ -43,13 +43,14 @@ class SweepCallback(Callback):
     _bar = None
     _watch = None
     _workers = None
+    _sweep_lock = None
 
     def __getstate__(self):
         # launchers send the callbacks to their workers with each job: the bar, its
         # watcher and the thread starting joblib's workers belong to this process and
         # do not travel (they cannot be pickled)
         return {k: v for k, v in self.__dict__.items()
-                if k not in ("_bar", "_watch", "_workers")}
+                if k not in ("_bar", "_watch", "_workers", "_sweep_lock")}
 
     def on_multirun_start(self, config, **kwargs):
         """Start joblib's workers (joblib launcher) and the sweep's bar (on a terminal).
@@ -61,6 +62,12 @@ class SweepCallback(Callback):
         """
         from ..distributed.serial import progress_enabled
 
+        try:  # one sweep per directory at a time: a second is refused before any job runs
+            self._sweep_lock = res.acquire_lock(config.hydra.sweep.dir, "sweep")
+        except res.DirectoryLocked as exc:
+            # Hydra would turn a callback's error into a warning and run the jobs anyway
+            print(f"Error: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
         total = _sweep_jobs(config)
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
@@ -112,6 +119,14 @@ class SweepCallback(Callback):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+        try:
+            self._merge(config)
+        finally:
+            if self._sweep_lock is not None:
+                self._sweep_lock()
+                self._sweep_lock = None
+
+    def _merge(self, config):
         sweep_dir = config.hydra.sweep.dir
         if os.path.isdir(sweep_dir):
             n_jobs = _sweep_jobs(config)

@@ -2,7 +2,25 @@
 
 import sys
 
-__all__ = ["SerialBackend"]
+__all__ = ["SerialBackend", "run_worlds"]
+
+
+def run_worlds(model, graph, seeds, key, start, n, **kw):
+    """``model._simulate`` over worlds ``start .. start + n - 1``, guarded.
+
+    The one place a batch of worlds runs in this process (the serial backend,
+    ``estimate_reach`` without a backend, CELF's oracle): parallel kernel
+    launches are serialised where Numba's threading layer cannot take
+    concurrent ones (``workqueue``), and an out-of-memory inside the kernel is
+    one :class:`MemoryError` naming what to reduce.
+    """
+    from .._memory import kernel_memory
+    from .._numba_threads import parallel_section
+
+    with parallel_section(), kernel_memory(
+            f"simulating a batch of {n:,} worlds",
+            "backend.batch_size (worlds held in memory at once), n_sims or max_rounds"):
+        return model._simulate(graph, seeds, key, start, n, **kw)
 
 
 def progress_enabled(progress, stream=None):
@@ -46,15 +64,9 @@ class SerialBackend:
             bar = tqdm(total=n, unit="world", unit_scale=True, leave=False, desc="worlds")
         else:
             bar = None
-        from .._memory import kernel_memory
-        from .._numba_threads import parallel_section
-
         out = []
         for s, c in parts:
-            with parallel_section(), kernel_memory(f"simulating a batch of {c:,} worlds",
-                               "backend.batch_size (worlds held in memory at once), n_sims "
-                               "or max_rounds"):
-                out.append(model._simulate(graph, seeds, key, s, c, **kw))
+            out.append(run_worlds(model, graph, seeds, key, s, c, **kw))
             if bar is not None:
                 bar.update(c)
         if bar is not None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .._kernels import celf as _ck
 from .._validation import check_int, seed_from_rng
+from ..distributed.serial import run_worlds
 from ._base import Strategy, node_weights, register_strategy
 from ._models import ic_equivalent, model_label
 
@@ -166,7 +167,7 @@ class _SimulatedWorlds:
             batches = self.backend.simulate(self.model, self.g, seeds, self.key, 0,
                                             self.n_worlds, **kw)
             return np.concatenate([b.metrics["reach"] for b in batches]).astype(np.float64)
-        batch = self.model._simulate(self.g, seeds, self.key, 0, self.n_worlds, **kw)
+        batch = run_worlds(self.model, self.g, seeds, self.key, 0, self.n_worlds, **kw)
         return batch.metrics["reach"].astype(np.float64)
 
     def reset(self):
