@@ -904,7 +904,9 @@ def rounds_rows(results):
 
 
 def between(lo, hi):
-    return f"between {lo:,.0f} and {hi:,.0f}" if round(lo) != round(hi) else f"about {lo:,.0f}"
+    """A confidence interval in words, rounded to whole people."""
+    a, b = round(lo), round(hi)  # ints: no "-0"
+    return f"between {a:,} and {b:,}" if a != b else f"about {a:,}"
 
 
 def assumptions(results):
