@@ -385,7 +385,7 @@ def _read_files(tmp, fsep, kept, pcol, fname, fenc, words, a_col, b_col, swap, s
             if i is not None:
                 consumers[i] = dict(zip(ccols, cells))
     first = kept[0]
-    a, b = (first[2], first[1]) if swap else (first[1], first[2])
+    a, b = first[1], first[2]  # already read the chosen way round
     direction = words.format(a=a, b=b) + f": what {a} shares reaches {b} (line {first[0]})."
     used = {"followed account": a_col if not swap else b_col,
             "follower": b_col if not swap else a_col}
