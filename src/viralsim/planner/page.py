@@ -68,6 +68,7 @@ def render():
             ss["dataset"], ss["data_error"], ss["data_key"] = core.example_dataset(), None, \
                 "example"
             ss.pop("job", None)
+            ss["data_version"] = ss.get("data_version", 0) + 1
         f_ex, c_ex = core.example_files()
         a, b = st.columns(2)
         a.download_button("Example followers.csv", f_ex, "followers.csv", "text/csv")
@@ -96,12 +97,15 @@ def render():
                 except core.PlannerError as exc:
                     ss["dataset"], ss["data_error"] = None, str(exc)
                 ss["data_key"] = key
+                ss["data_version"] = ss.get("data_version", 0) + 1
     if ss.get("data_error"):
         st.error(ss["data_error"])
     dataset = ss.get("dataset")
     if dataset is None:
         return
     _show_dataset(st, dataset)
+    # widgets whose choices come from the data start afresh with each new file
+    v = ss.get("data_version", 0)
 
     # ------------------------------------------------------------------ 2. goal
     st.header("2. Goal, budgets and costs")
@@ -111,9 +115,9 @@ def render():
     segment_column = segment = None
     if seg_cols:
         default = seg_cols.index(dataset.segment_column) if dataset.segment_column else 0
-        segment_column = b.selectbox("Segment column", seg_cols, index=default, key="seg_col")
+        segment_column = b.selectbox("Segment column", seg_cols, index=default, key=f"seg_col_{v}")
         values = ["everyone"] + dataset.segment_values(segment_column)[:200]
-        segment = b.selectbox("Target segment", values, key="segment")
+        segment = b.selectbox("Target segment", values, key=f"segment_{v}")
         if segment == "everyone":
             segment = None
     budgets_text = c.text_input("Budgets (separated by commas)", "30, 60, 120", key="budgets")
@@ -126,12 +130,12 @@ def render():
     a, b = st.columns(2)
     cost_modes = (["A cost column of the consumers file"] if numeric else []) + \
         ["A price rule: fee + price per follower"]
-    cost_mode = a.radio("What a target costs", cost_modes, key="cost_mode")
+    cost_mode = a.radio("What a target costs", cost_modes, key=f"cost_mode_{v}")
     cost_column = None
     base, per, ex = 5.0, 0.5, 1.0
     if cost_mode.startswith("A cost column"):
         idx = numeric.index(dataset.cost_column) if dataset.cost_column in numeric else 0
-        cost_column = a.selectbox("Cost column", numeric, index=idx, key="cost_col")
+        cost_column = a.selectbox("Cost column", numeric, index=idx, key=f"cost_col_{v}")
     else:
         x, y, z = a.columns(3)
         base = x.number_input("Fee", min_value=0.0, value=5.0, key="cost_base")
@@ -139,7 +143,7 @@ def render():
         ex = z.number_input("Exponent", value=1.0, key="cost_exp")
     schemes = [s for s in SCHEMES if s != "file" or dataset.has_file_probabilities]
     scheme = b.selectbox("How likely a follower is persuaded", schemes, format_func=SCHEMES.get,
-                         index=schemes.index("file") if "file" in schemes else 0, key="scheme")
+                         index=schemes.index("file") if "file" in schemes else 0, key=f"scheme_{v}")
     p = b.number_input("Probability per tie", 0.0, 1.0, 0.05, key="p") \
         if scheme == "uniform" else 0.05
     x, y = b.columns(2)
