@@ -349,3 +349,18 @@ def test_page_sessions_do_not_share_data_or_results():
     b.run()
     assert a.session_state["dataset"] is None
     assert b.session_state["dataset"] is not None and "job" not in b.session_state
+
+
+def test_page_cancel_stops_a_long_run_and_keeps_nothing():
+    at = _app()
+    at.run()
+    at.number_input(key="n_sims").set_value(1_000_000)
+    at.checkbox(key="use_opt").uncheck()
+    at.button(key="run").click()
+    at.run()
+    job = at.session_state["job"]
+    assert job["finished"] is None and len(at.get("progress")) == 1  # the bar, while it runs
+    at.button(key="cancel").click()
+    at.run()
+    assert job["cancelled"] and job["results"] is None
+    assert any("Run cancelled" in w.value for w in at.warning)

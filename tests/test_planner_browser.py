@@ -237,6 +237,17 @@ def test_browser_example_then_excel_upload_budgeted_plan_and_targets_csv(
         page.get_by_role("button", name="Download the report (HTML + CSV, zip)").click()
     assert dl.value.suggested_filename == "campaign_report.zip"
 
+    # a long run shows its progress and stops on Cancel, keeping nothing from it
+    _set(page, "Simulated worlds per plan", 1_000_000)
+    _set(page, "Budgets (separated by commas)", ", ".join(str(b) for b in range(20, 820, 20)))
+    page.get_by_role("button", name="Run the plans").click()
+    sync_api.expect(page.get_by_text("simulating", exact=False).first).to_be_visible()
+    sync_api.expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
+    _shoot(page, "planner_progress.png", tmp_path)
+    page.get_by_role("button", name="Cancel").click()
+    sync_api.expect(page.get_by_text("Run cancelled: nothing was kept from it.")).to_be_visible()
+    sync_api.expect(page.get_by_text("Plans ranked per budget")).to_have_count(0)
+
     # a second tab is a session of its own: the example, not this tab's upload
     other = ctx.new_page()
     other.goto(server)
