@@ -324,6 +324,11 @@ def test_page_example_run_shows_the_answer_tables_and_downloads():
     assert f"{best['adopters']:,.1f}" in top["adopters"].iloc[0]
     labels = [b.label for b in at.get("download_button")]
     assert "Download targets.csv" in labels and any("report" in x for x in labels)
+    assert not any("have changed" in i.value for i in at.info)
+    at.text_input(key="budgets").set_value("25, 75")
+    at.run()
+    assert any("have changed since this run" in i.value for i in at.info)
+    assert at.success[0].value == paragraph  # still the run's own answer
 
 
 def test_page_bad_budget_and_empty_own_list_say_the_fix():

@@ -5,6 +5,9 @@ import importlib.util
 import os
 import subprocess
 import sys
+import threading
+import time
+import urllib.request
 
 
 def main(argv=None):
@@ -23,14 +26,31 @@ def main(argv=None):
     page = os.path.join(os.path.dirname(os.path.abspath(__file__)), "page.py")
     cmd = [sys.executable, "-m", "streamlit", "run", page,
            "--server.address", "127.0.0.1", "--server.port", str(args.port),
-           "--server.headless", "true" if args.no_browser else "false",
+           "--server.headless", "true",  # never Streamlit's first-run e-mail prompt
            "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
            "--global.developmentMode", "false", "--client.toolbarMode", "minimal"]
-    print(f"viralsim planner: http://127.0.0.1:{args.port} (Ctrl-C stops it)", flush=True)
+    url = f"http://127.0.0.1:{args.port}"
+    print(f"viralsim planner: {url} (Ctrl-C stops it)", flush=True)
+    if not args.no_browser:
+        threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
     try:
         return subprocess.call(cmd)
     except KeyboardInterrupt:
         return 130
+
+
+def _open_when_up(url, timeout=60):
+    import webbrowser
+
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    webbrowser.open(url)
+                    return
+        except OSError:
+            time.sleep(0.3)
 
 
 if __name__ == "__main__":

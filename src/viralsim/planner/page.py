@@ -180,7 +180,7 @@ def render():
                 key="run"):
         job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."), "started":
                time.time(), "finished": None, "results": None, "error": None,
-               "cancelled": False}
+               "cancelled": False, "asked": (settings, plans)}
         job["thread"] = threading.Thread(target=_job_thread, args=(job, dataset, settings, plans),
                                          name="viralsim-planner-run", daemon=True)
         ss["job"] = job
@@ -203,6 +203,9 @@ def render():
     if job["error"]:
         st.error(job["error"])
         return
+    if job.get("asked") != (settings, plans):
+        st.info("The settings or plans have changed since this run: the answer below is for "
+                "the run's own settings. Run again to update it.")
     _show_results(st, job["results"])
 
 
@@ -265,7 +268,8 @@ def _show_results(st, r):
                         f"{x['segment_adopters']:,.1f} ("
                         f"{core.between(x['segment_adopters_low'], x['segment_adopters_high'])})")
                 row["see it"] = f"{x['exposure']:,.1f} ({core.between(x['exposure_low'], x['exposure_high'])})"
-                row["cost per adopter"] = _fmt(x["cost_per_adopter"], 2)
+                row["cost per adopter" + (f" in {r.settings.segment}" if seg else "")] = \
+                    _fmt(x["cost_per_adopter"], 2)
                 row["adopters vs best"] = (
                     "best" if x["rank"] == 1 else
                     f"{x['adopters_vs_best']:+,.1f} ({core.between(x['adopters_vs_best_low'], x['adopters_vs_best_high'])})")
