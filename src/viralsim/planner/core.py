@@ -1020,10 +1020,14 @@ def _png(fig):
 def _html_table(rows, cols):
     import html
 
+    def cell(v):
+        return f"{v:,.2f}" if isinstance(v, float) else _cell(v)
+
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(_cell(r.get(c))))}</td>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell(r.get(c))))}</td>" for c in cols)
                    + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (f"<div style='overflow-x:auto'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 def report_zip(results):
