@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -50,7 +51,8 @@ def server(tmp_path_factory):
     env["HOME"] = str(tmp_path_factory.mktemp("home"))  # no user-level Streamlit config
     log = open(tmp_path_factory.mktemp("log") / "server.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "viralsim.planner", "--port", str(port),
-                             "--no-browser"], stdout=log, stderr=subprocess.STDOUT, env=env)
+                             "--no-browser"], stdout=log, stderr=subprocess.STDOUT, env=env,
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         t0 = time.time()
@@ -67,11 +69,16 @@ def server(tmp_path_factory):
             time.sleep(0.3)
         yield url
     finally:
-        proc.terminate()
+        proc.terminate()  # the command stops its server
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # anything of its session still there
+        except ProcessLookupError:
+            pass
+        proc.wait()
         log.close()
 
 
@@ -259,3 +266,39 @@ def test_browser_example_then_excel_upload_budgeted_plan_and_targets_csv(
     _expect_counts(other, "300", "518", "0")
     sync_api.expect(read).to_be_visible()
     ctx.close()
+
+
+def test_stopping_the_command_stops_its_server(tmp_path):
+    port = _free_port()
+    env = dict(os.environ, HOME=str(tmp_path))
+    src = os.path.dirname(os.path.dirname(os.path.abspath(vs.__file__)))
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    proc = subprocess.Popen([sys.executable, "-m", "viralsim.planner", "--port", str(port),
+                             "--no-browser"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        t0 = time.time()
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    break
+            except OSError:
+                assert proc.poll() is None and time.time() - t0 < 90, "the planner did not start"
+                time.sleep(0.3)
+        proc.terminate()
+        proc.wait(timeout=30)
+        t0 = time.time()
+        while time.time() - t0 < 30:  # the server lets go of its port
+            try:
+                with urllib.request.urlopen(url, timeout=2):
+                    time.sleep(0.3)
+            except OSError:
+                break
+        else:
+            raise AssertionError("the server still answers after its command was stopped")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass

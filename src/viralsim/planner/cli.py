@@ -3,6 +3,7 @@
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -33,9 +34,18 @@ def main(argv=None):
     print(f"viralsim planner: {url} (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
         threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
+    proc = subprocess.Popen(cmd)
+    # a stop sent to this command (SIGTERM from a service manager or a test) stops the
+    # server too; Ctrl-C reaches both from the terminal
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
-        return subprocess.call(cmd)
+        return proc.wait()
     except KeyboardInterrupt:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
         return 130
 
 
