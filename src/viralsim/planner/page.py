@@ -1,0 +1,311 @@
+"""The planner page (Streamlit). ``viralsim-planner`` runs this file.
+
+Everything a session knows lives in ``st.session_state`` (one per browser
+tab), and the run itself in a background thread of that session, so the page
+stays responsive, shows progress and can cancel. Streamlit is imported inside
+:func:`render`, so importing this module needs no web framework.
+"""
+
+import threading
+import time
+
+from viralsim.planner import core
+
+KINDS = {"most_followed": "Most followed (followers per unit of cost)",
+         "optimised": "Optimised plan",
+         "own": "My own list of accounts"}
+GOALS = {"adopters": "People who buy (adopters)", "exposure": "People who see it (exposure)"}
+SCHEMES = {"weighted_cascade": "Weighted cascade: 1 / accounts the follower follows (usual)",
+           "uniform": "The same probability on every tie",
+           "trivalency": "Random: 0.1, 0.01 or 0.001 per tie",
+           "file": "The follower file's probability column"}
+
+
+def _job_thread(job, dataset, settings, plans):
+    def progress(frac, text):
+        job["progress"] = (frac, text)
+
+    try:
+        job["results"] = core.run_plans(dataset, settings, plans, progress=progress,
+                                        cancel=job["cancel"])
+    except core.Cancelled:
+        job["cancelled"] = True
+    except core.PlannerError as exc:
+        job["error"] = str(exc)
+    except Exception as exc:  # shown on the page, one line, rather than lost in a thread
+        job["error"] = f"{type(exc).__name__}: {exc}"
+    finally:
+        job["finished"] = time.time()
+
+
+def _fmt(v, digits=1):
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.{digits}f}"
+    return str(v)
+
+
+def render():
+    """Draw the page for this session."""
+    import streamlit as st
+
+    st.set_page_config(page_title="viralsim campaign planner", layout="wide")
+    core.warm_up()  # compile the kernels in the background, before the first click
+    ss = st.session_state
+    st.title("Campaign planner")
+    st.caption("Whom to target, what it costs, what it will reach, and what that assumes. "
+               "Runs on this computer: uploaded files are read here and sent nowhere; each "
+               "browser tab has its own data.")
+
+    # ------------------------------------------------------------------ 1. data
+    st.header("1. Your data")
+    source = st.radio("Data", ["Built-in example", "Upload CSV files"], horizontal=True,
+                      key="source")
+    dataset = None
+    if source == "Built-in example":
+        if ss.get("data_key") != "example":
+            ss["dataset"], ss["data_error"], ss["data_key"] = core.example_dataset(), None, \
+                "example"
+            ss.pop("job", None)
+            ss["data_version"] = ss.get("data_version", 0) + 1
+        f_ex, c_ex = core.example_files()
+        a, b = st.columns(2)
+        a.download_button("Example followers.csv", f_ex, "followers.csv", "text/csv")
+        b.download_button("Example consumers.csv", c_ex, "consumers.csv", "text/csv")
+    else:
+        a, b = st.columns(2)
+        fup = a.file_uploader("Follower CSV (one row per follow tie: follower, followed)",
+                              type=["csv", "txt"], key="followers_file")
+        cup = b.file_uploader("Consumers CSV (id, and any of name, cost, segment, ...)",
+                              type=["csv", "txt"], key="consumers_file")
+        swap = st.checkbox("Read each tie the other way round", key="swap",
+                           help="Tick when the example pair below reads wrong.")
+        if fup is None:
+            st.info("Upload a follower CSV (and a consumers CSV for names, costs and "
+                    "segments). Separators , ; or tab; Excel's CSV encodings are fine.")
+            ss["dataset"], ss["data_key"] = None, None
+        else:
+            key = (fup.file_id, getattr(cup, "file_id", None), swap)
+            if ss.get("data_key") != key:
+                ss.pop("job", None)
+                try:
+                    ss["dataset"] = core.read_upload(
+                        fup.getvalue(), fup.name, cup.getvalue() if cup else None,
+                        cup.name if cup else "consumers.csv", swap=swap)
+                    ss["data_error"] = None
+                except core.PlannerError as exc:
+                    ss["dataset"], ss["data_error"] = None, str(exc)
+                ss["data_key"] = key
+                ss["data_version"] = ss.get("data_version", 0) + 1
+    if ss.get("data_error"):
+        st.error(ss["data_error"])
+    dataset = ss.get("dataset")
+    if dataset is None:
+        return
+    _show_dataset(st, dataset)
+    # widgets whose choices come from the data start afresh with each new file
+    v = ss.get("data_version", 0)
+
+    # ------------------------------------------------------------------ 2. goal
+    st.header("2. Goal, budgets and costs")
+    a, b, c = st.columns(3)
+    goal = a.radio("Goal", list(GOALS), format_func=GOALS.get, key="goal")
+    seg_cols = [col for col in dataset.columns if col != "id"]
+    segment_column = segment = None
+    if seg_cols:
+        default = seg_cols.index(dataset.segment_column) if dataset.segment_column else 0
+        segment_column = b.selectbox("Segment column", seg_cols, index=default, key=f"seg_col_{v}")
+        values = ["everyone"] + dataset.segment_values(segment_column)[:200]
+        segment = b.selectbox("Target segment", values, key=f"segment_{v}")
+        if segment == "everyone":
+            segment = None
+    budgets_text = c.text_input("Budgets (separated by commas)", "30, 60, 120", key="budgets")
+    budgets = None
+    try:
+        budgets = core.parse_budgets(budgets_text)
+    except core.PlannerError as exc:
+        c.error(str(exc))
+    numeric = dataset.numeric_columns
+    a, b = st.columns(2)
+    cost_modes = (["A cost column of the consumers file"] if numeric else []) + \
+        ["A price rule: fee + price per follower"]
+    cost_mode = a.radio("What a target costs", cost_modes, key=f"cost_mode_{v}")
+    cost_column = None
+    base, per, ex = 5.0, 0.5, 1.0
+    if cost_mode.startswith("A cost column"):
+        idx = numeric.index(dataset.cost_column) if dataset.cost_column in numeric else 0
+        cost_column = a.selectbox("Cost column", numeric, index=idx, key=f"cost_col_{v}")
+    else:
+        x, y, z = a.columns(3)
+        base = x.number_input("Fee", min_value=0.0, value=5.0, key="cost_base")
+        per = y.number_input("Per follower", min_value=0.0, value=0.5, key="cost_per")
+        ex = z.number_input("Exponent", value=1.0, key="cost_exp")
+    schemes = [s for s in SCHEMES if s != "file" or dataset.has_file_probabilities]
+    scheme = b.selectbox("How likely a follower is persuaded", schemes, format_func=SCHEMES.get,
+                         index=schemes.index("file") if "file" in schemes else 0, key=f"scheme_{v}")
+    p = b.number_input("Probability per tie", 0.0, 1.0, 0.05, key="p") \
+        if scheme == "uniform" else 0.05
+    x, y = b.columns(2)
+    n_sims = x.number_input("Simulated worlds per plan", 2, 1_000_000, 1000, step=500,
+                            key="n_sims")
+    rng_seed = y.number_input("Random seed", 0, 2**31 - 1, 0, key="rng_seed")
+
+    # ------------------------------------------------------------------ 3. plans
+    st.header("3. Candidate plans")
+    plans = []
+    a, b, c = st.columns(3)
+    if a.checkbox(KINDS["most_followed"], value=True, key="use_most"):
+        plans.append(core.Plan("most followed", "most_followed"))
+    if b.checkbox(KINDS["optimised"], value=True, key="use_opt"):
+        strat = b.selectbox("Method", list(core.STRATEGY_WORDS)[:3],
+                            format_func=core.STRATEGY_WORDS.get, key="strategy")
+        plans.append(core.Plan(f"optimised ({strat})", "optimised", strategy=strat))
+    if c.checkbox(KINDS["own"], value=False, key="use_own"):
+        own = c.text_area("Ids or names, one per line or separated by commas", key="own")
+        accounts = [t for line in own.splitlines() for t in line.split(",") if t.strip()]
+        plans.append(core.Plan("my list", "own", accounts=accounts))
+
+    settings = core.Settings(goal=goal, segment_column=segment_column, segment=segment,
+                             budgets=budgets or [], cost_column=cost_column, cost_base=base,
+                             cost_per_follower=per, cost_exponent=ex, probability=scheme, p=p,
+                             n_sims=int(n_sims), rng_seed=int(rng_seed))
+
+    # ------------------------------------------------------------------ 4. run
+    st.header("4. Run")
+    job = ss.get("job")
+    running = job is not None and job.get("finished") is None
+    a, b = st.columns([1, 5])
+    if a.button("Run the plans", type="primary", disabled=running or not budgets or not plans,
+                key="run"):
+        job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."), "started":
+               time.time(), "finished": None, "results": None, "error": None,
+               "cancelled": False, "asked": (settings, plans)}
+        job["thread"] = threading.Thread(target=_job_thread, args=(job, dataset, settings, plans),
+                                         name="viralsim-planner-run", daemon=True)
+        ss["job"] = job
+        job["thread"].start()
+        running = True
+    if running:
+        if b.button("Cancel", key="cancel"):
+            job["cancel"].set()
+            job["thread"].join(timeout=30)
+        _progress(st, job)
+    if not core.is_warm() and not running:
+        st.caption("The simulation kernels are compiling in the background (first start on "
+                   "this machine only): a run started now waits for them, and says so.")
+    job = ss.get("job")
+    if job is None or job.get("finished") is None:
+        return
+    if job["cancelled"]:
+        st.warning("Run cancelled: nothing was kept from it.")
+        return
+    if job["error"]:
+        st.error(job["error"])
+        return
+    if job.get("asked") != (settings, plans):
+        st.info("The settings or plans have changed since this run: the answer below is for "
+                "the run's own settings. Run again to update it.")
+    _show_results(st, job["results"])
+
+
+def _progress(st, job):
+    @st.fragment(run_every=0.5)
+    def poll():
+        frac, text = job["progress"]
+        st.progress(frac, text=text)
+        st.caption(f"{time.time() - job['started']:.0f} s")
+        if job.get("finished") is not None:
+            st.rerun()
+
+    poll()
+
+
+def _show_dataset(st, d):
+    s = d.summary
+    a, b, c = st.columns(3)
+    a.metric("Consumers", f"{s['consumers']:,}")
+    b.metric("Follow ties", f"{s['ties']:,}")
+    c.metric("Rows skipped", f"{len(s['skipped']):,}")
+    st.info("Direction: " + s["direction"])
+    lines = []
+    ff = s["follower_file"]
+    used = ", ".join(f"{k}: '{v}'" for k, v in ff["columns used"].items())
+    lines.append(f"**{ff['name']}** ({ff['encoding']}, separated by {ff['separator']}): "
+                 f"{used}.")
+    cf = s.get("consumers_file")
+    if cf:
+        used = ", ".join(f"{k}: '{v}'" for k, v in cf["columns used"].items() if v)
+        lines.append(f"**{cf['name']}** ({cf['encoding']}, separated by {cf['separator']}): "
+                     f"{cf['rows']:,} rows; {used}; numbers: {', '.join(cf['numeric columns']) or 'none'}; "
+                     f"text: {', '.join(cf['text columns']) or 'none'}.")
+    st.markdown("  \n".join(lines))
+    if s["skipped"]:
+        with st.expander(f"{len(s['skipped'])} row(s) skipped, and why"):
+            st.table([{"file": f, "line": n, "why": w} for f, n, w in s["skipped"][:500]])
+
+
+def _show_results(st, r):
+    import matplotlib.pyplot as plt
+
+    st.header("5. The answer")
+    if r.compile_s:
+        st.caption(f"This run waited {r.compile_s:.0f} s for the kernels to compile (first run "
+                   f"only).")
+    st.success(core.answer_paragraph(r))
+    seg = r.settings.segment is not None
+    st.subheader("Plans ranked per budget")
+    for b in reversed(r.budgets):
+        rows = []
+        for x in r.ranked(b):
+            ok = x["status"] == "ok"
+            row = {"rank": x["rank"] or "-", "plan": x["plan"], "targets": x["targets"],
+                   "cost": _fmt(x["cost"], 2)}
+            if ok:
+                row["adopters"] = f"{x['adopters']:,.1f} ({core.between(x['adopters_low'], x['adopters_high'])})"
+                if seg:
+                    row[f"in {r.settings.segment}"] = (
+                        f"{x['segment_adopters']:,.1f} ("
+                        f"{core.between(x['segment_adopters_low'], x['segment_adopters_high'])})")
+                row["see it"] = f"{x['exposure']:,.1f} ({core.between(x['exposure_low'], x['exposure_high'])})"
+                row["cost per adopter" + (f" in {r.settings.segment}" if seg else "")] = \
+                    _fmt(x["cost_per_adopter"], 2)
+                row["adopters vs best"] = (
+                    "best" if x["rank"] == 1 else
+                    f"{x['adopters_vs_best']:+,.1f} ({core.between(x['adopters_vs_best_low'], x['adopters_vs_best_high'])})")
+            else:
+                row["adopters"] = x["status"]
+            rows.append(row)
+        st.markdown(f"**Budget {b:,.2f}**")
+        st.table(rows)
+    st.caption("Ranges: 95% confidence intervals of the averages over the simulated worlds.")
+    a, b = st.columns(2)
+    fig = core.figure_reach_vs_budget(r)
+    a.pyplot(fig)
+    plt.close(fig)
+    fig = core.figure_adoption(r)
+    if fig is not None:
+        b.pyplot(fig)
+        plt.close(fig)
+    st.subheader("Whom to target")
+    a, b = st.columns(2)
+    a.download_button("Download targets.csv", core.targets_csv(r), "targets.csv", "text/csv",
+                      key="dl_targets")
+    b.download_button("Download the report (HTML + CSV, zip)", core.report_zip(r),
+                      "campaign_report.zip", "application/zip", key="dl_report")
+    rows = core.targets_rows(r)
+    for bud in reversed(r.budgets):
+        for x in r.ranked(bud):
+            mine = [t for t in rows if t["plan"] == x["plan"] and t["budget"] == bud]
+            if not mine:
+                continue
+            label = (f"Budget {bud:,.2f}, {x['plan']}: {len(mine)} target(s), cost "
+                     f"{x['cost']:,.2f}" + ("" if x["status"] == "ok" else f" ({x['status']})"))
+            with st.expander(label, expanded=x["rank"] == 1 and bud == r.budgets[-1]):
+                st.dataframe([{k: v for k, v in t.items() if k not in ("budget", "plan", "rank",
+                                                                      "within_budget")}
+                              for t in mine], hide_index=True)
+
+
+if __name__ == "__main__":  # Streamlit runs this file as __main__
+    render()
