@@ -200,6 +200,17 @@ def check_pip(args):
             assert not extra or extra in known, f"pyproject.toml has no extra {extra!r}"
 
 
+def check_planner(args):
+    """``viralsim-planner``: a console script of pyproject.toml whose flags its parser takes."""
+    import tomllib
+
+    with open(os.path.join(REPO, "pyproject.toml"), "rb") as fh:
+        scripts = tomllib.load(fh)["project"]["scripts"]
+    assert scripts.get("viralsim-planner") == "viralsim.planner.cli:main", scripts
+    bad = [a for a in args if a.startswith("-") and a not in ("--port", "--no-browser")]
+    assert not bad, f"viralsim-planner takes --port and --no-browser, not {bad}"
+
+
 @pytest.mark.parametrize("code", _params("bash"))
 def test_shell_blocks_are_valid(code, capsys):
     for cmd in commands(code):
