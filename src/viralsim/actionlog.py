@@ -161,7 +161,7 @@ class ActionLog:
         if n_rep:
             where = ""
             if lines is not None:
-                i = int(order[np.flatnonzero(~first)[0]])
+                i = int(order[~first].min())  # the first in file order
                 where = f" (the first at line {lines[i]})"
             warnings.warn(f"{source}: dropped {n_rep:,} repeated action(s) of a consumer on an "
                           f"item they had already adopted{where}; each cascade keeps the earliest "
@@ -214,9 +214,11 @@ class ActionLog:
         """``(consumer labels, times)`` of cascade ``i`` (outside adopters by their own label)."""
         a, b = int(self.indptr[i]), int(self.indptr[i + 1])
         labs = []
+        glabs = self.graph.labels
         for k in range(a, b):
             j = int(self.nodes[k])
-            labs.append(self.graph.labels[j].item() if j >= 0 else self.outside_labels[k])
+            x = glabs[j] if j >= 0 else self.outside_labels[k]
+            labs.append(x.item() if isinstance(x, np.generic) else x)
         return labs, self.times[a:b].tolist()
 
     def sizes(self, *, in_graph=True):

@@ -7,6 +7,7 @@ scores the forecasts against what happened, beside the fixed probability
 schemes (weighted cascade, trivalency, the best uniform p).
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
@@ -158,11 +159,9 @@ def _run_em(tr, p0, r0, *, use_r, fit_p, prior_s, prior_m, max_iter, tol):
                          tr.at_risk, p, r, use_r, fit_p, float(prior_s), float(prior_m),
                          p_new, r_new, resp)
         hist.append(ll)
-        dp = float(np.max(np.abs(p_new - p), initial=0.0))
-        dr = float(np.max(np.abs(r_new - r), initial=0.0))
         p, p_new = p_new, p
         r, r_new = r_new, r
-        if max(dp, dr) < tol:
+        if len(hist) > 1 and abs(hist[-1] - hist[-2]) <= tol * abs(hist[-1]):
             converged = True
             break
     ll = em.log_likelihood(tr.set_ptr, tr.set_edges, tr.set_casc, tr.neg, tr.orphans,
@@ -341,7 +340,7 @@ def _check_log(graph, log, func):
 
 
 def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prior="auto",
-                  max_iter=1000, tol=1e-7, holdout=0.2, rng=0):
+                  max_iter=1000, tol=1e-8, holdout=0.2, rng=0):
     """Learn the independent cascade's edge probabilities from an action log.
 
     Parameters
@@ -382,7 +381,8 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         (0, 0.5, 2, 8, 32, 128) by the likelihood of a held-out ``holdout``
         share of the cascades (drawn with ``rng``). ``None`` or 0: none.
     max_iter : int, tol : float
-        EM stops when no parameter moves by more than ``tol``, or after ``max_iter`` sweeps.
+        EM stops when a sweep changes the log-likelihood by at most ``tol``
+        times its size, or after ``max_iter`` sweeps.
     holdout : float in (0, 1)
     rng : int or Generator
         For the held-out split only.
@@ -477,8 +477,8 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
                                scores)
     else:
         s_best = float(prior)
-    if s_best > 0 or not tried.all():
-        p, r, resp, hist, conv = fit_once(tr, s_best, m)
+    if s_best > 0:
+        p, r, resp, hist, conv = fit_once(tr, s_best, m, p0=p, r0=r)
     if method == "em":
         # objective = LL + log prior: the quantity EM does not decrease
         pass
@@ -533,14 +533,16 @@ def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, 
     ta = (tr_a.pos + tr_a.neg) > 0
     tot = float((tr_a.pos + tr_a.neg)[ta].sum())
     best, best_ll = 0.0, -math.inf
+    p_prev = r_prev = None
     for s in PRIOR_GRID:
-        p, _, resp, _, _ = fit_once(tr_a, s, m)
+        p, r_prev, resp, _, _ = fit_once(tr_a, s, m, p0=p_prev, r0=r_prev)
+        p_prev = p
         p = np.where(ta, p, m if tot > 0 else 0.0)
         p = np.clip(p, 1e-9, 1 - 1e-9)
         if outside:
             r0 = np.minimum((tr_b.orphans + 1.0) / np.maximum(tr_b.at_risk, 1), 0.5)
             _, _, _, hist, _ = _run_em(tr_b, p, r0, use_r=True, fit_p=False, prior_s=0.0,
-                                       prior_m=0.0, max_iter=200, tol=1e-7)
+                                       prior_m=0.0, max_iter=200, tol=1e-8)
             ll = hist[-1]
         else:
             from ._kernels import em
@@ -586,6 +588,10 @@ def _fixed_sizes(graph, seeds_idx, n_sims, gen):
     est = estimate_reach(graph, graph.labels[seeds_idx].tolist(), n_sims=n_sims,
                          rng=int(gen.integers(2**63)), exposure=False, return_sizes=True)
     return est.sizes
+
+
+def _fixed_call(graph, seeds_idx, *, n_sims, gen):
+    return _fixed_sizes(graph, seeds_idx, n_sims, gen)
 
 
 SMOOTHING = 1.0
@@ -762,7 +768,7 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
         uniform_p = _best_uniform(g, fit.log, 200, gen)
         fixed[f"uniform p={uniform_p:g}"] = g.with_probabilities(uniform_p)
     for name, gg in fixed.items():
-        methods[name] = (lambda gg: lambda seeds: _fixed_sizes(gg, seeds, n_sims, gen))(gg)
+        methods[name] = functools.partial(_fixed_call, gg, n_sims=n_sims, gen=gen)
     sizes = test_log.sizes()
     rows, skipped = [], 0
     n_items = test_log.n_items if max_items is None else min(max_items, test_log.n_items)
