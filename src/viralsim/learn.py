@@ -7,6 +7,7 @@ scores the forecasts against what happened, beside the fixed probability
 schemes (weighted cascade, trivalency, the best uniform p).
 """
 
+import contextlib
 import functools
 import math
 import time
@@ -557,6 +558,22 @@ def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, 
 
 
 # ---------------------------------------------------------------- forecasting
+@contextlib.contextmanager
+def _few_threads(n_worlds):
+    """One Numba thread for calls of a few hundred worlds: there, starting the
+    threads costs more than they save (6x on a busy 2-core machine). Results do
+    not depend on the thread count."""
+    import numba
+
+    before = numba.get_num_threads()
+    if n_worlds <= 512 and before > 1:
+        numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
+
+
 class _Draws:
     """Parameter draws of a fit for forecasting: graphs and outside rates."""
 
@@ -574,19 +591,21 @@ class _Draws:
 
         per = max(1, n_sims // len(self.graphs))
         out = []
-        for g, mdl in zip(self.graphs, self.models):
-            est = estimate_reach(g, g.labels[seeds_idx].tolist(), model=mdl, n_sims=per,
-                                 rng=int(gen.integers(2**63)), exposure=False,
-                                 return_sizes=True)
-            out.append(est.sizes)
+        with _few_threads(per):
+            for g, mdl in zip(self.graphs, self.models):
+                est = estimate_reach(g, g.labels[seeds_idx].tolist(), model=mdl, n_sims=per,
+                                     rng=int(gen.integers(2**63)), exposure=False,
+                                     return_sizes=True)
+                out.append(est.sizes)
         return np.concatenate(out)
 
 
 def _fixed_sizes(graph, seeds_idx, n_sims, gen):
     from .estimate import estimate_reach
 
-    est = estimate_reach(graph, graph.labels[seeds_idx].tolist(), n_sims=n_sims,
-                         rng=int(gen.integers(2**63)), exposure=False, return_sizes=True)
+    with _few_threads(n_sims):
+        est = estimate_reach(graph, graph.labels[seeds_idx].tolist(), n_sims=n_sims,
+                             rng=int(gen.integers(2**63)), exposure=False, return_sizes=True)
     return est.sizes
 
 
