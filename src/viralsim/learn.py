@@ -146,32 +146,50 @@ def _trials(graph, log, rule):
     return _Trials(*out)
 
 
-def _run_em(tr, p0, r0, *, use_r, fit_p, prior_s, prior_m, max_iter, tol):
-    """EM to convergence; returns p, r, resp, history of the log-likelihood, converged."""
+#: sweeps between log-likelihood evaluations (the stopping test compares the last two)
+LL_EVERY = 5
+
+
+def _run_em(tr, p0, r0, *, use_r, fit_p, prior_s, prior_m, max_iter, tol, every=LL_EVERY):
+    """EM to convergence; returns p, r, resp, history of the log-likelihood, converged.
+
+    The log-likelihood is evaluated every ``every`` sweeps (and recorded in
+    the history); EM stops when it changed by at most ``every * tol`` times
+    its size since the last evaluation, or after ``max_iter`` sweeps.
+    """
     from ._kernels import em
 
+    tried = np.flatnonzero((tr.pos + tr.neg) > 0)
     p, r = p0.copy(), r0.copy()
-    p_new, r_new = np.empty_like(p), np.empty_like(r)
+    if fit_p:
+        untried = np.ones(p.size, dtype=bool)
+        untried[tried] = False
+        p[untried] = prior_m
+    p_new, r_new = p.copy(), np.empty_like(r)
     resp = np.zeros_like(p)
     hist = []
     converged = False
-    for _ in range(max_iter):
+    n_iter = 0
+    for it in range(max_iter):
+        want = it % every == 0
         ll = em.em_sweep(tr.set_ptr, tr.set_edges, tr.set_casc, tr.neg, tr.pos, tr.orphans,
                          tr.at_risk, p, r, use_r, fit_p, float(prior_s), float(prior_m),
-                         p_new, r_new, resp)
-        hist.append(ll)
+                         p_new, r_new, resp, tried, want)
+        n_iter += 1
         p, p_new = p_new, p
         r, r_new = r_new, r
-        if len(hist) > 1 and abs(hist[-1] - hist[-2]) <= tol * abs(hist[-1]):
-            converged = True
-            break
+        if want:
+            hist.append(ll)
+            if len(hist) > 1 and abs(hist[-1] - hist[-2]) <= every * tol * abs(hist[-1]):
+                converged = True
+                break
     ll = em.log_likelihood(tr.set_ptr, tr.set_edges, tr.set_casc, tr.neg, tr.orphans,
                            tr.at_risk, p, r, use_r)
     hist.append(ll)
     # responsibilities at the final parameters (for the posterior and the summary)
     em.em_sweep(tr.set_ptr, tr.set_edges, tr.set_casc, tr.neg, tr.pos, tr.orphans, tr.at_risk,
-                p, r, use_r, False, 0.0, 0.0, p_new, r_new, resp)
-    return p, r, resp, hist, converged
+                p, r, use_r, False, 0.0, 0.0, p_new, r_new, resp, tried, False)
+    return p, r, resp, hist, converged, n_iter
 
 
 def _log_prior(p, tried, s, m):
@@ -199,8 +217,8 @@ class InfluenceFit:
     log_likelihood : float
         Of the training cascades at the fitted parameters (prior excluded).
     log_likelihood_history : list of float
-        Per EM iteration (non-decreasing in the objective: see Notes of
-        :func:`fit_influence`).
+        Every 5th EM sweep of the final fit, then at the end (non-decreasing
+        in the objective: see Notes of :func:`fit_influence`).
     converged : bool
     n_iter : int
     probs : ndarray
@@ -382,8 +400,8 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         (0, 0.5, 2, 8, 32, 128) by the likelihood of a held-out ``holdout``
         share of the cascades (drawn with ``rng``). ``None`` or 0: none.
     max_iter : int, tol : float
-        EM stops when a sweep changes the log-likelihood by at most ``tol``
-        times its size, or after ``max_iter`` sweeps.
+        EM stops when the log-likelihood changes by at most ``tol`` times its
+        size per sweep (checked every 5 sweeps), or after ``max_iter`` sweeps.
     holdout : float in (0, 1)
     rng : int or Generator
         For the held-out split only.
@@ -437,7 +455,7 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
     n_trials = int(tr.pos.sum() + tr.neg.sum())
     trials = (tr.pos + tr.neg).astype(np.float64)
 
-    def fit_once(trs, s, m, p0=None, r0=None, fit_p=True):
+    def fit_once(trs, s, m, p0=None, r0=None, fit_p=True, tol=tol):
         if method == "frequency":
             from ._kernels import em
 
@@ -453,7 +471,7 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
 
             ll = _em.log_likelihood(trs.set_ptr, trs.set_edges, trs.set_casc, trs.neg,
                                     trs.orphans, trs.at_risk, p, r, outside)
-            return p, r, cr, [ll], True
+            return p, r, cr, [ll], True, 0
         if p0 is None:
             p0 = np.full(m_edges, 0.1)
         if r0 is None:
@@ -463,8 +481,12 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         return _run_em(trs, p0, r0, use_r=outside, fit_p=fit_p, prior_s=s, prior_m=m,
                        max_iter=max_iter, tol=tol)
 
+    # the pooled rate m and the prior grid need less precision than the final fit:
+    # held-out log-likelihoods of neighbouring strengths differ by tens of nats
+    rough = max(tol, 1e-6)
+
     # the pooled rate m: from the unshrunk fit
-    p, r, resp, hist, conv = fit_once(tr, 0.0, 0.0)
+    p, r, resp, hist, conv, n_iter = fit_once(tr, 0.0, 0.0, tol=rough)
     tried = trials > 0
     tot = float(trials[tried].sum())
     m = float(resp[tried].sum() / tot) if tot > 0 else 0.0
@@ -474,12 +496,12 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         m = float(resp.sum() / a_u[tried].sum()) if tried.any() else 0.0
     scores = {}
     if isinstance(prior, str):
-        s_best = _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng,
-                               scores)
+        s_best = _choose_prior(graph, log, method, rule, outside,
+                               functools.partial(fit_once, tol=rough), m, holdout, rng, scores)
     else:
         s_best = float(prior)
-    if s_best > 0:
-        p, r, resp, hist, conv = fit_once(tr, s_best, m, p0=p, r0=r)
+    if s_best > 0 or rough > tol:
+        p, r, resp, hist, conv, n_iter = fit_once(tr, s_best, m, p0=p, r0=r)
     if method == "em":
         # objective = LL + log prior: the quantity EM does not decrease
         pass
@@ -497,7 +519,7 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
     return InfluenceFit(
         graph=fitted, model=model, method=method, rule=rule, log_likelihood=float(ll),
         log_likelihood_history=[float(x) for x in hist], converged=bool(conv),
-        n_iter=len(hist) - 1 if method == "em" else 0, probs=p, trials=trials,
+        n_iter=n_iter, probs=p, trials=trials,
         successes=np.minimum(resp, trials), prior_strength=float(s_best), prior_mean=m,
         outside_rates=np.asarray(r, dtype=np.float64), outside_share=share, outside=outside,
         log=log, input_graph=graph, counts=counts, elapsed=time.perf_counter() - t0,
@@ -536,13 +558,13 @@ def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, 
     best, best_ll = 0.0, -math.inf
     p_prev = r_prev = None
     for s in PRIOR_GRID:
-        p, r_prev, resp, _, _ = fit_once(tr_a, s, m, p0=p_prev, r0=r_prev)
+        p, r_prev, resp, _, _, _ = fit_once(tr_a, s, m, p0=p_prev, r0=r_prev)
         p_prev = p
         p = np.where(ta, p, m if tot > 0 else 0.0)
         p = np.clip(p, 1e-9, 1 - 1e-9)
         if outside:
             r0 = np.minimum((tr_b.orphans + 1.0) / np.maximum(tr_b.at_risk, 1), 0.5)
-            _, _, _, hist, _ = _run_em(tr_b, p, r0, use_r=True, fit_p=False, prior_s=0.0,
+            _, _, _, hist, _, _ = _run_em(tr_b, p, r0, use_r=True, fit_p=False, prior_s=0.0,
                                        prior_m=0.0, max_iter=200, tol=1e-8)
             ll = hist[-1]
         else:

@@ -143,7 +143,7 @@ def log_likelihood(set_ptr, set_edges, set_casc, neg, orphans, at_risk, p, r, us
 
 @njit(**NJIT)
 def em_sweep(set_ptr, set_edges, set_casc, neg, pos, orphans, at_risk, p, r, use_r, fit_p,
-             prior_s, prior_m, p_new, r_new, resp):
+             prior_s, prior_m, p_new, r_new, resp, tried, want_ll):
     """One EM step (Saito, Nakano & Kimura 2008, with an outside source per cascade).
 
     Each set ``s`` (adopter ``v`` of cascade ``c`` with possible influencer
@@ -153,14 +153,17 @@ def em_sweep(set_ptr, set_edges, set_casc, neg, pos, orphans, at_risk, p, r, use
     ``p_e = (sum_s p_e / P_s + prior_s * prior_m) / (pos_e + neg_e + prior_s)``
     (the MAP estimate under a Beta(prior_s*prior_m + 1, prior_s*(1-prior_m) + 1)
     prior; plain maximum likelihood at ``prior_s = 0``), and
-    ``r_c = (orphans_c + sum_{s in c} r_c / P_s) / at_risk_c``. Untried edges
-    get ``prior_m``. Writes ``p_new``, ``r_new``, ``resp`` (expected
-    successes per edge); returns the log-likelihood at the *old* parameters.
+    ``r_c = (orphans_c + sum_{s in c} r_c / P_s) / at_risk_c``.
+
+    Only the edges listed in ``tried`` (those with ``pos + neg > 0``) are
+    read or written: ``p_new`` of the other edges is left as it is. Writes
+    ``p_new``, ``r_new``, ``resp`` (expected successes per tried edge);
+    returns the log-likelihood at the *old* parameters when ``want_ll``
+    (else 0.0: the logarithms are most of a sweep's cost).
     """
     n_c = orphans.shape[0]
-    m = p.shape[0]
-    for e in range(m):
-        resp[e] = 0.0
+    for i in range(tried.shape[0]):
+        resp[tried[i]] = 0.0
     out = np.zeros(n_c)
     sets_c = np.zeros(n_c, dtype=np.int64)
     ll = 0.0
@@ -179,30 +182,29 @@ def em_sweep(set_ptr, set_edges, set_casc, neg, pos, orphans, at_risk, p, r, use
                 out[c] += w
             ll += -np.inf
             continue
-        ll += np.log(P)
+        if want_ll:
+            ll += np.log(P)
         for k in range(set_ptr[s], set_ptr[s + 1]):
             e = set_edges[k]
             resp[e] += p[e] / P
         if use_r:
             out[c] += r[c] / P
-    for e in range(m):
-        if neg[e] > 0:
+    for i in range(tried.shape[0]):
+        e = tried[i]
+        if want_ll and neg[e] > 0:
             ll += neg[e] * np.log1p(-p[e]) if p[e] < 1.0 else -np.inf
         if fit_p:
-            t = pos[e] + neg[e]
-            if t + prior_s > 0.0:
-                p_new[e] = (resp[e] + prior_s * prior_m) / (t + prior_s)
-            else:
-                p_new[e] = prior_m
+            p_new[e] = (resp[e] + prior_s * prior_m) / (pos[e] + neg[e] + prior_s)
         else:
             p_new[e] = p[e]
     for c in range(n_c):
         if use_r:
-            if orphans[c] > 0:
-                ll += orphans[c] * np.log(r[c]) if r[c] > 0.0 else -np.inf
-            rest = at_risk[c] - orphans[c] - sets_c[c]
-            if rest > 0:
-                ll += rest * np.log1p(-r[c]) if r[c] < 1.0 else -np.inf
+            if want_ll:
+                if orphans[c] > 0:
+                    ll += orphans[c] * np.log(r[c]) if r[c] > 0.0 else -np.inf
+                rest = at_risk[c] - orphans[c] - sets_c[c]
+                if rest > 0:
+                    ll += rest * np.log1p(-r[c]) if r[c] < 1.0 else -np.inf
             r_new[c] = (orphans[c] + out[c]) / at_risk[c] if at_risk[c] > 0 else 0.0
         else:
             r_new[c] = 0.0
