@@ -316,3 +316,16 @@ def test_android_fit_credits_outside_and_graph():
     assert fit.converged and np.isfinite(fit.log_likelihood)
     # the dataset's README: about half the non-seed activations have an earlier neighbour
     assert 0.3 < fit.outside_share < 0.7
+
+
+def test_shuffle_test_tells_influence_from_none():
+    from viralsim.learn import shuffle_test
+
+    g, _, _, _, casc = dag_case(n=40, m=100, n_casc=300, seed=31, p_range=(0.2, 0.6))
+    res = shuffle_test(g, make_log(g, casc), n_shuffles=3, rng=0, prior=0.0)
+    assert res["excess"] > 0.2 and len(res["shuffled_shares"]) == 3
+    # outside adoptions only (no edge fires): order along edges carries nothing
+    g, _, _, _, casc = dag_case(n=40, m=100, n_casc=300, seed=32, p_range=(0.0, 0.0),
+                                outside=0.1)
+    res = shuffle_test(g, make_log(g, casc), n_shuffles=3, rng=0, prior=0.0)
+    assert abs(res["excess"]) < 0.05 and res["graph_share"] < 0.1

@@ -487,14 +487,16 @@ CASCADES = {
 }
 
 
-def load_cascades(name, *, path=None, data_home=None, test_size=0.2):
+def load_cascades(name, *, path=None, data_home=None, test_size=0.2, split=None, rng=0):
     """A cascade dataset as ``(graph, train_log, test_log)``.
 
     ``stackexchange-android``: the authors' split (train and validation
     cascades for training, their 136 test cascades for testing); the graph
     undirected (both directions), all 9,958 users as nodes.
     ``lastfm-hetrec2011``: mutual friendships; the last ``test_size`` of the
-    artists by first tagging month for testing (a split by time).
+    artists by first tagging month for testing (a split by time; the late
+    cascades are cut short by the end of the data), or with ``split="item"``
+    a random ``test_size`` of the artists (drawn with ``rng``).
 
     Parameters
     ----------
@@ -548,7 +550,7 @@ def load_cascades(name, *, path=None, data_home=None, test_size=0.2):
                               header=True)
         log = read_action_log(os.path.join(folder, "cascades_first_tag.csv"), graph=graph,
                               item="artist_id", user="user_id", time="date")
-        train, test_log = log.split("time", test_size=test_size)
+        train, test_log = log.split(split or "time", test_size=test_size, rng=rng)
     return graph, train, test_log
 
 
