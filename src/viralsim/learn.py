@@ -193,13 +193,6 @@ def _run_em(tr, p0, r0, *, use_r, fit_p, prior_s, prior_m, max_iter, tol, every=
     return p, r, resp, hist, converged, n_iter
 
 
-def _log_prior(p, tried, s, m):
-    if s <= 0:
-        return 0.0
-    q = np.clip(p[tried], 1e-300, 1 - 1e-16)
-    return float(np.sum(s * m * np.log(q) + s * (1 - m) * np.log1p(-q)))
-
-
 # ---------------------------------------------------------------- the fit
 @dataclass(eq=False)
 class InfluenceFit:
@@ -503,9 +496,6 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         s_best = float(prior)
     if s_best > 0 or rough > tol:
         p, r, resp, hist, conv, n_iter = fit_once(tr, s_best, m, p0=p, r0=r)
-    if method == "em":
-        # objective = LL + log prior: the quantity EM does not decrease
-        pass
     p = np.where(tried, p, m)
     ll = hist[-1]
     non_first = int(tr.orphans.sum()) + int(tr.set_ptr.size - 1)
