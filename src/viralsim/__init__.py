@@ -31,6 +31,11 @@ _FROM = {
     "estimate_reach": "estimate",
     "FollowerGraph": "graph",
     "read_edgelist": "io",
+    "ActionLog": "actionlog",
+    "read_action_log": "actionlog",
+    "InfluenceFit": "learn",
+    "fit_influence": "learn",
+    "backtest": "learn",
     "IC": "models",
     "DiffusionModel": "models",
     "LinearThreshold": "models",
@@ -42,6 +47,11 @@ _FROM = {
 __all__ = [
     "FollowerGraph",
     "read_edgelist",
+    "read_action_log",
+    "ActionLog",
+    "fit_influence",
+    "InfluenceFit",
+    "backtest",
     "generators",
     "datasets",
     "distributed",
@@ -83,9 +93,11 @@ def __dir__():
 
 if TYPE_CHECKING:  # what static tools and editors see
     from . import datasets, distributed, generators, strategies
+    from .actionlog import ActionLog, read_action_log
     from .compare import ComparisonTable, compare_strategies, reach_vs_k
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist
+    from .learn import InfluenceFit, backtest, fit_influence
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds

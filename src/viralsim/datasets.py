@@ -64,6 +64,9 @@ __all__ = [
     "sha256_of",
     "edges_sha256_of",
     "DOWNLOAD_MAX_TIME",
+    "CascadeDataset",
+    "CASCADES",
+    "load_cascades",
 ]
 
 #: Default bound, in seconds, on one download's total time (``fetch(max_time=...)``).
@@ -636,3 +639,122 @@ def load(name, *, path=None, data_home=None, download=True, probabilities=None, 
     if probabilities is not None:
         g = g.with_probabilities(probabilities, rng=rng)
     return g
+
+
+# ---------------------------------------------------------------- adoption cascades
+@dataclass(frozen=True)
+class CascadeDataset:
+    """A social graph with a dated log of who adopted what (for learning influence).
+
+    Attributes
+    ----------
+    name, citation, description : str
+    source : str
+        Where the files come from (no direct download: give ``path=`` or put
+        the folder under ``<data directory>/cascades/<name>``).
+    files : dict of str to str
+        File name -> SHA-256; each file used is checked before it is read.
+    """
+
+    name: str
+    source: str
+    citation: str
+    files: dict
+    description: str = ""
+
+
+CASCADES = {
+    d.name: d
+    for d in [
+        CascadeDataset(
+            "stackexchange-android",
+            "github.com/aravindsankar28/Inf-VAE (commit 6092c386, data/android; BSD-3-Clause)",
+            "A. Sankar, X. Zhang, A. Krishnan, J. Han. Inf-VAE: a variational autoencoder "
+            "framework to integrate homophily and influence in diffusion prediction. WSDM 2020.",
+            {"graph.txt": "30fa4753182b8f010d8ae60d194e03f022d23d637e2d9a322ba9520c4691f9ad",
+             "cascades_all.csv": "5008c39489b964e546c8f06aa43b51647106d6062d2949a6fa37e542da60446b"},
+            "Stack Exchange Android: 9,958 users, 48,573 undirected links, 679 cascades with "
+            "times in seconds and the authors' train/val/test split (475/68/136).",
+        ),
+        CascadeDataset(
+            "lastfm-hetrec2011",
+            "github.com/Coder-Yu/QRec (commit 17f68180, dataset/lastfm-2k); non-commercial use",
+            "I. Cantador, P. Brusilovsky, T. Kuflik. 2nd Workshop on Information Heterogeneity "
+            "and Fusion in Recommender Systems (HetRec 2011). RecSys 2011.",
+            {"user_friends.dat": "0360883a3557776e04fdebda851f2e5dd23e796cad7059b968acdebd528d13fa",
+             "cascades_first_tag.csv": "055f66994f8d4e85b8a327cbe86ae02ade638c12459fa831d99e999062dabf29"},
+            "Last.fm: 1,892 users, 12,717 mutual friendships, 12,523 monthly artist-tagging "
+            "cascades (first tag per user and artist). A weak influence signal.",
+        ),
+    ]
+}
+
+
+def load_cascades(name, *, path=None, data_home=None, test_size=0.2, split=None, rng=0):
+    """A cascade dataset as ``(graph, train_log, test_log)``.
+
+    ``stackexchange-android``: the authors' split (train and validation
+    cascades for training, their 136 test cascades for testing); the graph
+    undirected (both directions), all 9,958 users as nodes.
+    ``lastfm-hetrec2011``: mutual friendships; the last ``test_size`` of the
+    artists by first tagging month for testing (a split by time; the late
+    cascades are cut short by the end of the data), or with ``split="item"``
+    a random ``test_size`` of the artists (drawn with ``rng``).
+
+    Parameters
+    ----------
+    name : str
+    path : str, optional
+        The dataset's folder. Default: ``<data directory>/cascades/<name>``.
+
+    Raises
+    ------
+    KeyError
+        Unknown name.
+    FileNotFoundError
+        A file is missing.
+    DatasetVerificationError
+        A file's SHA-256 differs from the registry's.
+    """
+    import csv
+
+    import numpy as np
+
+    from .actionlog import read_action_log
+    from .graph import FollowerGraph
+
+    ds = CASCADES.get(name)
+    if ds is None:
+        raise KeyError(f"Unknown cascade dataset {name!r}. Registered: {', '.join(CASCADES)}.")
+    folder = os.fspath(path) if path is not None else os.path.join(data_home_(data_home),
+                                                                   "cascades", name)
+    for fname, digest in ds.files.items():
+        f = os.path.join(folder, fname)
+        if not os.path.exists(f):
+            raise FileNotFoundError(f"{name}: {f!r} is missing. Get the files from {ds.source} "
+                                    "and pass path=<their folder>.")
+        if sha256_of(f) != digest:
+            raise DatasetVerificationError(f"{name}: {f!r} does not match its SHA-256 "
+                                           f"{digest[:12]}...; get a fresh copy from {ds.source}.")
+    if name == "stackexchange-android":
+        gpath = os.path.join(folder, "graph.txt")
+        with open(gpath) as fh:
+            n = int(fh.readline().split()[0])
+        a = np.loadtxt(gpath, dtype=np.int64, skiprows=1, ndmin=2)
+        graph = FollowerGraph.from_edges(np.r_[a[:, 0], a[:, 1]], np.r_[a[:, 1], a[:, 0]],
+                                         n_nodes=n)
+        cpath = os.path.join(folder, "cascades_all.csv")
+        log = read_action_log(cpath, graph=graph, item="cascade_idx", time="t_rel_seconds")
+        with open(cpath, newline="") as fh:
+            test = sorted({r["cascade_idx"] for r in csv.DictReader(fh) if r["split"] == "test"})
+        train, test_log = log.split("item", test_items=test)
+    else:
+        graph = read_edgelist(os.path.join(folder, "user_friends.dat"), directed=False,
+                              header=True)
+        log = read_action_log(os.path.join(folder, "cascades_first_tag.csv"), graph=graph,
+                              item="artist_id", user="user_id", time="date")
+        train, test_log = log.split(split or "time", test_size=test_size, rng=rng)
+    return graph, train, test_log
+
+
+data_home_ = data_home  # load_cascades's data_home argument shadows the function
