@@ -108,38 +108,49 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_rows(indptr, indices, flag, max_keep):
-    """Each row's followers outside the shared set (``flag[v] == 0``), in CSR order.
+def residual_rows(indptr, indices, flag, none_live, min_drop):
+    """Each skip or binomial row's followers outside the shared set (``flag[v] == 0``),
+    in CSR order; coin rows (``none_live[u] < 0``) are left empty.
 
-    Returns ``(xptr, xidx, True)``, or ``(indptr, indices, False)`` (the rows
-    themselves) when more than ``max_keep`` edges would be kept.
+    A coin row is read whole by the draw just before its exposure scan (so it
+    is in cache: the kernel scans it there, shared viewers reading as seen);
+    the other rows are read only at their live edges, so their scan is a
+    fresh read that the residual row shortens. Returns ``(xptr, xidx,
+    True)``, or ``(indptr, indices, False)`` (the rows themselves) when fewer
+    than ``min_drop`` of the skip and binomial rows' edges would be left out.
     """
     n = indptr.shape[0] - 1
     kept = 0
-    for e in range(indices.shape[0]):
-        kept += flag[indices[e]] == 0
-    if kept > max_keep:
+    total = 0
+    for u in range(n):
+        if none_live[u] >= 0.0:
+            total += indptr[u + 1] - indptr[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                kept += flag[indices[e]] == 0
+    if total == 0 or total - kept < min_drop * total:
         return indptr, indices, False
     xptr = np.empty(n + 1, dtype=np.int64)
     xidx = np.empty(kept, dtype=np.int32)
     k = 0
     xptr[0] = 0
     for u in range(n):
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            xidx[k] = v
-            k += flag[v] == 0
+        if none_live[u] >= 0.0:
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if flag[v] == 0:
+                    xidx[k] = v
+                    k += 1
         xptr[u + 1] = k
     return xptr, xidx, True
 
 
-def shared_viewer_data(indptr, indices, seeds, n_worlds, share=True):
+def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     """``(shared nodes, xptr, xidx)`` for the live-edge kernel's exposure count.
 
     The residual rows (:func:`residual_rows`) cost a pass over the edges, so
     they are built only when ``n_worlds`` worlds would scan the seeds' rows
     at least as many times as there are edges, and kept only when they leave
-    out :data:`RESIDUAL_MIN_DROP` of the edges. With ``share=False``: no
+    out :data:`RESIDUAL_MIN_DROP` of the skip and binomial rows' edges. With ``share=False``: no
     shared viewers, the graph's own rows (the reference path).
     """
     if not share:
@@ -148,8 +159,8 @@ def shared_viewer_data(indptr, indices, seeds, n_worlds, share=True):
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
     if m and n_worlds * seed_edges >= m:
-        xptr, xidx, _ = residual_rows(indptr, indices, flag,
-                                      np.int64(m - math.ceil(RESIDUAL_MIN_DROP * m)))
+        xptr, xidx, _ = residual_rows(indptr, indices, flag, none_live,
+                                      float(RESIDUAL_MIN_DROP))
         return nodes, xptr, xidx
     return nodes, indptr, indices
 
@@ -239,8 +250,10 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     in this world; marks grow from world to world, so ``seen[v] < mark``
     means "not seen yet". The seeds' round adds ``n_shared - len(seeds)``
     viewers without a scan (seeds always comment, in round 1 and only then);
-    a later commenter ``u`` scans ``xidx[xptr[u]:xptr[u + 1]]``, its followers
-    outside the shared set (or its whole row: shared ones read as seen).
+    a later commenter ``u`` scans its row, shared viewers reading as seen:
+    a coin row in the graph, another row in ``xidx[xptr[u]:xptr[u + 1]]``,
+    its followers outside the shared set (:func:`residual_rows`; or ``xptr,
+    xidx`` are the graph's rows).
     Without ``share`` (the reference path) every commenter's row is scanned,
     the seeds' too, with ``xptr, xidx`` the graph's rows and no ``SHARED`` mark.
 
@@ -303,6 +316,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         k = tail
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
+            if track_exposure and rnd > 0:  # the same for the residual rows
+                prefetch_rows(xptr, lst, qi, ce, xidx, xidx, xidx)
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -334,12 +349,19 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             kk += 1
                     k = kk
                 if track_exposure and (rnd > 0 or not share):  # seeds' viewers: see below
-                    for e in range(xptr[u], xptr[u + np.uint64(1)]):
-                        # branch-free: who is new is unpredictable
-                        v = np.uint64(xidx[np.uint64(e)])
-                        sv = seen[v]
-                        expo += sv < mark
-                        seen[v] = sv if sv > mark else mark
+                    # branch-free loops: who is new is unpredictable
+                    if none_live[u] < 0.0:  # a coin row (or empty): in cache from the draw
+                        for e in range(start, end):
+                            v = np.uint64(indices[np.uint64(e)])
+                            sv = seen[v]
+                            expo += sv < mark
+                            seen[v] = sv if sv > mark else mark
+                    else:  # read at its live edges only: the residual row is shorter
+                        for e in range(xptr[u], xptr[u + np.uint64(1)]):
+                            v = np.uint64(xidx[np.uint64(e)])
+                            sv = seen[v]
+                            expo += sv < mark
+                            seen[v] = sv if sv > mark else mark
         if not per_edge:
             tail = keep_fresh(queue, tail, k, stamp, mark)
             if track_exposure and share and rnd == 0:
@@ -428,7 +450,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     else:
         kernel = _worlds_live
         share = bool(SHARE_VIEWERS)
-        shared, xptr, xidx = shared_viewer_data(indptr, indices, seeds, n_worlds, share)
+        shared, xptr, xidx = shared_viewer_data(indptr, indices, none_live, seeds, n_worlds,
+                                                share)
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
