@@ -422,8 +422,12 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         (else a dummy).
     segw, has_seg : float64 array (n,) of segment weights, and whether to sum
         them over adopters (else ``out_segment`` is 0).
-    track_exposure : bool, count distinct viewers (a scan of each commenter's
-        followers); else exposure is reported as the number of adopters.
+    track_exposure : bool, count distinct viewers; else exposure is reported as
+        the number of adopters. On the live-edge path the seeds and their
+        followers (seen in every world) are counted once per call
+        (:func:`shared_viewer_data`) and only later commenters' followers are
+        scanned per world; :data:`SHARE_VIEWERS` ``= False`` scans every
+        commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
     tl_sum, tl_sumsq : int64 (n_chunks, 4, tl_len), per-round totals of the
@@ -439,8 +443,9 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     stamped with the local world number. A world's outcome depends only on
     ``(key, world index)``, and the accumulators are integers, so results are
     bit-identical for any thread count. Cost per world: on the live-edge
-    path the live out-edges of the commenters, plus a scan of their
-    followers when ``track_exposure``; on the per-edge path one pass over
+    path the live out-edges of the commenters, plus with ``track_exposure``
+    a scan of the followers of the commenters other than the seeds (only
+    those outside the shared viewers, for skip and binomial rows); on the per-edge path one pass over
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
     """
