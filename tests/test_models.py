@@ -616,3 +616,120 @@ def test_model_configs_instantiate(name, cls):
     if name == "wom":
         cfg.reinforcement = 0.5
         assert hydra_utils.instantiate(cfg).reinforcement == 0.5
+
+
+# ---------------------------------------------------------------- exposure: shared viewers
+def family_graphs():
+    """One graph of every generator family, probabilities of every row kind."""
+    gen = vs.generators
+    yield "ba", gen.barabasi_albert(300, 3, rng=1).with_probabilities("weighted_cascade")
+    yield "hk", gen.holme_kim(250, 3, 0.4, rng=2).with_probabilities(0.05)
+    yield "ws", gen.watts_strogatz(200, 6, 0.2, rng=3).with_probabilities(
+        "uniform_random", rng=4, low=0.0, high=0.5)
+    yield "er", gen.erdos_renyi(150, 0.06, rng=5).with_probabilities("trivalency", rng=6)
+    yield "sf", gen.scale_free(300, rng=7).with_probabilities(0.2)
+    yield "sbm", gen.stochastic_block([60, 60, 40], 0.15, 0.01, rng=8).with_probabilities(0.3)
+    # seeds that follow each other, a seed nobody follows, a seed with no followers
+    yield "toy", vs.FollowerGraph.from_edges([0, 0, 1, 1, 2, 3, 3, 5, 6], [1, 2, 0, 3, 4, 4, 5, 6, 0],
+                                              probs=0.7)
+
+
+def run_both(monkeypatch, g, idx, n, **kw):
+    """The kernel with the shared viewers (and, per ``kw``, the residual rows) and the
+    reference path (every commenter's row scanned in every world), same worlds."""
+    from viralsim._kernels import wom
+
+    monkeypatch.setattr(wom, "SHARE_VIEWERS", True)
+    a = M._run_wom(g, idx, 21, 7, n, **kw)
+    monkeypatch.setattr(wom, "SHARE_VIEWERS", False)
+    b = M._run_wom(g, idx, 21, 7, n, **kw)
+    monkeypatch.setattr(wom, "SHARE_VIEWERS", True)
+    return a, b
+
+
+@pytest.mark.parametrize("residual", ["always", "never"])
+@pytest.mark.parametrize("c, gamma", [(1.0, 1.0), (0.6, 1.0), (0.0, 1.0), (0.8, 0.3)])
+def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, residual, c, gamma):
+    from viralsim._kernels import wom
+
+    # drop 0: residual rows built whenever the call is long enough and some row is not
+    # a coin row; drop > 1: never
+    monkeypatch.setattr(wom, "RESIDUAL_MIN_DROP", 0.0 if residual == "always" else 1.5)
+    built = []  # whether each call built its residual rows
+    real = wom.residual_rows
+
+    def spy(*args):
+        out = real(*args)
+        built.append(out[2])
+        return out
+
+    monkeypatch.setattr(wom, "residual_rows", spy)
+    for name, g in family_graphs():
+        target = np.random.default_rng(len(name)).random(g.n_nodes) < 0.4
+        g = g.with_node_attr("t", target)
+        seed_sets = [[0], [0, 1, 2], list(range(0, g.n_nodes, max(1, g.n_nodes // 12)))]
+        if name == "toy":
+            seed_sets += [[0, 1], [4], [3, 0, 6, 1]]
+        for seeds in seed_sets:
+            idx = g.index_of(seeds)
+            for max_rounds in (None, 1, 2, 3):
+                for n in (1, 40):
+                    a, b = run_both(monkeypatch, g, idx, n, max_rounds=max_rounds, tl_len=12,
+                                    exposure=True, comment_prob=c, segment_attr="t",
+                                    off_target_factor=gamma, per_edge=False)
+                    for k in b.metrics:
+                        assert np.array_equal(a.metrics[k], b.metrics[k]), (name, seeds, k)
+                    for k in b.timelines:
+                        for x, y in zip(a.timelines[k], b.timelines[k]):
+                            assert np.array_equal(x, y), (name, seeds, k)
+                    assert a.edge_visits == b.edge_visits
+    assert built and any(built) == (residual == "always")
+
+
+def test_shared_viewers_through_estimate_reach(monkeypatch):
+    from viralsim._kernels import wom
+    from viralsim._kernels.ic import skip_row_none_live
+
+    g = vs.generators.barabasi_albert(2000, 4, rng=3).with_probabilities(0.03)
+    seeds = np.argsort(-g.out_degree(), kind="stable")[:20]
+    labels = g.labels[seeds].tolist()
+    for model in (vs.IC(), vs.WordOfMouth(comment_prob=0.5)):
+        for max_rounds in (None, 2):
+            kw = dict(model=model, n_sims=500, rng=4, max_rounds=max_rounds, return_sizes=True)
+            a = vs.estimate_reach(g, labels, **kw)
+            monkeypatch.setattr(wom, "SHARE_VIEWERS", False)
+            b = vs.estimate_reach(g, labels, **kw)
+            monkeypatch.setattr(wom, "SHARE_VIEWERS", True)
+            assert np.array_equal(a.sizes, b.sizes)
+            assert a.metrics == b.metrics and a.exposure == b.exposure
+            for k in b.timelines:
+                for x, y in zip(a.timelines[k], b.timelines[k]):
+                    assert np.array_equal(x, y)
+    # the residual rows of this call leave out the followers of every seed
+    nl = g._derived("skip_row_none_live", skip_row_none_live)
+    xs = wom.shared_viewer_data(g.indptr, g.indices, nl, seeds.astype(np.int32), 500)
+    assert xs[2].size < g.n_edges / 2
+
+
+def test_shared_viewers_and_residual_rows_by_hand():
+    from viralsim._kernels import wom
+    from viralsim._kernels.ic import skip_row_none_live
+
+    src, dst = [0, 0, 1, 1, 2, 3, 3, 5, 6], [1, 2, 0, 3, 4, 4, 5, 6, 0]
+    g = vs.FollowerGraph.from_edges(src, dst, probs=0.01)  # skip rows
+    assert g.labels.tolist() == list(range(7))
+    seeds = np.array([3, 1], dtype=np.int32)  # followers: 3 -> 4, 5; 1 -> 0, 3
+    flag, nodes = wom.shared_viewers(g.indptr, g.indices, seeds)
+    assert nodes.tolist() == [3, 1, 4, 5, 0]
+    assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
+    nl = skip_row_none_live(g.indptr, g.probs)
+    xptr, xidx, ok = wom.residual_rows(g.indptr, g.indices, flag, nl, 0.75)  # 7 of 9 dropped
+    assert ok
+    rows = [xidx[xptr[u]:xptr[u + 1]].tolist() for u in range(g.n_nodes)]
+    assert rows == [[2], [], [], [], [], [6], []]
+    xptr, xidx, ok = wom.residual_rows(g.indptr, g.indices, flag, nl, 0.8)  # not enough
+    assert not ok and xptr is g.indptr and xidx is g.indices
+    # coin rows are scanned in the graph: nothing left to build
+    g = vs.FollowerGraph.from_edges(src, dst, probs=0.5)
+    nl = skip_row_none_live(g.indptr, g.probs)
+    assert not wom.residual_rows(g.indptr, g.indices, flag, nl, 0.0)[2]

@@ -4,6 +4,14 @@ Definitions
 -----------
 - *worlds/s*: Monte Carlo simulations (one cascade from the whole seed set)
   per second of warm kernel time, reach only (``exposure=False``).
+- *default call*: ``vs.estimate_reach(g, seeds, n_sims=n)`` as a user calls
+  it, exposure counted; *exposure cost*: its time over the reach-only call's
+  for the same worlds, the median of :data:`PAIRS` back-to-back pairs
+  (alternating, so a shared machine's load moves both sides alike). Both
+  are compared with CyNetDiff (reach only: it has no exposure) in the same
+  run; on the 10k-node BA graph the targets are printed (default call >=
+  10x CyNetDiff at p = 0.01 and >= 3.5x at weighted cascade; exposure cost
+  <= 1.25x and <= 1.15x).
 - *edge-visits/s*: out-edges of commenting adopters per second, i.e. the
   coins a per-edge kernel flips; a skipping kernel reads fewer edges, so this
   is "useful work" per second, comparable across kernels.
@@ -37,11 +45,14 @@ import numpy as np
 import viralsim as vs
 
 from .._kernels.baseline import ic_plain
-from . import first_call, row
+from . import first_call, row, target_note
 
 SUITE = "kernel"
 PROBS = (0.01, 0.1, "weighted_cascade")
 N_SEEDS = 50
+PAIRS = 5
+#: targets on the 10k-node BA graph: (default call / CyNetDiff >=, exposure cost <=)
+TARGETS = {0.01: (10.0, 1.25), "weighted_cascade": (3.5, 1.15)}
 
 
 def _timed(fn, target):
@@ -150,6 +161,44 @@ def _ndlib(g, seeds, p, n_sims):
     return n_sims / dt, np.array(sizes, dtype=np.float64), conv
 
 
+def _default_call(g, labels, n):
+    """The default call (exposure on) for ``n`` worlds against reach-only for the same
+    worlds: :data:`PAIRS` alternating pairs. Returns (worlds/s of the default call,
+    median time ratio, a note on the spread, the exposure estimate).
+
+    Checks that the default call's numbers are those of the reference path
+    (every commenter's followers scanned in every world), and says how much
+    slower that path is."""
+    from .._kernels import wom
+
+    vs.estimate_reach(g, labels, n_sims=16, rng=0)  # warm
+    ratios, t_default = [], []
+    for _ in range(PAIRS):
+        t = time.perf_counter()
+        a = vs.estimate_reach(g, labels, n_sims=n, rng=0, exposure=False)
+        ta = time.perf_counter() - t
+        t = time.perf_counter()
+        b = vs.estimate_reach(g, labels, n_sims=n, rng=0)
+        tb = time.perf_counter() - t
+        ratios.append(tb / ta)
+        t_default.append(tb)
+    wom.SHARE_VIEWERS = False
+    try:
+        t = time.perf_counter()
+        ref = vs.estimate_reach(g, labels, n_sims=n, rng=0)
+        t_ref = time.perf_counter() - t
+    finally:
+        wom.SHARE_VIEWERS = True
+    if b.metrics != ref.metrics or b.mean != a.mean:
+        raise AssertionError(f"the default call's numbers differ from the reference path's: "
+                             f"{b.metrics} vs {ref.metrics}")
+    med = float(np.median(ratios))
+    note = (f"median of {PAIRS} alternating pairs of {n:,} worlds, "
+            f"range {min(ratios):.2f}-{max(ratios):.2f}; the same numbers as the reference "
+            f"path (every commenter's followers scanned), which takes {t_ref / ta:.2f}x")
+    return n / float(np.median(t_default)), med, note, b.exposure
+
+
 def _graphs(ctx):
     """(name, builder) pairs; each builder returns (graph, conversion seconds, how)."""
     import networkx as nx
@@ -221,6 +270,14 @@ def run(ctx):
                 rows.append(row(SUITE, case, f"worlds/s, {nt} thread(s)", n / dt, "1/s",
                                 f"reach {est.mean:,.2f} ± {est.half_width:,.2f} (95% CI)"))
                 rows.append(row(SUITE, case, f"edge-visits/s, {nt} thread(s)", est.edge_visits / dt, "1/s"))
+                if nt == 1:
+                    default = _default_call(g, labels, max(n // 2, 16))
+            targets = TARGETS.get(p) if gname.startswith("BA n=10k") else None
+            wps_default, cost, spread_note, expo = default
+            rows.append(row(SUITE, case, "default call (exposure on) worlds/s, 1 thread", wps_default,
+                            "1/s", f"exposure {expo} (95% CI)"))
+            rows.append(row(SUITE, case, "exposure cost: default / reach-only time, 1 thread", cost, "x",
+                            (f"{target_note(cost, targets[1])}; " if targets else "") + spread_note))
             numba.set_num_threads(threads_before)
             one = ours[1][0]
             if len(ours) > 1:
@@ -249,8 +306,13 @@ def run(ctx):
                 m, se = _mean_ci(sizes)
                 _agree(f"{case} cynetdiff", ref.mean, ref.stderr, m, se)
                 rows.append(row(SUITE, case, "cynetdiff worlds/s (1 thread)", wps, "1/s",
-                                f"ours/cynetdiff {one / wps:.2f}x; {_reach_note(m, se, len(sizes))}; "
-                                f"conversion {cconv:.3f} s"))
+                                f"ours/cynetdiff {one / wps:.2f}x reach-only, "
+                                f"{wps_default / wps:.2f}x default call; "
+                                f"{_reach_note(m, se, len(sizes))}; conversion {cconv:.3f} s"))
+                rows.append(row(SUITE, case, "default call (exposure on) / cynetdiff, 1 thread",
+                                wps_default / wps, "x",
+                                target_note(wps_default / wps, targets[0], at_most=False)
+                                if targets else "cynetdiff counts no exposure"))
             if gname.startswith("BA n=10k"):
                 nd = _ndlib(g, seeds, p, 40 if ctx.quick else 200)
                 if nd is not None:

@@ -64,6 +64,105 @@ S32 = np.uint64(32)
 
 #: timeline series, in this order, in ``tl_sum[:, k, :]``
 SERIES = ("adopters", "comments", "impressions", "exposure")
+#: live-edge path, exposure: the ``seen`` mark of the shared viewers (above every world's mark)
+SHARED = np.int32(2147483647)
+#: the per-call rows of followers outside the shared set are built only when they
+#: leave out at least this fraction of the edges (else the shared viewers are read as
+#: seen in the full rows, at no extra memory)
+RESIDUAL_MIN_DROP = 0.25
+#: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
+#: off to compare with a scan of every commenter's row in every world)
+SHARE_VIEWERS = True
+
+
+@njit(**NJIT)
+def shared_viewers(indptr, indices, seeds):
+    """The viewers every world shares: the seeds and their followers.
+
+    Seeds always comment, in round 1 of every world (under word of mouth too:
+    only non-seed adopters toss a comment coin), so these people see the
+    product in every world, whatever the edges. Returns ``(flag, nodes)``:
+    uint8 (n,) membership, and the members (int32, seeds first in the order
+    given, then their followers in CSR order, each once).
+    """
+    n = indptr.shape[0] - 1
+    flag = np.zeros(n, dtype=np.uint8)
+    size = seeds.shape[0]
+    for s in seeds:
+        size += indptr[s + 1] - indptr[s]
+    nodes = np.empty(min(n, size), dtype=np.int32)
+    k = 0
+    for s in seeds:
+        if flag[s] == 0:
+            flag[s] = 1
+            nodes[k] = s
+            k += 1
+    for s in seeds:
+        for e in range(indptr[s], indptr[s + 1]):
+            v = indices[e]
+            if flag[v] == 0:
+                flag[v] = 1
+                nodes[k] = v
+                k += 1
+    return flag, nodes[:k].copy()
+
+
+@njit(**NJIT)
+def residual_rows(indptr, indices, flag, none_live, min_drop):
+    """Each skip or binomial row's followers outside the shared set (``flag[v] == 0``),
+    in CSR order; coin rows (``none_live[u] < 0``) are left empty.
+
+    A coin row is read whole by the draw just before its exposure scan (so it
+    is in cache: the kernel scans it there, shared viewers reading as seen);
+    the other rows are read only at their live edges, so their scan is a
+    fresh read that the residual row shortens. Returns ``(xptr, xidx,
+    True)``, or ``(indptr, indices, False)`` (the rows themselves) when fewer
+    than ``min_drop`` of the skip and binomial rows' edges would be left out.
+    """
+    n = indptr.shape[0] - 1
+    kept = 0
+    total = 0
+    for u in range(n):
+        if none_live[u] >= 0.0:
+            total += indptr[u + 1] - indptr[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                kept += flag[indices[e]] == 0
+    if total == 0 or total - kept < min_drop * total:
+        return indptr, indices, False
+    xptr = np.empty(n + 1, dtype=np.int64)
+    xidx = np.empty(kept, dtype=np.int32)
+    k = 0
+    xptr[0] = 0
+    for u in range(n):
+        if none_live[u] >= 0.0:
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if flag[v] == 0:
+                    xidx[k] = v
+                    k += 1
+        xptr[u + 1] = k
+    return xptr, xidx, True
+
+
+def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
+    """``(shared nodes, xptr, xidx)`` for the live-edge kernel's exposure count.
+
+    The residual rows (:func:`residual_rows`) cost a pass over the edges, so
+    they are built only when ``n_worlds`` worlds would scan the seeds' rows
+    at least as many times as there are edges, and kept only when they leave
+    out :data:`RESIDUAL_MIN_DROP` of the skip and binomial rows' edges. With ``share=False``: no
+    shared viewers, the graph's own rows (the reference path).
+    """
+    if not share:
+        return seeds[:0], indptr, indices
+    flag, nodes = shared_viewers(indptr, indices, seeds)
+    m = indices.shape[0]
+    seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
+    if m and n_worlds * seed_edges >= m:
+        xptr, xidx, _ = residual_rows(indptr, indices, flag, none_live,
+                                      float(RESIDUAL_MIN_DROP))
+        return nodes, xptr, xidx
+    return nodes, indptr, indices
 
 
 @njit(inline="always", **NJIT)
@@ -137,14 +236,33 @@ def _comment_row(indices, probs, state, queue, touched, tail, expo, start, end, 
 @njit(inline="always", **NJIT)
 def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, alpha,
                   per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp, seen,
-                  state, touched, mark, queue, com, bucket, lq_cache, flags):
+                  state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
+
+    ``viewers = (share, n_shared, xptr, xidx)`` (one argument: past 30
+    arguments CPython passes a call's arguments as ``*args``, which Numba
+    cannot inline).
+
+    Exposure on the live-edge path (``track_exposure``) with ``share``
+    counts the shared viewers once per call (:func:`shared_viewers`): ``seen`` holds
+    :data:`SHARED` at the seeds and their followers (``n_shared`` of them,
+    set by the caller, never overwritten) and ``seen[v] == mark`` for v seen
+    in this world; marks grow from world to world, so ``seen[v] < mark``
+    means "not seen yet". The seeds' round adds ``n_shared - len(seeds)``
+    viewers without a scan (seeds always comment, in round 1 and only then);
+    a later commenter ``u`` scans its row, shared viewers reading as seen:
+    a coin row in the graph, another row in ``xidx[xptr[u]:xptr[u + 1]]``,
+    its followers outside the shared set (:func:`residual_rows`; or ``xptr,
+    xidx`` are the graph's rows).
+    Without ``share`` (the reference path) every commenter's row is scanned,
+    the seeds' too, with ``xptr, xidx`` the graph's rows and no ``SHARED`` mark.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
+    share, n_shared, xptr, xidx = viewers
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -164,7 +282,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
             touched[tail] = s
         else:
             stamp[s] = mark
-            if track_exposure:
+            if track_exposure and not share:  # (with share, seen[s] is SHARED already)
                 seen[s] = mark
         queue[tail] = s
         tail += 1
@@ -198,6 +316,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         k = tail
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
+            if track_exposure and rnd > 0:  # the same for the residual rows
+                prefetch_rows(xptr, lst, qi, ce, xidx, xidx, xidx)
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -228,13 +348,24 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             queue[kk] = v
                             kk += 1
                     k = kk
-                if track_exposure:
-                    for e in range(start, end):  # branch-free: who is new is unpredictable
-                        v = np.uint64(indices[np.uint64(e)])
-                        expo += seen[v] != mark
-                        seen[v] = mark
+                if track_exposure and (rnd > 0 or not share):  # seeds' viewers: see below
+                    # branch-free loops: who is new is unpredictable
+                    if none_live[u] < 0.0:  # a coin row (or empty): in cache from the draw
+                        for e in range(start, end):
+                            v = np.uint64(indices[np.uint64(e)])
+                            sv = seen[v]
+                            expo += sv < mark
+                            seen[v] = sv if sv > mark else mark
+                    else:  # read at its live edges only: the residual row is shorter
+                        for e in range(xptr[u], xptr[u + np.uint64(1)]):
+                            v = np.uint64(xidx[np.uint64(e)])
+                            sv = seen[v]
+                            expo += sv < mark
+                            seen[v] = sv if sv > mark else mark
         if not per_edge:
             tail = keep_fresh(queue, tail, k, stamp, mark)
+            if track_exposure and share and rnd == 0:
+                expo += n_shared - n_seeds
         n_com += rc
         n_imp += ri
         if has_seg:
@@ -291,8 +422,12 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         (else a dummy).
     segw, has_seg : float64 array (n,) of segment weights, and whether to sum
         them over adopters (else ``out_segment`` is 0).
-    track_exposure : bool, count distinct viewers (a scan of each commenter's
-        followers); else exposure is reported as the number of adopters.
+    track_exposure : bool, count distinct viewers; else exposure is reported as
+        the number of adopters. On the live-edge path the seeds and their
+        followers (seen in every world) are counted once per call
+        (:func:`shared_viewer_data`) and only later commenters' followers are
+        scanned per world; :data:`SHARE_VIEWERS` ``= False`` scans every
+        commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
     tl_sum, tl_sumsq : int64 (n_chunks, 4, tl_len), per-round totals of the
@@ -308,16 +443,24 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     stamped with the local world number. A world's outcome depends only on
     ``(key, world index)``, and the accumulators are integers, so results are
     bit-identical for any thread count. Cost per world: on the live-edge
-    path the live out-edges of the commenters, plus a scan of their
-    followers when ``track_exposure``; on the per-edge path one pass over
+    path the live out-edges of the commenters, plus with ``track_exposure``
+    a scan of the followers of the commenters other than the seeds (only
+    those outside the shared viewers, for skip and binomial rows); on the per-edge path one pass over
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
     """
-    kernel = _worlds_per_edge if per_edge else _worlds_live
+    if per_edge or not track_exposure:
+        kernel = _worlds_per_edge if per_edge else _worlds_live
+        share, shared, xptr, xidx = False, seeds[:0], indptr, indices  # unused
+    else:
+        kernel = _worlds_live
+        share = bool(SHARE_VIEWERS)
+        shared, xptr, xidx = shared_viewer_data(indptr, indices, none_live, seeds, n_worlds,
+                                                share)
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
-           tl_sum, tl_sumsq, visits)
+           tl_sum, tl_sumsq, visits, share, shared, xptr, xidx)
 
 
 def _worlds_kernel(PER_EDGE):
@@ -330,8 +473,9 @@ def _worlds_kernel(PER_EDGE):
     def worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
                c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
-               tl_sum, tl_sumsq, visits):
+               tl_sum, tl_sumsq, visits, share, shared, xptr, xidx):
         n = indptr.shape[0] - 1
+        n_shared = shared.shape[0]
         n_chunks = tl_sum.shape[0]
         tl_len = tl_sum.shape[2]
         max_deg = max_degree(indptr)
@@ -340,6 +484,9 @@ def _worlds_kernel(PER_EDGE):
             hi = n_worlds * (ch + 1) // n_chunks
             stamp = np.zeros(1 if PER_EDGE else n, dtype=np.int32)
             seen = np.zeros(n if track_exposure and not PER_EDGE else 1, dtype=np.int32)
+            if track_exposure and share and not PER_EDGE:
+                for v in shared:
+                    seen[v] = SHARED
             state = np.zeros(n + 1 if PER_EDGE else 1, dtype=np.int32)  # n: the dummy node
             touched = np.empty(n + 1 if PER_EDGE else 1, dtype=np.int32)
             queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
@@ -354,6 +501,7 @@ def _worlds_kernel(PER_EDGE):
                     indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                     c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
+                    (share, n_shared, xptr, xidx),
                 )
                 vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
                                           out_comments, out_impressions, out_segment, tl_sum,
