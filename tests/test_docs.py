@@ -225,6 +225,8 @@ def test_shell_blocks_are_valid(code, capsys):
             pass
         elif prog == "pip" and args[:1] == ["install"]:
             check_pip(args[1:])
+        elif prog == "viralsim-planner":
+            check_planner(args)
         elif prog in ("python", "bash") and args and not args[0].startswith("-"):
             assert os.path.exists(os.path.join(REPO, args[0])), f"no file {args[0]}"
         else:
