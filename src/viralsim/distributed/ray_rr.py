@@ -1,0 +1,389 @@
+"""Reverse-reachable sets kept on Ray actors: IMM and OPIM-C with ``backend=ray``.
+
+The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
+
+- **Sampling where the sets live.** One actor per CPU of the cluster (Numba one
+  thread each). When a collection grows from ``a`` to ``b`` sets, actor ``w``
+  of ``W`` makes RR indices ``a + (b - a) w / W .. a + (b - a)(w + 1) / W`` and
+  keeps them: the sets never leave the actors. The reverse CSR of the graph
+  (and its sampling tables) is put into the object store once per selection
+  and read zero-copy by every actor of a node.
+- **Greedy with gathered counts.** Greedy maximum coverage needs, each round,
+  every node's number of uncovered sets. Each actor counts over its own sets;
+  the driver sums the counts (exact integers), picks the best node (ties to
+  the smaller index), and tells the actors, which mark the sets it covers and
+  send back only the decrements (the members of the newly covered sets,
+  counted). One round trip to every actor per pick.
+
+RR set ``i`` is a pure function of ``(key, i)`` and the graph
+(:mod:`viralsim._kernels.rr`), counts are integer sums and the pick is the
+argmax the serial lazy greedy makes, so the seeds, gains, spreads and OPIM-C's
+bounds equal the serial ones bit for bit, for any number of actors.
+
+:class:`RayRRCollection` has the methods of
+:class:`viralsim.strategies.RRCollection` that IMM and OPIM-C use
+(``extend_to``, ``greedy``, ``coverage``, ``n_sets``, ``scale``,
+``n_members``, ``nbytes``, ``gen_seconds``).
+"""
+
+import itertools
+import math
+import threading
+import time
+import weakref
+
+import numpy as np
+from numba import njit
+
+from .._kernels import ic as _ic
+from .._kernels import rr as _rr
+from .._kernels.config import NJIT
+
+__all__ = ["RayRRCollection", "ray_collections", "generate_range"]
+
+
+# ---------------------------------------------------------------------------- kernels
+@njit(**NJIT)
+def _cover(v, node_ptr, node_sets, offsets, members, covered, buf):
+    """Mark the uncovered sets holding ``v`` covered; their members go to ``buf``.
+
+    Returns the number of members written (``buf`` is grown by the caller when
+    it returns -1: not enough room, nothing marked).
+    """
+    need = 0
+    for j in range(node_ptr[v], node_ptr[v + 1]):
+        s = node_sets[j]
+        if not covered[s]:
+            need += offsets[s + 1] - offsets[s]
+    if need > buf.shape[0]:
+        return -1
+    pos = 0
+    for j in range(node_ptr[v], node_ptr[v + 1]):
+        s = node_sets[j]
+        if not covered[s]:
+            covered[s] = True
+            for t in range(offsets[s], offsets[s + 1]):
+                buf[pos] = members[t]
+                pos += 1
+    return pos
+
+
+@njit(**NJIT)
+def _best(deg, picked, costs, left, ratio):
+    """The node :func:`viralsim._kernels.rr.greedy_cover` picks next, or -1.
+
+    Among nodes not picked whose cost fits ``left``: the largest count (per
+    unit cost when ``ratio``), ties to the smaller index -- the full-scan
+    argmax that the serial lazy heap reproduces.
+    """
+    unit = costs.shape[0] == 0
+    best = -1
+    best_sc = 0.0
+    for v in range(deg.shape[0]):
+        if picked[v]:
+            continue
+        c = 1.0 if unit else costs[v]
+        if c > left:
+            continue
+        sc = np.float64(deg[v]) / c if ratio else np.float64(deg[v])
+        if best < 0 or sc > best_sc:
+            best = v
+            best_sc = sc
+    return best
+
+
+def generate_range(rev, none_live, key, first, count, cum_w, total_w, mode, comment_prob,
+                   n_threads, mean=4.0):
+    """RR indices ``first .. first + count - 1``: ``(sizes int64, members int32)`` in index order.
+
+    The same sets :class:`~viralsim.strategies.RRCollection` makes for those
+    indices (the kernel is :func:`viralsim._kernels.rr.rr_generate`; blocks
+    that run out of room are redone in further calls).
+    """
+    rindptr, rindices, rprobs = rev
+    n = rindptr.shape[0] - 1
+    todo = [(int(first), int(count))]
+    pieces = []
+    while todo:
+        start, cnt = todo.pop()
+        nc = max(1, min(4 * n_threads, cnt))
+        cap = int(math.ceil(cnt / nc * mean * 1.25)) + n + 64
+        members = np.empty(nc * cap, dtype=np.int32)
+        sizes = np.zeros(cnt, dtype=np.int64)
+        done = np.zeros(nc, dtype=np.int64)
+        used = np.zeros(nc, dtype=np.int64)
+        _rr.rr_generate(rindptr, rindices, rprobs, none_live, np.uint64(key), np.int64(start),
+                        np.int64(cnt), cum_w, float(total_w), int(mode), float(comment_prob),
+                        nc, np.int64(cap), members, sizes, done, used)
+        got = 0
+        for c in range(nc):
+            lo = cnt * c // nc
+            hi = cnt * (c + 1) // nc
+            d = int(done[c])
+            if d:
+                pieces.append((start + lo, sizes[lo: lo + d], members[c * cap: c * cap + int(used[c])]))
+                got += int(used[c])
+            if lo + d < hi:
+                todo.append((start + lo + d, hi - lo - d))
+        mean = max(mean, got / max(1, int(done.sum())))
+    pieces.sort(key=lambda p: p[0])
+    if not pieces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    return (np.concatenate([p[1] for p in pieces]),
+            np.concatenate([p[2] for p in pieces]))
+
+
+# ---------------------------------------------------------------------------- the actor
+class _Shard:
+    """One collection's share on one actor: flat sets, grown by appending."""
+
+    def __init__(self, base):
+        self.base = int(base)
+        self.sizes = []
+        self.members = []
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.flat = np.zeros(0, dtype=np.int32)
+        self.dirty = False
+        self.index = None
+        self.covered = None
+        self.buf = np.empty(1024, dtype=np.int32)
+
+    def arrays(self):
+        if self.dirty:
+            sizes = np.concatenate(self.sizes)
+            self.flat = np.concatenate(self.members)
+            self.sizes, self.members = [sizes], [self.flat]
+            self.offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(sizes, out=self.offsets[1:])
+            self.dirty = False
+            self.index = None
+        return self.offsets, self.flat
+
+
+class _RRWorker:
+    """Ray actor body: holds the shares of RR collections (by token) made on it."""
+
+    def __init__(self):
+        import numba
+
+        numba.set_num_threads(1)  # parallelism comes from the actors
+        self.n_threads = 1
+        self.shards = {}
+
+    def ping(self):
+        return True
+
+    def open(self, token, base, spec):
+        """A new (empty) share; ``spec``: the graph's arrays, zero-copy views of the object store."""
+        self.shards[token] = (_Shard(base), spec)
+
+    def close(self, token):
+        self.shards.pop(token, None)
+
+    def extend(self, token, first, count, key, mean):
+        """Make RR indices ``base + first .. base + first + count - 1`` and keep them."""
+        sh, spec = self.shards[token]
+        rindptr, rindices, rprobs, none_live, cum_w, total_w, mode, comment_prob = spec
+        sizes, members = generate_range((rindptr, rindices, rprobs), none_live, key,
+                                        sh.base + first, count, cum_w, total_w, mode,
+                                        comment_prob, self.n_threads, mean)
+        sh.sizes.append(sizes)
+        sh.members.append(members)
+        sh.dirty = True
+        return int(members.shape[0])
+
+    def counts(self, token):
+        """Per node, the number of this share's sets holding it; resets coverage."""
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        n = spec[0].shape[0] - 1
+        if sh.index is None:
+            sh.index = _rr.invert(offsets, members, n, 1)
+        sh.covered = np.zeros(offsets.shape[0] - 1, dtype=np.bool_)
+        node_ptr = sh.index[0]
+        return np.diff(node_ptr)
+
+    def cover(self, token, v):
+        """Cover the sets holding ``v``: ``(nodes, decrements)`` of their members."""
+        sh, _ = self.shards[token]
+        offsets, members = sh.arrays()
+        node_ptr, node_sets = sh.index
+        while True:
+            m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.buf)
+            if m >= 0:
+                break
+            sh.buf = np.empty(2 * sh.buf.shape[0] + int(node_ptr[v + 1] - node_ptr[v]) * 64,
+                              dtype=np.int32)
+        return np.unique(sh.buf[:m], return_counts=True)
+
+    def coverage(self, token, seeds):
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        n = spec[0].shape[0] - 1
+        if offsets.shape[0] == 1:
+            return 0
+        return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), 1))
+
+    def stats(self, token):
+        sh, _ = self.shards[token]
+        offsets, members = sh.arrays()
+        return int(offsets.shape[0] - 1), int(members.shape[0])
+
+
+# ---------------------------------------------------------------------------- actor pool
+_POOLS = {}
+_POOL_LOCK = threading.Lock()
+_TOKENS = itertools.count()
+
+
+def _pool(backend):
+    """The RR actors of ``backend``'s Ray session (one per cluster CPU), started once."""
+    ray = backend._ensure()
+    ctx = ray.get_runtime_context()
+    session = (ctx.get_node_id(), ctx.get_job_id())
+    key = id(backend)
+    with _POOL_LOCK:
+        hit = _POOLS.get(key)
+        if hit is not None and hit[0] == session:
+            return ray, hit[1]
+        n_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        actor = ray.remote(num_cpus=1)(_RRWorker)
+        workers = [actor.remote() for _ in range(n_cpus)]
+        ray.get([w.ping.remote() for w in workers])
+        _POOLS[key] = (session, workers)
+        return ray, workers
+
+
+def shutdown_pools():
+    """Forget the actors (they end with the Ray session; for tests that restart Ray)."""
+    with _POOL_LOCK:
+        _POOLS.clear()
+
+
+# ---------------------------------------------------------------------------- driver side
+class RayRRCollection:
+    """A collection of RR sets whose sets live on Ray actors; see the module docstring.
+
+    RR set ``i`` of the collection is RR index ``base + i`` of ``key``, as in
+    :class:`viralsim.strategies.RRCollection`, and greedy, coverage and
+    estimates equal that class's bit for bit.
+    """
+
+    def __init__(self, ray, workers, spec_ref, n, key, base, total_w):
+        self.ray = ray
+        self.workers = workers
+        self.n = int(n)
+        self.key = int(key)
+        self.base = int(base)
+        self.total_w = float(total_w)
+        self.n_sets = 0
+        self.gen_seconds = 0.0
+        self.round_trips = 0
+        self._members = 0
+        self._mean = 4.0
+        self.token = next(_TOKENS)
+        ray.get([w.open.remote(self.token, self.base, spec_ref) for w in workers])
+        self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
+
+    @property
+    def scale(self):
+        return self.total_w
+
+    def extend_to(self, n_sets):
+        """Grow to ``n_sets`` sets, each actor making and keeping an equal share of the new ones."""
+        n_sets = int(n_sets)
+        if n_sets <= self.n_sets:
+            return self
+        t0 = time.perf_counter()
+        a, add, W = self.n_sets, n_sets - self.n_sets, len(self.workers)
+        futs = []
+        for w, actor in enumerate(self.workers):
+            lo, hi = add * w // W, add * (w + 1) // W
+            if hi > lo:
+                futs.append(actor.extend.remote(self.token, a + lo, hi - lo, self.key, self._mean))
+        got = sum(self.ray.get(futs))
+        self.round_trips += 1
+        self._members += got
+        self.n_sets = n_sets
+        self._mean = max(4.0, self._members / n_sets)
+        self.gen_seconds += time.perf_counter() - t0
+        return self
+
+    def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
+        """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`."""
+        ray, ws, tok = self.ray, self.workers, self.token
+        deg = np.zeros(self.n, dtype=np.int64)
+        for part in ray.get([w.counts.remote(tok) for w in ws]):
+            deg += part
+        self.round_trips += 1
+        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
+        picked = np.zeros(self.n, dtype=np.bool_)
+        seeds, gains = [], []
+        left = float(budget)
+        cov = 0
+        bound = math.inf
+        if upper:
+            bound = float(_rr._top_sum(deg, picked, int(k)))
+        while len(seeds) < k:
+            v = int(_best(deg, picked, c, left, bool(ratio)))
+            if v < 0:
+                break
+            seeds.append(v)
+            gains.append(int(deg[v]))
+            picked[v] = True
+            left -= 1.0 if c.shape[0] == 0 else float(c[v])
+            cov += int(deg[v])
+            for nodes, dec in ray.get([w.cover.remote(tok, v) for w in ws]):
+                deg[nodes] -= dec
+            self.round_trips += 1
+            if upper:
+                b = cov + float(_rr._top_sum(deg, picked, int(k)))
+                if b < bound:
+                    bound = b
+        return (np.asarray(seeds, dtype=np.int32), np.asarray(gains, dtype=np.int64), bound)
+
+    def coverage(self, seeds):
+        """Number of sets hit by ``seeds`` (summed over the actors)."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        self.round_trips += 1
+        return int(sum(self.ray.get([w.coverage.remote(self.token, seeds) for w in self.workers])))
+
+    def estimate(self, seeds):
+        return self.scale * self.coverage(seeds) / max(1, self.n_sets)
+
+    @property
+    def n_members(self):
+        return int(self._members)
+
+    @property
+    def nbytes(self):
+        """Bytes of the flat storage over all actors (offsets + members)."""
+        return 8 * (self.n_sets + len(self.workers)) + 4 * self._members
+
+    def close(self):
+        """Free the sets on the actors now (else when this object is collected)."""
+        self._finalizer()
+
+
+def _close_remote(workers, token):
+    for w in workers:
+        try:
+            w.close.remote(token)
+        except Exception:  # the Ray session is gone: so are the sets
+            pass
+
+
+def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
+    """One :class:`RayRRCollection` per base, sharing ``graph``'s arrays in the object store."""
+    ray, workers = _pool(backend)
+    rev = graph.reverse_csr()
+    none_live = _ic.skip_row_none_live(rev[0], rev[2])
+    if weights is None:
+        cum_w, total_w = np.zeros(0), float(graph.n_nodes)
+    else:
+        cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
+        total_w = float(cum_w[-1])
+    spec = (rev[0], rev[1], rev[2], none_live, cum_w, total_w, int(mode), float(comment_prob))
+    spec_ref = ray.put(spec)
+    return [RayRRCollection(ray, workers, spec_ref, graph.n_nodes, key, b, total_w)
+            for b in bases]
