@@ -163,15 +163,22 @@ class _Shard:
 class _RRWorker:
     """Ray actor body: holds the shares of RR collections (by token) made on it."""
 
-    def __init__(self):
+    def __init__(self, pin_threads=True):
         import numba
 
-        numba.set_num_threads(1)  # parallelism comes from the actors
-        self.n_threads = 1
+        if pin_threads:  # parallelism comes from the actors
+            numba.set_num_threads(1)
+        self.n_threads = numba.get_num_threads()
         self.shards = {}
 
     def ping(self):
         return True
+
+    def node(self):
+        """The Ray node this actor runs on."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id()
 
     def open(self, token, base, spec):
         """A new (empty) share; ``spec``: the graph's arrays, zero-copy views of the object store."""
@@ -231,33 +238,54 @@ class _RRWorker:
 
 
 # ---------------------------------------------------------------------------- actor pool
-_POOLS = {}
+_POOL = {}  # the current Ray session's actors: {"session", "n_cpus", "workers"}
 _POOL_LOCK = threading.Lock()
 _TOKENS = itertools.count()
 
 
+def _layout(ray):
+    """``((node id, CPUs), ...)`` of the cluster's live nodes that have CPUs, sorted."""
+    out = []
+    for node in ray.nodes():
+        cpus = int(node.get("Resources", {}).get("CPU", 0))
+        if node.get("Alive") and cpus > 0:
+            out.append((node["NodeID"], cpus))
+    return tuple(sorted(out))
+
+
 def _pool(backend):
-    """The RR actors of ``backend``'s Ray session (one per cluster CPU), started once."""
+    """The RR actors of the current Ray session: one per CPU of each node, started once.
+
+    The actors are pinned to their nodes and reserve no CPU (``num_cpus=0``),
+    so the backend's simulation tasks and CELF's actors still find CPUs while
+    they idle; they are busy only while a selection runs. Any backend of the
+    session shares them (each collection's sets are kept under its own
+    token); a new session, or nodes joining or leaving, gets new actors.
+    """
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
     ray = backend._ensure()
     ctx = ray.get_runtime_context()
     session = (ctx.get_node_id(), ctx.get_job_id())
-    key = id(backend)
+    layout = _layout(ray) or ((ctx.get_node_id(), 1),)
     with _POOL_LOCK:
-        hit = _POOLS.get(key)
-        if hit is not None and hit[0] == session:
-            return ray, hit[1]
-        n_cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-        actor = ray.remote(num_cpus=1)(_RRWorker)
-        workers = [actor.remote() for _ in range(n_cpus)]
+        if _POOL.get("session") == session and _POOL.get("layout") == layout:
+            return ray, _POOL["workers"]
+        if _POOL.get("session") == session:  # same session, new nodes: retire the old actors
+            for w in _POOL["workers"]:
+                ray.kill(w)
+        actor = ray.remote(num_cpus=0)(_RRWorker)
+        workers = [actor.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
+                   for node, cpus in layout for _ in range(cpus)]
         ray.get([w.ping.remote() for w in workers])
-        _POOLS[key] = (session, workers)
+        _POOL.update(session=session, layout=layout, workers=workers)
         return ray, workers
 
 
 def shutdown_pools():
     """Forget the actors (they end with the Ray session; for tests that restart Ray)."""
     with _POOL_LOCK:
-        _POOLS.clear()
+        _POOL.clear()
 
 
 # ---------------------------------------------------------------------------- driver side
