@@ -44,28 +44,25 @@ __all__ = ["RayRRCollection", "ray_collections", "generate_range"]
 
 # ---------------------------------------------------------------------------- kernels
 @njit(**NJIT)
-def _cover(v, node_ptr, node_sets, offsets, members, covered, buf):
-    """Mark the uncovered sets holding ``v`` covered; their members go to ``buf``.
+def _cover(v, node_ptr, node_sets, offsets, members, covered, dec, touched):
+    """Mark the uncovered sets holding ``v`` covered and count their members.
 
-    Returns the number of members written (``buf`` is grown by the caller when
-    it returns -1: not enough room, nothing marked).
+    Returns ``m``: ``touched[:m]`` are the nodes met (in first-met order) and
+    ``dec[touched[:m]]`` how many newly covered sets hold each; the caller
+    reads them and zeroes ``dec`` there. ``touched`` has room for ``n``.
     """
-    need = 0
-    for j in range(node_ptr[v], node_ptr[v + 1]):
-        s = node_sets[j]
-        if not covered[s]:
-            need += offsets[s + 1] - offsets[s]
-    if need > buf.shape[0]:
-        return -1
-    pos = 0
+    m = 0
     for j in range(node_ptr[v], node_ptr[v + 1]):
         s = node_sets[j]
         if not covered[s]:
             covered[s] = True
             for t in range(offsets[s], offsets[s + 1]):
-                buf[pos] = members[t]
-                pos += 1
-    return pos
+                u = members[t]
+                if dec[u] == 0:
+                    touched[m] = u
+                    m += 1
+                dec[u] += 1
+    return m
 
 
 @njit(**NJIT)
@@ -146,7 +143,8 @@ class _Shard:
         self.dirty = False
         self.index = None
         self.covered = None
-        self.buf = np.empty(1024, dtype=np.int32)
+        self.dec = None
+        self.touched = None
 
     def arrays(self):
         if self.dirty:
@@ -212,16 +210,19 @@ class _RRWorker:
 
     def cover(self, token, v):
         """Cover the sets holding ``v``: ``(nodes, decrements)`` of their members."""
-        sh, _ = self.shards[token]
+        sh, spec = self.shards[token]
         offsets, members = sh.arrays()
         node_ptr, node_sets = sh.index
-        while True:
-            m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.buf)
-            if m >= 0:
-                break
-            sh.buf = np.empty(2 * sh.buf.shape[0] + int(node_ptr[v + 1] - node_ptr[v]) * 64,
-                              dtype=np.int32)
-        return np.unique(sh.buf[:m], return_counts=True)
+        if sh.dec is None:
+            n = spec[0].shape[0] - 1
+            sh.dec = np.zeros(n, dtype=np.int64)
+            sh.touched = np.empty(n, dtype=np.int32)
+        m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.dec,
+                   sh.touched)
+        nodes = sh.touched[:m].copy()
+        dec = sh.dec[nodes]
+        sh.dec[nodes] = 0
+        return nodes, dec
 
     def coverage(self, token, seeds):
         sh, spec = self.shards[token]
