@@ -198,6 +198,13 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
     _same(a, b)
     assert c.seeds == vs.strategies.opim_c(g, k=4, rng=1).seeds
     assert b.params["backend"] is rb
+    # a comparison run with backend= selects with it too (as for CELF)
+    n_made = len(made)
+    ta = vs.compare_strategies(g, ["imm", "opim_c"], k=[3], n_sims=500, rng=4)
+    tb = vs.compare_strategies(g, ["imm", "opim_c"], k=[3], n_sims=500, rng=4, backend=rb)
+    assert [r["seeds"] for r in ta.rows] == [r["seeds"] for r in tb.rows]
+    assert len(made) == n_made + 2
+    made.clear()
     # one actor per CPU, each holding its share of a collection (and nothing once it is gone)
     _, workers = ray_rr._pool(rb)
     assert len(workers) == 2
