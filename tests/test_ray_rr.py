@@ -59,7 +59,7 @@ def _local(graph, key, n_workers, base=0, weights=None):
     else:
         cum_w = np.cumsum(weights)
         total_w = float(cum_w[-1])
-    spec = (*rev, none_live, cum_w, total_w, MODE_IC, 1.0)
+    spec = ((*rev, none_live), cum_w, total_w, MODE_IC, 1.0)
     workers = [_Actor() for _ in range(n_workers)]
     return ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w), workers
 
@@ -191,6 +191,10 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
         assert made and made.pop()[1].n_sets > 0  # the sets were on the actors
         if "min_rr_sets" in kw and kw["strategy"] == "opim_c":
             assert b.info["rounds"] > 1  # the growth between rounds ran on the actors
+    # the graph's arrays went into the object store once for all those selections
+    ref = ray_rr._ARRAYS[id(g)][2]
+    vs.strategies.imm(g, k=2, rng=0, backend=rb, min_rr_sets=100)
+    assert ray_rr._ARRAYS[id(g)][2] is ref
     # the strategy classes take it too, and "serial" is the serial path
     a = vs.strategies.IMM(eps=0.3).select(g, k=4, rng=1)
     b = vs.strategies.IMM(eps=0.3, backend=rb).select(g, k=4, rng=1)

@@ -2,12 +2,14 @@
 
 The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
 
-- **Sampling where the sets live.** One actor per CPU of the cluster (Numba one
-  thread each). When a collection grows from ``a`` to ``b`` sets, actor ``w``
-  of ``W`` makes RR indices ``a + (b - a) w / W .. a + (b - a)(w + 1) / W`` and
-  keeps them: the sets never leave the actors. The reverse CSR of the graph
-  (and its sampling tables) is put into the object store once per selection
-  and read zero-copy by every actor of a node.
+- **Sampling where the sets live.** One actor per CPU of each node (Numba one
+  thread each, pinned to its node, reserving no CPU so the session's other
+  tasks still run; started once per Ray session). When a collection grows
+  from ``a`` to ``b`` sets, actor ``w`` of ``W`` makes RR indices
+  ``a + (b - a) w / W .. a + (b - a)(w + 1) / W`` and keeps them: the sets
+  never leave the actors. The reverse CSR of the graph (and its sampling
+  table) is put into the object store once per graph and Ray session and
+  read zero-copy by every actor of a node.
 - **Greedy with gathered counts.** Greedy maximum coverage needs, each round,
   every node's number of uncovered sets. Each actor counts over its own sets;
   the driver sums the counts (exact integers), picks the best node (ties to
@@ -179,8 +181,15 @@ class _RRWorker:
         return ray.get_runtime_context().get_node_id()
 
     def open(self, token, base, spec):
-        """A new (empty) share; ``spec``: the graph's arrays, zero-copy views of the object store."""
-        self.shards[token] = (_Shard(base), spec)
+        """A new (empty) share. ``spec`` is ``(arrays, cum_w, total_w, mode, comment_prob)``,
+        ``arrays`` the graph's reverse CSR and table: an object-store reference, read
+        here as zero-copy views (or the arrays themselves, in-process)."""
+        arrays, cum_w, total_w, mode, comment_prob = spec
+        if not isinstance(arrays, tuple):
+            import ray
+
+            arrays = ray.get(arrays)
+        self.shards[token] = (_Shard(base), (*arrays, cum_w, total_w, mode, comment_prob))
 
     def close(self, token):
         self.shards.pop(token, None)
@@ -298,7 +307,7 @@ class RayRRCollection:
     estimates equal that class's bit for bit.
     """
 
-    def __init__(self, ray, workers, spec_ref, n, key, base, total_w):
+    def __init__(self, ray, workers, spec, n, key, base, total_w):
         self.ray = ray
         self.workers = workers
         self.n = int(n)
@@ -311,7 +320,7 @@ class RayRRCollection:
         self._members = 0
         self._mean = 4.0
         self.token = next(_TOKENS)
-        ray.get([w.open.remote(self.token, self.base, spec_ref) for w in workers])
+        ray.get([w.open.remote(self.token, self.base, spec) for w in workers])
         self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
 
     @property
@@ -402,17 +411,45 @@ def _close_remote(workers, token):
             pass
 
 
+_ARRAYS = {}  # id(graph) -> (weakref to graph, Ray session, object-store reference)
+_ARRAYS_LOCK = threading.Lock()
+
+
+def _graph_arrays_ref(ray, graph):
+    """The object-store reference of ``graph``'s reverse CSR and sampling table.
+
+    Put once per graph and Ray session (a comparison's many selections on one
+    graph share it), released for Ray to free when the graph is collected.
+    """
+    ctx = ray.get_runtime_context()
+    session = (ctx.get_node_id(), ctx.get_job_id())
+    key = id(graph)
+    with _ARRAYS_LOCK:
+        hit = _ARRAYS.get(key)
+        if hit is not None and hit[0]() is graph and hit[1] == session:
+            return hit[2]
+        rev = graph.reverse_csr()
+        arrays = (rev[0], rev[1], rev[2], _ic.skip_row_none_live(rev[0], rev[2]))
+
+        def forget(wr, key=key):
+            with _ARRAYS_LOCK:
+                if _ARRAYS.get(key, (None,))[0] is wr:
+                    _ARRAYS.pop(key, None)
+
+        ref = ray.put(arrays)
+        _ARRAYS[key] = (weakref.ref(graph, forget), session, ref)
+        return ref
+
+
 def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
     """One :class:`RayRRCollection` per base, sharing ``graph``'s arrays in the object store."""
     ray, workers = _pool(backend)
-    rev = graph.reverse_csr()
-    none_live = _ic.skip_row_none_live(rev[0], rev[2])
+    arrays_ref = _graph_arrays_ref(ray, graph)
     if weights is None:
         cum_w, total_w = np.zeros(0), float(graph.n_nodes)
     else:
         cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
         total_w = float(cum_w[-1])
-    spec = (rev[0], rev[1], rev[2], none_live, cum_w, total_w, int(mode), float(comment_prob))
-    spec_ref = ray.put(spec)
-    return [RayRRCollection(ray, workers, spec_ref, graph.n_nodes, key, b, total_w)
+    spec = (arrays_ref, cum_w, total_w, int(mode), float(comment_prob))
+    return [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
             for b in bases]
