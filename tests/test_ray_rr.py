@@ -227,6 +227,16 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
     assert ray.get([w.stats.remote(final.token) for w in workers]) == [(0, 0), (0, 0)]
     with pytest.raises(ray.exceptions.RayTaskError, match="KeyError"):
         ray.get(workers[0].stats.remote(tok))
+    # one actor per node with the node's CPUs as Numba threads: the same again
+    per_node = RayBackend()
+    per_node.rr_actors = "per_node"
+    for kw in (dict(strategy="imm", k=5), dict(strategy="opim_c", k=5, eps=0.3, min_rr_sets=0)):
+        _same(vs.select_seeds(g, rng=4, **kw), vs.select_seeds(g, rng=4, backend=per_node, **kw))
+    _, workers = ray_rr._pool(per_node)
+    assert [t for _, t in ray.get([w.node.remote() for w in workers])] == [2]
+    per_node.rr_actors = "per_gpu"
+    with pytest.raises(ValueError, match="'rr_actors' setting .* 'per_cpu' or 'per_node'"):
+        vs.strategies.imm(g, k=2, backend=per_node)
 
 
 # ---------------------------------------------------------------------------- simulated cluster
@@ -257,7 +267,7 @@ def test_ray_imm_on_a_simulated_two_node_cluster():
             _same(vs.select_seeds(g, rng=2, **kw), vs.select_seeds(g, rng=2, backend=rb, **kw))
         _, workers = ray_rr._pool(rb)
         nodes = ray.get([w.node.remote() for w in workers])
-        assert len(workers) == 2 and len(set(nodes)) == 2  # one actor on each node
+        assert len(workers) == 2 and len({nd for nd, _ in nodes}) == 2  # one actor on each node
     finally:
         ray_rr.shutdown_pools()
         ray.shutdown()

@@ -309,7 +309,7 @@ def _ray_cluster_part(ctx, rows):
         t = time.perf_counter()
         _, workers = ray_rr._pool(rb)
         t_start = time.perf_counter() - t
-        where = len(set(ray.get([w.node.remote() for w in workers])))
+        where = len({nd for nd, _ in ray.get([w.node.remote() for w in workers])})
         assert len(workers) == n_nodes and where == n_nodes, "not one actor per node"
         per_set, per_round, ser_set = [], [], []
         for r in range(reps):

@@ -163,11 +163,11 @@ class _Shard:
 class _RRWorker:
     """Ray actor body: holds the shares of RR collections (by token) made on it."""
 
-    def __init__(self, pin_threads=True):
+    def __init__(self, pin_threads=True, threads=1):
         import numba
 
-        if pin_threads:  # parallelism comes from the actors
-            numba.set_num_threads(1)
+        if pin_threads:  # one thread per actor, or (one actor per node) the node's CPUs
+            numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
         self.n_threads = numba.get_num_threads()
         self.shards = {}
 
@@ -175,10 +175,10 @@ class _RRWorker:
         return True
 
     def node(self):
-        """The Ray node this actor runs on."""
+        """``(Ray node id, Numba threads)`` of this actor."""
         import ray
 
-        return ray.get_runtime_context().get_node_id()
+        return ray.get_runtime_context().get_node_id(), self.n_threads
 
     def open(self, token, base, spec):
         """A new (empty) share. ``spec`` is ``(arrays, cum_w, total_w, mode, comment_prob)``,
@@ -212,7 +212,9 @@ class _RRWorker:
         offsets, members = sh.arrays()
         n = spec[0].shape[0] - 1
         if sh.index is None:
-            sh.index = _rr.invert(offsets, members, n, 1)
+            # parallel blocks while their counts (8 n bytes each) stay below the members'
+            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(n, 1))))
+            sh.index = _rr.invert(offsets, members, n, nc)
         sh.covered = np.zeros(offsets.shape[0] - 1, dtype=np.bool_)
         node_ptr = sh.index[0]
         return np.diff(node_ptr)
@@ -239,7 +241,8 @@ class _RRWorker:
         n = spec[0].shape[0] - 1
         if offsets.shape[0] == 1:
             return 0
-        return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), 1))
+        nc = max(1, min(4 * self.n_threads, offsets.shape[0] - 1))
+        return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), nc))
 
     def stats(self, token):
         sh, _ = self.shards[token]
@@ -263,21 +266,39 @@ def _layout(ray):
     return tuple(sorted(out))
 
 
-def _pool(backend):
-    """The RR actors of the current Ray session: one per CPU of each node, started once.
+#: where the RR actors go: "per_cpu" (one per CPU of each node, Numba 1 thread
+#: each) or "per_node" (one per node, Numba threads = the node's CPUs); a
+#: RayBackend's ``rr_actors`` attribute overrides it
+RR_ACTORS = "per_cpu"
 
-    The actors are pinned to their nodes and reserve no CPU (``num_cpus=0``),
-    so the backend's simulation tasks and CELF's actors still find CPUs while
-    they idle; they are busy only while a selection runs. Any backend of the
-    session shares them (each collection's sets are kept under its own
-    token); a new session, or nodes joining or leaving, gets new actors.
+
+def _placement(backend):
+    mode = getattr(backend, "rr_actors", None) or RR_ACTORS
+    if mode not in ("per_cpu", "per_node"):
+        raise ValueError(f"The 'rr_actors' setting of the ray backend must be 'per_cpu' or "
+                         f"'per_node'. Got {mode!r} instead.")
+    return mode
+
+
+def _pool(backend):
+    """The RR actors of the current Ray session, started once.
+
+    One per CPU of each node (Numba 1 thread each), or with
+    ``rr_actors="per_node"`` one per node (Numba threads = its CPUs: the
+    kernels give the same sets for any thread count). The actors are pinned
+    to their nodes and reserve no CPU (``num_cpus=0``), so the backend's
+    simulation tasks and CELF's actors still find CPUs while they idle; they
+    are busy only while a selection runs. Any backend of the session shares
+    them (each collection's sets are kept under its own token); a new
+    session, nodes joining or leaving, or another placement gets new actors.
     """
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+    mode = _placement(backend)
     ray = backend._ensure()
     ctx = ray.get_runtime_context()
     session = (ctx.get_node_id(), ctx.get_job_id())
-    layout = _layout(ray) or ((ctx.get_node_id(), 1),)
+    layout = (mode, _layout(ray) or ((ctx.get_node_id(), 1),))
     with _POOL_LOCK:
         if _POOL.get("session") == session and _POOL.get("layout") == layout:
             return ray, _POOL["workers"]
@@ -285,8 +306,15 @@ def _pool(backend):
             for w in _POOL["workers"]:
                 ray.kill(w)
         actor = ray.remote(num_cpus=0)(_RRWorker)
-        workers = [actor.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node, soft=False)).remote()
-                   for node, cpus in layout for _ in range(cpus)]
+        workers = []
+        for node, cpus in layout[1]:
+            where = NodeAffinitySchedulingStrategy(node, soft=False)
+            if mode == "per_cpu":
+                workers += [actor.options(scheduling_strategy=where).remote() for _ in range(cpus)]
+            else:
+                env = {"env_vars": {"NUMBA_NUM_THREADS": str(cpus)}}
+                workers.append(actor.options(scheduling_strategy=where, runtime_env=env)
+                               .remote(threads=cpus))
         ray.get([w.ping.remote() for w in workers])
         _POOL.update(session=session, layout=layout, workers=workers)
         return ray, workers
