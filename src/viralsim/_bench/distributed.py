@@ -22,7 +22,8 @@
    (:mod:`viralsim.distributed.ray_rr`) against serial at equal cores:
    NetHEPT (the BA graph above under weighted cascade when the file is
    absent), k = 50, default ε and set floor; serial with Numba 2 threads,
-   Ray with 2 local CPUs (2 actors, 1 thread each). Warm (actor start-up
+   Ray with 2 local CPUs (2 actors, 1 thread each; and for IMM also
+   ``rr_actors="per_node"``: 1 actor, 2 threads). Warm (actor start-up
    reported apart), interleaved, medians of the runs; same seeds and spreads
    asserted. Target: Ray <= 1.15x serial.
 4. A simulated 4-node cluster (``ray.cluster_utils.Cluster``, 4 Ray nodes
@@ -234,48 +235,61 @@ def _ray_ris_part(ctx, rows):
     cores = 2
     full = numba.get_num_threads()
     rb = RayBackend(num_cpus=cores)
-    t = time.perf_counter()
-    for strat in ("imm", "opim_c"):  # actors start, kernels load (the serial ones compile)
-        vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000)
-        vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000, backend=rb)
-    t_start = time.perf_counter() - t
-    for strat in ("imm", "opim_c"):
-        ser, par, gen_s, gen_r = [], [], [], []
-        for _ in range(reps):  # interleaved: the machine is shared
-            numba.set_num_threads(min(cores, full))
-            try:
-                t = time.perf_counter()
-                a = vs.select_seeds(g, k=k, strategy=strat, rng=1)
-                ser.append(time.perf_counter() - t)
-            finally:
-                numba.set_num_threads(full)
-            t = time.perf_counter()
-            b = vs.select_seeds(g, k=k, strategy=strat, rng=1, backend=rb)
-            par.append(time.perf_counter() - t)
-            assert a.seeds == b.seeds and a.spread == b.spread, f"Ray {strat} differs from serial"
-            assert np.array_equal(a.gains, b.gains), f"Ray {strat} gains differ from serial"
-            gen_s.append(a.info["rr_seconds"])
-            gen_r.append(b.info["rr_seconds"])
-        ms, mp = float(np.median(ser)), float(np.median(par))
-        per_run = np.array(par) / np.array(ser)
-        case = f"{strat} ray vs serial, {name} k={k}, {cores} cores"
-        sets = a.info["n_rr_sets"]
-        rows += [
-            row(SUITE, case, "serial time", ms, "s",
-                f"numba {min(cores, full)} threads; median of {reps}; all "
-                + ", ".join(f"{x:.2f}" for x in ser) + f"; {sets:,} RR sets"),
-            row(SUITE, case, "ray time", mp, "s",
-                f"{cores} actors, numba 1 thread each; median of {reps}; all "
-                + ", ".join(f"{x:.2f}" for x in par) + "; same seeds, gains, spread"),
-            row(SUITE, case, "ray / serial", mp / ms, "x",
-                f"{target_note(mp / ms, 1.15)}; per run " + ", ".join(f"{x:.2f}" for x in per_run)),
-            row(SUITE, case, "RR generation, ray / serial", float(np.median(gen_r) / np.median(gen_s)),
-                "x", f"medians {np.median(gen_r):.2f} / {np.median(gen_s):.2f} s; the rest is greedy"),
-        ]
-    rows.append(row(SUITE, f"ris ray, {name}", "ray start-up", t_start, "s",
-                    "2 actors start; kernels load; two warm-up selections each way"))
+    starts = []
+    for placement, strategies in (("per_cpu", ("imm", "opim_c")), ("per_node", ("imm",))):
+        rb.rr_actors = placement
+        t = time.perf_counter()
+        for strat in strategies:  # actors start, kernels load (the serial ones compile)
+            vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000)
+            vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000, backend=rb)
+        starts.append(time.perf_counter() - t)
+        for strat in strategies:
+            _ray_ris_case(ctx, rows, vs, g, name, rb, strat, placement, k, reps, cores, full)
+    rows.append(row(SUITE, f"ris ray, {name}", "ray start-up", starts[0], "s",
+                    f"{cores} actors start; kernels load; two warm-up selections each way "
+                    f"(per node: {starts[1]:.1f} s)"))
     ray_rr.shutdown_pools()
     ray.shutdown()
+
+
+def _ray_ris_case(ctx, rows, vs, g, name, rb, strat, placement, k, reps, cores, full):
+    import numba
+
+    ser, par, gen_s, gen_r = [], [], [], []
+    for _ in range(reps):  # interleaved: the machine is shared
+        numba.set_num_threads(min(cores, full))
+        try:
+            t = time.perf_counter()
+            a = vs.select_seeds(g, k=k, strategy=strat, rng=1)
+            ser.append(time.perf_counter() - t)
+        finally:
+            numba.set_num_threads(full)
+        t = time.perf_counter()
+        b = vs.select_seeds(g, k=k, strategy=strat, rng=1, backend=rb)
+        par.append(time.perf_counter() - t)
+        assert a.seeds == b.seeds and a.spread == b.spread, f"Ray {strat} differs from serial"
+        assert np.array_equal(a.gains, b.gains), f"Ray {strat} gains differ from serial"
+        gen_s.append(a.info["rr_seconds"])
+        gen_r.append(b.info["rr_seconds"])
+    ms, mp = float(np.median(ser)), float(np.median(par))
+    per_run = np.array(par) / np.array(ser)
+    actors = (f"{cores} actors, numba 1 thread each" if placement == "per_cpu"
+              else f"1 actor, numba {cores} threads (rr_actors=per_node)")
+    case = f"{strat} ray ({placement}) vs serial, {name} k={k}, {cores} cores"
+    sets = a.info["n_rr_sets"]
+    rows += [
+        row(SUITE, case, "serial time", ms, "s",
+            f"numba {min(cores, full)} threads; median of {reps}; all "
+            + ", ".join(f"{x:.2f}" for x in ser) + f"; {sets:,} RR sets"),
+        row(SUITE, case, "ray time", mp, "s",
+            f"{actors}; median of {reps}; all "
+            + ", ".join(f"{x:.2f}" for x in par) + "; same seeds, gains, spread"),
+        row(SUITE, case, "ray / serial", mp / ms, "x",
+            f"{target_note(mp / ms, 1.15)} (ratio of medians); per run "
+            + ", ".join(f"{x:.2f}" for x in per_run)),
+        row(SUITE, case, "RR generation, ray / serial", float(np.median(gen_r) / np.median(gen_s)),
+            "x", f"medians {np.median(gen_r):.2f} / {np.median(gen_s):.2f} s; the rest is greedy"),
+    ]
 
 
 def _ray_cluster_part(ctx, rows):
