@@ -123,6 +123,32 @@ def test_distributed_greedy_equals_serial(gi, n_workers):
     assert all(not w.w.shards for w in workers)  # the sets are freed on the actors
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_distributed_greedy_equals_the_naive_twin(seed):
+    """Random sets dealt to 3 actors in random order: the picks and gains of a full
+    argmax greedy over all sets (tests/naive_strategies.py)."""
+    from .naive_strategies import naive_max_cover
+
+    gen = np.random.default_rng(seed)
+    n, count = 12, 60
+    sets = [gen.choice(n, size=gen.integers(1, 5), replace=False).astype(np.int32)
+            for _ in range(count)]
+    g = vs.FollowerGraph.from_edges(np.arange(n - 1), np.arange(1, n), probs=0.5)
+    dist, workers = _local(g, 0, 3)
+    owner = gen.integers(0, 3, count)
+    for w, actor in enumerate(workers):
+        mine = [sets[i] for i in gen.permutation(np.flatnonzero(owner == w))]
+        sh = actor.w.shards[dist.token][0]
+        sh.sizes = [np.array([len(x) for x in mine], dtype=np.int64)]
+        sh.members = [np.concatenate(mine) if mine else np.zeros(0, dtype=np.int32)]
+        sh.dirty = True
+    dist.n_sets = count
+    seeds, gains, _ = dist.greedy(4)
+    picks, ref = naive_max_cover(sets, n, 4)
+    assert seeds.tolist() == picks and gains.tolist() == ref
+    assert dist.coverage(seeds) == sum(any(v in s for v in picks) for s in sets)
+
+
 def test_weighted_roots_on_actors():
     g = vs.generators.barabasi_albert(300, 2, rng=2).with_probabilities(0.1)
     w = np.random.default_rng(0).integers(0, 3, size=g.n_nodes).astype(float)

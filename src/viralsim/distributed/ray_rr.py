@@ -49,9 +49,24 @@ __all__ = ["RayRRCollection", "ray_collections", "generate_range"]
 def _cover(v, node_ptr, node_sets, offsets, members, covered, dec, touched):
     """Mark the uncovered sets holding ``v`` covered and count their members.
 
-    Returns ``m``: ``touched[:m]`` are the nodes met (in first-met order) and
-    ``dec[touched[:m]]`` how many newly covered sets hold each; the caller
-    reads them and zeroes ``dec`` there. ``touched`` has room for ``n``.
+    Parameters
+    ----------
+    v : int64, the node picked.
+    node_ptr, node_sets : this share's node -> sets index (:func:`viralsim._kernels.rr.invert`).
+    offsets, members : this share's sets, flat.
+    covered : bool (n_sets,), updated in place.
+    dec : int64 (n,), all zero on entry; on return ``dec[u]`` is the number of
+        newly covered sets holding ``u`` (the caller reads and re-zeroes it).
+    touched : int32 (n,), scratch.
+
+    Returns
+    -------
+    m : int, ``touched[:m]`` are the nodes met (first-met order).
+
+    Notes
+    -----
+    O(members of the newly covered sets): no sort, and ``dec`` is re-zeroed
+    only where it was touched.
     """
     m = 0
     for j in range(node_ptr[v], node_ptr[v + 1]):
@@ -71,9 +86,19 @@ def _cover(v, node_ptr, node_sets, offsets, members, covered, dec, touched):
 def _best(deg, picked, costs, left, ratio):
     """The node :func:`viralsim._kernels.rr.greedy_cover` picks next, or -1.
 
-    Among nodes not picked whose cost fits ``left``: the largest count (per
-    unit cost when ``ratio``), ties to the smaller index -- the full-scan
-    argmax that the serial lazy heap reproduces.
+    Parameters
+    ----------
+    deg : int64 (n,), uncovered sets holding each node (summed over the actors).
+    picked : bool (n,), nodes already picked.
+    costs : float64 (n,) or empty (unit costs).
+    left : float, budget left (``inf`` for k seeds).
+    ratio : bool, rank by count per unit cost.
+
+    Returns
+    -------
+    int : among nodes not picked whose cost fits ``left``, the largest count
+    (per unit cost when ``ratio``), ties to the smaller index -- the
+    full-scan argmax that the serial lazy heap reproduces; -1 when none fits.
     """
     unit = costs.shape[0] == 0
     best = -1
