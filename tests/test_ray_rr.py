@@ -51,7 +51,7 @@ class _NoRay:
         return x
 
 
-def _local(graph, key, n_workers, base=0, weights=None):
+def _local(graph, key, n_workers, base=0, weights=None, gather=0):
     rev = graph.reverse_csr()
     none_live = _ic.skip_row_none_live(rev[0], rev[2])
     if weights is None:
@@ -61,7 +61,9 @@ def _local(graph, key, n_workers, base=0, weights=None):
         total_w = float(cum_w[-1])
     spec = ((*rev, none_live), cum_w, total_w, MODE_IC, 1.0)
     workers = [_Actor() for _ in range(n_workers)]
-    return ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w), workers
+    coll = ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w)
+    coll.gather_members = gather  # 0: greedy by the distributed protocol whatever the size
+    return coll, workers
 
 
 def _ties_graph():
@@ -94,13 +96,14 @@ def test_generate_range_makes_the_collections_sets(first, count):
 
 
 @pytest.mark.parametrize("gi", range(3))
-@pytest.mark.parametrize("n_workers", [1, 2, 3])
-def test_distributed_greedy_equals_serial(gi, n_workers):
+@pytest.mark.parametrize("n_workers, gather", [(1, 0), (2, 0), (3, 0), (3, 1 << 30)])
+def test_distributed_greedy_equals_serial(gi, n_workers, gather):
     """Shares of irregular growth steps; plain, bounded (OPIM-C) and budgeted greedy
-    (by gain and by gain per cost); coverage: all equal the serial collection's."""
+    (by gain and by gain per cost); coverage: all equal the serial collection's, by the
+    distributed protocol and with the sets gathered to the driver."""
     g = list(_graphs())[gi]
     n = g.n_nodes
-    dist, workers = _local(g, 7, n_workers)
+    dist, workers = _local(g, 7, n_workers, gather=gather)
     ser = RRCollection(g, 7)
     costs = 1.0 + np.random.default_rng(gi).integers(0, 3, n).astype(float)
     for size in (3, 50, 51, 400, 1200):
@@ -210,11 +213,19 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
     monkeypatch.setattr(ray_rr, "ray_collections", spy)
     g = vs.generators.barabasi_albert(600, 3, rng=2).with_probabilities("weighted_cascade")
     rb = RayBackend()
+    # small collections are gathered for greedy: the default path, once
+    _same(vs.select_seeds(g, k=5, strategy="imm", rng=4),
+          vs.select_seeds(g, k=5, strategy="imm", rng=4, backend=rb))
+    assert made.pop()[1].round_trips == 2  # the final collection: one growth, one copy
+    monkeypatch.setattr(ray_rr, "GATHER_MEMBERS", 0)  # the rest: counts gathered per pick
     for graph, kw in _cases(g):
         a = vs.select_seeds(graph, rng=4, **kw)
         b = vs.select_seeds(graph, rng=4, backend=rb, **kw)
         _same(a, b)
-        assert made and made.pop()[1].n_sets > 0  # the sets were on the actors
+        final = made.pop()[1]
+        assert final.n_sets > 0  # the sets were on the actors
+        if kw["strategy"] == "imm" and "k" in kw:  # growth, counts, then one trip per pick
+            assert final.round_trips == 2 + len(b.seeds)
         if "min_rr_sets" in kw and kw["strategy"] == "opim_c":
             assert b.info["rounds"] > 1  # the growth between rounds ran on the actors
     # the graph's arrays went into the object store once for all those selections

@@ -34,6 +34,7 @@ import threading
 import time
 import weakref
 
+import numba
 import numpy as np
 from numba import njit
 
@@ -269,6 +270,12 @@ class _RRWorker:
         nc = max(1, min(4 * self.n_threads, offsets.shape[0] - 1))
         return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), nc))
 
+    def share(self, token):
+        """This share's sets, flat: ``(sizes, members)`` (for a small collection's greedy)."""
+        sh, _ = self.shards[token]
+        offsets, members = sh.arrays()
+        return np.diff(offsets), members
+
     def stats(self, token):
         sh, _ = self.shards[token]
         offsets, members = sh.arrays()
@@ -352,6 +359,11 @@ def shutdown_pools():
 
 
 # ---------------------------------------------------------------------------- driver side
+#: a collection with at most this many members (16 MB) is copied to the driver for
+#: greedy (one transfer beats k round trips); larger ones stay on the actors
+GATHER_MEMBERS = 1 << 22
+
+
 class RayRRCollection:
     """A collection of RR sets whose sets live on Ray actors; see the module docstring.
 
@@ -372,6 +384,7 @@ class RayRRCollection:
         self.round_trips = 0
         self._members = 0
         self._mean = 4.0
+        self.gather_members = GATHER_MEMBERS
         self.token = next(_TOKENS)
         ray.get([w.open.remote(self.token, self.base, spec) for w in workers])
         self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
@@ -401,13 +414,31 @@ class RayRRCollection:
         return self
 
     def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
-        """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`."""
+        """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`.
+
+        A collection of at most ``gather_members`` members (IMM's sampling
+        phase) is copied here once and run by the serial kernel: one transfer
+        instead of ``k`` round trips. Larger ones stay on the actors: counts
+        gathered once, then one round trip per pick. Same result either way
+        (greedy depends on the counts only, not on the order of the sets).
+        """
         ray, ws, tok = self.ray, self.workers, self.token
+        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
+        if self._members <= self.gather_members:
+            parts = ray.get([w.share.remote(tok) for w in ws])
+            self.round_trips += 1
+            sizes = np.concatenate([p[0] for p in parts])
+            members = np.concatenate([p[1] for p in parts])
+            offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(sizes, out=offsets[1:])
+            nc = max(1, min(numba.get_num_threads(), members.shape[0] // (8 * max(self.n, 1))))
+            node_ptr, node_sets = _rr.invert(offsets, members, self.n, nc)
+            return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
+                                    float(budget), bool(ratio), bool(upper))
         deg = np.zeros(self.n, dtype=np.int64)
         for part in ray.get([w.counts.remote(tok) for w in ws]):
             deg += part
         self.round_trips += 1
-        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
         picked = np.zeros(self.n, dtype=np.bool_)
         seeds, gains = [], []
         left = float(budget)
