@@ -22,8 +22,8 @@
    (:mod:`viralsim.distributed.ray_rr`) against serial at equal cores:
    NetHEPT (the BA graph above under weighted cascade when the file is
    absent), k = 50, default ε and set floor; serial with Numba 2 threads,
-   Ray with 2 local CPUs (2 actors, 1 thread each; and for IMM also
-   ``rr_actors="per_node"``: 1 actor, 2 threads). Warm (actor start-up
+   Ray with 2 local CPUs (2 actors, 1 thread each; and again with
+   ``rr_actors="per_node"``: 1 actor, 2 threads; quick mode: IMM on 2 actors). Warm (actor start-up
    reported apart), interleaved, medians of the runs; same seeds and spreads
    asserted. Target: Ray <= 1.15x serial.
 4. A simulated 4-node cluster (``ray.cluster_utils.Cluster``, 4 Ray nodes
@@ -237,7 +237,7 @@ def _ray_ris_part(ctx, rows):
     rb = RayBackend(num_cpus=cores)
     starts = []
     plan = ((("per_cpu", ("imm",)),) if ctx.quick  # quick: IMM on 2 actors only
-            else (("per_cpu", ("imm", "opim_c")), ("per_node", ("imm",))))
+            else (("per_cpu", ("imm", "opim_c")), ("per_node", ("imm", "opim_c"))))
     for placement, strategies in plan:
         rb.rr_actors = placement
         t = time.perf_counter()
