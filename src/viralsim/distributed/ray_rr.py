@@ -3,7 +3,8 @@
 The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
 
 - **Sampling where the sets live.** One actor per CPU of each node (Numba one
-  thread each, pinned to its node, reserving no CPU so the session's other
+  thread each; or one per node with its CPUs as threads, ``rr_actors``),
+  pinned to its node and reserving no CPU so the session's other
   tasks still run; started once per Ray session). When a collection grows
   from ``a`` to ``b`` sets, actor ``w`` of ``W`` makes RR indices
   ``a + (b - a) w / W .. a + (b - a)(w + 1) / W`` and keeps them: the sets
@@ -15,7 +16,10 @@ The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
   the driver sums the counts (exact integers), picks the best node (ties to
   the smaller index), and tells the actors, which mark the sets it covers and
   send back only the decrements (the members of the newly covered sets,
-  counted). One round trip to every actor per pick.
+  counted). One round trip to every actor per pick. A collection of at most
+  ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the driver
+  once instead and run by the serial kernel (the same result: greedy
+  depends on the counts only).
 
 RR set ``i`` is a pure function of ``(key, i)`` and the graph
 (:mod:`viralsim._kernels.rr`), counts are integer sums and the pick is the
