@@ -264,6 +264,10 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
     assert ray.get([w.stats.remote(final.token) for w in workers]) == [(0, 0), (0, 0)]
     with pytest.raises(ray.exceptions.RayTaskError, match="KeyError"):
         ray.get(workers[0].stats.remote(tok))
+    # an actor that died between selections (killed, out of memory) is replaced
+    ray.kill(workers[1])
+    _same(vs.strategies.imm(g, k=3, rng=2), vs.strategies.imm(g, k=3, rng=2, backend=rb))
+    assert ray_rr._pool(rb)[1][0] is not workers[0]
     # one actor per node with the node's CPUs as Numba threads: the same again
     per_node = RayBackend()
     per_node.rr_actors = "per_node"

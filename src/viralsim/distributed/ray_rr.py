@@ -531,13 +531,23 @@ def _graph_arrays_ref(ray, graph):
 
 def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
     """One :class:`RayRRCollection` per base, sharing ``graph``'s arrays in the object store."""
-    ray, workers = _pool(backend)
-    arrays_ref = _graph_arrays_ref(ray, graph)
     if weights is None:
         cum_w, total_w = np.zeros(0), float(graph.n_nodes)
     else:
         cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
         total_w = float(cum_w[-1])
-    spec = (arrays_ref, cum_w, total_w, int(mode), float(comment_prob))
-    return [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
-            for b in bases]
+    for attempt in (0, 1):
+        ray, workers = _pool(backend)
+        spec = (_graph_arrays_ref(ray, graph), cum_w, total_w, int(mode), float(comment_prob))
+        try:
+            return [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
+                    for b in bases]
+        except ray.exceptions.RayActorError:
+            # an actor died since the last selection (killed, out of memory, its node
+            # gone): start a new pool once; a selection in flight fails with Ray's error
+            if attempt:
+                raise
+            with _POOL_LOCK:
+                for w in _POOL.get("workers", ()):
+                    ray.kill(w)
+                _POOL.clear()
