@@ -18,6 +18,23 @@
    three (times: the median of each, with all three). Full mode only (about
    2.5 min).
 
+3. IMM and OPIM-C with the RR sets on Ray actors
+   (:mod:`viralsim.distributed.ray_rr`) against serial at equal cores:
+   NetHEPT (the BA graph above under weighted cascade when the file is
+   absent), k = 50, default ε and set floor; serial with Numba 2 threads,
+   Ray with 2 local CPUs (2 actors, 1 thread each; and again with
+   ``rr_actors="per_node"``: 1 actor, 2 threads; quick mode: IMM on 2 actors). Warm (actor start-up
+   reported apart), interleaved, medians of the runs; same seeds and spreads
+   asserted. Target: Ray <= 1.15x serial.
+4. A simulated 4-node cluster (``ray.cluster_utils.Cluster``, 4 Ray nodes
+   of 1 CPU each on this machine, one actor per node): seconds per RR set
+   made and kept on the actors (256 per node: IMM's default floor, 3.9M on
+   NetHEPT; 3 collections),
+   against the serial collection on this machine, and the
+   seconds per greedy round (one round trip to every node). Full mode
+   only. On a 2-core machine 4 nodes share 2 cores, so it measures the
+   protocol's cost, not a speed-up.
+
 Skips a part when ray or hydra-joblib-launcher is not installed.
 """
 
@@ -188,9 +205,179 @@ def _joblib_part(ctx, rows):
     ]
 
 
+def _ris_graph(ctx):
+    import viralsim as vs
+
+    path = ctx.data_path("nethept_imm_graph_ic.inf")
+    if path:
+        return "NetHEPT", vs.read_edgelist(path, directed=True)
+    g = vs.generators.barabasi_albert(10_000, 5, rng=0).with_probabilities("weighted_cascade")
+    return "BA 100k edges, weighted cascade", g
+
+
+def _ray_ris_part(ctx, rows):
+    """IMM and OPIM-C with RR sets on 2 local Ray actors vs serial with 2 Numba threads."""
+    try:
+        import ray
+    except ImportError:
+        ctx.log("ray not installed: Ray IMM/OPIM-C skipped (pip install 'viralsim[ray]')")
+        return
+    import numba
+
+    import viralsim as vs
+    from viralsim.distributed import ray_rr
+    from viralsim.distributed.ray_backend import RayBackend
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    name, g = _ris_graph(ctx)
+    k = 10 if ctx.quick else 50
+    reps = 2 if ctx.quick else 5
+    cores = 2
+    full = numba.get_num_threads()
+    rb = RayBackend(num_cpus=cores)
+    starts = []
+    plan = ((("per_cpu", ("imm",)),) if ctx.quick  # quick: IMM on 2 actors only
+            else (("per_cpu", ("imm", "opim_c")), ("per_node", ("imm", "opim_c"))))
+    for placement, strategies in plan:
+        rb.rr_actors = placement
+        t = time.perf_counter()
+        for strat in strategies:  # actors start, kernels load (the serial ones compile)
+            vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000)
+            vs.select_seeds(g, k=2, strategy=strat, rng=0, min_rr_sets=1000, backend=rb)
+        starts.append(time.perf_counter() - t)
+        for strat in strategies:
+            _ray_ris_case(ctx, rows, vs, g, name, rb, strat, placement, k, reps, cores, full)
+    per_node = f" (per node: {starts[1]:.1f} s)" if len(starts) > 1 else ""
+    rows.append(row(SUITE, f"ris ray, {name}", "ray start-up", starts[0], "s",
+                    f"{cores} actors start; kernels load; warm-up selections each way{per_node}"))
+    ray_rr.shutdown_pools()
+    ray.shutdown()
+
+
+def _ray_ris_case(ctx, rows, vs, g, name, rb, strat, placement, k, reps, cores, full):
+    import numba
+
+    ser, par, gen_s, gen_r = [], [], [], []
+    for _ in range(reps):  # interleaved: the machine is shared
+        numba.set_num_threads(min(cores, full))
+        try:
+            t = time.perf_counter()
+            a = vs.select_seeds(g, k=k, strategy=strat, rng=1)
+            ser.append(time.perf_counter() - t)
+        finally:
+            numba.set_num_threads(full)
+        t = time.perf_counter()
+        b = vs.select_seeds(g, k=k, strategy=strat, rng=1, backend=rb)
+        par.append(time.perf_counter() - t)
+        assert a.seeds == b.seeds and a.spread == b.spread, f"Ray {strat} differs from serial"
+        assert np.array_equal(a.gains, b.gains), f"Ray {strat} gains differ from serial"
+        gen_s.append(a.info["rr_seconds"])
+        gen_r.append(b.info["rr_seconds"])
+    ms, mp = float(np.median(ser)), float(np.median(par))
+    per_run = np.array(par) / np.array(ser)
+    actors = (f"{cores} actors, numba 1 thread each" if placement == "per_cpu"
+              else f"1 actor, numba {cores} threads (rr_actors=per_node)")
+    case = f"{strat} ray ({placement}) vs serial, {name} k={k}, {cores} cores"
+    sets = a.info["n_rr_sets"]
+    rows += [
+        row(SUITE, case, "serial time", ms, "s",
+            f"numba {min(cores, full)} threads; median of {reps}; all "
+            + ", ".join(f"{x:.2f}" for x in ser) + f"; {sets:,} RR sets"),
+        row(SUITE, case, "ray time", mp, "s",
+            f"{actors}; median of {reps}; all "
+            + ", ".join(f"{x:.2f}" for x in par) + "; same seeds, gains, spread"),
+        row(SUITE, case, "ray / serial", mp / ms, "x",
+            f"{target_note(mp / ms, 1.15)} (ratio of medians); per run "
+            + ", ".join(f"{x:.2f}" for x in per_run)),
+        row(SUITE, case, "RR generation, ray / serial", float(np.median(gen_r) / np.median(gen_s)),
+            "x", f"medians {np.median(gen_r):.2f} / {np.median(gen_s):.2f} s; the rest is greedy"),
+    ]
+
+
+def _ray_cluster_part(ctx, rows):
+    """Seconds per RR set and per greedy round on a simulated 4-node cluster."""
+    try:
+        import ray
+        from ray.cluster_utils import Cluster
+    except ImportError:
+        ctx.log("ray not installed: simulated cluster skipped")
+        return
+    import viralsim as vs
+    from viralsim._kernels.rr import MODE_IC
+    from viralsim.distributed import ray_rr
+    from viralsim.distributed.ray_backend import RayBackend
+    from viralsim.strategies.ris import RRCollection
+
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    if ray.is_initialized():
+        ray.shutdown()
+    name, g = _ris_graph(ctx)
+    n_nodes, n_sets, k, reps = 4, 256 * g.n_nodes, 50, 3
+    cluster = Cluster(initialize_head=True,
+                      head_node_args={"num_cpus": 1, "include_dashboard": False})
+    try:
+        for _ in range(n_nodes - 1):
+            cluster.add_node(num_cpus=1)
+        cluster.wait_for_nodes()
+        ray.init(address=cluster.address, log_to_driver=False,
+                 runtime_env={"env_vars": {"NUMBA_NUM_THREADS": "1"}})
+        rb = RayBackend()
+        t = time.perf_counter()
+        _, workers = ray_rr._pool(rb)
+        t_start = time.perf_counter() - t
+        where = len({nd for nd, _ in ray.get([w.node.remote() for w in workers])})
+        assert len(workers) == n_nodes and where == n_nodes, "not one actor per node"
+        per_set, per_round, ser_set = [], [], []
+        for r in range(reps):
+            (c,) = ray_rr.ray_collections(rb, g, 100 + r, weights=None, mode=MODE_IC,
+                                          comment_prob=1.0, bases=(0,))
+            c.extend_to(1000)  # warm the kernels on every actor
+            t = time.perf_counter()
+            c.extend_to(1000 + n_sets)
+            per_set.append((time.perf_counter() - t) / n_sets)
+            t = time.perf_counter()
+            seeds, gains, _ = c.greedy(k)
+            per_round.append((time.perf_counter() - t) / (k + 1))
+            size = c.n_members / c.n_sets
+            s = RRCollection(g, 100 + r).extend_to(1000)
+            t = time.perf_counter()
+            s.extend_to(1000 + n_sets)
+            ser_set.append((time.perf_counter() - t) / n_sets)
+            s_seeds, s_gains, _ = s.greedy(k)
+            assert np.array_equal(seeds, s_seeds) and np.array_equal(gains, s_gains), \
+                "cluster greedy differs from serial"
+            c.close()
+        t = time.perf_counter()
+        sel = vs.select_seeds(g, k=k, strategy="imm", rng=1, backend=rb)
+        t_imm = time.perf_counter() - t
+    finally:
+        ray_rr.shutdown_pools()
+        ray.shutdown()
+        cluster.shutdown()
+    case = f"simulated {n_nodes}-node Ray cluster (1 CPU each, this machine), {name}"
+    med = float(np.median(per_set))
+    rows += [
+        row(SUITE, case, "time per RR set", med * 1e6, "us",
+            f"{n_sets:,} sets ({size:.2f} members each) made and kept on {n_nodes} actors, "
+            f"median of {reps}; all "
+            + ", ".join(f"{x * 1e6:.2f}" for x in per_set)),
+        row(SUITE, case, "serial time per RR set", float(np.median(ser_set)) * 1e6, "us",
+            f"RRCollection here, numba {__import__('numba').get_num_threads()} threads; all "
+            + ", ".join(f"{x * 1e6:.2f}" for x in ser_set)),
+        row(SUITE, case, "time per greedy round", float(np.median(per_round)) * 1e3, "ms",
+            f"k={k}: counts gathered, then one round trip to every node per pick; "
+            "same seeds and gains as serial"),
+        row(SUITE, case, "IMM k=50", t_imm, "s",
+            f"{sel.info['n_rr_sets']:,} RR sets; actors started in {t_start:.1f} s"),
+    ]
+
+
 def run(ctx):
     rows = []
     _ray_part(ctx, rows)
+    _ray_ris_part(ctx, rows)
+    if not ctx.quick:
+        _ray_cluster_part(ctx, rows)
     if ctx.quick:  # three rounds of three sweeps take about 2.5 min: full mode only
         ctx.log("joblib vs basic sweep: full mode only (python -m viralsim.bench --suite distributed)")
     else:

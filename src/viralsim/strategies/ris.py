@@ -285,11 +285,12 @@ class _RISBase(Strategy):
     live_edge_only = True
     uses_model = True
 
-    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto"):
+    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto", backend=None):
         self.eps = eps
         self.delta = delta
         self.weight_attr = weight_attr
         self.min_rr_sets = min_rr_sets
+        self.backend = backend
 
     def _eps_delta(self, func, n, eps_high):
         """Validated ``(eps, delta)``; ``delta`` defaults to ``1 / n``."""
@@ -317,6 +318,15 @@ class _RISBase(Strategy):
             )
         mode, g, c = spec
         weights = node_weights(req.graph, self.weight_attr, func)
+        if self.backend is not None:  # RR sets kept on Ray actors (same sets, same greedy)
+            from ..distributed import get_backend
+
+            backend = get_backend(self.backend)
+            if getattr(backend, "name", "serial") != "serial":
+                from ..distributed.ray_rr import ray_collections
+
+                return (*ray_collections(backend, g, key, weights=weights, mode=mode,
+                                         comment_prob=c, bases=(0, SECOND_BASE)), weights)
         return (
             RRCollection(g, key, weights=weights, mode=mode, comment_prob=c),
             RRCollection(g, key, base=SECOND_BASE, weights=weights, mode=mode, comment_prob=c),
@@ -362,6 +372,11 @@ class IMM(_RISBase):
     min_rr_sets : int or "auto", default "auto"
         Floor on the final collection's size; "auto" is 256 per node, at
         most 2**24 (see Notes). 0 gives the paper's θ alone.
+    backend : optional
+        ``"ray"`` (or a backend from :func:`viralsim.distributed.get_backend`):
+        the RR sets are made and kept on Ray actors, one per CPU, and greedy
+        gathers their counts each round (:mod:`viralsim.distributed.ray_rr`);
+        the same seeds, gains and spread as serial.
 
     Notes
     -----
@@ -499,6 +514,9 @@ class OPIMC(_RISBase):
     min_rr_sets : int or "auto", default "auto"
         Starting size of each collection (at least the paper's θ_0); "auto"
         is 256 per node, at most 2**24. 0 gives the paper's schedule.
+    backend : optional
+        As for :class:`IMM`: both collections on Ray actors, the same seeds,
+        bounds and ratio as serial.
 
     Notes
     -----

@@ -1,0 +1,553 @@
+"""Reverse-reachable sets kept on Ray actors: IMM and OPIM-C with ``backend=ray``.
+
+The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
+
+- **Sampling where the sets live.** One actor per CPU of each node (Numba one
+  thread each; or one per node with its CPUs as threads, ``rr_actors``),
+  pinned to its node and reserving no CPU so the session's other
+  tasks still run; started once per Ray session). When a collection grows
+  from ``a`` to ``b`` sets, actor ``w`` of ``W`` makes RR indices
+  ``a + (b - a) w / W .. a + (b - a)(w + 1) / W`` and keeps them: the sets
+  never leave the actors. The reverse CSR of the graph (and its sampling
+  table) is put into the object store once per graph and Ray session and
+  read zero-copy by every actor of a node.
+- **Greedy with gathered counts.** Greedy maximum coverage needs, each round,
+  every node's number of uncovered sets. Each actor counts over its own sets;
+  the driver sums the counts (exact integers), picks the best node (ties to
+  the smaller index), and tells the actors, which mark the sets it covers and
+  send back only the decrements (the members of the newly covered sets,
+  counted). One round trip to every actor per pick. A collection of at most
+  ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the driver
+  once instead and run by the serial kernel (the same result: greedy
+  depends on the counts only).
+
+RR set ``i`` is a pure function of ``(key, i)`` and the graph
+(:mod:`viralsim._kernels.rr`), counts are integer sums and the pick is the
+argmax the serial lazy greedy makes, so the seeds, gains, spreads and OPIM-C's
+bounds equal the serial ones bit for bit, for any number of actors.
+
+:class:`RayRRCollection` has the methods of
+:class:`viralsim.strategies.RRCollection` that IMM and OPIM-C use
+(``extend_to``, ``greedy``, ``coverage``, ``n_sets``, ``scale``,
+``n_members``, ``nbytes``, ``gen_seconds``).
+"""
+
+import itertools
+import math
+import threading
+import time
+import weakref
+
+import numba
+import numpy as np
+from numba import njit
+
+from .._kernels import ic as _ic
+from .._kernels import rr as _rr
+from .._kernels.config import NJIT
+
+__all__ = ["RayRRCollection", "ray_collections", "generate_range"]
+
+
+# ---------------------------------------------------------------------------- kernels
+@njit(**NJIT)
+def _cover(v, node_ptr, node_sets, offsets, members, covered, dec, touched):
+    """Mark the uncovered sets holding ``v`` covered and count their members.
+
+    Parameters
+    ----------
+    v : int64, the node picked.
+    node_ptr, node_sets : this share's node -> sets index (:func:`viralsim._kernels.rr.invert`).
+    offsets, members : this share's sets, flat.
+    covered : bool (n_sets,), updated in place.
+    dec : int64 (n,), all zero on entry; on return ``dec[u]`` is the number of
+        newly covered sets holding ``u`` (the caller reads and re-zeroes it).
+    touched : int32 (n,), scratch.
+
+    Returns
+    -------
+    m : int, ``touched[:m]`` are the nodes met (first-met order).
+
+    Notes
+    -----
+    O(members of the newly covered sets): no sort, and ``dec`` is re-zeroed
+    only where it was touched.
+    """
+    m = 0
+    for j in range(node_ptr[v], node_ptr[v + 1]):
+        s = node_sets[j]
+        if not covered[s]:
+            covered[s] = True
+            for t in range(offsets[s], offsets[s + 1]):
+                u = members[t]
+                if dec[u] == 0:
+                    touched[m] = u
+                    m += 1
+                dec[u] += 1
+    return m
+
+
+@njit(**NJIT)
+def _best(deg, picked, costs, left, ratio):
+    """The node :func:`viralsim._kernels.rr.greedy_cover` picks next, or -1.
+
+    Parameters
+    ----------
+    deg : int64 (n,), uncovered sets holding each node (summed over the actors).
+    picked : bool (n,), nodes already picked.
+    costs : float64 (n,) or empty (unit costs).
+    left : float, budget left (``inf`` for k seeds).
+    ratio : bool, rank by count per unit cost.
+
+    Returns
+    -------
+    int : among nodes not picked whose cost fits ``left``, the largest count
+    (per unit cost when ``ratio``), ties to the smaller index -- the
+    full-scan argmax that the serial lazy heap reproduces; -1 when none fits.
+    """
+    unit = costs.shape[0] == 0
+    best = -1
+    best_sc = 0.0
+    for v in range(deg.shape[0]):
+        if picked[v]:
+            continue
+        c = 1.0 if unit else costs[v]
+        if c > left:
+            continue
+        sc = np.float64(deg[v]) / c if ratio else np.float64(deg[v])
+        if best < 0 or sc > best_sc:
+            best = v
+            best_sc = sc
+    return best
+
+
+def generate_range(rev, none_live, key, first, count, cum_w, total_w, mode, comment_prob,
+                   n_threads, mean=4.0):
+    """RR indices ``first .. first + count - 1``: ``(sizes int64, members int32)`` in index order.
+
+    The same sets :class:`~viralsim.strategies.RRCollection` makes for those
+    indices (the kernel is :func:`viralsim._kernels.rr.rr_generate`; blocks
+    that run out of room are redone in further calls).
+    """
+    rindptr, rindices, rprobs = rev
+    n = rindptr.shape[0] - 1
+    todo = [(int(first), int(count))]
+    pieces = []
+    while todo:
+        start, cnt = todo.pop()
+        nc = max(1, min(4 * n_threads, cnt))
+        cap = int(math.ceil(cnt / nc * mean * 1.25)) + n + 64
+        members = np.empty(nc * cap, dtype=np.int32)
+        sizes = np.zeros(cnt, dtype=np.int64)
+        done = np.zeros(nc, dtype=np.int64)
+        used = np.zeros(nc, dtype=np.int64)
+        _rr.rr_generate(rindptr, rindices, rprobs, none_live, np.uint64(key), np.int64(start),
+                        np.int64(cnt), cum_w, float(total_w), int(mode), float(comment_prob),
+                        nc, np.int64(cap), members, sizes, done, used)
+        got = 0
+        for c in range(nc):
+            lo = cnt * c // nc
+            hi = cnt * (c + 1) // nc
+            d = int(done[c])
+            if d:
+                pieces.append((start + lo, sizes[lo: lo + d], members[c * cap: c * cap + int(used[c])]))
+                got += int(used[c])
+            if lo + d < hi:
+                todo.append((start + lo + d, hi - lo - d))
+        mean = max(mean, got / max(1, int(done.sum())))
+    pieces.sort(key=lambda p: p[0])
+    if not pieces:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    return (np.concatenate([p[1] for p in pieces]),
+            np.concatenate([p[2] for p in pieces]))
+
+
+# ---------------------------------------------------------------------------- the actor
+class _Shard:
+    """One collection's share on one actor: flat sets, grown by appending."""
+
+    def __init__(self, base):
+        self.base = int(base)
+        self.sizes = []
+        self.members = []
+        self.offsets = np.zeros(1, dtype=np.int64)
+        self.flat = np.zeros(0, dtype=np.int32)
+        self.dirty = False
+        self.index = None
+        self.covered = None
+        self.dec = None
+        self.touched = None
+
+    def arrays(self):
+        if self.dirty:
+            sizes = np.concatenate(self.sizes)
+            self.flat = np.concatenate(self.members)
+            self.sizes, self.members = [sizes], [self.flat]
+            self.offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(sizes, out=self.offsets[1:])
+            self.dirty = False
+            self.index = None
+        return self.offsets, self.flat
+
+
+class _RRWorker:
+    """Ray actor body: holds the shares of RR collections (by token) made on it."""
+
+    def __init__(self, pin_threads=True, threads=1):
+        import numba
+
+        if pin_threads:  # one thread per actor, or (one actor per node) the node's CPUs
+            numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
+        self.n_threads = numba.get_num_threads()
+        self.shards = {}
+
+    def ping(self):
+        return True
+
+    def node(self):
+        """``(Ray node id, Numba threads)`` of this actor."""
+        import ray
+
+        return ray.get_runtime_context().get_node_id(), self.n_threads
+
+    def open(self, token, base, spec):
+        """A new (empty) share. ``spec`` is ``(arrays, cum_w, total_w, mode, comment_prob)``,
+        ``arrays`` the graph's reverse CSR and table: an object-store reference, read
+        here as zero-copy views (or the arrays themselves, in-process)."""
+        arrays, cum_w, total_w, mode, comment_prob = spec
+        if not isinstance(arrays, tuple):
+            import ray
+
+            arrays = ray.get(arrays)
+        self.shards[token] = (_Shard(base), (*arrays, cum_w, total_w, mode, comment_prob))
+
+    def close(self, token):
+        self.shards.pop(token, None)
+
+    def extend(self, token, first, count, key, mean):
+        """Make RR indices ``base + first .. base + first + count - 1`` and keep them."""
+        sh, spec = self.shards[token]
+        rindptr, rindices, rprobs, none_live, cum_w, total_w, mode, comment_prob = spec
+        sizes, members = generate_range((rindptr, rindices, rprobs), none_live, key,
+                                        sh.base + first, count, cum_w, total_w, mode,
+                                        comment_prob, self.n_threads, mean)
+        sh.sizes.append(sizes)
+        sh.members.append(members)
+        sh.dirty = True
+        return int(members.shape[0])
+
+    def counts(self, token):
+        """Per node, the number of this share's sets holding it; resets coverage."""
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        n = spec[0].shape[0] - 1
+        if sh.index is None:
+            # parallel blocks while their counts (8 n bytes each) stay below the members'
+            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(n, 1))))
+            sh.index = _rr.invert(offsets, members, n, nc)
+        sh.covered = np.zeros(offsets.shape[0] - 1, dtype=np.bool_)
+        node_ptr = sh.index[0]
+        return np.diff(node_ptr)
+
+    def cover(self, token, v):
+        """Cover the sets holding ``v``: ``(nodes, decrements)`` of their members."""
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        node_ptr, node_sets = sh.index
+        if sh.dec is None:
+            n = spec[0].shape[0] - 1
+            sh.dec = np.zeros(n, dtype=np.int64)
+            sh.touched = np.empty(n, dtype=np.int32)
+        m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.dec,
+                   sh.touched)
+        nodes = sh.touched[:m].copy()
+        dec = sh.dec[nodes]
+        sh.dec[nodes] = 0
+        return nodes, dec
+
+    def coverage(self, token, seeds):
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        n = spec[0].shape[0] - 1
+        if offsets.shape[0] == 1:
+            return 0
+        nc = max(1, min(4 * self.n_threads, offsets.shape[0] - 1))
+        return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), nc))
+
+    def share(self, token):
+        """This share's sets, flat: ``(sizes, members)`` (for a small collection's greedy)."""
+        sh, _ = self.shards[token]
+        offsets, members = sh.arrays()
+        return np.diff(offsets), members
+
+    def stats(self, token):
+        sh, _ = self.shards[token]
+        offsets, members = sh.arrays()
+        return int(offsets.shape[0] - 1), int(members.shape[0])
+
+
+# ---------------------------------------------------------------------------- actor pool
+_POOL = {}  # the current Ray session's actors: {"session", "n_cpus", "workers"}
+_POOL_LOCK = threading.Lock()
+_TOKENS = itertools.count()
+
+
+def _layout(ray):
+    """``((node id, CPUs), ...)`` of the cluster's live nodes that have CPUs, sorted."""
+    out = []
+    for node in ray.nodes():
+        cpus = int(node.get("Resources", {}).get("CPU", 0))
+        if node.get("Alive") and cpus > 0:
+            out.append((node["NodeID"], cpus))
+    return tuple(sorted(out))
+
+
+#: where the RR actors go: "per_cpu" (one per CPU of each node, Numba 1 thread
+#: each) or "per_node" (one per node, Numba threads = the node's CPUs); a
+#: RayBackend's ``rr_actors`` attribute overrides it
+RR_ACTORS = "per_cpu"
+
+
+def _placement(backend):
+    mode = getattr(backend, "rr_actors", None) or RR_ACTORS
+    if mode not in ("per_cpu", "per_node"):
+        raise ValueError(f"The 'rr_actors' setting of the ray backend must be 'per_cpu' or "
+                         f"'per_node'. Got {mode!r} instead.")
+    return mode
+
+
+def _pool(backend):
+    """The RR actors of the current Ray session, started once.
+
+    One per CPU of each node (Numba 1 thread each), or with
+    ``rr_actors="per_node"`` one per node (Numba threads = its CPUs: the
+    kernels give the same sets for any thread count). The actors are pinned
+    to their nodes and reserve no CPU (``num_cpus=0``), so the backend's
+    simulation tasks and CELF's actors still find CPUs while they idle; they
+    are busy only while a selection runs. Any backend of the session shares
+    them (each collection's sets are kept under its own token); a new
+    session, nodes joining or leaving, or another placement gets new actors.
+    """
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    mode = _placement(backend)
+    ray = backend._ensure()
+    ctx = ray.get_runtime_context()
+    session = (ctx.get_node_id(), ctx.get_job_id())
+    layout = (mode, _layout(ray) or ((ctx.get_node_id(), 1),))
+    with _POOL_LOCK:
+        if _POOL.get("session") == session and _POOL.get("layout") == layout:
+            return ray, _POOL["workers"]
+        if _POOL.get("session") == session:  # same session, new nodes: retire the old actors
+            for w in _POOL["workers"]:
+                ray.kill(w)
+        actor = ray.remote(num_cpus=0)(_RRWorker)
+        workers = []
+        for node, cpus in layout[1]:
+            where = NodeAffinitySchedulingStrategy(node, soft=False)
+            if mode == "per_cpu":
+                workers += [actor.options(scheduling_strategy=where).remote() for _ in range(cpus)]
+            else:
+                env = {"env_vars": {"NUMBA_NUM_THREADS": str(cpus)}}
+                workers.append(actor.options(scheduling_strategy=where, runtime_env=env)
+                               .remote(threads=cpus))
+        ray.get([w.ping.remote() for w in workers])
+        _POOL.update(session=session, layout=layout, workers=workers)
+        return ray, workers
+
+
+def shutdown_pools():
+    """Forget the actors (they end with the Ray session; for tests that restart Ray)."""
+    with _POOL_LOCK:
+        _POOL.clear()
+
+
+# ---------------------------------------------------------------------------- driver side
+#: a collection with at most this many members (16 MB) is copied to the driver for
+#: greedy (one transfer beats k round trips); larger ones stay on the actors
+GATHER_MEMBERS = 1 << 22
+
+
+class RayRRCollection:
+    """A collection of RR sets whose sets live on Ray actors; see the module docstring.
+
+    RR set ``i`` of the collection is RR index ``base + i`` of ``key``, as in
+    :class:`viralsim.strategies.RRCollection`, and greedy, coverage and
+    estimates equal that class's bit for bit.
+    """
+
+    def __init__(self, ray, workers, spec, n, key, base, total_w):
+        self.ray = ray
+        self.workers = workers
+        self.n = int(n)
+        self.key = int(key)
+        self.base = int(base)
+        self.total_w = float(total_w)
+        self.n_sets = 0
+        self.gen_seconds = 0.0
+        self.round_trips = 0
+        self._members = 0
+        self._mean = 4.0
+        self.gather_members = GATHER_MEMBERS
+        self.token = next(_TOKENS)
+        ray.get([w.open.remote(self.token, self.base, spec) for w in workers])
+        self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
+
+    @property
+    def scale(self):
+        return self.total_w
+
+    def extend_to(self, n_sets):
+        """Grow to ``n_sets`` sets, each actor making and keeping an equal share of the new ones."""
+        n_sets = int(n_sets)
+        if n_sets <= self.n_sets:
+            return self
+        t0 = time.perf_counter()
+        a, add, W = self.n_sets, n_sets - self.n_sets, len(self.workers)
+        futs = []
+        for w, actor in enumerate(self.workers):
+            lo, hi = add * w // W, add * (w + 1) // W
+            if hi > lo:
+                futs.append(actor.extend.remote(self.token, a + lo, hi - lo, self.key, self._mean))
+        got = sum(self.ray.get(futs))
+        self.round_trips += 1
+        self._members += got
+        self.n_sets = n_sets
+        self._mean = max(4.0, self._members / n_sets)
+        self.gen_seconds += time.perf_counter() - t0
+        return self
+
+    def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
+        """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`.
+
+        A collection of at most ``gather_members`` members (IMM's sampling
+        phase) is copied here once and run by the serial kernel: one transfer
+        instead of ``k`` round trips. Larger ones stay on the actors: counts
+        gathered once, then one round trip per pick. Same result either way
+        (greedy depends on the counts only, not on the order of the sets).
+        """
+        ray, ws, tok = self.ray, self.workers, self.token
+        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
+        if self._members <= self.gather_members:
+            parts = ray.get([w.share.remote(tok) for w in ws])
+            self.round_trips += 1
+            sizes = np.concatenate([p[0] for p in parts])
+            members = np.concatenate([p[1] for p in parts])
+            offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+            np.cumsum(sizes, out=offsets[1:])
+            nc = max(1, min(numba.get_num_threads(), members.shape[0] // (8 * max(self.n, 1))))
+            node_ptr, node_sets = _rr.invert(offsets, members, self.n, nc)
+            return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
+                                    float(budget), bool(ratio), bool(upper))
+        deg = np.zeros(self.n, dtype=np.int64)
+        for part in ray.get([w.counts.remote(tok) for w in ws]):
+            deg += part
+        self.round_trips += 1
+        picked = np.zeros(self.n, dtype=np.bool_)
+        seeds, gains = [], []
+        left = float(budget)
+        cov = 0
+        bound = math.inf
+        if upper:
+            bound = float(_rr._top_sum(deg, picked, int(k)))
+        while len(seeds) < k:
+            v = int(_best(deg, picked, c, left, bool(ratio)))
+            if v < 0:
+                break
+            seeds.append(v)
+            gains.append(int(deg[v]))
+            picked[v] = True
+            left -= 1.0 if c.shape[0] == 0 else float(c[v])
+            cov += int(deg[v])
+            for nodes, dec in ray.get([w.cover.remote(tok, v) for w in ws]):
+                deg[nodes] -= dec
+            self.round_trips += 1
+            if upper:
+                b = cov + float(_rr._top_sum(deg, picked, int(k)))
+                if b < bound:
+                    bound = b
+        return (np.asarray(seeds, dtype=np.int32), np.asarray(gains, dtype=np.int64), bound)
+
+    def coverage(self, seeds):
+        """Number of sets hit by ``seeds`` (summed over the actors)."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        self.round_trips += 1
+        return int(sum(self.ray.get([w.coverage.remote(self.token, seeds) for w in self.workers])))
+
+    def estimate(self, seeds):
+        return self.scale * self.coverage(seeds) / max(1, self.n_sets)
+
+    @property
+    def n_members(self):
+        return int(self._members)
+
+    @property
+    def nbytes(self):
+        """Bytes of the flat storage over all actors (offsets + members)."""
+        return 8 * (self.n_sets + len(self.workers)) + 4 * self._members
+
+    def close(self):
+        """Free the sets on the actors now (else when this object is collected)."""
+        self._finalizer()
+
+
+def _close_remote(workers, token):
+    for w in workers:
+        try:
+            w.close.remote(token)
+        except Exception:  # the Ray session is gone: so are the sets
+            pass
+
+
+_ARRAYS = {}  # id(graph) -> (weakref to graph, Ray session, object-store reference)
+_ARRAYS_LOCK = threading.Lock()
+
+
+def _graph_arrays_ref(ray, graph):
+    """The object-store reference of ``graph``'s reverse CSR and sampling table.
+
+    Put once per graph and Ray session (a comparison's many selections on one
+    graph share it), released for Ray to free when the graph is collected.
+    """
+    ctx = ray.get_runtime_context()
+    session = (ctx.get_node_id(), ctx.get_job_id())
+    key = id(graph)
+    with _ARRAYS_LOCK:
+        hit = _ARRAYS.get(key)
+        if hit is not None and hit[0]() is graph and hit[1] == session:
+            return hit[2]
+        rev = graph.reverse_csr()
+        arrays = (rev[0], rev[1], rev[2], _ic.skip_row_none_live(rev[0], rev[2]))
+
+        def forget(wr, key=key):
+            with _ARRAYS_LOCK:
+                if _ARRAYS.get(key, (None,))[0] is wr:
+                    _ARRAYS.pop(key, None)
+
+        ref = ray.put(arrays)
+        _ARRAYS[key] = (weakref.ref(graph, forget), session, ref)
+        return ref
+
+
+def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
+    """One :class:`RayRRCollection` per base, sharing ``graph``'s arrays in the object store."""
+    if weights is None:
+        cum_w, total_w = np.zeros(0), float(graph.n_nodes)
+    else:
+        cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
+        total_w = float(cum_w[-1])
+    for attempt in (0, 1):
+        ray, workers = _pool(backend)
+        spec = (_graph_arrays_ref(ray, graph), cum_w, total_w, int(mode), float(comment_prob))
+        try:
+            return [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
+                    for b in bases]
+        except ray.exceptions.RayActorError:
+            # an actor died since the last selection (killed, out of memory, its node
+            # gone): start a new pool once; a selection in flight fails with Ray's error
+            if attempt:
+                raise
+            with _POOL_LOCK:
+                for w in _POOL.get("workers", ()):
+                    ray.kill(w)
+                _POOL.clear()
