@@ -38,7 +38,7 @@ def _ray_part(ctx, rows):
     try:
         import ray
     except ImportError:
-        ctx.log("ray not installed: Ray overhead skipped (pip install ".[ray]" in a clone of viralsim)")
+        ctx.log("ray not installed: Ray overhead skipped (pip install '.[ray]' in a clone of viralsim)")
         return
     import viralsim as vs
     from viralsim.distributed.ray_backend import RayBackend
@@ -140,7 +140,7 @@ def _joblib_part(ctx, rows):
         import hydra_plugins.hydra_joblib_launcher  # noqa: F401
     except ImportError:
         ctx.log("hydra-joblib-launcher not installed: sweep comparison skipped "
-                "(pip install ".[joblib]" in a clone of viralsim)")
+                "(pip install '.[joblib]' in a clone of viralsim)")
         return
     from viralsim import results as res
 

@@ -25,7 +25,7 @@ def _import_ray():
         import ray
     except ImportError:
         raise ImportError(
-            "backend=ray needs Ray: pip install ".[ray]" in a clone of viralsim (or pip install ray)."
+            "backend=ray needs Ray: pip install '.[ray]' in a clone of viralsim (or pip install ray)."
         ) from None
     return ray
 
