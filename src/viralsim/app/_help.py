@@ -38,8 +38,9 @@ def help_text(cwd=None):
     Examples
     --------
     >>> from viralsim.app._help import help_text
-    >>> "experiment=  campaign" in help_text() and "schema" not in help_text()
-    True
+    >>> text = help_text()
+    >>> "  experiment=     campaign, compare" in text, "schema" in text
+    (True, False)
     """
     groups, defaults = _choices(cwd or os.getcwd()), _defaults()
     width = max(len(g) for g in groups) + 1
