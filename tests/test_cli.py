@@ -207,3 +207,43 @@ def test_install_hints_work_from_a_clone():
             if re.search(r"viralsim\[", fh.read()):
                 bad.append(f)
     assert bad == []
+
+
+def _readme_commands():
+    import re
+
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    blocks, lang, cur = [], None, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if lang is None:
+                lang, cur = line[3:].strip() or "text", []
+            else:
+                if lang in ("bash", "sh", "shell"):
+                    blocks.append("\n".join(cur))
+                lang = None
+        elif lang is not None:
+            cur.append(line)
+    cmds = []
+    for block in blocks:
+        joined = re.sub(r"\\\n\s*", " ", block)
+        for line in joined.splitlines():
+            line = line.strip()
+            if line.startswith("viralsim ") or line == "viralsim":
+                try:
+                    words = shlex.split(line, comments=True)
+                except ValueError:
+                    continue
+                cmds.append(words[1:words.index("&&")] if "&&" in words else words[1:])
+    return cmds
+
+
+def test_the_readmes_command_lines_pass_the_check(tmp_path):
+    # the check must not turn a documented command into an error
+    from viralsim.app._errors import check_command_line
+
+    cmds = _readme_commands()
+    assert len(cmds) >= 5
+    for argv in cmds:
+        assert check_command_line(argv, str(tmp_path)) is None, argv

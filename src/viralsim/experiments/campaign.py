@@ -18,7 +18,7 @@ from . import _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
 __all__ = ["CampaignConf", "run_campaign", "price_plans", "rank_plans", "budget_curve",
-           "campaign_report", "PricedPlan"]
+           "campaign_report", "PricedPlan", "target_rows"]
 
 log = logging.getLogger("viralsim")
 
