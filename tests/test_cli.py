@@ -118,8 +118,10 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
                         "graph.path=followers.csv"),
     (["followers (export).csv"], "graph=follower_csv graph.path='\"followers (export).csv\"'"),
     (["graph=follower_csv", "graph.path=followers (export).csv"],
-     "cannot read the setting 'graph.path=followers (export).csv': a value with spaces or any of "
-     "( ) [ ] { } , : = must be quoted. Type it as graph.path='\"followers (export).csv\"'"),
+     "cannot read the setting 'graph.path=followers (export).csv': a value with letters beyond "
+     "ASCII (ü, é), spaces or any of ( ) [ ] { } , : = must be quoted. Type it as "
+     "graph.path='\"followers (export).csv\"'"),
+    (["graph=follower_csv", "graph.path=müller.csv"], "Type it as graph.path='\"müller.csv\"'"),
     (["experiment.plans=[{name: a, seeds: [1, 2]"],
      "cannot read the setting experiment.plans: "),
     (["hello"], "'hello' is not a setting: the command line takes key=value settings"),

@@ -112,8 +112,8 @@ def _unparsed(arg, exc):
                 f"{{name: A, seeds: [u1, u2]}}, and the whole setting goes in single quotes for "
                 f"the shell: '{key}=[...]'; text with spaces or ( ) inside them in double "
                 f"quotes: \"followers (export).csv\".")
-    return (f"cannot read the setting {arg!r}: a value with spaces or any of ( ) [ ] {{ }} , : = "
-            f"must be quoted. Type it as {_shell_quoted(key.lstrip('+~'), value)} (the outer "
+    return (f"cannot read the setting {arg!r}: a value with letters beyond ASCII (ü, é), "
+            f"spaces or any of ( ) [ ] {{ }} , : = must be quoted. Type it as {_shell_quoted(key.lstrip('+~'), value)} (the outer "
             f"quotes are for the shell, the inner double quotes for viralsim's config).")
 
 
