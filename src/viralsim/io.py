@@ -437,14 +437,14 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     lacks them, these pairs are recognised, and the log states the direction
     read, with the file's first row as an example:
 
-    ===================== ===========================================
-    header                edge (whose comments reach whom)
-    ===================== ===========================================
-    ``source, target``    source -> target
-    ``from, to``          from -> to
-    ``followed, follower`` followed -> follower (the follower sees it)
-    ``follows, user``     follows -> user (the user follows that account)
-    ===================== ===========================================
+    ========================== ===============================================
+    header                     edge (whose comments reach whom)
+    ========================== ===============================================
+    ``source, target``         source -> target
+    ``from, to``               from -> to
+    ``followed, follower``     followed -> follower (the follower sees it)
+    ``follows, user``          follows -> user (the user follows that account)
+    ========================== ===============================================
 
     Naming ``follower`` (or ``user``) as ``source`` would reverse every edge
     and is an error.
