@@ -1,6 +1,7 @@
 """The console script: errors as one line, exit codes, a non-editable install."""
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -95,3 +96,156 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, env={"HYDRA_FULL_ERROR": "1"},
              timeout=120)
     assert p.returncode == 1 and "Traceback" in p.stderr and "EdgeListNotFound" in p.stderr
+
+
+# ---------------------------------------------------------------------- a forgiving front door
+@pytest.mark.parametrize("argv, want", [
+    (["experiment=campain"], "experiment=campain: there is no experiment named 'campain'. Did you "
+                             "mean experiment=campaign? The choices: campaign, compare,"),
+    (["-m", "graph=holme_kim,holme_kin"], "there is no graph named 'holme_kin'. Did you mean "
+                                          "graph=holme_kim?"),
+    (["+experimnt=campaign"], "+experimnt=campaign: there is no setting or group 'experimnt'. "
+                              "Did you mean experiment=campaign?"),
+    (["experimnt=campaign"], "Did you mean experiment=campaign?"),
+    (["n_sim=5"], "there is no setting or group 'n_sim'. Did you mean n_sims=5?"),
+    (["experiment=campaign", "experiment.budget=[1,2]"],
+     "experiment.budget=[1,2]: experiment=campaign has no setting 'budget'. Did you mean "
+     "experiment.budgets=[1,2]?"),
+    (["graph.path=f.csv"], "graph=holme_kim has no setting 'path'. Choose an option that has it: "
+                           "graph=dataset or graph=edgelist or graph=follower_csv."),
+    (["followers.csv"], "'followers.csv' is not a setting: the command line takes key=value "
+                        "settings. To read it as a follower CSV: viralsim graph=follower_csv "
+                        "graph.path=followers.csv"),
+    (["followers (export).csv"], "graph=follower_csv graph.path='\"followers (export).csv\"'"),
+    (["graph=follower_csv", "graph.path=followers (export).csv"],
+     "cannot read the setting 'graph.path=followers (export).csv': a value with letters beyond "
+     "ASCII (ü, é), spaces or any of ( ) [ ] { } , : = must be quoted. Type it as "
+     "graph.path='\"followers (export).csv\"'"),
+    (["graph=follower_csv", "graph.path=müller.csv"], "Type it as graph.path='\"müller.csv\"'"),
+    (["experiment.plans=[{name: a, seeds: [1, 2]"],
+     "cannot read the setting experiment.plans: "),
+    (["hello"], "'hello' is not a setting: the command line takes key=value settings"),
+])
+def test_command_line_mistakes_are_one_line_with_the_fix(argv, want):
+    from viralsim.app._errors import check_command_line
+
+    msg = check_command_line(argv)
+    assert msg is not None and want in msg and "\n" not in msg
+
+
+def test_valid_command_lines_pass_the_check(tmp_path):
+    from viralsim.app._errors import check_command_line
+
+    ok = [
+        [],
+        ["graph=follower_csv", "graph.path=\"followers (export).csv\"", "graph.consumers=c.csv"],
+        ["-m", "rng_seed=0,1", "probabilities=uniform", "probabilities.p=0.01,0.02",
+         "hydra/launcher=joblib", "hydra.launcher.n_jobs=2", "hydra.sweep.dir=s"],
+        ["strategy=null", "~strategy", "--cfg", "job", "experiment=campaign",
+         "experiment.budgets=[1,2]", "experiment.target_segment=students",
+         "'experiment.plans=[{name: a, seeds: [1]}]'".strip("'")],
+        ["--info", "defaults", "graph=holme_kim", "graph.n_nodes=10"],
+        ["graph=barabasi_albert,holme_kim", "-m", "strategy=degree", "experiment.k=[1,5]"],
+        ["--config-dir", "elsewhere", "+mine=x"],  # another tree: Hydra checks it
+        ["graph=glob(*)", "-m"],
+    ]
+    for argv in ok:
+        assert check_command_line(argv, str(tmp_path)) is None, argv
+    # a study preset in ./configs is a group like the others
+    (tmp_path / "configs" / "preset").mkdir(parents=True)
+    (tmp_path / "configs" / "preset" / "mystudy.yaml").write_text("# @package _global_\n")
+    assert check_command_line(["+preset=mystudy", "experiment.budgets=[1]"], str(tmp_path)) is None
+    assert "Did you mean preset=mystudy?" in check_command_line(["+preset=mystduy"], str(tmp_path))
+
+
+def test_cli_mistyped_plus_group_is_an_error_not_a_default_run(tmp_path):
+    p = _cli(["+experimnt=campaign", "n_sims=10"], tmp_path, timeout=120)
+    assert p.returncode == 1, p.stdout
+    assert p.stderr.startswith("Error: +experimnt=campaign: there is no setting or group "
+                               "'experimnt'. Did you mean experiment=campaign?")
+    assert len(p.stderr.strip().splitlines()) == 1 and not (tmp_path / "outputs").exists()
+    p = _cli(["followers.csv"], tmp_path, timeout=120)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1
+    assert "graph=follower_csv graph.path=followers.csv" in p.stderr
+
+
+def test_cli_help_lists_the_groups_a_user_chooses_from(tmp_path):
+    p = _cli(["--help"], tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    for group in ("graph", "model", "probabilities", "strategy", "experiment", "backend"):
+        assert f"\n  {group}=" in p.stdout
+    assert "campaign" in p.stdout and "follower_csv" in p.stdout and "holme_kim*" in p.stdout
+    assert "schema" not in p.stdout  # Hydra's help listed the internal schema/... groups
+    assert "pip install \".[joblib]\"" in p.stdout and "--hydra-help" in p.stdout
+
+
+def test_cli_path_with_spaces_and_parentheses_quoted_as_the_message_says(tmp_path):
+    f = tmp_path / "followers (export).csv"
+    f.write_text("follower,followed\nbob,ann\ncid,ann\n")
+    p = _cli(["graph=follower_csv", "graph.path=followers (export).csv"], tmp_path, timeout=120)
+    assert p.returncode == 1
+    typed = p.stderr.split("Type it as ", 1)[1].split(" (the outer", 1)[0]
+    assert typed == "graph.path='\"followers (export).csv\"'"
+    (arg,) = shlex.split(typed)  # what the shell passes when that is typed
+    p = _cli(["graph=follower_csv", arg, "n_sims=50",
+              "formats=[]", "hydra.run.dir=run", "experiment.plans=[{name: a, seeds: [ann]}]"],
+             tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "edges read from column 'followed' to column 'follower'" in p.stdout + p.stderr
+    (row,) = res.read_table(tmp_path / "run" / "results.csv")
+    assert row["n_nodes"] == 3 and row["mean"] == 3.0  # ann's posts reach bob and cid
+
+
+def test_install_hints_work_from_a_clone():
+    # viralsim is on no package index: "viralsim[extra]" cannot be installed
+    import re
+
+    files = [os.path.join(REPO, "README.md")]
+    for d, _, fs in os.walk(os.path.join(REPO, "src", "viralsim")):
+        files += [os.path.join(d, f) for f in fs if f.endswith((".py", ".yaml"))]
+    bad = []
+    for f in files:
+        with open(f, encoding="utf-8") as fh:
+            if re.search(r"viralsim\[", fh.read()):
+                bad.append(f)
+    assert bad == []
+
+
+def _readme_commands():
+    import re
+
+    with open(os.path.join(REPO, "README.md"), encoding="utf-8") as fh:
+        text = fh.read()
+    blocks, lang, cur = [], None, []
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if lang is None:
+                lang, cur = line[3:].strip() or "text", []
+            else:
+                if lang in ("bash", "sh", "shell"):
+                    blocks.append("\n".join(cur))
+                lang = None
+        elif lang is not None:
+            cur.append(line)
+    cmds = []
+    for block in blocks:
+        joined = re.sub(r"\\\n\s*", " ", block)
+        for line in joined.splitlines():
+            line = line.strip()
+            if line.startswith("viralsim ") or line == "viralsim":
+                try:
+                    words = shlex.split(line, comments=True)
+                except ValueError:
+                    continue
+                cmds.append(words[1:words.index("&&")] if "&&" in words else words[1:])
+    return cmds
+
+
+def test_the_readmes_command_lines_pass_the_check(tmp_path):
+    # the check must not turn a documented command into an error
+    from viralsim.app._errors import check_command_line
+
+    cmds = _readme_commands()
+    assert len(cmds) >= 5
+    for argv in cmds:
+        assert check_command_line(argv, str(tmp_path)) is None, argv

@@ -6,9 +6,12 @@ import pytest
 
 hydra = pytest.importorskip("hydra")
 
+from omegaconf import OmegaConf  # noqa: E402
+
 from viralsim import app, experiments  # noqa: E402
 from viralsim import results as res  # noqa: E402
 from viralsim.exceptions import NodeNotFound  # noqa: E402
+from viralsim.experiments.campaign import campaign_of  # noqa: E402
 
 from .app_helpers import (  # noqa: E402
     cfg_of,
@@ -175,3 +178,112 @@ def test_negative_cost_names_the_consumers(tmp_path):
         experiments.seed_costs(g, {"attr": "cost"})
     with pytest.raises(ValueError, match=r"gives 'ann' \(-1\), 'bob' \(-1\)\. Fix costs.base"):
         experiments.seed_costs(g, {"base": -1.0})
+
+
+# ---------------------------------------------------------------------- the whole answer
+def _consumer_files(tmp_path):
+    """A follower CSV (hub -> a..e, a -> f, b -> f, f -> hub) and a consumers CSV with
+    names, costs and a text segment, saved as a spreadsheet would (';', cp1252)."""
+    f, c = tmp_path / "followers (export).csv", tmp_path / "consumers.csv"
+    edges = [("hub", x) for x in "abcde"] + [("a", "f"), ("b", "f"), ("f", "hub")]
+    # follower;followed: the row says who follows whom
+    f.write_bytes(("Follower;Followed\n" + "".join(f"{v};{u}\n" for u, v in edges))
+                  .encode("cp1252"))
+    names = {"hub": "Jörg Müller", "a": "Ann", "b": "Bob", "c": "Cid", "d": "Dee", "e": "Eve",
+             "f": "Fay"}
+    seg = {"hub": "retired", "a": "students", "b": "students", "c": "retired", "d": "retired",
+           "e": "retired", "f": "students"}
+    c.write_bytes(("ID;Name;Cost;Segment\n" + "".join(
+        f"{k};{names[k]};{1 + i},5;{seg[k]}\n" for i, k in enumerate(names))).encode("cp1252"))
+    return str(f), str(c), names
+
+
+def test_campaign_targets_csv_report_and_every_budget(tmp_path):
+    f, c, names = _consumer_files(tmp_path)
+    cfg = cfg_of("experiment=campaign", "graph=follower_csv", f"graph.path='{f}'",
+                 f"graph.consumers={c}", "probabilities=uniform", "probabilities.p=0.3",
+                 "formats=[png]", "experiment.n_sims=300", "experiment.budgets=[3,9]",
+                 "experiment.costs.attr=cost",
+                 "experiment.plans=[{name: mine, seeds: [e, a]}, {name: most followed, "
+                 "strategy: degree}]")
+    out = app.run(cfg, str(tmp_path / "run"), quiet=True)
+    run = tmp_path / "run"
+    targets = res.read_table(run / "targets.csv")
+    # every plan x budget, in pick order, with every consumers-file column
+    sets = {}
+    for t in targets:
+        sets.setdefault((t["plan"], t["budget"]), []).append(t)
+    # mine costs 6.5 + 2.5 = 9: only at budget 9; the degree plan at both budgets
+    assert set(sets) == {("most followed", 3.0), ("most followed", 9.0), ("mine", 9.0)}
+    mine = sets[("mine", 9.0)]
+    assert [t["id"] for t in mine] == ["e", "a"] and [t["pick"] for t in mine] == [1, 2]
+    assert [t["Name"] for t in mine] == ["Eve", "Ann"]
+    assert [t["Segment"] for t in mine] == ["retired", "students"]
+    assert [t["followers"] for t in mine] == [0, 1] and [t["cost"] for t in mine] == [6.5, 2.5]
+    assert mine[-1]["total_cost"] == 9.0 and mine[0]["Cost"] == 6.5  # the file's column too
+    deg3 = sets[("most followed", 3.0)]
+    assert [t["id"] for t in deg3] == ["hub"] and deg3[0]["Name"] == "Jörg Müller"
+    assert deg3[0]["followers"] == 5  # hub has 5 followers (a..e)
+    # the best plan at each budget is marked, one per budget
+    for b in (3.0, 9.0):
+        assert len({t["plan"] for t in targets if t["budget"] == b and t["best"]}) == 1
+    # the seeds in targets.csv are the ones the plans' rows in results.csv were estimated with
+    rows = {r["plan"]: r for r in res.read_table(run / "results.csv")}
+    for plan, r in rows.items():
+        assert " ".join(t["id"] for t in sets[(plan, 9.0)]) == r["seeds"]
+    text = (run / "report.md").read_text()
+    # the campaign table for every budget
+    assert "### Budget 3.00" in text and "### Budget 9.00" in text
+    # the budget sentence says from which budget to which
+    assert "Raising the budget from 3.00 to 9.00 buys" in text
+    # the best plan's full list, with names, followers and cost
+    best = out.rows[0]["plan"]
+    assert f"## Whom to target: {best} at budget 9.00" in text
+    for t in sets[(best, 9.0)]:
+        assert f"| {t['pick']} | {t['id']} | {t['Name']} |" in text
+    # the console shows every budget
+    assert {r["budget"] for r in out.display_rows()} == {3.0, 9.0}
+
+
+def test_campaign_targets_lists_every_seed_beyond_the_cut(tmp_path):
+    # results.csv's seeds column stops at 20 names; targets.csv and report.md hold them all
+    cfg = cfg_of("experiment=campaign", "graph.n_nodes=200", "formats=[]",
+                 "experiment.n_sims=50", "experiment.budgets=[]",
+                 "experiment.plans=[{name: many, strategy: degree, k: 25}]")
+    app.run(cfg, str(tmp_path), quiet=True)
+    (row,) = res.read_table(tmp_path / "results.csv")
+    assert str(row["seeds"]).endswith("...(+5)")
+    targets = res.read_table(tmp_path / "targets.csv")
+    assert [t["pick"] for t in targets] == list(range(1, 26))
+    assert [str(t["id"]) for t in targets][:20] == str(row["seeds"]).split()[:20]
+    assert all(t["budget"] is None and t["best"] for t in targets)
+    text = (tmp_path / "report.md").read_text()
+    assert "## Whom to target: many" in text and "25 consumers, in the order" in text
+    assert text.count("\n| ") >= 25 + 1
+
+
+def test_campaign_text_segment_is_the_target_and_plotted(tmp_path):
+    f, c, _ = _consumer_files(tmp_path)
+    # p = 0: only seeds adopt, so reach in the segment is the number of seeds in it
+    cfg = cfg_of("experiment=campaign", "graph=follower_csv", f"graph.path='{f}'",
+                 f"graph.consumers={c}", "probabilities=uniform", "probabilities.p=0.0",
+                 "formats=[png]", "experiment.n_sims=50", "experiment.budgets=[5,20]",
+                 "experiment.target_segment=students", "experiment.segment_attr=segment",
+                 "experiment.plans=[{name: A, seeds: [a, b]}, {name: B, seeds: [a, c, d]}]")
+    app.run(cfg, str(tmp_path / "run"), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "run" / "results.csv")}
+    assert (rows["A"]["mean"], rows["A"]["segment_reach"]) == (2.0, 2.0)
+    assert (rows["B"]["mean"], rows["B"]["segment_reach"]) == (3.0, 1.0)
+    assert (tmp_path / "run" / "segment_reach_vs_budget.png").exists()
+    assert "segment_reach_vs_budget.png" in (tmp_path / "run" / "report.md").read_text()
+    bad = OmegaConf.to_container(cfg_of(*_overrides(f, c), "experiment.target_segment=pupils"),
+                                 resolve=True)
+    with pytest.raises(ValueError, match=r"target_segment=pupils: no consumer is in that segment "
+                                         r"\(the 'Segment' values are retired, students\)"):
+        campaign_of(bad)
+
+
+def _overrides(f, c):
+    return ["experiment=campaign", "graph=follower_csv", f"graph.path='{f}'",
+            f"graph.consumers={c}", "experiment.budgets=[]", "experiment.n_sims=10",
+            "experiment.plans=[{name: A, seeds: [a]}]"]

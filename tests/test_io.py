@@ -64,7 +64,7 @@ def test_follower_csv_ids_text_columns_and_blanks(tmp_path):
     c.write_text("id,name,cost,segment\n1,Ann,1.5,0\n2,Bob,2,1\n3,Cid,1,0\n7,Dee,4,2\n")
     g = read_follower_csv(str(f), consumers=str(c))
     assert g.labels.tolist() == [1, 2, 3, 7] and g.labels.dtype.kind == "i"  # ids stripped, ints
-    assert "name" not in g.node_attrs  # a text column is no node attribute (logged)
+    assert g.node_attrs["name"].tolist() == ["Ann", "Bob", "Cid", "Dee"]  # text: kept as text
     np.testing.assert_array_equal(g.node_attrs["cost"], [1.5, 2.0, 1.0, 4.0])
     np.testing.assert_array_equal(g.node_attrs["segment"], [0.0, 1.0, 0.0, 2.0])
 
@@ -145,3 +145,85 @@ def test_moved_names_keep_their_old_import_paths():
     assert report.scaling_report is scaling.scaling_report
     with pytest.raises(AttributeError):
         report.no_such_report  # noqa: B018
+
+
+# ---------------------------------------------------------------------- a forgiving front door
+@pytest.mark.parametrize("header, rows, want", [
+    # (header, two rows, edges as (from, to) labels): the first row is ann and bob
+    ("Source ; Target ", ["ann;bob", "bob;cid"], [("ann", "bob"), ("bob", "cid")]),
+    (" SOURCE,target", ["ann,bob", "bob,cid"], [("ann", "bob"), ("bob", "cid")]),
+    ("From,To", ["ann,bob", "bob,cid"], [("ann", "bob"), ("bob", "cid")]),
+    # follower,followed: bob follows ann, so ann's posts reach bob
+    ("follower,followed", ["bob,ann", "cid,bob"], [("ann", "bob"), ("bob", "cid")]),
+    ("Followed;Follower", ["ann;bob", "bob;cid"], [("ann", "bob"), ("bob", "cid")]),
+    ("user,follows", ["bob,ann", "cid,bob"], [("ann", "bob"), ("bob", "cid")]),
+])
+def test_follower_csv_recognised_headers_and_direction(tmp_path, caplog, header, rows, want):
+    f = tmp_path / "f.csv"
+    f.write_text("\n".join([header, *rows]) + "\n")
+    with caplog.at_level("INFO", logger="viralsim"):
+        g = read_follower_csv(str(f))
+    s, d, _ = g.edges()
+    assert sorted(zip(s.tolist(), d.tolist())) == want
+    # the direction is stated in the log, with the first row as the example
+    assert "so ann's posts reach bob" in caplog.text
+
+
+def test_follower_csv_hand_mapped_backwards_is_an_error(tmp_path):
+    # the issue: follower;followed mapped by hand as source;target reversed every edge silently
+    f = tmp_path / "f.csv"
+    f.write_text("follower;followed\nbob;ann\n")
+    with pytest.raises(EdgeListError, match=r"reads every edge backwards.*Swap them "
+                                            r"\(source='followed', target='follower'\)"):
+        read_follower_csv(str(f), source="follower", target="followed")
+    g = read_follower_csv(str(f), source="Followed", target="FOLLOWER")  # right way: fine
+    assert g.edges()[0].tolist() == ["ann"]
+
+
+def test_follower_csv_unknown_header_names_the_recognised_pairs(tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("a,b\nann,bob\n")
+    with pytest.raises(EdgeListError, match=r"no follower columns in the header \['a', 'b'\]\. "
+                                            r"Name them source,target.*follower.*graph.source="):
+        read_follower_csv(str(f))
+    with pytest.raises(EdgeListError, match=r"no column 'x' in the header"):
+        read_follower_csv(str(f), source="x", target="b")
+
+
+def test_follower_csv_columns_matched_without_case_or_spaces(tmp_path):
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_text("Who Posts,Who Reads, Probability \nann,bob,0.5\n")
+    c.write_text(" ID ;Name;Cost\nann;Ann;1\nbob;Bob;2\n")
+    g = read_follower_csv(str(f), source="who_posts", target="whoreads", consumers=str(c))
+    assert g.probs.tolist() == [0.5]  # ' Probability ' is the probability column
+    assert g.node_attrs["Cost"].tolist() == [1.0, 2.0] and "ID" not in g.node_attrs
+    assert g.node_attrs["Name"].tolist() == ["Ann", "Bob"]
+
+
+def test_follower_csv_cp1252_semicolon_export(tmp_path, caplog):
+    # Excel's "CSV (semicolon)" on Windows: cp1252, ';', decimal commas, a text segment
+    f, c = tmp_path / "f.csv", tmp_path / "c.csv"
+    f.write_bytes("Source;Target\nmüller;zoë\nzoë;andré\n".encode("cp1252"))
+    c.write_bytes("Id;Name;Cost;Segment\nmüller;Jörg Müller;1,5;students\n"
+                  "zoë;Zoë;2;retired\nandré;André – Paris;3;students\n".encode("cp1252"))
+    with caplog.at_level("INFO", logger="viralsim"):
+        g = read_follower_csv(str(f), consumers=str(c))
+    assert sorted(g.labels.tolist()) == ["andré", "müller", "zoë"]
+    assert "not UTF-8 (byte 0xfc): read as cp1252" in caplog.text
+    by = dict(zip(g.labels.tolist(), g.node_attrs["Name"].tolist()))
+    assert by["andré"] == "André – Paris" and by["müller"] == "Jörg Müller"
+    assert dict(zip(g.labels.tolist(), g.node_attrs["Cost"].tolist()))["müller"] == 1.5
+    assert set(g.node_attrs["Segment"].tolist()) == {"students", "retired"}
+    # a byte cp1252 leaves undefined (0x81) falls back to latin-1
+    f.write_bytes(b"source,target\na\x81,b\n")
+    with caplog.at_level("INFO", logger="viralsim"):
+        g = read_follower_csv(str(f))
+    assert "a\x81" in g.labels.tolist() and "read as latin-1" in caplog.text
+
+
+def test_follower_csv_utf8_file_is_not_reread(tmp_path, caplog):
+    f = tmp_path / "f.csv"
+    f.write_text("source,target\nmüller,zoë\n", encoding="utf-8")
+    with caplog.at_level("INFO", logger="viralsim"):
+        g = read_follower_csv(str(f))
+    assert sorted(g.labels.tolist()) == ["müller", "zoë"] and "not UTF-8" not in caplog.text

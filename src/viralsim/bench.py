@@ -8,7 +8,7 @@ Usage::
     python -m viralsim.bench --suite kernel --compare bench.json   # against an earlier run
 
 Peers (cynetdiff, ndlib, pynetim) run in the same process when importable
-(``pip install "viralsim[peers]"``), on the same graph, seeds and
+(``pip install ".[peers]"``), on the same graph, seeds and
 probabilities, and are reported as ratios.
 """
 

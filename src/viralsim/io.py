@@ -428,7 +428,26 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     Each row of the CSV says that ``target`` follows ``source`` (so
     ``source``'s comments reach ``target``). The separator is read from the
     header: ``,``, or ``;`` (then decimal commas such as ``0,5`` are read too),
-    a tab or ``|``. A byte-order mark (spreadsheet exports) is dropped.
+    a tab or ``|``. A byte-order mark (spreadsheet exports) is dropped; a file
+    that is not UTF-8 is read as cp1252 (Excel's "CSV" on Windows), else
+    latin-1, and the log says so.
+
+    Column names are matched without regard to case and spaces (``Source``,
+    `` TARGET ``). With the default ``source``/``target`` and a header that
+    lacks them, these pairs are recognised, and the log states the direction
+    read, with the file's first row as an example:
+
+    ========================== ===============================================
+    header                     edge (whose comments reach whom)
+    ========================== ===============================================
+    ``source, target``         source -> target
+    ``from, to``               from -> to
+    ``followed, follower``     followed -> follower (the follower sees it)
+    ``follows, user``          follows -> user (the user follows that account)
+    ========================== ===============================================
+
+    Naming ``follower`` (or ``user``) as ``source`` would reverse every edge
+    and is an error.
 
     Parameters
     ----------
@@ -442,11 +461,14 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
         line does so when a probabilities scheme sets them). A name the
         header lacks is an error.
     consumers : str or os.PathLike, optional
-        A second CSV keyed by ``id_column`` whose other numeric columns
-        (``cost``, ``segment``, ...) become node attributes; it must list
-        every consumer of the follower list (others are kept, isolated).
+        A second CSV keyed by ``id_column`` whose other columns become node
+        attributes: numeric ones (``cost``, ``segment``, ...) as floats, text
+        ones (``name``, a segment such as ``students``) as strings. It must
+        list every consumer of the follower list (others are kept, isolated).
+        Attribute names are the header's, stripped of surrounding spaces.
     id_column : str, default "id"
-        The consumers CSV's id column.
+        The consumers CSV's id column (matched without regard to case and
+        spaces).
     directed : bool, default True
         False: each row is a mutual tie, one tie per pair however often it
         is listed (as in :func:`read_edgelist`).
@@ -489,13 +511,58 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
     return g
 
 
+def _text_encoding(path, what):
+    """The encoding to read a CSV with: ``utf-8-sig`` when the file is UTF-8 (or
+    ASCII), else ``cp1252`` (spreadsheet exports on Windows: "Müller" as one
+    byte 0xFC), else ``latin-1`` (every byte is a character). The check reads
+    the file once, in 1 MB blocks, decoded in C."""
+    import codecs
+
+    dec = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                dec.decode(block)
+            dec.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start:exc.start + 1]
+    for enc in ("cp1252", "latin-1"):
+        try:
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    block.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        log.info("%s: %s is not UTF-8 (byte 0x%s): read as %s (a spreadsheet export); "
+                 "save it as 'CSV UTF-8' to be sure of accented names", path, what,
+                 bad.hex(), enc)
+        return enc
+    return "latin-1"  # not reached: every byte decodes in latin-1
+
+
+def _key(name):
+    """A column name as matched: case, spaces, '_' and '-' ignored ("Source ID" is "source_id")."""
+    return "".join(ch for ch in str(name).casefold() if not (ch.isspace() or ch in "_-"))
+
+
+def _find_column(cols, name):
+    """The header's column that ``name`` means (case and spaces ignored), or None."""
+    if name in cols:
+        return name
+    hits = [c for c in cols if c is not None and _key(c) == _key(name)]
+    return hits[0] if hits else None
+
+
 def _open_csv(path, what):
     """``(file, DictReader, comma)`` of an existing CSV; ``comma``: decimal commas
     are read (a ';'-separated file). The caller closes the file."""
     if not os.path.exists(path):
         raise EdgeListError(f"{what} {path!r} does not exist (relative paths are resolved "
                             f"from {os.getcwd()!r}).")
-    fh = open(path, newline="", encoding="utf-8-sig")
+    if os.path.isdir(path):
+        raise EdgeListError(f"{what} {path!r} is a directory, not a file.")
+    fh = open(path, newline="", encoding=_text_encoding(path, what))
     try:
         sep = _csv_delimiter(fh)
     except BaseException:
@@ -506,14 +573,70 @@ def _open_csv(path, what):
 
 def _probability_column(probability, cols, path):
     """The column to read probabilities from, or None (see read_follower_csv)."""
-    if probability is None and "probability" in cols:
-        return "probability"
+    found = _find_column(cols, "probability")
+    if probability is None and found is not None:
+        return found
     if probability is False:
-        if "probability" in cols:
-            log.info("%s: its 'probability' column is not read (a probabilities scheme "
-                     "sets them; probabilities=keep reads it)", path)
+        if found is not None:
+            log.info("%s: its %r column is not read (a probabilities scheme "
+                     "sets them; probabilities=keep reads it)", path, found)
         return None
+    if probability:
+        return _find_column(cols, probability) or probability
     return probability
+
+
+# header pairs recognised when source/target are left at their defaults:
+# (column whose comments reach the other, column that sees them, how a row reads)
+_PAIRS = (
+    ("source", "target", "{u} -> {v}"),
+    ("from", "to", "{u} -> {v}"),
+    ("followed", "follower", "{v} follows {u}"),
+    ("follows", "user", "{v} follows {u}"),
+    ("following", "user", "{v} follows {u}"),
+)
+# names that, as 'source', reverse every edge: the follower is the one who sees
+_SEES = ("follower", "user", "followedby")
+_SEEN = ("followed", "follows", "following")
+
+
+def _follower_columns(cols, source, target, path):
+    """``(source column, target column)`` of a follower CSV's header: the names
+    given (case and spaces ignored), or with the defaults a recognised pair
+    (:data:`_PAIRS`). Names that would read every edge backwards are an error."""
+    default = (source, target) == ("source", "target")
+    if default:
+        for u, v, how in _PAIRS:
+            cu, cv = _find_column(cols, u), _find_column(cols, v)
+            if cu is not None and cv is not None:
+                return cu, cv, how
+        pairs = "; ".join(f"{u},{v}" for u, v, _ in _PAIRS[:4])
+        raise EdgeListError(
+            f"{path}: no follower columns in the header {cols}. Name them source,target "
+            f"(source's comments reach target), or use one of the pairs read without "
+            f"settings ({pairs}), or name yours with source= and target= "
+            f"(graph.source=... graph.target=... on the command line).")
+    found = []
+    for c in (source, target):
+        hit = _find_column(cols, c)
+        if hit is None:
+            raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
+                                f"columns with source=, target= (and probability=).")
+        found.append(hit)
+    if _key(found[0]) in _SEES or _key(found[1]) in _SEEN:
+        raise EdgeListError(
+            f"{path}: source={source!r}, target={target!r} reads every edge backwards: the "
+            f"source is the account whose comments reach the target, its follower. Swap "
+            f"them (source={target!r}, target={source!r}), or leave both unset: the pairs "
+            f"followed,follower and follows,user are read the right way round.")
+    return found[0], found[1], "{u} -> {v}"
+
+
+def _say_direction(path, su, tv, how, first):
+    """Log which way the follower CSV's edges were read, with its first row as the example."""
+    u, v = first
+    log.info("%s: edges read from column %r to column %r (first row: %s, so %s's posts "
+             "reach %s)", path, su, tv, how.format(u=u, v=v), u, v)
 
 
 def _read_follower_rows(path, source, target, probability):
@@ -526,10 +649,10 @@ def _read_follower_rows(path, source, target, probability):
             raise EdgeListError(f"Follower CSV {path!r} is empty: it needs a header row "
                                 f"({source},{target}[,probability]) and one row per follow tie.")
         probability = _probability_column(probability, cols, path)
-        for c in (source, target) + ((probability,) if probability else ()):
-            if c not in cols:
-                raise EdgeListError(f"{path}: no column {c!r} in the header {cols}. Name the "
-                                    f"columns with source=, target= (and probability=).")
+        if probability and probability not in cols:
+            raise EdgeListError(f"{path}: no column {probability!r} in the header {cols}. Name "
+                                f"the columns with source=, target= (and probability=).")
+        source, target, how = _follower_columns(cols, source, target, path)
         for row in reader:
             u, v = (row[source] or "").strip(), (row[target] or "").strip()
             if not u or not v:
@@ -543,6 +666,7 @@ def _read_follower_rows(path, source, target, probability):
                 lines.append(reader.line_num)
     if not src:
         raise EdgeListError(f"Follower CSV {path!r} has no rows.")
+    _say_direction(path, source, target, how, (src[0], dst[0]))
     return src, dst, (_csv_probabilities(pr, lines, path, probability) if probability else None)
 
 
@@ -576,7 +700,8 @@ def _with_consumers(g, at, attrs, consumers):
         log.info("%s: %d consumer(s) follow no one and have no follower (kept, isolated)",
                  consumers, alone)
     for col, vals in attrs.items():
-        full = np.full(g.n_nodes, np.nan)
+        full = np.full(g.n_nodes, np.nan) if vals.dtype.kind == "f" else np.full(g.n_nodes, "",
+                                                                                    dtype=object)
         full[at] = vals
         g = g.with_node_attr(col, full)
     return g
@@ -607,8 +732,9 @@ def _read_consumers(path, id_column):
     fh, reader, comma = _open_csv(path, "Consumers CSV")
     with fh:
         cols = reader.fieldnames or []
-        if id_column not in cols:
-            raise EdgeListError(f"{path}: needs a header with an {id_column!r} column; got {cols}.")
+        given, id_column = id_column, _find_column(cols, id_column)
+        if id_column is None:
+            raise EdgeListError(f"{path}: needs a header with an {given!r} column; got {cols}.")
         rows, seen = [], {}
         for row in reader:
             cid = (row[id_column] or "").strip()
@@ -625,18 +751,21 @@ def _read_consumers(path, id_column):
     for col in cols:
         if col == id_column or col is None:
             continue
-        vals = _consumer_column(rows, col, path, comma)
-        if vals is not None:
-            attrs[col] = vals
+        name = col.strip()
+        if not name:
+            log.info("%s: a column without a name is not read", path)
+            continue
+        attrs[name] = _consumer_column(rows, col, path, comma)
     return rows, attrs
 
 
 def _consumer_column(rows, col, path, comma):
-    """A consumers CSV column as numbers, or None for a text column (names, ...)."""
+    """A consumers CSV column as numbers, or as text (names, a segment such as
+    ``students``: an object array of str) when no cell is a number."""
     texts = [((row[col] or "").strip(), line) for _, line, row in rows]
     if not any(_is_number(t, comma) for t, _ in texts if t):
-        log.info("%s: column %r is not numeric: not a node attribute", path, col)
-        return None
+        log.info("%s: column %r is text: kept as a text attribute", path, col.strip())
+        return np.array([t for t, _ in texts], dtype=object)
     vals = np.empty(len(rows))
     for i, (text, line) in enumerate(texts):
         if not text:

@@ -55,7 +55,7 @@ def _ray_part(ctx, rows):
     try:
         import ray
     except ImportError:
-        ctx.log("ray not installed: Ray overhead skipped (pip install 'viralsim[ray]')")
+        ctx.log("ray not installed: Ray overhead skipped (pip install '.[ray]' in a clone of viralsim)")
         return
     import viralsim as vs
     from viralsim.distributed.ray_backend import RayBackend
@@ -157,7 +157,7 @@ def _joblib_part(ctx, rows):
         import hydra_plugins.hydra_joblib_launcher  # noqa: F401
     except ImportError:
         ctx.log("hydra-joblib-launcher not installed: sweep comparison skipped "
-                "(pip install 'viralsim[joblib]')")
+                "(pip install '.[joblib]' in a clone of viralsim)")
         return
     from viralsim import results as res
 
@@ -220,7 +220,7 @@ def _ray_ris_part(ctx, rows):
     try:
         import ray
     except ImportError:
-        ctx.log("ray not installed: Ray IMM/OPIM-C skipped (pip install 'viralsim[ray]')")
+        ctx.log("ray not installed: Ray IMM/OPIM-C skipped (pip install '.[ray]' in a clone of viralsim)")
         return
     import numba
 

@@ -294,6 +294,9 @@ def main():
     ``./configs`` on the search path and Ctrl-C as a message and status 130.
 
     Reads its arguments from ``sys.argv`` (Hydra's overrides and flags).
+    ``--help`` lists the groups and settings; a command line Hydra would
+    reject with a long message (or run with a mistyped ``+group``) ends in
+    one line naming the likely fix (:func:`viralsim.app._errors.check_command_line`).
 
     Returns
     -------
@@ -307,7 +310,19 @@ def main():
 
         viralsim graph=barabasi_albert graph.n_nodes=50000 n_sims=2000
     """
-    sys.argv = [sys.argv[0], *_with_searchpath(sys.argv[1:])]
+    args = sys.argv[1:]
+    if "--help" in args or "-h" in args:  # the groups a user chooses from, not Hydra's schemas
+        from ._help import help_text
+
+        print(help_text())
+        return
+    from ._errors import check_command_line
+
+    problem = check_command_line(args)
+    if problem is not None:  # one line naming the fix, not Hydra's message (or a wrong run)
+        print(f"Error: {problem}", file=sys.stderr)
+        raise SystemExit(1)
+    sys.argv = [sys.argv[0], *_with_searchpath(args)]
     _no_collection_at_exit()
     try:
         _hydra_entry()

@@ -1,6 +1,7 @@
 """How a failed run is told: a one-line message for bad input, a traceback for a bug."""
 
 import logging
+import os
 
 log = logging.getLogger("viralsim")
 
@@ -51,3 +52,264 @@ def _is_user_error(exc):
         tb = tb.tb_next
     return tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("viralsim.")
 
+
+
+# ---------------------------------------------------------------------- the command line
+# Hydra's flags that take a value (the next argument, or after '=')
+_FLAGS_WITH_VALUE = {"--cfg", "-c", "--package", "-p", "--config-path", "-cp", "--config-name",
+                     "-cn", "--config-dir", "-cd", "--experimental-rerun", "--shell-completion",
+                     "-sc"}
+_INFO_TOPICS = {"all", "config", "defaults", "defaults-tree", "plugins", "searchpath"}
+# characters that end an unquoted value in Hydra's override grammar
+_SPECIAL = set(" ()[]{},:='\"\\$*?<>|;&#")
+_DATA_FILE = (".csv", ".tsv", ".txt", ".gz", ".edges", ".el")
+
+
+def _overrides_of(argv):
+    """``(overrides, own tree)`` of Hydra's command line: the arguments that are
+    not flags; ``own tree``: a ``--config-dir``/``--config-name``/``--config-path``
+    or a search path of the user's, so the groups may be others than viralsim's."""
+    out, own, skip = [], False, False
+    for i, a in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if a.startswith("-"):
+            flag = a.split("=", 1)[0]
+            if flag in ("--config-dir", "-cd", "--config-name", "-cn", "--config-path", "-cp"):
+                own = True
+            if flag in _FLAGS_WITH_VALUE and "=" not in a:
+                skip = True
+            elif flag in ("--info", "-i") and i + 1 < len(argv) and argv[i + 1] in _INFO_TOPICS:
+                skip = True
+            continue
+        out.append(a)
+    return out, own
+
+
+def _shell_quoted(key, value):
+    """``key='"value"'``: the setting as the shell passes a quoted value to Hydra."""
+    inner = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f"{key}='\"{inner}\"'" if "'" not in inner else f'"{key}=\\"{inner}\\""'
+
+
+def _unparsed(arg, exc):
+    """The one-line message for an argument Hydra's grammar does not read."""
+    if "=" not in arg:
+        looks_like_data = arg.lower().endswith(_DATA_FILE) or os.path.isfile(arg)
+        if looks_like_data:
+            path = arg if not (_SPECIAL & set(arg)) else None
+            p = f"graph.path={arg}" if path else _shell_quoted("graph.path", arg)
+            return (f"{arg!r} is not a setting: the command line takes key=value settings. "
+                    f"To read it as a follower CSV: viralsim graph=follower_csv {p} "
+                    f"(a whitespace-separated edge list: graph=edgelist {p}).")
+        return (f"{arg!r} is not a setting: the command line takes key=value settings such as "
+                f"experiment=campaign or n_sims=1000 (viralsim --help lists them).")
+    key, value = arg.split("=", 1)
+    if value[:1] in "[{" or value.startswith(("'", '"')):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "a syntax error"
+        return (f"cannot read the setting {key}: {first}. Lists are written [a, b], mappings "
+                f"{{name: A, seeds: [u1, u2]}}, and the whole setting goes in single quotes for "
+                f"the shell: '{key}=[...]'; text with spaces or ( ) inside them in double "
+                f"quotes: \"followers (export).csv\".")
+    return (f"cannot read the setting {arg!r}: a value with letters beyond ASCII (ü, é), "
+            f"spaces or any of ( ) [ ] {{ }} , : = must be quoted. Type it as {_shell_quoted(key.lstrip('+~'), value)} (the outer "
+            f"quotes are for the shell, the inner double quotes for viralsim's config).")
+
+
+def _choices(cwd):
+    """``{group: [choices]}`` of viralsim's config tree and a ``./configs`` folder."""
+    from importlib import resources
+
+    out = {}
+    conf = resources.files("viralsim.conf")
+    roots = [conf]
+    d = os.path.join(cwd, "configs")
+    if os.path.isdir(d):
+        from pathlib import Path
+
+        roots.append(Path(d))
+    for root in roots:
+        for group in root.iterdir():
+            if group.is_dir() and not group.name.startswith(("_", ".")):
+                names = [f.name[:-5] for f in group.iterdir() if f.name.endswith(".yaml")]
+                out.setdefault(group.name, set()).update(names)
+    first = ("graph", "model", "probabilities", "strategy", "experiment", "backend")
+    order = [g for g in first if g in out] + sorted(g for g in out if g not in first)
+    return {g: sorted(out[g]) for g in order}
+
+
+def _defaults():
+    """The primary config's default choice per group (``config.yaml``'s defaults list)."""
+    from importlib import resources
+
+    from omegaconf import OmegaConf
+
+    text = resources.files("viralsim.conf").joinpath("config.yaml").read_text(encoding="utf-8")
+    out = {}
+    for item in OmegaConf.create(text).get("defaults", []):
+        if isinstance(item, str) or item is None:
+            continue
+        for k, v in item.items():
+            out[str(k)] = v
+    return out
+
+
+def _settings():
+    """The top-level settings (``rng_seed``, ``n_sims``, ...): the schema's fields."""
+    import dataclasses
+
+    from .schemas import ViralsimConf
+
+    groups = _defaults()
+    return [f.name for f in dataclasses.fields(ViralsimConf) if f.name not in groups]
+
+
+def _schema_fields(group, choice):
+    """The settings of one group option (its schema's fields), or None when unknown."""
+    import dataclasses
+
+    from .schemas import SCHEMAS
+
+    node = SCHEMAS.get(group, {}).get(choice)
+    if group == "probabilities":
+        node = SCHEMAS["probabilities"]["probabilities"]
+    if node is None or not dataclasses.is_dataclass(node):
+        return None
+    return [f.name for f in dataclasses.fields(node) if not f.name.startswith("_")]
+
+
+def _did_you_mean(word, options):
+    import difflib
+
+    hits = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return hits[0] if hits else None
+
+
+def _values(o):
+    """The choices an override sets (a sweep's too); None when not a list of names."""
+    if o.is_delete():
+        return []
+    if o.is_sweep_override():
+        if not o.is_discrete_sweep():
+            return None
+        try:
+            return list(o.sweep_string_iterator())
+        except Exception:  # glob(), range(): Hydra expands them
+            return None
+    v = o.value()
+    return ["null"] if v is None else [o.get_value_element_as_str()]
+
+
+def _check_choice(arg, o, group, options):
+    """A message for a choice the group does not have, or None."""
+    values = _values(o)
+    for v in values or []:
+        if v == "null" or v in options:
+            continue
+        near = _did_you_mean(v, options)
+        hint = f" Did you mean {group}={near}?" if near else ""
+        return (f"{arg}: there is no {group} named {v!r}.{hint} The choices: "
+                f"{', '.join(options)}.")
+    return None
+
+
+def _check_key(arg, o, groups, chosen, settings):
+    """A message for a key that is neither a group, a setting nor a group's setting."""
+    key = o.key_or_group
+    top, _, rest = key.partition(".")
+    if top in groups or top in settings:
+        if rest and top in chosen:
+            fields = _schema_fields(top, chosen[top])
+            sub = rest.split(".")[0]
+            if fields is not None and sub not in fields:
+                near = _did_you_mean(sub, fields)
+                value = arg.split("=", 1)[1] if "=" in arg else ""
+                hint = f" Did you mean {top}.{near}={value}?" if near else ""
+                have = [c for c in groups.get(top, ()) if sub in (_schema_fields(top, c) or ())]
+                if have and not near:
+                    hint = (f" Choose an option that has it: "
+                            f"{' or '.join(f'{top}={c}' for c in have)}.")
+                return (f"{arg}: {top}={chosen[top]} has no setting {sub!r}.{hint} Its settings: "
+                        f"{', '.join(fields)}.")
+        return None
+    near = _did_you_mean(top, [*groups, *settings])
+    value = arg.split("=", 1)[1] if "=" in arg else ""
+    if near is not None:
+        fix = f"{near}{'.' + rest if rest else ''}={value}"
+        hint = f" Did you mean {fix}?"
+    else:
+        hint = ""
+    return (f"{arg}: there is no setting or group {top!r}.{hint} The groups: "
+            f"{', '.join(groups)}; other settings: {', '.join(settings)} "
+            f"(viralsim --help lists them).")
+
+
+def check_command_line(argv, cwd=None):
+    """A one-line message naming the problem and the likely fix for a command line
+    Hydra would reject with a long message, or run with a silently wrong reading;
+    None when it looks right (Hydra then checks the rest).
+
+    Catches an argument that is no ``key=value`` setting (a file name: how to
+    pass it), a value the override grammar does not read (how to quote it), a
+    choice a group does not have (``experiment=campain``: did you mean
+    ``experiment=campaign``?), a group or setting that does not exist, with
+    or without ``+`` (``+experimnt=campaign`` would otherwise run the default
+    experiment), and a setting the chosen option lacks (``experiment.n_sim``).
+
+    Parameters
+    ----------
+    argv : list of str
+        The command line after the program name.
+    cwd : str, optional
+        Where ``./configs`` (study presets) is looked for.
+
+    Returns
+    -------
+    str or None
+
+    Examples
+    --------
+    >>> from viralsim.app._errors import check_command_line
+    >>> check_command_line(["experiment=campain"]).split(".")[0]
+    "experiment=campain: there is no experiment named 'campain'"
+    >>> check_command_line(["graph=edgelist", "graph.path=f.txt"]) is None
+    True
+    """
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException, OverrideParseException
+
+    cwd = cwd or os.getcwd()
+    overrides, own = _overrides_of(argv)
+    parser = OverridesParser.create()
+    parsed = []
+    for arg in overrides:
+        try:
+            parsed.append((arg, parser.parse_override(arg)))
+        except (OverrideParseException, HydraException) as exc:
+            return _unparsed(arg, exc)
+    if own or any(o.key_or_group.startswith("hydra.searchpath") for _, o in parsed):
+        return None  # another config tree: its groups are Hydra's to check
+    groups, settings, defaults = _choices(cwd), _settings(), _defaults()
+    chosen, explicit, preset = dict(defaults), set(), False
+    for arg, o in parsed:
+        key = o.key_or_group
+        if key.startswith("hydra") or o.package is not None or key not in groups:
+            continue
+        msg = _check_choice(arg, o, key, groups[key])
+        if msg:
+            return msg
+        vals = _values(o)
+        chosen[key] = vals[0] if vals and len(vals) == 1 else None
+        explicit.add(key)
+        preset = preset or key not in defaults
+    if preset:  # a preset (+preset=...) may choose other options: only the explicit are known
+        chosen = {k: chosen[k] for k in explicit}
+    for arg, o in parsed:
+        key = o.key_or_group
+        if key.startswith("hydra") or o.package is not None or key in groups:
+            continue
+        msg = _check_key(arg, o, groups, {k: v for k, v in chosen.items() if v}, settings)
+        if msg:
+            return msg
+    return None

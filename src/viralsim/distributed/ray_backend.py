@@ -1,4 +1,4 @@
-"""The Ray backend (``pip install "viralsim[ray]"``): batches of worlds as Ray tasks.
+"""The Ray backend (``pip install ".[ray]"``): batches of worlds as Ray tasks.
 
 - The graph is put into the object store once per graph (``ray.put``); its
   numpy arrays are read zero-copy by the workers of a node.
@@ -41,7 +41,7 @@ def _import_ray():
         import ray
     except ImportError:
         raise ImportError(
-            "backend=ray needs Ray: pip install 'viralsim[ray]' (or pip install ray)."
+            "backend=ray needs Ray: pip install '.[ray]' in a clone of viralsim (or pip install ray)."
         ) from None
     return ray
 

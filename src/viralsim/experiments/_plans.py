@@ -68,12 +68,16 @@ def seed_costs(graph, ccfg):
 
     ccfg = ccfg or {}
     if ccfg.get("attr"):
-        name = ccfg["attr"]
+        name = attr_name(graph, ccfg["attr"])
         if name not in graph.node_attrs:
             raise KeyError(
                 f"The 'costs.attr' value {name!r} is not a node attribute of the graph "
                 f"(it has {sorted(graph.node_attrs)}). Set costs.attr=null to price by followers."
             )
+        if graph.node_attrs[name].dtype.kind not in "biuf":
+            raise ValueError(
+                f"The 'costs.attr' column {name!r} holds text, not numbers (a consumers CSV "
+                f"column). Name a numeric column, or set costs.attr=null to price by followers.")
         c = np.asarray(graph.node_attrs[name], dtype=np.float64)
     else:
         base = float(ccfg.get("base", 1.0))
@@ -94,6 +98,27 @@ def seed_costs(graph, ccfg):
             f"** costs.exponent gives {who}{more}. Fix costs.base, costs.per_follower or "
             f"costs.exponent.")
     return c
+
+
+def attr_name(graph, name):
+    """The graph's node attribute that ``name`` means: itself, else the one equal
+    to it without regard to case and spaces (a consumers CSV's ``Cost``), else
+    ``name`` (the caller says it is missing).
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.experiments._plans import attr_name
+    >>> g = vs.FollowerGraph.from_edges([0], [1], node_attrs={"Cost ": [1.0, 2.0]})
+    >>> attr_name(g, "cost")
+    'Cost '
+    """
+    from ..io import _key
+
+    if name in graph.node_attrs:
+        return name
+    hits = [a for a in graph.node_attrs if _key(a) == _key(name)]
+    return hits[0] if len(hits) == 1 else name
 
 
 def _coerce_labels(graph, labels):

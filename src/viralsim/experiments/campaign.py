@@ -18,7 +18,7 @@ from . import _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
 __all__ = ["CampaignConf", "run_campaign", "price_plans", "rank_plans", "budget_curve",
-           "campaign_report", "PricedPlan"]
+           "campaign_report", "PricedPlan", "target_rows"]
 
 log = logging.getLogger("viralsim")
 
@@ -37,10 +37,12 @@ class CampaignConf:
         largest are left out.
     costs : CostConf
         Seed costs.
-    target_segment : int, optional
+    target_segment : int or str, optional
         Adds ``segment_reach``: adopters in this segment (node attribute
-        ``segment_attr``), measured in the same worlds.
+        ``segment_attr``), measured in the same worlds. A text segment (a
+        consumers CSV column such as ``students``) is matched as text.
     segment_attr : str
+        Matched without regard to case and spaces (``Segment``).
     n_sims : int, optional
         Worlds per plan.
     """
@@ -49,7 +51,7 @@ class CampaignConf:
     plans: list = MISSING
     budgets: Any = field(default_factory=list)  # one number is read as a list of one
     costs: CostConf = field(default_factory=CostConf)
-    target_segment: int | None = None  # adds segment_reach: adopters in this segment
+    target_segment: Any = None  # adds segment_reach: adopters in this segment (a number or a text)
     segment_attr: str = "segment"
     n_sims: int | None = 10_000
 
@@ -71,6 +73,8 @@ class Campaign:
         Keyword arguments of :func:`viralsim.estimate_reach` (fixed worlds).
     estimation : Estimation
     info : RunInfo
+    segment : int, str or None
+        The target segment.
     """
 
     graph: Any
@@ -81,6 +85,7 @@ class Campaign:
     estimate_kw: dict
     estimation: _build.Estimation
     info: _build.RunInfo
+    segment: Any = None  # the target segment, if any
 
     @property
     def top(self):
@@ -115,13 +120,23 @@ def _in_segment(graph, exp):
     import numpy as np
 
     target = exp["target_segment"]
-    attr = exp.get("segment_attr") or "segment"
+    attr = _plans.attr_name(graph, exp.get("segment_attr") or "segment")
     if attr not in graph.node_attrs:
         raise KeyError(
             f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
             f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
         )
     values = graph.node_attrs[attr]
+    if values.dtype.kind in "OUS":  # a text column of the consumers CSV: matched as text
+        values = np.array([str(v).strip() for v in values], dtype=object)
+        target = str(target).strip()
+    elif isinstance(target, str):
+        try:
+            target = float(target)
+        except ValueError:
+            raise ValueError(
+                f"experiment.target_segment={target!r}: the {attr!r} attribute holds numbers; "
+                f"give one of its values.") from None
     if not (values == target).any():
         have = np.unique(values[np.isfinite(values)] if values.dtype.kind == "f" else values)
         shown = ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in have[:20])
@@ -192,7 +207,7 @@ def campaign_of(cfg, keys=None):
     kw.setdefault("n_sims", 10_000)
     names = _plans.plan_names(plans, lambda i, p: p.get("strategy") or f"plan {i + 1}")
     return Campaign(graph, model, costs, list(zip(names, plans)), budgets, kw, estimation,
-                    _build.RunInfo.from_config(cfg, keys))
+                    _build.RunInfo.from_config(cfg, keys), exp.get("target_segment"))
 
 
 def _plan_seeds(c, i, plan, budget):
@@ -281,9 +296,10 @@ def rank_plans(c, chosen):
     return rows
 
 
-def _curve_point(c, b, p, rows):
+def _curve_point(c, b, p, rows, picks=None):
     """Plan ``p``'s point at budget ``b`` (None where it has none): a budget-sized
-    plan is sized and estimated again; a fixed one keeps its row, if it fits."""
+    plan is sized and estimated again; a fixed one keeps its row, if it fits.
+    ``picks``: a dict that gets the point's seeds, keyed by ``(plan, budget)``."""
     if p.budget_sized:
         if not _plans.within_budget(float(c.costs.min()), b):
             log.info("plan %s: no consumer costs %s or less; no seeds at that budget",
@@ -294,15 +310,26 @@ def _curve_point(c, b, p, rows):
             return None
         cost = float(c.costs[c.graph.index_of(s)].sum())
         est = _rows.estimate(c.graph, s, c.model, c.estimation.backend, **c.estimate_kw)
-        return {"plan": p.name, "budget": b, "cost": cost, "k": len(s), **_rows.estimate_row(est)}
-    if not _plans.within_budget(p.cost, b):
-        return None
-    src = next(x for x in rows if x["plan"] == p.name)
-    return {"plan": p.name, "budget": b, "cost": p.cost, "k": len(p.seeds),
-            **{k: src[k] for k in ("mean", "ci_low", "ci_high", "stderr", "n_sims")}}
+        point = {"plan": p.name, "budget": b, "cost": cost, "k": len(s), **_rows.estimate_row(est)}
+    else:
+        if not _plans.within_budget(p.cost, b):
+            return None
+        s = p.seeds
+        src = next(x for x in rows if x["plan"] == p.name)
+        point = {"plan": p.name, "budget": b, "cost": p.cost, "k": len(s),
+                 **{k: v for k, v in src.items() if k in _ESTIMATE_KEYS or k.startswith(
+                     ("exposure", "segment_reach"))}}
+    point["cost_per_adopter"] = point["cost"] / point["mean"] if point["mean"] > 0 else None
+    point["seeds"] = _rows.short(s)
+    if picks is not None:
+        picks[(p.name, b)] = list(s)
+    return point
 
 
-def budget_curve(c, chosen, rows):
+_ESTIMATE_KEYS = ("mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "converged")
+
+
+def budget_curve(c, chosen, rows, picks=None):
     """Reach per budget for every plan, and the best plan at each budget.
 
     Parameters
@@ -311,20 +338,25 @@ def budget_curve(c, chosen, rows):
     chosen : list of PricedPlan
     rows : list of dict
         :func:`rank_plans`' rows (fixed plans' points are theirs).
+    picks : dict, optional
+        Filled with each point's full seed list (in pick order), keyed by
+        ``(plan, budget)``.
 
     Returns
     -------
     curve : list of dict
-        One row per plan and budget it has seeds at.
+        One row per plan and budget it has seeds at, with its
+        ``cost_per_adopter`` and ``seeds`` (cut at 20, as in results.csv).
     best : list of dict
         Per budget the best plan's row (``plan`` is ``"best plan"``, ``best_of``
-        names it), with ``marginal_reach_per_unit`` from the budget before.
+        names it), with ``marginal_reach_per_unit`` from the budget before
+        (``from_budget``).
     """
     base, tail = _rows.base_row(c.info, c.graph)
     curve = []
     for b in c.budgets:
         for p in chosen:
-            point = _curve_point(c, b, p, rows)
+            point = _curve_point(c, b, p, rows, picks)
             if point is not None:
                 curve.append({**base, **point, **tail})
     best = []
@@ -336,6 +368,7 @@ def budget_curve(c, chosen, rows):
     for prev, cur in zip(best, best[1:]):
         db = cur["budget"] - prev["budget"]
         cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
+        cur["from_budget"] = prev["budget"]
     return curve, best
 
 
@@ -373,19 +406,88 @@ def run_campaign(cfg, out_dir, keys=None):
     >>> [r["rank"] for r in run_campaign(cfg, tempfile.mkdtemp()).rows]
     [1, 2]
     """
+    import os
+
+    from .. import results as res
+
     c = campaign_of(cfg, keys)
     chosen, over = price_plans(c)
     rows = rank_plans(c, chosen)
     files = _rows.write_rows(rows, out_dir)
     figs = _ranking_figure(c, rows, out_dir, files)
-    curve, best_curve = [], []
+    curve, best_curve, picks = [], [], {}
     if c.budgets:
-        curve, best_curve = budget_curve(c, chosen, rows)
+        curve, best_curve = budget_curve(c, chosen, rows, picks)
         figs.update(_curve_files(c, curve + best_curve, out_dir, files))
+    targets = target_rows(c, chosen, rows, best_curve, picks)
+    files += res.write_table(targets, os.path.join(out_dir, "targets.csv"))
+    best = rows[0]["plan"]
     text = campaign_report(rows, best_curve, figs, c.info.report_settings,
-                           left_out=[(n, cost, c.top) for n, cost in over])
+                           left_out=[(n, cost, c.top) for n, cost in over],
+                           by_budget=curve,
+                           best_targets=[t for t in targets if t["plan"] == best
+                                         and t["budget"] == c.top])
     files.append(report.write(out_dir, text))
-    return _rows.Outcome(rows, files, {"curve": curve}, text)
+    extra = {"curve": curve, "targets": targets}
+    if curve:  # the console shows every budget, best first within each
+        extra["display"] = sorted(curve, key=lambda r: (r["budget"], -r["mean"]))
+    return _rows.Outcome(rows, files, extra, text)
+
+
+def _py(v):
+    """A numpy scalar as the Python value a CSV cell or report shows."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def target_rows(c, chosen, rows, best_curve, picks):
+    """``targets.csv``: every plan's seeds at every budget, in pick order, with
+    every consumers-file column (node attributes), followers and cost.
+
+    Parameters
+    ----------
+    c : Campaign
+    chosen : list of PricedPlan
+    rows : list of dict
+        :func:`rank_plans`' rows (ranked at the largest budget).
+    best_curve : list of dict
+        :func:`budget_curve`'s best plan per budget.
+    picks : dict
+        ``(plan, budget) -> seeds`` from :func:`budget_curve` (empty without
+        budgets: each plan's seeds from ``chosen``, budget blank).
+
+    Returns
+    -------
+    list of dict
+        One row per seed: ``plan``, ``budget``, ``best`` (the best plan at
+        that budget), ``pick`` (1 = picked first), ``id``, the node attributes,
+        ``followers``, ``cost`` (its seed cost; ``seed_cost`` when a node
+        attribute is named ``cost``) and ``total_cost`` (running total).
+    """
+    import numpy as np
+
+    attrs = {k: v for k, v in c.graph.node_attrs.items() if not k.startswith("_")}
+    cost_col = "seed_cost" if "cost" in attrs else "cost"
+    fol_col = "followers_in_graph" if "followers" in attrs else "followers"
+    followers = c.graph.out_degree()
+    if picks:
+        best_at = {b["budget"]: b["best_of"] for b in best_curve}
+        sets = [(plan, b, seeds, best_at.get(b) == plan) for (plan, b), seeds in picks.items()]
+        order = {p.name: i for i, p in enumerate(chosen)}
+        sets.sort(key=lambda t: (t[1], not t[3], order[t[0]]))
+    else:
+        top = rows[0]["plan"]
+        sets = [(p.name, None, p.seeds, p.name == top) for p in chosen]
+    out = []
+    for plan, b, seeds, best in sets:
+        idx = np.asarray(c.graph.index_of(seeds, func="experiment=campaign"))
+        total = 0.0
+        for pick, (label, i) in enumerate(zip(seeds, idx.tolist()), 1):
+            total += float(c.costs[i])
+            out.append({"plan": plan, "budget": b, "best": best, "pick": pick, "id": _py(label),
+                        **{k: _py(v[i]) for k, v in attrs.items()},
+                        fol_col: int(followers[i]), cost_col: float(c.costs[i]),
+                        "total_cost": total})
+    return out
 
 
 def _ranking_figure(c, rows, out_dir, files):
@@ -407,12 +509,23 @@ def _curve_files(c, curve_rows, out_dir, files):
     ax = plots.reach_curve(curve_rows, x="budget", group="plan", envelope="best plan")
     ax.set_title("reach per budget")
     _rows.save_figure(ax, out_dir, "reach_vs_budget", c.info, files)
-    return {"Reach per budget": "reach_vs_budget.png"}
+    figs = {"Reach per budget": "reach_vs_budget.png"}
+    if c.segment is not None and all("segment_reach" in r for r in curve_rows):
+        # the target segment is what the marketer pays for: its reach, with its own CI
+        seg = [{**r, "mean": r["segment_reach"], "ci_low": r["segment_reach_ci_low"],
+                "ci_high": r["segment_reach_ci_high"]} for r in curve_rows]
+        ax = plots.reach_curve(seg, x="budget", group="plan", envelope="best plan",
+                               ylabel=f"expected adopters in segment {c.segment}")
+        ax.set_title(f"reach in the target segment ({c.segment}) per budget")
+        _rows.save_figure(ax, out_dir, "segment_reach_vs_budget", c.info, files)
+        figs["Reach in the target segment per budget"] = "segment_reach_vs_budget.png"
+    return figs
 
 
-def campaign_report(rows, curve, figs, cfg, left_out=()):
+def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targets=()):
     """``report.md`` of a campaign: the ranked table, the best plan's lead over each
-    other plan, what raising the budget buys, and the plans left out.
+    other plan, what raising the budget buys, the plans left out, the plans at
+    every budget and the best plan's full target list.
 
     Parameters
     ----------
@@ -426,6 +539,11 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
         ``confidence`` and ``rng_seed``.
     left_out : list of (plan, cost, largest budget)
         Plans dropped as too dear.
+    by_budget : list of dict
+        :func:`budget_curve`'s rows (every plan at every budget): one table per budget.
+    best_targets : list of dict
+        The best plan's :func:`target_rows` (at the largest budget): its full
+        list of seeds, in pick order.
 
     Returns
     -------
@@ -462,7 +580,7 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
     for c in curve:
         if c.get("marginal_reach_per_unit") is not None:
             words.append(
-                f"- Raising the budget to {c['budget']:,.2f} buys "
+                f"- Raising the budget from {c['from_budget']:,.2f} to {c['budget']:,.2f} buys "
                 f"{sig_fig(c['marginal_reach_per_unit'])} extra adopters per unit of budget "
                 f"(best plan there: {c.get('best_of', 'plan')}, {c.get('k')} seeds)."
             )
@@ -471,4 +589,39 @@ def campaign_report(rows, curve, figs, cfg, left_out=()):
                      f"({top:,.2f}).")
     return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
             + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
+            + _budget_tables(by_budget) + _target_table(best_targets)
             + report.figure_links(figs) + "\n")
+
+
+def _budget_tables(by_budget):
+    """One ranked table per budget (every plan that fits it), smallest budget first."""
+    if not by_budget:
+        return ""
+    out = ["## The plans at each budget", ""]
+    for b in sorted({r["budget"] for r in by_budget}):
+        at = sorted((r for r in by_budget if r["budget"] == b), key=lambda r: -r["mean"])
+        out += [f"### Budget {b:,.2f}", "", report.markdown_table(at), ""]
+    return "\n".join(out) + "\n"
+
+
+def _target_table(targets):
+    """The best plan's seeds, in pick order, with the consumers' columns (markdown)."""
+    if not targets:
+        return ""
+    t0 = targets[0]
+    at = f" at budget {t0['budget']:,.2f}" if t0.get("budget") is not None else ""
+    cols = [k for k in t0 if k not in ("plan", "budget", "best")]
+    total = targets[-1].get("total_cost")
+
+    def cell(v):
+        if isinstance(v, float):
+            return f"{v:,.2f}"
+        return str(v).replace("|", "\\|")
+
+    out = [f"## Whom to target: {t0['plan']}{at}", "",
+           f"{len(targets)} consumers, in the order the plan picks them"
+           + (f", costing {total:,.2f} in all" if total is not None else "")
+           + " (every plan and budget: targets.csv).", "",
+           "| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    out += ["| " + " | ".join(cell(t[k]) for k in cols) + " |" for t in targets]
+    return "\n".join(out) + "\n\n"
