@@ -586,3 +586,20 @@ def test_sweep_summary_reads_the_jobs_confidence_and_swept_keys(tmp_path):
     assert [s["n_sims"] for s in summary] == [10, 20]
     assert (summary[0]["ci_low"], summary[0]["ci_high"]) == pytest.approx((1.0, 3.0))
     assert "a 50% t interval between replicates" in (tmp_path / "report.md").read_text()
+
+
+def test_replicate_summary_pools_differences_only_against_one_baseline():
+    from viralsim.report import summarise_replicates
+
+    def row(seed, strategy, m, base):
+        return {"strategy": strategy, "k": 5, "mean": m, "ci_low": m - 1, "ci_high": m + 1,
+                "baseline": base, "diff": m - 10.0, "diff_ci_low": 0.0, "diff_ci_high": 1.0,
+                "rng_seed": seed}
+
+    same = [row(s, "imm", 12.0 + s, "degree") for s in (0, 1)]
+    (s,) = summarise_replicates(same)
+    assert s["baseline"] == "degree" and s["diff"] == 2.5 and s["mean"] == 12.5
+    mixed = [row(0, "imm", 12.0, "degree"), row(1, "imm", 13.0, "pagerank")]
+    (s,) = summarise_replicates(mixed)  # reach pooled still; differences not
+    assert s["baseline"] == "varies" and s["mean"] == 12.5 and s["n_replicates"] == 2
+    assert not any("diff" in c for c in s)

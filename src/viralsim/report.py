@@ -428,7 +428,10 @@ _RESULT_NAMES = frozenset({
     "job", "rng_seed", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed",
     "select_time", "seeds", "version", "cost", "cost_per_adopter", "rank", "converged",
     "n_edges", "build_time", "graph_mib", "max_rss_mib", "worlds_per_s", "n_seeds",
-    "own_spread", "selection_shared", "vs_best", "replicate_sd", "n_replicates", "rng_seeds"})
+    "own_spread", "selection_shared", "vs_best", "replicate_sd", "n_replicates", "rng_seeds",
+    "baseline"})
+#: what a row's differences (``diff``, ``segment_diff``) are taken against
+_AGAINST = ("baseline", "vs_best")
 _RESULT_SUFFIXES = ("_ci_low", "_ci_high", "_stderr", "_mean", "_unpaired_low",
                     "_unpaired_high")
 #: where the summary of a sweep's replicates goes, in the sweep directory
@@ -476,7 +479,10 @@ def summarise_replicates(rows, confidence=0.95, settings=()):
         ``n_replicates``, ``rng_seeds`` (space separated) and ``n_sims``
         (worlds, all replicates together). A setting seen once has no
         interval (None). A seed seen twice for one setting (a repeated job,
-        identical numbers) counts once.
+        identical numbers) counts once. Differences (``diff``, ...) are pooled
+        only when every replicate took them against the same ``baseline``
+        (``vs_best``), which is kept; else they are left out and it reads
+        ``"varies"`` (the best heuristic can change with the seed).
 
     Notes
     -----
@@ -515,7 +521,14 @@ def summarise_replicates(rows, confidence=0.95, settings=()):
         reps = list(by_seed.values())
         first = reps[0]
         s = {c: first.get(c) for c, _ in key}
+        mixed = False
+        for a in _AGAINST:
+            if a in first:
+                mixed |= len({repr(r.get(a)) for r in reps}) > 1
+                s[a] = "varies" if len({repr(r.get(a)) for r in reps}) > 1 else first.get(a)
         for e in estimates:
+            if mixed and "diff" in e:
+                continue
             vals = np.array([r[e] for r in reps if _finite(r.get(e))], dtype=float)
             if vals.size == 0:
                 continue
