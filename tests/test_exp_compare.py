@@ -27,8 +27,10 @@ def test_compare_end_to_end(tmp_path):
     for r in rows:
         assert r["n_sims"] == 300 and r["ci_low"] <= r["mean"] <= r["ci_high"]
         assert r["experiment"] == "compare" and r["rng_seed"] == 0 and r["version"] == vs.__version__
-    assert rows[3]["baseline"] == "random" and "diff_ci_low" in rows[3]
-    assert rows[3]["diff_ci_low"] <= rows[3]["diff"] <= rows[3]["diff_ci_high"]
+    # against the best heuristic by default (issue 19; it was the first strategy):
+    # degree reaches more than random at k = 4, so random is compared with degree
+    assert {r["baseline"] for r in rows} == {"degree"} and rows[3]["diff"] == 0.0
+    assert rows[1]["diff_ci_low"] <= rows[1]["diff"] <= rows[1]["diff_ci_high"] < 0
     # the most-followed four, evaluated in the comparison's worlds, equal a direct estimate
     g = vs.generators.holme_kim(300, 4, 0.3, rng=0).with_probabilities("weighted_cascade")
     top4 = vs.select_seeds(g, k=4, strategy="degree").seeds
@@ -37,7 +39,12 @@ def test_compare_end_to_end(tmp_path):
     assert sorted(rows[3]["seeds"].split()) == sorted(str(x) for x in top4)
     assert (tmp_path / "reach_vs_k.png").exists() and (tmp_path / "paired_differences.png").exists()
     text = (tmp_path / "report.md").read_text()
-    assert "degree reaches" in text and "random reaches" not in text  # not against itself
+    assert "random reaches" in text and "degree reaches" not in text  # not against itself
+    assert "fewer consumers than degree" in text and "reaches -" not in text
+    assert "At k = 4, degree, the best heuristic, wins: the next best, random, reaches" in text
+    assert "Paired differences against degree, the best heuristic" in text
+    # random is the only other strategy: drawn, though its gap is large
+    assert "random, far below" not in text
 
 
 class _Table:
@@ -74,3 +81,98 @@ def test_compare_uses_compare_strategies_when_present(tmp_path, monkeypatch):
 def test_compare_table_keeps_every_seed():
     row = experiments._standard_columns({"seeds": list(range(25)), "reach_mean": 1.0})
     assert row["seeds"].split() == [str(i) for i in range(25)] and row["mean"] == 1.0
+
+
+# ------------------------------------------------------------ baseline and verdict
+def _hk():
+    return vs.generators.holme_kim(300, 4, 0.3, rng=0).with_probabilities("weighted_cascade")
+
+
+def test_best_heuristic_baseline_is_the_heuristic_reaching_most_at_the_largest_k():
+    g = _hk()
+    strategies = ["random", "pagerank", "degree_discount", "imm"]
+    t = vs.compare_strategies(g, strategies, k=[2, 6], n_sims=200, rng=1,
+                              baseline="best_heuristic")
+    top = {r["strategy"]: r["reach_mean"] for r in t.rows if r["k"] == 6}
+    best = max(["random", "pagerank", "degree_discount"], key=top.get)  # imm is no heuristic
+    assert {r["baseline"] for r in t.rows} == {best}
+    # the same numbers as naming it: the choice is made after, in the same worlds
+    named = vs.compare_strategies(g, strategies, k=[2, 6], n_sims=200, rng=1, baseline=best)
+    assert [(r["diff_mean"], r["diff_ci_low"]) for r in t.rows] == [
+        (r["diff_mean"], r["diff_ci_low"]) for r in named.rows]
+
+
+def test_best_heuristic_needs_a_heuristic():
+    with pytest.raises(ValueError, match=r"include none. Add one \(e.g. 'degree'\)"):
+        vs.compare_strategies(_hk(), ["imm"], k=[1], n_sims=10, baseline="best_heuristic")
+
+
+def test_compare_baseline_default_and_configured(tmp_path):
+    from viralsim.experiments.compare import default_baseline
+
+    assert default_baseline(["imm", "pagerank"]) == "best_heuristic"
+    assert default_baseline(["imm", "celf"]) is None  # no heuristic: the first, as before
+    cfg = cfg_of("graph.n_nodes=300", "formats=[]", "experiment=compare", "experiment.k=[4]",
+                 "experiment.n_sims=100", "experiment.baseline=random")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert {r["baseline"] for r in rows} == {"random"}
+    text = (tmp_path / "report.md").read_text()
+    assert "At k = 4, degree wins: it reaches" in text and "than random (95% CI" in text
+
+
+def _rows(diff_ci, baseline="degree"):
+    lo, hi = diff_ci
+    return [{"strategy": "degree", "k": 5, "mean": 100.0, "baseline": baseline, "diff": 0.0,
+             "diff_ci_low": 0.0, "diff_ci_high": 0.0},
+            {"strategy": "random", "k": 5, "mean": 20.0, "baseline": baseline, "diff": -80.0,
+             "diff_ci_low": -82.0, "diff_ci_high": -78.0},
+            {"strategy": "imm", "k": 5, "mean": 100.0 + (lo + hi) / 2, "baseline": baseline,
+             "diff": (lo + hi) / 2, "diff_ci_low": lo, "diff_ci_high": hi}]
+
+
+@pytest.mark.parametrize("ci, words", [
+    ((1.0, 5.0), "At k = 5, imm wins: it reaches 3.0 ± 2.0 more consumers than degree, the best "
+                 "heuristic (90% CI, paired: same worlds)."),
+    ((-5.0, -1.0), "At k = 5, degree, the best heuristic, wins: the next best, imm, reaches "
+                   "3.0 ± 2.0 fewer consumers (90% CI, paired: same worlds)."),
+    ((-5.0, 1.0), "At k = 5, no clear winner at 90%: degree, the best heuristic, reaches "
+                  "2.0 ± 3.0 more consumers than imm, an interval that includes 0 (paired: "
+                  "same worlds)."),
+    ((-1.0, 5.0), "At k = 5, no clear winner at 90%: imm reaches 2.0 ± 3.0 more consumers than "
+                  "degree, the best heuristic, an interval that includes 0 (paired: same "
+                  "worlds)."),
+])
+def test_winner_sentence(ci, words):
+    from viralsim.experiments.compare import winner_sentence
+
+    assert winner_sentence(_rows(ci), confidence=0.9) == words
+
+
+def test_winner_sentence_names_a_baseline_that_is_not_the_best_heuristic():
+    from viralsim.experiments.compare import winner_sentence
+
+    rows = [dict(r, baseline="random", diff=r["mean"] - 20.0, diff_ci_low=r["mean"] - 21.0,
+                 diff_ci_high=r["mean"] - 19.0) for r in _rows((1.0, 5.0))]
+    assert winner_sentence(rows).startswith("At k = 5, imm wins: it reaches 83.0 ± 1.0 more "
+                                            "consumers than random (95% CI")
+    assert winner_sentence(rows[:1]) == ""  # nothing to compare with
+
+
+def test_paired_figure_leaves_random_to_the_table_against_another_baseline(tmp_path,
+                                                                            monkeypatch):
+    pytest.importorskip("matplotlib")
+    from viralsim import plots
+
+    seen = {}
+    real = plots.paired_differences
+    monkeypatch.setattr(plots, "paired_differences",
+                        lambda rows, **kw: seen.setdefault("rows", rows) and real(rows, **kw))
+    cfg = cfg_of("graph.n_nodes=300", "formats=[png]", "experiment=compare", "experiment.k=[4]",
+                 "experiment.strategies=[random,degree,pagerank]", "experiment.n_sims=100")
+    app.run(cfg, str(tmp_path), quiet=True)
+    base = res.read_table(tmp_path / "results.csv")[0]["baseline"]
+    assert base in ("degree", "pagerank")
+    assert [r["strategy"] for r in seen["rows"]] == [s for s in ("degree", "pagerank")
+                                                     if s != base]
+    assert "(random, far below, is in the table)" in (tmp_path / "report.md").read_text()

@@ -1,5 +1,7 @@
 """report.md and the console table: intervals, costs per adopter, headers, sweep figures."""
 
+import math
+
 import pytest
 
 from viralsim import report
@@ -101,19 +103,23 @@ def _sweep_axes(sweep_dir, monkeypatch, n_jobs):
 
 
 def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path, monkeypatch):
+    """Jobs at three settings (no replicates): a line per job and strategy, named by
+    the setting; past 10 colours the style changes. (Before issue 19 this sweep was
+    over rng_seed; replicates are now pooled, see the test below.)"""
     pytest.importorskip("matplotlib")
 
     strategies = ["random", "degree", "pagerank", "imm", "celf"]
-    for seed in (0, 1, 2):
-        rows = [{"strategy": s, "k": k, "mean": 10.0 * k + i + seed, "ci_low": 10.0 * k - 1,
-                 "ci_high": 10.0 * k + 6, "rng_seed": seed, "n_sims": 100, "elapsed": 0.1}
+    for j, p in enumerate((0.01, 0.02, 0.03)):
+        rows = [{"probabilities.p": p, "strategy": s, "k": k, "mean": 10.0 * k + i + j,
+                 "ci_low": 10.0 * k - 1, "ci_high": 10.0 * k + 6, "rng_seed": 0,
+                 "n_sims": 100, "elapsed": 0.1}
                 for i, s in enumerate(strategies) for k in (1, 5, 10)]
-        res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
-        res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
+        res.write_table(rows, tmp_path / str(j) / "results.csv", parquet=False)
+        res.mark_done(str(tmp_path / str(j)), {"p": p})
     ax = _sweep_axes(tmp_path, monkeypatch, n_jobs=3)
     lines = ax.get_lines()
     labels = [ln.get_label() for ln in lines]
-    assert len(labels) == 15 and "rng_seed=1: degree" in labels
+    assert len(labels) == 15 and "probabilities.p=0.02: degree" in labels
     assert not any(lab.startswith("job ") for lab in labels)
     looks = {(ln.get_color(), ln.get_linestyle(), ln.get_marker()) for ln in lines}
     assert len(looks) == 15  # colours repeat after 10: style and marker do not
@@ -121,34 +127,54 @@ def test_sweep_figure_names_lines_by_setting_and_keeps_15_series_apart(tmp_path,
     legend = ax.get_legend().get_window_extent()
     assert legend.x0 >= ax.get_window_extent().x1  # beside the axes, not over the curves
     assert [t.get_text() for t in ax.get_legend().get_texts()] == labels
+    assert not (tmp_path / "summary.csv").exists()
 
 
-def test_sweep_figure_falls_back_to_job_numbers_when_settings_do_not_tell_jobs_apart(
-        tmp_path, monkeypatch):
+def test_sweep_of_replicate_seeds_draws_one_line_per_setting_with_its_band(tmp_path,
+                                                                          monkeypatch):
+    """Five strategies x three k, run with rng_seed 0, 1, 2: five lines (not 15), each
+    the mean over the seeds with the between-replicate t interval as its band."""
     pytest.importorskip("matplotlib")
 
-    for j in (0, 1):  # the same settings twice (a repeated job): numbers name the lines
-        rows = [{"strategy": "degree", "k": k, "mean": 10.0 * k + j, "ci_low": 10.0 * k - 1,
-                 "ci_high": 10.0 * k + 2, "rng_seed": 0} for k in (1, 5)]
-        res.write_table(rows, tmp_path / str(j) / "results.csv", parquet=False)
-        res.mark_done(str(tmp_path / str(j)), {"j": j})
-    ax = _sweep_axes(tmp_path, monkeypatch, n_jobs=2)
-    assert sorted(ln.get_label() for ln in ax.get_lines()) == ["job 0: degree", "job 1: degree"]
+    strategies = ["random", "degree", "pagerank", "imm", "celf"]
+    spread = {0: -1.0, 1: 0.0, 2: 4.0}  # per seed: mean +1, sd sqrt(7)
+    for seed in (0, 1, 2):
+        rows = [{"strategy": s, "k": k, "mean": 10.0 * k + i + spread[seed],
+                 "ci_low": 0.0, "ci_high": 1.0, "rng_seed": seed, "n_sims": 100,
+                 "elapsed": 0.1} for i, s in enumerate(strategies) for k in (1, 5, 10)]
+        res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
+        res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
+    ax = _sweep_axes(tmp_path, monkeypatch, n_jobs=3)
+    lines = ax.get_lines()
+    assert [ln.get_label() for ln in lines] == strategies
+    assert len({ln.get_color() for ln in lines}) == 5
+    half = 4.302652729911275 * math.sqrt(7.0 / 3.0)  # t(2 df) * sd / sqrt(3)
+    for i, ln in enumerate(lines):
+        assert ln.get_ydata().tolist() == pytest.approx([10.0 * k + i + 1.0 for k in (1, 5, 10)])
+    band = ax.collections[1].get_paths()[0].vertices[:, 1]  # degree's band
+    assert band.min() == pytest.approx(11.0 + 1.0 - half)
+    assert band.max() == pytest.approx(101.0 + 1.0 + half)
+    summary = res.read_table(tmp_path / "summary.csv")
+    assert len(summary) == 15 and {s["n_replicates"] for s in summary} == {3}
+    text = (tmp_path / "report.md").read_text()
+    assert "## Replicates" in text and "t interval between replicates" in text
 
 
 @pytest.mark.parametrize("sizes", [(5, 5, 10), (5, 5, 5)])
-def test_sweep_of_replicates_shows_each_plans_reach_per_job(tmp_path, monkeypatch, sizes):
+def test_sweep_of_replicates_shows_each_plans_mean_with_its_interval(tmp_path, monkeypatch,
+                                                                    sizes):
     """Plans of fixed size, jobs differing by seed only: reach against k would draw
     one point per line (or nothing, when every plan has the same k). Each plan gets
-    a slot instead, with a point and its CI per job, named by the job's setting."""
+    a slot instead, with the mean over the seeds and its between-replicate interval.
+    (Before issue 19: a point per job.)"""
     pytest.importorskip("matplotlib")
     from viralsim import plots
 
     plans = ["5 random", "5 most followed", "10 most followed"]
     for seed in range(4):
-        rows = [{"plan": p, "k": k, "mean": 100.0 * i + seed, "ci_low": 100.0 * i + seed - 2,
-                 "ci_high": 100.0 * i + seed + 3, "rng_seed": seed}
-                for i, (p, k) in enumerate(zip(plans, sizes))]
+        rows = [{"plan": p, "strategy": p.split()[-1], "k": k, "mean": 100.0 * i + seed,
+                 "ci_low": 100.0 * i + seed - 2, "ci_high": 100.0 * i + seed + 3,
+                 "rng_seed": seed} for i, (p, k) in enumerate(zip(plans, sizes))]
         res.write_table(rows, tmp_path / str(seed) / "results.csv", parquet=False)
         res.mark_done(str(tmp_path / str(seed)), {"rng_seed": seed})
     seen = {}
@@ -159,16 +185,15 @@ def test_sweep_of_replicates_shows_each_plans_reach_per_job(tmp_path, monkeypatc
     report.finish_sweep(str(tmp_path), n_jobs=4)
     ax = seen["ax"]
     assert [t.get_text() for t in ax.get_xticklabels()] == plans
-    bars = ax.containers
-    assert [b.get_label() for b in bars] == [f"rng_seed={s}" for s in range(4)]
-    for seed, bar in enumerate(bars):
-        xs, ys = bar.lines[0].get_xdata(), bar.lines[0].get_ydata()
-        assert list(ys) == [100.0 * i + seed for i in range(3)]
-        assert [round(x) for x in xs] == [0, 1, 2]  # each point within its plan's slot
-    # the CI: 2 below and 3 above each point
-    segs = bars[1].lines[2][0].get_segments()
-    assert [tuple(seg[:, 1]) for seg in segs] == [(100.0 * i - 1, 100.0 * i + 4) for i in range(3)]
-    assert "Reach per plan, by job" in (tmp_path / "report.md").read_text()
+    (bar,) = ax.containers  # a plan's strategy is not a setting of its own
+    assert bar.get_label() == "mean of 4 replicates"
+    assert list(bar.lines[0].get_ydata()) == [100.0 * i + 1.5 for i in range(3)]
+    # values s + 100 i, s = 0..3: sd sqrt(5/3), t(3 df) = 3.182446305284263
+    half = 3.182446305284263 * math.sqrt(5.0 / 3.0) / 2.0
+    segs = bar.lines[2][0].get_segments()
+    for i, seg in enumerate(segs):
+        assert tuple(seg[:, 1]) == pytest.approx((100.0 * i + 1.5 - half, 100.0 * i + 1.5 + half))
+    assert "Mean reach over replicates per plan" in (tmp_path / "report.md").read_text()
     assert (tmp_path / "sweep.png").exists()
 
 

@@ -57,6 +57,14 @@ def test_cli_multirun_merge_and_resume(tmp_path):
         job = res.read_table(sweep / str(j) / "results.csv")
         assert [r["mean"] for r in merged if r["job"] == j] == [r["mean"] for r in job]
     assert (sweep / "report.md").exists()
+    # three replicates of each plan: pooled, by hand from the merged rows
+    summary = res.read_table(sweep / "summary.csv")
+    assert [s["plan"] for s in summary] == [r["plan"] for r in merged if r["job"] == 0]
+    for s in summary:
+        means = [r["mean"] for r in merged if r["plan"] == s["plan"]]
+        assert s["n_replicates"] == 3 and s["rng_seeds"] == "0 1 2"
+        assert s["mean"] == pytest.approx(sum(means) / 3)
+        assert "## Replicates" in (sweep / "report.md").read_text()
     # job 1 killed before it finished: its marker is gone; the others must not re-run
     os.remove(sweep / "1" / "DONE")
     rows, missing = res.merge_sweep(str(sweep))
@@ -477,3 +485,121 @@ def test_sweep_bar_watcher_counts_nested_finished_jobs(tmp_path):
             (tmp_path / job / marker).write_text("")
     watch.stop()
     assert watch.bar.n == 4
+
+
+# ------------------------------------------------------------- replicate summaries
+def _toy_sweep():
+    """Two settings of p, three seeds each (seed 1 of p=0.2 run twice), a budget plan
+    whose seed count changes with the seed, one setting run once."""
+    rows = []
+    reach = {(0.1, 0): 10.0, (0.1, 1): 14.0, (0.1, 2): 12.0,
+             (0.2, 0): 20.0, (0.2, 1): 26.0, (0.2, 2): 29.0}
+    job = 0
+    for (p, seed), m in reach.items():
+        rows.append({"job": job, "p": p, "plan": "hubs", "k": 5, "mean": m, "ci_low": m - 1,
+                     "ci_high": m + 1, "exposure": 2 * m, "exposure_ci_low": 0.0,
+                     "exposure_ci_high": 1.0, "n_edges": 100 + seed, "n_sims": 50,
+                     "elapsed": 0.1 * seed, "rng_seed": seed})
+        rows.append({"job": job, "p": p, "plan": "budget 3", "budget": 3.0, "k": 3 + seed,
+                     "mean": m / 2, "ci_low": 0.0, "ci_high": 1.0, "n_sims": 50,
+                     "rng_seed": seed})
+        job += 1
+    rows.append(dict(rows[2], job=job))  # p=0.1, seed 1 again (a repeated job)
+    rows.append({"job": job + 1, "p": 0.3, "plan": "hubs", "k": 5, "mean": 40.0,
+                 "ci_low": 39.0, "ci_high": 41.0, "n_sims": 50, "rng_seed": 0})
+    return rows
+
+
+def test_replicate_summary_by_hand():
+    from viralsim.report import summarise_replicates
+
+    out = summarise_replicates(_toy_sweep(), confidence=0.95)
+    assert [(s["p"], s["plan"]) for s in out] == [
+        (0.1, "hubs"), (0.1, "budget 3"), (0.2, "hubs"), (0.2, "budget 3"), (0.3, "hubs")]
+    t2 = 4.302652729911275  # Student's t, 2 degrees of freedom, 97.5%
+    # p=0.1, hubs: 10, 14, 12 (seed 1's repeat counted once): mean 12, sd 2
+    s = out[0]
+    assert (s["k"], s["n_replicates"], s["rng_seeds"], s["n_sims"]) == (5, 3, "0 1 2", 150)
+    assert s["mean"] == 12.0 and s["replicate_sd"] == pytest.approx(2.0)
+    assert s["stderr"] == pytest.approx(2.0 / 3**0.5)
+    assert (s["ci_low"], s["ci_high"]) == pytest.approx((12 - t2 * 2 / 3**0.5,
+                                                         12 + t2 * 2 / 3**0.5))
+    # exposure 20, 28, 24: summarised alike; graph size and time are not settings
+    assert s["exposure"] == 24.0 and s["exposure_ci_high"] == pytest.approx(24 + t2 * 4 / 3**0.5)
+    assert "n_edges" not in s and "elapsed" not in s
+    # the budget plan: k 3, 4, 5 is a result, not three settings
+    b = out[3]
+    assert "k" not in b and b["budget"] == 3.0 and b["n_replicates"] == 3
+    assert b["mean"] == pytest.approx(25.0 / 2)  # 20, 26, 29 halved
+    # p=0.2, hubs: 20, 26, 29: mean 25, sd sqrt(21)
+    assert out[2]["ci_high"] == pytest.approx(25 + t2 * 21**0.5 / 3**0.5)
+    # one seed: no interval between replicates
+    s = out[4]
+    assert (s["mean"], s["n_replicates"], s["ci_low"], s["ci_high"]) == (40.0, 1, None, None)
+
+
+def test_replicate_summary_confidence_and_swept_n_sims():
+    from viralsim.report import summarise_replicates
+
+    rows = [{"plan": "a", "n_sims": n, "mean": m, "ci_low": 0.0, "ci_high": 1.0, "rng_seed": s}
+            for n in (10, 20) for s, m in enumerate((1.0, 3.0))]
+    pooled = summarise_replicates(rows, confidence=0.5)
+    assert len(pooled) == 1 and pooled[0]["n_replicates"] == 2  # seed 0 of n_sims=10 kept
+    by_n = summarise_replicates(rows, confidence=0.5, settings={"n_sims"})
+    assert [(s["n_sims"], s["n_replicates"]) for s in by_n] == [(10, 2), (20, 2)]
+    # 2 replicates, t(1 df) at 75% = 1: mean 2 +- sd/sqrt 2 = 1
+    assert (by_n[0]["ci_low"], by_n[0]["ci_high"]) == pytest.approx((1.0, 3.0))
+
+
+def test_sweep_without_replicates_writes_no_summary(tmp_path):
+    pytest.importorskip("matplotlib")
+    from viralsim import report
+
+    (tmp_path / "summary.csv").write_text("stale\n")  # an earlier sweep's
+    for j, p in enumerate((0.1, 0.2)):
+        rows = [{"p": p, "plan": "hubs", "k": k, "mean": 10.0 * k * p, "ci_low": 0.0,
+                 "ci_high": 20.0, "rng_seed": 0} for k in (1, 2)]
+        res.write_table(rows, tmp_path / str(j) / "results.csv", parquet=False)
+        res.mark_done(str(tmp_path / str(j)), {"p": p})
+    report.finish_sweep(str(tmp_path), n_jobs=2)
+    assert not (tmp_path / "summary.csv").exists()
+    assert "## Replicates" not in (tmp_path / "report.md").read_text()
+
+
+def test_sweep_summary_reads_the_jobs_confidence_and_swept_keys(tmp_path):
+    """The jobs' config.yaml gives the level; their meta.json the swept keys (n_sims)."""
+    pytest.importorskip("matplotlib")
+    from viralsim import report
+
+    j = 0
+    for n in (10, 20):
+        for seed, m in enumerate((1.0, 3.0)):
+            d = tmp_path / str(j)
+            res.write_table([{"plan": "a", "mean": m, "ci_low": 0.0, "ci_high": 4.0,
+                              "n_sims": n, "rng_seed": seed}], d / "results.csv", parquet=False)
+            (d / "config.yaml").write_text("confidence: 0.5\n")
+            res.write_meta(str(d), {"j": j}, keys={"n_sims": n, "rng_seed": seed})
+            res.mark_done(str(d), {"j": j})
+            j += 1
+    report.finish_sweep(str(tmp_path), n_jobs=4)
+    summary = res.read_table(tmp_path / "summary.csv")
+    assert [s["n_sims"] for s in summary] == [10, 20]
+    assert (summary[0]["ci_low"], summary[0]["ci_high"]) == pytest.approx((1.0, 3.0))
+    assert "a 50% t interval between replicates" in (tmp_path / "report.md").read_text()
+
+
+def test_replicate_summary_pools_differences_only_against_one_baseline():
+    from viralsim.report import summarise_replicates
+
+    def row(seed, strategy, m, base):
+        return {"strategy": strategy, "k": 5, "mean": m, "ci_low": m - 1, "ci_high": m + 1,
+                "baseline": base, "diff": m - 10.0, "diff_ci_low": 0.0, "diff_ci_high": 1.0,
+                "rng_seed": seed}
+
+    same = [row(s, "imm", 12.0 + s, "degree") for s in (0, 1)]
+    (s,) = summarise_replicates(same)
+    assert s["baseline"] == "degree" and s["diff"] == 2.5 and s["mean"] == 12.5
+    mixed = [row(0, "imm", 12.0, "degree"), row(1, "imm", 13.0, "pagerank")]
+    (s,) = summarise_replicates(mixed)  # reach pooled still; differences not
+    assert s["baseline"] == "varies" and s["mean"] == 12.5 and s["n_replicates"] == 2
+    assert not any("diff" in c for c in s)

@@ -21,6 +21,13 @@ from .strategies import Strategy, get_strategy
 
 __all__ = ["ComparisonTable", "compare_strategies", "reach_vs_k"]
 
+#: the strategies that simulate nothing to choose their seeds: the baselines a
+#: method that simulates (CELF, IMM, OPIM-C) has to beat
+HEURISTICS = ("random", "degree", "pagerank", "degree_discount", "single_discount")
+#: ``baseline=BEST_HEURISTIC``: the differences are taken against the heuristic
+#: (:data:`HEURISTICS`) of the comparison that reaches the most at its largest k or budget
+BEST_HEURISTIC = "best_heuristic"
+
 COLUMNS = (
     "strategy", "k", "budget", "n_seeds", "reach_mean", "reach_stderr", "reach_ci_low",
     "reach_ci_high", "exposure_mean", "exposure_ci_low", "exposure_ci_high", "cost",
@@ -254,7 +261,11 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
         seed) and the evaluation worlds (another key drawn from it).
     baseline : str, optional
         Strategy label the differences are taken against (default: the
-        first).
+        first), or ``"best_heuristic"``: the heuristic among the strategies
+        (random, degree, pagerank, degree_discount, single_discount) with
+        the largest expected reach at the largest ``k`` (or budget), the
+        first of them on a tie; chosen after the evaluation, in the same
+        worlds, and named in the ``baseline`` column.
     costs : see :meth:`Strategy.select`.
     confidence : float, default 0.95
     exposure : bool, default True
@@ -320,10 +331,20 @@ def compare_strategies(graph, strategies, *, k=None, budget=None, model=None, n_
     evals = _evaluate(graph, selections, model, eval_key, weights, n_sims=n_sims,
                       confidence=confidence, exposure=exposure, max_rounds=max_rounds,
                       backend=backend)
+    if baseline == BEST_HEURISTIC:
+        baseline = _best_heuristic(named, evals, values)
     rows = [_row(graph, label, v, axis, selections[label, v], evals[label, v],
                  evals[baseline, v], baseline, cost_arr, n_sims, confidence)
             for label, _ in named for v in values]
     return ComparisonTable(rows, axis=axis)
+
+
+def _best_heuristic(named, evals, values):
+    """The label of the heuristic with the largest mean reach at the largest value
+    (the first of them on a tie)."""
+    top = max(values)
+    heuristics = [label for label, strat in named if strat.name in HEURISTICS]
+    return max(heuristics, key=lambda lab: (evals[lab, top][0].mean, -heuristics.index(lab)))
 
 
 def _check_axis(k, budget, func):
@@ -362,7 +383,13 @@ def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence,
         raise ValueError(f"The 'strategies' parameter of {func} must name at least one strategy.")
     labels = [lab for lab, _ in named]
     baseline = labels[0] if baseline is None else baseline
-    if baseline not in labels:
+    if baseline == BEST_HEURISTIC and baseline not in labels:
+        if not any(strat.name in HEURISTICS for _, strat in named):
+            raise ValueError(
+                f"{func}: baseline={BEST_HEURISTIC!r} compares with the best of the heuristics "
+                f"{list(HEURISTICS)}, but the strategies {labels} include none. Add one (e.g. "
+                "'degree') or name the baseline.")
+    elif baseline not in labels:
         raise ValueError(
             f"The 'baseline' parameter of {func} must be one of the strategies "
             f"{labels}. Got {baseline!r} instead."

@@ -576,7 +576,7 @@ def fit_slope(x, y):
     return float(slope), float(icpt)
 
 
-def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
+def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None, fit=None):
     """``y`` vs ``x`` on log-log axes with the fitted power law.
 
     Parameters
@@ -588,6 +588,11 @@ def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
     ax : matplotlib Axes, optional
     label : str, optional
         The points' legend entry (default ``y``).
+    fit : dict, optional
+        A fit of log ``y`` on log ``x`` already made
+        (:func:`viralsim.experiments.scaling.fit_slope`: ``slope``,
+        ``intercept`` in natural logs, ``ci_low``, ``ci_high``,
+        ``confidence``): drawn instead, its interval in the legend.
 
     Returns
     -------
@@ -612,7 +617,15 @@ def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None):
     ys = np.array([r[y] for r in rs], dtype=float)
     ax.plot(xs, ys, marker="o", ls="", label=label or y)
     slope = float("nan")
-    if xs.size >= 2 and (xs > 0).all() and (ys > 0).all():
+    if fit is not None and np.isfinite(fit["slope"]):
+        slope = float(fit["slope"])
+        text = f"slope {slope:.2f}"
+        if np.isfinite(fit.get("ci_low", np.nan)):
+            pct = f"{100 * fit.get('confidence', 0.95):g}%"
+            text += f" ({pct} CI {fit['ci_low']:.2f} to {fit['ci_high']:.2f})"
+        line = np.unique(xs)
+        ax.plot(line, np.exp(fit["intercept"]) * line**slope, ls="--", color="grey", label=text)
+    elif fit is None and xs.size >= 2 and (xs > 0).all() and (ys > 0).all():
         slope, icpt = fit_slope(xs, ys)
         ax.plot(xs, 10**icpt * xs**slope, ls="--", color="grey", label=f"slope {slope:.2f}")
     ax.set_xscale("log")

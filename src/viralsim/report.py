@@ -1,12 +1,13 @@
 """Human summaries: console tables and ``report.md`` (table, figures, plain words)."""
 
+import math
 import os
 
 from .formatting import ci_digits, is_asymmetric, plus_minus, sig_fig  # noqa: F401 (old home)
-from .results import merge_sweep, write_text
+from .results import merge_sweep, write_table, write_text
 
 __all__ = ["format_table", "markdown_table", "write", "plus_minus", "is_asymmetric", "sig_fig",
-           "sweep_report", "finish_sweep"]
+           "sweep_report", "finish_sweep", "summarise_replicates"]
 
 
 def _cell(v, digits=2):
@@ -207,8 +208,9 @@ def _job_settings(rows):
     return cols
 
 
-def sweep_report(rows, missing, figs):
-    """``report.md`` of a merged sweep."""
+def sweep_report(rows, missing, figs, *, summary=(), confidence=0.95):
+    """``report.md`` of a merged sweep; with ``summary`` (:func:`summarise_replicates`),
+    its replicates' means and intervals first."""
     lines = [f"# Sweep: {len({r['job'] for r in rows})} finished jobs, {len(rows)} rows\n"]
     if missing:
         lines.append(f"Not finished (left out): {', '.join(missing)}. Re-run the same command "
@@ -223,6 +225,9 @@ def sweep_report(rows, missing, figs):
         return f"{r['job']}{f' ({setting})' if setting else ''}: {r.get(label, '')}"
 
     show = [dict(r, **{label: tag(r)}) for r in rows]
+    if summary:
+        lines.append(_replicates_section(summary, label, confidence))
+        lines.append("## Every job\n")
     lines.append(markdown_table(show, label))
     if rows:
         b = max(rows, key=lambda r: r["mean"])
@@ -263,18 +268,67 @@ def finish_sweep(sweep_dir, n_jobs=None):
     ``n_jobs``: the sweep's number of jobs, when known; with Hydra's job
     directories ``0 .. n_jobs - 1`` all present, only those are merged (an
     earlier, larger sweep into the same directory leaves others behind).
-    The figure plots reach against the first numeric column that varies (one
-    line per plan, or per job and plan when it also varies within jobs, named
-    by the job's swept settings such as ``rng_seed=1: degree``). Where every
-    such line would be a single point (the plans keep their size across the
-    jobs: replicate seeds, other graphs), it shows each plan's reach instead,
-    a point with its CI per job (:func:`plots.reach_by_plan`).
+
+    When some setting was run with two or more ``rng_seed`` values
+    (replicates), their rows are pooled into ``sweep_dir/summary.csv``
+    (:func:`summarise_replicates`) and the figure draws the pooled means:
+    one line per setting (plan or strategy and the other swept keys) with
+    its between-replicate interval as a band, against the first numeric
+    setting that varies, or, when none does, each plan's mean with its
+    interval per setting (:func:`plots.reach_by_plan`).
+
+    Without replicates, the figure plots reach against the first numeric
+    column that varies (one line per plan, or per job and plan when it also
+    varies within jobs, named by the job's swept settings such as
+    ``p=0.01: degree``). Where every such line would be a single point (the
+    plans keep their size across the jobs: other graphs), it shows each
+    plan's reach instead, a point with its CI per job.
     """
     rows, missing = merge_sweep(sweep_dir, out=os.path.join(sweep_dir, "results.csv"),
                                 n_jobs=n_jobs)
-    figs = _sweep_figure(rows, sweep_dir) if rows else {}
-    write(sweep_dir, sweep_report(rows, missing, figs))
+    conf, swept = _sweep_settings(sweep_dir, rows)
+    summary = summarise_replicates(rows, conf, swept) if rows else []
+    path = os.path.join(sweep_dir, SUMMARY)
+    if any(s["n_replicates"] > 1 for s in summary):
+        write_table(summary, path)
+        figs = _summary_figure(summary, sweep_dir, conf)
+    else:
+        summary = []
+        for p in (path, os.path.splitext(path)[0] + ".parquet"):  # an earlier sweep's
+            if os.path.exists(p):
+                os.unlink(p)
+        figs = _sweep_figure(rows, sweep_dir) if rows else {}
+    write(sweep_dir, sweep_report(rows, missing, figs, summary=summary, confidence=conf))
     return rows, missing
+
+
+def _sweep_settings(sweep_dir, rows):
+    """``(confidence, swept)``: the jobs' confidence level (their ``config.yaml``;
+    0.95 when unreadable) and the keys of their command lines (``meta.json``)."""
+    import json
+
+    conf, swept = None, set()
+    for job in sorted({str(r["job"]) for r in rows}):
+        d = os.path.join(sweep_dir, job)
+        try:
+            with open(os.path.join(d, "meta.json"), encoding="utf-8") as fh:
+                swept.update(json.load(fh).get("keys") or {})
+        except (OSError, ValueError, AttributeError):
+            pass
+        if conf is None:
+            conf = _job_confidence(d)
+    return conf or 0.95, swept
+
+
+def _job_confidence(job_dir):
+    try:
+        import yaml
+
+        with open(os.path.join(job_dir, "config.yaml"), encoding="utf-8") as fh:
+            c = (yaml.safe_load(fh) or {}).get("confidence")
+    except Exception:  # no readable config: the default
+        return None
+    return float(c) if isinstance(c, (int, float)) and 0 < c < 1 else None
 
 
 _header, _figures = header, figure_links  # their names before the experiments moved out
@@ -301,12 +355,13 @@ _NOT_X = {"job", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed", "ex
 
 
 def _first_varying(rows):
-    """The first numeric column that varies across the rows (the figure's x), or None."""
+    """The figure's x: k (or budget) when it varies, else the first numeric column
+    that varies across the rows; None when none does."""
     varying = [c for c in rows[0] if c not in _NOT_X
                and all(isinstance(r.get(c), (int, float)) and not isinstance(r.get(c), bool)
                        for r in rows)
                and len({r.get(c) for r in rows}) > 1]
-    return varying[0] if varying else None
+    return next((c for c in ("k", "budget") if c in varying), varying[0] if varying else None)
 
 
 def _series_names(rows, x, group, multi):
@@ -365,3 +420,235 @@ def _sweep_figure(rows, sweep_dir):
         plots.save(ax, os.path.join(sweep_dir, "sweep"))
         return {f"Reach per {group}, by job": "sweep.png"}
     return {}
+
+
+# ------------------------------------------------------------------------ replicates
+#: columns that are a row's results, never a setting that tells replicates apart
+_RESULT_NAMES = frozenset({
+    "job", "rng_seed", "mean", "ci_low", "ci_high", "stderr", "n_sims", "elapsed",
+    "select_time", "seeds", "version", "cost", "cost_per_adopter", "rank", "converged",
+    "n_edges", "build_time", "graph_mib", "max_rss_mib", "worlds_per_s", "n_seeds",
+    "own_spread", "selection_shared", "vs_best", "replicate_sd", "n_replicates", "rng_seeds",
+    "baseline"})
+#: what a row's differences (``diff``, ``segment_diff``) are taken against
+_AGAINST = ("baseline", "vs_best")
+_RESULT_SUFFIXES = ("_ci_low", "_ci_high", "_stderr", "_mean", "_unpaired_low",
+                    "_unpaired_high")
+#: where the summary of a sweep's replicates goes, in the sweep directory
+SUMMARY = "summary.csv"
+
+
+def _estimates(cols):
+    """The estimated columns of a table: ``mean`` (reach, CI ``ci_low``/``ci_high``)
+    and every ``X`` with an ``X_ci_low`` (exposure, a model's metrics, ``diff``)."""
+    return [c for c in cols if c == "mean" or (f"{c}_ci_low" in cols and c != "ci")]
+
+
+def _is_setting(c, r, estimates, settings):
+    if c in settings:
+        return True
+    if c == "k":  # a budget's plan: its seed count is a result
+        return r.get("budget") is None
+    return not (c in _RESULT_NAMES or c in estimates or c.endswith(_RESULT_SUFFIXES))
+
+
+def summarise_replicates(rows, confidence=0.95, settings=()):
+    """Pool the rows that differ only in ``rng_seed``: per setting, the mean of the
+    replicates' estimates with a t interval between replicates, and their count.
+
+    Parameters
+    ----------
+    rows : list of dict
+        A merged sweep's rows (``results.csv``).
+    confidence : float in (0, 1), default 0.95
+    settings : iterable of str, optional
+        Columns that are settings whatever their name (a sweep's keys, such
+        as ``n_sims``, which otherwise counts as a result).
+
+    Returns
+    -------
+    list of dict
+        One row per setting, in order of first appearance: the setting's
+        columns (every column that is not a result: plan or strategy, k,
+        swept keys, graph, model, ...), then for ``mean`` (reach) and each
+        other estimate ``X`` (exposure, ``diff``, a model's metrics): the
+        mean over replicates, ``stderr`` (``X_stderr``) and ``ci_low`` /
+        ``ci_high`` (``X_ci_low`` / ``X_ci_high``), Student's t with
+        ``n - 1`` degrees of freedom (:func:`viralsim.stats.sample_interval`)
+        on the replicates' values; ``replicate_sd`` (of reach),
+        ``n_replicates``, ``rng_seeds`` (space separated) and ``n_sims``
+        (worlds, all replicates together). A setting seen once has no
+        interval (None). A seed seen twice for one setting (a repeated job,
+        identical numbers) counts once. Differences (``diff``, ...) are pooled
+        only when every replicate took them against the same ``baseline``
+        (``vs_best``), which is kept; else they are left out and it reads
+        ``"varies"`` (the best heuristic can change with the seed).
+
+    Notes
+    -----
+    The interval is between replicates: it covers everything the seed
+    changes (the worlds, and a random graph or random seeds where there are
+    any), not only the Monte Carlo error of one run, and with few
+    replicates it is wide (t quantile 4.30 for 3 at 95%).
+
+    Examples
+    --------
+    >>> from viralsim.report import summarise_replicates
+    >>> rows = [{"plan": "hubs", "k": 5, "mean": m, "ci_low": m - 1, "ci_high": m + 1,
+    ...          "n_sims": 100, "rng_seed": s} for s, m in enumerate([10.0, 12.0, 14.0])]
+    >>> (s,) = summarise_replicates(rows)
+    >>> s["plan"], s["k"], s["mean"], s["n_replicates"], s["rng_seeds"], s["n_sims"]
+    ('hubs', 5, 12.0, 3, '0 1 2', 300)
+    >>> round(s["stderr"], 6), round(s["ci_low"], 4), round(s["ci_high"], 4)
+    (1.154701, 7.0317, 16.9683)
+    """
+    import numpy as np
+
+    from .stats import sample_interval
+
+    settings = set(settings) - {"rng_seed", "job"}
+    cols = []
+    for r in rows:
+        cols.extend(c for c in r if c not in cols)
+    estimates = _estimates(cols)
+    groups = {}
+    for r in rows:
+        key = tuple((c, repr(r.get(c))) for c in cols if _is_setting(c, r, estimates, settings))
+        g = groups.setdefault(key, {})
+        g.setdefault(repr(r.get("rng_seed")), r)  # a seed once per setting
+    out = []
+    for key, by_seed in groups.items():
+        reps = list(by_seed.values())
+        first = reps[0]
+        s = {c: first.get(c) for c, _ in key}
+        mixed = False
+        for a in _AGAINST:
+            if a in first:
+                mixed |= len({repr(r.get(a)) for r in reps}) > 1
+                s[a] = "varies" if len({repr(r.get(a)) for r in reps}) > 1 else first.get(a)
+        for e in estimates:
+            if mixed and "diff" in e:
+                continue
+            vals = np.array([r[e] for r in reps if _finite(r.get(e))], dtype=float)
+            if vals.size == 0:
+                continue
+            names = (("stderr", "ci_low", "ci_high") if e == "mean"
+                     else (f"{e}_stderr", f"{e}_ci_low", f"{e}_ci_high"))
+            m, se, lo, hi = sample_interval(vals, confidence)
+            s[e] = m
+            s.update(zip(names, (se, lo, hi) if vals.size > 1 else (None, None, None)))
+            if e == "mean":
+                s["replicate_sd"] = float(vals.std(ddof=1)) if vals.size > 1 else None
+        s["n_replicates"] = len(reps)
+        s["rng_seeds"] = " ".join(str(r.get("rng_seed")) for r in reps)
+        if "n_sims" not in settings and all(_finite(r.get("n_sims")) for r in reps):
+            s["n_sims"] = sum(int(r["n_sims"]) for r in reps)
+        out.append(s)
+    return out
+
+
+def _finite(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _summary_settings(summary):
+    """``(label, x, others)`` of a sweep's summary: the plan/strategy column, the x
+    axis of its figure (k or budget when they vary, else the first numeric setting
+    that varies; None) and the other settings that vary across its rows."""
+    label = "plan" if any("plan" in s for s in summary) else "strategy"
+    cols = []
+    for s in summary:
+        cols.extend(c for c in s if c not in cols)
+    estimates = _estimates(cols)
+    varying = [c for c in cols if c not in ("plan", "strategy")
+               and not (c in _RESULT_NAMES or c in estimates
+                                                      or c.endswith(_RESULT_SUFFIXES))
+               and len({repr(s.get(c)) for s in summary}) > 1]
+    numeric = [c for c in varying if all(_finite(s.get(c)) for s in summary)]
+    x = next((c for c in ("k", "budget") if c in numeric), numeric[0] if numeric else None)
+    return label, x, [c for c in varying if c != x]
+
+
+def _setting_name(s, others):
+    return ", ".join(f"{c}={_num(s.get(c))}" for c in others)
+
+
+def _summary_figure(summary, sweep_dir, confidence):
+    """``sweep.png`` (and .svg) of a sweep with replicates: the pooled means with
+    their between-replicate intervals, as :func:`finish_sweep` describes."""
+    from . import plots
+
+    label, x, others = _summary_settings(summary)
+    n = sorted({s["n_replicates"] for s in summary})
+    reps = f"{n[0]}" if len(n) == 1 else f"{n[0]}-{n[-1]}"
+    title = (f"mean of {reps} replicates (rng_seed), "
+             f"{100 * confidence:g}% t interval between replicates")
+
+    def series(s):
+        rest = _setting_name(s, others)
+        return f"{s.get(label)} ({rest})" if rest else str(s.get(label))
+
+    lines = {}
+    for s in summary:
+        lines.setdefault(series(s), set()).add(s.get(x))
+    # a setting seen once has no interval: no band there (NaN leaves a gap)
+    shown = [dict(s, ci_low=_or_nan(s.get("ci_low")), ci_high=_or_nan(s.get("ci_high")))
+             for s in summary]
+    if x is not None and any(len(v) > 1 for v in lines.values()):
+        ax = plots.reach_curve([dict(s, series=series(s)) for s in shown], x=x, group="series",
+                               ylabel="expected reach (mean over replicates)")
+        what = f"Mean reach over replicates vs {x}"
+    else:
+        ax = plots.reach_by_plan(
+            [dict(s, setting=_setting_name(s, others) or f"mean of {reps} replicates")
+             for s in shown], group=label, by="setting",
+            ylabel="expected reach (mean over replicates)")
+        what = f"Mean reach over replicates per {label}"
+    ax.set_title(title, fontsize="medium")
+    plots.save(ax, os.path.join(sweep_dir, "sweep"))
+    return {what: "sweep.png"}
+
+
+def _or_nan(v):
+    return float("nan") if v is None else v
+
+
+def _replicates_section(summary, label, confidence):
+    """The sweep report's account of its replicates: what was pooled, how, and the
+    pooled table."""
+    _, _, others = _summary_settings(summary)
+    pct = f"{100 * confidence:g}%"
+    n = sorted({s["n_replicates"] for s in summary})
+    lines = [
+        "## Replicates\n",
+        f"Rows that differ only in `rng_seed` are pooled in `{SUMMARY}`: per setting, the "
+        f"mean of the replicates' reach, a {pct} t interval between replicates (Student's t "
+        "with n - 1 degrees of freedom on the replicates' means: it covers everything the "
+        "seed changes, the worlds and a random graph or random seed sets where there are "
+        "any) and the number of replicates "
+        f"({n[0] if len(n) == 1 else f'{n[0]} to {n[-1]}'}). The figure draws these means, "
+        "one line per setting with its interval as a band.\n"]
+    if n[0] < 2:
+        lines.append("Settings run with one seed only have no interval (left empty).\n")
+    ext = [c for c in ("k", "budget") if any(s.get(c) is not None for s in summary)]
+    head = ([label] + ext + [f"setting ({', '.join(others)})"] * bool(others)
+            + [f"reach (mean, {pct} CI between replicates)", "replicate sd", "replicates",
+               "rng_seed"])
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+    for s in summary:
+        reach = (plus_minus(s["mean"], s["ci_low"], s["ci_high"])
+                 if s.get("ci_low") is not None else _cell(s["mean"]))
+        cells = ([str(s.get(label, ""))] + [_cell(s.get(c)) for c in ext]
+                 + [_setting_name(s, others)] * bool(others)
+                 + [reach, sig_fig(s.get("replicate_sd")) if s.get("replicate_sd") is not None
+                    else "", str(s["n_replicates"]), str(s["rng_seeds"])])
+        out.append("| " + " | ".join(cells) + " |")
+    lines.append("\n".join(out))
+    b = max(summary, key=lambda s: s["mean"])
+    if b.get("ci_low") is not None:
+        where = ", ".join(f"{c}={_num(b.get(c))}" for c in ext + others)
+        lines.append(f"\n- Largest mean reach: {b.get(label)}{f' ({where})' if where else ''}, "
+                     f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'])} over "
+                     f"{b['n_replicates']} replicates.\n")
+    return "\n".join(lines) + "\n"

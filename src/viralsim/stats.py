@@ -28,6 +28,7 @@ __all__ = [
     "few_cascades_interval",
     "paired_difference",
     "unpaired_stderr",
+    "slope_interval",
 ]
 
 #: below this many worlds whose reach differs from the most common one, the t
@@ -325,3 +326,60 @@ def few_cascades_interval(mean, low, high, usual, m, n, confidence):
     diff = (mean - usual) / (m / n)
     ends = (usual + p_lo * diff, usual + p_hi * diff)
     return min(low, *ends), max(high, *ends)
+
+
+def slope_interval(x, y, confidence):
+    """Least-squares slope of ``y`` on ``x`` with its standard error and t interval.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        Paired values (for a power law, the logs of size and time: every
+        repeat of each size a point of its own).
+    confidence : float in (0, 1)
+
+    Returns
+    -------
+    slope, intercept, stderr, low, high : float
+        Ordinary least squares; ``stderr = sqrt(SSR / (n - 2) / Sxx)`` and
+        ``slope ± t·stderr`` with Student's t for ``n - 2`` degrees of
+        freedom. With two points (no degrees of freedom left) the standard
+        error and interval are NaN.
+
+    Raises
+    ------
+    ValueError
+        Fewer than two points, ``x`` and ``y`` of different lengths, or all
+        ``x`` equal (no slope).
+
+    Examples
+    --------
+    Times of 3 repeats at each of 3 sizes, on log-log axes:
+
+    >>> import numpy as np
+    >>> from viralsim.stats import slope_interval
+    >>> edges = np.repeat([1e3, 1e4, 1e5], 3)
+    >>> times = np.array([1.0, 1.1, 0.9, 8.0, 9.0, 8.5, 70.0, 80.0, 75.0])
+    >>> b, a, se, lo, hi = slope_interval(np.log(edges), np.log(times), 0.95)
+    >>> round(b, 4), round(se, 4), round(lo, 4), round(hi, 4)
+    (0.9379, 0.0128, 0.9076, 0.9683)
+    """
+    x = np.asarray(x, dtype=np.float64).ravel()
+    y = np.asarray(y, dtype=np.float64).ravel()
+    if x.size != y.size or x.size < 2:
+        raise ValueError(f"slope_interval needs paired x and y of two points or more; got "
+                         f"{x.size} x and {y.size} y values. Pass one y per x.")
+    dx = x - x.mean()
+    sxx = float(dx @ dx)
+    if sxx == 0.0:
+        raise ValueError("slope_interval: every x is the same, so there is no slope; measure "
+                         "at two sizes or more.")
+    slope = float(dx @ (y - y.mean())) / sxx
+    icpt = float(y.mean() - slope * x.mean())
+    n = x.size
+    if n < 3:
+        return slope, icpt, math.nan, math.nan, math.nan
+    resid = y - (icpt + slope * x)
+    se = math.sqrt(float(resid @ resid) / (n - 2) / sxx)
+    low, high = t_interval(slope, se, confidence, n - 1)  # n - 1 values: n - 2 df
+    return slope, icpt, se, low, high

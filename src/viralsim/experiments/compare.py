@@ -16,7 +16,8 @@ from .. import report
 from . import _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
-__all__ = ["CompareConf", "run_compare", "compare_report"]
+__all__ = ["CompareConf", "run_compare", "compare_report", "winner_sentence",
+           "default_baseline"]
 
 log = logging.getLogger("viralsim")
 
@@ -34,6 +35,10 @@ class CompareConf:
         number is read as a list of one.
     baseline : str, optional
         The strategy the others are compared with (paired differences).
+        Default: the best heuristic among them (``"best_heuristic"``: of
+        random, degree, pagerank, degree_discount and single_discount, the
+        one with the largest reach at the largest k or budget), or the first
+        strategy when none is a heuristic.
     costs : CostConf
         Seed costs, for budgets.
     n_sims : int, optional
@@ -115,10 +120,28 @@ def _setup(cfg, keys):
     args = {xkey: [int(x) for x in ks] if ks is not None else budgets}
     if budgets is not None:
         args["costs"] = _plans.seed_costs(graph, exp.get("costs"))
-    if exp.get("baseline"):
-        args["baseline"] = exp["baseline"]
+    args["baseline"] = default_baseline(strategies, exp.get("baseline"))
     return _Setup(graph, model, strategies, xkey, args, n_sims, estimation,
                   _build.RunInfo.from_config(cfg, keys))
+
+
+def default_baseline(strategies, baseline=None):
+    """The baseline of ``experiment=compare``: ``baseline`` when given, else the best
+    heuristic (``"best_heuristic"``) when a strategy is one, else None (the first).
+
+    Examples
+    --------
+    >>> from viralsim.experiments.compare import default_baseline
+    >>> default_baseline(["imm", "degree", "random"]), default_baseline(["imm", "celf"])
+    ('best_heuristic', None)
+    >>> default_baseline(["imm", "degree"], "imm")
+    'imm'
+    """
+    from ..compare import BEST_HEURISTIC, HEURISTICS
+
+    if baseline:
+        return str(baseline)
+    return BEST_HEURISTIC if any(str(s) in HEURISTICS for s in strategies) else None
 
 
 def _compare(s):
@@ -157,11 +180,17 @@ def _figures(s, rows, out_dir, files):
              if r[xkey] == top and r.get("diff") is not None and r.get("diff_ci_low") is not None
              and r.get("strategy") != r.get("baseline")]
     if diffs:
-        ax = plots.paired_differences(diffs, label="label", against=diffs[0].get("baseline"))
+        base = diffs[0].get("baseline")
+        what = f"{base}, the best heuristic" if _is_best_heuristic(rows, base, xkey) else base
+        # random's gap (thousands) would squash the others' (a few): it stays in the table
+        shown = [d for d in diffs if d["strategy"] != "random"] or diffs
+        ax = plots.paired_differences(shown, label="label", against=base)
         pct = f"{100 * float(s.info.confidence):g}%"
-        ax.set_title(f"paired differences in reach, {pct} CI, {xkey} = {top:g}")
+        ax.set_title(f"paired differences in reach against {what}\n{pct} CI, {xkey} = {top:g}",
+                     fontsize="medium")
         _rows.save_figure(ax, out_dir, "paired_differences", s.info, files)
-        figs[f"Paired differences against {diffs[0].get('baseline')}"] = "paired_differences.png"
+        left = " (random, far below, is in the table)" if len(shown) < len(diffs) else ""
+        figs[f"Paired differences against {what}{left}"] = "paired_differences.png"
     return figs
 
 
@@ -238,6 +267,7 @@ def compare_report(rows, figs, cfg, xkey="k"):
     # Strategy comparison
     """
     pm = report.plus_minus
+    verdict = winner_sentence(rows, xkey, cfg.get("confidence", 0.95))
     words = []
     for x in sorted({r[xkey] for r in rows}):
         rs = [r for r in rows if r[xkey] == x]
@@ -247,11 +277,81 @@ def compare_report(rows, figs, cfg, xkey="k"):
         for r in rs:
             if ("diff" in r and r.get("diff") is not None and r.get("baseline")
                     and r["baseline"] != r["strategy"]):  # not "random reaches 0 more than random"
-                words.append(
-                    f"  - {r['strategy']} reaches {pm(r['diff'], r['diff_ci_low'], r['diff_ci_high'])} "
-                    f"{'more' if r['diff'] >= 0 else 'fewer'} consumers than {r['baseline']} "
-                    "(paired, same worlds)."
-                )
+                d, lo, hi = r["diff"], r["diff_ci_low"], r["diff_ci_high"]
+                gap = pm(d, lo, hi) if d >= 0 else pm(-d, -hi, -lo)  # "2 fewer", not "-2 fewer"
+                words.append(f"  - {r['strategy']} reaches {gap} "
+                             f"{'more' if d >= 0 else 'fewer'} consumers than {r['baseline']} "
+                             "(paired, same worlds).")
     return (report.header("Strategy comparison", rows, cfg) + "\n"
+            + (f"**{verdict}**\n\n" if verdict else "")
             + report.markdown_table(rows, "strategy") + "\n\n" + "\n".join(words) + "\n\n"
             + report.figure_links(figs) + "\n")
+
+
+def _is_best_heuristic(rows, name, xkey):
+    """Whether ``name`` is the heuristic with the largest reach at the largest x."""
+    from ..compare import HEURISTICS
+
+    top = max(r[xkey] for r in rows)
+    heur = [r for r in rows if r[xkey] == top
+            and str(r.get("strategy")).split("#")[0] in HEURISTICS]
+    return bool(heur) and max(heur, key=lambda r: r["mean"])["strategy"] == name
+
+
+def winner_sentence(rows, xkey="k", confidence=0.95):
+    """Which strategy wins at the largest ``k`` (or budget), and by how much: the
+    paired difference (same worlds) of the best other strategy with the baseline.
+
+    Parameters
+    ----------
+    rows : list of dict
+        The comparison's rows (``strategy``, ``mean``, ``baseline``, ``diff``
+        with ``diff_ci_low`` and ``diff_ci_high``).
+    xkey : {"k", "budget"}
+    confidence : float
+        The level the intervals were computed at (for the words).
+
+    Returns
+    -------
+    str
+        The other strategy wins (its interval above 0), the baseline wins
+        (below 0), or no clear winner (the interval includes 0). Empty
+        without a baseline among the rows or another strategy.
+
+    Examples
+    --------
+    >>> from viralsim.experiments.compare import winner_sentence
+    >>> rows = [{"strategy": s, "k": 10, "mean": m, "baseline": "degree", "diff": d,
+    ...          "diff_ci_low": d - 1, "diff_ci_high": d + 1}
+    ...         for s, m, d in (("degree", 100.0, 0.0), ("imm", 103.0, 3.0))]
+    >>> print(winner_sentence(rows))
+    At k = 10, imm wins: it reaches 3.0 ± 1.0 more consumers than degree, the best heuristic (95% CI, paired: same worlds).
+    """
+    if not rows:
+        return ""
+    top = max(r[xkey] for r in rows)
+    rs = [r for r in rows if r[xkey] == top and r.get("diff") is not None
+          and r.get("diff_ci_low") is not None]
+    base = rs[0].get("baseline") if rs else None
+    others = [r for r in rs if r.get("strategy") != base]
+    if not base or not others or not any(r.get("strategy") == base for r in rs):
+        return ""
+    pm, pct = report.plus_minus, f"{100 * float(confidence):g}%"
+    at = f"At {xkey} = {top:,g}"
+    name = f"{base}, the best heuristic" if _is_best_heuristic(rows, base, xkey) else base
+    best = max(others, key=lambda r: r["diff"])
+    d, lo, hi = best["diff"], best["diff_ci_low"], best["diff_ci_high"]
+    if lo > 0:
+        return (f"{at}, {best['strategy']} wins: it reaches {pm(d, lo, hi)} more consumers "
+                f"than {name} ({pct} CI, paired: same worlds).")
+    if hi < 0:
+        subject = f"{name}," if name != base else name
+        return (f"{at}, {subject} wins: the next best, {best['strategy']}, reaches "
+                f"{pm(-d, -hi, -lo)} fewer consumers ({pct} CI, paired: same worlds).")
+    if d >= 0:
+        lead = f"{best['strategy']} reaches {pm(d, lo, hi)} more consumers than {name}"
+    else:
+        subject = f"{name}," if name != base else name
+        lead = f"{subject} reaches {pm(-d, -hi, -lo)} more consumers than {best['strategy']}"
+    return (f"{at}, no clear winner at {pct}: {lead}, an interval that includes 0 (paired: "
+            "same worlds).")
