@@ -72,9 +72,12 @@ def estimate(graph, seeds, model, backend, **kw):
     -------
     ReachEstimate
     """
+    from .._limits import rounds_that_can_happen
     from ..distributed import get_backend
     from ..estimate import estimate_reach
 
+    if kw.get("max_rounds") is not None:  # timelines sized by the graph, same outcomes
+        kw["max_rounds"] = rounds_that_can_happen(kw["max_rounds"], graph.n_nodes)
     return estimate_reach(graph, seeds, model=model, backend=get_backend(backend or "serial"),
                           **kw)
 
