@@ -1,5 +1,11 @@
 """Hardening (issue 20): configs that hang, run code or size memory by an argument."""
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
 import tracemalloc
 
 import numpy as np
@@ -117,3 +123,66 @@ def test_limits_helpers():
     _limits.check_run_size(n_sims=10**7, max_rounds=10**9)
     with pytest.raises(ValueError, match="precision="):
         _limits.check_run_size(n_sims=_limits.MAX_SIMS + 1)
+
+
+# ---------------------------------------------------------------- #10 orphaned joblib workers
+_LAUNCHER = """
+import os, sys, time
+import joblib
+
+def job(path):
+    from viralsim.app.launcher import _exit_with_parent
+    _exit_with_parent(interval=0.2)
+    with open(path, "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    time.sleep(60)  # a long job: it must not outlive its launcher
+
+joblib.Parallel(n_jobs=2, backend="loky")(joblib.delayed(job)(sys.argv[1]) for _ in range(2))
+"""
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (exited, not yet reaped by init) counts as gone
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_joblib_workers_exit_when_their_launcher_is_killed(tmp_path):
+    pytest.importorskip("joblib")
+    pids_file = tmp_path / "pids"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER, str(pids_file)], env=env)
+    workers = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if pids_file.exists():
+                workers = [int(x) for x in pids_file.read_text().split()]
+                if len(workers) == 2:
+                    break
+            time.sleep(0.2)
+        assert len(workers) == 2, "the workers did not start"
+        launcher.kill()  # kill -9 the launcher alone
+        launcher.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.2)
+        assert not any(_alive(p) for p in workers), "a worker outlived its launcher"
+    finally:
+        launcher.kill()
+        for p in workers:  # only the processes this test started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p, signal.SIGKILL)
+
+
+def test_exit_with_parent_does_nothing_in_the_main_process():
+    from viralsim.app.launcher import _exit_with_parent
+
+    assert _exit_with_parent() is None
