@@ -186,3 +186,55 @@ def test_exit_with_parent_does_nothing_in_the_main_process():
     from viralsim.app.launcher import _exit_with_parent
 
     assert _exit_with_parent() is None
+
+
+# ---------------------------------------------------------------- #13 unclear errors
+def test_full_disk_is_one_line():
+    import errno
+
+    from viralsim.app import _errors
+
+    # what matplotlib raises when a PNG cannot be written: an AttributeError while
+    # handling the OSError (the traceback ended in "'_idat' object has no attribute 'fileno'")
+    try:
+        try:
+            raise OSError(errno.ENOSPC, "No space left on device", "out/adoption.png")
+        except OSError:
+            raise AttributeError("'_idat' object has no attribute 'fileno'")  # noqa: B904
+    except AttributeError as exc:
+        err = exc
+    assert _errors._is_user_error(err)
+    msg = _errors._message(err)
+    assert "\n" not in msg and msg.startswith("No space left on the device while writing "
+                                              "out/adoption.png")
+    assert "hydra.run.dir=" in msg
+    assert not _errors._is_user_error(AttributeError("a bug"))
+
+
+def test_no_negative_zero_in_reports():
+    from viralsim.report import plus_minus
+
+    assert plus_minus(-0.0, -0.0, 0.0) == "0 ± 0"
+    assert plus_minus(-0.001, -0.002, 0.0, digits=2) == "0.00 ± 0.00"
+    assert plus_minus(-1.0, -2.0, 0.0) == "-1.0 ± 1.0"
+
+
+def test_ids_in_messages_are_written_as_python_writes_them():
+    from viralsim.experiments._plans import seed_costs
+
+    g = vs.FollowerGraph.from_edges([0, 1], [1, 2], labels=np.array([5, 7, 28]))
+    with pytest.raises(ValueError, match=r"gives 5 \(-1\), 7 \(-1\), 28 \(-1\)\.") as e:
+        seed_costs(g, {"base": -1.0})
+    assert "np.int64" not in _one_line(e)
+    with pytest.raises(ValueError, match=r"gives .*\(inf\)"):  # no overflow RuntimeWarning
+        seed_costs(g, {"base": 1e308, "per_follower": 1e308, "exponent": 2.0})
+
+
+def test_precision_too_fine_is_one_line(tmp_path):
+    cfg = {"experiment": {"name": "estimate", "plans": [{"seeds": [0]}]},
+           "graph": {"_target_": "viralsim.generators.holme_kim", "n_nodes": 60, "m": 2,
+                     "p_triangle": 0.3}, "probabilities": {"scheme": "weighted_cascade"},
+           "formats": ["png"], "precision": 1e-300}
+    with pytest.raises(ValueError, match=r"precision=1e-300 is finer than any run") as e:
+        run_experiment(cfg, str(tmp_path / "out"))
+    _one_line(e)

@@ -23,7 +23,13 @@ MAX_SIMS = 1 << 40
 MAX_ROUNDS = (1 << 63) - 1
 
 
-def check_run_size(n_sims=None, max_rounds=None, max_sims=None, func="estimate_reach"):
+#: The finest relative precision asked for: finer needs more than MAX_SIMS worlds
+#: unless nothing varies (and 1e-300 overflowed the estimate of the worlds needed).
+MIN_PRECISION = 1e-9
+
+
+def check_run_size(n_sims=None, max_rounds=None, max_sims=None, precision=None,
+                   func="estimate_reach"):
     """Refuse a number of worlds or rounds no run can do, in one line naming the fix.
 
     Examples
@@ -42,6 +48,10 @@ def check_run_size(n_sims=None, max_rounds=None, max_sims=None, func="estimate_r
         if v > MAX_SIMS:
             raise ValueError(f"{name}={v} is more worlds than one estimate runs (at most 2**40, "
                              "about 1.1e12); ask for a precision=... (with max_sims) instead.")
+    if precision is not None and 0 < precision < MIN_PRECISION:
+        raise ValueError(f"precision={precision!r} is finer than any run can reach (below "
+                         f"{MIN_PRECISION:g} it needs more than 2**40 worlds); give precision >= "
+                         f"{MIN_PRECISION:g}, or a fixed n_sims.")
     if max_rounds is not None:
         v = check_int(max_rounds, "max_rounds", func, low=1)
         if v > MAX_ROUNDS:

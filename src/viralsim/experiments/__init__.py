@@ -126,7 +126,8 @@ def _check_sizes(cfg):
         sizes = {k: node.get(k) for k in ("n_sims", "max_sims", "max_rounds")}
         check_run_size(**{k: v for k, v in sizes.items()
                           if isinstance(v, int) and not isinstance(v, bool) and v >= 1},
-                       func="the config")
+                       precision=(node.get("precision") if isinstance(node.get("precision"), float)
+                                  else None), func="the config")
     backend = cfg.get("backend")
     if isinstance(backend, dict) and "batch_size" in backend:
         check_batch_size(backend["batch_size"])
