@@ -95,3 +95,21 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
     p = _cli(["graph=edgelist", "graph.path=nope.txt"], tmp_path, env={"HYDRA_FULL_ERROR": "1"},
              timeout=120)
     assert p.returncode == 1 and "Traceback" in p.stderr and "EdgeListNotFound" in p.stderr
+
+
+def test_cli_refuses_configs_that_run_code_hang_or_cannot_fit(tmp_path):
+    """Issue 20 #2, #3, #7, #13: the probe's command lines, each one clear line."""
+    cases = [
+        (["~model", '+model={_target_: subprocess.getoutput, cmd: "touch PWNED"}'],
+         "'_target_' 'subprocess.getoutput' is not allowed"),
+        (["graph=barabasi_albert", "graph.n_nodes=500", "n_sims=200", "backend.batch_size=-1"],
+         "backend.batch_size=-1: give a number of worlds per batch >= 1"),
+        (["n_sims=9223372036854775808"], "n_sims=9223372036854775808 is more worlds"),
+    ]
+    for i, (args, expected) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        p = _cli(args, d, timeout=180)
+        assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-2000:]
+        assert p.stderr.startswith(f"Error: {expected}"), p.stderr[-2000:]
+        assert not (d / "PWNED").exists()
