@@ -238,3 +238,19 @@ def test_precision_too_fine_is_one_line(tmp_path):
     with pytest.raises(ValueError, match=r"precision=1e-300 is finer than any run") as e:
         run_experiment(cfg, str(tmp_path / "out"))
     _one_line(e)
+
+
+def test_corrupt_gzip_is_one_line_on_the_command_line(tmp_path):
+    import gzip
+    import zlib
+
+    from viralsim.app import _errors
+
+    z = gzip.compress(b"".join(b"%d %d\n" % (i, i + 1) for i in range(5000)))
+    for blob in (z[: len(z) // 2], z[:10] + b"\xff" * 40 + z[50:], z + b"garbage!"):
+        (tmp_path / "e.txt.gz").write_bytes(blob)
+        with pytest.raises((EOFError, gzip.BadGzipFile, zlib.error)) as e:
+            vs.read_edgelist(tmp_path / "e.txt.gz", directed=True)
+        assert _errors._is_user_error(e.value)
+        msg = _errors._message(e.value)
+        assert "\n" not in msg and msg.startswith("A gzip file is truncated or corrupt")

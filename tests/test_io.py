@@ -215,21 +215,3 @@ def test_ambiguous_ids_are_errors(tmp_path):
                           consumers=write_text(tmp_path, "c.csv", "id,id,cost\na,a,1\nb,b,2\n"))
     with pytest.raises(EdgeListError, match=r"An id is NaN"):
         vs.io.label_ids(["a", float("nan"), float("nan")])
-
-
-def test_corrupt_gzip_is_one_line(tmp_path):
-    """#13: a truncated or corrupt .gz names the fix, not EOFError/BadGzipFile."""
-    import gzip
-
-    data = gzip.compress(b"".join(b"%d %d\n" % (i, i + 1) for i in range(5000)))
-    for name, blob in (("trunc.gz", data[: len(data) // 2]),
-                       ("bad.gz", data[:10] + b"\xff" * 40 + data[50:])):
-        with pytest.raises(EdgeListError, match=r"gzip file is truncated or corrupt.*again") as e:
-            vs.read_edgelist(write_bytes(tmp_path, name, blob), directed=True)
-        assert "\n" not in str(e.value)
-
-
-def write_bytes(tmp_path, name, blob):
-    p = tmp_path / name
-    p.write_bytes(blob)
-    return p

@@ -20,7 +20,19 @@ def _disk_full(exc):
     return None
 
 
+def _corrupt_gzip(exc):
+    """Whether ``exc`` is what reading a truncated or corrupt .gz raises."""
+    import gzip
+    import zlib
+
+    return isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error))
+
+
 def _message(exc):
+    if _corrupt_gzip(exc):
+        return (f"A gzip file is truncated or corrupt ({type(exc).__name__}: {exc}). Download "
+                "or copy it again (gzip -t FILE checks one), or decompress it and pass the "
+                "plain file.")
     full = _disk_full(exc)
     if full is not None:
         where = f" while writing {full.filename}" if full.filename else ""
@@ -63,7 +75,8 @@ def _is_user_error(exc):
 
     from ..exceptions import ViralsimError
 
-    if isinstance(exc, (ViralsimError, MissingMandatoryValue)) or _disk_full(exc) is not None:
+    if (isinstance(exc, (ViralsimError, MissingMandatoryValue)) or _disk_full(exc) is not None
+            or _corrupt_gzip(exc)):
         return True
     if not isinstance(exc, (ValueError, TypeError, LookupError, OSError)):
         return False
