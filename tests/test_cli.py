@@ -249,3 +249,26 @@ def test_the_readmes_command_lines_pass_the_check(tmp_path):
     assert len(cmds) >= 5
     for argv in cmds:
         assert check_command_line(argv, str(tmp_path)) is None, argv
+
+
+def test_cli_refuses_configs_that_run_code_hang_or_cannot_fit(tmp_path):
+    """Issue 20 #2, #3, #7, #13: the probe's command lines, each one clear line."""
+    cases = [
+        (["~model", '+model={_target_: subprocess.getoutput, cmd: "touch PWNED"}'],
+         "'_target_' 'subprocess.getoutput' is not allowed"),
+        (["graph=barabasi_albert", "graph.n_nodes=500", "n_sims=200", "backend.batch_size=-1"],
+         "backend.batch_size=-1: give a number of worlds per batch >= 1"),
+        (["n_sims=9223372036854775808"], "n_sims=9223372036854775808 is more worlds"),
+        (["graph=edgelist", "graph.path=cut.txt.gz"], "A gzip file is truncated or corrupt"),
+    ]
+    import gzip
+
+    for i, (args, expected) in enumerate(cases):
+        d = tmp_path / str(i)
+        d.mkdir()
+        z = gzip.compress(b"".join(b"%d %d\n" % (j, j + 1) for j in range(3000)))
+        (d / "cut.txt.gz").write_bytes(z[: len(z) // 2])
+        p = _cli(args, d, timeout=180)
+        assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-2000:]
+        assert p.stderr.startswith(f"Error: {expected}"), p.stderr[-2000:]
+        assert not (d / "PWNED").exists()

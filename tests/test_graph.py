@@ -354,7 +354,8 @@ EDGE_TEXTS = [  # (text, keyword arguments, parsed by numpy.loadtxt)
     ("1 2 0.5\n2 3 1\n3 1 0.25 7\n", {}, True),
     ("1 2 0.5\n2 3 1\n", {"probs": True}, True),
     ("1 2 7 x\n2 3 2\n", {"probs": False}, True),
-    ("-4 9 0.5\n+9 007 1e-3\n", {}, True),
+    ("-4 9 0.5\n9 7 1e-3\n", {}, True),
+    ("-4 9 0.5\n+9 007 1e-3\n", {}, False),  # "+9", "007": text ids (one id rule)
     ("1 2\n2 1\n1 2\n5 5\n", {}, True),  # a duplicate and a self-loop: the same warnings
     ("1 2\n2 3\n", {"reverse": True}, True),
     ("// 1 2\n1 2\n", {"comments": ("//",)}, True),

@@ -227,3 +227,73 @@ def test_follower_csv_utf8_file_is_not_reread(tmp_path, caplog):
     with caplog.at_level("INFO", logger="viralsim"):
         g = read_follower_csv(str(f))
     assert sorted(g.labels.tolist()) == ["müller", "zoë"] and "not UTF-8" not in caplog.text
+
+
+# ---------------------------------------------------------------------- hardening (issue 20)
+def _peak(read):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        g = read()
+        return g, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_one_long_id_does_not_pad_every_id(tmp_path):
+    """#1: memory proportional to the file, not (number of ids) x (longest id):
+    one 2,000-character id costs about what a short one does (a fixed-width
+    array made it 2 x n x 8 kB = 320 MB here)."""
+    n = 20_000
+    body = "".join(f"u{i} u{i + 1}\n" for i in range(n))
+    for first in ("x" * 2000, "x"):
+        (tmp_path / f"{len(first)}.txt").write_text(first + " u1\n" + body)
+        (tmp_path / f"{len(first)}.csv").write_text("source,target\n" + first + ",u1\n"
+                                                    + body.replace(" ", ","))
+    for read in (lambda n: vs.read_edgelist(tmp_path / f"{n}.txt", directed=True),
+                 lambda n: read_follower_csv(tmp_path / f"{n}.csv")):
+        g, peak = _peak(lambda: read(2000))  # noqa: B023 (called at once)
+        _, short = _peak(lambda: read(1))  # noqa: B023
+        assert g.n_nodes == n + 2 and len(g.labels[-1]) == 2000
+        assert peak < short + 2**20, f"{peak / 2**20:.1f} MiB, {short / 2**20:.1f} MiB with a short id"
+
+
+@pytest.mark.parametrize("a, b", [("007", "7"), ("+5", "5"), ("1_000", "1000"), ("-0", "0"),
+                                  ("7.0", "7"), ("٣", "3")])
+def test_one_id_rule_in_every_reader(tmp_path, a, b):
+    """#12: text ids stay text unless every id is a plain integer; nothing is merged."""
+    f = tmp_path / "e.txt"
+    f.write_text(f"{a} x{b}\n{b} x{b}\n")
+    c = tmp_path / "f.csv"
+    c.write_text(f"source,target\n{a},x{b}\n{b},x{b}\n")
+    gz = tmp_path / "e2.txt"
+    gz.write_text(f"{a} 1\n{b} 1\n")  # integer-looking ids only: the fast path's files
+    for g in (vs.read_edgelist(f, directed=True), read_follower_csv(c),
+              vs.read_edgelist(gz, directed=True)):
+        assert g.n_nodes == 3, g.labels
+        assert a in g.labels.tolist() and b in g.labels.tolist()
+    plain = vs.read_edgelist(write_text(tmp_path, "p.txt", "7 -3\n-3 10\n"), directed=True)
+    assert plain.labels.dtype == np.int64 and plain.labels.tolist() == [-3, 7, 10]
+
+
+def write_text(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return p
+
+
+def test_ambiguous_ids_are_errors(tmp_path):
+    """#12/#13: a NUL in an id, a duplicated header, a NaN label: one-line errors."""
+    with pytest.raises(EdgeListError, match=r"e.txt:2: a NUL character.*re-export") as e:
+        vs.read_edgelist(write_text(tmp_path, "e.txt", "a b 0.5\nc\x00 d 0.5\n"), directed=True)
+    assert "\n" not in str(e.value)
+    with pytest.raises(EdgeListError, match=r"f.csv:3: an id contains a NUL"):
+        read_follower_csv(write_text(tmp_path, "f.csv", "source,target\na,b\nc\x00,d\n"))
+    with pytest.raises(EdgeListError, match=r"names the column 'source' twice"):
+        read_follower_csv(write_text(tmp_path, "d.csv", "source,target,source\na,b,c\n"))
+    with pytest.raises(EdgeListError, match=r"names the column 'id' twice"):
+        read_follower_csv(write_text(tmp_path, "g.csv", "source,target\na,b\n"),
+                          consumers=write_text(tmp_path, "c.csv", "id,id,cost\na,a,1\nb,b,2\n"))
+    with pytest.raises(EdgeListError, match=r"An id is NaN"):
+        vs.io.label_ids(["a", float("nan"), float("nan")])

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ._limits import MAX_WORLDS_PER_BATCH, check_run_size, rounds_that_can_happen
 from ._validation import check_float, check_int, seed_from_rng
 from .distributed.serial import run_worlds
 from .formatting import plus_minus
@@ -500,6 +501,9 @@ def _check_arguments(graph, model, n_sims, precision, confidence, max_rounds, ma
         max_sims = check_int(max_sims, "max_sims", func, low=1)
     else:
         n_sims = check_int(DEFAULT_N_SIMS if n_sims is None else n_sims, "n_sims", func, low=1)
+    # what no run can do (2**63 worlds, a horizon beyond int64), refused before any work
+    check_run_size(n_sims=n_sims, max_rounds=max_rounds, max_sims=max_sims if precision else None,
+                   precision=precision, func=func)
     return model, confidence, max_rounds, n_sims, precision, max_sims
 
 
@@ -510,6 +514,10 @@ class _Worlds:
 
     def __init__(self, graph, seeds_idx, model, key, max_rounds, exposure, keep_sizes, backend):
         self.graph, self.seeds_idx, self.model, self.key = graph, seeds_idx, model, key
+        # a cascade cannot last more rounds than the graph has consumers: the horizon (and
+        # the timelines sized by it) capped there changes no outcome (max_rounds=10**9 on
+        # 5 consumers asked for 60 GiB)
+        max_rounds = rounds_that_can_happen(max_rounds, graph.n_nodes)
         tl_len = (max_rounds if max_rounds is not None else min(graph.n_nodes, MAX_TIMELINE)) + 1
         self.kw = dict(max_rounds=max_rounds, tl_len=max(tl_len, 2), exposure=exposure)
         self.exposure = exposure
@@ -523,9 +531,12 @@ class _Worlds:
     def more(self, count):
         """Run worlds ``acc.n .. acc.n + count - 1`` and add them up."""
         acc = self.acc
-        if self.backend is None:
-            acc.add(run_worlds(self.model, self.graph, self.seeds_idx, self.key, acc.n, count,
-                               **self.kw))
+        if self.backend is None:  # bounded batches: memory does not grow with n_sims
+            while count > 0:
+                c = min(count, MAX_WORLDS_PER_BATCH)
+                acc.add(run_worlds(self.model, self.graph, self.seeds_idx, self.key, acc.n, c,
+                                   **self.kw))
+                count -= c
         else:
             for batch in self.backend.simulate(self.model, self.graph, self.seeds_idx,
                                                self.key, acc.n, count, **self.kw):

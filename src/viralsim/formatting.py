@@ -47,6 +47,8 @@ def plus_minus(mean, low, high, digits=None):
     ends = is_asymmetric(mean, low, high, digits)
     if digits is None:
         digits = ci_digits(h)
+    # a value that rounds to zero is written 0, never -0 ("reaches -0 ± 0 more")
+    mean, low, high, h = (0.0 if round(float(v), digits) == 0 else v for v in (mean, low, high, h))
     if ends:
         return f"{mean:,.{digits}f} ({low:,.{digits}f} to {high:,.{digits}f})"
     return f"{mean:,.{digits}f} ± {h:,.{digits}f}"

@@ -45,6 +45,7 @@ from ._errors import _interrupted, _is_user_error, _log_to_files, _message
 from ._exit import _exit_interrupted, _no_collection_at_exit
 from .launcher import (
     _JOB_MODULES,
+    _exit_with_parent,
     _finish_sweep,
     _finish_sweep_in_worker,
     _handle_records,
@@ -230,6 +231,7 @@ def _task(cfg: DictConfig):
     out = hc.runtime.output_dir
     cfg = _worlds_from_command_line(cfg, list(hc.overrides.task))
     if hc.mode == RunMode.MULTIRUN:
+        _exit_with_parent()  # a joblib worker ends with its launcher (a no-op elsewhere)
         # a failed job is recorded and the sweep goes on: the others still run and are
         # merged, and the sweep exits with 1 at the end (SweepCallback.on_multirun_end).
         # A job returns nothing to its launcher: its results are on disk, where the merge

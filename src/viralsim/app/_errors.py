@@ -6,7 +6,40 @@ import os
 log = logging.getLogger("viralsim")
 
 
+def _disk_full(exc):
+    """The ``OSError`` (no space left, quota exceeded) behind ``exc``, or None: a full
+    disk while matplotlib writes a PNG surfaces as an AttributeError ('_idat'
+    object has no attribute 'fileno') raised while handling it."""
+    import errno
+
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _corrupt_gzip(exc):
+    """Whether ``exc`` is what reading a truncated or corrupt .gz raises."""
+    import gzip
+    import zlib
+
+    return isinstance(exc, (EOFError, gzip.BadGzipFile, zlib.error))
+
+
 def _message(exc):
+    if _corrupt_gzip(exc):
+        return (f"A gzip file is truncated or corrupt ({type(exc).__name__}: {exc}). Download "
+                "or copy it again (gzip -t FILE checks one), or decompress it and pass the "
+                "plain file.")
+    full = _disk_full(exc)
+    if full is not None:
+        where = f" while writing {full.filename}" if full.filename else ""
+        return (f"No space left on the device{where} ({full.strerror or full}). Free some "
+                "space, or write the run elsewhere (hydra.run.dir=..., hydra.sweep.dir=...), "
+                "then run it again (finished runs are skipped).")
     # str(KeyError) quotes its message: show the message as written
     return exc.args[0] if isinstance(exc, KeyError) and len(exc.args) == 1 else str(exc)
 
@@ -43,7 +76,8 @@ def _is_user_error(exc):
 
     from ..exceptions import ViralsimError
 
-    if isinstance(exc, (ViralsimError, MissingMandatoryValue)):
+    if (isinstance(exc, (ViralsimError, MissingMandatoryValue)) or _disk_full(exc) is not None
+            or _corrupt_gzip(exc)):
         return True
     if not isinstance(exc, (ValueError, TypeError, LookupError, OSError)):
         return False

@@ -51,6 +51,42 @@ def _joblib_parallel_kwargs(config):
     return kwargs
 
 
+_WATCHDOG = []
+
+
+def _exit_with_parent(interval=0.5):
+    """In a worker process (joblib's loky workers): a daemon thread that ends this
+    process as soon as the process that started it is gone (it was reparented).
+
+    Killing the launching process alone left its workers finishing jobs for
+    minutes, writing into a sweep nobody would merge. Polling ``os.getppid()``
+    is portable and, unlike ``PR_SET_PDEATHSIG``, does not fire when merely
+    the thread that started the worker ends. Does nothing in a process that
+    multiprocessing did not start (the command line itself: its parent is a
+    shell), and starts one thread per process. Returns the thread or None.
+    """
+    import multiprocessing
+    import threading
+    import time
+
+    if _WATCHDOG:
+        return _WATCHDOG[0]
+    if multiprocessing.parent_process() is None:
+        return None
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(70)  # EX_SOFTWARE: no cleanup in a process whose sweep is gone
+
+    t = threading.Thread(target=watch, name="viralsim-exit-with-parent", daemon=True)
+    t.start()
+    _WATCHDOG.append(t)
+    return t
+
+
 def _prepare_worker():
     """Import the modules a job needs and freeze them out of garbage collection
     (without psutil, loky collects garbage in a worker after a task at most once a
@@ -59,6 +95,7 @@ def _prepare_worker():
     import gc
     import importlib
 
+    _exit_with_parent()
     for name in _JOB_MODULES:
         try:
             importlib.import_module(name)

@@ -34,8 +34,8 @@ def split(start, n, batch_size):
     >>> split(10, 7, 3)
     [(10, 3), (13, 3), (16, 1)]
     """
-    if int(batch_size) < 1:  # a count that never reaches the end would loop for ever
-        raise ValueError(f"The batch size must be an int >= 1. Got {batch_size!r} instead.")
+    if int(batch_size) < 1:
+        raise ValueError(f"batch_size={batch_size!r}: give a number of worlds per batch >= 1.")
     out = []
     s, end = int(start), int(start) + int(n)
     while s < end:
@@ -55,6 +55,10 @@ def get_backend(spec=None, **kwargs):
         spec = {"name": spec}
     spec = {**dict(spec), **kwargs}
     name = spec.pop("name", "serial")
+    if "batch_size" in spec:  # -1 made batches of nothing (a hang), 0 meant "all at once"
+        from .._limits import check_batch_size
+
+        spec["batch_size"] = check_batch_size(spec["batch_size"])
     if name == "serial":
         return SerialBackend(**spec)
     if name == "ray":

@@ -36,9 +36,11 @@ class SerialBackend:
 
     Parameters
     ----------
-    batch_size : int, optional
-        Worlds per batch (default: all at once, fastest). With a progress bar
-        and no batch size, batches of ``max(n // 20, 1000)``.
+    batch_size : int >= 1, optional
+        Worlds per batch (default: all at once, fastest, up to
+        ``viralsim._limits.MAX_WORLDS_PER_BATCH`` worlds a batch, which also
+        caps a larger value: memory stays bounded whatever ``n`` is). With a
+        progress bar and no batch size, batches of ``max(n // 20, 1000)``.
     progress : bool or None, default None
         Show a tqdm bar over batches; None shows it only on a terminal.
     """
@@ -46,17 +48,18 @@ class SerialBackend:
     name = "serial"
 
     def __init__(self, batch_size=None, progress=None):
-        from .._budget import check_batch_size
+        from .._limits import check_batch_size
 
-        # 0 read as "all at once" and -1 looped for ever (issue 20 #2): an int >= 1 or None
-        self.batch_size = check_batch_size(batch_size, "the serial backend")
+        self.batch_size = check_batch_size(batch_size)
         self.progress = progress
 
     def simulate(self, model, graph, seeds, key, start, n, **kw):
+        from .._limits import MAX_WORLDS_PER_BATCH
         from . import split
 
         show = progress_enabled(self.progress) and n >= 10_000
         size = self.batch_size or (max(n // 20, 1000) if show else n)
+        size = min(size, MAX_WORLDS_PER_BATCH)  # any split gives the same worlds
         parts = split(start, n, size)
         if show and len(parts) > 1:
             from tqdm.auto import tqdm

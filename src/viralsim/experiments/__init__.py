@@ -109,11 +109,28 @@ def _check_run(cfg, name):
     seed = cfg.get("rng_seed", 0)
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise ValueError(f"rng_seed={seed!r}: give an integer from 0 to 2**63 - 1.")
+    _check_sizes(cfg)
     study = cfg.get("study")
     if study is not None:  # +study=<name> found no config group: it became a plain key
         raise ValueError(f"study={study!r}: no study config of that name was found. The studies "
                          "are configs/study/<name>.yaml in the repository: run from its root "
                          "(or add hydra.searchpath=[file://<repo>/configs]).")
+
+
+def _check_sizes(cfg):
+    """What no run can do (2**63 worlds, a batch of -1 worlds), refused before any work."""
+    from .._limits import check_batch_size, check_run_size
+
+    exp = cfg.get("experiment") or {}
+    for node in (cfg, exp):  # other types and values below 1: the experiment's own checks
+        sizes = {k: node.get(k) for k in ("n_sims", "max_sims", "max_rounds")}
+        check_run_size(**{k: v for k, v in sizes.items()
+                          if isinstance(v, int) and not isinstance(v, bool) and v >= 1},
+                       precision=(node.get("precision") if isinstance(node.get("precision"), float)
+                                  else None), func="the config")
+    backend = cfg.get("backend")
+    if isinstance(backend, dict) and "batch_size" in backend:
+        check_batch_size(backend["batch_size"])
 
 
 def run_experiment(cfg, out_dir, *, keys=None):

@@ -24,6 +24,38 @@ __all__ = ["build", "build_graph", "build_model", "apply_probabilities", "graph_
 log = logging.getLogger("viralsim")
 
 
+#: Extra module prefixes whose classes and functions a config may build, comma-separated
+#: (the documented extension point: ``VIRALSIM_ALLOWED_TARGETS=mypkg.strategies``).
+ALLOWED_TARGETS_ENV = "VIRALSIM_ALLOWED_TARGETS"
+
+
+def _allowed_prefixes():
+    extra = os.environ.get(ALLOWED_TARGETS_ENV, "")
+    return ("viralsim",) + tuple(p.strip().rstrip(".") for p in extra.split(",") if p.strip())
+
+
+def _allowed(dotted, prefixes):
+    return any(dotted == p or dotted.startswith(p + ".") for p in prefixes)
+
+
+def _import_allowed(path):
+    """:func:`_import`, for viralsim's own classes and functions only (and those of
+    the modules named in ``$VIRALSIM_ALLOWED_TARGETS``): a config must not run
+    arbitrary code (``subprocess.getoutput``, ``viralsim.io.os.system``)."""
+    prefixes = _allowed_prefixes()
+    fix = (f"A config may build viralsim's own classes and functions (viralsim.IC, "
+           f"viralsim.strategies.CELFGreedy, ...); to allow your own package's, set "
+           f"{ALLOWED_TARGETS_ENV}=yourpackage.")
+    if not isinstance(path, str) or not _allowed(path, prefixes):
+        raise ValueError(f"'_target_' {path!r} is not allowed. {fix}")
+    obj = _import(path)
+    # the object itself must be defined there: viralsim.io.os.system is os.system
+    home = getattr(obj, "__module__", None) or ""
+    if not (callable(obj) and _allowed(home, prefixes)):
+        raise ValueError(f"'_target_' {path!r} is {home or 'not'} code, not allowed. {fix}")
+    return obj
+
+
 def _import(path):
     mod, _, name = path.rpartition(".")
     if not mod:
@@ -58,7 +90,11 @@ def build(spec, **override):
     Raises
     ------
     ValueError
-        ``spec`` has no ``_target_``, or it names nothing importable.
+        ``spec`` has no ``_target_``, or it names nothing importable, or
+        something other than viralsim's own classes and functions (and those
+        of the module prefixes listed, comma-separated, in the environment
+        variable ``VIRALSIM_ALLOWED_TARGETS``: the extension point for your
+        own strategies or graph readers).
 
     Examples
     --------
@@ -74,7 +110,7 @@ def build(spec, **override):
         raise ValueError(f"A config node that builds an object needs a '_target_'. Got {spec!r}.")
     kwargs = {k: v for k, v in spec.items() if not k.startswith("_")}
     kwargs.update(override)
-    return _import(target)(**kwargs)
+    return _import_allowed(target)(**kwargs)
 
 
 def graph_name(gcfg):

@@ -83,10 +83,13 @@ def seed_costs(graph, ccfg):
         base = float(ccfg.get("base", 1.0))
         per = float(ccfg.get("per_follower", 0.0))
         ex = float(ccfg.get("exponent", 1.0))
-        c = base + per * graph.out_degree().astype(np.float64) ** ex
+        with np.errstate(over="ignore", invalid="ignore"):  # inf/nan: the error below
+            c = base + per * graph.out_degree().astype(np.float64) ** ex
     bad = np.flatnonzero(~(np.isfinite(c) & (c >= 0)))
     if bad.size:
-        who = ", ".join(f"{graph.labels[i]!r} ({c[i]:g})" for i in bad[:5])
+        # tolist(): labels as Python writes them (28, not np.int64(28))
+        who = ", ".join(f"{lab!r} ({c[i]:g})"
+                        for lab, i in zip(graph.labels[bad[:5]].tolist(), bad[:5]))
         more = f" and {bad.size - 5} more" if bad.size > 5 else ""
         if ccfg.get("attr"):
             raise ValueError(
