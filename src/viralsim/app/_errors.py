@@ -232,6 +232,8 @@ def _values(o):
         except Exception:  # glob(), range(): Hydra expands them
             return None
     v = o.value()
+    if isinstance(v, (dict, list)):  # a config node given inline, not a choice: checked later
+        return None
     return ["null"] if v is None else [o.get_value_element_as_str()]
 
 
