@@ -99,7 +99,8 @@ class SeedList(Channel):
         return KIND_POST, np.unique(idx), 1.0, 1.0, 0, 0
 
     def describe(self):
-        return f"seed list of {len(self.seeds)} consumers (cost {self.cost:g})"
+        k = len(self.seeds)
+        return f"seed list of {k} consumer{'' if k == 1 else 's'} (cost {self.cost:g})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -647,7 +648,7 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     ...          vs.SeedList([1], cost=1.0)]
     >>> a = vs.allocate_budget(g, units, 3.0, n_sims=10, rng=0)
     >>> a.chosen, a.cost, a.value
-    ([0, 1], 3.0, 5.0)
+    ([1, 0], 3.0, 5.0)
     """
     func = "allocate_budget"
     units, model, n_sims, confidence, max_rounds = _check_common(
