@@ -350,3 +350,72 @@ def test_brute_force_helper_enumerates_every_affordable_subset():
         val, pick = _brute_force(g, units, budget, n_sims=3, rng=0)
         assert val == budget and len(pick) == int(budget)
     assert len(list(itertools.combinations(range(3), 2))) == 3
+
+
+# ------------------------------------------------------------------ several platforms
+@pytest.mark.parametrize("model", [vs.IC(), vs.WordOfMouth(comment_prob=0.5)])
+def test_one_platform_is_todays_campaign_world_by_world(model):
+    g = random_graph().with_node_attr("runners", np.arange(60) % 3 == 0)
+    chans = [vs.SeedList([0, 7]),
+             vs.InfluencerPost(account=3, organic_reach=0.8, adoption_rate=0.5),
+             vs.AdBuy(spend=3.0, cpm=100.0, segment="runners", frequency_cap=2,
+                      conversion_rate=0.3)]
+    for max_rounds in (None, 2):
+        a = vs.estimate_campaign(g, chans, model=model, n_sims=400, rng=9,
+                                 max_rounds=max_rounds)
+        b = vs.estimate_campaign(vs.MultiplexGraph({"x": g}), chans, model=model, n_sims=400,
+                                 rng=9, max_rounds=max_rounds)
+        for k in a.per_world:
+            np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+        np.testing.assert_array_equal(a.timeline, b.timeline)
+    ref = vs.estimate_reach(g, [0, 7], model=model, n_sims=400, rng=9, return_sizes=True)
+    c = vs.estimate_campaign(vs.MultiplexGraph({"x": g}), [vs.SeedList([0, 7])], model=model,
+                             n_sims=400, rng=9)
+    np.testing.assert_array_equal(c.per_world["reach"], ref.sizes)
+    assert c.exposure.mean == ref.exposure.mean
+
+
+def test_two_platforms_with_one_graph_are_one_with_combined_comments():
+    """Same graph (edges sure) on both, comment probabilities c1, c2: as one platform
+    with 1 - (1 - c1)(1 - c2); exposure and reach count each person once."""
+    g = random_graph(p=1.0, m=90)
+    c1, c2 = 0.3, 0.5
+    mg = vs.MultiplexGraph({"a": g, "b": g}, comment_probs={"a": c1, "b": c2})
+    one = vs.MultiplexGraph({"a": g}, comment_probs={"a": 1 - (1 - c1) * (1 - c2)})
+    seeds = [vs.SeedList([0, 1])]
+    two_est = vs.estimate_campaign(mg, seeds, n_sims=20_000, rng=1)
+    one_est = vs.estimate_campaign(one, seeds, n_sims=20_000, rng=2)
+    for k in ("reach", "exposure"):
+        x, y = two_est.metrics[k], one_est.metrics[k]
+        assert abs(x.mean - y.mean) <= Z * math.hypot(x.stderr, y.stderr)
+        assert x.stderr > 0
+    # everyone comments on both: the same people as one platform, twice the comments
+    both = vs.MultiplexGraph({"a": g, "b": g})
+    x = vs.estimate_campaign(both, seeds, n_sims=50, rng=0)
+    y = vs.estimate_campaign(g, seeds, n_sims=50, rng=0)
+    for k in ("reach", "exposure"):
+        np.testing.assert_array_equal(x.per_world[k], y.per_world[k])
+    np.testing.assert_array_equal(x.per_world["comments"], 2 * y.per_world["comments"])
+    assert x.per_world["exposure"].max() <= g.n_nodes
+
+
+def test_platforms_reach_their_own_members_and_followers():
+    n = 6
+    ig = vs.FollowerGraph.from_edges([0, 0], [1, 2], n_nodes=n, probs=1.0)
+    tt = vs.FollowerGraph.from_edges([0, 3], [3, 4], n_nodes=n, probs=1.0)
+    on_tt = np.array([True, False, False, True, True, False])
+    mg = vs.MultiplexGraph({"ig": ig, "tt": tt}, members={"tt": on_tt})
+    post = vs.InfluencerPost(account=0, adoption_rate=1.0, platform="tt")
+    est = vs.estimate_campaign(mg, [post], n_sims=10, rng=0)
+    # 3 adopts from the post, comments on tt (a member) to 4; 0 is not an adopter
+    assert est.reach.mean == 2.0 and est.exposure.mean == 2.0
+    ad = vs.AdBuy(spend=1.0, cpm=10.0, frequency_cap=100, conversion_rate=1.0, platform="tt")
+    est = vs.estimate_campaign(mg, [ad], n_sims=50, rng=0)
+    assert set(np.unique(est.per_world["first_adopters"])) <= {1, 2, 3}
+    assert est.per_world["channel_viewers"].max() <= 3  # tt's members only
+    with pytest.raises(ValueError, match="platform 'x' is not in the graph.*Fix the name"):
+        vs.estimate_campaign(mg, [vs.AdBuy(spend=1.0, cpm=5.0, platform="x")], n_sims=5)
+    with pytest.raises(ValueError, match="names no platform.*Pass platform="):
+        vs.estimate_campaign(mg, [vs.AdBuy(spend=1.0, cpm=5.0)], n_sims=5)
+    with pytest.raises(ValueError, match="other consumers"):
+        vs.MultiplexGraph({"a": ig, "b": vs.FollowerGraph.from_edges([0], [1], probs=1.0)})

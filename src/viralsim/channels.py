@@ -21,7 +21,7 @@ import numba
 import numpy as np
 
 from ._kernels import ic as _ic
-from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds
+from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
 from ._validation import check_float, check_int, check_probability, param_error, seed_from_rng
 from .estimate import MAX_TIMELINE, Estimate, check_max_rounds, check_model
 from .exceptions import ModelNotSupported
@@ -35,6 +35,7 @@ __all__ = [
     "InfluencerPost",
     "AdBuy",
     "CampaignEstimate",
+    "MultiplexGraph",
     "Allocation",
     "estimate_campaign",
     "allocate_budget",
@@ -294,6 +295,140 @@ class AdBuy(Channel):
                 f"impressions, cap {self.frequency_cap}, conversion {self.conversion_rate:.1%})")
 
 
+# ------------------------------------------------------------------------ platforms
+class MultiplexGraph:
+    """Several platforms over the same consumers: one follower graph per platform.
+
+    Parameters
+    ----------
+    layers : dict of str to FollowerGraph
+        Platform name -> its follower graph, each with edge probabilities and
+        the same consumers (same number of nodes and labels, in the same
+        order). The first platform is layer 0.
+    comment_probs : dict of str to float in [0, 1], optional
+        Each platform's comment probability; default: the model's
+        ``comment_prob`` on every platform.
+    members : dict of str to bool array, optional
+        Who is on each platform (default: everyone). Ads and count-only posts
+        on a platform reach its members only; a consumer comments only on the
+        platforms they are on.
+
+    Notes
+    -----
+    A consumer adopts once, whatever platform persuaded them; an adopter
+    comments on each platform they are on (independently, with that
+    platform's probability; first adopters always do), and the comment
+    persuades along that platform's live edges. Each (world, platform) has
+    its own live edges, platform 0's being today's, so a single layer is
+    :func:`estimate_campaign` on that graph, world by world. The model stays a
+    live-edge model (an edge ``u -> v`` of platform ``l`` is live iff u
+    comments on ``l`` and its coin succeeds), so reach is monotone and
+    submodular in the first adopters. Node attributes (segments) are taken
+    from the layers, the first layer's winning.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> ig = vs.FollowerGraph.from_edges([0], [1], n_nodes=3, probs=1.0)
+    >>> tt = vs.FollowerGraph.from_edges([1], [2], n_nodes=3, probs=1.0)
+    >>> mg = vs.MultiplexGraph({"instagram": ig, "tiktok": tt})
+    >>> vs.estimate_campaign(mg, [vs.SeedList([0])], n_sims=10, rng=0).reach.mean
+    3.0
+    """
+
+    def __init__(self, layers, comment_probs=None, members=None):
+        f = "MultiplexGraph"
+        if not isinstance(layers, dict) or not layers:
+            raise param_error("layers", f, "a non-empty dict of platform name -> "
+                              "FollowerGraph", layers, exc=TypeError)
+        names = list(layers)
+        first = layers[names[0]]
+        for name, g in layers.items():
+            if not isinstance(name, str):
+                raise param_error("layers", f, "keyed by platform names (str)", name,
+                                  exc=TypeError)
+            if not isinstance(g, FollowerGraph):
+                raise TypeError(f"MultiplexGraph: layer {name!r} must be a FollowerGraph. Got "
+                                f"{type(g).__name__} instead.")
+            g._require_probs(f"MultiplexGraph (layer {name!r})")
+            if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
+                raise ValueError(
+                    f"MultiplexGraph: layer {name!r} has other consumers than layer "
+                    f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
+                    "or order). Build every layer with the same n_nodes and labels."
+                )
+        attrs = {}
+        for g in reversed(list(layers.values())):
+            attrs.update(g.node_attrs)
+        self._attrs = attrs
+        self.layers = {}
+        for name, g in layers.items():
+            for a, v in attrs.items():
+                if a not in g.node_attrs:
+                    g = g.with_node_attr(a, v)
+            self.layers[name] = g
+        self.platforms = tuple(names)
+        cp = {} if comment_probs is None else dict(comment_probs)
+        for name in cp:
+            self._platform_index(name, f"{f} (comment_probs)")
+        self.comment_probs = {k: check_probability(v, f"comment_probs[{k!r}]", f)
+                              for k, v in cp.items()}
+        mem = {} if members is None else dict(members)
+        self.members = {}
+        for name in names:
+            m = mem.pop(name, None)
+            if m is None:
+                m = np.ones(first.n_nodes, dtype=bool)
+            m = np.asarray(m)
+            if m.dtype != bool or m.shape != (first.n_nodes,):
+                raise param_error(f"members[{name!r}]", f,
+                                  f"a boolean array of {first.n_nodes} consumers",
+                                  f"{m.dtype} array of shape {m.shape}")
+            self.members[name] = m
+        if mem:
+            self._platform_index(next(iter(mem)), f"{f} (members)")
+
+    @property
+    def n_nodes(self):
+        """Consumers (the same on every platform)."""
+        return self.layers[self.platforms[0]].n_nodes
+
+    @property
+    def base(self):
+        """Layer 0's graph (labels, node attributes)."""
+        return self.layers[self.platforms[0]]
+
+    def _platform_index(self, name, func):
+        if name not in self.platforms:
+            have = ", ".join(repr(p) for p in self.platforms)
+            raise ValueError(f"{func}: platform {name!r} is not in the graph (its platforms: "
+                             f"{have}). Fix the name, or add a layer for it.")
+        return self.platforms.index(name)
+
+    def __repr__(self):
+        return (f"MultiplexGraph(platforms={list(self.platforms)}, n_nodes={self.n_nodes}, "
+                f"n_edges={[g.n_edges for g in self.layers.values()]})")
+
+
+def _layer_for(graph, channel, i, func):
+    """``(layer graph, member mask or None)`` a channel resolves against."""
+    if isinstance(graph, FollowerGraph):
+        return graph, None
+    if channel.platform is None:
+        if isinstance(channel, SeedList) or len(graph.platforms) == 1:
+            name = graph.platforms[0]
+        else:
+            raise ValueError(
+                f"{func}: channel {i} ({type(channel).__name__}) names no platform, and the "
+                f"graph has several ({', '.join(map(repr, graph.platforms))}). Pass "
+                "platform='<name>' to the channel."
+            )
+    else:
+        name = channel.platform
+        graph._platform_index(name, f"{func} (channel {i}, {type(channel).__name__})")
+    return graph.layers[name], graph.members[name]
+
+
 # ------------------------------------------------------------------------ estimation
 @dataclass(frozen=True, eq=False)
 class CampaignEstimate:
@@ -390,7 +525,23 @@ class _Plan:
     """Channels flattened into the kernel's arrays; ``stream[c]`` is fixed per channel."""
 
     def __init__(self, graph, channels, streams, func):
-        parts = [ch._resolve(graph, func) for ch in channels]
+        parts = []
+        for i, ch in enumerate(channels):
+            layer, member = _layer_for(graph, ch, i, func)
+            p = ch._resolve(layer, func)
+            if member is not None and isinstance(ch, AdBuy):
+                p = (p[0], p[1][member[p[1]]]) + p[2:]
+            elif member is not None and getattr(ch, "n_followers", None) is not None:
+                aud = p[1][member[p[1]]]
+                if ch.n_followers > aud.size:
+                    raise ValueError(
+                        f"{func}: channel {i} (an InfluencerPost) has n_followers="
+                        f"{ch.n_followers:,} but platform {ch.platform!r} has only "
+                        f"{aud.size:,} members. Lower n_followers or widen the members."
+                    )
+                see = ch.organic_reach * (ch.n_followers / aud.size) if aud.size else 0.0
+                p = (p[0], aud, see) + p[3:]
+            parts.append(p)
         k = len(parts)
         self.kind = np.array([p[0] for p in parts], dtype=np.int64)
         self.stream = np.asarray(streams, dtype=np.uint64).reshape(k)
@@ -419,8 +570,27 @@ class _Plan:
         return out
 
 
+def _multiplex_arrays(graph):
+    """The layers stacked for :func:`viralsim._kernels.campaign.multiplex_worlds` (cached)."""
+    arrs = getattr(graph, "_stacked", None)
+    if arrs is None:
+        gs = [graph.layers[p] for p in graph.platforms]
+        lptr = np.stack([g.indptr.astype(np.int64) for g in gs])
+        eoff = np.zeros(len(gs) + 1, dtype=np.int64)
+        np.cumsum([g.n_edges for g in gs], out=eoff[1:])
+        lidx = np.concatenate([g.indices for g in gs]).astype(np.int32)
+        lprobs = np.concatenate([g.probs for g in gs]).astype(np.float32)
+        lnone = np.stack([g._derived("skip_row_none_live", _ic.skip_row_none_live)
+                          for g in gs])
+        member = np.stack([graph.members[p] for p in graph.platforms]).astype(np.uint8)
+        arrs = graph._stacked = (lptr, lidx, lprobs, lnone, eoff, member)
+    return arrs
+
+
 def _run_plan(graph, model, plan, key, n_sims, max_rounds):
     """Per-world outcomes of a plan: dict of arrays, timeline sums, seconds."""
+    if isinstance(graph, MultiplexGraph):
+        return _run_multiplex(graph, model, plan, key, n_sims, max_rounds)
     tl_len = max((max_rounds if max_rounds is not None
                   else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
     segw, has_seg, _ = _segment_arrays(graph, model.segment_attr, type(model).__name__)
@@ -454,6 +624,34 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds):
     return out, tl_sum.sum(axis=0), elapsed
 
 
+def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
+    tl_len = max((max_rounds if max_rounds is not None
+                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+    segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
+    c = float(getattr(model, "comment_prob", 1.0))
+    cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])
+    lptr, lidx, lprobs, lnone, eoff, member = _multiplex_arrays(graph)
+    nt = max(1, min(numba.get_num_threads(), n_sims))
+    out = {k: np.empty(n_sims, dtype=np.int64) for k in
+           ("reach", "exposure", "comments", "impressions", "first_adopters",
+            "channel_viewers")}
+    seg = np.zeros(n_sims, dtype=np.float64)
+    tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    visits = np.zeros(nt, dtype=np.int64)
+    t0 = time.perf_counter()
+    multiplex_worlds(
+        lptr, lidx, lprobs, lnone, eoff, member, cprob, np.uint64(key), np.int64(0),
+        np.int64(n_sims), np.int64(-1 if max_rounds is None else max_rounds), segw, has_seg,
+        plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
+        plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
+        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits,
+    )
+    elapsed = time.perf_counter() - t0
+    out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
+    return out, tl_sum.sum(axis=0), elapsed
+
+
 def _estimate_of(values, confidence):
     v = np.asarray(values)
     if v.dtype.kind == "f":
@@ -465,16 +663,27 @@ def _estimate_of(values, confidence):
 
 
 def _check_common(graph, channels, model, n_sims, confidence, max_rounds, platform, func):
-    if not isinstance(graph, FollowerGraph):
-        raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
-                        f"{type(graph).__name__} instead; convert with "
+    multi = isinstance(graph, MultiplexGraph)
+    if not isinstance(graph, FollowerGraph) and not multi:
+        raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph or a "
+                        f"MultiplexGraph. Got {type(graph).__name__} instead; convert with "
                         "FollowerGraph.from_networkx.")
     if graph.n_nodes == 0:
         raise ValueError(f"{func}: the graph has no nodes; there is nobody to reach.")
     channels = _check_channels(channels, func)
     _check_platform(platform, func)
-    _check_platforms(channels, platform, func)
-    model = _check_campaign_model(model, graph, func)
+    if multi:
+        if platform is not None:
+            raise ValueError(f"{func}: 'platform' names a single graph's platform; a "
+                             "MultiplexGraph names its own. Leave platform=None.")
+        for g in graph.layers.values():
+            model = _check_campaign_model(model, g, func)
+        if getattr(model, "off_target_factor", 1.0) < 1.0:
+            raise ModelNotSupported(f"{func}: off_target_factor < 1 is not supported on a "
+                                    "MultiplexGraph yet. Use off_target_factor=1.")
+    else:
+        _check_platforms(channels, platform, func)
+        model = _check_campaign_model(model, graph, func)
     n_sims = check_int(n_sims, "n_sims", func, low=1)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0,
                              low_open=True, high_open=True)

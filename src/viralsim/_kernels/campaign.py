@@ -31,9 +31,18 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .rng import GOLDEN, mix64, node_state, to_unit, world_key
+from .ic import draw_live
+from .rng import (
+    DOMAIN_COMMENT,
+    DOMAIN_FORWARD,
+    GOLDEN,
+    mix64,
+    node_state,
+    to_unit,
+    world_key,
+)
 from .rr import max_degree
-from .timeline import record_world
+from .timeline import close_round, record_world, used_columns
 from .wom import wom_one_world
 
 DOMAIN_CHANNEL = np.uint64(0x2D2D2D2D2D2D2D2D)
@@ -179,6 +188,149 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
             vis_total += record_world(w, ch, (reach, expo + extra, ncom, nimp, seg, used), bucket,
                                       out_reach, out_exposure, out_comments, out_impressions,
                                       out_segment, tl_sum, tl_sumsq)
+            out_first[w] = na
+            out_seen[w] = nv
+        visits[ch] = vis_total
+
+
+# ---------------------------------------------------------------- several platforms
+DOMAIN_LAYER = np.uint64(0x1E1E1E1E1E1E1E1E)
+
+
+@njit(inline="always", **NJIT)
+def layer_key(key, layer):
+    """The key of layer ``layer``'s coins: the user's key itself for layer 0 (so one
+    layer is today's model), a keyed mix for the others."""
+    if layer == 0:
+        return key
+    return mix64(key ^ mix64(np.uint64(layer) * GOLDEN + DOMAIN_LAYER))
+
+
+@njit(**NJIT_PARALLEL)
+def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_start,
+                     n_worlds, max_rounds, segw, has_seg,
+                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
+                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
+                     out_first, out_seen, tl_sum, tl_sumsq, visits):
+    """A campaign on ``L`` platforms over the same ``n`` consumers.
+
+    Layer ``l``'s CSR is ``lptr[l]`` (int64 (L, n + 1), edge positions within
+    the layer), ``lidx[eoff[l]:eoff[l + 1]]``, ``lprobs[...]`` and its
+    :func:`viralsim._kernels.ic.skip_row_none_live` table ``lnone[l]``;
+    ``member`` (uint8 (L, n)) says who is on which platform; ``cprob[l]`` is
+    its comment probability.
+
+    World ``r``: the channels draw the first adopters as in
+    :func:`campaign_worlds`. A consumer adopts once. In the round after
+    adopting, adopter ``u`` comments on each platform ``l`` it is on iff it
+    is a first adopter (they always comment) or ``to_unit(node_state(
+    world_key(layer_key(key, l), r, DOMAIN_COMMENT), u)) < cprob[l]``; the
+    comment is shown to u's followers on ``l`` and persuades along u's live
+    edges of ``l`` in world ``world_key(layer_key(key, l), r,
+    DOMAIN_FORWARD)`` (:func:`viralsim._kernels.ic.draw_live`). Layer 0's
+    coins are those of :func:`viralsim._kernels.wom.wom_worlds`, so one layer
+    is today's model, world by world. Comments and impressions count posts
+    per platform; exposure counts distinct people.
+    """
+    n_layers = lptr.shape[0]
+    n = lptr.shape[1] - 1
+    n_chunks = tl_sum.shape[0]
+    tl_len = tl_sum.shape[2]
+    max_deg = 1
+    for lay in range(n_layers):
+        for u in range(n):
+            max_deg = max(max_deg, lptr[lay, u + 1] - lptr[lay, u])
+    for ch in prange(n_chunks):
+        lo = n_worlds * ch // n_chunks
+        hi = n_worlds * (ch + 1) // n_chunks
+        stamp = np.zeros(n, dtype=np.int32)
+        seen = np.zeros(n, dtype=np.int32)
+        queue = np.empty(n, dtype=np.int32)
+        cand = np.empty(max_deg + 1, dtype=np.int32)
+        flags = np.empty(max_deg + 1, dtype=np.uint8)
+        bucket = np.zeros((4, tl_len), dtype=np.int64)
+        lq_cache = np.array([-1.0, 0.0])
+        vstamp = np.zeros(n, dtype=np.int32)
+        astamp = np.zeros(n, dtype=np.int32)
+        views = np.zeros(n, dtype=np.int32)
+        touched = np.empty(n, dtype=np.int32)
+        adopters = np.empty(n, dtype=np.int32)
+        viewers = np.empty(n, dtype=np.int32)
+        wkeys = np.empty(n_layers, dtype=np.uint64)
+        ckeys = np.empty(n_layers, dtype=np.uint64)
+        vis_total = 0
+        for w in range(lo, hi):
+            world = world_start + w
+            mark = np.int32(w - lo + 1)
+            na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
+                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers)
+            for lay in range(n_layers):
+                lk = layer_key(key, lay)
+                wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
+                ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
+            expo = nv
+            for i in range(nv):
+                seen[viewers[i]] = mark
+            seg = 0.0
+            for i in range(na):
+                s = adopters[i]
+                stamp[s] = mark
+                queue[i] = s
+                if has_seg:
+                    seg += segw[s]
+            tail = na
+            bucket[0, 0] = na
+            bucket[1, 0] = 0
+            bucket[2, 0] = 0
+            bucket[3, 0] = nv
+            head = 0
+            rnd = 0
+            n_com = 0
+            n_imp = 0
+            while head < tail and (max_rounds < 0 or rnd < max_rounds):
+                round_end = tail
+                expo0 = expo
+                rc = 0
+                ri = 0
+                for qi in range(head, round_end):
+                    u = queue[qi]
+                    for lay in range(n_layers):
+                        if member[lay, u] == 0:
+                            continue
+                        if rnd > 0 and cprob[lay] < 1.0:
+                            if not to_unit(node_state(ckeys[lay], u)) < cprob[lay]:
+                                continue
+                        ip = lptr[lay]
+                        e0 = eoff[lay]
+                        idx = lidx[e0:eoff[lay + 1]]
+                        start = ip[u]
+                        end = ip[u + 1]
+                        rc += 1
+                        ri += end - start
+                        for e in range(start, end):
+                            v = idx[e]
+                            if seen[v] != mark:
+                                seen[v] = mark
+                                expo += 1
+                        k = draw_live(ip, idx, lprobs[e0:eoff[lay + 1]], u, wkeys[lay], cand, 0,
+                                      lq_cache, lnone[lay], flags, True)
+                        for i in range(k):
+                            v = cand[i]
+                            if stamp[v] != mark:
+                                stamp[v] = mark
+                                queue[tail] = v
+                                tail += 1
+                                if has_seg:
+                                    seg += segw[v]
+                n_com += rc
+                n_imp += ri
+                head = round_end
+                rnd += 1
+                close_round(bucket, rnd, tail - round_end, rc, ri, expo - expo0)
+            res = (tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd))
+            vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
+                                      out_comments, out_impressions, out_segment, tl_sum,
+                                      tl_sumsq)
             out_first[w] = na
             out_seen[w] = nv
         visits[ch] = vis_total
