@@ -775,7 +775,10 @@ class Allocation:
     value : float
         The goal's mean over the worlds (adopters or exposure).
     estimate : CampaignEstimate
-        The chosen plan, in the same worlds.
+        The chosen plan, in the worlds it was chosen in (each unit drawing
+        from its stream in ``channel_units``; ``estimate_campaign(graph,
+        channels)`` numbers channels by their position in ``channels``, so
+        it meets other channel draws: an unbiased re-estimate).
     rule : str
         ``"greedy"`` (gain per cost) or ``"best single"``: which candidate won.
     evaluations : int
