@@ -23,6 +23,14 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {"datasets", "distributed", "generators", "strategies"}
 _FROM = {
+    "AdBuy": "channels",
+    "Allocation": "channels",
+    "CampaignEstimate": "channels",
+    "InfluencerPost": "channels",
+    "MultiplexGraph": "channels",
+    "SeedList": "channels",
+    "allocate_budget": "channels",
+    "estimate_campaign": "channels",
     "ComparisonTable": "compare",
     "compare_strategies": "compare",
     "reach_vs_k": "compare",
@@ -66,6 +74,14 @@ __all__ = [
     "ComparisonTable",
     "reach_vs_k",
     "SeedSelection",
+    "SeedList",
+    "InfluencerPost",
+    "AdBuy",
+    "MultiplexGraph",
+    "estimate_campaign",
+    "CampaignEstimate",
+    "allocate_budget",
+    "Allocation",
     "ReachEstimate",
     "Estimate",
     "ViralsimError",
@@ -94,6 +110,16 @@ def __dir__():
 if TYPE_CHECKING:  # what static tools and editors see
     from . import datasets, distributed, generators, strategies
     from .actionlog import ActionLog, read_action_log
+    from .channels import (
+        AdBuy,
+        Allocation,
+        CampaignEstimate,
+        InfluencerPost,
+        MultiplexGraph,
+        SeedList,
+        allocate_budget,
+        estimate_campaign,
+    )
     from .compare import ComparisonTable, compare_strategies, reach_vs_k
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph

@@ -1,0 +1,949 @@
+"""What a budget buys: seed lists, influencer posts and targeted ad buys.
+
+A campaign is a list of channels. :func:`estimate_campaign` draws, in every
+world, the consumers each channel shows the product to and persuades (a pure
+function of the rng's key, the world, the channel's position in the list and
+the consumer), then runs word of mouth from those first adopters in the same
+world as :func:`viralsim.estimate_reach` would (common random numbers): a
+campaign of seed lists only gives estimate_reach's numbers bit for bit.
+:func:`allocate_budget` picks the channel units a budget buys.
+
+The exact world definition is in :mod:`viralsim._kernels.campaign`.
+"""
+
+import itertools
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from ._kernels import ic as _ic
+from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
+from ._validation import check_float, check_int, check_probability, param_error, seed_from_rng
+from .estimate import MAX_TIMELINE, Estimate, check_max_rounds, check_model
+from .exceptions import ModelNotSupported
+from .graph import FollowerGraph
+from .models import IC, WordOfMouth, _segment_arrays, segment_weights
+from .stats import mean_interval
+
+__all__ = [
+    "Channel",
+    "SeedList",
+    "InfluencerPost",
+    "AdBuy",
+    "CampaignEstimate",
+    "MultiplexGraph",
+    "Allocation",
+    "estimate_campaign",
+    "allocate_budget",
+]
+
+
+def _check_cost(cost, func):
+    return check_float(cost, "cost", func, low=0.0)
+
+
+def _check_platform(platform, func):
+    if platform is not None and not isinstance(platform, str):
+        raise param_error("platform", func, "None or a platform name such as 'instagram'",
+                          platform, exc=TypeError)
+    return platform
+
+
+class Channel:
+    """Base class of what a budget buys. Subclasses are frozen dataclasses with a
+    ``cost`` and a ``platform`` (None: the campaign graph's platform)."""
+
+    def _resolve(self, graph, func):  # -> (kind, audience idx, p_see, p_adopt, imps, cap)
+        raise NotImplementedError
+
+    def describe(self):
+        """One line in plain words."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, eq=False)
+class SeedList(Channel):
+    """Chosen consumers who get the product (free samples): each adopts for sure.
+
+    Parameters
+    ----------
+    seeds : sequence of node labels
+    cost : float >= 0, default 0
+    platform : str, optional
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> vs.SeedList([1, 2], cost=20.0).describe()
+    'seed list of 2 consumers (cost 20)'
+    """
+
+    seeds: tuple
+    cost: float = 0.0
+    platform: str = None
+
+    def __post_init__(self):
+        f = "SeedList"
+        if isinstance(self.seeds, (str, bytes)) or not hasattr(self.seeds, "__iter__"):
+            raise param_error("seeds", f, "a sequence of node labels", self.seeds, exc=TypeError)
+        object.__setattr__(self, "seeds", tuple(np.asarray(self.seeds).tolist()))
+        object.__setattr__(self, "cost", _check_cost(self.cost, f))
+        _check_platform(self.platform, f)
+
+    def _resolve(self, graph, func):
+        idx = graph.index_of(list(self.seeds), param="seeds", func=f"{func} (a SeedList)",
+                             allow_duplicates=True)
+        return KIND_POST, np.unique(idx), 1.0, 1.0, 0, 0
+
+    def describe(self):
+        k = len(self.seeds)
+        return f"seed list of {k} consumer{'' if k == 1 else 's'} (cost {self.cost:g})"
+
+
+@dataclass(frozen=True, eq=False)
+class InfluencerPost(Channel):
+    """An influencer posts once; each follower sees it with the platform's organic
+    reach rate and, having seen it, adopts with the post's adoption rate.
+
+    Give exactly one of ``account`` (a node of the graph: its followers are its
+    followers there), ``followers`` (node labels: an account outside the graph
+    whose followers are known) or ``n_followers`` (only a count: each world
+    draws the audience, every consumer following with probability
+    ``n_followers / n_consumers``, independently).
+
+    Parameters
+    ----------
+    account : node label, optional
+    followers : sequence of node labels, optional
+    n_followers : int >= 0, optional
+    organic_reach : float in [0, 1], default 1
+        Share of the followers the platform shows the post to.
+    adoption_rate : float in [0, 1], default 1
+        Chance that a follower who saw the post adopts.
+    cost : float >= 0, default 0
+    platform : str, optional
+
+    Notes
+    -----
+    A follower adopts with probability ``organic_reach * adoption_rate``
+    (times ``n_followers / n_consumers`` for a count), independently of the
+    others and of every other channel. The account itself is not counted.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> vs.InfluencerPost(n_followers=5000, organic_reach=0.1, adoption_rate=0.02,
+    ...                   cost=300.0).describe()
+    'influencer post to 5,000 followers (reach 10%, adoption 2%, cost 300)'
+    """
+
+    account: object = None
+    followers: tuple = None
+    n_followers: int = None
+    organic_reach: float = 1.0
+    adoption_rate: float = 1.0
+    cost: float = 0.0
+    platform: str = None
+
+    def __post_init__(self):
+        f = "InfluencerPost"
+        given = [x is not None for x in (self.account, self.followers, self.n_followers)]
+        if sum(given) != 1:
+            raise ValueError(
+                f"{f} needs exactly one of 'account' (a node of the graph), 'followers' "
+                f"(their labels) or 'n_followers' (a count). Got {sum(given)} of them instead."
+            )
+        if self.followers is not None:
+            if isinstance(self.followers, (str, bytes)) or not hasattr(self.followers,
+                                                                       "__iter__"):
+                raise param_error("followers", f, "a sequence of node labels", self.followers,
+                                  exc=TypeError)
+            object.__setattr__(self, "followers", tuple(np.asarray(self.followers).tolist()))
+        if self.n_followers is not None:
+            object.__setattr__(self, "n_followers",
+                               check_int(self.n_followers, "n_followers", f, low=0))
+        for name in ("organic_reach", "adoption_rate"):
+            object.__setattr__(self, name, check_probability(getattr(self, name), name, f))
+        object.__setattr__(self, "cost", _check_cost(self.cost, f))
+        _check_platform(self.platform, f)
+
+    def _resolve(self, graph, func):
+        p = self.organic_reach
+        if self.account is not None:
+            (u,) = graph.index_of([self.account], param="account",
+                                  func=f"{func} (an InfluencerPost)")
+            aud = graph.indices[graph.indptr[u]:graph.indptr[u + 1]]
+            aud = np.unique(aud)
+        elif self.followers is not None:
+            aud = np.unique(graph.index_of(list(self.followers), param="followers",
+                                           func=f"{func} (an InfluencerPost)",
+                                           allow_duplicates=True))
+        else:
+            n = graph.n_nodes
+            if self.n_followers > n:
+                raise ValueError(
+                    f"{func}: an InfluencerPost has n_followers={self.n_followers:,} but the "
+                    f"graph has only {n:,} consumers. Give the followers in the market (the "
+                    "graph's population), or a larger graph."
+                )
+            aud = np.arange(n, dtype=np.int32)
+            p = p * (self.n_followers / n)
+        return KIND_POST, aud.astype(np.int32), p, self.adoption_rate, 0, 0
+
+    def describe(self):
+        if self.account is not None:
+            who = f"account {self.account!r}"
+        elif self.followers is not None:
+            who = f"{len(self.followers):,} followers"
+        else:
+            who = f"{self.n_followers:,} followers"
+        on = f" on {self.platform}" if self.platform else ""
+        return (f"influencer post{on} to {who} (reach {self.organic_reach:.0%}, adoption "
+                f"{self.adoption_rate:.0%}, cost {self.cost:g})")
+
+
+@dataclass(frozen=True, eq=False)
+class AdBuy(Channel):
+    """A targeted ad: ``spend`` at a CPM buys ``floor(1000 * spend / cpm)`` impressions,
+    shown to members of a segment, each at most ``frequency_cap`` times.
+
+    Parameters
+    ----------
+    spend : float > 0
+        Also the channel's cost.
+    cpm : float > 0
+        Price of 1,000 impressions.
+    segment : str, optional
+        A boolean node attribute marking who the ad may be shown to (or a
+        float one in [0, 1]: members are those with weight > 0); None: everyone.
+    frequency_cap : int >= 1, default 1
+        Most impressions per person.
+    conversion_rate : float in [0, 1], default 0.01
+        Chance that one impression persuades.
+    platform : str, optional
+
+    Notes
+    -----
+    Delivery: each impression goes to a member drawn uniformly among those
+    shown fewer than ``frequency_cap`` times (so at most ``frequency_cap *
+    members`` impressions are delivered). A member shown ``m`` times adopts
+    with probability ``1 - (1 - conversion_rate) ** m``. Without a binding
+    cap (``frequency_cap >= impressions``), a given member adopts with
+    probability ``1 - (1 - conversion_rate / members) ** impressions``.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> ad = vs.AdBuy(spend=200.0, cpm=8.0, segment="runners", frequency_cap=3,
+    ...               conversion_rate=0.01)
+    >>> ad.impressions, ad.cost
+    (25000, 200.0)
+    """
+
+    spend: float
+    cpm: float
+    segment: str = None
+    frequency_cap: int = 1
+    conversion_rate: float = 0.01
+    platform: str = None
+
+    def __post_init__(self):
+        f = "AdBuy"
+        object.__setattr__(self, "spend", check_float(self.spend, "spend", f, low=0.0,
+                                                      low_open=True))
+        cpm = self.cpm
+        if isinstance(cpm, numbers.Real) and not isinstance(cpm, bool) and cpm <= 0:
+            raise ValueError(f"The 'cpm' parameter of {f} must be a price > 0 (per 1,000 "
+                             f"impressions). Got {cpm!r} instead; use the platform's quoted "
+                             "CPM, e.g. cpm=8.0.")
+        object.__setattr__(self, "cpm", check_float(cpm, "cpm", f, low=0.0, low_open=True))
+        object.__setattr__(self, "frequency_cap",
+                           check_int(self.frequency_cap, "frequency_cap", f, low=1))
+        object.__setattr__(self, "conversion_rate",
+                           check_probability(self.conversion_rate, "conversion_rate", f))
+        if self.segment is not None and not isinstance(self.segment, str):
+            raise param_error("segment", f, "None or the name of a node attribute",
+                              self.segment, exc=TypeError)
+        _check_platform(self.platform, f)
+
+    @property
+    def cost(self):
+        """The spend."""
+        return self.spend
+
+    @property
+    def impressions(self):
+        """Impressions bought: ``floor(1000 * spend / cpm)``."""
+        return int(math.floor(1000.0 * self.spend / self.cpm + 1e-9))
+
+    def _resolve(self, graph, func):
+        if self.segment is None:
+            aud = np.arange(graph.n_nodes, dtype=np.int32)
+        else:
+            w, _ = segment_weights(graph, self.segment, f"{func} (an AdBuy's segment)")
+            aud = np.flatnonzero(w > 0.0).astype(np.int32)
+        return KIND_AD, aud, 1.0, self.conversion_rate, self.impressions, self.frequency_cap
+
+    def describe(self):
+        on = f" on {self.platform}" if self.platform else ""
+        seg = f" to segment {self.segment!r}" if self.segment else ""
+        return (f"ads{on}{seg}: {self.spend:g} at CPM {self.cpm:g} ({self.impressions:,} "
+                f"impressions, cap {self.frequency_cap}, conversion {self.conversion_rate:.1%})")
+
+
+# ------------------------------------------------------------------------ platforms
+class MultiplexGraph:
+    """Several platforms over the same consumers: one follower graph per platform.
+
+    Parameters
+    ----------
+    layers : dict of str to FollowerGraph
+        Platform name -> its follower graph, each with edge probabilities and
+        the same consumers (same number of nodes and labels, in the same
+        order). The first platform is layer 0.
+    comment_probs : dict of str to float in [0, 1], optional
+        Each platform's comment probability; default: the model's
+        ``comment_prob`` on every platform.
+    members : dict of str to bool array, optional
+        Who is on each platform (default: everyone). Ads and count-only posts
+        on a platform reach its members only; a consumer comments only on the
+        platforms they are on.
+
+    Notes
+    -----
+    A consumer adopts once, whatever platform persuaded them; an adopter
+    comments on each platform they are on (independently, with that
+    platform's probability; first adopters always do), and the comment
+    persuades along that platform's live edges. Each (world, platform) has
+    its own live edges, platform 0's being today's, so a single layer is
+    :func:`estimate_campaign` on that graph, world by world. The model stays a
+    live-edge model (an edge ``u -> v`` of platform ``l`` is live iff u
+    comments on ``l`` and its coin succeeds), so reach is monotone and
+    submodular in the first adopters. Node attributes (segments) are taken
+    from the layers, the first layer's winning.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> ig = vs.FollowerGraph.from_edges([0], [1], n_nodes=3, probs=1.0)
+    >>> tt = vs.FollowerGraph.from_edges([1], [2], n_nodes=3, probs=1.0)
+    >>> mg = vs.MultiplexGraph({"instagram": ig, "tiktok": tt})
+    >>> vs.estimate_campaign(mg, [vs.SeedList([0])], n_sims=10, rng=0).reach.mean
+    3.0
+    """
+
+    def __init__(self, layers, comment_probs=None, members=None):
+        f = "MultiplexGraph"
+        if not isinstance(layers, dict) or not layers:
+            raise param_error("layers", f, "a non-empty dict of platform name -> "
+                              "FollowerGraph", layers, exc=TypeError)
+        names = list(layers)
+        first = layers[names[0]]
+        for name, g in layers.items():
+            if not isinstance(name, str):
+                raise param_error("layers", f, "keyed by platform names (str)", name,
+                                  exc=TypeError)
+            if not isinstance(g, FollowerGraph):
+                raise TypeError(f"MultiplexGraph: layer {name!r} must be a FollowerGraph. Got "
+                                f"{type(g).__name__} instead.")
+            g._require_probs(f"MultiplexGraph (layer {name!r})")
+            if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
+                raise ValueError(
+                    f"MultiplexGraph: layer {name!r} has other consumers than layer "
+                    f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
+                    "or order). Build every layer with the same n_nodes and labels."
+                )
+        attrs = {}
+        for g in reversed(list(layers.values())):
+            attrs.update(g.node_attrs)
+        self._attrs = attrs
+        self.layers = {}
+        for name, g in layers.items():
+            for a, v in attrs.items():
+                if a not in g.node_attrs:
+                    g = g.with_node_attr(a, v)
+            self.layers[name] = g
+        self.platforms = tuple(names)
+        cp = {} if comment_probs is None else dict(comment_probs)
+        for name in cp:
+            self._platform_index(name, f"{f} (comment_probs)")
+        self.comment_probs = {k: check_probability(v, f"comment_probs[{k!r}]", f)
+                              for k, v in cp.items()}
+        mem = {} if members is None else dict(members)
+        self.members = {}
+        for name in names:
+            m = mem.pop(name, None)
+            if m is None:
+                m = np.ones(first.n_nodes, dtype=bool)
+            m = np.asarray(m)
+            if m.dtype != bool or m.shape != (first.n_nodes,):
+                raise param_error(f"members[{name!r}]", f,
+                                  f"a boolean array of {first.n_nodes} consumers",
+                                  f"{m.dtype} array of shape {m.shape}")
+            self.members[name] = m
+        if mem:
+            self._platform_index(next(iter(mem)), f"{f} (members)")
+
+    @property
+    def n_nodes(self):
+        """Consumers (the same on every platform)."""
+        return self.layers[self.platforms[0]].n_nodes
+
+    @property
+    def base(self):
+        """Layer 0's graph (labels, node attributes)."""
+        return self.layers[self.platforms[0]]
+
+    def _platform_index(self, name, func):
+        if name not in self.platforms:
+            have = ", ".join(repr(p) for p in self.platforms)
+            raise ValueError(f"{func}: platform {name!r} is not in the graph (its platforms: "
+                             f"{have}). Fix the name, or add a layer for it.")
+        return self.platforms.index(name)
+
+    def __repr__(self):
+        return (f"MultiplexGraph(platforms={list(self.platforms)}, n_nodes={self.n_nodes}, "
+                f"n_edges={[g.n_edges for g in self.layers.values()]})")
+
+
+def _layer_for(graph, channel, i, func):
+    """``(layer graph, member mask or None)`` a channel resolves against."""
+    if isinstance(graph, FollowerGraph):
+        return graph, None
+    if channel.platform is None:
+        if isinstance(channel, SeedList) or len(graph.platforms) == 1:
+            name = graph.platforms[0]
+        else:
+            raise ValueError(
+                f"{func}: channel {i} ({type(channel).__name__}) names no platform, and the "
+                f"graph has several ({', '.join(map(repr, graph.platforms))}). Pass "
+                "platform='<name>' to the channel."
+            )
+    else:
+        name = channel.platform
+        graph._platform_index(name, f"{func} (channel {i}, {type(channel).__name__})")
+    return graph.layers[name], graph.members[name]
+
+
+# ------------------------------------------------------------------------ estimation
+@dataclass(frozen=True, eq=False)
+class CampaignEstimate:
+    """Result of :func:`estimate_campaign`.
+
+    Attributes
+    ----------
+    reach : Estimate
+        Adopters: through the channels and word of mouth.
+    exposure : Estimate
+        Distinct consumers who saw the product (a channel showed it, or a
+        comment), each counted once.
+    metrics : dict of str to Estimate
+        ``"reach"``, ``"exposure"``, ``"first_adopters"`` (persuaded by a
+        channel), ``"channel_viewers"`` (shown it by a channel),
+        ``"segment_reach"``, ``"comments"``, ``"impressions"`` (comment views).
+    cost : float
+        Sum of the channels' costs.
+    n_sims : int
+    rng_key : int
+    per_world : dict of str to ndarray
+        Per-world values of the metrics (for paired comparisons).
+    timeline : ndarray
+        Mean new adopters per round (round 0: the channels' adopters).
+    elapsed : float
+        Seconds spent in the kernel.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2], probs=1.0)
+    >>> est = vs.estimate_campaign(g, [vs.SeedList([0], cost=5.0)], n_sims=10, rng=0)
+    >>> est.reach.mean, est.exposure.mean, est.cost
+    (3.0, 3.0, 5.0)
+    """
+
+    reach: Estimate
+    exposure: Estimate
+    metrics: dict = field(repr=False)
+    cost: float
+    n_sims: int
+    rng_key: int = field(repr=False)
+    per_world: dict = field(repr=False)
+    timeline: np.ndarray = field(repr=False)
+    elapsed: float = field(default=0.0, repr=False)
+
+    def __str__(self):
+        return (f"reach {self.reach} people, exposure {self.exposure}, cost {self.cost:g}, "
+                f"{self.n_sims:,} worlds")
+
+
+def _check_channels(channels, func, name="channels"):
+    if isinstance(channels, Channel):
+        channels = [channels]
+    try:
+        channels = list(channels)
+    except TypeError:
+        raise param_error(name, func, "a list of channels (SeedList, InfluencerPost, AdBuy)",
+                          channels, exc=TypeError) from None
+    for i, ch in enumerate(channels):
+        if not isinstance(ch, Channel):
+            raise TypeError(
+                f"The {name!r} parameter of {func} must hold channels (vs.SeedList, "
+                f"vs.InfluencerPost, vs.AdBuy). Got {ch!r} at position {i} instead."
+            )
+    return channels
+
+
+def _check_platforms(channels, platform, func):
+    if platform is None:
+        return
+    for i, ch in enumerate(channels):
+        if ch.platform is not None and ch.platform != platform:
+            raise ValueError(
+                f"{func}: channel {i} ({type(ch).__name__}) is on platform {ch.platform!r}, "
+                f"but the graph is platform {platform!r}, the only one in this campaign. "
+                f"Drop the channel, set its platform to {platform!r}, or pass that "
+                "platform's graph."
+            )
+
+
+def _check_campaign_model(model, graph, func):
+    model = IC() if model is None else check_model(model, func)
+    if not isinstance(model, (IC, WordOfMouth)) or not model.is_live_edge:
+        raise ModelNotSupported(
+            f"{func} runs vs.IC() and live-edge vs.WordOfMouth (reinforcement = "
+            f"amplification = 0). Got {model!r} instead; use one of those."
+        )
+    model._validate_for(graph, func)
+    return model
+
+
+class _Plan:
+    """Channels flattened into the kernel's arrays; ``stream[c]`` is fixed per channel."""
+
+    def __init__(self, graph, channels, streams, func):
+        parts = []
+        for i, ch in enumerate(channels):
+            layer, member = _layer_for(graph, ch, i, func)
+            p = ch._resolve(layer, func)
+            if member is not None and isinstance(ch, AdBuy):
+                p = (p[0], p[1][member[p[1]]]) + p[2:]
+            elif member is not None and getattr(ch, "n_followers", None) is not None:
+                aud = p[1][member[p[1]]]
+                if ch.n_followers > aud.size:
+                    raise ValueError(
+                        f"{func}: channel {i} (an InfluencerPost) has n_followers="
+                        f"{ch.n_followers:,} but platform {ch.platform!r} has only "
+                        f"{aud.size:,} members. Lower n_followers or widen the members."
+                    )
+                see = ch.organic_reach * (ch.n_followers / aud.size) if aud.size else 0.0
+                p = (p[0], aud, see) + p[3:]
+            parts.append(p)
+        k = len(parts)
+        self.kind = np.array([p[0] for p in parts], dtype=np.int64)
+        self.stream = np.asarray(streams, dtype=np.uint64).reshape(k)
+        sizes = np.array([p[1].size for p in parts], dtype=np.int64)
+        self.aptr = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(sizes, out=self.aptr[1:])
+        self.aidx = (np.concatenate([p[1] for p in parts]).astype(np.int32) if k
+                     else np.zeros(0, dtype=np.int32))
+        self.p_see = np.array([p[2] for p in parts], dtype=np.float64)
+        self.p_adopt = np.array([p[3] for p in parts], dtype=np.float64)
+        self.imps = np.array([p[4] for p in parts], dtype=np.int64)
+        self.cap = np.array([p[5] for p in parts], dtype=np.int64)
+
+    def subset(self, pick):
+        """The plan of channels ``pick`` (their streams kept)."""
+        out = _Plan.__new__(_Plan)
+        pick = np.asarray(pick, dtype=np.int64)
+        out.kind, out.stream = self.kind[pick], self.stream[pick]
+        out.p_see, out.p_adopt = self.p_see[pick], self.p_adopt[pick]
+        out.imps, out.cap = self.imps[pick], self.cap[pick]
+        sizes = self.aptr[pick + 1] - self.aptr[pick]
+        out.aptr = np.zeros(pick.size + 1, dtype=np.int64)
+        np.cumsum(sizes, out=out.aptr[1:])
+        out.aidx = (np.concatenate([self.aidx[self.aptr[i]:self.aptr[i + 1]] for i in pick])
+                    if pick.size else np.zeros(0, dtype=np.int32))
+        return out
+
+
+def _multiplex_arrays(graph):
+    """The layers stacked for :func:`viralsim._kernels.campaign.multiplex_worlds` (cached)."""
+    arrs = getattr(graph, "_stacked", None)
+    if arrs is None:
+        gs = [graph.layers[p] for p in graph.platforms]
+        lptr = np.stack([g.indptr.astype(np.int64) for g in gs])
+        eoff = np.zeros(len(gs) + 1, dtype=np.int64)
+        np.cumsum([g.n_edges for g in gs], out=eoff[1:])
+        lidx = np.concatenate([g.indices for g in gs]).astype(np.int32)
+        lprobs = np.concatenate([g.probs for g in gs]).astype(np.float32)
+        lnone = np.stack([g._derived("skip_row_none_live", _ic.skip_row_none_live)
+                          for g in gs])
+        member = np.stack([graph.members[p] for p in graph.platforms]).astype(np.uint8)
+        arrs = graph._stacked = (lptr, lidx, lprobs, lnone, eoff, member)
+    return arrs
+
+
+def _run_plan(graph, model, plan, key, n_sims, max_rounds):
+    """Per-world outcomes of a plan: dict of arrays, timeline sums, seconds."""
+    if isinstance(graph, MultiplexGraph):
+        return _run_multiplex(graph, model, plan, key, n_sims, max_rounds)
+    tl_len = max((max_rounds if max_rounds is not None
+                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+    segw, has_seg, _ = _segment_arrays(graph, model.segment_attr, type(model).__name__)
+    gamma = getattr(model, "off_target_factor", 1.0)
+    if has_seg and gamma < 1.0:
+        thin = np.append(segw + gamma * (1.0 - segw), 1.0)
+        has_thin = bool(np.any(thin < 1.0))
+    else:
+        thin, has_thin = np.ones(1), False
+    c = float(getattr(model, "comment_prob", 1.0))
+    nt = max(1, min(numba.get_num_threads(), n_sims))
+    out = {k: np.empty(n_sims, dtype=np.int64) for k in
+           ("reach", "exposure", "comments", "impressions", "first_adopters",
+            "channel_viewers")}
+    seg = np.zeros(n_sims, dtype=np.float64)
+    tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    visits = np.zeros(nt, dtype=np.int64)
+    t0 = time.perf_counter()
+    campaign_worlds(
+        graph.indptr, graph.indices, graph.probs,
+        graph._derived("skip_row_none_live", _ic.skip_row_none_live),
+        np.uint64(key), np.int64(0), np.int64(n_sims),
+        np.int64(-1 if max_rounds is None else max_rounds), c, thin, has_thin, segw, has_seg,
+        plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
+        plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
+        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits,
+    )
+    elapsed = time.perf_counter() - t0
+    out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
+    return out, tl_sum.sum(axis=0), elapsed
+
+
+def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
+    tl_len = max((max_rounds if max_rounds is not None
+                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+    segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
+    c = float(getattr(model, "comment_prob", 1.0))
+    cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])
+    lptr, lidx, lprobs, lnone, eoff, member = _multiplex_arrays(graph)
+    nt = max(1, min(numba.get_num_threads(), n_sims))
+    out = {k: np.empty(n_sims, dtype=np.int64) for k in
+           ("reach", "exposure", "comments", "impressions", "first_adopters",
+            "channel_viewers")}
+    seg = np.zeros(n_sims, dtype=np.float64)
+    tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
+    visits = np.zeros(nt, dtype=np.int64)
+    t0 = time.perf_counter()
+    multiplex_worlds(
+        lptr, lidx, lprobs, lnone, eoff, member, cprob, np.uint64(key), np.int64(0),
+        np.int64(n_sims), np.int64(-1 if max_rounds is None else max_rounds), segw, has_seg,
+        plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
+        plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
+        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits,
+    )
+    elapsed = time.perf_counter() - t0
+    out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
+    return out, tl_sum.sum(axis=0), elapsed
+
+
+def _estimate_of(values, confidence):
+    v = np.asarray(values)
+    if v.dtype.kind == "f":
+        tot, tot2 = math.fsum(v), math.fsum(v * v)
+    else:
+        w = v.astype(object)
+        tot, tot2 = int(w.sum()), int((w * w).sum())
+    return Estimate(*mean_interval(tot, tot2, v.size, confidence), confidence)
+
+
+def _check_common(graph, channels, model, n_sims, confidence, max_rounds, platform, func):
+    multi = isinstance(graph, MultiplexGraph)
+    if not isinstance(graph, FollowerGraph) and not multi:
+        raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph or a "
+                        f"MultiplexGraph. Got {type(graph).__name__} instead; convert with "
+                        "FollowerGraph.from_networkx.")
+    if graph.n_nodes == 0:
+        raise ValueError(f"{func}: the graph has no nodes; there is nobody to reach.")
+    channels = _check_channels(channels, func)
+    _check_platform(platform, func)
+    if multi:
+        if platform is not None:
+            raise ValueError(f"{func}: 'platform' names a single graph's platform; a "
+                             "MultiplexGraph names its own. Leave platform=None.")
+        for g in graph.layers.values():
+            model = _check_campaign_model(model, g, func)
+        if getattr(model, "off_target_factor", 1.0) < 1.0:
+            raise ModelNotSupported(f"{func}: off_target_factor < 1 is not supported on a "
+                                    "MultiplexGraph yet. Use off_target_factor=1.")
+    else:
+        _check_platforms(channels, platform, func)
+        model = _check_campaign_model(model, graph, func)
+    n_sims = check_int(n_sims, "n_sims", func, low=1)
+    confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0,
+                             low_open=True, high_open=True)
+    max_rounds = check_max_rounds(max_rounds, func)
+    return channels, model, n_sims, confidence, max_rounds
+
+
+def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, confidence=0.95,
+                      max_rounds=None, platform=None):
+    """Expected reach and exposure of a campaign: channels, then word of mouth.
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+        The consumers and who follows whom, with edge probabilities (all 0:
+        no word of mouth).
+    channels : list of Channel
+        :class:`SeedList`, :class:`InfluencerPost`, :class:`AdBuy`. Channel
+        ``i`` draws from stream ``i`` of every world.
+    model : IC or WordOfMouth, default ``vs.IC()``
+        Live-edge models only.
+    n_sims : int >= 1, default 10,000
+    rng : anything ``np.random.default_rng`` accepts
+        The same rng gives the same worlds as :func:`viralsim.estimate_reach`.
+    confidence : float in (0, 1), default 0.95
+    max_rounds : int >= 1, optional
+        Rounds of comments after the channels' round.
+    platform : str, optional
+        The graph's platform; a channel on another platform is an error.
+
+    Returns
+    -------
+    CampaignEstimate
+
+    Raises
+    ------
+    ValueError, TypeError, NodeNotFound, ModelNotSupported
+        One line naming the fix.
+
+    Notes
+    -----
+    People persuaded by a channel are the cascade's seeds: like seeds, they
+    always comment. Reach and exposure count each person once whatever the
+    channels and comments that reached them. With seed lists only the worlds
+    are :func:`viralsim.estimate_reach`'s (same reach per world); cost per
+    world is each channel's audience (a post) or impressions (an ad), plus
+    the cascade's (the followers of every commenter are scanned for exposure).
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.0)
+    >>> post = vs.InfluencerPost(followers=[0, 1, 2], organic_reach=1.0, adoption_rate=0.5)
+    >>> est = vs.estimate_campaign(g, [post], n_sims=2000, rng=0)
+    >>> abs(est.reach.mean - 1.5) < 0.1, est.exposure.mean
+    (True, 3.0)
+    """
+    func = "estimate_campaign"
+    channels, model, n_sims, confidence, max_rounds = _check_common(
+        graph, channels, model, n_sims, confidence, max_rounds, platform, func)
+    key = seed_from_rng(rng)
+    plan = _Plan(graph, channels, np.arange(len(channels)), func)
+    out, tl, elapsed = _run_plan(graph, model, plan, key, n_sims, max_rounds)
+    return _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence)
+
+
+def _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence):
+    metrics = {k: _estimate_of(v, confidence) for k, v in out.items()}
+    s = tl[0]
+    last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
+    return CampaignEstimate(
+        reach=metrics["reach"], exposure=metrics["exposure"], metrics=metrics,
+        cost=float(sum(ch.cost for ch in channels)), n_sims=n_sims, rng_key=key,
+        per_world=out, timeline=s[:last] / n_sims, elapsed=elapsed,
+    )
+
+
+# ------------------------------------------------------------------------ allocation
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    """Result of :func:`allocate_budget`.
+
+    Attributes
+    ----------
+    chosen : list of int
+        Positions of the bought units in ``channel_units``, in the order bought.
+    channels : list of Channel
+    cost, budget : float
+    value : float
+        The goal's mean over the worlds (adopters or exposure).
+    estimate : CampaignEstimate
+        The chosen plan, in the worlds it was chosen in (each unit drawing
+        from its stream in ``channel_units``; ``estimate_campaign(graph,
+        channels)`` numbers channels by their position in ``channels``, so
+        it meets other channel draws: an unbiased re-estimate).
+    rule : str
+        ``"greedy"`` (gain per cost) or ``"best single"``: which candidate won.
+    evaluations : int
+        Plans simulated.
+    """
+
+    chosen: list
+    channels: list
+    cost: float
+    budget: float
+    value: float
+    estimate: CampaignEstimate
+    rule: str
+    evaluations: int = 0
+
+    def __str__(self):
+        lines = [f"with {self.budget:g}: buy {len(self.chosen)} unit(s), cost {self.cost:g}, "
+                 f"reach {self.estimate.reach} people, exposure {self.estimate.exposure}"]
+        lines += [f"  - {ch.describe()}" for ch in self.channels]
+        return "\n".join(lines)
+
+
+GOALS = ("adopters", "exposure")
+
+
+def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None, n_sims=1000,
+                    rng=None, confidence=0.95, max_rounds=None, platform=None):
+    """Pick the channel units a budget buys: cost-effective greedy and best single unit.
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    channel_units : list of Channel
+        The candidates, each bought whole or not at all (to let the plan put
+        more into ads, list several ad units, e.g. 4 × 50 of spend; each unit
+        draws its own viewers). Unit ``i`` draws from stream ``i`` of every
+        world, whatever else is bought.
+    budget : float > 0
+    goal : {"adopters", "exposure"}, default "adopters"
+        People who adopt, or people who see it (visibility).
+    model, n_sims, rng, confidence, max_rounds, platform
+        As :func:`estimate_campaign`; every plan is evaluated in the same
+        ``n_sims`` worlds (common random numbers).
+
+    Returns
+    -------
+    Allocation
+        Never costs more than ``budget``.
+
+    Notes
+    -----
+    The objective, the mean over fixed worlds of the people reached, is
+    monotone and submodular in the set of units for live-edge models (per
+    world: a union of the units' first adopters, or viewers, spread along
+    live edges: a coverage function). Cost-effective greedy adds the
+    affordable unit of largest marginal gain per cost (lazily, CELF: gains
+    only shrink), and the result is the better of that plan and the best
+    single affordable unit: at least ``(1 - 1/e) / 2`` of the best plan's
+    value in those worlds (Khuller, Moss & Naor 1999; Leskovec et al. 2007).
+    Alon, Gamzu & Tennenholtz (WWW 2012) study this budget allocation across
+    sources. Cost: one campaign simulation per gain evaluated.
+
+    References
+    ----------
+    S. Khuller, A. Moss, J. Naor. The budgeted maximum coverage problem.
+    Information Processing Letters 70 (1), 1999.
+
+    J. Leskovec, A. Krause, C. Guestrin, C. Faloutsos, J. VanBriesen, N.
+    Glance. Cost-effective outbreak detection in networks. KDD 2007.
+
+    N. Alon, I. Gamzu, M. Tennenholtz. Optimizing budget allocation among
+    channels and influencers. WWW 2012.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 0, 3], [1, 2, 4], probs=1.0)
+    >>> units = [vs.SeedList([0], cost=2.0), vs.SeedList([3], cost=1.0),
+    ...          vs.SeedList([1], cost=1.0)]
+    >>> a = vs.allocate_budget(g, units, 3.0, n_sims=10, rng=0)
+    >>> a.chosen, a.cost, a.value
+    ([1, 0], 3.0, 5.0)
+    """
+    func = "allocate_budget"
+    units, model, n_sims, confidence, max_rounds = _check_common(
+        graph, channel_units, model, n_sims, confidence, max_rounds, platform, func)
+    if not units:
+        raise ValueError(f"{func}: 'channel_units' is empty; list the channels to choose from.")
+    budget = check_float(budget, "budget", func, low=0.0, low_open=True)
+    if goal not in GOALS:
+        raise param_error("goal", func, f"one of {GOALS}", goal)
+    costs = np.array([u.cost for u in units], dtype=np.float64)
+    if not np.any(costs <= budget):
+        raise ValueError(
+            f"{func}: the budget {budget:g} is below every channel unit's cost (the cheapest "
+            f"costs {costs.min():g}). Raise the budget or add cheaper units."
+        )
+    key = seed_from_rng(rng)
+    full = _Plan(graph, units, np.arange(len(units)), func)
+    metric = "reach" if goal == "adopters" else "exposure"
+    evals = [0]
+    cache = {}
+
+    def run(pick):
+        pick = tuple(sorted(pick))
+        if pick not in cache:
+            out, tl, el = _run_plan(graph, model, full.subset(list(pick)), key, n_sims,
+                                    max_rounds)
+            evals[0] += 1
+            cache[pick] = (float(out[metric].mean()), out, tl, el)
+        return cache[pick]
+
+    # cost-effective lazy greedy
+    chosen, spent = [], 0.0
+    base = run(())[0]
+    current = base
+    # upper bounds of gain per cost (free units: gain itself, ranked first)
+    bound = {i: math.inf for i in range(len(units))}
+    while True:
+        best, best_ratio = None, -math.inf
+        fresh = set()
+        while True:
+            cand = [i for i in bound if spent + costs[i] <= budget]
+            if not cand:
+                break
+            i = max(cand, key=lambda j: (bound[j], -j))
+            if i in fresh:
+                best, best_ratio = i, bound[i]
+                break
+            gain = run(chosen + [i])[0] - current
+            bound[i] = gain / costs[i] if costs[i] > 0 else (math.inf if gain > 0 else 0.0)
+            fresh.add(i)
+        if best is None or best_ratio <= 0.0:
+            break
+        chosen.append(best)
+        spent += costs[best]
+        current = run(chosen)[0]
+        del bound[best]
+    # best single affordable unit
+    single = max((i for i in range(len(units)) if costs[i] <= budget),
+                 key=lambda i: (run([i])[0], -costs[i], -i))
+    rule = "greedy"
+    if run([single])[0] > current:
+        chosen, current, rule = [single], run([single])[0], "best single"
+    val, out, tl, el = run(chosen)
+    pick = [units[i] for i in chosen]
+    est = _campaign_result(out, tl, el, pick, n_sims, key, confidence)
+    return Allocation(chosen=list(chosen), channels=pick,
+                      cost=float(sum(costs[i] for i in chosen)), budget=budget, value=val,
+                      estimate=est, rule=rule, evaluations=evals[0])
+
+
+def _brute_force(graph, channel_units, budget, *, goal="adopters", model=None, n_sims=1000,
+                 rng=None):
+    """The best affordable subset by enumeration (tests): ``(value, positions)``."""
+    units = list(channel_units)
+    model = IC() if model is None else model
+    key = seed_from_rng(rng)
+    full = _Plan(graph, units, np.arange(len(units)), "_brute_force")
+    metric = "reach" if goal == "adopters" else "exposure"
+    best = (-math.inf, ())
+    for r in range(len(units) + 1):
+        for pick in itertools.combinations(range(len(units)), r):
+            if sum(units[i].cost for i in pick) > budget:
+                continue
+            out, _, _ = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, None)
+            best = max(best, (float(out[metric].mean()), pick))
+    return best
