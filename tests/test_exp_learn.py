@@ -169,3 +169,37 @@ def test_android_dataset_from_the_command_line_config(tmp_path):
         "stackexchange-android", "dataset", 543, 136)
     assert r["n_items"] == 5
     assert "On 5 campaigns it never saw" in out.text
+
+
+def test_reports_state_the_probability_assumption_and_campaign_runs_on_a_fitted_graph(tmp_path):
+    from .app_helpers import TINY
+
+    est = app.run(cfg_of(*TINY, "formats=[]"), str(tmp_path / "e"), quiet=True)
+    assert ("Probabilities: weighted cascade (each consumer is persuaded by each account they "
+            "follow with probability 1 / the number of accounts they follow); assumed, not "
+            "learned from data.") in est.text
+    est = app.run(cfg_of(*TINY, "formats=[]", "probabilities=uniform", "probabilities.p=0.02"),
+                  str(tmp_path / "u"), quiet=True)
+    assert "Probabilities: uniform (every follow persuades with probability 0.02)" in est.text
+    gpath, lpath = _simulated(tmp_path, n_items=30, n_nodes=40)
+    learn = app.run(_cfg(gpath, lpath, "experiment.prior=0", "formats=[]",
+                         "experiment.baselines=[weighted_cascade]"),
+                    str(tmp_path / "fit"), quiet=True)
+    fitted = tmp_path / "fit" / "fitted_graph.txt"
+    camp = app.run(cfg_of("experiment=campaign", "graph=edgelist", f"graph.path={fitted}",
+                          "probabilities=keep", "experiment.n_sims=100",
+                          "formats=[]"), str(tmp_path / "c"), quiet=True)
+    assert ("Probabilities: learned from data (the fitted graph of experiment=learn, "
+            "fitted_graph.txt)") in camp.text
+    # the campaign simulated the learned probabilities (read back, float32 like every graph)
+    g = vs.read_edgelist(fitted, directed=True)
+    fit_g = learn.extra["fit"].graph
+    assert sorted(g.edges()[2].tolist()) == sorted(fit_g.edges()[2].tolist())
+    # a file's own probabilities are said to be the file's
+    own = tmp_path / "followers_p.txt"
+    own.write_text("".join(f"{line} 0.1\n" for line in gpath.read_text().split("\n") if line))
+    camp2 = app.run(cfg_of("experiment=estimate", "graph=edgelist", f"graph.path={own}",
+                           "probabilities=keep", "n_sims=50", "formats=[]",
+                           "experiment.plans=[{seeds: [0]}]"),
+                    str(tmp_path / "k"), quiet=True)
+    assert "Probabilities: as given in the graph's file (followers_p.txt)" in camp2.text

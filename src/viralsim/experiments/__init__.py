@@ -44,6 +44,7 @@ from ._build import (
     graph_name,
     model_name,
     probabilities_name,
+    probability_assumption,
     sub_rng,
 )
 from ._plans import _ALIASES, _coerce_labels, numbers, plan_names, resolve_plan, seed_costs
@@ -59,7 +60,7 @@ __all__ = ["run_experiment", "build", "build_graph", "build_model", "resolve_pla
            "EXPERIMENTS", "SCHEMAS", "seed_costs", "apply_probabilities", "read_follower_csv",
            "run_estimate", "run_compare", "run_campaign", "run_sensitivity", "run_scaling",
            "run_learn",
-           "Estimation", "RunInfo"]
+           "Estimation", "RunInfo", "probability_assumption"]
 
 #: name -> runner ``run(cfg, out_dir, keys)``; each lives in the module of that name
 EXPERIMENTS = {

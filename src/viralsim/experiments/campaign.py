@@ -382,7 +382,8 @@ def run_campaign(cfg, out_dir, keys=None):
     if c.budgets:
         curve, best_curve = budget_curve(c, chosen, rows)
         figs.update(_curve_files(c, curve + best_curve, out_dir, files))
-    text = campaign_report(rows, best_curve, figs, c.info.report_settings,
+    text = campaign_report(rows, best_curve, figs, dict(c.info.report_settings,
+                           assumption=_build.probability_assumption(cfg)),
                            left_out=[(n, cost, c.top) for n, cost in over])
     files.append(report.write(out_dir, text))
     return _rows.Outcome(rows, files, {"curve": curve}, text)

@@ -226,7 +226,7 @@ def _write_fitted(fit, out_dir, files):
                     for x in fit.input_graph.labels.tolist())
     if labels_ok:
         path = os.path.join(out_dir, "fitted_graph.txt")
-        lines = [f"# learned influence probabilities ({fit.method}): source target probability",
+        lines = [f"{_build.FITTED_MARK} ({fit.method}): source target probability",
                  "# read back: vs.read_edgelist(path, directed=True) (probabilities in column 3)"]
         lines += [f"{s} {d} {float(q)!r}" for s, d, q in zip(src.tolist(), dst.tolist(),
                                                               p.tolist())]
