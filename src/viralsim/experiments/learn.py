@@ -272,16 +272,15 @@ def run_learn(cfg, out_dir, keys=None):
 
     Examples
     --------
-    >>> import os, tempfile
-    >>> import viralsim as vs
+    >>> import pathlib, tempfile
     >>> from viralsim.experiments import run_experiment
     >>> d = tempfile.mkdtemp()
-    >>> p = os.path.join(d, "log.csv")
-    >>> rows = ["item,user,time"] + [f"{i},{u},{t}" for i in range(10)
+    >>> p = pathlib.Path(d, "log.csv")
+    >>> rows = ["item,user,time"] + [f"{i},{u},{10 * i + t}" for i in range(10)
     ...                              for t, u in enumerate([0, 1, 2][: 1 + i % 3])]
-    >>> _ = open(p, "w").write("\\n".join(rows) + "\\n")
+    >>> _ = p.write_text("\\n".join(rows) + "\\n")
     >>> cfg = {"experiment": {"name": "learn", "n_sims": 50, "n_draws": 5, "prior": 0},
-    ...        "log": {"path": p},
+    ...        "log": {"path": str(p)},
     ...        "graph": {"_target_": "viralsim.FollowerGraph.from_edges", "src": [0, 1],
     ...                  "dst": [1, 2]}, "formats": []}
     >>> sorted(r["method"] for r in run_experiment(cfg, d).rows)[:2]
