@@ -203,3 +203,18 @@ def test_reports_state_the_probability_assumption_and_campaign_runs_on_a_fitted_
                            "experiment.plans=[{seeds: [0]}]"),
                     str(tmp_path / "k"), quiet=True)
     assert "Probabilities: as given in the graph's file (followers_p.txt)" in camp2.text
+
+
+@pytest.mark.filterwarnings("ignore:FollowerGraph.from_edges. merged")
+def test_android_splits_by_item_not_by_time(tmp_path):
+    folder = os.path.join(DATA, "cascades", "stackexchange-android")
+    if not os.path.isdir(folder):
+        pytest.skip("../shared/data/cascades/stackexchange-android absent")
+    base = ("experiment=learn", "log.dataset=stackexchange-android", f"log.data_home={DATA}",
+            "experiment.n_sims=20", "experiment.n_draws=2", "experiment.max_items=2",
+            "experiment.prior=0", "experiment.baselines=[weighted_cascade]", "formats=[]")
+    with pytest.raises(ValueError, match=r"count from each cascade's start .* split by time"):
+        app.run(cfg_of(*base, "experiment.split=time"), str(tmp_path / "t"), quiet=True)
+    r = app.run(cfg_of(*base, "experiment.split=item", "experiment.test_size=0.1"),
+                str(tmp_path / "i"), quiet=True).rows[0]
+    assert (r["split"], r["train_items"], r["test_items"]) == ("item", 611, 68)

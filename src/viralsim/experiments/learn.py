@@ -156,17 +156,20 @@ def _read(cfg, exp, lc):
     if lc.get("dataset"):
         from ..datasets import load_cascades
 
-        if split == "dataset" or split == "auto":
-            split = "dataset"
+        split = "dataset" if split == "auto" else split
         graph, train, test = load_cascades(
             lc["dataset"], path=lc.get("path"), data_home=lc.get("data_home"), test_size=ts,
-            split=None if split in ("dataset", "time") else split, rng=_build.sub_rng(seed, 7))
-        if split == "time" and lc["dataset"] == "stackexchange-android":
-            # the authors' split is by item; re-split the whole log by time
+            split=split if split in ("time", "item") else None, rng=_build.sub_rng(seed, 7))
+        if lc["dataset"] == "stackexchange-android" and split != "dataset":
+            if split == "time":
+                raise ValueError("log.dataset=stackexchange-android: its times count from each "
+                                 "cascade's start (no calendar), so a split by time is "
+                                 "meaningless; use experiment.split=auto (the authors' split) "
+                                 "or experiment.split=item.")
             from ..actionlog import ActionLog
 
             whole = _concat(ActionLog, train, test)
-            train, test = whole.split("time", test_size=ts)
+            train, test = whole.split("item", test_size=ts, rng=_build.sub_rng(seed, 7))
         return _Data(graph, train, test, str(lc["dataset"]), split)
     from ..actionlog import read_action_log
 
