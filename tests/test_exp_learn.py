@@ -103,6 +103,15 @@ def test_learn_end_to_end_files_and_report(tmp_path):
     wc = bt.scores["weighted cascade"]["log_score"]
     verb = "beat" if bt.scores["learned"]["log_score"] > wc else "did not beat"
     assert f"The learned model {verb} weighted cascade on log score" in text
+    from scipy.stats import spearmanr
+
+    from viralsim.experiments.learn import _rank_correlation
+
+    rho = spearmanr([r["mean"] for r in bt.rows if r["method"] == "learned"],
+                    [r["observed"] for r in bt.rows if r["method"] == "learned"])[0]
+    assert abs(_rank_correlation(bt.rows, "learned") - rho) < 1e-12
+    assert (f"the rank correlation between the forecast mean and the real size is {rho:.2f}"
+            in text)
     assert "![Forecast against outcome on the held-out items](calibration.png)" in text
     assert "graph.path=<this folder>/fitted_graph.txt probabilities=keep" in text
 

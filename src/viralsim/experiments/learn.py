@@ -335,6 +335,22 @@ def _pct(x):
     return f"{100 * x:.1f}%"
 
 
+def _rank_correlation(rows, method):
+    """Spearman's rank correlation of forecast mean and observed size (None: < 3 items
+    or a constant column)."""
+    import numpy as np
+    from scipy.stats import rankdata
+
+    rs = [r for r in rows if r["method"] == method]
+    if len(rs) < 3:
+        return None
+    a = rankdata([r["mean"] for r in rs])
+    b = rankdata([r["observed"] for r in rs])
+    if a.std() == 0 or b.std() == 0:
+        return None
+    return float(np.corrcoef(a, b)[0, 1])
+
+
 def learn_report(rows, fit, bt, data, figs):
     """``report.md`` of a learn run: what was learned and how well it forecast, in words.
 
@@ -371,6 +387,13 @@ def learn_report(rows, fit, bt, data, figs):
         out.append(f"On {n:,} campaigns it never saw, the forecast's {lv}% range held the real "
                    f"outcome {held} times in 100 (each forecast starts from the campaign's "
                    f"first adopters; {lv} would be exact calibration).")
+        rho = _rank_correlation(bt.rows, "learned")
+        if rho is not None:
+            out.append("")
+            out.append(f"How well the forecasts tell campaigns apart: the rank correlation "
+                       f"between the forecast mean and the real size is {rho:.2f} (1: the "
+                       "forecasts order the campaigns exactly; 0: not at all). A good coverage "
+                       "with a low correlation means honest but wide ranges.")
         out.append("")
         for name, r in by.items():
             if name.startswith("learned"):
