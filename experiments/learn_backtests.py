@@ -9,7 +9,7 @@ adoptions credited to the graph, real order against shuffled times).
 
 Run from the repository root (reads $VIRALSIM_DATA, else ../shared/data):
 
-    python experiments/learn_backtests.py [--n-sims 1000] [--shuffles 5] [--lastfm-max-items N]
+    python experiments/learn_backtests.py [--n-sims 1000] [--shuffles 5] [--lastfm-max-items N] [--datasets a,b]
 """
 
 import argparse
@@ -25,13 +25,17 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n-sims", type=int, default=1000)
     ap.add_argument("--shuffles", type=int, default=5)
-    ap.add_argument("--lastfm-max-items", type=int, default=None)
+    ap.add_argument("--lastfm-max-items", type=int, default=None,
+                    help="forecast only the first N of Last.fm's ~2,570 test artists (quicker)")
+    ap.add_argument("--datasets", default="stackexchange-android,lastfm-hetrec2011")
     ap.add_argument("--data", default=os.environ.get("VIRALSIM_DATA") or
                     os.path.join("..", "shared", "data"))
     a = ap.parse_args()
     for name, max_items in (("stackexchange-android", None),
                             ("lastfm-hetrec2011", a.lastfm_max_items)):
         folder = os.path.join(a.data, "cascades", name)
+        if name not in a.datasets.split(","):
+            continue
         if not os.path.isdir(folder):
             print(f"{name}: {folder} absent, skipped")
             continue
