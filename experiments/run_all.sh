@@ -8,3 +8,4 @@ viralsim +study=sensitivity_map
 viralsim +study=scaling_curve
 python experiments/make_followers_csv.py && viralsim +study=campaign_csv
 viralsim +study=campaign_50k
+viralsim +study=learn_android

@@ -15,10 +15,12 @@ import warnings
 
 import numpy as np
 
+from .actionlog import ActionLog, read_action_log  # action logs read like the follower files
 from .exceptions import EdgeListError
 from .graph import FollowerGraph
 
-__all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids"]
+__all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids",
+           "read_action_log", "ActionLog"]
 
 log = logging.getLogger("viralsim")
 

@@ -491,7 +491,8 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
     scores = {}
     if isinstance(prior, str):
         s_best = _choose_prior(graph, log, method, rule, outside,
-                               functools.partial(fit_once, tol=rough), m, holdout, rng, scores)
+                               functools.partial(fit_once, tol=rough), m, holdout, rng, scores,
+                               tr=tr)
     else:
         s_best = float(prior)
     if s_best > 0 or rough > tol:
@@ -532,9 +533,27 @@ def _outside_credit(tr, p, r):
     return float(w.sum())
 
 
-def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, scores):
+def _minus(tr, tr_b, test):
+    """The trials of the cascades not in ``test`` (bool per cascade), from those of all
+    cascades (``tr``) and of the ``test`` ones (``tr_b``): the same arrays as
+    :func:`_trials` of that subset builds (sets in cascade order, per-edge counts)."""
+    keep = ~test[tr.set_casc]
+    sizes = np.diff(tr.set_ptr)[keep]
+    set_ptr = np.zeros(sizes.size + 1, dtype=np.int64)
+    np.cumsum(sizes, out=set_ptr[1:])
+    new_id = np.cumsum(~test) - 1
+    return _Trials(set_ptr=set_ptr, set_edges=tr.set_edges[np.repeat(keep, np.diff(tr.set_ptr))],
+                   set_casc=new_id[tr.set_casc[keep]].astype(np.int64),
+                   neg=tr.neg - tr_b.neg, pos=tr.pos - tr_b.pos, orphans=tr.orphans[~test],
+                   at_risk=tr.at_risk[~test], n_first=tr.n_first[~test],
+                   adopted=tr.adopted - tr_b.adopted)
+
+
+def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, scores, tr=None):
     """Prior strength with the best held-out log-likelihood (outside rates refitted per
     held-out cascade with the edge probabilities fixed)."""
+    from ._kernels import em
+
     gen = check_rng(rng)
     n = log.n_items
     if n < 5:
@@ -542,8 +561,10 @@ def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, 
     k = max(1, int(round(holdout * n)))
     test = np.zeros(n, dtype=bool)
     test[gen.choice(n, size=k, replace=False)] = True
-    tr_a = _trials(graph, log.subset(~test), rule)
     tr_b = _trials(graph, log.subset(test), rule)
+    # the training part's trials are the whole log's minus the held-out part's: no second
+    # pass over the (larger) training cascades
+    tr_a = _trials(graph, log.subset(~test), rule) if tr is None else _minus(tr, tr_b, test)
     ta = (tr_a.pos + tr_a.neg) > 0
     tot = float((tr_a.pos + tr_a.neg)[ta].sum())
     best, best_ll = 0.0, -math.inf
@@ -553,17 +574,12 @@ def _choose_prior(graph, log, method, rule, outside, fit_once, m, holdout, rng, 
         p_prev = p
         p = np.where(ta, p, m if tot > 0 else 0.0)
         p = np.clip(p, 1e-9, 1 - 1e-9)
-        if outside:
-            r0 = np.minimum((tr_b.orphans + 1.0) / np.maximum(tr_b.at_risk, 1), 0.5)
-            _, _, _, hist, _, _ = _run_em(tr_b, p, r0, use_r=True, fit_p=False, prior_s=0.0,
-                                       prior_m=0.0, max_iter=200, tol=1e-8)
-            ll = hist[-1]
-        else:
-            from ._kernels import em
-
-            ll = em.log_likelihood(tr_b.set_ptr, tr_b.set_edges, tr_b.set_casc, tr_b.neg,
-                                   tr_b.orphans, tr_b.at_risk, p, np.zeros(tr_b.orphans.size),
-                                   False)
+        # held-out outside rates: each cascade's exact maximum with p fixed (concave in r;
+        # the limit the EM sweeps with fit_p=False approach)
+        rb = (em.outside_rates(tr_b.set_ptr, tr_b.set_edges, tr_b.set_casc, tr_b.orphans,
+                               tr_b.at_risk, p) if outside else np.zeros(tr_b.orphans.size))
+        ll = em.log_likelihood(tr_b.set_ptr, tr_b.set_edges, tr_b.set_casc, tr_b.neg,
+                               tr_b.orphans, tr_b.at_risk, p, rb, outside)
         scores[s] = float(ll)
         if ll > best_ll:
             best, best_ll = s, ll

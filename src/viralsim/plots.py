@@ -21,6 +21,7 @@ __all__ = [
     "paired_differences",
     "sensitivity_heatmap",
     "scaling_curve",
+    "calibration",
     "save",
     "log_bins",
 ]
@@ -635,6 +636,70 @@ def scaling_curve(rows, *, x="n_edges", y="elapsed", ax=None, label=None, fit=No
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize="small")
     return ax, slope
+
+
+def calibration(rows, *, method="learned", ax=None, level=None):
+    """Forecast against outcome: each held-out cascade's predicted mean and interval
+    beside the size it really reached, with the interval coverage in the title.
+
+    Parameters
+    ----------
+    rows : list of dict
+        Backtest rows (:attr:`viralsim.BacktestResult.rows`): ``method``,
+        ``observed``, ``mean``, ``low``, ``high``, ``covered``.
+    method : str, default "learned"
+        Which method's forecasts to draw.
+    ax : matplotlib Axes, optional
+    level : float, optional
+        The intervals' level, for the labels (e.g. 0.9).
+
+    Returns
+    -------
+    matplotlib Axes
+        One errorbar container: x the observed size, y the predicted mean,
+        bars from ``low`` to ``high``; the diagonal ``y = x`` (a perfect
+        forecast) as a dashed line. Log axes (sizes are at least 1).
+
+    Raises
+    ------
+    ValueError
+        No row of ``method``.
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"method": "learned", "observed": 3, "mean": 2.5, "low": 1, "high": 4,
+    ...          "covered": True},
+    ...         {"method": "learned", "observed": 9, "mean": 3.0, "low": 1, "high": 6,
+    ...          "covered": False}]
+    >>> ax = plots.calibration(rows, level=0.9)
+    >>> ax.get_title()
+    'learned: 90% range held 1 of 2 outcomes (50%)'
+    """
+    rs = [r for r in rows if r.get("method") == method]
+    if not rs:
+        names = sorted({str(r.get("method")) for r in rows})
+        raise ValueError(f"calibration: no row of method {method!r}; the rows have {names}.")
+    ax = _axes(ax)
+    obs = np.array([r["observed"] for r in rs], dtype=float)
+    mean = np.array([r["mean"] for r in rs], dtype=float)
+    lo = np.array([r["low"] for r in rs], dtype=float)
+    hi = np.array([r["high"] for r in rs], dtype=float)
+    cov = [bool(r["covered"]) for r in rs]
+    lab = f"{round(100 * level)}% range" if level else "range"
+    ax.errorbar(obs, mean, yerr=[np.maximum(mean - lo, 0), np.maximum(hi - mean, 0)], fmt="o",
+                ms=3, alpha=0.6, elinewidth=0.8, label=f"{method}: mean and {lab}")
+    top = max(float(obs.max()), float(hi.max()), 2.0)
+    ax.plot([1, top], [1, top], ls="--", color="grey", label="forecast = outcome")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("observed cascade size (adopters in the graph)")
+    ax.set_ylabel("forecast size")
+    ax.set_title(f"{method}: {lab} held {sum(cov)} of {len(cov)} outcomes "
+                 f"({round(100 * sum(cov) / len(cov))}%)")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    return ax
 
 
 def save(ax, path_stem, formats=("png", "svg"), dpi=130):

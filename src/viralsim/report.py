@@ -133,7 +133,8 @@ def header(title, rows, cfg, swept=()):
     sensitivity grid). What differs across rows (those keys, graph sizes in a
     scaling study, ...) is given as a range, and the rows are said to share
     their worlds (common random numbers) only when nothing differs: same graph,
-    probabilities, model and rng_seed.
+    probabilities, model and rng_seed. ``cfg["assumption"]``, when given (the
+    probability assumption), follows as a paragraph of its own.
     """
     rows = rows or [{}]
     conf = cfg.get("confidence", 0.95)
@@ -146,6 +147,8 @@ def header(title, rows, cfg, swept=()):
         text += " Varied: " + "; ".join(_varied(k, _distinct(rows, k)) for k in swept) + "."
     text += f" Intervals are {round(100 * conf)}% confidence intervals; "
     text += _worlds_sentence(_differences(rows, swept, varies, by_sweep))
+    if cfg.get("assumption"):  # where the probabilities come from, in one sentence
+        text += f"\n\n{cfg['assumption']}"
     return f"# {title}\n\n{text}"
 
 

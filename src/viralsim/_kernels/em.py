@@ -220,3 +220,63 @@ def credit(set_ptr, set_edges, m):
         for k in range(set_ptr[s], set_ptr[s + 1]):
             cr[set_edges[k]] += w
     return cr
+
+
+@njit(**NJIT)
+def outside_rates(set_ptr, set_edges, set_casc, orphans, at_risk, p):
+    """Each cascade's outside rate that maximizes the likelihood with ``p`` fixed.
+
+    Per cascade ``c`` the log-likelihood in ``r`` is ``sum_s log(1 - (1 - r) Q_s)
+    + orphans_c log r + rest_c log(1 - r)`` (``Q_s``: the product of ``1 - p_e``
+    over the set's edges; ``rest_c``: consumers at risk who did not adopt), a
+    concave function: its derivative is decreasing, and the maximum is where it
+    crosses zero (found by bisection to about 1e-16), or at 0 or 1. The limit
+    of the EM sweeps with ``fit_p=False``, without their slow approach to it.
+    Sets are in cascade order (as :func:`build_trials` writes them).
+    """
+    n_c = orphans.shape[0]
+    n_s = set_ptr.shape[0] - 1
+    q = np.empty(n_s)
+    start = np.zeros(n_c + 1, dtype=np.int64)
+    for s in range(n_s):
+        v = 1.0
+        for k in range(set_ptr[s], set_ptr[s + 1]):
+            v *= 1.0 - p[set_edges[k]]
+        q[s] = v
+        start[set_casc[s] + 1] += 1
+    for c in range(n_c):
+        start[c + 1] += start[c]
+    r = np.zeros(n_c)
+    for c in range(n_c):
+        if at_risk[c] <= 0:
+            continue
+        a, b = start[c], start[c + 1]
+        n_o = orphans[c]
+        rest = at_risk[c] - n_o - (b - a)
+        if rest <= 0:
+            r[c] = 1.0
+            continue
+        if n_o == 0:
+            g0 = -float(rest)
+            inf0 = False
+            for s in range(a, b):
+                if q[s] >= 1.0:
+                    inf0 = True
+                    break
+                g0 += q[s] / (1.0 - q[s])
+            if not inf0 and g0 <= 0.0:
+                continue  # r = 0
+        lo, hi = 0.0, 1.0
+        for _ in range(200):
+            mid = 0.5 * (lo + hi)
+            if mid <= lo or mid >= hi:
+                break
+            g = n_o / mid - rest / (1.0 - mid)
+            for s in range(a, b):
+                g += q[s] / (1.0 - (1.0 - mid) * q[s])
+            if g > 0.0:
+                lo = mid
+            else:
+                hi = mid
+        r[c] = 0.5 * (lo + hi)
+    return r

@@ -167,7 +167,8 @@ def run(cfg, out_dir=".", *, keys=None, quiet=False):
 
         outcome = experiments.run_experiment(plain, out_dir, keys=keys)
         if not quiet:
-            print(report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
+            print(outcome.extra.get("console")
+                  or report.format_table(outcome.display_rows(), label=outcome.label), flush=True)
             print(f"\nresults, figures and report.md in {os.path.abspath(out_dir)}", flush=True)
         res.mark_done(out_dir, ident, [os.path.relpath(f, out_dir) for f in outcome.files])
         return outcome

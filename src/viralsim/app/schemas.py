@@ -19,6 +19,7 @@ from ..experiments._schema import AxisConf, CostConf, PlanConf
 from ..experiments.campaign import CampaignConf
 from ..experiments.compare import CompareConf
 from ..experiments.estimate import EstimateConf
+from ..experiments.learn import LearnConf, LogConf
 from ..experiments.scaling import ScalingConf
 from ..experiments.sensitivity import SensitivityConf
 
@@ -26,7 +27,8 @@ __all__ = ["register_configs", "SCHEMAS", "ViralsimConf", "HolmeKimConf", "Barab
            "WattsStrogatzConf", "ErdosRenyiConf", "ScaleFreeConf", "StochasticBlockConf",
            "EdgeListConf", "DatasetConf", "FollowerCsvConf", "ProbabilitiesConf",
            "SerialBackendConf", "RayBackendConf", "PlanConf", "CostConf", "AxisConf",
-           "EstimateConf", "CompareConf", "CampaignConf", "SensitivityConf", "ScalingConf"]
+           "EstimateConf", "CompareConf", "CampaignConf", "SensitivityConf", "ScalingConf",
+           "LearnConf", "LogConf"]
 
 @dataclass
 class HolmeKimConf:
@@ -184,6 +186,7 @@ class ViralsimConf:
     strategy: Any = None
     experiment: Any = MISSING
     backend: Any = None
+    log: Any = None  # the action log of experiment=learn (schema LogConf)
 
 
 SCHEMAS = {
@@ -202,6 +205,7 @@ SCHEMAS = {
     # each experiment's schema lives in its module (viralsim.experiments.<name>)
     "experiment": dict(EXPERIMENT_SCHEMAS),
     "backend": {"serial": SerialBackendConf, "ray": RayBackendConf},
+    "log": {"log": LogConf},
 }
 
 

@@ -13,6 +13,7 @@ name            what it answers                              module
 ``campaign``    which plan, how much better, what budgets buy :mod:`.campaign`
 ``sensitivity`` reach over a grid of config keys             :mod:`.sensitivity`
 ``scaling``     time and memory against graph size           :mod:`.scaling`
+``learn``       learned influence, backtested on held-out    :mod:`.learn`
 =============== ============================================ =====================
 
 Each module holds its config schema (a plain dataclass), its runner and its
@@ -31,7 +32,7 @@ one YAML file, added to :data:`EXPERIMENTS` and :data:`SCHEMAS`.
 import importlib
 import os
 
-from . import campaign, compare, estimate, scaling, sensitivity
+from . import campaign, compare, estimate, learn, scaling, sensitivity
 from ._build import (
     Estimation,
     RunInfo,
@@ -43,6 +44,7 @@ from ._build import (
     graph_name,
     model_name,
     probabilities_name,
+    probability_assumption,
     sub_rng,
 )
 from ._plans import _ALIASES, _coerce_labels, numbers, plan_names, resolve_plan, seed_costs
@@ -50,13 +52,15 @@ from ._rows import Outcome, estimate_row, paired, short
 from .campaign import run_campaign
 from .compare import _RENAME, _as_rows, _standard_columns, run_compare
 from .estimate import run_estimate
+from .learn import run_learn
 from .scaling import run_scaling
 from .sensitivity import grid_configs, run_sensitivity
 
 __all__ = ["run_experiment", "build", "build_graph", "build_model", "resolve_plan", "Outcome",
            "EXPERIMENTS", "SCHEMAS", "seed_costs", "apply_probabilities", "read_follower_csv",
            "run_estimate", "run_compare", "run_campaign", "run_sensitivity", "run_scaling",
-           "Estimation", "RunInfo"]
+           "run_learn",
+           "Estimation", "RunInfo", "probability_assumption"]
 
 #: name -> runner ``run(cfg, out_dir, keys)``; each lives in the module of that name
 EXPERIMENTS = {
@@ -65,6 +69,7 @@ EXPERIMENTS = {
     "campaign": run_campaign,
     "sensitivity": run_sensitivity,
     "scaling": run_scaling,
+    "learn": run_learn,
 }
 
 #: name -> the config schema of ``conf/experiment/<name>.yaml`` (registered by viralsim.app)
@@ -74,6 +79,7 @@ SCHEMAS = {
     "campaign": campaign.CampaignConf,
     "sensitivity": sensitivity.SensitivityConf,
     "scaling": scaling.ScalingConf,
+    "learn": learn.LearnConf,
 }
 
 # the names this module had before it became a package (private ones included: tests

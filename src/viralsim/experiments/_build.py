@@ -19,7 +19,7 @@ from typing import Any
 
 __all__ = ["build", "build_graph", "build_model", "apply_probabilities", "graph_name",
            "model_name", "probabilities_name", "sub_rng", "Estimation", "RunInfo",
-           "check_formats"]
+           "check_formats", "probability_assumption", "FITTED_MARK"]
 
 log = logging.getLogger("viralsim")
 
@@ -201,6 +201,71 @@ def probabilities_name(pcfg):
         return "keep"
     s = pcfg.get("scheme", "keep")
     return f"uniform {pcfg['p']:g}" if s == "uniform" else str(s)
+
+
+#: the first line of the fitted graph that ``experiment=learn`` writes (``fitted_graph.txt``)
+FITTED_MARK = "# learned influence probabilities"
+
+_ASSUMED = "assumed, not learned from data"
+
+
+def _learned_file(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().startswith(FITTED_MARK)
+    except (OSError, TypeError):
+        return False
+
+
+def probability_assumption(cfg):
+    """One plain sentence: where the run's influence probabilities come from.
+
+    Every campaign and estimate report states it, so that a forecast says
+    what it assumes (the same plan's reach differs by a factor of 30 between
+    schemes on one graph).
+
+    Parameters
+    ----------
+    cfg : mapping
+        The composed config (``probabilities``, ``graph``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from viralsim.experiments import probability_assumption
+    >>> probability_assumption({"probabilities": {"scheme": "uniform", "p": 0.02}})
+    'Probabilities: uniform (every follow persuades with probability 0.02); assumed, not learned from data.'
+    """
+    pcfg = cfg.get("probabilities") or {}
+    scheme = pcfg.get("scheme", "keep")
+    if scheme == "weighted_cascade":
+        what = ("weighted cascade (each consumer is persuaded by each account they follow with "
+                "probability 1 / the number of accounts they follow)")
+    elif scheme == "trivalency":
+        what = "trivalency (each follow persuades with probability 0.1, 0.01 or 0.001, at random)"
+    elif scheme == "uniform":
+        what = f"uniform (every follow persuades with probability {pcfg.get('p'):g})"
+    elif scheme == "uniform_random":
+        what = (f"uniform random (each follow's probability drawn between {pcfg.get('low'):g} "
+                f"and {pcfg.get('high'):g})")
+    elif scheme in (None, "keep", "file"):
+        gcfg = cfg.get("graph") or {}
+        path = gcfg.get("path")
+        if path and _learned_file(path):
+            return (f"Probabilities: learned from data (the fitted graph of experiment=learn, "
+                    f"{os.path.basename(str(path))}); the outside influence that fit found is "
+                    "not simulated here.")
+        if path:
+            return (f"Probabilities: as given in the graph's file ({os.path.basename(str(path))});"
+                    " viralsim neither set nor checked them (learn them with experiment=learn).")
+        return ("Probabilities: as the graph was built (probabilities=keep); assumed, not "
+                "learned from data.")
+    else:
+        what = str(scheme)
+    return f"Probabilities: {what}; {_ASSUMED}."
 
 
 def sub_rng(rng_seed, *tag):

@@ -422,7 +422,8 @@ def run_campaign(cfg, out_dir, keys=None):
     targets = target_rows(c, chosen, rows, best_curve, picks)
     files += res.write_table(targets, os.path.join(out_dir, "targets.csv"))
     best = rows[0]["plan"]
-    text = campaign_report(rows, best_curve, figs, c.info.report_settings,
+    text = campaign_report(rows, best_curve, figs, dict(c.info.report_settings,
+                           assumption=_build.probability_assumption(cfg)),
                            left_out=[(n, cost, c.top) for n, cost in over],
                            by_budget=curve,
                            best_targets=[t for t in targets if t["plan"] == best

@@ -233,7 +233,8 @@ def run_compare(cfg, out_dir, keys=None):
     rows = _compare(s)
     files = _rows.write_rows(rows, out_dir)
     figs = _figures(s, rows, out_dir, files)
-    text = compare_report(rows, figs, s.info.report_settings, xkey=s.xkey)
+    text = compare_report(rows, figs, dict(s.info.report_settings,
+                          assumption=_build.probability_assumption(cfg)), xkey=s.xkey)
     files.append(report.write(out_dir, text))
     # without seed costs a row's cost is its seed count: not worth a console column
     disp = rows if "costs" in s.args else [{c: v for c, v in r.items() if c != "cost"}

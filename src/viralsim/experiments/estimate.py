@@ -168,7 +168,8 @@ def run_estimate(cfg, out_dir, keys=None):
     rows, ests = _estimate_plans(s)
     files = _rows.write_rows(rows, out_dir)
     figs = _figures(s, ests, out_dir, files)
-    text = estimate_report(rows, figs, s.info.report_settings)
+    text = estimate_report(rows, figs, dict(s.info.report_settings,
+                           assumption=_build.probability_assumption(cfg)))
     files.append(report.write(out_dir, text))
     return _rows.Outcome(rows, files, {"estimates": ests}, text)
 
