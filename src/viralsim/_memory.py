@@ -10,19 +10,15 @@ form into one ``MemoryError`` whose message says what ran out and what to reduce
 
 import contextlib
 
+from .exceptions import cause_of
+
 __all__ = ["kernel_memory", "memory_cause"]
 
 
 def memory_cause(exc):
     """The :class:`MemoryError` ``exc`` is or was raised from (its cause or context
     chain), or None."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, MemoryError):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
+    return cause_of(exc, MemoryError)
 
 
 def _message(what, reduce, cause):

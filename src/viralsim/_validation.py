@@ -41,22 +41,29 @@ def check_float(value, name, func, *, low=None, high=None, low_open=False, high_
     """Return ``value`` as a finite float within the bounds or raise."""
     if value is None and allow_none:
         return None
+    expected = "a finite float" + _bounds_words(low, high, low_open, high_open)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise param_error(name, func, expected, value, exc=TypeError)
+    v = float(value)
+    if not math.isfinite(v) or _outside(v, low, high, low_open, high_open):
+        raise param_error(name, func, expected, value)
+    return v
+
+
+def _bounds_words(low, high, low_open, high_open):
+    """`` >= 0 and < 1``: the bounds as :func:`check_float`'s message states them."""
     bounds = []
     if low is not None:
         bounds.append(("> " if low_open else ">= ") + f"{low}")
     if high is not None:
         bounds.append(("< " if high_open else "<= ") + f"{high}")
-    expected = "a finite float" + (" " + " and ".join(bounds) if bounds else "")
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise param_error(name, func, expected, value, exc=TypeError)
-    v = float(value)
-    if (
-        not math.isfinite(v)
-        or (low is not None and (v <= low if low_open else v < low))
-        or (high is not None and (v >= high if high_open else v > high))
-    ):
-        raise param_error(name, func, expected, value)
-    return v
+    return (" " + " and ".join(bounds)) if bounds else ""
+
+
+def _outside(v, low, high, low_open, high_open):
+    """Whether ``v`` breaks a bound (None: no bound on that side)."""
+    return ((low is not None and (v <= low if low_open else v < low))
+            or (high is not None and (v >= high if high_open else v > high)))
 
 
 def check_int(value, name, func, *, low=None, high=None, allow_none=False):

@@ -492,51 +492,37 @@ def _clean_partial(home):
     holds a lock on (without OS locks: those untouched for a day). Returns the
     names removed."""
     removed = []
-    try:
-        names = os.listdir(home)
-    except OSError:
-        return removed
-    for name in names:
-        p = os.path.join(home, name)
-        if not _PART.fullmatch(name) or os.path.islink(p) or not os.path.isfile(p):
-            continue
+    for name, p in _part_files(home):
         try:
             fd = os.open(p, os.O_RDONLY)
         except OSError:
             continue
         try:
-            if _fcntl is not None:
-                stale = _lock_nowait(fd)
-            else:
-                stale = time.time() - os.fstat(fd).st_mtime > 86_400
-            if stale:
+            if _is_stale(fd):
                 with contextlib.suppress(OSError):
                     os.unlink(p)
                     removed.append(name)
         finally:
             os.close(fd)
     return removed
-    for name in names:
-        p = os.path.join(home, name)
-        if not _PART.fullmatch(name) or os.path.islink(p) or not os.path.isfile(p):
-            continue
-        try:
-            fd = os.open(p, os.O_RDWR)
-        except OSError:
-            continue
-        try:
-            stale = _lock_nowait(fd)
-            try:
-                import fcntl  # noqa: F401
-            except ImportError:  # no OS locks: only an old one is surely dead
-                stale = time.time() - os.fstat(fd).st_mtime > 86_400
-            if stale:
-                with contextlib.suppress(OSError):
-                    os.unlink(p)
-                    removed.append(name)
-        finally:
-            os.close(fd)
-    return removed
+
+
+def _part_files(home):
+    """``(name, path)`` of the regular ``.part`` files in ``home`` (none if unreadable)."""
+    try:
+        names = os.listdir(home)
+    except OSError:
+        return []
+    paths = ((name, os.path.join(home, name)) for name in names)
+    return [(name, p) for name, p in paths
+            if _PART.fullmatch(name) and not os.path.islink(p) and os.path.isfile(p)]
+
+
+def _is_stale(fd):
+    """Whether the open ``.part`` file ``fd`` belongs to no live download."""
+    if _fcntl is not None:
+        return _lock_nowait(fd)
+    return time.time() - os.fstat(fd).st_mtime > 86_400  # no OS locks: only an old one is surely dead
 
 
 def fetch(name, *, path=None, data_home=None, download=True, max_time=None):

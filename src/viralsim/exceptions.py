@@ -34,3 +34,40 @@ class ModelNotSupported(ViralsimError, ValueError):
 
 class ViralsimWarning(UserWarning):
     """Something was changed on the way in (self-loops dropped, duplicates merged, ...)."""
+
+
+def cause_of(exc, kind, test=None):
+    """The exception of type ``kind`` (for which ``test(e)`` holds, when given)
+    that ``exc`` is or was raised from (its ``__cause__`` or ``__context__``
+    chain, each link once), or None.
+
+    Parameters
+    ----------
+    exc : BaseException or None
+    kind : type or tuple of types
+    test : callable, optional
+        ``test(e) -> bool``: only such an ``e`` counts.
+
+    Returns
+    -------
+    BaseException or None
+
+    Examples
+    --------
+    >>> from viralsim.exceptions import cause_of
+    >>> try:
+    ...     try:
+    ...         raise MemoryError("out")
+    ...     except MemoryError as e:
+    ...         raise SystemError("kernel failed") from e
+    ... except SystemError as exc:
+    ...     print(repr(cause_of(exc, MemoryError)), cause_of(exc, KeyError))
+    MemoryError('out') None
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, kind) and (test is None or test(exc)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

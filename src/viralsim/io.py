@@ -597,33 +597,42 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
 
 
 def _text_encoding(path, what):
-    """The encoding to read a CSV with: ``utf-8-sig`` when the file is UTF-8 (or
-    ASCII), else ``cp1252`` (spreadsheet exports on Windows: "Müller" as one
-    byte 0xFC), else ``latin-1`` (every byte is a character). The check reads
-    the file once, in 1 MB blocks, decoded in C."""
+    """The encoding to read a CSV with (see :func:`_blocks_encoding`), logged
+    when it is not UTF-8. The check reads the file in 1 MB blocks, decoded in C."""
+
+    def blocks():
+        with open(path, "rb") as fh:
+            yield from iter(lambda: fh.read(1 << 20), b"")
+
+    enc, bad = _blocks_encoding(blocks)
+    if bad is not None:
+        log.info("%s: %s is not UTF-8 (byte 0x%s): read as %s (a spreadsheet export); "
+                 "save it as 'CSV UTF-8' to be sure of accented names", path, what,
+                 bad.hex(), enc)
+    return enc
+
+
+def _blocks_encoding(blocks):
+    """``(encoding, first byte that is not UTF-8 or None)`` of the bytes that
+    ``blocks()`` yields: ``utf-8-sig`` when they are UTF-8 (or ASCII), else
+    ``cp1252`` (spreadsheet exports on Windows: "Müller" as one byte 0xFC),
+    else ``latin-1`` (every byte is a character). The planner's uploads use it too."""
     import codecs
 
     dec = codecs.getincrementaldecoder("utf-8")()
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                dec.decode(block)
-            dec.decode(b"", final=True)
-        return "utf-8-sig"
+        for block in blocks():
+            dec.decode(block)
+        dec.decode(b"", final=True)
+        return "utf-8-sig", None
     except UnicodeDecodeError as exc:
         bad = exc.object[exc.start:exc.start + 1]
-    for enc in ("cp1252", "latin-1"):
-        try:
-            with open(path, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    block.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        log.info("%s: %s is not UTF-8 (byte 0x%s): read as %s (a spreadsheet export); "
-                 "save it as 'CSV UTF-8' to be sure of accented names", path, what,
-                 bad.hex(), enc)
-        return enc
-    return "latin-1"  # not reached: every byte decodes in latin-1
+    try:
+        for block in blocks():
+            block.decode("cp1252")
+        return "cp1252", bad
+    except UnicodeDecodeError:
+        return "latin-1", bad  # every byte decodes in latin-1
 
 
 def _key(name):

@@ -373,6 +373,22 @@ def write_table(rows, path, *, parquet=None):
     """
     rows = list(rows)
     cols = _columns(rows)
+    write_text(path, _csv_text(rows, cols))
+    written = [os.fspath(path)]
+    if parquet is not False:
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            if parquet:
+                raise
+        else:
+            written.append(_write_parquet(rows, cols, path))
+    return written
+
+
+def _csv_text(rows, cols):
+    """The CSV text of ``rows`` (header made safe for spreadsheets, cells by :func:`_cell`)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     # with "\n" as line end, the writer would leave a carriage return in a cell
@@ -381,31 +397,34 @@ def write_table(rows, path, *, parquet=None):
     for line in [[spreadsheet_safe(c) for c in cols],
                  *([_cell(r.get(c)) for c in cols] for r in rows)]:
         (w_cr if any("\r" in c for c in line) else w).writerow(line)
-    write_text(path, buf.getvalue())
-    written = [os.fspath(path)]
-    if parquet is not False:
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            if parquet:
-                raise
-        else:
-            ppath = os.path.splitext(os.fspath(path))[0] + ".parquet"
-            data = [{c: _plain(r.get(c)) for c in cols} for r in rows]
-            for c in cols:  # one type per column: "4" and "4 1 0" (seed lists) are both text
-                kinds = {type(r[c]) for r in data if r[c] is not None}
-                huge = int in kinds and any(isinstance(r[c], int) and not -2**63 <= r[c] < 2**63
-                                            for r in data)  # e.g. a seed of 20 digits
-                if huge or (len(kinds) > 1 and not kinds <= {int, float}):
-                    for r in data:
-                        if r[c] is not None:
-                            r[c] = str(r[c])
-            table = pa.Table.from_pylist(data)
-            with atomic_write(ppath, "wb") as fh:
-                pq.write_table(table, fh)
-            written.append(ppath)
-    return written
+    return buf.getvalue()
+
+
+def _one_type_per_column(data, cols):
+    """Columns whose cells mix types (or hold ints beyond 64 bits) as text, in place:
+    "4" and "4 1 0" (seed lists) are both text."""
+    for c in cols:
+        kinds = {type(r[c]) for r in data if r[c] is not None}
+        huge = int in kinds and any(isinstance(r[c], int) and not -2**63 <= r[c] < 2**63
+                                    for r in data)  # e.g. a seed of 20 digits
+        if huge or (len(kinds) > 1 and not kinds <= {int, float}):
+            for r in data:
+                if r[c] is not None:
+                    r[c] = str(r[c])
+
+
+def _write_parquet(rows, cols, path):
+    """``rows`` as ``<path stem>.parquet`` (atomically); its path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ppath = os.path.splitext(os.fspath(path))[0] + ".parquet"
+    data = [{c: _plain(r.get(c)) for c in cols} for r in rows]
+    _one_type_per_column(data, cols)
+    table = pa.Table.from_pylist(data)
+    with atomic_write(ppath, "wb") as fh:
+        pq.write_table(table, fh)
+    return ppath
 
 
 def _plain(v):

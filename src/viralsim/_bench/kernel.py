@@ -233,94 +233,124 @@ def _graphs(ctx):
 
 
 def run(ctx):
-    rows = []
     target = 0.3 if ctx.quick else 1.5
-    peer_target = 0.5 if ctx.quick else 2.0
-    threads_before = numba.get_num_threads()
-
-    # compile time, once per process (cache=True makes later processes faster)
-    tiny = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
-    dt, how = first_call(lambda: vs.estimate_reach(tiny, [0], n_sims=2, rng=0, exposure=False))
-    rows.append(row(SUITE, "all", "first call (compile or cache load)", dt, "s", how))
-    dt, how = first_call(lambda: ic_plain(tiny.indptr, tiny.indices, tiny.probs, np.zeros(1, np.int32),
-                                          np.uint64(1), 1, np.empty(1, np.int64)))
-    rows.append(row(SUITE, "all", "plain kernel first call (compile or cache load)", dt, "s", how))
-
+    rows = _first_call_rows()
     for gname, build in _graphs(ctx):
         g0, conv, how = build()
         rows.append(row(SUITE, gname, f"conversion ({how})", conv, "s", f"n={g0.n_nodes:,} m={g0.n_edges:,}"))
         seeds = np.argsort(-g0.out_degree(), kind="stable")[:N_SEEDS].astype(np.int32)
-        labels = g0.labels[seeds].tolist()
-        schemes = PROBS if gname.startswith("BA") or not g0.has_probabilities else ("file",) + PROBS[:2]
-        if ctx.quick and not gname.startswith("BA"):  # quick: one scheme per real graph
-            schemes = schemes[-1:] if schemes == PROBS else schemes[:1]
-        for p in schemes:
+        for p in _schemes(ctx, gname, g0):
             g = g0 if p == "file" else g0.with_probabilities(p)
             case = f"{gname}, p={p}"
             rows.append(row(SUITE, case, "bytes per edge (indices + probs)", g.bytes_per_edge, "B",
                             f"+ indptr {8 * (g.n_nodes + 1) / g.n_edges:.2f} B/edge"))
-            ours = {}
-            for nt in ctx.threads:
-                numba.set_num_threads(nt)
-                vs.estimate_reach(g, labels, n_sims=16, rng=0, exposure=False)  # warm
-                n, dt, est = _timed(
-                    lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0, exposure=False), target
-                )
-                ours[nt] = (n / dt, est)
-                rows.append(row(SUITE, case, f"worlds/s, {nt} thread(s)", n / dt, "1/s",
-                                f"reach {est.mean:,.2f} ± {est.half_width:,.2f} (95% CI)"))
-                rows.append(row(SUITE, case, f"edge-visits/s, {nt} thread(s)", est.edge_visits / dt, "1/s"))
-                if nt == 1:
-                    default = _default_call(g, labels, max(n // 2, 16))
             targets = TARGETS.get(p) if gname.startswith("BA n=10k") else None
-            wps_default, cost, spread_note, expo = default
-            rows.append(row(SUITE, case, "default call (exposure on) worlds/s, 1 thread", wps_default,
-                            "1/s", f"exposure {expo} (95% CI)"))
-            rows.append(row(SUITE, case, "exposure cost: default / reach-only time, 1 thread", cost, "x",
-                            (f"{target_note(cost, targets[1])}; " if targets else "") + spread_note))
-            numba.set_num_threads(threads_before)
-            one = ours[1][0]
-            if len(ours) > 1:
-                nt = max(ours)
-                rows.append(row(SUITE, case, f"speed-up {nt} threads / 1", ours[nt][0] / one, "x"))
-                n, dt, est = _timed(lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0), target)
-                rows.append(row(SUITE, case, f"worlds/s with exposure, {nt} threads", n / dt, "1/s",
-                                f"exposure {est.exposure} (95% CI)"))
-            ref = ours[1][1]
-
-            # the simplest correct kernel
-            def plain(n, g=g, seeds=seeds):
-                out = np.empty(n, np.int64)
-                ic_plain(g.indptr, g.indices, g.probs, seeds, np.uint64(7), n, out)
-                return out
-
-            n, dt, sizes = _timed(plain, target)
-            m, se = _mean_ci(sizes)
-            _agree(f"{case} plain kernel", ref.mean, ref.stderr, m, se)
-            rows.append(row(SUITE, case, "plain kernel worlds/s (1 thread)", n / dt, "1/s",
-                            f"ours/plain {one / (n / dt):.2f}x; {_reach_note(m, se, len(sizes))}"))
-
-            cyn = _cynetdiff(g, seeds, peer_target)
-            if cyn is not None:
-                wps, sizes, cconv = cyn
-                m, se = _mean_ci(sizes)
-                _agree(f"{case} cynetdiff", ref.mean, ref.stderr, m, se)
-                rows.append(row(SUITE, case, "cynetdiff worlds/s (1 thread)", wps, "1/s",
-                                f"ours/cynetdiff {one / wps:.2f}x reach-only, "
-                                f"{wps_default / wps:.2f}x default call; "
-                                f"{_reach_note(m, se, len(sizes))}; conversion {cconv:.3f} s"))
-                rows.append(row(SUITE, case, "default call (exposure on) / cynetdiff, 1 thread",
-                                wps_default / wps, "x",
-                                target_note(wps_default / wps, targets[0], at_most=False)
-                                if targets else "cynetdiff counts no exposure"))
+            ours, wps_default = _our_rows(ctx, rows, case, g, g0.labels[seeds].tolist(), target,
+                                          targets)
+            ref, one = ours[1][1], ours[1][0]
+            rows += _plain_rows(case, g, seeds, ref, one, target)
+            rows += _cynetdiff_rows(case, g, seeds, ref, (one, wps_default), targets,
+                                    0.5 if ctx.quick else 2.0)
             if gname.startswith("BA n=10k"):
-                nd = _ndlib(g, seeds, p, 40 if ctx.quick else 200)
-                if nd is not None:
-                    wps, sizes, nconv = nd
-                    m, se = _mean_ci(sizes)
-                    check = _agree(f"{case} ndlib", ref.mean, ref.stderr, m, se, len(sizes), z=4.0, max_rel=0.10)
-                    rows.append(row(SUITE, case, "ndlib worlds/s (1 thread)", wps, "1/s",
-                                    f"ours/ndlib {one / wps:,.0f}x; "
-                                    f"{_reach_note(m, se, len(sizes), f', {len(sizes)} sims')}; {check}"))
+                rows += _ndlib_rows(case, g, seeds, p, ref, one, 40 if ctx.quick else 200)
             ctx.log(f"{case} done")
     return rows
+
+
+def _first_call_rows():
+    """Compile time, once per process (cache=True makes later processes faster)."""
+    tiny = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    dt, how = first_call(lambda: vs.estimate_reach(tiny, [0], n_sims=2, rng=0, exposure=False))
+    rows = [row(SUITE, "all", "first call (compile or cache load)", dt, "s", how)]
+    dt, how = first_call(lambda: ic_plain(tiny.indptr, tiny.indices, tiny.probs, np.zeros(1, np.int32),
+                                          np.uint64(1), 1, np.empty(1, np.int64)))
+    rows.append(row(SUITE, "all", "plain kernel first call (compile or cache load)", dt, "s", how))
+    return rows
+
+
+def _schemes(ctx, gname, g0):
+    """The probability schemes measured on a graph (its own ones first when it has them)."""
+    schemes = PROBS if gname.startswith("BA") or not g0.has_probabilities else ("file",) + PROBS[:2]
+    if ctx.quick and not gname.startswith("BA"):  # quick: one scheme per real graph
+        schemes = schemes[-1:] if schemes == PROBS else schemes[:1]
+    return schemes
+
+
+def _our_rows(ctx, rows, case, g, labels, target, targets):
+    """Append to ``rows`` our worlds/s per thread count, the default call (exposure
+    on) and the speed-up; ``({threads: (worlds/s, estimate)}, default call)``."""
+    threads_before = numba.get_num_threads()
+    ours = {}
+    for nt in ctx.threads:
+        numba.set_num_threads(nt)
+        vs.estimate_reach(g, labels, n_sims=16, rng=0, exposure=False)  # warm
+        n, dt, est = _timed(
+            lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0, exposure=False), target
+        )
+        ours[nt] = (n / dt, est)
+        rows.append(row(SUITE, case, f"worlds/s, {nt} thread(s)", n / dt, "1/s",
+                        f"reach {est.mean:,.2f} ± {est.half_width:,.2f} (95% CI)"))
+        rows.append(row(SUITE, case, f"edge-visits/s, {nt} thread(s)", est.edge_visits / dt, "1/s"))
+        if nt == 1:
+            default = _default_call(g, labels, max(n // 2, 16))
+    wps_default, cost, spread_note, expo = default
+    rows.append(row(SUITE, case, "default call (exposure on) worlds/s, 1 thread", wps_default,
+                    "1/s", f"exposure {expo} (95% CI)"))
+    rows.append(row(SUITE, case, "exposure cost: default / reach-only time, 1 thread", cost, "x",
+                    (f"{target_note(cost, targets[1])}; " if targets else "") + spread_note))
+    numba.set_num_threads(threads_before)
+    if len(ours) > 1:
+        nt = max(ours)
+        rows.append(row(SUITE, case, f"speed-up {nt} threads / 1", ours[nt][0] / ours[1][0], "x"))
+        n, dt, est = _timed(lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0), target)
+        rows.append(row(SUITE, case, f"worlds/s with exposure, {nt} threads", n / dt, "1/s",
+                        f"exposure {est.exposure} (95% CI)"))
+    return ours, wps_default
+
+
+def _plain_rows(case, g, seeds, ref, one, target):
+    """The simplest correct kernel: its worlds/s, its reach checked against ours."""
+
+    def plain(n, g=g, seeds=seeds):
+        out = np.empty(n, np.int64)
+        ic_plain(g.indptr, g.indices, g.probs, seeds, np.uint64(7), n, out)
+        return out
+
+    n, dt, sizes = _timed(plain, target)
+    m, se = _mean_ci(sizes)
+    _agree(f"{case} plain kernel", ref.mean, ref.stderr, m, se)
+    return [row(SUITE, case, "plain kernel worlds/s (1 thread)", n / dt, "1/s",
+                f"ours/plain {one / (n / dt):.2f}x; {_reach_note(m, se, len(sizes))}")]
+
+
+def _cynetdiff_rows(case, g, seeds, ref, ours, targets, peer_target):
+    """cynetdiff's worlds/s against ours (``ours``: reach-only and default-call
+    worlds/s, 1 thread), its reach checked; [] when it is not installed."""
+    cyn = _cynetdiff(g, seeds, peer_target)
+    if cyn is None:
+        return []
+    one, wps_default = ours
+    wps, sizes, cconv = cyn
+    m, se = _mean_ci(sizes)
+    _agree(f"{case} cynetdiff", ref.mean, ref.stderr, m, se)
+    return [row(SUITE, case, "cynetdiff worlds/s (1 thread)", wps, "1/s",
+                f"ours/cynetdiff {one / wps:.2f}x reach-only, "
+                f"{wps_default / wps:.2f}x default call; "
+                f"{_reach_note(m, se, len(sizes))}; conversion {cconv:.3f} s"),
+            row(SUITE, case, "default call (exposure on) / cynetdiff, 1 thread",
+                wps_default / wps, "x",
+                target_note(wps_default / wps, targets[0], at_most=False)
+                if targets else "cynetdiff counts no exposure")]
+
+
+def _ndlib_rows(case, g, seeds, p, ref, one, n_sims):
+    """ndlib's worlds/s against ours, its reach checked; [] when it is not installed."""
+    nd = _ndlib(g, seeds, p, n_sims)
+    if nd is None:
+        return []
+    wps, sizes, nconv = nd
+    m, se = _mean_ci(sizes)
+    check = _agree(f"{case} ndlib", ref.mean, ref.stderr, m, se, len(sizes), z=4.0, max_rel=0.10)
+    return [row(SUITE, case, "ndlib worlds/s (1 thread)", wps, "1/s",
+                f"ours/ndlib {one / wps:,.0f}x; "
+                f"{_reach_note(m, se, len(sizes), f', {len(sizes)} sims')}; {check}")]

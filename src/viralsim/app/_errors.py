@@ -3,6 +3,8 @@
 import logging
 import os
 
+from ..exceptions import cause_of
+
 log = logging.getLogger("viralsim")
 
 
@@ -12,13 +14,7 @@ def _disk_full(exc):
     object has no attribute 'fileno') raised while handling it."""
     import errno
 
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
+    return cause_of(exc, OSError, lambda e: e.errno in (errno.ENOSPC, errno.EDQUOT))
 
 
 def _corrupt_gzip(exc):
@@ -58,13 +54,7 @@ def _interrupted(exc):
     """Whether a Ctrl-C lies behind ``exc``: one that lands while a compiled module
     initialises (matplotlib's ``ft2font``, say) reaches Python as an ImportError
     raised from the KeyboardInterrupt."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, KeyboardInterrupt):
-            return True
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return False
+    return cause_of(exc, KeyboardInterrupt) is not None
 
 
 def _is_user_error(exc):

@@ -426,19 +426,28 @@ class RayRRCollection:
         gathered once, then one round trip per pick. Same result either way
         (greedy depends on the counts only, not on the order of the sets).
         """
-        ray, ws, tok = self.ray, self.workers, self.token
         c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
         if self._members <= self.gather_members:
-            parts = ray.get([w.share.remote(tok) for w in ws])
-            self.round_trips += 1
-            sizes = np.concatenate([p[0] for p in parts])
-            members = np.concatenate([p[1] for p in parts])
-            offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
-            np.cumsum(sizes, out=offsets[1:])
-            nc = max(1, min(numba.get_num_threads(), members.shape[0] // (8 * max(self.n, 1))))
-            node_ptr, node_sets = _rr.invert(offsets, members, self.n, nc)
-            return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
-                                    float(budget), bool(ratio), bool(upper))
+            return self._greedy_here(k, c, budget, ratio, upper)
+        return self._greedy_on_actors(k, c, budget, ratio, upper)
+
+    def _greedy_here(self, k, c, budget, ratio, upper):
+        """:meth:`greedy` by the serial kernel on a copy of every actor's sets."""
+        parts = self.ray.get([w.share.remote(self.token) for w in self.workers])
+        self.round_trips += 1
+        sizes = np.concatenate([p[0] for p in parts])
+        members = np.concatenate([p[1] for p in parts])
+        offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        nc = max(1, min(numba.get_num_threads(), members.shape[0] // (8 * max(self.n, 1))))
+        node_ptr, node_sets = _rr.invert(offsets, members, self.n, nc)
+        return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
+                                float(budget), bool(ratio), bool(upper))
+
+    def _greedy_on_actors(self, k, c, budget, ratio, upper):
+        """:meth:`greedy` with the sets left on the actors: counts gathered once,
+        then one round trip per pick (each actor uncovers the sets the pick hits)."""
+        ray, ws, tok = self.ray, self.workers, self.token
         deg = np.zeros(self.n, dtype=np.int64)
         for part in ray.get([w.counts.remote(tok) for w in ws]):
             deg += part
@@ -447,9 +456,7 @@ class RayRRCollection:
         seeds, gains = [], []
         left = float(budget)
         cov = 0
-        bound = math.inf
-        if upper:
-            bound = float(_rr._top_sum(deg, picked, int(k)))
+        bound = float(_rr._top_sum(deg, picked, int(k))) if upper else math.inf
         while len(seeds) < k:
             v = int(_best(deg, picked, c, left, bool(ratio)))
             if v < 0:
@@ -463,9 +470,7 @@ class RayRRCollection:
                 deg[nodes] -= dec
             self.round_trips += 1
             if upper:
-                b = cov + float(_rr._top_sum(deg, picked, int(k)))
-                if b < bound:
-                    bound = b
+                bound = min(bound, cov + float(_rr._top_sum(deg, picked, int(k))))
         return (np.asarray(seeds, dtype=np.int32), np.asarray(gains, dtype=np.int64), bound)
 
     def coverage(self, seeds):

@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import ViralsimError
+from ..io import _blocks_encoding
 from ._adapter import follower_csv_reader
 
 __all__ = [
@@ -119,14 +120,11 @@ def decode(data, filename):
     if b"\x00" in data[:4096]:
         raise PlannerError(f"{filename} is not a text CSV (it holds binary data; is it an .xlsx "
                            f"workbook?). Save it from the spreadsheet as CSV and upload that.")
-    try:
-        return data.decode("utf-8-sig"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "Windows-1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1"), "Latin-1"
+    enc, _ = _blocks_encoding(lambda: [data])  # the library reader's rule, one block
+    return data.decode(enc), _ENCODING_WORDS[enc]
+
+
+_ENCODING_WORDS = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "latin-1": "Latin-1"}
 
 
 def _delimiter(text):
@@ -265,12 +263,55 @@ def read_upload(followers, followers_name="followers.csv", consumers=None,
     """
     ftext, fenc = decode(followers, followers_name)
     fsep, frows = _rows(ftext, followers_name)
-    header = [_norm(c) for c in frows[0]]
+    follow = _follow_columns(frows[0], followers_name, swap)
+    kept, skipped = _follow_ties(frows, follow, followers_name)
+    consumers_file = None
+    if consumers is not None:
+        ctext, cenc = decode(consumers, consumers_name)
+        csep, crows = _rows(ctext, consumers_name)
+        consumers_file = _Upload(consumers_name, cenc, csep, crows)
+    tmp = tempfile.mkdtemp(prefix="viralsim-planner-")  # mode 0700: this user only
+    try:
+        return _read_files(tmp, _Upload(followers_name, fenc, fsep, frows), follow, kept,
+                           skipped, consumers_file)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass
+class _Upload:
+    """One uploaded CSV as decoded: its name, encoding, separator and rows."""
+
+    name: str
+    encoding: str
+    sep: str
+    rows: list
+
+
+@dataclass
+class _Follow:
+    """The follower file's columns: the pair read (normalised), how a row reads,
+    the cell indices of the followed account and the follower (swapped when
+    asked), and the probability column (normalised) or None."""
+
+    a_col: str
+    b_col: str
+    words: str
+    ia: int
+    ib: int
+    pcol: str
+    ip: int
+    swap: bool
+
+
+def _follow_columns(head, followers_name, swap):
+    """The :class:`_Follow` columns of the follower file's header row."""
+    header = [_norm(c) for c in head]
     pair = next(((a, b, words) for a, b, words in FOLLOW_COLUMNS
                  if a in header and b in header), None)
     if pair is None:
         raise PlannerError(
-            f"{followers_name}: no pair of follow columns in its header {frows[0]}. Name them "
+            f"{followers_name}: no pair of follow columns in its header {head}. Name them "
             f"follower and followed (or user and follows, or source and target).")
     a_col, b_col, words = pair
     ia, ib = header.index(a_col), header.index(b_col)
@@ -278,92 +319,103 @@ def read_upload(followers, followers_name="followers.csv", consumers=None,
         ia, ib = ib, ia
     pcol = _find(header, PROBABILITY_NAMES)
     ip = header.index(pcol) if pcol else None
+    return _Follow(a_col, b_col, words, ia, ib, pcol, ip, swap)
+
+
+def _follow_tie(cells, follow, seen, line):
+    """``(a, b, prob)`` of one follower-file row, or the reason it is skipped."""
+    if not any(cells):
+        return "empty row"
+    a = cells[follow.ia] if follow.ia < len(cells) else ""
+    b = cells[follow.ib] if follow.ib < len(cells) else ""
+    if not a or not b:
+        return f"no {'follower' if not b else 'account followed'} given"
+    if a == b:
+        return f"{a} follows themselves"
+    if (a, b) in seen:
+        return f"the same tie as line {seen[(a, b)]}"
+    seen[(a, b)] = line
+    ip = follow.ip
+    return a, b, (cells[ip] if ip is not None and ip < len(cells) else "")
+
+
+def _follow_ties(frows, follow, followers_name):
+    """``(kept, skipped)``: kept ties ``(line, a, b, prob)``; skipped rows
+    ``(file, line, why)`` (empty, an id missing, a self-tie, a repeated tie)."""
     skipped, kept, seen = [], [], {}
     for line, row in enumerate(frows[1:], start=2):
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            skipped.append((followers_name, line, "empty row"))
-            continue
-        a = cells[ia] if ia < len(cells) else ""
-        b = cells[ib] if ib < len(cells) else ""
-        if not a or not b:
-            skipped.append((followers_name, line,
-                            f"no {'follower' if not b else 'account followed'} given"))
-            continue
-        if a == b:
-            skipped.append((followers_name, line, f"{a} follows themselves"))
-            continue
-        if (a, b) in seen:
-            skipped.append((followers_name, line,
-                            f"the same tie as line {seen[(a, b)]}"))
-            continue
-        seen[(a, b)] = line
-        prob = cells[ip] if ip is not None and ip < len(cells) else ""
-        kept.append((line, a, b, prob))
+        tie = _follow_tie([c.strip() for c in row], follow, seen, line)
+        if isinstance(tie, str):
+            skipped.append((followers_name, line, tie))
+        else:
+            kept.append((line,) + tie)
     if not kept:
         raise PlannerError(f"{followers_name} has no follow ties (rows) after its header: add "
                            f"one row per tie.")
-    ctext = crows = cenc = csep = None
-    if consumers is not None:
-        ctext, cenc = decode(consumers, consumers_name)
-        csep, crows = _rows(ctext, consumers_name)
-    tmp = tempfile.mkdtemp(prefix="viralsim-planner-")  # mode 0700: this user only
-    try:
-        return _read_files(tmp, fsep, kept, pcol, followers_name, fenc, words, a_col, b_col,
-                           swap, skipped, crows, csep, consumers_name, cenc)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return kept, skipped
 
 
-def _read_files(tmp, fsep, kept, pcol, fname, fenc, words, a_col, b_col, swap, skipped,
-                crows, csep, cname, cenc):
+def _write_followers(tmp, kept, pcol, fsep, lines):
+    """The kept ties as ``tmp/followers.csv`` (columns source, target[, probability])
+    for :func:`viralsim.io.read_follower_csv`; ``lines`` maps its lines to the upload's."""
     fpath = os.path.join(tmp, "followers.csv")
-    lines = {}  # line in the file written -> line in the upload
     with open(fpath, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, delimiter=fsep)
         w.writerow(["source", "target"] + (["probability"] if pcol else []))
         for n, (line, a, b, p) in enumerate(kept, start=2):
             w.writerow([a, b] + ([p] if pcol else []))
             lines[(fpath, n)] = line
-    cpath = None
-    ccols, cinfo = [], {}
-    if crows is not None:
-        cheader = [_norm(c) for c in crows[0]]
-        dup = sorted({c for c in cheader if cheader.count(c) > 1 and c})
-        if dup:
-            raise PlannerError(f"{cname}: the column {dup[0]!r} appears twice (names are compared "
-                               f"without case and spaces). Rename one of them.")
-        idc = _find(cheader, ID_NAMES)
-        if idc is None:
-            raise PlannerError(f"{cname}: no id column in its header {crows[0]}. Name the column "
-                               f"holding the ids used in the follower file 'id'.")
-        cpath = os.path.join(tmp, "consumers.csv")
-        with open(cpath, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, delimiter=csep)
-            w.writerow(["id" if c == idc else c for c in cheader])
-            n = 1
-            for line, row in enumerate(crows[1:], start=2):
-                cells = [c.strip() for c in row]
-                if not any(cells):
-                    skipped.append((cname, line, "empty row"))
-                    continue
-                if len(cells) > len(cheader) and any(cells[len(cheader):]):
-                    raise PlannerError(
-                        f"{cname}:{line}: {len(cells)} values for {len(cheader)} columns. "
-                        f"Quote values that hold the separator {SEP_WORDS[csep]!r}, or remove "
-                        f"the extra ones.")
-                n += 1
-                w.writerow((cells + [""] * len(cheader))[:len(cheader)])
-                lines[(cpath, n)] = line
-        ccols = ["id" if c == idc else c for c in cheader]
-        cinfo = {"id": crows[0][cheader.index(idc)]}
-    reader = follower_csv_reader()
-    names = {fpath: fname, cpath: cname}
+    return fpath
 
+
+def _consumer_columns(head, cname):
+    """The consumers file's normalised columns (the id column named ``id``) and
+    the id column's name as written."""
+    cheader = [_norm(c) for c in head]
+    dup = sorted({c for c in cheader if cheader.count(c) > 1 and c})
+    if dup:
+        raise PlannerError(f"{cname}: the column {dup[0]!r} appears twice (names are compared "
+                           f"without case and spaces). Rename one of them.")
+    idc = _find(cheader, ID_NAMES)
+    if idc is None:
+        raise PlannerError(f"{cname}: no id column in its header {head}. Name the column "
+                           f"holding the ids used in the follower file 'id'.")
+    return ["id" if c == idc else c for c in cheader], head[cheader.index(idc)]
+
+
+def _write_consumers(tmp, upload, ccols, skipped, lines):
+    """The consumers upload as ``tmp/consumers.csv`` (empty rows skipped, short
+    rows padded); ``lines`` maps its lines to the upload's."""
+    cname, csep, width = upload.name, upload.sep, len(ccols)
+    cpath = os.path.join(tmp, "consumers.csv")
+    with open(cpath, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, delimiter=csep)
+        w.writerow(ccols)
+        n = 1
+        for line, row in enumerate(upload.rows[1:], start=2):
+            cells = [c.strip() for c in row]
+            if not any(cells):
+                skipped.append((cname, line, "empty row"))
+                continue
+            if len(cells) > width and any(cells[width:]):
+                raise PlannerError(
+                    f"{cname}:{line}: {len(cells)} values for {width} columns. "
+                    f"Quote values that hold the separator {SEP_WORDS[csep]!r}, or remove "
+                    f"the extra ones.")
+            n += 1
+            w.writerow((cells + [""] * width)[:width])
+            lines[(cpath, n)] = line
+    return cpath
+
+
+def _read_written(fpath, cpath, pcol, names, lines):
+    """The written files through the library's reader; its errors name the
+    uploads and their lines instead of the temporary files."""
+    reader = follower_csv_reader()
     try:
-        g = reader(fpath, source="source", target="target",
-                   probability="probability" if pcol else False,
-                   consumers=cpath, id_column="id")
+        return reader(fpath, source="source", target="target",
+                      probability="probability" if pcol else False,
+                      consumers=cpath, id_column="id")
     except (ViralsimError, ValueError, KeyError) as exc:
         msg = str(exc.args[0]) if exc.args else str(exc)
         for path in (p for p in (fpath, cpath) if p):
@@ -372,50 +424,84 @@ def _read_files(tmp, fsep, kept, pcol, fname, fenc, words, a_col, b_col, swap, s
                          f"{lines.get((path, int(m.group(1))), m.group(1))}", msg)
             msg = msg.replace(repr(path), repr(names[path])).replace(path, names[path])
         raise PlannerError(msg) from None
+
+
+def _consumer_texts(g, crows, ccols):
+    """One dict of column -> text per node (``{"id": label}`` without a row)."""
     consumers = [{"id": str(lab)} for lab in g.labels]
-    if crows is not None:
-        pos = {str(lab): i for i, lab in enumerate(g.labels)}
-        idx = ccols.index("id")
-        for row in crows[1:]:
-            cells = [c.strip() for c in row]
-            if not any(cells):
-                continue
-            cells = (cells + [""] * len(ccols))[:len(ccols)]
-            i = pos.get(cells[idx])
-            if i is not None:
-                consumers[i] = dict(zip(ccols, cells))
+    if crows is None:
+        return consumers
+    pos = {str(lab): i for i, lab in enumerate(g.labels)}
+    idx = ccols.index("id")
+    for row in crows[1:]:
+        cells = [c.strip() for c in row]
+        if not any(cells):
+            continue
+        cells = (cells + [""] * len(ccols))[:len(ccols)]
+        i = pos.get(cells[idx])
+        if i is not None:
+            consumers[i] = dict(zip(ccols, cells))
+    return consumers
+
+
+def _follower_summary(g, upload, follow, kept, skipped):
+    """What the page shows of the follower file: counts, the direction sentence
+    with the first tie as its example, encoding, separator, columns used."""
     first = kept[0]
     a, b = first[1], first[2]  # already read the chosen way round
-    direction = words.format(a=a, b=b) + f": what {a} shares reaches {b} (line {first[0]})."
-    used = {"followed account": a_col if not swap else b_col,
-            "follower": b_col if not swap else a_col}
-    if pcol:
-        used["probability"] = pcol
-    summary = {
+    direction = follow.words.format(a=a, b=b) + f": what {a} shares reaches {b} (line {first[0]})."
+    a_col, b_col = follow.a_col, follow.b_col
+    used = {"followed account": a_col if not follow.swap else b_col,
+            "follower": b_col if not follow.swap else a_col}
+    if follow.pcol:
+        used["probability"] = follow.pcol
+    return {
         "consumers": int(g.n_nodes),
         "ties": int(g.n_edges),
         "direction": direction,
-        "follower_file": {"name": fname, "encoding": fenc, "separator": SEP_WORDS[fsep],
-                          "columns used": used},
+        "follower_file": {"name": upload.name, "encoding": upload.encoding,
+                          "separator": SEP_WORDS[upload.sep], "columns used": used},
         "skipped": skipped,
     }
-    name_col = _find(ccols, NAME_NAMES)
-    cost_col = _find(ccols, COST_NAMES)
-    seg_col = _find(ccols, SEGMENT_NAMES)
+
+
+def _consumers_summary(g, upload, ccols, id_name, roles, skipped):
+    """What the page shows of the consumers file: encoding, separator, the
+    columns used for id/name/cost/segment, numeric and text columns, rows read."""
+    numeric = [c for c in ccols if c in g.node_attrs]
+    name_col, cost_col, seg_col = roles
+    return {
+        "name": upload.name, "encoding": upload.encoding, "separator": SEP_WORDS[upload.sep],
+        "columns used": {"id": id_name, "name": name_col, "cost": cost_col,
+                         "segment": seg_col},
+        "numeric columns": numeric,
+        "text columns": [c for c in ccols if c not in numeric and c != "id"],
+        "rows": len(upload.rows) - 1 - sum(1 for s in skipped if s[0] == upload.name),
+    }
+
+
+def _read_files(tmp, fup, follow, kept, skipped, cup):
+    """The cleaned uploads written to ``tmp``, read by the library, as a :class:`Dataset`."""
+    lines = {}  # (file written, its line) -> line in the upload
+    fpath = _write_followers(tmp, kept, follow.pcol, fup.sep, lines)
+    cpath, ccols, id_name = None, [], None
+    if cup is not None:
+        ccols, id_name = _consumer_columns(cup.rows[0], cup.name)
+        cpath = _write_consumers(tmp, cup, ccols, skipped, lines)
+    g = _read_written(fpath, cpath, follow.pcol, {fpath: fup.name, cpath: cup and cup.name},
+                      lines)
+    crows = cup.rows if cup is not None else None
+    consumers = _consumer_texts(g, crows, ccols)
+    summary = _follower_summary(g, fup, follow, kept, skipped)
+    name_col, cost_col, seg_col = (_find(ccols, names) for names in
+                                   (NAME_NAMES, COST_NAMES, SEGMENT_NAMES))
     if cost_col and cost_col not in g.node_attrs:
         cost_col = None  # not numeric: the page offers the cost rule
-    if crows is not None:
-        numeric = [c for c in ccols if c in g.node_attrs]
-        summary["consumers_file"] = {
-            "name": cname, "encoding": cenc, "separator": SEP_WORDS[csep],
-            "columns used": {"id": cinfo["id"], "name": name_col, "cost": cost_col,
-                             "segment": seg_col},
-            "numeric columns": numeric,
-            "text columns": [c for c in ccols if c not in numeric and c != "id"],
-            "rows": len(crows) - 1 - sum(1 for s in skipped if s[0] == cname),
-        }
+    if cup is not None:
+        summary["consumers_file"] = _consumers_summary(g, cup, ccols, id_name,
+                                                       (name_col, cost_col, seg_col), skipped)
     return Dataset(g, consumers, ccols or ["id"], name_col, cost_col, seg_col,
-                   has_file_probabilities=bool(pcol), summary=summary)
+                   has_file_probabilities=bool(follow.pcol), summary=summary)
 
 
 # ---------------------------------------------------------------------- the example
@@ -528,80 +614,101 @@ def parse_budgets(text):
     return sorted(set(out))
 
 
-def match_accounts(dataset, accounts, plan_name="your list"):
-    """Node labels of a marketer's list of ids or names (names compared without case)."""
-    by_id = {str(lab): lab for lab in dataset.graph.labels}
+def _names_index(dataset):
+    """Lower-case consumer name -> node labels with that name."""
     by_name = {}
     if dataset.name_column:
         for i, r in enumerate(dataset.consumers):
             nm = (r.get(dataset.name_column) or "").strip().lower()
             if nm:
                 by_name.setdefault(nm, []).append(dataset.graph.labels[i])
+    return by_name
+
+
+def _account_label(a, by_id, by_name, plan_name):
+    """The node label an account id or name means, or None when it is neither."""
+    if a in by_id:
+        return by_id[a]
+    labs = by_name.get(a.lower())
+    if labs is None:
+        return None
+    if len(labs) > 1:
+        raise PlannerError(f"Plan {plan_name!r}: the name {a!r} belongs to {len(labs)} "
+                           f"consumers ({', '.join(str(x) for x in labs[:5])}). Use "
+                           f"their ids instead.")
+    return labs[0]
+
+
+def _unknown_accounts(dataset, by_id, unknown, plan_name):
+    """The error for accounts that are neither an id nor a name, with a close match."""
+    hint = difflib.get_close_matches(unknown[0], list(by_id) + [
+        dataset.consumers[i].get(dataset.name_column, "") for i in range(len(dataset.consumers))
+    ] if dataset.name_column else list(by_id), n=1)
+    more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
+    return PlannerError(f"Plan {plan_name!r}: {unknown[0]!r}{more} is not an id or name in "
+                        f"the data" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                        + ". Fix the list.")
+
+
+def match_accounts(dataset, accounts, plan_name="your list"):
+    """Node labels of a marketer's list of ids or names (names compared without case)."""
+    by_id = {str(lab): lab for lab in dataset.graph.labels}
+    by_name = _names_index(dataset)
     out, unknown = [], []
-    for a in accounts:
-        a = str(a).strip()
+    for a in (str(a).strip() for a in accounts):
         if not a:
             continue
-        if a in by_id:
-            lab = by_id[a]
-        elif a.lower() in by_name:
-            labs = by_name[a.lower()]
-            if len(labs) > 1:
-                raise PlannerError(f"Plan {plan_name!r}: the name {a!r} belongs to {len(labs)} "
-                                   f"consumers ({', '.join(str(x) for x in labs[:5])}). Use "
-                                   f"their ids instead.")
-            lab = labs[0]
-        else:
+        lab = _account_label(a, by_id, by_name, plan_name)
+        if lab is None:
             unknown.append(a)
-            continue
-        if lab not in out:
+        elif lab not in out:
             out.append(lab)
     if unknown:
-        hint = difflib.get_close_matches(unknown[0], list(by_id) + [
-            dataset.consumers[i].get(dataset.name_column, "") for i in range(len(dataset.consumers))
-        ] if dataset.name_column else list(by_id), n=1)
-        more = f" and {len(unknown) - 1} more" if len(unknown) > 1 else ""
-        raise PlannerError(f"Plan {plan_name!r}: {unknown[0]!r}{more} is not an id or name in "
-                           f"the data" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                           + ". Fix the list.")
+        raise _unknown_accounts(dataset, by_id, unknown, plan_name)
     if not out:
         raise PlannerError(f"Plan {plan_name!r} lists no accounts: give ids or names, one per "
                            f"line or separated by commas.")
     return out
 
 
-def prepared_graph(dataset, settings):
-    """The graph with probabilities and the target-segment mark, its model and costs."""
-    import viralsim as vs
-
-    from ..experiments import seed_costs
-
-    g = dataset.graph
+def _with_scheme(g, settings):
+    """``g`` with the edge probabilities of the settings' scheme."""
     scheme = settings.probability
     if scheme == "file":
         if not g.has_probabilities:
             raise PlannerError("The follower file has no probability column: choose another "
                                "probability scheme (weighted cascade is the usual one).")
-    elif scheme == "uniform":
+        return g
+    if scheme == "uniform":
         p = float(settings.p)
         if not (0.0 <= p <= 1.0):
             raise PlannerError(f"The probability per tie must be in [0, 1]. Got {p:g}.")
-        g = g.with_probabilities(p)
-    elif scheme in ("weighted_cascade", "trivalency"):
-        g = g.with_probabilities(scheme, rng=np.random.default_rng([settings.rng_seed, 1]))
-    else:
-        raise PlannerError(f"Unknown probability scheme {scheme!r}: choose one of "
-                           f"{', '.join(PROBABILITY_SCHEMES)}.")
-    model = vs.IC()
-    if settings.segment is not None and settings.segment_column:
-        col = settings.segment_column
-        mark = np.array([(r.get(col) or "").strip() == str(settings.segment).strip()
-                         for r in dataset.consumers])
-        if not mark.any():
-            raise PlannerError(f"No consumer has {col} = {settings.segment!r}: pick one of "
-                               f"{', '.join(dataset.segment_values(col)[:10])}.")
-        g = g.with_node_attr("_target_segment", mark)
-        model = vs.IC(segment_attr="_target_segment")
+        return g.with_probabilities(p)
+    if scheme in ("weighted_cascade", "trivalency"):
+        return g.with_probabilities(scheme, rng=np.random.default_rng([settings.rng_seed, 1]))
+    raise PlannerError(f"Unknown probability scheme {scheme!r}: choose one of "
+                       f"{', '.join(PROBABILITY_SCHEMES)}.")
+
+
+def _with_segment(dataset, g, settings):
+    """``(g, model)``: the target segment marked as a node attribute the model counts."""
+    import viralsim as vs
+
+    if settings.segment is None or not settings.segment_column:
+        return g, vs.IC()
+    col = settings.segment_column
+    mark = np.array([(r.get(col) or "").strip() == str(settings.segment).strip()
+                     for r in dataset.consumers])
+    if not mark.any():
+        raise PlannerError(f"No consumer has {col} = {settings.segment!r}: pick one of "
+                           f"{', '.join(dataset.segment_values(col)[:10])}.")
+    return g.with_node_attr("_target_segment", mark), vs.IC(segment_attr="_target_segment")
+
+
+def _costs(dataset, g, settings):
+    """Every consumer's cost to target (a numeric column or the cost rule), all > 0."""
+    from ..experiments import seed_costs
+
     if settings.cost_column:
         if settings.cost_column not in g.node_attrs:
             raise PlannerError(f"The cost column {settings.cost_column!r} is not a numeric "
@@ -619,7 +726,14 @@ def prepared_graph(dataset, settings):
         who = dataset.display(int(np.flatnonzero(costs <= 0)[0]))
         raise PlannerError(f"Every consumer must cost more than 0 to target; {who} costs "
                            f"{costs[costs <= 0][0]:g}. Fix the cost column or the cost rule.")
-    return g, model, costs
+    return costs
+
+
+def prepared_graph(dataset, settings):
+    """The graph with probabilities and the target-segment mark, its model and costs."""
+    g = _with_scheme(dataset.graph, settings)
+    g, model = _with_segment(dataset, g, settings)
+    return g, model, _costs(dataset, g, settings)
 
 
 # ---------------------------------------------------------------------- running
@@ -726,12 +840,29 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     -------
     Results
     """
-    import viralsim as vs
-
-    from ..experiments import paired, resolve_plan
-    from ..strategies._base import within_budget
-
     t_start = time.perf_counter()
+    budgets, n_sims = _checked_run(settings, plans)
+    g, model, costs = prepared_graph(dataset, settings)
+    fixed = {p.name: match_accounts(dataset, p.accounts, p.name) for p in plans if p.kind == "own"}
+    tick = _Ticker(len(budgets) * len(plans) * 2, progress, cancel)
+    compile_s = _wait_for_kernels(tick)
+    run = _Run(g, model, costs, settings, n_sims, {}, {})
+    rows = []
+    for b in budgets:
+        for p in plans:
+            tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
+            seeds = fixed[p.name] if p.kind == "own" else _optimised_seeds(run, p, b)
+            tick.done += 1
+            rows.append(_plan_row(run, p, b, seeds, tick))
+            tick.done += 1
+        _rank(run, [r for r in rows if r["budget"] == b and r["status"] == "ok"], b)
+    tick("Done")
+    return Results(settings, list(plans), rows, run.selections, run.estimates, costs,
+                   g.out_degree(), dataset, time.perf_counter() - t_start, compile_s)
+
+
+def _checked_run(settings, plans):
+    """``(budgets, n_sims)`` of a run, or the error naming what to fix."""
     if not plans:
         raise PlannerError("Add at least one candidate plan.")
     names = [p.name for p in plans]
@@ -743,88 +874,123 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     n_sims = int(settings.n_sims)
     if n_sims < 2:
         raise PlannerError("Simulate at least 2 worlds (1,000 is a good start).")
-    g, model, costs = prepared_graph(dataset, settings)
-    fixed = {p.name: match_accounts(dataset, p.accounts, p.name) for p in plans if p.kind == "own"}
-    steps = len(budgets) * len(plans) * 2
-    done = [0]
+    return budgets, n_sims
 
-    def tick(text):
-        if cancel is not None and cancel.is_set():
+
+class _Ticker:
+    """Progress reports (``done`` of ``steps``) and the cancel check between steps."""
+
+    def __init__(self, steps, progress, cancel):
+        self.steps, self.progress, self.cancel, self.done = steps, progress, cancel, 0
+
+    def __call__(self, text):
+        if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
-        if progress is not None:
-            progress(min(done[0] / steps, 1.0), text)
+        if self.progress is not None:
+            self.progress(min(self.done / self.steps, 1.0), text)
 
-    compile_s = None
-    if not is_warm():
-        tick("Compiling the simulation kernels (first run on this machine only; about a "
-             "minute)...")
-        t0 = time.perf_counter()
-        warm_up()
-        while not _WARM["done"].wait(0.2):
-            tick("Compiling the simulation kernels (first run on this machine only; about a "
-                 "minute)...")
-        compile_s = time.perf_counter() - t0
-    selections, estimates, rows = {}, {}, []
-    rng = int(settings.rng_seed)
-    for b in budgets:
-        for p in plans:
-            tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
-            if p.kind == "own":
-                seeds = fixed[p.name]
-            else:
-                strategy = "degree" if p.kind == "most_followed" else p.strategy
-                if not within_budget(float(costs.min()), b):
-                    seeds = []
-                else:
-                    try:
-                        seeds = resolve_plan(g, {"name": p.name, "strategy": strategy}, model=model,
-                                             rng=rng, budget=b, costs=costs, func="planner")
-                    except (ValueError, TypeError) as exc:
-                        raise PlannerError(str(exc.args[0] if exc.args else exc)) from None
-            done[0] += 1
-            idx = g.index_of(seeds) if seeds else np.zeros(0, dtype=np.int64)
-            cost = float(costs[idx].sum())
-            selections[(p.name, b)] = list(seeds)
-            row = {"budget": b, "plan": p.name, "kind": p.kind, "targets": len(seeds),
-                   "cost": cost, "rank": None, "status": "ok"}
-            if not seeds:
-                row["status"] = f"no consumer costs {b:,.2f} or less"
-            elif not within_budget(cost, b):
-                row["status"] = f"over budget: costs {cost:,.2f}"
-            else:
-                key = tuple(seeds)
-                if key not in estimates:
-                    tick(f"Budget {b:,.2f}: simulating '{p.name}' in {n_sims:,} worlds")
-                    estimates[key] = vs.estimate_reach(
-                        g, seeds, model=model, n_sims=n_sims, rng=rng,
-                        confidence=settings.confidence, max_rounds=settings.max_rounds,
-                        return_sizes=True)
-                est = estimates[key]
-                row.update(adopters=est.mean, adopters_low=est.ci_low,
-                           adopters_high=est.ci_high, exposure=est.exposure.mean,
-                           exposure_low=est.exposure.ci_low, exposure_high=est.exposure.ci_high)
-                if settings.segment is not None:
-                    sr = est.metrics["segment_reach"]
-                    row.update(segment_adopters=sr.mean, segment_adopters_low=sr.ci_low,
-                               segment_adopters_high=sr.ci_high)
-                goal = row[_goal_key(settings)]
-                row["cost_per_adopter"] = cost / row.get("segment_adopters", est.mean) \
-                    if row.get("segment_adopters", est.mean) > 0 else None
-                row["goal"] = goal
-            done[0] += 1
-            rows.append(row)
-        ok = sorted((r for r in rows if r["budget"] == b and r["status"] == "ok"),
-                    key=lambda r: -r["goal"])
-        for rank, r in enumerate(ok, 1):
-            r["rank"] = rank
-            if rank == 1:
-                best_sizes = estimates[tuple(selections[(r["plan"], b)])].sizes
-            m, _, lo, hi = paired(estimates[tuple(selections[(r["plan"], b)])].sizes,
-                                  best_sizes, settings.confidence)
-            r.update(adopters_vs_best=m, adopters_vs_best_low=lo, adopters_vs_best_high=hi)
-    tick("Done")
-    return Results(settings, list(plans), rows, selections, estimates, costs,
-                   g.out_degree(), dataset, time.perf_counter() - t_start, compile_s)
+
+_COMPILING = ("Compiling the simulation kernels (first run on this machine only; about a "
+              "minute)...")
+
+
+def _wait_for_kernels(tick):
+    """Seconds spent waiting for the kernels to compile (ticking meanwhile), or None."""
+    if is_warm():
+        return None
+    tick(_COMPILING)
+    t0 = time.perf_counter()
+    warm_up()
+    while not _WARM["done"].wait(0.2):
+        tick(_COMPILING)
+    return time.perf_counter() - t0
+
+
+@dataclass
+class _Run:
+    """What every plan x budget of one run shares; ``selections`` and
+    ``estimates`` fill as it goes (one estimate per distinct seed list)."""
+
+    g: object
+    model: object
+    costs: np.ndarray
+    settings: Settings
+    n_sims: int
+    selections: dict
+    estimates: dict
+
+
+def _optimised_seeds(run, plan, b):
+    """The seeds a strategy picks within budget ``b`` ([] when no one is that cheap)."""
+    from ..experiments import resolve_plan
+    from ..strategies._base import within_budget
+
+    strategy = "degree" if plan.kind == "most_followed" else plan.strategy
+    if not within_budget(float(run.costs.min()), b):
+        return []
+    try:
+        return resolve_plan(run.g, {"name": plan.name, "strategy": strategy}, model=run.model,
+                            rng=int(run.settings.rng_seed), budget=b, costs=run.costs,
+                            func="planner")
+    except (ValueError, TypeError) as exc:
+        raise PlannerError(str(exc.args[0] if exc.args else exc)) from None
+
+
+def _plan_row(run, plan, b, seeds, tick):
+    """The results row of one plan at budget ``b``, estimated unless over budget."""
+    from ..strategies._base import within_budget
+
+    idx = run.g.index_of(seeds) if seeds else np.zeros(0, dtype=np.int64)
+    cost = float(run.costs[idx].sum())
+    run.selections[(plan.name, b)] = list(seeds)
+    row = {"budget": b, "plan": plan.name, "kind": plan.kind, "targets": len(seeds),
+           "cost": cost, "rank": None, "status": "ok"}
+    if not seeds:
+        row["status"] = f"no consumer costs {b:,.2f} or less"
+    elif not within_budget(cost, b):
+        row["status"] = f"over budget: costs {cost:,.2f}"
+    else:
+        _estimate_row(run, row, seeds, tick)
+    return row
+
+
+def _estimate_row(run, row, seeds, tick):
+    """Fill ``row`` with the reach of ``seeds`` (simulated once per seed list)."""
+    import viralsim as vs
+
+    s = run.settings
+    key = tuple(seeds)
+    if key not in run.estimates:
+        tick(f"Budget {row['budget']:,.2f}: simulating '{row['plan']}' in {run.n_sims:,} worlds")
+        run.estimates[key] = vs.estimate_reach(
+            run.g, seeds, model=run.model, n_sims=run.n_sims, rng=int(s.rng_seed),
+            confidence=s.confidence, max_rounds=s.max_rounds, return_sizes=True)
+    est = run.estimates[key]
+    row.update(adopters=est.mean, adopters_low=est.ci_low,
+               adopters_high=est.ci_high, exposure=est.exposure.mean,
+               exposure_low=est.exposure.ci_low, exposure_high=est.exposure.ci_high)
+    if s.segment is not None:
+        sr = est.metrics["segment_reach"]
+        row.update(segment_adopters=sr.mean, segment_adopters_low=sr.ci_low,
+                   segment_adopters_high=sr.ci_high)
+    goal = row[_goal_key(s)]
+    adopters = row.get("segment_adopters", est.mean)
+    row["cost_per_adopter"] = row["cost"] / adopters if adopters > 0 else None
+    row["goal"] = goal
+
+
+def _rank(run, ok, b):
+    """Rank the rows within budget ``b`` by the goal, each against the best in the same worlds."""
+    from ..experiments import paired
+
+    ok = sorted(ok, key=lambda r: -r["goal"])
+    for rank, r in enumerate(ok, 1):
+        r["rank"] = rank
+        sizes = run.estimates[tuple(run.selections[(r["plan"], b)])].sizes
+        if rank == 1:
+            best_sizes = sizes
+        m, _, lo, hi = paired(sizes, best_sizes, run.settings.confidence)
+        r.update(adopters_vs_best=m, adopters_vs_best_low=lo, adopters_vs_best_high=hi)
 
 
 # ---------------------------------------------------------------------- the answer as files
@@ -931,16 +1097,15 @@ def assumptions(results):
     return text
 
 
-def answer_paragraph(results):
-    """One paragraph: what to do at the largest budget, what it buys, what it assumes."""
-    s = results.settings
-    b = results.budgets[-1]
-    best = results.best(b)
-    if best is None:
-        return (f"No plan fits the largest budget, {b:,.2f}: raise the budget or add a plan "
-                f"with cheaper targets. " + assumptions(results))
+def _segment_words(settings):
+    """`` in segment 'x'`` when the run ranks by a segment, else ``""``."""
+    return f" in segment {settings.segment!r}" if settings.segment is not None else ""
+
+
+def _best_sentences(best, b, s):
+    """What to do at budget ``b`` and what it buys (adopters, segment, exposure, price)."""
     n = best["targets"]
-    seg = f" in segment {s.segment!r}" if s.segment is not None else ""
+    seg = _segment_words(s)
     text = (f"With a budget of {b:,.2f}, target the {n} {'person' if n == 1 else 'people'} of "
             f"plan '{best['plan']}' (cost {best['cost']:,.2f}; the list is in targets.csv). "
             f"Expect about {best['adopters']:,.0f} people to buy "
@@ -952,22 +1117,46 @@ def answer_paragraph(results):
              f"({between(best['exposure_low'], best['exposure_high'])}).")
     if best.get("cost_per_adopter"):
         text += f" That is {best['cost_per_adopter']:,.2f} per adopter{seg}."
+    return text
+
+
+def _runner_up_sentence(results, b):
+    """How many fewer adopters the second plan brings at budget ``b`` ("" without one)."""
+    s = results.settings
     others = [r for r in results.ranked(b) if r["rank"] and r["rank"] > 1]
-    if others:
-        o = others[0]
-        d, lo, hi = -o["adopters_vs_best"], -o["adopters_vs_best_high"], -o["adopters_vs_best_low"]
-        goal = "people who see it" if s.goal == "exposure" else f"adopters{seg}"
-        text += (f" Ranked by {goal}, the next plan, '{o['plan']}', brings {d:,.1f} fewer "
-                 f"adopters overall ({between(lo, hi)} fewer, measured in the same worlds).")
+    if not others:
+        return ""
+    o = others[0]
+    d, lo, hi = -o["adopters_vs_best"], -o["adopters_vs_best_high"], -o["adopters_vs_best_low"]
+    goal = "people who see it" if s.goal == "exposure" else f"adopters{_segment_words(s)}"
+    return (f" Ranked by {goal}, the next plan, '{o['plan']}', brings {d:,.1f} fewer "
+            f"adopters overall ({between(lo, hi)} fewer, measured in the same worlds).")
+
+
+def _budget_gain_sentence(results):
+    """What raising the budget to the largest one adds ("" with one budget that fits)."""
+    s = results.settings
     bests = [(x, results.best(x)) for x in results.budgets]
     bests = [(x, r) for x, r in bests if r is not None]
-    if len(bests) > 1:
-        (b0, r0), (b1, r1) = bests[-2], bests[-1]
-        key = _goal_key(s)
-        gain = r1[key] - r0[key]
-        word = "people reached" if s.goal == "exposure" else f"adopters{seg}"
-        text += (f" Raising the budget from {b0:,.2f} to {b1:,.2f} adds about {gain:,.1f} "
-                 f"{word} ({gain / (b1 - b0):,.3f} per unit of money).")
+    if len(bests) < 2:
+        return ""
+    (b0, r0), (b1, r1) = bests[-2], bests[-1]
+    key = _goal_key(s)
+    gain = r1[key] - r0[key]
+    word = "people reached" if s.goal == "exposure" else f"adopters{_segment_words(s)}"
+    return (f" Raising the budget from {b0:,.2f} to {b1:,.2f} adds about {gain:,.1f} "
+            f"{word} ({gain / (b1 - b0):,.3f} per unit of money).")
+
+
+def answer_paragraph(results):
+    """One paragraph: what to do at the largest budget, what it buys, what it assumes."""
+    b = results.budgets[-1]
+    best = results.best(b)
+    if best is None:
+        return (f"No plan fits the largest budget, {b:,.2f}: raise the budget or add a plan "
+                f"with cheaper targets. " + assumptions(results))
+    text = (_best_sentences(best, b, results.settings) + _runner_up_sentence(results, b)
+            + _budget_gain_sentence(results))
     over = [r for r in results.ranked(b) if r["status"] != "ok"]
     if over:
         text += " Left out at this budget: " + "; ".join(

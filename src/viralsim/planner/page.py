@@ -57,101 +57,147 @@ def render():
     st.caption("Whom to target, what it costs, what it will reach, and what that assumes. "
                "Runs on this computer: uploaded files are read here and sent nowhere; each "
                "browser tab has its own data.")
-
-    # ------------------------------------------------------------------ 1. data
-    st.header("1. Your data")
-    source = st.radio("Data", ["Built-in example", "Upload CSV files"], horizontal=True,
-                      key="source")
-    dataset = None
-    if source == "Built-in example":
-        if ss.get("data_key") != "example":
-            ss["dataset"], ss["data_error"], ss["data_key"] = core.example_dataset(), None, \
-                "example"
-            ss.pop("job", None)
-            ss["data_version"] = ss.get("data_version", 0) + 1
-        f_ex, c_ex = core.example_files()
-        a, b = st.columns(2)
-        a.download_button("Example followers.csv", f_ex, "followers.csv", "text/csv")
-        b.download_button("Example consumers.csv", c_ex, "consumers.csv", "text/csv")
-    else:
-        a, b = st.columns(2)
-        fup = a.file_uploader("Follower CSV (one row per follow tie: follower, followed)",
-                              type=["csv", "txt"], key="followers_file")
-        cup = b.file_uploader("Consumers CSV (id, and any of name, cost, segment, ...)",
-                              type=["csv", "txt"], key="consumers_file")
-        swap = st.checkbox("Read each tie the other way round", key="swap",
-                           help="Tick when the example pair below reads wrong.")
-        if fup is None:
-            st.info("Upload a follower CSV (and a consumers CSV for names, costs and "
-                    "segments). Separators , ; or tab; Excel's CSV encodings are fine.")
-            ss["dataset"], ss["data_key"] = None, None
-        else:
-            key = (fup.file_id, getattr(cup, "file_id", None), swap)
-            if ss.get("data_key") != key:
-                ss.pop("job", None)
-                try:
-                    ss["dataset"] = core.read_upload(
-                        fup.getvalue(), fup.name, cup.getvalue() if cup else None,
-                        cup.name if cup else "consumers.csv", swap=swap)
-                    ss["data_error"] = None
-                except core.PlannerError as exc:
-                    ss["dataset"], ss["data_error"] = None, str(exc)
-                ss["data_key"] = key
-                ss["data_version"] = ss.get("data_version", 0) + 1
-    if ss.get("data_error"):
-        st.error(ss["data_error"])
-    dataset = ss.get("dataset")
+    dataset = _data_section(st, ss)
     if dataset is None:
         return
     _show_dataset(st, dataset)
     # widgets whose choices come from the data start afresh with each new file
-    v = ss.get("data_version", 0)
+    settings = _goal_section(st, dataset, ss.get("data_version", 0))
+    plans = _plans_section(st)
+    _run_section(st, ss, dataset, settings, plans)
+    job = ss.get("job")
+    if job is not None and job.get("finished") is not None:
+        _show_job(st, job, settings, plans)
 
-    # ------------------------------------------------------------------ 2. goal
+
+def _new_data(ss, dataset, error, key):
+    """Keep a newly read dataset (or its error); a run of the old data is dropped."""
+    ss.pop("job", None)
+    ss["dataset"], ss["data_error"], ss["data_key"] = dataset, error, key
+    ss["data_version"] = ss.get("data_version", 0) + 1
+
+
+def _data_section(st, ss):
+    """Section 1: the built-in example or the uploaded files; the dataset, or None."""
+    st.header("1. Your data")
+    source = st.radio("Data", ["Built-in example", "Upload CSV files"], horizontal=True,
+                      key="source")
+    if source == "Built-in example":
+        _example_data(st, ss)
+    else:
+        _uploaded_data(st, ss)
+    if ss.get("data_error"):
+        st.error(ss["data_error"])
+    return ss.get("dataset")
+
+
+def _example_data(st, ss):
+    if ss.get("data_key") != "example":
+        _new_data(ss, core.example_dataset(), None, "example")
+    f_ex, c_ex = core.example_files()
+    a, b = st.columns(2)
+    a.download_button("Example followers.csv", f_ex, "followers.csv", "text/csv")
+    b.download_button("Example consumers.csv", c_ex, "consumers.csv", "text/csv")
+
+
+def _uploaded_data(st, ss):
+    a, b = st.columns(2)
+    fup = a.file_uploader("Follower CSV (one row per follow tie: follower, followed)",
+                          type=["csv", "txt"], key="followers_file")
+    cup = b.file_uploader("Consumers CSV (id, and any of name, cost, segment, ...)",
+                          type=["csv", "txt"], key="consumers_file")
+    swap = st.checkbox("Read each tie the other way round", key="swap",
+                       help="Tick when the example pair below reads wrong.")
+    if fup is None:
+        st.info("Upload a follower CSV (and a consumers CSV for names, costs and "
+                "segments). Separators , ; or tab; Excel's CSV encodings are fine.")
+        ss["dataset"], ss["data_key"] = None, None
+        return
+    key = (fup.file_id, getattr(cup, "file_id", None), swap)
+    if ss.get("data_key") == key:
+        return
+    try:
+        dataset = core.read_upload(fup.getvalue(), fup.name, cup.getvalue() if cup else None,
+                                   cup.name if cup else "consumers.csv", swap=swap)
+    except core.PlannerError as exc:
+        _new_data(ss, None, str(exc), key)
+    else:
+        _new_data(ss, dataset, None, key)
+
+
+def _goal_section(st, dataset, v):
+    """Section 2: goal, segment, budgets, costs, probabilities, worlds and seed, as
+    :class:`~viralsim.planner.Settings` (``v``: the data version, in data-bound widget keys)."""
     st.header("2. Goal, budgets and costs")
     a, b, c = st.columns(3)
     goal = a.radio("Goal", list(GOALS), format_func=GOALS.get, key="goal")
-    seg_cols = [col for col in dataset.columns if col != "id"]
-    segment_column = segment = None
-    if seg_cols:
-        default = seg_cols.index(dataset.segment_column) if dataset.segment_column else 0
-        segment_column = b.selectbox("Segment column", seg_cols, index=default, key=f"seg_col_{v}")
-        values = ["everyone"] + dataset.segment_values(segment_column)[:200]
-        segment = b.selectbox("Target segment", values, key=f"segment_{v}")
-        if segment == "everyone":
-            segment = None
-    budgets_text = c.text_input("Budgets (separated by commas)", "30, 60, 120", key="budgets")
-    budgets = None
-    try:
-        budgets = core.parse_budgets(budgets_text)
-    except core.PlannerError as exc:
-        c.error(str(exc))
-    numeric = dataset.numeric_columns
+    segment_column, segment = _segment_inputs(b, dataset, v)
+    budgets = _budget_input(c)
     a, b = st.columns(2)
+    cost = _cost_inputs(a, dataset, v)
+    scheme, p, n_sims, rng_seed = _model_inputs(b, dataset, v)
+    return core.Settings(goal=goal, segment_column=segment_column, segment=segment,
+                         budgets=budgets or [], cost_column=cost[0], cost_base=cost[1],
+                         cost_per_follower=cost[2], cost_exponent=cost[3], probability=scheme,
+                         p=p, n_sims=int(n_sims), rng_seed=int(rng_seed))
+
+
+def _segment_inputs(col, dataset, v):
+    """``(segment column, segment value or None for everyone)``."""
+    seg_cols = [c for c in dataset.columns if c != "id"]
+    if not seg_cols:
+        return None, None
+    default = seg_cols.index(dataset.segment_column) if dataset.segment_column else 0
+    segment_column = col.selectbox("Segment column", seg_cols, index=default, key=f"seg_col_{v}")
+    values = ["everyone"] + dataset.segment_values(segment_column)[:200]
+    segment = col.selectbox("Target segment", values, key=f"segment_{v}")
+    return segment_column, (None if segment == "everyone" else segment)
+
+
+def _budget_input(col):
+    """The budgets typed, or None (with the error shown) when they do not parse."""
+    budgets_text = col.text_input("Budgets (separated by commas)", "30, 60, 120", key="budgets")
+    try:
+        return core.parse_budgets(budgets_text)
+    except core.PlannerError as exc:
+        col.error(str(exc))
+        return None
+
+
+def _cost_inputs(col, dataset, v):
+    """``(cost column or None, fee, per follower, exponent)``."""
+    numeric = dataset.numeric_columns
     cost_modes = (["A cost column of the consumers file"] if numeric else []) + \
         ["A price rule: fee + price per follower"]
-    cost_mode = a.radio("What a target costs", cost_modes, key=f"cost_mode_{v}")
-    cost_column = None
-    base, per, ex = 5.0, 0.5, 1.0
+    cost_mode = col.radio("What a target costs", cost_modes, key=f"cost_mode_{v}")
     if cost_mode.startswith("A cost column"):
         idx = numeric.index(dataset.cost_column) if dataset.cost_column in numeric else 0
-        cost_column = a.selectbox("Cost column", numeric, index=idx, key=f"cost_col_{v}")
-    else:
-        x, y, z = a.columns(3)
-        base = x.number_input("Fee", min_value=0.0, value=5.0, key="cost_base")
-        per = y.number_input("Per follower", min_value=0.0, value=0.5, key="cost_per")
-        ex = z.number_input("Exponent", value=1.0, key="cost_exp")
+        return col.selectbox("Cost column", numeric, index=idx, key=f"cost_col_{v}"), 5.0, 0.5, 1.0
+    x, y, z = col.columns(3)
+    base = x.number_input("Fee", min_value=0.0, value=5.0, key="cost_base")
+    per = y.number_input("Per follower", min_value=0.0, value=0.5, key="cost_per")
+    ex = z.number_input("Exponent", value=1.0, key="cost_exp")
+    return None, base, per, ex
+
+
+def _model_inputs(col, dataset, v):
+    """``(probability scheme, p, simulated worlds, random seed)``."""
     schemes = [s for s in SCHEMES if s != "file" or dataset.has_file_probabilities]
-    scheme = b.selectbox("How likely a follower is persuaded", schemes, format_func=SCHEMES.get,
-                         index=schemes.index("file") if "file" in schemes else 0, key=f"scheme_{v}")
-    p = b.number_input("Probability per tie", 0.0, 1.0, 0.05, key="p") \
+    scheme = col.selectbox("How likely a follower is persuaded", schemes,
+                           format_func=SCHEMES.get,
+                           index=schemes.index("file") if "file" in schemes else 0,
+                           key=f"scheme_{v}")
+    p = col.number_input("Probability per tie", 0.0, 1.0, 0.05, key="p") \
         if scheme == "uniform" else 0.05
-    x, y = b.columns(2)
+    x, y = col.columns(2)
     n_sims = x.number_input("Simulated worlds per plan", 2, 1_000_000, 1000, step=500,
                             key="n_sims")
     rng_seed = y.number_input("Random seed", 0, 2**31 - 1, 0, key="rng_seed")
+    return scheme, p, n_sims, rng_seed
 
-    # ------------------------------------------------------------------ 3. plans
+
+def _plans_section(st):
+    """Section 3: the candidate plans ticked."""
     st.header("3. Candidate plans")
     plans = []
     a, b, c = st.columns(3)
@@ -165,26 +211,18 @@ def render():
         own = c.text_area("Ids or names, one per line or separated by commas", key="own")
         accounts = [t for line in own.splitlines() for t in line.split(",") if t.strip()]
         plans.append(core.Plan("my list", "own", accounts=accounts))
+    return plans
 
-    settings = core.Settings(goal=goal, segment_column=segment_column, segment=segment,
-                             budgets=budgets or [], cost_column=cost_column, cost_base=base,
-                             cost_per_follower=per, cost_exponent=ex, probability=scheme, p=p,
-                             n_sims=int(n_sims), rng_seed=int(rng_seed))
 
-    # ------------------------------------------------------------------ 4. run
+def _run_section(st, ss, dataset, settings, plans):
+    """Section 4: the run button, and while it runs, progress and cancel."""
     st.header("4. Run")
     job = ss.get("job")
     running = job is not None and job.get("finished") is None
     a, b = st.columns([1, 5])
-    if a.button("Run the plans", type="primary", disabled=running or not budgets or not plans,
-                key="run"):
-        job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."), "started":
-               time.time(), "finished": None, "results": None, "error": None,
-               "cancelled": False, "asked": (settings, plans)}
-        job["thread"] = threading.Thread(target=_job_thread, args=(job, dataset, settings, plans),
-                                         name="viralsim-planner-run", daemon=True)
-        ss["job"] = job
-        job["thread"].start()
+    if a.button("Run the plans", type="primary",
+                disabled=running or not settings.budgets or not plans, key="run"):
+        job = _start_job(ss, dataset, settings, plans)
         running = True
     if running:
         if b.button("Cancel", key="cancel"):
@@ -194,9 +232,22 @@ def render():
     if not core.is_warm() and not running:
         st.caption("The simulation kernels are compiling in the background (first start on "
                    "this machine only): a run started now waits for them, and says so.")
-    job = ss.get("job")
-    if job is None or job.get("finished") is None:
-        return
+
+
+def _start_job(ss, dataset, settings, plans):
+    """A run of the plans in a background thread of this session."""
+    job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."), "started":
+           time.time(), "finished": None, "results": None, "error": None,
+           "cancelled": False, "asked": (settings, plans)}
+    job["thread"] = threading.Thread(target=_job_thread, args=(job, dataset, settings, plans),
+                                     name="viralsim-planner-run", daemon=True)
+    ss["job"] = job
+    job["thread"].start()
+    return job
+
+
+def _show_job(st, job, settings, plans):
+    """A finished run: cancelled, its error, or its answer (flagged when the page changed since)."""
     if job["cancelled"]:
         st.warning("Run cancelled: nothing was kept from it.")
         return
@@ -246,39 +297,47 @@ def _show_dataset(st, d):
 
 
 def _show_results(st, r):
-    import matplotlib.pyplot as plt
-
     st.header("5. The answer")
     if r.compile_s:
         st.caption(f"This run waited {r.compile_s:.0f} s for the kernels to compile (first run "
                    f"only).")
     st.success(core.answer_paragraph(r))
-    seg = r.settings.segment is not None
     st.subheader("Plans ranked per budget")
     for b in reversed(r.budgets):
-        rows = []
-        for x in r.ranked(b):
-            ok = x["status"] == "ok"
-            row = {"rank": x["rank"] or "-", "plan": x["plan"], "targets": x["targets"],
-                   "cost": _fmt(x["cost"], 2)}
-            if ok:
-                row["adopters"] = f"{x['adopters']:,.1f} ({core.between(x['adopters_low'], x['adopters_high'])})"
-                if seg:
-                    row[f"in {r.settings.segment}"] = (
-                        f"{x['segment_adopters']:,.1f} ("
-                        f"{core.between(x['segment_adopters_low'], x['segment_adopters_high'])})")
-                row["see it"] = f"{x['exposure']:,.1f} ({core.between(x['exposure_low'], x['exposure_high'])})"
-                row["cost per adopter" + (f" in {r.settings.segment}" if seg else "")] = \
-                    _fmt(x["cost_per_adopter"], 2)
-                row["adopters vs best"] = (
-                    "best" if x["rank"] == 1 else
-                    f"{x['adopters_vs_best']:+,.1f} ({core.between(x['adopters_vs_best_low'], x['adopters_vs_best_high'])})")
-            else:
-                row["adopters"] = x["status"]
-            rows.append(row)
         st.markdown(f"**Budget {b:,.2f}**")
-        st.table(rows)
+        st.table([_ranked_row(x, r.settings.segment) for x in r.ranked(b)])
     st.caption("Ranges: 95% confidence intervals of the averages over the simulated worlds.")
+    _show_figures(st, r)
+    _show_targets(st, r)
+
+
+def _with_range(x, key):
+    """``"mean (between low and high)"`` of a results row's ``key``."""
+    return f"{x[key]:,.1f} ({core.between(x[f'{key}_low'], x[f'{key}_high'])})"
+
+
+def _ranked_row(x, segment):
+    """One plan's row of the ranked table (``segment``: the target segment or None)."""
+    row = {"rank": x["rank"] or "-", "plan": x["plan"], "targets": x["targets"],
+           "cost": _fmt(x["cost"], 2)}
+    if x["status"] != "ok":
+        row["adopters"] = x["status"]
+        return row
+    seg = segment is not None
+    row["adopters"] = _with_range(x, "adopters")
+    if seg:
+        row[f"in {segment}"] = _with_range(x, "segment_adopters")
+    row["see it"] = _with_range(x, "exposure")
+    row["cost per adopter" + (f" in {segment}" if seg else "")] = _fmt(x["cost_per_adopter"], 2)
+    row["adopters vs best"] = (
+        "best" if x["rank"] == 1 else
+        f"{x['adopters_vs_best']:+,.1f} ({core.between(x['adopters_vs_best_low'], x['adopters_vs_best_high'])})")
+    return row
+
+
+def _show_figures(st, r):
+    import matplotlib.pyplot as plt
+
     a, b = st.columns(2)
     fig = core.figure_reach_vs_budget(r)
     a.pyplot(fig)
@@ -287,6 +346,9 @@ def _show_results(st, r):
     if fig is not None:
         b.pyplot(fig)
         plt.close(fig)
+
+
+def _show_targets(st, r):
     st.subheader("Whom to target")
     a, b = st.columns(2)
     a.download_button("Download targets.csv", core.targets_csv(r), "targets.csv", "text/csv",

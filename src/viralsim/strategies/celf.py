@@ -384,68 +384,13 @@ class CELFGreedy(Strategy):
         n_worlds = check_int(self.n_worlds, "n_worlds", func, low=1)
         batch = check_int(self.batch, "batch", func, low=1)
         max_rounds = check_int(self.max_rounds, "max_rounds", func, low=1, allow_none=True)
-        g = req.graph
-        key = seed_from_rng(req.gen)
-        weights = node_weights(g, self.weight_attr, func)
-        ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
-        notes = []
-        backend = None
-        if self.backend is not None:
-            from ..distributed import get_backend
-
-            backend = get_backend(self.backend)
-            if getattr(backend, "name", "serial") == "serial":
-                backend = None
-        if ic_graph is not None and backend is not None and weights is not None:
-            raise ValueError(
-                f"{func}: weight_attr runs on the serial backend only (weighted gains summed "
-                "across shards would not be bit-identical); drop backend= or weight_attr."
-            )
-        if ic_graph is not None and backend is not None:
-            engine = _RayWorlds(ic_graph, key, n_worlds, bool(self.lookahead), backend)
-            notes.append(f"worlds split over {len(engine.shards)} Ray actors")
-        elif ic_graph is not None:
-            engine = _IncrementalWorlds(ic_graph, key, n_worlds, weights, bool(self.lookahead))
-        else:
-            if weights is not None:
-                raise ValueError(
-                    f"{func}: weight_attr needs a model with independent-cascade worlds; "
-                    f"{model_label(req.model)} (or a horizon) is served by simulation, which "
-                    "counts adopters only."
-                )
-            engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds, backend)
-            notes.append(
-                "gains by re-simulating each candidate in the same worlds with the model's "
-                "own kernel"
-            )
-        if not req.model.is_live_edge:
-            notes.append(
-                f"the model {req.model!r} is not a live-edge model: reach is not submodular, so "
-                "lazy evaluation may skip better candidates and the greedy (1 - 1/e) guarantee "
-                "does not hold"
-            )
-        else:
-            notes.append(
-                f"greedy: within 1 - 1/e of the best seeds on the {n_worlds} sampled worlds"
-            )
+        engine, notes = self._engine(req, n_worlds, max_rounds)
+        notes.append(_guarantee_note(req.model, n_worlds))
         if not isinstance(engine, _RayWorlds):
             batch = 1  # one process: no round trip to save
-        singles = engine.singletons()
         W = float(n_worlds)
         info = {"n_worlds": n_worlds}
-        if not req.budgeted:
-            picks, gains, won = lazy_greedy(engine, singles, req.k, None, math.inf, False,
-                                            bool(self.lookahead), batch)
-        else:
-            runs = {}
-            for label, ratio in (("benefit_per_cost", True), ("benefit", False)):
-                p, gn, w = lazy_greedy(engine, singles, req.k, req.costs_or_ones(), req.limit,
-                                       ratio, bool(self.lookahead), batch)
-                runs[label] = (p, gn, w)
-                info[f"spread_{label}"] = sum(gn) / W
-            best = max(runs, key=lambda lab: (sum(runs[lab][1]), lab == "benefit_per_cost"))
-            picks, gains, won = runs[best]
-            notes.append(f"cost-effective lazy forward: the {best.replace('_', ' ')} greedy won")
+        picks, gains, won = self._greedy(req, engine, batch, info, notes)
         info["evaluations"] = engine.evaluations
         if isinstance(engine, _RayWorlds):
             info["round_trips"] = engine.round_trips
@@ -457,6 +402,70 @@ class CELFGreedy(Strategy):
             "notes": notes,
             "info": info,
         }
+
+    def _backend(self):
+        """The distributed backend, or None for the serial one."""
+        if self.backend is None:
+            return None
+        from ..distributed import get_backend
+
+        backend = get_backend(self.backend)
+        return None if getattr(backend, "name", "serial") == "serial" else backend
+
+    def _engine(self, req, n_worlds, max_rounds):
+        """``(engine, notes)``: the worlds that price the gains (incremental
+        live-edge worlds, split over Ray actors, or re-simulation by the model)."""
+        func = "CELFGreedy"
+        g = req.graph
+        key = seed_from_rng(req.gen)
+        weights = node_weights(g, self.weight_attr, func)
+        ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
+        backend = self._backend()
+        if ic_graph is not None and backend is not None and weights is not None:
+            raise ValueError(
+                f"{func}: weight_attr runs on the serial backend only (weighted gains summed "
+                "across shards would not be bit-identical); drop backend= or weight_attr."
+            )
+        if ic_graph is not None and backend is not None:
+            engine = _RayWorlds(ic_graph, key, n_worlds, bool(self.lookahead), backend)
+            return engine, [f"worlds split over {len(engine.shards)} Ray actors"]
+        if ic_graph is not None:
+            return _IncrementalWorlds(ic_graph, key, n_worlds, weights, bool(self.lookahead)), []
+        if weights is not None:
+            raise ValueError(
+                f"{func}: weight_attr needs a model with independent-cascade worlds; "
+                f"{model_label(req.model)} (or a horizon) is served by simulation, which "
+                "counts adopters only."
+            )
+        engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds, backend)
+        return engine, ["gains by re-simulating each candidate in the same worlds with the "
+                        "model's own kernel"]
+
+    def _greedy(self, req, engine, batch, info, notes):
+        """``(picks, gains, won)`` of lazy greedy; within a budget, the better of
+        the benefit-per-cost and the benefit greedy (cost-effective lazy forward)."""
+        singles = engine.singletons()
+        if not req.budgeted:
+            return lazy_greedy(engine, singles, req.k, None, math.inf, False,
+                               bool(self.lookahead), batch)
+        runs = {}
+        for label, ratio in (("benefit_per_cost", True), ("benefit", False)):
+            p, gn, w = lazy_greedy(engine, singles, req.k, req.costs_or_ones(), req.limit,
+                                   ratio, bool(self.lookahead), batch)
+            runs[label] = (p, gn, w)
+            info[f"spread_{label}"] = sum(gn) / float(info["n_worlds"])
+        best = max(runs, key=lambda lab: (sum(runs[lab][1]), lab == "benefit_per_cost"))
+        notes.append(f"cost-effective lazy forward: the {best.replace('_', ' ')} greedy won")
+        return runs[best]
+
+
+def _guarantee_note(model, n_worlds):
+    """What the greedy guarantees under ``model`` (nothing when it is not live-edge)."""
+    if not model.is_live_edge:
+        return (f"the model {model!r} is not a live-edge model: reach is not submodular, so "
+                "lazy evaluation may skip better candidates and the greedy (1 - 1/e) guarantee "
+                "does not hold")
+    return f"greedy: within 1 - 1/e of the best seeds on the {n_worlds} sampled worlds"
 
 
 def celf(graph, k=None, *, budget=None, costs=None, model=None, rng=None, **params):
