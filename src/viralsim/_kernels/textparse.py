@@ -56,13 +56,15 @@ def parse_int_pairs(buf, comment_chars, skip_header, ignore_extra):
                 i += 1
             i += 1
             continue
-        vals = np.zeros(2, np.int64)
+        first = np.int64(0)
+        v = np.int64(0)
         for col in range(2):
             if col == 1:
                 if i >= n or not (buf[i] == _SP or buf[i] == _TAB):
                     return src[:0], dst[:0], False
                 while i < n and (buf[i] == _SP or buf[i] == _TAB):
                     i += 1
+                first = v
             neg = False
             if i < n and buf[i] == _MINUS:
                 neg = True
@@ -75,7 +77,8 @@ def parse_int_pairs(buf, comment_chars, skip_header, ignore_extra):
                 i += 1
             if nd == 0 or nd > 18:
                 return src[:0], dst[:0], False
-            vals[col] = -v if neg else v
+            if neg:
+                v = -v
         while i < n and (buf[i] == _SP or buf[i] == _TAB):
             i += 1
         if i < n and buf[i] == _CR:
@@ -90,7 +93,7 @@ def parse_int_pairs(buf, comment_chars, skip_header, ignore_extra):
                     return src[:0], dst[:0], False
                 i += 1
         i += 1
-        src[m] = vals[0]
-        dst[m] = vals[1]
+        src[m] = first
+        dst[m] = v
         m += 1
     return src[:m], dst[:m], m > 0
