@@ -1,7 +1,7 @@
 """Scale suite: building and reading large follower graphs.
 
-Cases (consumers x 10 edges; 10M consumers and 100M edges at full size, 1M and
-10M in ``--quick``):
+Cases (consumers x 10 edges; 10M consumers and 100M edges at full size, 100k and
+1M in ``--quick``):
 
 - ``power_law``: :func:`viralsim.generators.power_law` (Chung-Lu, Numba, no
   NetworkX), exponent 2.5. Target (issue 19): 100M edges <= 60 s.
@@ -27,7 +27,7 @@ def run(ctx):
     import viralsim as vs
     from viralsim.io import read_graph
 
-    n = 1_000_000 if ctx.quick else 10_000_000
+    n = 100_000 if ctx.quick else 10_000_000
     rows = []
     vs.generators.power_law(1000, 10, rng=0)  # compiled or loaded from the cache first
     t = time.perf_counter()
