@@ -23,7 +23,7 @@ import time
 
 from ._bench import BenchContext, default_data_dir
 
-SUITES = ("kernel", "models", "strategies", "distributed", "learn")
+SUITES = ("kernel", "models", "strategies", "distributed", "learn", "scale")
 PEERS = ("cynetdiff", "ndlib", "pynetim")
 
 

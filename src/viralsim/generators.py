@@ -25,6 +25,8 @@ __all__ = [
     "scale_free",
     "stochastic_block",
     "assign_segments",
+    "power_law",
+    "power_law_expected_degrees",
 ]
 
 
@@ -395,3 +397,139 @@ def assign_segments(graph, n_segments, homophily, *, attr="segment", rng=None):
     mix = gen.random(n) >= h
     label[mix] = gen.integers(0, k, size=int(mix.sum()))
     return graph.with_node_attr(attr, label)
+
+
+def power_law_expected_degrees(n_nodes, avg_degree, exponent, *, max_degree=None):
+    """Expected follower counts of :func:`power_law` (before self-draws and repeats).
+
+    ``lam[u] = min(c * (u + 1) ** (-1 / (exponent - 1)), max_degree)``, with
+    ``c`` such that ``lam.sum() == n_nodes * avg_degree``: the expected degree
+    sequence of a power law with tail exponent ``exponent`` (Chung & Lu 2002),
+    node 0 the most followed.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_nodes,), decreasing
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> lam = vs.generators.power_law_expected_degrees(1000, 10, 2.5)
+    >>> round(float(lam.sum())), bool(lam[0] > lam[-1])
+    (10000, True)
+    """
+    func = "power_law_expected_degrees"
+    n = _n(n_nodes, func, low=2)
+    d = check_float(avg_degree, "avg_degree", func, low=0.0)
+    gamma = check_float(exponent, "exponent", func, low=1.0, low_open=True)
+    cap = float(n - 1) if max_degree is None else check_float(
+        max_degree, "max_degree", func, low=1.0, high=float(n - 1))
+    m = n * d
+    if m > n * cap * (1 - 1e-9):
+        raise ValueError(
+            f"{func}: avg_degree={d} needs more than max_degree={cap:g} follower draws per "
+            "consumer; lower avg_degree or raise max_degree (at most n_nodes - 1)."
+        )
+    w = np.arange(1, n + 1, dtype=np.float64) ** (-1.0 / (gamma - 1.0))
+    if m == 0:
+        return np.zeros(n)
+    cw = np.concatenate([[0.0], np.cumsum(w)])
+    W = cw[-1]
+    # c * w[i] >= cap for the first k nodes (clipped); find k exactly: sum(min(c w, cap)) = m
+    k = 0
+    while True:
+        c = (m - k * cap) / (W - cw[k])
+        if c * w[k] <= cap or k == n - 1:
+            break
+        k = int(np.searchsorted(-c * w, -cap, side="right"))  # all the nodes clipped at this c
+    lam = c * w
+    lam[:k] = cap
+    return lam
+
+
+def power_law(n_nodes, avg_degree, exponent=2.5, *, exponent_following=None, max_degree=None,
+              probabilities=None, rng=None):
+    """Power-law follower graph without NetworkX, for millions of consumers (Chung-Lu).
+
+    Consumer ``u`` has ``lam[u]`` expected followers
+    (:func:`power_law_expected_degrees`: a power law with tail exponent
+    ``exponent``, node 0 the most followed) and follows accounts chosen in
+    proportion to their own power-law weights (exponent
+    ``exponent_following``, the same by default), assigned to the consumers
+    in a random order: who follows many is not who is followed by many.
+    Row ``u`` gets ``Poisson(lam[u])`` follower draws; a draw of ``u``
+    itself is dropped and repeated draws are one edge, so ``v`` follows
+    ``u`` with probability ``1 - exp(-lam[u] * q[v])`` (about ``lam[u] *
+    q[v]``, ``q`` the following weights, normalised). Edges number slightly
+    fewer than ``n_nodes * avg_degree`` (the repeats collapsed; the more so
+    the heavier the tail). The graph has no clustering beyond chance (use
+    :func:`holme_kim` for clustered ties at the sizes NetworkX serves).
+
+    Built by a parallel Numba kernel straight into the CSR; every random
+    number of row ``u`` comes from ``u``'s own counter-based stream, so the
+    graph depends on ``rng`` only, not on the thread count. 10 million
+    consumers and 100 million edges take about a minute on two cores and
+    about 1.7 GB at the peak (two int32 edge arrays).
+
+    Parameters
+    ----------
+    n_nodes : int >= 2
+    avg_degree : float >= 0
+        Expected follower draws per consumer.
+    exponent : float > 1, default 2.5
+        Tail exponent of the follower counts (social graphs: 2 to 3).
+    exponent_following : float > 1, optional
+        Tail exponent of the following counts; default ``exponent``.
+    max_degree : float, optional
+        Cap on the expected follower count of a consumer; default
+        ``n_nodes - 1``.
+    probabilities : float or str, optional
+        A scheme for :meth:`FollowerGraph.with_probabilities`.
+    rng : int, Generator, optional
+
+    Returns
+    -------
+    FollowerGraph
+        Nodes labelled ``0 .. n_nodes - 1``.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.generators.power_law(10_000, 10, 2.5, rng=0)
+    >>> g.n_nodes, 90_000 < g.n_edges <= 100_000
+    (10000, True)
+    >>> int(g.out_degree().argmax())
+    0
+    """
+    from ._kernels import gen as _gen
+    from ._numba_threads import parallel_section
+
+    func = "power_law"
+    lam = power_law_expected_degrees(n_nodes, avg_degree, exponent, max_degree=max_degree)
+    n = lam.shape[0]
+    gin = exponent if exponent_following is None else check_float(
+        exponent_following, "exponent_following", func, low=1.0, low_open=True)
+    gen = check_rng(rng)
+    key = np.uint64(int(gen.integers(0, 2**63 - 1, dtype=np.int64)))
+    perm = gen.permutation(n).astype(np.int32)
+    q = np.arange(1, n + 1, dtype=np.float64) ** (-1.0 / (float(gin) - 1.0))
+    prob, alias = _gen.alias_table(q)
+    del q
+    with parallel_section():
+        draws = _gen.row_draws(key, lam)
+        ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(draws, out=ptr[1:])
+        del draws
+        tmp = np.empty(int(ptr[-1]), dtype=np.int32)
+        kept = _gen.fill_rows(key, ptr, prob, alias, perm, tmp)
+        del prob, alias, perm
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(kept, out=indptr[1:])
+        del kept
+        indices = np.empty(int(indptr[-1]), dtype=np.int32)
+        _gen.compact_rows(ptr, tmp, indptr, indices)
+    del tmp, ptr
+    g = FollowerGraph._from_canonical(indptr, indices, None, np.arange(n, dtype=np.int64), {})
+    if probabilities is not None:
+        g = g.with_probabilities(probabilities, rng=gen)
+    return g

@@ -722,6 +722,29 @@ class FollowerGraph:
             raise ValueError(f"{func}: {_NO_PROBS}")
         return self._probs
 
+    # ------------------------------------------------------------------ binary file
+    def save(self, path):
+        """Write the graph to a binary ``.npz`` file; read it back with
+        :func:`viralsim.io.read_graph` (see :func:`viralsim.io.save_graph`).
+
+        Returns
+        -------
+        str
+            The path written (``.npz`` appended when missing).
+
+        Examples
+        --------
+        >>> import os, tempfile, viralsim as vs
+        >>> from viralsim.io import read_graph
+        >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2])
+        >>> path = g.save(os.path.join(tempfile.mkdtemp(), "g"))
+        >>> path.endswith("g.npz"), read_graph(path) == g
+        (True, True)
+        """
+        from .io import save_graph
+
+        return save_graph(self, path)
+
 
 _NO_PROBS = (
     "the graph has no edge probabilities. Set them first, e.g. "

@@ -1,0 +1,65 @@
+"""Scale suite: building and reading large follower graphs.
+
+Cases (consumers x 10 edges; 10M consumers and 100M edges at full size, 100k and
+1M in ``--quick``):
+
+- ``power_law``: :func:`viralsim.generators.power_law` (Chung-Lu, Numba, no
+  NetworkX), exponent 2.5. Target (issue 19): 100M edges <= 60 s.
+- ``read binary``: :func:`viralsim.io.read_graph` of the graph saved by
+  :meth:`FollowerGraph.save` (validated), and memory-mapped.
+- ``read text``: :func:`viralsim.read_edgelist` of the same edges as a text
+  file (``u v`` lines; at most 10M lines, written once per run). Target:
+  >= 5M edges/s.
+
+The files go to a temporary folder, removed afterwards.
+"""
+
+import os
+import tempfile
+import time
+
+from . import row, target_note
+
+SUITE = "scale"
+
+
+def run(ctx):
+    import viralsim as vs
+    from viralsim.io import read_graph
+
+    n = 100_000 if ctx.quick else 10_000_000
+    rows = []
+    vs.generators.power_law(1000, 10, rng=0)  # compiled or loaded from the cache first
+    t = time.perf_counter()
+    g = vs.generators.power_law(n, 10, 2.5, rng=0)
+    dt = time.perf_counter() - t
+    note = target_note(dt, 60, unit=" s") if n == 10_000_000 else ""
+    rows.append(row(SUITE, f"power_law {g.n_edges:,} edges", "time", dt, "s", note))
+    rows.append(row(SUITE, f"power_law {g.n_edges:,} edges", "rate", g.n_edges / dt / 1e6,
+                    "M edges/s"))
+    with tempfile.TemporaryDirectory() as d:
+        path = g.save(os.path.join(d, "g.npz"))
+        for mm in (False, True):
+            t = time.perf_counter()
+            h = read_graph(path, mmap=mm)
+            dt = time.perf_counter() - t
+            rows.append(row(SUITE, f"read binary {h.n_edges:,} edges" + (" (mmap)" if mm else ""),
+                            "rate", h.n_edges / dt / 1e6, "M edges/s"))
+            del h
+        m = min(g.n_edges, 10_000_000)
+        s, t_, _ = g.edges()
+        txt = os.path.join(d, "g.txt")
+        ctx.log(f"writing {m:,} text lines")
+        with open(txt, "w") as fh:
+            for a in range(0, m, 1_000_000):
+                b = min(a + 1_000_000, m)
+                fh.write("\n".join(f"{x} {y}" for x, y in
+                                   zip(s[a:b].tolist(), t_[a:b].tolist())) + "\n")
+        del s, t_, g
+        t = time.perf_counter()
+        h = vs.read_edgelist(txt, directed=True)
+        dt = time.perf_counter() - t
+        rate = h.n_edges / dt / 1e6
+        rows.append(row(SUITE, f"read text {h.n_edges:,} edges", "rate", rate, "M edges/s",
+                        target_note(rate, 5, at_most=False, unit="M edges/s")))
+    return rows
