@@ -425,36 +425,12 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
                                                     max_iter, tol, holdout)
     t0 = time.perf_counter()
     outside = bool(outside)
-    m_edges = graph.n_edges
     tr = _trials(graph, log, rule)
     n_trials = int(tr.pos.sum() + tr.neg.sum())
     trials = (tr.pos + tr.neg).astype(np.float64)
 
-    def fit_once(trs, s, m, p0=None, r0=None, fit_p=True, tol=tol):
-        if method == "frequency":
-            from ._kernels import em
-
-            cr = em.credit(trs.set_ptr, trs.set_edges, m_edges)
-            src = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
-            denom = trs.adopted[src].astype(np.float64)
-            p = np.where(denom + s > 0, (cr + s * m) / np.maximum(denom + s, 1e-300), m)
-            p = np.where(trs.pos + trs.neg > 0, p, m)
-            p = np.clip(p, 0.0, 1.0)
-            r = (trs.orphans / np.maximum(trs.at_risk, 1)).astype(np.float64) if outside else \
-                np.zeros(trs.orphans.size)
-            from ._kernels import em as _em
-
-            ll = _em.log_likelihood(trs.set_ptr, trs.set_edges, trs.set_casc, trs.neg,
-                                    trs.orphans, trs.at_risk, p, r, outside)
-            return p, r, cr, [ll], True, 0
-        if p0 is None:
-            p0 = np.full(m_edges, 0.1)
-        if r0 is None:
-            r0 = ((trs.orphans + 1.0) / np.maximum(trs.at_risk, 1)) if outside else \
-                np.zeros(trs.orphans.size)
-            r0 = np.minimum(r0, 0.5)
-        return _run_em(trs, p0, r0, use_r=outside, fit_p=fit_p, prior_s=s, prior_m=m,
-                       max_iter=max_iter, tol=tol)
+    fit_once = functools.partial(_fit_once, graph=graph, method=method, outside=outside,
+                                 max_iter=max_iter, tol=tol)
 
     # the pooled rate m and the prior grid need less precision than the final fit:
     # held-out log-likelihoods of neighbouring strengths differ by tens of nats
@@ -488,6 +464,40 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
         outside_rates=np.asarray(r, dtype=np.float64), outside_share=share, outside=outside,
         log=log, input_graph=graph, counts=counts, elapsed=time.perf_counter() - t0,
         prior_scores=scores)
+
+
+def _fit_once(trs, s, m, p0=None, r0=None, fit_p=True, *, graph, method, outside, max_iter,
+              tol):
+    """``(p, r, credits, log-likelihood history, converged, n_iter)``: one fit of
+    :func:`fit_influence` to the trials ``trs`` with prior strength ``s`` and mean ``m``."""
+    if method == "frequency":
+        return _frequency_fit(graph, trs, s, m, outside)
+    if p0 is None:
+        p0 = np.full(graph.n_edges, 0.1)
+    if r0 is None:
+        r0 = ((trs.orphans + 1.0) / np.maximum(trs.at_risk, 1)) if outside else \
+            np.zeros(trs.orphans.size)
+        r0 = np.minimum(r0, 0.5)
+    return _run_em(trs, p0, r0, use_r=outside, fit_p=fit_p, prior_s=s, prior_m=m,
+                   max_iter=max_iter, tol=tol)
+
+
+def _frequency_fit(graph, trs, s, m, outside):
+    """The ``"frequency"`` method's fit (Goyal et al.'s partial credit, shrunk), in
+    :func:`_fit_once`'s return form."""
+    from ._kernels import em
+
+    cr = em.credit(trs.set_ptr, trs.set_edges, graph.n_edges)
+    src = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
+    denom = trs.adopted[src].astype(np.float64)
+    p = np.where(denom + s > 0, (cr + s * m) / np.maximum(denom + s, 1e-300), m)
+    p = np.where(trs.pos + trs.neg > 0, p, m)
+    p = np.clip(p, 0.0, 1.0)
+    r = (trs.orphans / np.maximum(trs.at_risk, 1)).astype(np.float64) if outside else \
+        np.zeros(trs.orphans.size)
+    ll = em.log_likelihood(trs.set_ptr, trs.set_edges, trs.set_casc, trs.neg,
+                           trs.orphans, trs.at_risk, p, r, outside)
+    return p, r, cr, [ll], True, 0
 
 
 def _check_fit_args(graph, log, method, rule, outside, prior, max_iter, tol, holdout):
