@@ -148,15 +148,7 @@ class ActionLog:
         item_ids = {}
         code = np.fromiter((item_ids.setdefault(x, len(item_ids)) for x in items), dtype=np.int64,
                            count=len(items))
-        # a consumer's repeated actions on an item: keep the earliest (file order on ties)
-        key_user = nodes.astype(np.int64)
-        if (nodes < 0).any():  # outside consumers: their own codes, below -1
-            out_ids = {}
-            for i in np.flatnonzero(nodes < 0).tolist():
-                key_user[i] = -2 - out_ids.setdefault(users[i], len(out_ids))
-        order = np.lexsort((np.arange(len(items)), t, key_user, code))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = (code[order][1:] != code[order][:-1]) | (key_user[order][1:] != key_user[order][:-1])
+        order, first = _first_actions(code, nodes, users, t)
         n_rep = int(order.size - first.sum())
         if n_rep:
             where = ""
@@ -167,32 +159,9 @@ class ActionLog:
                           f"item they had already adopted{where}; each cascade keeps the earliest "
                           "action per consumer.", ViralsimWarning, stacklevel=3)
         keep = np.sort(order[first])
-        code, nodes, t = code[keep], nodes[keep], t[keep]
-        kept_users = [users[i] for i in keep.tolist()]
-        # items ordered by first time (stable), adoptions by (item, time, file order)
-        n_items = len(item_ids)
-        start = np.full(n_items, np.inf)
-        np.minimum.at(start, code, t)
-        item_rank = np.empty(n_items, dtype=np.int64)
-        item_rank[np.lexsort((np.arange(n_items), start))] = np.arange(n_items)
-        rc = item_rank[code]
-        order = np.lexsort((np.arange(code.size), t, rc))
-        labels = np.empty(n_items, dtype=object)
-        labels[item_rank] = list(item_ids)
-        try:
-            labels = np.array(labels.tolist())
-        except ValueError:
-            pass
-        indptr = np.zeros(n_items + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rc, minlength=n_items), out=indptr[1:])
-        nodes_s = nodes[order]
-        outside = None
-        if (nodes_s < 0).any():
-            outside = np.empty(nodes_s.size, dtype=object)
-            for k, i in enumerate(order.tolist()):
-                if nodes[i] < 0:
-                    outside[k] = kept_users[i]
-        log = cls(graph, labels, indptr, nodes_s, t[order], time_kind=kind,
+        labels, indptr, nodes_s, t_s, outside = _arrange_cascades(
+            code[keep], nodes[keep], t[keep], [users[i] for i in keep.tolist()], list(item_ids))
+        log = cls(graph, labels, indptr, nodes_s, t_s, time_kind=kind,
                   counts={"outside_consumers": n_out_consumers, "repeated_dropped": n_rep},
                   outside_labels=outside)
         if log.counts["outside_actions"]:
@@ -360,6 +329,51 @@ def _decode(raw, path):
             continue
     raise ActionLogError(f"{path}: cannot decode the file as text.")  # pragma: no cover
 
+def _first_actions(code, nodes, users, t):
+    """``(order, first)``: the actions sorted by (item, consumer, time, file
+    order), and which of them is a consumer's first on its item (a repeated
+    action is dropped: the earliest is kept, file order on ties). Consumers
+    outside the graph (``nodes < 0``) are told apart by their label."""
+    key_user = nodes.astype(np.int64)
+    if (nodes < 0).any():  # outside consumers: their own codes, below -1
+        out_ids = {}
+        for i in np.flatnonzero(nodes < 0).tolist():
+            key_user[i] = -2 - out_ids.setdefault(users[i], len(out_ids))
+    order = np.lexsort((np.arange(code.size), t, key_user, code))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = (code[order][1:] != code[order][:-1]) | (key_user[order][1:] != key_user[order][:-1])
+    return order, first
+
+
+def _arrange_cascades(code, nodes, t, kept_users, item_names):
+    """``(labels, indptr, nodes, times, outside)`` of the kept actions: items
+    ordered by first time (stable), adoptions by (item, time, file order);
+    ``outside`` holds the labels of outside adopters (None without any)."""
+    n_items = len(item_names)
+    start = np.full(n_items, np.inf)
+    np.minimum.at(start, code, t)
+    item_rank = np.empty(n_items, dtype=np.int64)
+    item_rank[np.lexsort((np.arange(n_items), start))] = np.arange(n_items)
+    rc = item_rank[code]
+    order = np.lexsort((np.arange(code.size), t, rc))
+    labels = np.empty(n_items, dtype=object)
+    labels[item_rank] = item_names
+    try:
+        labels = np.array(labels.tolist())
+    except ValueError:
+        pass
+    indptr = np.zeros(n_items + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rc, minlength=n_items), out=indptr[1:])
+    nodes_s = nodes[order]
+    outside = None
+    if (nodes_s < 0).any():
+        outside = np.empty(nodes_s.size, dtype=object)
+        for k, i in enumerate(order.tolist()):
+            if nodes[i] < 0:
+                outside[k] = kept_users[i]
+    return labels, indptr, nodes_s, t[order], outside
+
+
 
 def read_action_log(path, *, graph, item="item", user="user", time="time", sep=None):
     """Read an action log (one row per adoption) from a CSV file.
@@ -412,6 +426,18 @@ def read_action_log(path, *, graph, item="item", user="user", time="time", sep=N
         raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
                         f"{type(graph).__name__} instead.")
     path = os.fspath(path)
+    text = _read_log_text(path, item, user, time)
+    if sep is None:
+        sep = _sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    cols = _log_columns(reader, path, sep, item=item, user=user, time=time)
+    items, users, tstr, lines = _log_rows(reader, cols, path, sep)
+    t, kind = _log_times(tstr, lines, path, time)
+    return ActionLog._build(graph, items, users, t, kind, path, lines)
+
+
+def _read_log_text(path, item, user, time):
+    """The text of the action log at ``path`` (decoded, no byte-order mark)."""
     if not os.path.exists(path):
         raise ActionLogError(f"Action log {path!r} does not exist. Check the path (relative "
                              f"paths are resolved from {os.getcwd()!r}).")
@@ -422,27 +448,41 @@ def read_action_log(path, *, graph, item="item", user="user", time="time", sep=N
     if not text.strip():
         raise ActionLogError(f"{path}: the action log is empty (no header, no rows). Give a "
                              f"header row ({item},{user},{time}) and one row per adoption.")
-    if sep is None:
-        head = text[:65536]
-        try:
-            sep = csv.Sniffer().sniff(head.splitlines()[0] if head else head,
-                                      delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    return text
+
+
+def _sniff_separator(text):
+    """The separator of the log's first line among ``,`` ``;`` tab ``|`` (``,``
+    when none is clear)."""
+    head = text[:65536]
+    try:
+        return csv.Sniffer().sniff(head.splitlines()[0] if head else head,
+                                   delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _log_columns(reader, path, sep, **wanted):
+    """``{"item": i, "user": j, "time": k}``: the header's column index of each
+    wanted name (the first non-blank row of ``reader`` is the header)."""
     header = None
     for header in reader:
         if any(h.strip() for h in header):
             break
     header = [h.strip() for h in header or []]
     cols = {}
-    for want, what in ((item, "item"), (user, "user"), (time, "time")):
+    for what, want in wanted.items():
         if want not in header:
             raise ActionLogError(
                 f"{path}: no column {want!r} (the {what} column) in the header; the columns found "
                 f"are {', '.join(repr(h) for h in header)} (separator {sep!r}). Pass "
                 f"{what}=<column name> (or sep=... if the separator is wrong).")
         cols[what] = header.index(want)
+    return cols
+
+
+def _log_rows(reader, cols, path, sep):
+    """``(items, users, times as text, line numbers)`` of the log's data rows."""
     need = max(cols.values())
     items, users, tstr, lines = [], [], [], []
     for row in reader:
@@ -459,8 +499,13 @@ def read_action_log(path, *, graph, item="item", user="user", time="time", sep=N
     if not items:
         raise ActionLogError(f"{path}: the action log has a header but no rows. Give one row "
                              "per adoption.")
-    first = _number(tstr[0])
-    kind = "number" if first is not None else "datetime"
+    return items, users, tstr, lines
+
+
+def _log_times(tstr, lines, path, time):
+    """``(times, kind)``: the times as floats, all numbers or all ISO dates
+    (``kind`` "number" or "datetime", the first time's kind)."""
+    kind = "number" if _number(tstr[0]) is not None else "datetime"
     t = np.empty(len(tstr))
     for i, s in enumerate(tstr):
         v = _number(s) if kind == "number" else _parse_iso(s)
@@ -472,4 +517,4 @@ def read_action_log(path, *, graph, item="item", user="user", time="time", sep=N
                 + (" (the column's first time was of that kind)" if i else "")
                 + ". Fix the row or drop it.")
         t[i] = v
-    return ActionLog._build(graph, items, users, t, kind, path, lines)
+    return t, kind

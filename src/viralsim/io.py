@@ -20,7 +20,7 @@ from .exceptions import EdgeListError
 from .graph import FollowerGraph
 
 __all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids", "save_graph",
-           "read_graph", "read_action_log", "ActionLog"]
+           "read_graph", "read_action_log", "ActionLog", "detect_encoding"]
 
 log = logging.getLogger("viralsim")
 
@@ -624,14 +624,14 @@ def read_follower_csv(path, *, source="source", target="target", probability=Non
 
 
 def _text_encoding(path, what):
-    """The encoding to read a CSV with (see :func:`_blocks_encoding`), logged
+    """The encoding to read a CSV with (see :func:`detect_encoding`), logged
     when it is not UTF-8. The check reads the file in 1 MB blocks, decoded in C."""
 
     def blocks():
         with open(path, "rb") as fh:
             yield from iter(lambda: fh.read(1 << 20), b"")
 
-    enc, bad = _blocks_encoding(blocks)
+    enc, bad = detect_encoding(blocks)
     if bad is not None:
         log.info("%s: %s is not UTF-8 (byte 0x%s): read as %s (a spreadsheet export); "
                  "save it as 'CSV UTF-8' to be sure of accented names", path, what,
@@ -639,11 +639,36 @@ def _text_encoding(path, what):
     return enc
 
 
-def _blocks_encoding(blocks):
-    """``(encoding, first byte that is not UTF-8 or None)`` of the bytes that
-    ``blocks()`` yields: ``utf-8-sig`` when they are UTF-8 (or ASCII), else
-    ``cp1252`` (spreadsheet exports on Windows: "Müller" as one byte 0xFC),
-    else ``latin-1`` (every byte is a character). The planner's uploads use it too."""
+def detect_encoding(blocks):
+    """The encoding to decode some bytes with, and the first byte that is not UTF-8.
+
+    UTF-8 (or ASCII) gives ``utf-8-sig`` (a byte-order mark is dropped); else
+    ``cp1252`` (spreadsheet exports on Windows: "Müller" with "ü" as the one
+    byte 0xFC); else ``latin-1``, in which every byte is a character. The
+    follower-CSV reader and the planner's uploads both use this rule.
+
+    Parameters
+    ----------
+    blocks : callable
+        Called with no arguments, returns an iterable of ``bytes`` blocks (the
+        file's contents in order). It is called at most twice, so it must
+        start again from the beginning each time.
+
+    Returns
+    -------
+    encoding : str
+        ``"utf-8-sig"``, ``"cp1252"`` or ``"latin-1"``.
+    bad : bytes or None
+        The first byte that is not UTF-8, or None when the bytes are UTF-8.
+
+    Examples
+    --------
+    >>> from viralsim.io import detect_encoding
+    >>> detect_encoding(lambda: ["Zoë".encode("utf-8")])
+    ('utf-8-sig', None)
+    >>> detect_encoding(lambda: ["Müller".encode("cp1252")])
+    ('cp1252', b'\\xfc')
+    """
     import codecs
 
     dec = codecs.getincrementaldecoder("utf-8")()

@@ -421,6 +421,87 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
     >>> fit.edge_table()[2].round(3).tolist()
     [0.333, 0.0]
     """
+    prior, max_iter, tol, holdout = _check_fit_args(graph, log, method, rule, outside, prior,
+                                                    max_iter, tol, holdout)
+    t0 = time.perf_counter()
+    outside = bool(outside)
+    tr = _trials(graph, log, rule)
+    n_trials = int(tr.pos.sum() + tr.neg.sum())
+    trials = (tr.pos + tr.neg).astype(np.float64)
+
+    fit_once = functools.partial(_fit_once, graph=graph, method=method, outside=outside,
+                                 max_iter=max_iter, tol=tol)
+
+    # the pooled rate m and the prior grid need less precision than the final fit:
+    # held-out log-likelihoods of neighbouring strengths differ by tens of nats
+    rough = max(tol, 1e-6)
+
+    # the pooled rate m: from the unshrunk fit
+    p, r, resp, hist, conv, n_iter = fit_once(tr, 0.0, 0.0, tol=rough)
+    tried = trials > 0
+    m = _pooled_rate(method, graph, tr, resp, trials)
+    scores = {}
+    if isinstance(prior, str):
+        s_best = _choose_prior(graph, log, method, rule, outside,
+                               functools.partial(fit_once, tol=rough), m, holdout, rng, scores,
+                               tr=tr)
+    else:
+        s_best = float(prior)
+    if s_best > 0 or rough > tol:
+        p, r, resp, hist, conv, n_iter = fit_once(tr, s_best, m, p0=p, r0=r)
+    p = np.where(tried, p, m)
+    ll = hist[-1]
+    share = _outside_share(tr, p, r) if outside else 0.0
+    fitted = graph.with_probabilities(p)
+    model = OutsideIC(float(np.median(r))) if outside else IC()
+    counts = dict(log.counts, trials=n_trials, tried_edges=int(tried.sum()),
+                  orphans=int(tr.orphans.sum()), explained_sets=int(tr.set_ptr.size - 1))
+    return InfluenceFit(
+        graph=fitted, model=model, method=method, rule=rule, log_likelihood=float(ll),
+        log_likelihood_history=[float(x) for x in hist], converged=bool(conv),
+        n_iter=n_iter, probs=p, trials=trials,
+        successes=np.minimum(resp, trials), prior_strength=float(s_best), prior_mean=m,
+        outside_rates=np.asarray(r, dtype=np.float64), outside_share=share, outside=outside,
+        log=log, input_graph=graph, counts=counts, elapsed=time.perf_counter() - t0,
+        prior_scores=scores)
+
+
+def _fit_once(trs, s, m, p0=None, r0=None, fit_p=True, *, graph, method, outside, max_iter,
+              tol):
+    """``(p, r, credits, log-likelihood history, converged, n_iter)``: one fit of
+    :func:`fit_influence` to the trials ``trs`` with prior strength ``s`` and mean ``m``."""
+    if method == "frequency":
+        return _frequency_fit(graph, trs, s, m, outside)
+    if p0 is None:
+        p0 = np.full(graph.n_edges, 0.1)
+    if r0 is None:
+        r0 = ((trs.orphans + 1.0) / np.maximum(trs.at_risk, 1)) if outside else \
+            np.zeros(trs.orphans.size)
+        r0 = np.minimum(r0, 0.5)
+    return _run_em(trs, p0, r0, use_r=outside, fit_p=fit_p, prior_s=s, prior_m=m,
+                   max_iter=max_iter, tol=tol)
+
+
+def _frequency_fit(graph, trs, s, m, outside):
+    """The ``"frequency"`` method's fit (Goyal et al.'s partial credit, shrunk), in
+    :func:`_fit_once`'s return form."""
+    from ._kernels import em
+
+    cr = em.credit(trs.set_ptr, trs.set_edges, graph.n_edges)
+    src = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
+    denom = trs.adopted[src].astype(np.float64)
+    p = np.where(denom + s > 0, (cr + s * m) / np.maximum(denom + s, 1e-300), m)
+    p = np.where(trs.pos + trs.neg > 0, p, m)
+    p = np.clip(p, 0.0, 1.0)
+    r = (trs.orphans / np.maximum(trs.at_risk, 1)).astype(np.float64) if outside else \
+        np.zeros(trs.orphans.size)
+    ll = em.log_likelihood(trs.set_ptr, trs.set_edges, trs.set_casc, trs.neg,
+                           trs.orphans, trs.at_risk, p, r, outside)
+    return p, r, cr, [ll], True, 0
+
+
+def _check_fit_args(graph, log, method, rule, outside, prior, max_iter, tol, holdout):
+    """``(prior, max_iter, tol, holdout)`` of :func:`fit_influence`, checked."""
     func = "fit_influence"
     _check_log(graph, log, func)
     if method not in METHODS:
@@ -442,80 +523,26 @@ def fit_influence(graph, log, *, method="em", rule="earlier", outside=True, prio
                           high_open=True)
     if (log.nodes >= 0).sum() == 0:
         raise ViralsimError(f"{func}: the log has no adoption by a consumer in the graph.")
-    t0 = time.perf_counter()
-    outside = bool(outside)
-    m_edges = graph.n_edges
-    tr = _trials(graph, log, rule)
-    n_trials = int(tr.pos.sum() + tr.neg.sum())
-    trials = (tr.pos + tr.neg).astype(np.float64)
+    return prior, max_iter, tol, holdout
 
-    def fit_once(trs, s, m, p0=None, r0=None, fit_p=True, tol=tol):
-        if method == "frequency":
-            from ._kernels import em
 
-            cr = em.credit(trs.set_ptr, trs.set_edges, m_edges)
-            src = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
-            denom = trs.adopted[src].astype(np.float64)
-            p = np.where(denom + s > 0, (cr + s * m) / np.maximum(denom + s, 1e-300), m)
-            p = np.where(trs.pos + trs.neg > 0, p, m)
-            p = np.clip(p, 0.0, 1.0)
-            r = (trs.orphans / np.maximum(trs.at_risk, 1)).astype(np.float64) if outside else \
-                np.zeros(trs.orphans.size)
-            from ._kernels import em as _em
-
-            ll = _em.log_likelihood(trs.set_ptr, trs.set_edges, trs.set_casc, trs.neg,
-                                    trs.orphans, trs.at_risk, p, r, outside)
-            return p, r, cr, [ll], True, 0
-        if p0 is None:
-            p0 = np.full(m_edges, 0.1)
-        if r0 is None:
-            r0 = ((trs.orphans + 1.0) / np.maximum(trs.at_risk, 1)) if outside else \
-                np.zeros(trs.orphans.size)
-            r0 = np.minimum(r0, 0.5)
-        return _run_em(trs, p0, r0, use_r=outside, fit_p=fit_p, prior_s=s, prior_m=m,
-                       max_iter=max_iter, tol=tol)
-
-    # the pooled rate m and the prior grid need less precision than the final fit:
-    # held-out log-likelihoods of neighbouring strengths differ by tens of nats
-    rough = max(tol, 1e-6)
-
-    # the pooled rate m: from the unshrunk fit
-    p, r, resp, hist, conv, n_iter = fit_once(tr, 0.0, 0.0, tol=rough)
+def _pooled_rate(method, graph, tr, resp, trials):
+    """The pooled rate ``m`` (the prior's mean) of an unshrunk fit's credits ``resp``."""
     tried = trials > 0
-    tot = float(trials[tried].sum())
-    m = float(resp[tried].sum() / tot) if tot > 0 else 0.0
     if method == "frequency":
         src = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
         a_u = tr.adopted[src].astype(np.float64)
-        m = float(resp.sum() / a_u[tried].sum()) if tried.any() else 0.0
-    scores = {}
-    if isinstance(prior, str):
-        s_best = _choose_prior(graph, log, method, rule, outside,
-                               functools.partial(fit_once, tol=rough), m, holdout, rng, scores,
-                               tr=tr)
-    else:
-        s_best = float(prior)
-    if s_best > 0 or rough > tol:
-        p, r, resp, hist, conv, n_iter = fit_once(tr, s_best, m, p0=p, r0=r)
-    p = np.where(tried, p, m)
-    ll = hist[-1]
+        return float(resp.sum() / a_u[tried].sum()) if tried.any() else 0.0
+    tot = float(trials[tried].sum())
+    return float(resp[tried].sum() / tot) if tot > 0 else 0.0
+
+
+def _outside_share(tr, p, r):
+    """The share of the non-first adoptions credited to the outside (0 without any)."""
     non_first = int(tr.orphans.sum()) + int(tr.set_ptr.size - 1)
-    if outside and non_first:
-        share = float(tr.orphans.sum() + _outside_credit(tr, p, r)) / non_first
-    else:
-        share = 0.0
-    fitted = graph.with_probabilities(p)
-    model = OutsideIC(float(np.median(r))) if outside else IC()
-    counts = dict(log.counts, trials=n_trials, tried_edges=int(tried.sum()),
-                  orphans=int(tr.orphans.sum()), explained_sets=int(tr.set_ptr.size - 1))
-    return InfluenceFit(
-        graph=fitted, model=model, method=method, rule=rule, log_likelihood=float(ll),
-        log_likelihood_history=[float(x) for x in hist], converged=bool(conv),
-        n_iter=n_iter, probs=p, trials=trials,
-        successes=np.minimum(resp, trials), prior_strength=float(s_best), prior_mean=m,
-        outside_rates=np.asarray(r, dtype=np.float64), outside_share=share, outside=outside,
-        log=log, input_graph=graph, counts=counts, elapsed=time.perf_counter() - t0,
-        prior_scores=scores)
+    if not non_first:
+        return 0.0
+    return float(tr.orphans.sum() + _outside_credit(tr, p, r)) / non_first
 
 
 def _outside_credit(tr, p, r):
@@ -797,8 +824,18 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
                              "'weighted_cascade', 'trivalency' or 'uniform'.")
     gen = check_rng(rng)
     t0 = time.perf_counter()
+    methods, uniform_p = _backtest_methods(fit, baselines, n_sims, min(n_draws, n_sims), gen)
+    rows, skipped = _score_items(test_log, methods, fit.input_graph.n_nodes, level, max_items)
+    return BacktestResult(rows=rows, scores=_method_scores(rows, methods), level=level,
+                          skipped=skipped, uniform_p=uniform_p,
+                          elapsed=time.perf_counter() - t0)
+
+
+def _backtest_methods(fit, baselines, n_sims, n_draws, gen):
+    """``(methods, uniform_p)``: ``{name: seeds -> simulated sizes}`` for the
+    learned graphs and the fixed ``baselines`` (drawn from ``gen`` in this
+    order), and the uniform baseline's p (None without it)."""
     g = fit.input_graph
-    n_draws = min(n_draws, n_sims)
     methods = {}
     draws = _Draws(fit, n_draws, gen, outside=True)
     methods["learned"] = lambda seeds: draws.sizes(seeds, n_sims, gen)
@@ -817,6 +854,12 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
         fixed[f"uniform p={uniform_p:g}"] = g.with_probabilities(uniform_p)
     for name, gg in fixed.items():
         methods[name] = functools.partial(_fixed_call, gg, n_sims=n_sims, gen=gen)
+    return methods, uniform_p
+
+
+def _score_items(test_log, methods, n_nodes, level, max_items):
+    """``(rows, skipped)``: one row per (item, method) with the forecast's scores
+    (:func:`score_sizes`); items without a first adopter in the graph skipped."""
     sizes = test_log.sizes()
     rows, skipped = [], 0
     n_items = test_log.n_items if max_items is None else min(max_items, test_log.n_items)
@@ -826,11 +869,17 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
             skipped += 1
             continue
         y = int(sizes[i])
+        item = test_log.items[i]
+        item = item.item() if hasattr(item, "item") else item
         for name, fn in methods.items():
-            sc = score_sizes(fn(seeds), y, seeds.size, g.n_nodes, level=level)
-            rows.append({"item": test_log.items[i].item() if hasattr(test_log.items[i], "item")
-                         else test_log.items[i], "method": name, "n_seeds": int(seeds.size),
+            sc = score_sizes(fn(seeds), y, seeds.size, n_nodes, level=level)
+            rows.append({"item": item, "method": name, "n_seeds": int(seeds.size),
                          "observed": y, **sc})
+    return rows, skipped
+
+
+def _method_scores(rows, methods):
+    """Each method's mean scores over its rows, and its PIT histogram."""
     scores = {}
     for name in methods:
         rs = [r for r in rows if r["method"] == name]
@@ -844,8 +893,7 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
             "pit_hist": np.histogram(pit, bins=10, range=(0.0, 1.0))[0].tolist(),
             "n_items": len(rs),
         }
-    return BacktestResult(rows=rows, scores=scores, level=level, skipped=skipped,
-                          uniform_p=uniform_p, elapsed=time.perf_counter() - t0)
+    return scores
 
 
 def shuffle_test(graph, log, *, n_shuffles=5, rng=None, **fit_kwargs):

@@ -201,14 +201,19 @@ def _job_settings(rows):
     per_job = {}
     for r in rows:
         per_job.setdefault(r["job"], []).append(r)
-    # (radon counts each condition of this one filter as a branch: it reads as one rule)
-    cols = [c for c in (rows[0] if rows else {}) if c not in _PER_ROW
-            and c not in ("plan", "strategy")
-            and all(len({repr(x.get(c)) for x in rs}) == 1 for rs in per_job.values())
-            and len({repr(rs[0].get(c)) for rs in per_job.values()}) > 1]
+    cols = [c for c in (rows[0] if rows else {}) if _sets_jobs_apart(c, per_job)]
     if any("." in c for c in cols):
         cols = [c for c in cols if "." in c or c == "rng_seed"]
     return cols
+
+
+def _sets_jobs_apart(c, per_job):
+    """Whether column ``c`` (not a result, not the plan) is constant within each
+    job of ``per_job`` (``{job: rows}``) and not across them."""
+    jobs = per_job.values()
+    return (c not in _PER_ROW and c not in ("plan", "strategy")
+            and all(len({repr(x.get(c)) for x in rs}) == 1 for rs in jobs)
+            and len({repr(rs[0].get(c)) for rs in jobs}) > 1)
 
 
 def sweep_report(rows, missing, figs, *, summary=(), confidence=0.95):
@@ -452,7 +457,7 @@ def _is_setting(c, r, estimates, settings):
         return True
     if c == "k":  # a budget's plan: its seed count is a result
         return r.get("budget") is None
-    return not (c in _RESULT_NAMES or c in estimates or c.endswith(_RESULT_SUFFIXES))
+    return not _is_result(c, estimates)
 
 
 def summarise_replicates(rows, confidence=0.95, settings=()):
@@ -505,49 +510,72 @@ def summarise_replicates(rows, confidence=0.95, settings=()):
     >>> round(s["stderr"], 6), round(s["ci_low"], 4), round(s["ci_high"], 4)
     (1.154701, 7.0317, 16.9683)
     """
-    import numpy as np
-
-    from .stats import sample_interval
-
     settings = set(settings) - {"rng_seed", "job"}
-    cols = []
-    for r in rows:
-        cols.extend(c for c in r if c not in cols)
+    cols = _all_columns(rows)
     estimates = _estimates(cols)
-    groups = {}
-    for r in rows:
-        key = tuple((c, repr(r.get(c))) for c in cols if _is_setting(c, r, estimates, settings))
-        g = groups.setdefault(key, {})
-        g.setdefault(repr(r.get("rng_seed")), r)  # a seed once per setting
     out = []
-    for key, by_seed in groups.items():
+    for key, by_seed in _group_by_setting(rows, cols, estimates, settings).items():
         reps = list(by_seed.values())
-        first = reps[0]
-        s = {c: first.get(c) for c, _ in key}
-        mixed = False
-        for a in _AGAINST:
-            if a in first:
-                mixed |= len({repr(r.get(a)) for r in reps}) > 1
-                s[a] = "varies" if len({repr(r.get(a)) for r in reps}) > 1 else first.get(a)
-        for e in estimates:
-            if mixed and "diff" in e:
-                continue
-            vals = np.array([r[e] for r in reps if _finite(r.get(e))], dtype=float)
-            if vals.size == 0:
-                continue
-            names = (("stderr", "ci_low", "ci_high") if e == "mean"
-                     else (f"{e}_stderr", f"{e}_ci_low", f"{e}_ci_high"))
-            m, se, lo, hi = sample_interval(vals, confidence)
-            s[e] = m
-            s.update(zip(names, (se, lo, hi) if vals.size > 1 else (None, None, None)))
-            if e == "mean":
-                s["replicate_sd"] = float(vals.std(ddof=1)) if vals.size > 1 else None
+        s = {c: reps[0].get(c) for c, _ in key}
+        mixed = _pool_baselines(s, reps)
+        _pool_estimates(s, reps, [e for e in estimates if not (mixed and "diff" in e)],
+                        confidence)
         s["n_replicates"] = len(reps)
         s["rng_seeds"] = " ".join(str(r.get("rng_seed")) for r in reps)
         if "n_sims" not in settings and all(_finite(r.get("n_sims")) for r in reps):
             s["n_sims"] = sum(int(r["n_sims"]) for r in reps)
         out.append(s)
     return out
+
+
+def _all_columns(rows):
+    """Every column of ``rows``, in order of first appearance."""
+    cols = []
+    for r in rows:
+        cols.extend(c for c in r if c not in cols)
+    return cols
+
+
+def _group_by_setting(rows, cols, estimates, settings):
+    """``{setting key: {repr(rng_seed): row}}``: the rows of each setting, a seed
+    once per setting (its first row)."""
+    groups = {}
+    for r in rows:
+        key = tuple((c, repr(r.get(c))) for c in cols if _is_setting(c, r, estimates, settings))
+        groups.setdefault(key, {}).setdefault(repr(r.get("rng_seed")), r)
+    return groups
+
+
+def _pool_baselines(s, reps):
+    """Set each ``_AGAINST`` column of ``s`` (the replicates' one value, or
+    ``"varies"``); True when any varies (their differences cannot be pooled)."""
+    mixed = False
+    for a in _AGAINST:
+        if a in reps[0]:
+            varies = len({repr(r.get(a)) for r in reps}) > 1
+            mixed |= varies
+            s[a] = "varies" if varies else reps[0].get(a)
+    return mixed
+
+
+def _pool_estimates(s, reps, estimates, confidence):
+    """Set in ``s`` each estimate's mean over the replicates and its t interval
+    between them (None with one replicate); ``replicate_sd`` for reach."""
+    import numpy as np
+
+    from .stats import sample_interval
+
+    for e in estimates:
+        vals = np.array([r[e] for r in reps if _finite(r.get(e))], dtype=float)
+        if vals.size == 0:
+            continue
+        names = (("stderr", "ci_low", "ci_high") if e == "mean"
+                 else (f"{e}_stderr", f"{e}_ci_low", f"{e}_ci_high"))
+        m, se, lo, hi = sample_interval(vals, confidence)
+        s[e] = m
+        s.update(zip(names, (se, lo, hi) if vals.size > 1 else (None, None, None)))
+        if e == "mean":
+            s["replicate_sd"] = float(vals.std(ddof=1)) if vals.size > 1 else None
 
 
 def _finite(v):
@@ -559,17 +587,24 @@ def _summary_settings(summary):
     axis of its figure (k or budget when they vary, else the first numeric setting
     that varies; None) and the other settings that vary across its rows."""
     label = "plan" if any("plan" in s for s in summary) else "strategy"
-    cols = []
-    for s in summary:
-        cols.extend(c for c in s if c not in cols)
+    cols = _all_columns(summary)
     estimates = _estimates(cols)
-    varying = [c for c in cols if c not in ("plan", "strategy")
-               and not (c in _RESULT_NAMES or c in estimates
-                                                      or c.endswith(_RESULT_SUFFIXES))
-               and len({repr(s.get(c)) for s in summary}) > 1]
+    varying = [c for c in cols if _is_varying_setting(c, summary, estimates)]
     numeric = [c for c in varying if all(_finite(s.get(c)) for s in summary)]
     x = next((c for c in ("k", "budget") if c in numeric), numeric[0] if numeric else None)
     return label, x, [c for c in varying if c != x]
+
+
+def _is_result(c, estimates):
+    """Whether column ``c`` holds a result (an estimate, its interval, a timing...)."""
+    return c in _RESULT_NAMES or c in estimates or c.endswith(_RESULT_SUFFIXES)
+
+
+def _is_varying_setting(c, rows, estimates):
+    """Whether column ``c`` is a setting (not the plan, not a result) that takes
+    more than one value across ``rows``."""
+    return (c not in ("plan", "strategy") and not _is_result(c, estimates)
+            and len({repr(r.get(c)) for r in rows}) > 1)
 
 
 def _setting_name(s, others):
@@ -612,6 +647,24 @@ def _summary_figure(summary, sweep_dir, confidence):
     return {what: "sweep.png"}
 
 
+def _replicates_table(summary, label, ext, others, pct):
+    """The markdown table of a sweep's pooled replicates, one row per setting."""
+    head = ([label] + ext + [f"setting ({', '.join(others)})"] * bool(others)
+            + [f"reach (mean, {pct} CI between replicates)", "replicate sd", "replicates",
+               "rng_seed"])
+    out = ["| " + " | ".join(head) + " |",
+           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
+    for s in summary:
+        reach = (plus_minus(s["mean"], s["ci_low"], s["ci_high"])
+                 if s.get("ci_low") is not None else _cell(s["mean"]))
+        cells = ([str(s.get(label, ""))] + [_cell(s.get(c)) for c in ext]
+                 + [_setting_name(s, others)] * bool(others)
+                 + [reach, sig_fig(s.get("replicate_sd")) if s.get("replicate_sd") is not None
+                    else "", str(s["n_replicates"]), str(s["rng_seeds"])])
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def _or_nan(v):
     return float("nan") if v is None else v
 
@@ -634,20 +687,7 @@ def _replicates_section(summary, label, confidence):
     if n[0] < 2:
         lines.append("Settings run with one seed only have no interval (left empty).\n")
     ext = [c for c in ("k", "budget") if any(s.get(c) is not None for s in summary)]
-    head = ([label] + ext + [f"setting ({', '.join(others)})"] * bool(others)
-            + [f"reach (mean, {pct} CI between replicates)", "replicate sd", "replicates",
-               "rng_seed"])
-    out = ["| " + " | ".join(head) + " |",
-           "|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|"]
-    for s in summary:
-        reach = (plus_minus(s["mean"], s["ci_low"], s["ci_high"])
-                 if s.get("ci_low") is not None else _cell(s["mean"]))
-        cells = ([str(s.get(label, ""))] + [_cell(s.get(c)) for c in ext]
-                 + [_setting_name(s, others)] * bool(others)
-                 + [reach, sig_fig(s.get("replicate_sd")) if s.get("replicate_sd") is not None
-                    else "", str(s["n_replicates"]), str(s["rng_seeds"])])
-        out.append("| " + " | ".join(cells) + " |")
-    lines.append("\n".join(out))
+    lines.append(_replicates_table(summary, label, ext, others, pct))
     b = max(summary, key=lambda s: s["mean"])
     if b.get("ci_low") is not None:
         where = ", ".join(f"{c}={_num(b.get(c))}" for c in ext + others)

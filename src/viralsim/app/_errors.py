@@ -242,33 +242,33 @@ def _check_choice(arg, o, group, options):
 
 def _check_key(arg, o, groups, chosen, settings):
     """A message for a key that is neither a group, a setting nor a group's setting."""
-    key = o.key_or_group
-    top, _, rest = key.partition(".")
+    top, _, rest = o.key_or_group.partition(".")
+    value = arg.split("=", 1)[1] if "=" in arg else ""
     if top in groups or top in settings:
         if rest and top in chosen:
-            fields = _schema_fields(top, chosen[top])
-            sub = rest.split(".")[0]
-            if fields is not None and sub not in fields:
-                near = _did_you_mean(sub, fields)
-                value = arg.split("=", 1)[1] if "=" in arg else ""
-                hint = f" Did you mean {top}.{near}={value}?" if near else ""
-                have = [c for c in groups.get(top, ()) if sub in (_schema_fields(top, c) or ())]
-                if have and not near:
-                    hint = (f" Choose an option that has it: "
-                            f"{' or '.join(f'{top}={c}' for c in have)}.")
-                return (f"{arg}: {top}={chosen[top]} has no setting {sub!r}.{hint} Its settings: "
-                        f"{', '.join(fields)}.")
+            return _check_option_field(arg, top, rest, value, groups, chosen[top])
         return None
     near = _did_you_mean(top, [*groups, *settings])
-    value = arg.split("=", 1)[1] if "=" in arg else ""
-    if near is not None:
-        fix = f"{near}{'.' + rest if rest else ''}={value}"
-        hint = f" Did you mean {fix}?"
-    else:
-        hint = ""
+    hint = f" Did you mean {near}{'.' + rest if rest else ''}={value}?" if near is not None else ""
     return (f"{arg}: there is no setting or group {top!r}.{hint} The groups: "
             f"{', '.join(groups)}; other settings: {', '.join(settings)} "
             f"(viralsim --help lists them).")
+
+
+def _check_option_field(arg, top, rest, value, groups, option):
+    """A message for ``top.rest=value`` when option ``top=option`` has no such
+    setting, or None."""
+    fields = _schema_fields(top, option)
+    sub = rest.split(".")[0]
+    if fields is None or sub in fields:
+        return None
+    near = _did_you_mean(sub, fields)
+    hint = f" Did you mean {top}.{near}={value}?" if near else ""
+    have = [c for c in groups.get(top, ()) if sub in (_schema_fields(top, c) or ())]
+    if have and not near:
+        hint = f" Choose an option that has it: {' or '.join(f'{top}={c}' for c in have)}."
+    return (f"{arg}: {top}={option} has no setting {sub!r}.{hint} Its settings: "
+            f"{', '.join(fields)}.")
 
 
 def check_command_line(argv, cwd=None):
@@ -302,40 +302,61 @@ def check_command_line(argv, cwd=None):
     >>> check_command_line(["graph=edgelist", "graph.path=f.txt"]) is None
     True
     """
+    cwd = cwd or os.getcwd()
+    overrides, own = _overrides_of(argv)
+    parsed, msg = _parse_overrides(overrides)
+    if msg:
+        return msg
+    if own or any(o.key_or_group.startswith("hydra.searchpath") for _, o in parsed):
+        return None  # another config tree: its groups are Hydra's to check
+    groups, settings = _choices(cwd), _settings()
+    chosen, msg = _chosen_options(parsed, groups, _defaults())
+    if msg:
+        return msg
+    for arg, o in parsed:
+        if _is_ours(o) and o.key_or_group not in groups:
+            msg = _check_key(arg, o, groups, chosen, settings)
+            if msg:
+                return msg
+    return None
+
+
+def _parse_overrides(overrides):
+    """``(parsed, message)``: each ``(arg, Override)``, or the message for the
+    first argument the override grammar does not read."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.errors import HydraException, OverrideParseException
 
-    cwd = cwd or os.getcwd()
-    overrides, own = _overrides_of(argv)
     parser = OverridesParser.create()
     parsed = []
     for arg in overrides:
         try:
             parsed.append((arg, parser.parse_override(arg)))
         except (OverrideParseException, HydraException) as exc:
-            return _unparsed(arg, exc)
-    if own or any(o.key_or_group.startswith("hydra.searchpath") for _, o in parsed):
-        return None  # another config tree: its groups are Hydra's to check
-    groups, settings, defaults = _choices(cwd), _settings(), _defaults()
+            return parsed, _unparsed(arg, exc)
+    return parsed, None
+
+
+def _is_ours(o):
+    """Whether override ``o`` is for viralsim's config (not Hydra's, no package)."""
+    return not o.key_or_group.startswith("hydra") and o.package is None
+
+
+def _chosen_options(parsed, groups, defaults):
+    """``(chosen, message)``: the option each group runs with where it is known
+    (``{group: option}``), or the message for a choice a group does not have."""
     chosen, explicit, preset = dict(defaults), set(), False
     for arg, o in parsed:
         key = o.key_or_group
-        if key.startswith("hydra") or o.package is not None or key not in groups:
+        if not _is_ours(o) or key not in groups:
             continue
         msg = _check_choice(arg, o, key, groups[key])
         if msg:
-            return msg
+            return None, msg
         vals = _values(o)
         chosen[key] = vals[0] if vals and len(vals) == 1 else None
         explicit.add(key)
         preset = preset or key not in defaults
     if preset:  # a preset (+preset=...) may choose other options: only the explicit are known
         chosen = {k: chosen[k] for k in explicit}
-    for arg, o in parsed:
-        key = o.key_or_group
-        if key.startswith("hydra") or o.package is not None or key in groups:
-            continue
-        msg = _check_key(arg, o, groups, {k: v for k, v in chosen.items() if v}, settings)
-        if msg:
-            return msg
-    return None
+    return {k: v for k, v in chosen.items() if v}, None

@@ -331,28 +331,43 @@ def winner_sentence(rows, xkey="k", confidence=0.95):
     if not rows:
         return ""
     top = max(r[xkey] for r in rows)
+    base, others = _paired_at(rows, xkey, top)
+    if base is None:
+        return ""
+    pct = f"{100 * float(confidence):g}%"
+    name = f"{base}, the best heuristic" if _is_best_heuristic(rows, base, xkey) else base
+    best = max(others, key=lambda r: r["diff"])
+    return _verdict(f"At {xkey} = {top:,g}", name, base, best, pct)
+
+
+def _paired_at(rows, xkey, top):
+    """``(baseline, others)``: the baseline of the rows at ``xkey == top`` that
+    have a paired difference, and the other strategies' rows; ``(None, [])``
+    without a baseline among them or another strategy."""
     rs = [r for r in rows if r[xkey] == top and r.get("diff") is not None
           and r.get("diff_ci_low") is not None]
     base = rs[0].get("baseline") if rs else None
     others = [r for r in rs if r.get("strategy") != base]
     if not base or not others or not any(r.get("strategy") == base for r in rs):
-        return ""
-    pm, pct = report.plus_minus, f"{100 * float(confidence):g}%"
-    at = f"At {xkey} = {top:,g}"
-    name = f"{base}, the best heuristic" if _is_best_heuristic(rows, base, xkey) else base
-    best = max(others, key=lambda r: r["diff"])
+        return None, []
+    return base, others
+
+
+def _verdict(at, name, base, best, pct):
+    """The sentence for ``best``'s paired difference with the baseline ``base``
+    (called ``name``): it wins, the baseline wins, or no clear winner."""
+    pm = report.plus_minus
     d, lo, hi = best["diff"], best["diff_ci_low"], best["diff_ci_high"]
+    subject = f"{name}," if name != base else name
     if lo > 0:
         return (f"{at}, {best['strategy']} wins: it reaches {pm(d, lo, hi)} more consumers "
                 f"than {name} ({pct} CI, paired: same worlds).")
     if hi < 0:
-        subject = f"{name}," if name != base else name
         return (f"{at}, {subject} wins: the next best, {best['strategy']}, reaches "
                 f"{pm(-d, -hi, -lo)} fewer consumers ({pct} CI, paired: same worlds).")
     if d >= 0:
         lead = f"{best['strategy']} reaches {pm(d, lo, hi)} more consumers than {name}"
     else:
-        subject = f"{name}," if name != base else name
         lead = f"{subject} reaches {pm(-d, -hi, -lo)} more consumers than {best['strategy']}"
     return (f"{at}, no clear winner at {pct}: {lead}, an interval that includes 0 (paired: "
             "same worlds).")

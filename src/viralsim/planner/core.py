@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import ViralsimError
-from ..io import _blocks_encoding
+from ..io import detect_encoding
 from ._adapter import follower_csv_reader
 
 __all__ = [
@@ -120,7 +120,7 @@ def decode(data, filename):
     if b"\x00" in data[:4096]:
         raise PlannerError(f"{filename} is not a text CSV (it holds binary data; is it an .xlsx "
                            f"workbook?). Save it from the spreadsheet as CSV and upload that.")
-    enc, _ = _blocks_encoding(lambda: [data])  # the library reader's rule, one block
+    enc, _ = detect_encoding(lambda: [data])  # the library reader's rule, one block
     return data.decode(enc), _ENCODING_WORDS[enc]
 
 
