@@ -338,25 +338,8 @@ class MultiplexGraph:
 
     def __init__(self, layers, comment_probs=None, members=None):
         f = "MultiplexGraph"
-        if not isinstance(layers, dict) or not layers:
-            raise param_error("layers", f, "a non-empty dict of platform name -> "
-                              "FollowerGraph", layers, exc=TypeError)
-        names = list(layers)
+        names = _check_layers(layers, f)
         first = layers[names[0]]
-        for name, g in layers.items():
-            if not isinstance(name, str):
-                raise param_error("layers", f, "keyed by platform names (str)", name,
-                                  exc=TypeError)
-            if not isinstance(g, FollowerGraph):
-                raise TypeError(f"MultiplexGraph: layer {name!r} must be a FollowerGraph. Got "
-                                f"{type(g).__name__} instead.")
-            g._require_probs(f"MultiplexGraph (layer {name!r})")
-            if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
-                raise ValueError(
-                    f"MultiplexGraph: layer {name!r} has other consumers than layer "
-                    f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
-                    "or order). Build every layer with the same n_nodes and labels."
-                )
         attrs = {}
         for g in reversed(list(layers.values())):
             attrs.update(g.node_attrs)
@@ -374,17 +357,8 @@ class MultiplexGraph:
         self.comment_probs = {k: check_probability(v, f"comment_probs[{k!r}]", f)
                               for k, v in cp.items()}
         mem = {} if members is None else dict(members)
-        self.members = {}
-        for name in names:
-            m = mem.pop(name, None)
-            if m is None:
-                m = np.ones(first.n_nodes, dtype=bool)
-            m = np.asarray(m)
-            if m.dtype != bool or m.shape != (first.n_nodes,):
-                raise param_error(f"members[{name!r}]", f,
-                                  f"a boolean array of {first.n_nodes} consumers",
-                                  f"{m.dtype} array of shape {m.shape}")
-            self.members[name] = m
+        self.members = {name: _member_mask(mem.pop(name, None), name, first.n_nodes, f)
+                        for name in names}
         if mem:
             self._platform_index(next(iter(mem)), f"{f} (members)")
 
@@ -525,6 +499,8 @@ class _Plan:
     """Channels flattened into the kernel's arrays; ``stream[c]`` is fixed per channel."""
 
     def __init__(self, graph, channels, streams, func):
+        # complexity ~16: one branch per kind of channel (seed list, post by account, by
+        # follower list, by count, ad), each filling the same flat arrays the kernel reads
         parts = []
         for i, ch in enumerate(channels):
             layer, member = _layer_for(graph, ch, i, func)
@@ -865,17 +841,7 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     func = "allocate_budget"
     units, model, n_sims, confidence, max_rounds = _check_common(
         graph, channel_units, model, n_sims, confidence, max_rounds, platform, func)
-    if not units:
-        raise ValueError(f"{func}: 'channel_units' is empty; list the channels to choose from.")
-    budget = check_float(budget, "budget", func, low=0.0, low_open=True)
-    if goal not in GOALS:
-        raise param_error("goal", func, f"one of {GOALS}", goal)
-    costs = np.array([u.cost for u in units], dtype=np.float64)
-    if not np.any(costs <= budget):
-        raise ValueError(
-            f"{func}: the budget {budget:g} is below every channel unit's cost (the cheapest "
-            f"costs {costs.min():g}). Raise the budget or add cheaper units."
-        )
+    budget, costs = _check_allocation(units, budget, goal, func)
     key = seed_from_rng(rng)
     full = _Plan(graph, units, np.arange(len(units)), func)
     metric = "reach" if goal == "adopters" else "exposure"
@@ -891,7 +857,9 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
             cache[pick] = (float(out[metric].mean()), out, tl, el)
         return cache[pick]
 
-    # cost-effective lazy greedy
+    # cost-effective lazy greedy, kept in one piece (complexity ~17) on purpose: its upper
+    # bounds, the set of fresh candidates and the memo of evaluated plans are the state the
+    # brute-force tests check; split, they would travel between functions as arguments
     chosen, spent = [], 0.0
     base = run(())[0]
     current = base
@@ -947,3 +915,56 @@ def _brute_force(graph, channel_units, budget, *, goal="adopters", model=None, n
             out, _, _ = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, None)
             best = max(best, (float(out[metric].mean()), pick))
     return best
+
+
+def _check_layers(layers, f):
+    """The platform names of ``layers``, checked: a non-empty dict of str -> FollowerGraph
+    with probabilities, every layer over the same consumers in the same order."""
+    if not isinstance(layers, dict) or not layers:
+        raise param_error("layers", f, "a non-empty dict of platform name -> "
+                          "FollowerGraph", layers, exc=TypeError)
+    names = list(layers)
+    first = layers[names[0]]
+    for name, g in layers.items():
+        if not isinstance(name, str):
+            raise param_error("layers", f, "keyed by platform names (str)", name,
+                              exc=TypeError)
+        if not isinstance(g, FollowerGraph):
+            raise TypeError(f"MultiplexGraph: layer {name!r} must be a FollowerGraph. Got "
+                            f"{type(g).__name__} instead.")
+        g._require_probs(f"MultiplexGraph (layer {name!r})")
+        if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
+            raise ValueError(
+                f"MultiplexGraph: layer {name!r} has other consumers than layer "
+                f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
+                "or order). Build every layer with the same n_nodes and labels."
+            )
+    return names
+
+
+def _member_mask(m, name, n_nodes, f):
+    """Who is on platform ``name``: a boolean array of ``n_nodes`` (None: everyone)."""
+    if m is None:
+        return np.ones(n_nodes, dtype=bool)
+    m = np.asarray(m)
+    if m.dtype != bool or m.shape != (n_nodes,):
+        raise param_error(f"members[{name!r}]", f, f"a boolean array of {n_nodes} consumers",
+                          f"{m.dtype} array of shape {m.shape}")
+    return m
+
+
+def _check_allocation(units, budget, goal, func):
+    """``(budget, costs)`` checked: units to choose from, a budget > 0 that buys at least
+    one of them, a known goal."""
+    if not units:
+        raise ValueError(f"{func}: 'channel_units' is empty; list the channels to choose from.")
+    budget = check_float(budget, "budget", func, low=0.0, low_open=True)
+    if goal not in GOALS:
+        raise param_error("goal", func, f"one of {GOALS}", goal)
+    costs = np.array([u.cost for u in units], dtype=np.float64)
+    if not np.any(costs <= budget):
+        raise ValueError(
+            f"{func}: the budget {budget:g} is below every channel unit's cost (the cheapest "
+            f"costs {costs.min():g}). Raise the budget or add cheaper units."
+        )
+    return budget, costs
