@@ -57,7 +57,7 @@ def _read_integer_ids(path, comments, header, probs):
     quick = _read_integer_pairs(path, comments, header, probs)
     if quick is not None:
         return quick, None
-    # complexity ~19, kept in one piece on purpose: the two passes (file as it is, then
+    # complexity ~21, kept in one piece on purpose: the two passes (file as it is, then
     # filtered) share the dtype choice and the first line, and this path is measured
     # (the bench's read_edgelist rows); every branch falls back to the reader below
     i8, f8 = np.int64, np.float64
@@ -1078,16 +1078,7 @@ def read_graph(path, *, mmap=False, validate=True):
             if fmt != _GRAPH_FORMAT:
                 raise ValueError
             small = {k: z[k] for k in names if k == "labels" or k.startswith("attr:")}
-            offsets = _npz_member_offsets(path) if mmap else None
-            big = {}
-            for k in ("indptr", "indices", "probs"):
-                if k not in names:
-                    continue
-                if offsets is not None and k in offsets:
-                    off, dtype, shape = offsets[k]
-                    big[k] = np.memmap(path, dtype=dtype, mode="r", offset=off, shape=shape)
-                else:
-                    big[k] = z[k]
+            big = _edge_arrays(path, z, names, mmap)
     except (ValueError, OSError, KeyError) as exc:
         raise EdgeListError(
             f"{path}: not a graph file written by viralsim.io.save_graph ({exc or 'no format '}"
@@ -1102,7 +1093,25 @@ def read_graph(path, *, mmap=False, validate=True):
     return FollowerGraph._from_canonical(indptr, indices, probs, labels, attrs)
 
 
+def _edge_arrays(path, z, names, mmap):
+    """The saved CSR arrays of an open ``.npz``: mapped from the file where it stores them
+    uncompressed and ``mmap`` is asked for, else read into memory."""
+    offsets = _npz_member_offsets(path) if mmap else None
+    big = {}
+    for k in ("indptr", "indices", "probs"):
+        if k not in names:
+            continue
+        if offsets is not None and k in offsets:
+            off, dtype, shape = offsets[k]
+            big[k] = np.memmap(path, dtype=dtype, mode="r", offset=off, shape=shape)
+        else:
+            big[k] = z[k]
+    return big
+
+
 def _check_saved_graph(path, indptr, indices, probs, labels, attrs):
+    # complexity ~22 from a flat list of invariants (dtypes, shapes, row pointers, then
+    # one pass over the edges), each refused with its own message: kept as one list
     from ._kernels.gen import check_csr
 
     def bad(what):
