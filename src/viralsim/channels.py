@@ -577,14 +577,7 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds):
     else:
         thin, has_thin = np.ones(1), False
     c = float(getattr(model, "comment_prob", 1.0))
-    nt = max(1, min(numba.get_num_threads(), n_sims))
-    out = {k: np.empty(n_sims, dtype=np.int64) for k in
-           ("reach", "exposure", "comments", "impressions", "first_adopters",
-            "channel_viewers")}
-    seg = np.zeros(n_sims, dtype=np.float64)
-    tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
-    tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
-    visits = np.zeros(nt, dtype=np.int64)
+    out, seg, tl_sum, tl_sq, visits = _kernel_outputs(n_sims, tl_len)
     t0 = time.perf_counter()
     campaign_worlds(
         graph.indptr, graph.indices, graph.probs,
@@ -600,13 +593,9 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds):
     return out, tl_sum.sum(axis=0), elapsed
 
 
-def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
-    tl_len = max((max_rounds if max_rounds is not None
-                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
-    segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
-    c = float(getattr(model, "comment_prob", 1.0))
-    cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])
-    lptr, lidx, lprobs, lnone, eoff, member = _multiplex_arrays(graph)
+def _kernel_outputs(n_sims, tl_len):
+    """The campaign kernels' output arrays: per-world counts, segment reach, and the
+    per-thread timeline sums and edge visits."""
     nt = max(1, min(numba.get_num_threads(), n_sims))
     out = {k: np.empty(n_sims, dtype=np.int64) for k in
            ("reach", "exposure", "comments", "impressions", "first_adopters",
@@ -615,6 +604,17 @@ def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
     tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
     tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
     visits = np.zeros(nt, dtype=np.int64)
+    return out, seg, tl_sum, tl_sq, visits
+
+
+def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
+    tl_len = max((max_rounds if max_rounds is not None
+                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+    segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
+    c = float(getattr(model, "comment_prob", 1.0))
+    cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])
+    lptr, lidx, lprobs, lnone, eoff, member = _multiplex_arrays(graph)
+    out, seg, tl_sum, tl_sq, visits = _kernel_outputs(n_sims, tl_len)
     t0 = time.perf_counter()
     multiplex_worlds(
         lptr, lidx, lprobs, lnone, eoff, member, cprob, np.uint64(key), np.int64(0),
