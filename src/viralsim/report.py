@@ -148,7 +148,8 @@ def header(title, rows, cfg, swept=()):
     text += f" Intervals are {round(100 * conf)}% confidence intervals; "
     text += _worlds_sentence(_differences(rows, swept, varies, by_sweep))
     if cfg.get("assumption"):  # where the probabilities come from, in one sentence
-        text += f"\n\n{cfg['assumption']}"
+        # a paragraph of its own, with a blank line before the table that follows
+        text = text.rstrip("\n") + f"\n\n{cfg['assumption']}\n"
     return f"# {title}\n\n{text}"
 
 
