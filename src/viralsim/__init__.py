@@ -39,6 +39,7 @@ _FROM = {
     "estimate_reach": "estimate",
     "FollowerGraph": "graph",
     "read_edgelist": "io",
+    "read_graph": "io",
     "ActionLog": "actionlog",
     "read_action_log": "actionlog",
     "InfluenceFit": "learn",
@@ -55,6 +56,7 @@ _FROM = {
 __all__ = [
     "FollowerGraph",
     "read_edgelist",
+    "read_graph",
     "read_action_log",
     "ActionLog",
     "fit_influence",
@@ -123,7 +125,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .compare import ComparisonTable, compare_strategies, reach_vs_k
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
-    from .io import read_edgelist
+    from .io import read_edgelist, read_graph
     from .learn import InfluenceFit, backtest, fit_influence
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds

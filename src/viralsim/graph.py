@@ -126,38 +126,58 @@ class FollowerGraph:
             keep = ~loops
             src, dst = src[keep], dst[keep]
             probs = None if probs is None else probs[keep]
-        # sort by (src, dst) to find duplicates: one stable argsort of src * n + dst (n <
-        # 2**31, so no overflow), the order of np.lexsort((dst, src)) in half its time
-        order = np.argsort(src * np.int64(n_nodes) + dst, kind="stable")
-        src, dst = src[order], dst[order]
+        # sort by (src, dst) to find duplicates: a counting sort by src and a stable sort
+        # of each row by dst (O(n + m) plus the rows), the order of
+        # np.argsort(src * n + dst, kind="stable") without its m-sized keys
+        from ._kernels.csr import sort_by_row
+
+        indptr, order, n_dup = sort_by_row(src, dst, n_nodes)
+        dst = dst[order]
         if probs is not None:
             probs = probs[order]
-        if src.size:
-            new = np.ones(src.size, dtype=bool)
-            new[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-            n_dup = int(src.size - new.sum())
-        else:
-            new = np.ones(0, dtype=bool)
-            n_dup = 0
-        if n_dup:
-            warnings.warn(
-                f"{func}: merged {n_dup} duplicate edge(s) into one edge each with "
-                "probability 1 - prod(1 - p_i).",
-                ViralsimWarning,
-                stacklevel=3,
-            )
-            starts = np.flatnonzero(new)
-            if probs is not None:
-                with np.errstate(divide="ignore"):
-                    logq = np.log1p(-probs)
-                probs = -np.expm1(np.add.reduceat(logq, starts))
-            src, dst = src[starts], dst[starts]
+        del order
+        if not n_dup:
+            return cls._canonical_rows(indptr, dst, probs, labels, attrs)
+        warnings.warn(
+            f"{func}: merged {n_dup} duplicate edge(s) into one edge each with "
+            "probability 1 - prod(1 - p_i).",
+            ViralsimWarning,
+            stacklevel=3,
+        )
+        src = np.repeat(np.arange(n_nodes, dtype=np.int64), np.diff(indptr))
+        new = np.ones(src.size, dtype=bool)
+        new[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        starts = np.flatnonzero(new)
+        if probs is not None:
+            with np.errstate(divide="ignore"):
+                logq = np.log1p(-probs)
+            probs = -np.expm1(np.add.reduceat(logq, starts))
+        src, dst = src[starts], dst[starts]
         return cls._canonical_from_sorted(src, dst, probs, n_nodes, labels, attrs)
 
     @classmethod
+    def _canonical_rows(cls, indptr, dst, probs, labels, attrs):
+        """Rows ``indptr`` of unique edges ``dst`` put in canonical order (decreasing
+        float32 probability, ties by index) by a per-row sort, and wrapped."""
+        if probs is None:
+            return cls._from_canonical(indptr, dst, None, labels, attrs)
+        from ._kernels.csr import canonical_rows
+
+        indices = np.asarray(dst).astype(np.int32)  # copies: sorted in place
+        p32 = np.asarray(probs).astype(np.float32)
+        canonical_rows(indptr, indices, p32)
+        return cls._from_canonical(indptr, indices, p32, labels, attrs)
+
+    @classmethod
     def _canonical_from_sorted(cls, src, dst, probs, n_nodes, labels, attrs):
-        """Edges unique; reorder each row by decreasing probability and build CSR."""
-        if probs is not None:
+        """Edges unique, ``src`` non-decreasing; reorder each row by decreasing
+        probability and build CSR (the order of ``np.lexsort((dst, -p32, src))``)."""
+        from ._kernels.csr import rows_of_sorted
+
+        indptr, ok = rows_of_sorted(np.asarray(src), n_nodes)
+        if ok:
+            return cls._canonical_rows(indptr, dst, probs, labels, attrs)
+        if probs is not None:  # src out of order: the comparison sort
             order = np.lexsort((dst, -np.asarray(probs, dtype=np.float32), src))
             src, dst, probs = src[order], dst[order], probs[order]
         counts = np.bincount(src, minlength=n_nodes)
@@ -362,10 +382,8 @@ class FollowerGraph:
         """
         probs = edge_probabilities(self, scheme, rng=rng, low=low, high=high,
                                     func="with_probabilities")
-        return FollowerGraph._canonical_from_sorted(
-            np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self._indptr)),
-            self._indices, probs, self.n_nodes, self._labels, self._attrs,
-        )
+        return FollowerGraph._canonical_rows(self._indptr, self._indices, probs, self._labels,
+                                             self._attrs)
 
     def with_node_attr(self, name, values):
         """Return a copy with node attribute ``name`` set.
@@ -695,17 +713,12 @@ class FollowerGraph:
         if rev is None:
             if self._probs is None:
                 raise ValueError(_NO_PROBS)
-            src = np.repeat(np.arange(self.n_nodes, dtype=np.int32), np.diff(self._indptr))
-            dst = self._indices
-            order = np.lexsort((src, -self._probs, dst))
-            counts = np.bincount(dst, minlength=self.n_nodes)
-            rindptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
-            np.cumsum(counts, out=rindptr[1:])
-            rev = (
-                _readonly(rindptr),
-                _readonly(src[order]),
-                _readonly(self._probs[order]),
-            )
+            from ._kernels.csr import transpose
+
+            # a counting sort by follower (O(n + m), output-sized buffers only), the
+            # arrays of np.lexsort((src, -probs, dst))
+            rev = tuple(_readonly(a) for a in transpose(self._indptr, self._indices,
+                                                        self._probs))
             self._cache["reverse"] = rev
         return rev
 
@@ -724,8 +737,9 @@ class FollowerGraph:
 
     # ------------------------------------------------------------------ binary file
     def save(self, path):
-        """Write the graph to a binary ``.npz`` file; read it back with
-        :func:`viralsim.io.read_graph` (see :func:`viralsim.io.save_graph`).
+        """Write the graph to a binary ``.npz`` file, or a Parquet edge list when
+        ``path`` ends in ``.parquet``; read it back with :func:`viralsim.read_graph`
+        (see :func:`viralsim.io.save_graph` and :func:`viralsim.io.write_parquet`).
 
         Returns
         -------

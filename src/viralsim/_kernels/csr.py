@@ -1,0 +1,182 @@
+"""CSR construction kernels: counting sorts instead of comparison sorts over all edges.
+
+A graph's rows are canonical when each lists its edges by decreasing probability
+(float32), ties by increasing neighbour index. Building that order with
+``np.lexsort`` over all m edges costs O(m log m) time and several m-sized
+temporaries (the keys, the int64 permutation, the gathered copies). Here rows come
+from a counting sort (O(n + m), one pass to count, one to scatter) and only each
+row is sorted, in parallel, when it is not already in order: the same arrays,
+bit for bit, with output-sized buffers only.
+
+Public wrappers live in :mod:`viralsim.graph` (``FollowerGraph._canonical_from_sorted``,
+``FollowerGraph.reverse_csr``, ``FollowerGraph._build``).
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from .config import NJIT, NJIT_PARALLEL
+
+
+@njit(**NJIT)
+def rows_of_sorted(src, n):
+    """``(indptr, ok)``: the row pointers of edges whose sources ``src`` are
+    non-decreasing and in ``[0, n)``; ``ok`` is False (and indptr unusable) otherwise."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    prev = 0
+    for i in range(src.shape[0]):
+        u = src[i]
+        if u < prev or u >= n:
+            return indptr, False
+        indptr[u + 1] += 1
+        prev = u
+    for u in range(n):
+        indptr[u + 1] += indptr[u]
+    return indptr, True
+
+
+@njit(**NJIT)
+def _row_in_order(p, v, a, b):
+    """Whether edges ``a:b`` are by decreasing ``p``, ties by increasing ``v``."""
+    for e in range(a + 1, b):
+        if p[e] > p[e - 1] or (p[e] == p[e - 1] and v[e] < v[e - 1]):
+            return False
+    return True
+
+
+@njit(**NJIT)
+def _sort_row(p, v, a, b, by_index):
+    """Sort edges ``a:b`` in place by decreasing ``p`` (stable), after sorting them by
+    increasing ``v`` first when ``by_index`` (the order of
+    ``np.lexsort((v, -p))`` for distinct ``v``)."""
+    pv = p[a:b].copy()
+    vv = v[a:b].copy()
+    if by_index:
+        o1 = np.argsort(vv, kind="mergesort")
+        pv = pv[o1]
+        vv = vv[o1]
+    o2 = np.argsort(-pv, kind="mergesort")
+    for i in range(b - a):
+        p[a + i] = pv[o2[i]]
+        v[a + i] = vv[o2[i]]
+
+
+@njit(**NJIT_PARALLEL)
+def canonical_rows(indptr, indices, probs):
+    """Each row ``indptr[u]:indptr[u+1]`` of ``(indices, probs)`` put in canonical
+    order in place (decreasing probability, ties by increasing index; indices
+    distinct within a row). Rows already in order are left as they are."""
+    n = indptr.shape[0] - 1
+    for u in prange(n):
+        a = indptr[u]
+        b = indptr[u + 1]
+        if b - a > 1 and not _row_in_order(probs, indices, a, b):
+            _sort_row(probs, indices, a, b, True)
+
+
+@njit(**NJIT)
+def _transpose_scatter(indptr, indices, probs, n):
+    m = indices.shape[0]
+    rindptr = np.zeros(n + 1, dtype=np.int64)
+    for e in range(m):
+        rindptr[indices[e] + 1] += 1
+    for v in range(n):
+        rindptr[v + 1] += rindptr[v]
+    fill = rindptr[:n].copy()
+    rindices = np.empty(m, dtype=np.int32)
+    rprobs = np.empty(m, dtype=np.float32)
+    for u in range(n):
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            k = fill[v]
+            rindices[k] = u
+            rprobs[k] = probs[e]
+            fill[v] = k + 1
+    return rindptr, rindices, rprobs
+
+
+@njit(**NJIT_PARALLEL)
+def _stable_rows_by_prob(rindptr, rindices, rprobs):
+    n = rindptr.shape[0] - 1
+    for v in prange(n):
+        a = rindptr[v]
+        b = rindptr[v + 1]
+        if b - a > 1 and not _row_in_order(rprobs, rindices, a, b):
+            _sort_row(rprobs, rindices, a, b, False)
+
+
+def transpose(indptr, indices, probs):
+    """The reverse CSR ``(rindptr, rindices, rprobs)`` of a canonical graph, rows in
+    canonical order: the arrays of ``np.lexsort((src, -probs, dst))``, in O(n + m)
+    plus the sort of the rows that need it.
+
+    A counting sort by target, scanning sources in increasing order, leaves each
+    reverse row by increasing source; a stable sort by decreasing probability then
+    gives the canonical order (rows with one probability, as under weighted
+    cascade, need none)."""
+    n = indptr.shape[0] - 1
+    rindptr, rindices, rprobs = _transpose_scatter(indptr, indices, probs, n)
+    _stable_rows_by_prob(rindptr, rindices, rprobs)
+    return rindptr, rindices, rprobs
+
+
+@njit(**NJIT)
+def _count_by_row(src, n):
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(src.shape[0]):
+        indptr[src[i] + 1] += 1
+    for u in range(n):
+        indptr[u + 1] += indptr[u]
+    return indptr
+
+
+@njit(**NJIT)
+def _scatter_by_row(src, dst, indptr, order):
+    fill = indptr[:-1].copy()
+    for i in range(src.shape[0]):
+        u = src[i]
+        k = fill[u]
+        order[k] = i
+        fill[u] = k + 1
+
+
+@njit(**NJIT_PARALLEL)
+def _sort_rows_by_index(indptr, dst, order):
+    """Within each row, ``order`` (edge numbers in input order) stably sorted by
+    ``dst``; the number of repeated ``dst`` within rows."""
+    n = indptr.shape[0] - 1
+    dups = np.zeros(n, dtype=np.int64)
+    for u in prange(n):
+        a = indptr[u]
+        b = indptr[u + 1]
+        sorted_ = True
+        for e in range(a + 1, b):
+            if dst[order[e]] < dst[order[e - 1]]:
+                sorted_ = False
+                break
+        if not sorted_:
+            keys = np.empty(b - a, dtype=np.int64)
+            for i in range(b - a):
+                keys[i] = dst[order[a + i]]
+            o = np.argsort(keys, kind="mergesort")
+            seg = order[a:b].copy()
+            for i in range(b - a):
+                order[a + i] = seg[o[i]]
+        c = 0
+        for e in range(a + 1, b):
+            if dst[order[e]] == dst[order[e - 1]]:
+                c += 1
+        dups[u] = c
+    return dups.sum()
+
+
+def sort_by_row(src, dst, n):
+    """``(indptr, order, n_repeats)``: ``order`` is the permutation of the stable sort of
+    the edges by ``(src, dst)`` (the order of ``np.argsort(src * n + dst,
+    kind="stable")``), from a counting sort by ``src`` and a stable sort of each row by
+    ``dst``; ``n_repeats`` counts edges equal to the one before them."""
+    indptr = _count_by_row(src, n)
+    order = np.empty(src.shape[0], dtype=np.int64)
+    _scatter_by_row(src, dst, indptr, order)
+    dups = _sort_rows_by_index(indptr, dst, order)
+    return indptr, order, int(dups)
