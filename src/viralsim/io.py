@@ -20,7 +20,8 @@ from .exceptions import EdgeListError
 from .graph import FollowerGraph
 
 __all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids", "save_graph",
-           "read_graph", "read_action_log", "ActionLog", "detect_encoding"]
+           "read_graph", "read_parquet", "write_parquet", "read_action_log", "ActionLog",
+           "detect_encoding"]
 
 log = logging.getLogger("viralsim")
 
@@ -961,7 +962,8 @@ def save_graph(graph, path):
     graph : FollowerGraph
     path : str or os.PathLike
         The file to write; ``.npz`` is appended when the name lacks it
-        (as :func:`numpy.savez` does).
+        (as :func:`numpy.savez` does). A name ending in ``.parquet`` writes
+        a Parquet edge list instead (:func:`write_parquet`).
 
     Returns
     -------
@@ -981,6 +983,8 @@ def save_graph(graph, path):
         raise TypeError(f"The 'graph' parameter of save_graph must be a FollowerGraph. Got "
                         f"{type(graph).__name__} instead.")
     path = os.fspath(path)
+    if path.lower().endswith((".parquet", ".pq")):
+        return write_parquet(graph, path)
     if not path.endswith(".npz"):
         path += ".npz"
     labels = graph.labels
@@ -1030,12 +1034,16 @@ def _npz_member_offsets(path):
 
 
 def read_graph(path, *, mmap=False, validate=True):
-    """Read a graph written by :func:`save_graph` (or :meth:`FollowerGraph.save`).
+    """Read a graph written by :func:`save_graph` (or :meth:`FollowerGraph.save`),
+    or a Parquet edge list.
 
     Much faster than a text edge list: the arrays are read as they are
     stored, or memory-mapped (``mmap=True``: nothing is read until used,
     and the operating system shares the pages between processes reading
-    the same file).
+    the same file). A ``.parquet`` file (or any file that starts with
+    Parquet's magic bytes) is read by :func:`read_parquet` as a directed
+    edge list ``source, target[, probability]`` (needs pyarrow:
+    ``pip install ".[parquet]"``).
 
     Parameters
     ----------
@@ -1071,6 +1079,8 @@ def read_graph(path, *, mmap=False, validate=True):
     if not os.path.exists(path):
         raise EdgeListNotFound(f"Graph file {path!r} does not exist. Check the path (relative "
                                f"paths are resolved from {os.getcwd()!r}).")
+    if _is_parquet(path):
+        return read_parquet(path, validate=validate)
     try:
         with np.load(path, allow_pickle=False) as z:
             names = set(z.files)
@@ -1135,3 +1145,268 @@ def _check_saved_graph(path, indptr, indices, probs, labels, attrs):
     e = check_csr(indptr, indices, probs if has else np.zeros(0, np.float32), has)
     if e >= 0:
         raise bad(f"edge {e} is out of range, a self-loop, a repeat or out of row order")
+
+
+# ---------------------------------------------------------------------- Parquet edge files
+_PARQUET_FORMAT = "viralsim-edges-1"
+_PARQUET_KEY = b"viralsim"
+
+
+def _pyarrow_parquet(func):
+    """``pyarrow.parquet``, or the one-line error that names the extra to install."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ImportError(f"{func}: Parquet edge files need pyarrow. Install it with "
+                          f"pip install \".[parquet]\" (or pip install pyarrow), or use a "
+                          f"text or .npz file.") from None
+    return pa, pq
+
+
+def _is_parquet(path):
+    """A ``.parquet`` name, or a file that starts with Parquet's magic bytes."""
+    if os.fspath(path).lower().endswith((".parquet", ".pq")):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+def write_parquet(graph, path, *, compression="snappy"):
+    """Write a graph's edges as a Parquet edge list (``source``, ``target``,
+    ``probability`` when set), one row per edge in the graph's order.
+
+    Any tool that reads Parquet (pandas, polars, Spark, DuckDB) reads the
+    file; :func:`read_graph` (or :func:`read_parquet`) reads it back much
+    faster than a text edge list. The ids are the graph's labels (int64 or
+    text). An edge list holds edges only, so a graph with node attributes is
+    refused (save it as ``.npz``), and so is one with consumers outside every
+    edge, unless its labels are ``0 .. n_nodes - 1`` (the count of nodes is
+    kept in the file's metadata then, as for generated graphs).
+
+    Parameters
+    ----------
+    graph : FollowerGraph
+    path : str or os.PathLike
+        The file to write (``.parquet`` is appended when the name lacks it).
+    compression : str, default "snappy"
+        Any codec pyarrow writes ("snappy", "zstd", "none", ...).
+
+    Returns
+    -------
+    str
+        The path written.
+
+    Raises
+    ------
+    ImportError
+        pyarrow is not installed (``pip install ".[parquet]"``).
+    ValueError
+        Node attributes, or isolated consumers with labels other than
+        ``0 .. n_nodes - 1``: the edge list would lose them.
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> from viralsim.io import write_parquet
+    >>> g = vs.FollowerGraph.from_edges(["ann", "bob"], ["bob", "cid"], probs=0.5)
+    >>> path = write_parquet(g, os.path.join(tempfile.mkdtemp(), "g.parquet"))
+    >>> vs.read_graph(path) == g
+    True
+    """
+    import json
+
+    func = "write_parquet"
+    if not isinstance(graph, FollowerGraph):
+        raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
+                        f"{type(graph).__name__} instead.")
+    pa, pq = _pyarrow_parquet(func)
+    path = os.fspath(path)
+    if not path.lower().endswith((".parquet", ".pq")):
+        path += ".parquet"
+    if graph.node_attrs:
+        raise ValueError(f"{func}: a Parquet edge list holds edges only, and the graph has node "
+                         f"attributes ({', '.join(sorted(graph.node_attrs))}). Save it as .npz "
+                         "(graph.save('g.npz')) to keep them.")
+    labels = graph.labels
+    n = graph.n_nodes
+    identity = labels.dtype.kind in "iu" and np.array_equal(labels, np.arange(n))
+    if not identity:
+        touched = np.zeros(n, dtype=bool)
+        touched[graph.indices] = True
+        touched[np.diff(graph.indptr) > 0] = True
+        if not touched.all():
+            raise ValueError(f"{func}: {int(n - touched.sum())} consumer(s) have no edge, and an "
+                             "edge list names only consumers with an edge. Save the graph as .npz "
+                             "(graph.save('g.npz')) to keep them.")
+    src = np.repeat(np.arange(n, dtype=np.int64 if identity else np.intp), np.diff(graph.indptr))
+    if identity:
+        cols = {"source": pa.array(src), "target": pa.array(graph.indices.astype(np.int64))}
+    elif labels.dtype.kind in "iu":
+        cols = {"source": pa.array(labels[src].astype(np.int64)),
+                "target": pa.array(labels[graph.indices].astype(np.int64))}
+    else:
+        if labels.dtype.kind == "O" and not all(isinstance(x, str) for x in labels.tolist()):
+            raise TypeError(f"{func}: labels must be ints or strings to be written; relabel the "
+                            "graph with ints or strings first.")
+        text = pa.array(labels.astype(object).tolist(), type=pa.string())
+        cols = {"source": text.take(pa.array(src)),
+                "target": text.take(pa.array(graph.indices))}
+    del src
+    if graph.probs is not None:
+        cols["probability"] = pa.array(graph.probs)
+    meta = {"format": _PARQUET_FORMAT, "n_nodes": n, "identity_labels": bool(identity)}
+    table = pa.table(cols).replace_schema_metadata({_PARQUET_KEY: json.dumps(meta).encode()})
+    pq.write_table(table, path, compression=compression)
+    return path
+
+
+def read_parquet(path, *, directed=True, source="source", target="target",
+                 probability="probability", validate=True):
+    """Read a follower graph from a Parquet edge list.
+
+    One row per follower edge: ``target`` follows ``source`` (integer or
+    text ids), with an optional ``probability`` column. The result is the
+    graph :func:`read_edgelist` makes of the same edges written as text
+    (same labels, same edges, same probabilities, same warnings for
+    self-loops and repeats), read at the speed of the columns: no text to
+    parse. A file written by :func:`write_parquet` from a graph labelled
+    ``0 .. n_nodes - 1`` (generated graphs) is read without relabelling or
+    sorting, and keeps its consumers without edges.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+    directed : bool, default True
+        As in :func:`read_edgelist`: ``False`` reads each row as a mutual tie.
+    source, target, probability : str
+        Column names. A missing ``probability`` column leaves the graph
+        without probabilities.
+    validate : bool, default True
+        For a :func:`write_parquet` file read without relabelling: check the
+        rows are in canonical CSR order (one pass over the edges).
+
+    Returns
+    -------
+    FollowerGraph
+
+    Raises
+    ------
+    ImportError
+        pyarrow is not installed (``pip install ".[parquet]"``).
+    EdgeListError
+        A missing file, a file that is not Parquet, a missing column, an
+        empty id or a probability outside [0, 1].
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> from viralsim.io import read_parquet, write_parquet
+    >>> g = vs.generators.power_law(1000, 5, rng=0, probabilities="weighted_cascade")
+    >>> read_parquet(write_parquet(g, os.path.join(tempfile.mkdtemp(), "g"))) == g
+    True
+    """
+    import json
+
+    func = "read_parquet"
+    if not isinstance(directed, (bool, np.bool_)):
+        raise TypeError(f"The 'directed' parameter of {func} must be True or False. Got "
+                        f"{directed!r} instead.")
+    pa, pq = _pyarrow_parquet(func)
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise EdgeListNotFound(f"Edge file {path!r} does not exist. Check the path (relative "
+                               f"paths are resolved from {os.getcwd()!r}).")
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise EdgeListError(f"{path}: not a Parquet file ({exc}). Read text edge lists with "
+                            "read_edgelist.") from None
+    names = schema.names
+    for col in (source, target):
+        if col not in names:
+            raise EdgeListError(f"{path}: no column {col!r} (the columns are {names}). Name the "
+                                "columns with source=, target= and probability=.")
+    cols = [source, target] + ([probability] if probability in names else [])
+    table = pq.read_table(path, columns=cols)
+    meta = json.loads((schema.metadata or {}).get(_PARQUET_KEY, b"{}") or b"{}")
+    s = _parquet_column(table, source, path)
+    d = _parquet_column(table, target, path)
+    p = _parquet_probabilities(table, probability, path) if probability in names else None
+    del table
+    if (meta.get("format") == _PARQUET_FORMAT and meta.get("identity_labels") and directed
+            and s.dtype.kind == "i" and source == "source" and target == "target"):
+        g = _canonical_parquet(s, d, p, int(meta["n_nodes"]), path, validate)
+        if g is not None:
+            return g
+    if s.size == 0:
+        raise EdgeListError(f"Edge file {path!r} contains no edges.")
+    if s.dtype.kind == "i" and d.dtype.kind == "i":
+        ids = np.concatenate([s, d])
+        del s, d
+        labels, inverse = _int_labels(ids)
+        del ids
+    else:
+        labels, inverse = label_ids([str(x) if isinstance(x, (int, np.integer)) else x
+                                     for x in s.tolist() + d.tolist()])
+    return _build(labels, inverse, p, directed, None, None, path)
+
+
+def _parquet_column(table, name, path):
+    """An id column as int64 (integer columns) or an object array of texts."""
+    import pyarrow as pa
+
+    col = table.column(name)
+    if col.null_count:
+        raise EdgeListError(f"{path}: column {name!r} has {col.null_count} empty id(s). Give "
+                            "every edge both ends.")
+    if pa.types.is_integer(col.type):
+        return col.to_numpy().astype(np.int64, copy=False)
+    if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+        return col.to_numpy(zero_copy_only=False)
+    raise EdgeListError(f"{path}: column {name!r} holds {col.type}, not integer or text ids. "
+                        "Write the ids as integers or strings.")
+
+
+def _parquet_probabilities(table, name, path):
+    """The probability column as float64, checked in [0, 1]."""
+    import pyarrow as pa
+
+    col = table.column(name)
+    if not (pa.types.is_floating(col.type) or pa.types.is_integer(col.type)) or col.null_count:
+        raise EdgeListError(f"{path}: column {name!r} must hold a probability on every row "
+                            f"(numbers, no empty cells); it holds {col.type} with "
+                            f"{col.null_count} empty. Fix the column or pass probability=None.")
+    p = col.to_numpy().astype(np.float64, copy=False)
+    bad = ~((p >= 0.0) & (p <= 1.0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise EdgeListError(f"{path}: row {i} has probability {float(p[i])!r}, outside [0, 1]. Fix the "
+                            "value or pass probability=None.")
+    return p
+
+
+def _canonical_parquet(s, d, p, n, path, validate):
+    """The graph of a :func:`write_parquet` file with labels ``0 .. n - 1`` (rows in CSR
+    order), with no relabelling or sort; None when the rows are not in that order (the
+    general reader then sorts them)."""
+    from ._kernels.gen import check_csr
+
+    if n < 0 or (s.size and (s[0] < 0 or s[-1] >= n or (np.diff(s) < 0).any())):
+        return None
+    if d.size and (d.min() < 0 or d.max() >= n):
+        return None
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
+    indices = d.astype(np.int32)
+    probs = None if p is None else p.astype(np.float32)
+    if probs is not None and not np.array_equal(probs, p):
+        return None  # float64 probabilities: the general reader rounds them as text would
+    if validate and check_csr(indptr, indices, probs if probs is not None else
+                              np.zeros(0, np.float32), probs is not None) >= 0:
+        return None
+    return FollowerGraph._from_canonical(indptr, indices, probs, np.arange(n, dtype=np.int64),
+                                         {})

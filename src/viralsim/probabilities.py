@@ -42,16 +42,12 @@ TRIVALENCY_VALUES = (0.1, 0.01, 0.001)
 KEEP = (None, "keep", "file")
 
 
-def _edge_ends(graph):
-    """``(src, dst)`` int64 index arrays of the edges, in the graph's order."""
-    src = np.repeat(np.arange(graph.n_nodes, dtype=np.int64), np.diff(graph.indptr))
-    return src, graph.indices.astype(np.int64)
-
-
 def _canonical_order(graph):
     """Edge positions in (source, follower) index order: where the i-th draw goes."""
-    src, dst = _edge_ends(graph)
-    return np.lexsort((dst, src))
+    from ._kernels.csr import index_order
+
+    # rows hold distinct followers: a sort of each row, not of all edges
+    return index_order(graph.indptr, graph.indices)
 
 
 def weighted_cascade(graph):
@@ -78,7 +74,7 @@ def weighted_cascade(graph):
     >>> probabilities.weighted_cascade(g).tolist()
     [0.5, 0.5, 1.0]
     """
-    _, dst = _edge_ends(graph)
+    dst = graph.indices
     indeg = np.bincount(dst, minlength=graph.n_nodes)
     return 1.0 / indeg[dst] if graph.n_edges else np.zeros(0)
 

@@ -44,11 +44,27 @@ def _row_in_order(p, v, a, b):
     return True
 
 
+_SMALL_ROW = 32
+
+
 @njit(**NJIT)
 def _sort_row(p, v, a, b, by_index):
-    """Sort edges ``a:b`` in place by decreasing ``p`` (stable), after sorting them by
-    increasing ``v`` first when ``by_index`` (the order of
-    ``np.lexsort((v, -p))`` for distinct ``v``)."""
+    """Sort edges ``a:b`` in place by decreasing ``p``, ties by increasing ``v``
+    (``np.lexsort((v, -p))``; the ``v`` of a row are distinct, so the order is
+    total and every correct sort gives it). Long rows: a stable sort by ``-p``,
+    after a sort by ``v`` when ``by_index`` (rows not already by ``v``)."""
+    if b - a <= _SMALL_ROW:  # most rows: an insertion sort in place, no allocation
+        for i in range(a + 1, b):
+            pi = p[i]
+            vi = v[i]
+            j = i - 1
+            while j >= a and (p[j] < pi or (p[j] == pi and v[j] > vi)):
+                p[j + 1] = p[j]
+                v[j + 1] = v[j]
+                j -= 1
+            p[j + 1] = pi
+            v[j + 1] = vi
+        return
     pv = p[a:b].copy()
     vv = v[a:b].copy()
     if by_index:
@@ -180,3 +196,27 @@ def sort_by_row(src, dst, n):
     _scatter_by_row(src, dst, indptr, order)
     dups = _sort_rows_by_index(indptr, dst, order)
     return indptr, order, int(dups)
+
+
+@njit(**NJIT_PARALLEL)
+def index_order(indptr, indices):
+    """Edge positions of a CSR in (row, index) order: ``np.lexsort((indices, src))``
+    for rows of distinct indices, one row at a time."""
+    n = indptr.shape[0] - 1
+    out = np.empty(indices.shape[0], dtype=np.int64)
+    for u in prange(n):
+        a = indptr[u]
+        b = indptr[u + 1]
+        in_order = True
+        for e in range(a + 1, b):
+            if indices[e] < indices[e - 1]:
+                in_order = False
+                break
+        if in_order:
+            for e in range(a, b):
+                out[e] = e
+        else:
+            o = np.argsort(indices[a:b], kind="mergesort")
+            for i in range(b - a):
+                out[a + i] = a + o[i]
+    return out
