@@ -62,3 +62,22 @@ def with_probabilities(graph, probs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return canonical(src, graph.indices, probs, n)
+
+
+def scheme_probabilities(graph, scheme, rng):
+    """Edge probabilities of ``scheme`` as viralsim.probabilities computed them with
+    ``np.lexsort`` (random draws in (source, follower) order) and in-degrees."""
+    n = graph.n_nodes
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+    dst = graph.indices.astype(np.int64)
+    if scheme == "weighted_cascade":
+        return 1.0 / np.bincount(dst, minlength=n)[dst]
+    if not isinstance(scheme, str):
+        return np.full(graph.n_edges, float(scheme))
+    gen = np.random.default_rng(rng)
+    probs = np.empty(graph.n_edges)
+    if scheme == "trivalency":
+        probs[np.lexsort((dst, src))] = np.array([0.1, 0.01, 0.001])[gen.integers(0, 3, graph.n_edges)]
+    else:
+        probs[np.lexsort((dst, src))] = gen.uniform(0.0, 1.0, size=graph.n_edges)
+    return probs

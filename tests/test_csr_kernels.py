@@ -72,9 +72,7 @@ def test_reverse_csr_matches_lexsort(probs):
 def test_with_probabilities_matches_lexsort(scheme):
     g = vs.generators.power_law(5000, 8, 2.2, rng=1, probabilities="uniform_random")
     h = g.with_probabilities(scheme, rng=4)
-    from viralsim.probabilities import edge_probabilities
-
-    p = edge_probabilities(g, scheme, rng=4, func="test")
+    p = naive_csr.scheme_probabilities(g, scheme, 4)
     _same(h, *naive_csr.with_probabilities(g, p))
 
 

@@ -108,6 +108,7 @@ def test_column_names(tmp_path):
     (dict(source=[0, 1], target=[1, 2], probability=[0.5, 1.5]), r"row 1 has probability 1.5"),
     (dict(source=[0, 1], target=[1, 2], probability=[0.5, None]), "probability on every row"),
     (dict(source=np.zeros(0, np.int64), target=np.zeros(0, np.int64)), "no edges"),
+    (dict(source=np.array([2**63], np.uint64), target=np.array([1], np.uint64)), "beyond int64"),
 ])
 def test_bad_files_one_line(tmp_path, cols, match):
     path = _foreign(tmp_path / "b.parquet", **cols)

@@ -1242,9 +1242,9 @@ def write_parquet(graph, path, *, compression="snappy"):
             raise ValueError(f"{func}: {int(n - touched.sum())} consumer(s) have no edge, and an "
                              "edge list names only consumers with an edge. Save the graph as .npz "
                              "(graph.save('g.npz')) to keep them.")
-    src = np.repeat(np.arange(n, dtype=np.int64 if identity else np.intp), np.diff(graph.indptr))
-    if identity:
-        cols = {"source": pa.array(src), "target": pa.array(graph.indices.astype(np.int64))}
+    src = np.repeat(np.arange(n, dtype=np.intp), np.diff(graph.indptr))
+    if identity:  # int32 ids, as the graph holds them: read back without a conversion
+        cols = {"source": pa.array(src.astype(np.int32)), "target": pa.array(graph.indices)}
     elif labels.dtype.kind in "iu":
         cols = {"source": pa.array(labels[src].astype(np.int64)),
                 "target": pa.array(labels[graph.indices].astype(np.int64))}
@@ -1333,15 +1333,16 @@ def read_parquet(path, *, directed=True, source="source", target="target",
     cols = [source, target] + ([probability] if probability in names else [])
     table = pq.read_table(path, columns=cols)
     meta = json.loads((schema.metadata or {}).get(_PARQUET_KEY, b"{}") or b"{}")
+    if (meta.get("format") == _PARQUET_FORMAT and meta.get("identity_labels") and directed
+            and (source, target) == ("source", "target")):
+        g = _canonical_parquet(table, probability if probability in names else None,
+                               int(meta["n_nodes"]), validate)
+        if g is not None:
+            return g
     s = _parquet_column(table, source, path)
     d = _parquet_column(table, target, path)
     p = _parquet_probabilities(table, probability, path) if probability in names else None
     del table
-    if (meta.get("format") == _PARQUET_FORMAT and meta.get("identity_labels") and directed
-            and s.dtype.kind == "i" and source == "source" and target == "target"):
-        g = _canonical_parquet(s, d, p, int(meta["n_nodes"]), path, validate)
-        if g is not None:
-            return g
     if s.size == 0:
         raise EdgeListError(f"Edge file {path!r} contains no edges.")
     if s.dtype.kind == "i" and d.dtype.kind == "i":
@@ -1364,7 +1365,11 @@ def _parquet_column(table, name, path):
         raise EdgeListError(f"{path}: column {name!r} has {col.null_count} empty id(s). Give "
                             "every edge both ends.")
     if pa.types.is_integer(col.type):
-        return col.to_numpy().astype(np.int64, copy=False)
+        ids = col.to_numpy()
+        if ids.dtype == np.uint64 and ids.size and ids.max() > np.iinfo(np.int64).max:
+            raise EdgeListError(f"{path}: column {name!r} has ids beyond int64. Write them as "
+                                "text ids.")
+        return ids.astype(np.int64, copy=False)
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         return col.to_numpy(zero_copy_only=False)
     raise EdgeListError(f"{path}: column {name!r} holds {col.type}, not integer or text ids. "
@@ -1389,24 +1394,41 @@ def _parquet_probabilities(table, name, path):
     return p
 
 
-def _canonical_parquet(s, d, p, n, path, validate):
+def _canonical_parquet(table, probability, n, validate):
     """The graph of a :func:`write_parquet` file with labels ``0 .. n - 1`` (rows in CSR
-    order), with no relabelling or sort; None when the rows are not in that order (the
-    general reader then sorts them)."""
+    order), with no relabelling or sort: one pass builds the row pointers, one checks
+    the rows. None when the columns are not what that writer wrote (the general reader
+    then reads the file)."""
+    import pyarrow as pa
+
+    from ._kernels.csr import rows_of_sorted
     from ._kernels.gen import check_csr
 
-    if n < 0 or (s.size and (s[0] < 0 or s[-1] >= n or (np.diff(s) < 0).any())):
+    s, d = table.column("source"), table.column("target")
+    if not (pa.types.is_integer(s.type) and pa.types.is_integer(d.type)) or s.null_count \
+            or d.null_count or n < 0 or n > 2**31 - 2:
         return None
-    if d.size and (d.min() < 0 or d.max() >= n):
+    probs = None
+    if probability is not None:
+        pc = table.column(probability)
+        if not pa.types.is_float32(pc.type) or pc.null_count:
+            return None
+        probs = pc.to_numpy()
+    s = s.to_numpy()
+    indptr, ok = rows_of_sorted(s, n)
+    del s
+    if not ok:
         return None
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(s, minlength=n), out=indptr[1:])
-    indices = d.astype(np.int32)
-    probs = None if p is None else p.astype(np.float32)
-    if probs is not None and not np.array_equal(probs, p):
-        return None  # float64 probabilities: the general reader rounds them as text would
-    if validate and check_csr(indptr, indices, probs if probs is not None else
-                              np.zeros(0, np.float32), probs is not None) >= 0:
+    d = d.to_numpy()
+    if d.dtype != np.int32:
+        if d.size and (d.min() < 0 or d.max() >= n):
+            return None
+        d = d.astype(np.int32)
+    if validate:
+        if check_csr(indptr, d, probs if probs is not None else np.zeros(0, np.float32),
+                     probs is not None) >= 0:
+            return None
+    elif (d.size and (d.min() < 0 or d.max() >= n)) or (
+            probs is not None and not ((probs >= 0) & (probs <= 1)).all()):
         return None
-    return FollowerGraph._from_canonical(indptr, indices, probs, np.arange(n, dtype=np.int64),
-                                         {})
+    return FollowerGraph._from_canonical(indptr, d, probs, np.arange(n, dtype=np.int64), {})

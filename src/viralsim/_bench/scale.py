@@ -7,6 +7,12 @@ Cases (consumers x 10 edges; 10M consumers and 100M edges at full size, 100k and
   NetworkX), exponent 2.5. Target (issue 19): 100M edges <= 60 s.
 - ``read binary``: :func:`viralsim.io.read_graph` of the graph saved by
   :meth:`FollowerGraph.save` (validated), and memory-mapped.
+- ``read parquet``: :func:`viralsim.read_graph` of the graph written as a Parquet
+  edge list by :meth:`FollowerGraph.save` (labels 0..n-1: no relabelling), and of
+  the same rows without viralsim's metadata (another tool's file: ids relabelled
+  and edges sorted, as from text). Needs pyarrow; skipped without it.
+- ``with_probabilities`` / ``reverse_csr``: weighted cascade set on the graph
+  (a per-row sort) and the reverse CSR that RIS builds (a counting sort).
 - ``read text``: :func:`viralsim.read_edgelist` of the same edges as a text
   file (``u v`` lines; at most 10M lines, written once per run). Target:
   >= 5M edges/s.
@@ -46,6 +52,18 @@ def run(ctx):
             rows.append(row(SUITE, f"read binary {h.n_edges:,} edges" + (" (mmap)" if mm else ""),
                             "rate", h.n_edges / dt / 1e6, "M edges/s"))
             del h
+        rows += _parquet_rows(ctx, g, d)
+        t = time.perf_counter()
+        wc = g.with_probabilities("weighted_cascade")
+        dt = time.perf_counter() - t
+        rows.append(row(SUITE, f"with_probabilities wc {g.n_edges:,} edges", "rate",
+                        g.n_edges / dt / 1e6, "M edges/s"))
+        t = time.perf_counter()
+        wc.reverse_csr()
+        dt = time.perf_counter() - t
+        rows.append(row(SUITE, f"reverse_csr {g.n_edges:,} edges", "rate",
+                        g.n_edges / dt / 1e6, "M edges/s"))
+        del wc
         m = min(g.n_edges, 10_000_000)
         s, t_, _ = g.edges()
         txt = os.path.join(d, "g.txt")
@@ -63,3 +81,27 @@ def run(ctx):
         rows.append(row(SUITE, f"read text {h.n_edges:,} edges", "rate", rate, "M edges/s",
                         target_note(rate, 5, at_most=False, unit="M edges/s")))
     return rows
+
+
+def _parquet_rows(ctx, g, d):
+    """Read rates of ``g`` written as a Parquet edge list: viralsim's own file, then the
+    same rows as another tool writes them (no metadata)."""
+    import viralsim as vs
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        ctx.log("pyarrow absent: no Parquet rows (pip install \".[parquet]\")")
+        return []
+    out = []
+    path = g.save(os.path.join(d, "g.parquet"))
+    bare = os.path.join(d, "bare.parquet")
+    pq.write_table(pq.read_table(path).replace_schema_metadata(None), bare)
+    for p, what in ((path, ""), (bare, " (no metadata: relabelled)")):
+        t = time.perf_counter()
+        h = vs.read_graph(p)
+        dt = time.perf_counter() - t
+        out.append(row(SUITE, f"read parquet {h.n_edges:,} edges{what}", "rate",
+                       h.n_edges / dt / 1e6, "M edges/s"))
+        del h
+    return out
