@@ -76,3 +76,32 @@ def test_scaling_report_without_repeats_says_why_no_interval():
     assert fit["slope"] == pytest.approx(1.0) and np.isnan(fit["ci_low"])
     text = scaling_report(rows, fit, {}, {})
     assert "edges^1.00 over" in text and "No interval: it needs three timings" in text
+
+
+def test_scaling_100m_study_at_ci_size(tmp_path):
+    """configs/study/scaling_100m.yaml (power-law graphs, 1M to 100M edges) run at tiny
+    sizes: the power_law graph config, repeats, the slope, time and memory per size."""
+    import os
+
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if not os.path.exists(os.path.join(repo, "configs", "study", "scaling_100m.yaml")):
+        pytest.skip("no configs/ (an sdist)")
+    cfg = cfg_of(f"hydra.searchpath=[file://{repo}/configs]", "+study=scaling_100m",
+                 "experiment.sizes=[1000,2000,4000]", "experiment.n_sims=50",
+                 "experiment.repeats=2", "formats=[png]")
+    assert cfg.graph._target_ == "viralsim.generators.power_law"
+    out = app.run(cfg, str(tmp_path), quiet=True)
+    rows = res.read_table(tmp_path / "results.csv")
+    assert [(r["n_nodes"], r["repeat"]) for r in rows] == [
+        (n, rep) for n in (1000, 2000, 4000) for rep in (0, 1)]
+    import viralsim as vs
+
+    for r in rows:  # the study's graph: power_law(n, 10, 2.5, rng=rng_seed)
+        g = vs.generators.power_law(r["n_nodes"], 10, 2.5, rng=0)
+        assert r["n_edges"] == g.n_edges and r["graph"] == "power_law"
+        assert r["max_rss_mib"] > 0 and r["build_time"] > 0 and r["n_sims"] == 50
+    assert np.isfinite(out.extra["slope_ci"][0])
+    text = (tmp_path / "report.md").read_text()
+    assert "4,000 consumers" in text and "built in" in text and "peak RSS" in text
+    assert (tmp_path / "scaling.png").exists() and (tmp_path / "scaling_memory.png").exists()
+    assert "scaling_memory.png" in text

@@ -24,7 +24,8 @@ from ..experiments.scaling import ScalingConf
 from ..experiments.sensitivity import SensitivityConf
 
 __all__ = ["register_configs", "SCHEMAS", "ViralsimConf", "HolmeKimConf", "BarabasiAlbertConf",
-           "WattsStrogatzConf", "ErdosRenyiConf", "ScaleFreeConf", "StochasticBlockConf",
+           "WattsStrogatzConf", "ErdosRenyiConf", "ScaleFreeConf", "PowerLawConf",
+           "StochasticBlockConf",
            "EdgeListConf", "DatasetConf", "FollowerCsvConf", "ProbabilitiesConf",
            "SerialBackendConf", "RayBackendConf", "PlanConf", "CostConf", "AxisConf",
            "EstimateConf", "CompareConf", "CampaignConf", "SensitivityConf", "ScalingConf",
@@ -84,6 +85,20 @@ class ScaleFreeConf:
     gamma: float = 0.05
     delta_in: float = 0.2
     delta_out: float = 0.0
+    rng: int | None = None
+
+
+@dataclass
+class PowerLawConf:
+    """``graph=power_law``: the arguments of :func:`viralsim.generators.power_law` (Chung-Lu,
+    no NetworkX: the generator for 1M to 100M edges)."""
+
+    _target_: str = "viralsim.generators.power_law"
+    n_nodes: int = 100_000
+    avg_degree: float = 10.0
+    exponent: float = 2.5
+    exponent_following: float | None = None
+    max_degree: float | None = None
     rng: int | None = None
 
 
@@ -196,6 +211,7 @@ SCHEMAS = {
         "watts_strogatz": WattsStrogatzConf,
         "erdos_renyi": ErdosRenyiConf,
         "scale_free": ScaleFreeConf,
+        "power_law": PowerLawConf,
         "stochastic_block": StochasticBlockConf,
         "edgelist": EdgeListConf,
         "dataset": DatasetConf,

@@ -137,7 +137,8 @@ def run_scaling(cfg, out_dir, keys=None):
     files = _rows.write_rows(rows, out_dir)
     fit = fit_slope(rows, info.confidence)
     _figure(rows, est.n_sims, out_dir, info, files, fit)
-    text = scaling_report(rows, fit, {"Scaling": "scaling.png"}, info.report_settings)
+    text = scaling_report(rows, fit, {"Scaling": "scaling.png", "Memory": "scaling_memory.png"},
+                          info.report_settings)
     files.append(report.write(out_dir, text))
     disp = [dict(r, size=f"{r['n_nodes']:,} / {r['n_edges']:,}"
                  + (f" #{r['repeat'] + 1}" if repeats > 1 else "")) for r in rows]
@@ -202,6 +203,30 @@ def _figure(rows, n_sims, out_dir, info, files, fit):
     ax.set_title(f"time vs edges ({n_sims:,} worlds each"
                  + (f", {reps} repeats per size)" if reps > 1 else ")"))
     _rows.save_figure(ax, out_dir, "scaling", info, files)
+    _memory_figure(rows, out_dir, info, files)
+
+
+def _memory_figure(rows, out_dir, info, files):
+    """``scaling_memory``: the graph's bytes and the process's peak resident memory
+    against edges (log-log), one point per size."""
+    from matplotlib.figure import Figure
+
+    per = {}
+    for r in rows:  # the largest peak of each size's repeats
+        key = r["n_edges"]
+        per[key] = (r["graph_mib"], max(r["max_rss_mib"], per.get(key, (0, 0))[1]))
+    xs = sorted(per)
+    ax = Figure(figsize=(6.4, 4.2), layout="constrained").add_subplot()
+    ax.plot(xs, [per[x][1] for x in xs], marker="o", label="peak resident memory (process)")
+    ax.plot(xs, [per[x][0] for x in xs], marker="s", label="graph (CSR arrays)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("n_edges")
+    ax.set_ylabel("MiB")
+    ax.set_title("memory vs edges")
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize="small")
+    _rows.save_figure(ax, out_dir, "scaling_memory", info, files)
 
 
 def scaling_report(rows, fit, figs, cfg):
@@ -263,6 +288,7 @@ def scaling_report(rows, fit, figs, cfg):
         words.append(f"- {n:,} consumers / {m:,} edges: graph {r0['graph_mib']:.1f} MiB, "
                      f"{time_cell} s for {r0['n_sims']:,} worlds"
                      + (f" (mean of {t.size} repeats)" if t.size > 1 else "")
+                     + (f", built in {r0['build_time']:.2f} s" if "build_time" in r0 else "")
                      + f", peak RSS {max(r['max_rss_mib'] for r in rs):.0f} MiB.")
         table.append(dict(r0, size=f"{n:,}", elapsed=tm))
     return (report.header("Scaling", rows, cfg) + "\n" + report.markdown_table(table, "size")

@@ -94,14 +94,21 @@ class RRCollection:
         if n_sets <= self.n_sets:
             return self
         t0 = time.perf_counter()
-        todo = [(self.n_sets, n_sets - self.n_sets)]
+        todo = [(self.n_sets, n_sets - self.n_sets, False)]
         used_now = int(self._offsets[self.n_sets])
         mean = used_now / self.n_sets if self.n_sets else 4.0
         pieces = []  # (first index, sizes, members), any order
         while todo:
-            start, count = todo.pop()
-            nc = max(1, min(4 * self.n_threads, count))
-            cap = int(math.ceil(count / nc * mean * 1.25)) + self.n + 64
+            start, count, stalled = todo.pop()
+            # room for the expected members and some slack; a block whose next set
+            # did not fit at all is made again as one block with room for any set
+            # (n more), never every block (that was 4 n bytes per block, 0.3 GB at
+            # 10M consumers); a set is a pure function of its index, so the sets do
+            # not depend on where they are made
+            nc = 1 if stalled else max(1, min(4 * self.n_threads, count))
+            cap = int(math.ceil(count / nc * mean * 1.25)) + min(self.n, 1 << 16) + 64
+            if stalled:
+                cap += self.n
             members = np.empty(nc * cap, dtype=np.int32)
             sizes = np.zeros(count, dtype=np.int64)
             done = np.zeros(nc, dtype=np.int64)
@@ -123,7 +130,7 @@ class RRCollection:
                                    members[c * cap: c * cap + int(used[c])]))
                     got += int(used[c])
                 if lo + d < hi:
-                    todo.append((start + lo + d, hi - lo - d))
+                    todo.append((start + lo + d, hi - lo - d, d == 0))
             mean = max(mean, got / max(1, int(done.sum())))
         # append the new sets in index order (one copy of each member)
         pieces.sort(key=lambda p: p[0])
@@ -471,6 +478,11 @@ class IMM(_RISBase):
                 break
         theta = max(1, math.ceil(lam_s / lb))
         theta = max(theta, _min_sets(self.min_rr_sets, n, func))
+        n_sampling, sampling_seconds = coll.n_sets, coll.gen_seconds
+        if isinstance(coll, RRCollection):
+            # the sampling sets and their node index are done with: freed before the
+            # final collection grows (peak memory at 100M edges)
+            coll = None
         final.extend_to(theta)
         seeds, gains, scores, which = _select_on(final, req)
         f = scale / final.n_sets
@@ -489,12 +501,12 @@ class IMM(_RISBase):
             "info": {
                 "lower_bound": lb,
                 "theta": theta,
-                "n_rr_sets_sampling": coll.n_sets,
+                "n_rr_sets_sampling": n_sampling,
                 "n_rr_sets": final.n_sets,
                 "rr_members": final.n_members,
                 "rr_bytes": final.nbytes,
                 "bytes_per_member": final.nbytes / max(1, final.n_members),
-                "rr_seconds": coll.gen_seconds + final.gen_seconds,
+                "rr_seconds": sampling_seconds + final.gen_seconds,
             },
         }
 
