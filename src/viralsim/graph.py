@@ -156,15 +156,16 @@ class FollowerGraph:
         return cls._canonical_from_sorted(src, dst, probs, n_nodes, labels, attrs)
 
     @classmethod
-    def _canonical_rows(cls, indptr, dst, probs, labels, attrs):
+    def _canonical_rows(cls, indptr, dst, probs, labels, attrs, own_probs=False):
         """Rows ``indptr`` of unique edges ``dst`` put in canonical order (decreasing
-        float32 probability, ties by index) by a per-row sort, and wrapped."""
+        float32 probability, ties by index) by a per-row sort, and wrapped.
+        ``own_probs``: ``probs`` is a float32 array no one else holds (sorted in place)."""
         if probs is None:
             return cls._from_canonical(indptr, dst, None, labels, attrs)
         from ._kernels.csr import canonical_rows
 
         indices = np.asarray(dst).astype(np.int32)  # copies: sorted in place
-        p32 = np.asarray(probs).astype(np.float32)
+        p32 = probs if own_probs else np.asarray(probs).astype(np.float32)
         canonical_rows(indptr, indices, p32)
         return cls._from_canonical(indptr, indices, p32, labels, attrs)
 
@@ -382,8 +383,9 @@ class FollowerGraph:
         """
         probs = edge_probabilities(self, scheme, rng=rng, low=low, high=high,
                                     func="with_probabilities")
+        probs = np.asarray(probs).astype(np.float32)  # float64 freed before the rows' copy
         return FollowerGraph._canonical_rows(self._indptr, self._indices, probs, self._labels,
-                                             self._attrs)
+                                             self._attrs, own_probs=True)
 
     def with_node_attr(self, name, values):
         """Return a copy with node attribute ``name`` set.

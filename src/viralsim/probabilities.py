@@ -75,8 +75,14 @@ def weighted_cascade(graph):
     [0.5, 0.5, 1.0]
     """
     dst = graph.indices
+    if not graph.n_edges:
+        return np.zeros(0)
     indeg = np.bincount(dst, minlength=graph.n_nodes)
-    return 1.0 / indeg[dst] if graph.n_edges else np.zeros(0)
+    # 1 / in-degree once per node, then gathered: the same divisions as per edge, with
+    # no edge-sized integer temporary (0.8 GB at 100M edges)
+    with np.errstate(divide="ignore"):
+        inv = 1.0 / indeg
+    return inv[dst]
 
 
 def trivalency(graph, *, rng=None):

@@ -399,23 +399,26 @@ class RayRRCollection:
 
     def extend_to(self, n_sets):
         """Grow to ``n_sets`` sets, each actor making and keeping an equal share of the new ones."""
-        n_sets = int(n_sets)
-        if n_sets <= self.n_sets:
-            return self
-        t0 = time.perf_counter()
+        extend_together([self], n_sets)
+        return self
+
+    def _extend_calls(self, n_sets):
+        """The actor calls that grow this collection to ``n_sets`` sets (none if it is
+        that large)."""
         a, add, W = self.n_sets, n_sets - self.n_sets, len(self.workers)
         futs = []
         for w, actor in enumerate(self.workers):
             lo, hi = add * w // W, add * (w + 1) // W
             if hi > lo:
                 futs.append(actor.extend.remote(self.token, a + lo, hi - lo, self.key, self._mean))
-        got = sum(self.ray.get(futs))
+        return futs
+
+    def _extended(self, n_sets, got, seconds):
         self.round_trips += 1
         self._members += got
         self.n_sets = n_sets
         self._mean = max(4.0, self._members / n_sets)
-        self.gen_seconds += time.perf_counter() - t0
-        return self
+        self.gen_seconds += seconds
 
     def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
         """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`.
@@ -494,6 +497,29 @@ class RayRRCollection:
     def close(self):
         """Free the sets on the actors now (else when this object is collected)."""
         self._finalizer()
+
+
+def extend_together(collections, n_sets):
+    """Grow each collection to ``n_sets`` sets, with every actor call of all of them in
+    flight at once and one wait (OPIM-C's two collections per round: one barrier, not
+    two). Serial collections (no ``_extend_calls``) are grown one after the other. The
+    sets are those of growing each alone: set ``i`` is a function of its index."""
+    n_sets = int(n_sets)
+    ray_colls = [c for c in collections if hasattr(c, "_extend_calls")]
+    for c in collections:
+        if not hasattr(c, "_extend_calls"):
+            c.extend_to(n_sets)
+    todo = [c for c in ray_colls if n_sets > c.n_sets]
+    if not todo:
+        return
+    t0 = time.perf_counter()
+    calls = [c._extend_calls(n_sets) for c in todo]
+    got = todo[0].ray.get([f for fs in calls for f in fs])
+    seconds = (time.perf_counter() - t0) / len(todo)  # the wall time, shared out
+    i = 0
+    for c, fs in zip(todo, calls):
+        c._extended(n_sets, sum(got[i:i + len(fs)]), seconds)
+        i += len(fs)
 
 
 def _close_remote(workers, token):

@@ -589,8 +589,13 @@ class OPIMC(_RISBase):
         size = max(1, math.ceil(t0), _min_sets(self.min_rr_sets, n, func))
         target = E1 - eps
         for i in range(1, i_max + 1):
-            r1.extend_to(size)
-            r2.extend_to(size)
+            if hasattr(r1, "_extend_calls"):  # on Ray: both grown behind one barrier
+                from ..distributed.ray_rr import extend_together
+
+                extend_together([r1, r2], size)
+            else:
+                r1.extend_to(size)
+                r2.extend_to(size)
             seeds, gains, ub = r1.greedy(k, upper=True)
             cov1 = float(gains.sum())
             kk = max(1, len(seeds))
