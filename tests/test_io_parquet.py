@@ -152,3 +152,22 @@ def test_self_loop_warning_is_the_graphs(tmp_path):
     with pytest.warns(ViralsimWarning, match="dropped 1 self-loop"):
         g = vs.read_graph(path)
     assert g.n_edges == 1
+
+
+def test_read_edgelist_and_the_command_line_read_parquet(tmp_path):
+    rows = dict(source=[1, 2, 2], target=[2, 3, 1], probability=[0.5, 0.25, 1.0])
+    path = _foreign(tmp_path / "e.parquet", **rows)
+    (tmp_path / "e.txt").write_text("1 2 0.5\n2 3 0.25\n2 1 1.0\n")
+    for kw in (dict(directed=True), dict(directed=True, reverse=True), dict(directed=True, probs=False),
+               dict(directed=False, probabilities="weighted_cascade")):
+        assert vs.read_edgelist(path, **kw) == vs.read_edgelist(tmp_path / "e.txt", **kw)
+    bare = _foreign(tmp_path / "b.parquet", source=[1], target=[2])
+    with pytest.raises(EdgeListError, match="probs=True needs a 'probability' column"):
+        vs.read_edgelist(bare, directed=True, probs=True)
+    from viralsim import experiments
+
+    from .app_helpers import cfg_of, plain
+
+    g = experiments.build_graph(plain(cfg_of("graph=edgelist", f"graph.path={path}",
+                                             "probabilities=keep")))
+    assert g == vs.read_edgelist(tmp_path / "e.txt", directed=True)

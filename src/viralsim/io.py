@@ -155,7 +155,8 @@ def read_edgelist(
     Each data line is ``source target [probability] [...]``: ``target``
     follows ``source`` (source's comments reach target). Tabs or spaces,
     LF or CRLF, plain or gzip-compressed (detected from the content, not
-    the name).
+    the name). A name ending in ``.parquet`` is read as a Parquet edge list
+    (:func:`read_parquet`; its rows as the lines).
 
     Parameters
     ----------
@@ -223,6 +224,8 @@ def read_edgelist(
         )
     if os.path.isdir(path):
         raise EdgeListError(f"Edge list {path!r} is a directory, not a file.")
+    if path.lower().endswith(".parquet"):  # a Parquet edge list: its rows read as lines
+        return _edgelist_from_parquet(path, directed, probs, reverse, probabilities, rng)
     comments = tuple(comments)
     # a truncated or corrupt .gz raises EOFError, gzip.BadGzipFile or zlib.error as they
     # are (viralsim.datasets names them; the command line makes them one line)
@@ -240,6 +243,21 @@ def read_edgelist(
         src, dst = dst, src
     labels, inverse = label_ids(src + dst)
     return _build(labels, inverse, p, directed, probabilities, rng, path)
+
+
+def _edgelist_from_parquet(path, directed, probs, reverse, probabilities, rng):
+    """:func:`read_edgelist` of a ``.parquet`` file (``graph=edgelist graph.path=x.parquet``):
+    :func:`read_parquet` with the same meaning of ``probs``, ``reverse`` and
+    ``probabilities``."""
+    src, dst = ("target", "source") if reverse else ("source", "target")
+    # a scheme replaces the column: its values need not agree (as in _build)
+    keep = probs is not False and probabilities is None
+    g = read_parquet(path, directed=directed, source=src, target=dst,
+                     probability="probability" if keep else None)
+    if probs is True and keep and g.probs is None:
+        raise EdgeListError(f"{path}: probs=True needs a 'probability' column, and the file has "
+                            "none. Pass probs='auto' or add the column.")
+    return g if probabilities is None else g.with_probabilities(probabilities, rng=rng)
 
 
 def _csv_hint(s):
@@ -1043,7 +1061,7 @@ def read_graph(path, *, mmap=False, validate=True):
     the same file). A ``.parquet`` file (or any file that starts with
     Parquet's magic bytes) is read by :func:`read_parquet` as a directed
     edge list ``source, target[, probability]`` (needs pyarrow:
-    ``pip install ".[parquet]"``).
+    ``pip install ".[parquet]"``; ``mmap`` does not apply to it).
 
     Parameters
     ----------
