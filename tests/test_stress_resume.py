@@ -1,0 +1,372 @@
+"""Kill -9 at random moments of runs and sweeps, then resume (issue 20's stress test).
+
+Each scenario runs a real ``python -m viralsim`` command once uninterrupted (the
+reference), then in episodes: start the same command into a fresh directory, kill
+it with SIGKILL after a delay drawn from a fixed-seed rng over the reference's
+duration, inspect what the kill left, and start it again (a resume, which may be
+killed in its turn) until one attempt runs to the end. After every kill:
+
+* every ``DONE`` marker parses and certifies exactly the files beside it (each
+  listed file present with its recorded SHA-256, no other result file beside it);
+* the next attempt does not report a directory "already done" unless a valid
+  ``DONE`` was there (a killed run is never skipped as finished);
+* no process of the killed command outlives it (joblib's workers included, also
+  when only the launcher is killed).
+
+After the last attempt: exit status 0, every result equals the reference's value
+for value (timings aside: ``elapsed``, ``select_time``, a report's time column,
+an SVG's date and ids), every job holds a valid ``DONE``, and no temporary file
+is left anywhere in the directory.
+
+CI runs a handful of kills (``VIRALSIM_TEST_SCALE=ci``, the default);
+``VIRALSIM_TEST_SCALE=full`` runs about 120. The counts (kills tried, the phase
+each landed in, clean resumes) are printed: ``pytest -rP`` shows them.
+"""
+
+import collections
+import csv
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+hydra = pytest.importorskip("hydra")
+
+import viralsim as vs  # noqa: E402
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL, process groups, /proc"),
+]
+
+FULL = os.environ.get("VIRALSIM_TEST_SCALE", "ci") == "full"
+SMALL = ["graph.n_nodes=300", "n_sims=200", "formats=[png]"]
+JOBLIB = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"]
+
+# name: (command-line arguments, kind, number of sweep jobs, kills at ci scale, at full scale)
+SCENARIOS = {
+    "estimate": (SMALL, "run", 0, 2, 30),
+    "campaign": (["experiment=campaign", *SMALL], "run", 0, 1, 30),
+    "basic-sweep": (["-m", *SMALL, "rng_seed=0,1,2"], "sweep", 3, 2, 30),
+    "joblib-sweep": (["-m", *JOBLIB, *SMALL, "rng_seed=0,1,2"], "sweep", 3, 2, 30),
+}
+
+# files no DONE certifies: the marker itself, Hydra's log, the lock, Hydra's sweep record
+UNCERTIFIED = {"DONE", "viralsim.log", ".viralsim.lock", "multirun.yaml"}
+VOLATILE = re.compile(r"elapsed|(^|_)time($|_)|seconds")  # timing columns: not deterministic
+ALREADY_DONE = re.compile(r"already done, skipped: (.+?)\s*$", re.M)
+TIMEOUT = 300
+
+
+def _env():
+    e = {k: v for k, v in os.environ.items() if k != "HYDRA_FULL_ERROR"}
+    # the viralsim under test, not whatever an editable install points at
+    src = os.path.dirname(os.path.dirname(os.path.abspath(vs.__file__)))
+    if "site-packages" not in src:
+        e["PYTHONPATH"] = os.pathsep.join(p for p in (src, e.get("PYTHONPATH")) if p)
+    e["PYTHONWARNINGS"] = "ignore"
+    return e
+
+
+def _start(args, cwd, log):
+    with open(log, "ab") as fh:  # a file, not a pipe: an orphaned worker would hold a pipe open
+        return subprocess.Popen([sys.executable, "-m", "viralsim", *args], cwd=cwd, stdout=fh,
+                                stderr=subprocess.STDOUT, env=_env(), start_new_session=True)
+
+
+def _group_members(pgid):
+    """Live (not zombie) processes of a process group, from /proc."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(d))
+    return pids
+
+
+def _wait_group_gone(pgid, timeout=20.0):
+    deadline = time.time() + timeout
+    while _group_members(pgid) and time.time() < deadline:
+        time.sleep(0.05)
+    left = _group_members(pgid)
+    if left:  # clean up before failing: the test's processes only
+        os.killpg(pgid, signal.SIGKILL)
+    assert not left, f"processes {left} outlived the killed command by {timeout:.0f} s"
+
+
+def _sha256(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def _files(d):
+    """The regular files directly in ``d`` (Hydra's ``.hydra/`` aside), by name."""
+    return {n for n in os.listdir(d) if os.path.isfile(os.path.join(d, n))}
+
+
+def _marked_dirs(root):
+    return sorted(r for r, _, names in os.walk(root) if "DONE" in names)
+
+
+def _check_done_markers(root):
+    """Every DONE under ``root`` parses and certifies exactly the files beside it.
+    Returns the directories holding one."""
+    marked = _marked_dirs(root)
+    for d in marked:
+        with open(os.path.join(d, "DONE")) as fh:
+            marker = json.load(fh)  # written atomically: never partial
+        listed, digests = marker["files"], marker["sha256"]
+        assert set(listed) == set(digests), d
+        for name in listed:
+            p = os.path.join(d, name)
+            assert os.path.isfile(p), f"DONE in {d} certifies {name}, which is missing"
+            assert _sha256(p) == digests[name], f"DONE in {d} certifies {name}, which changed"
+        extra = _files(d) - set(listed) - UNCERTIFIED
+        assert not extra, f"DONE in {d} sits beside files it does not certify: {sorted(extra)}"
+    return marked
+
+
+def _temporaries(root):
+    return sorted(os.path.join(r, n) for r, _, names in os.walk(root) for n in names
+                  if n.endswith((".tmp", ".part")))
+
+
+# ---- comparing a resumed directory with the reference, value for value
+
+
+def _csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return [{k: v for k, v in r.items() if not VOLATILE.search(k)} for r in rows]
+
+
+def _parquet_rows(path):
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(path).to_pylist()
+    return [{k: v for k, v in r.items() if not VOLATILE.search(k)} for r in rows]
+
+
+def _markdown(path):
+    """The report with the cells of timing columns (``time (s)``) blanked."""
+    out, masked = [], set()
+    with open(path, encoding="utf-8") as fh:
+        lines = fh.read().splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("|"):
+            cells = line.split("|")
+            if i + 1 < len(lines) and lines[i + 1].startswith("|---"):  # a header row
+                masked = {j for j, c in enumerate(cells) if "time" in c.lower()}
+            line = "|".join("*" if j in masked else c for j, c in enumerate(cells))
+        else:
+            masked = set()
+        out.append(line)
+    return out
+
+
+def _svg(path):
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    text = re.sub(r"<dc:date>[^<]*</dc:date>", "", text)
+    return re.sub(r"\b[a-z]?[0-9a-f]{10}\b", "ID", text)  # matplotlib's random element ids
+
+
+def _meta(path):
+    with open(path) as fh:
+        return json.load(fh)["config_hash"]
+
+
+def _bytes(path):
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
+READERS = {".csv": _csv_rows, ".parquet": _parquet_rows, ".md": _markdown, ".svg": _svg,
+           ".json": _meta}
+
+
+def _content(path):
+    return READERS.get(os.path.splitext(path)[1], _bytes)(path)
+
+
+def _tree(root):
+    """``{relative path: content}`` of every result file under ``root``."""
+    out = {}
+    for r, dirs, names in os.walk(root):
+        dirs[:] = [x for x in dirs if x != ".hydra"]
+        for n in names:
+            if n not in UNCERTIFIED:
+                p = os.path.join(r, n)
+                out[os.path.relpath(p, root)] = _content(p)
+    return out
+
+
+def _assert_same_results(got_root, ref):
+    got = _tree(got_root)
+    assert sorted(got) == sorted(ref), "not the reference's files"
+    for name in ref:
+        assert got[name] == ref[name], f"{name} differs from the uninterrupted run's"
+
+
+# ---- one scenario
+
+
+def _phase(root, kind, n_jobs, since):
+    """Where the killed attempt was, from the files it wrote (modified after ``since``)."""
+    def new(p):
+        try:
+            return os.path.getmtime(p) >= since
+        except OSError:
+            return False
+
+    if kind == "run":
+        if new(os.path.join(root, "DONE")):
+            return "after DONE"
+        if new(os.path.join(root, "results.csv")):
+            return "writing outputs"
+        if new(os.path.join(root, "config.yaml")):
+            return "computing"
+        return "start-up"
+    jobs = [os.path.join(root, str(j)) for j in range(n_jobs)]
+    if new(os.path.join(root, "report.md")):
+        return "after the merge"
+    if new(os.path.join(root, "results.csv")):
+        return "merging"
+    if not any(new(os.path.join(j, f)) for j in jobs for f in ("config.yaml", "DONE")):
+        done = sum(os.path.exists(os.path.join(j, "DONE")) for j in jobs)
+        return f"start-up ({done}/{n_jobs} jobs done before)"
+    done = sum(os.path.exists(os.path.join(j, "DONE")) for j in jobs)
+    return "merging" if done == n_jobs else f"in jobs ({done}/{n_jobs} done)"
+
+
+def _valid_done_dirs(root):
+    return {os.path.realpath(d) for d in _check_done_markers(root)}
+
+
+def _run_scenario(tmp_path, name):
+    args, kind, n_jobs, ci_kills, full_kills = SCENARIOS[name]
+    n_kills = full_kills if FULL else ci_kills
+    rng = np.random.default_rng(20)  # fixed: the same kill delays every time
+    where = "hydra.run.dir" if kind == "run" else "hydra.sweep.dir"
+    first = "config.yaml" if kind == "run" else os.path.join("0", "config.yaml")
+
+    # the uninterrupted reference, timed, with when its first result file appeared
+    ref_dir, log = tmp_path / "ref", tmp_path / "ref.log"
+    t0 = time.monotonic()
+    proc = _start([*args, f"{where}={ref_dir}"], tmp_path, log)
+    t_first = None
+    while proc.poll() is None:
+        if t_first is None and (ref_dir / first).exists():
+            t_first = time.monotonic() - t0
+        time.sleep(0.01)
+        assert time.monotonic() - t0 < TIMEOUT, "the reference run hangs"
+    duration = time.monotonic() - t0
+    assert proc.returncode == 0, log.read_text()
+    ref = _tree(ref_dir)
+    assert _check_done_markers(ref_dir) and not _temporaries(ref_dir)
+    lo, hi = 0.5 * (t_first or duration / 2), 1.05 * duration
+
+    stats = collections.Counter()
+    phases = collections.Counter()
+    episode = 0
+    while stats["kills tried"] < n_kills:
+        episode += 1
+        d, log = tmp_path / f"episode{episode}", tmp_path / f"episode{episode}.log"
+        cmd = [*args, f"{where}={d}"]
+        valid_before = set()  # directories whose valid DONE the next attempt may skip
+        while True:
+            killing = stats["kills tried"] < n_kills
+            mode = "launcher" if name.startswith("joblib") and stats["kills tried"] % 2 else "group"
+            mark = log.stat().st_size if log.exists() else 0
+            since = time.time() - 0.05
+            proc = _start(cmd, tmp_path, log)
+            if killing:
+                delay = rng.uniform(lo, hi)
+                try:
+                    proc.wait(timeout=delay)
+                except subprocess.TimeoutExpired:
+                    pass
+            if killing and proc.poll() is None:
+                stats["kills tried"] += 1
+                if name.startswith("joblib"):
+                    stats[f"kills of the {mode}"] += 1
+                if mode == "group":
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:  # the launcher alone: its workers must follow it
+                    os.kill(proc.pid, signal.SIGKILL)
+                proc.wait()
+                _wait_group_gone(proc.pid)
+                phase = _phase(d, kind, n_jobs, since)
+                phases[phase] += 1
+                skipped = _skipped(log, mark)
+                assert skipped <= valid_before, (
+                    f"reported already done without a valid DONE: {sorted(skipped - valid_before)}")
+                valid_before = _valid_done_dirs(d)  # the state the kill left, checked
+                if kind == "run" and phase != "after DONE":
+                    assert not valid_before, "a killed run left a DONE"
+                continue
+            # this attempt runs to the end
+            if killing:
+                stats["draws that fell after the command ended"] += 1
+            try:
+                proc.wait(timeout=TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                raise AssertionError(f"a resume hangs: {log.read_text()[-3000:]}") from None
+            _wait_group_gone(proc.pid)
+            out = _tail(log, mark)
+            assert proc.returncode == 0, out
+            skipped = _skipped(log, mark)
+            assert skipped <= valid_before, (
+                f"reported already done without a valid DONE: {sorted(skipped - valid_before)}")
+            if skipped and kind == "run":
+                stats["resumes skipped as already done (a valid DONE)"] += 1
+            assert not _temporaries(d), f"temporary files left after the resume: {_temporaries(d)}"
+            marked = _valid_done_dirs(d)
+            expected = {os.path.realpath(d)} if kind == "run" else {
+                os.path.realpath(d / str(j)) for j in range(n_jobs)}
+            assert marked == expected, "a finished directory without its DONE"
+            _assert_same_results(d, ref)
+            stats["episodes resumed clean"] += 1
+            break
+    report = (f"{name}: {stats['kills tried']} kills in {episode} episodes; phases "
+              f"{dict(sorted(phases.items()))}; {stats['episodes resumed clean']} episodes resumed "
+              f"to the reference's results; {stats['resumes skipped as already done (a valid DONE)']}"
+              f" resumes skipped as already done; {stats['draws that fell after the command ended']} "
+              f"draws fell after the command ended; {stats['kills of the launcher']} kills of the "
+              f"launcher alone; reference {duration:.1f} s, kills drawn in "
+              f"[{lo:.2f}, {hi:.2f}] s")
+    print(report)
+    return stats, phases
+
+
+def _tail(log, mark):
+    with open(log, "rb") as fh:
+        fh.seek(mark)
+        return fh.read().decode(errors="replace")
+
+
+def _skipped(log, mark):
+    """The directories the attempt logged as already done, skipped (real paths)."""
+    return {os.path.realpath(p) for p in ALREADY_DONE.findall(_tail(log, mark))}
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_kill_and_resume_gives_the_uninterrupted_results(tmp_path, name):
+    if name.startswith("joblib"):
+        pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
+    stats, phases = _run_scenario(tmp_path, name)
+    assert stats["kills tried"] == (SCENARIOS[name][4] if FULL else SCENARIOS[name][3])
+    assert stats["episodes resumed clean"] >= 1
