@@ -41,10 +41,8 @@ hydra = pytest.importorskip("hydra")
 
 import viralsim as vs  # noqa: E402
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SIGKILL, process groups, /proc"),
-]
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                reason="SIGKILL, process groups, /proc")
 
 FULL = os.environ.get("VIRALSIM_TEST_SCALE", "ci") == "full"
 SMALL = ["graph.n_nodes=300", "n_sims=200", "formats=[png]"]
@@ -363,6 +361,7 @@ def _skipped(log, mark):
     return {os.path.realpath(p) for p in ALREADY_DONE.findall(_tail(log, mark))}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_kill_and_resume_gives_the_uninterrupted_results(tmp_path, name):
     if name.startswith("joblib"):
@@ -370,3 +369,58 @@ def test_kill_and_resume_gives_the_uninterrupted_results(tmp_path, name):
     stats, phases = _run_scenario(tmp_path, name)
     assert stats["kills tried"] == (SCENARIOS[name][4] if FULL else SCENARIOS[name][3])
     assert stats["episodes resumed clean"] >= 1
+
+
+# ---- defects the stress test found, each pinned by a test of its own
+
+_LATE_WATCHDOG = """
+import os, sys, time
+import joblib
+
+def job(pids, go):
+    with open(pids, "a") as fh:
+        fh.write(f"{os.getpid()}\\n")
+    while not os.path.exists(go):  # the launcher is killed meanwhile (as during the imports)
+        time.sleep(0.05)
+    from viralsim.app.launcher import _exit_with_parent
+    _exit_with_parent(interval=0.2)
+    time.sleep(120)
+
+joblib.Parallel(n_jobs=2, backend="loky")(joblib.delayed(job)(*sys.argv[1:]) for _ in range(2))
+"""
+
+
+def _ppid(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return None if fields[0] == "Z" else int(fields[1])
+
+
+def test_a_joblib_worker_orphaned_before_its_watchdog_starts_exits(tmp_path):
+    """A launcher killed while its workers imported their first task (the sweep's first
+    seconds) left them reparented before the watchdog recorded their parent: it then
+    watched the new parent, and the workers idled for loky's 300 s."""
+    pytest.importorskip("joblib")
+    pids, go = tmp_path / "pids", tmp_path / "go"
+    launcher = subprocess.Popen([sys.executable, "-c", _LATE_WATCHDOG, str(pids), str(go)],
+                                env=_env(), start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (pids.exists() and len(pids.read_text().split()) == 2):
+            assert time.monotonic() < deadline and launcher.poll() is None, "no workers"
+            time.sleep(0.1)
+        workers = [int(x) for x in pids.read_text().split()]
+        launcher.kill()
+        launcher.wait()
+        deadline = time.monotonic() + 30
+        while any(_ppid(w) == launcher.pid for w in workers):  # reparented: orphans now
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        go.touch()  # only now do they call _exit_with_parent
+        _wait_group_gone(launcher.pid, timeout=15)
+    finally:
+        if _group_members(launcher.pid):
+            os.killpg(launcher.pid, signal.SIGKILL)
