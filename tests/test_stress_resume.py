@@ -424,3 +424,27 @@ def test_a_joblib_worker_orphaned_before_its_watchdog_starts_exits(tmp_path):
     finally:
         if _group_members(launcher.pid):
             os.killpg(launcher.pid, signal.SIGKILL)
+
+
+def test_a_sweep_whose_job_directory_another_process_holds_exits_1(tmp_path):
+    """A resume started while an orphaned worker (or any run) still held a job's
+    directory: the job was refused, could not write FAILED there, and the sweep exited 0
+    with that job's rows missing from its table."""
+    from .test_harden_results import _holder, _kill
+
+    sweep = tmp_path / "sweep"
+    args = ["-m", *SMALL, "rng_seed=0,1", f"hydra.sweep.dir={sweep}"]
+    holder = _holder(sweep / "1")
+    try:
+        p = subprocess.run([sys.executable, "-m", "viralsim", *args], cwd=tmp_path, env=_env(),
+                           capture_output=True, text=True, timeout=TIMEOUT)
+    finally:
+        _kill(holder)
+    assert p.returncode == 1, p.stderr
+    assert "job 1 did not finish" in p.stderr and "1 of the sweep's jobs failed or did not" in p.stderr
+    assert (sweep / "0" / "DONE").exists() and not (sweep / "1" / "DONE").exists()
+    # the same command, once the directory is free, finishes the sweep
+    p = subprocess.run([sys.executable, "-m", "viralsim", *args], cwd=tmp_path, env=_env(),
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert p.returncode == 0, p.stderr
+    assert {r["job"] for r in _csv_rows(sweep / "results.csv")} == {"0", "1"}

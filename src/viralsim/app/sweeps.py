@@ -153,11 +153,20 @@ class SweepCallback(Callback):
                   flush=True)
             failed = {j: res.failure(os.path.join(sweep_dir, j)) for j in missing}
             failed = {j: e for j, e in failed.items() if e is not None}
-            if failed:
+            # a job of this sweep with neither marker did not finish: another process held
+            # its directory (an orphaned worker of a killed launcher, a run into it), so the
+            # job was refused before it could write FAILED there
+            ours = {str(i) for i in range(n_jobs or 0)}
+            unfinished = [j for j in missing if j in ours and j not in failed]
+            if failed or unfinished:
                 for j, e in failed.items():
                     print(f"job {j} failed: {e}", file=sys.stderr)
-                print(f"{len(failed)} of the sweep's jobs failed (the others are merged); fix "
-                      "and re-run the same command to run them again.", file=sys.stderr)
+                for j in unfinished:
+                    print(f"job {j} did not finish: it left neither DONE nor FAILED (its "
+                          "directory was in use by another process)", file=sys.stderr)
+                print(f"{len(failed) + len(unfinished)} of the sweep's jobs failed or did not "
+                      "finish (the others are merged); fix and re-run the same command to run "
+                      "them again.", file=sys.stderr)
                 raise SystemExit(1)  # not an Exception: Hydra's callback guard lets it through
 
 
