@@ -1,10 +1,13 @@
 """Kill -9 at random moments of runs and sweeps, then resume (issue 20's stress test).
 
 Each scenario runs a real ``python -m viralsim`` command once uninterrupted (the
-reference), then in episodes: start the same command into a fresh directory, kill
-it with SIGKILL after a delay drawn from a fixed-seed rng over the reference's
-duration, inspect what the kill left, and start it again (a resume, which may be
-killed in its turn) until one attempt runs to the end. After every kill:
+reference, whose timeline is recorded: when each file appeared), then in episodes:
+start the same command into a fresh directory, kill it with SIGKILL at a moment
+drawn from a fixed-seed rng, uniform over the reference's duration (as "0.3 s
+after ``results.csv`` was written", stretched as much as the attempt runs slower:
+each phase is hit as often as it lasts, however loaded the machine), inspect what
+the kill left, and start it again (a resume, which may be killed in its turn)
+until one attempt runs to the end. After every kill:
 
 * every ``DONE`` marker parses and certifies exactly the files beside it (each
   listed file present with its recorded SHA-256, no other result file beside it);
@@ -24,6 +27,7 @@ each landed in, clean resumes) are printed: ``pytest -rP`` shows them.
 """
 
 import collections
+import contextlib
 import csv
 import hashlib
 import json
@@ -265,28 +269,82 @@ def _valid_done_dirs(root):
 _REFERENCES = {}
 
 
+def _written(root):
+    """The files under ``root`` a run writes (temporary files, the lock and the log aside)."""
+    out = {}
+    for r, _, names in os.walk(root):
+        for n in names:
+            if not n.endswith(".tmp") and n not in (".viralsim.lock", "viralsim.log"):
+                p = os.path.join(r, n)
+                with contextlib.suppress(OSError):
+                    out[os.path.relpath(p, root)] = os.path.getmtime(p)
+    return out
+
+
 def _reference(tmp_path_factory, args, kind):
-    """The uninterrupted run of ``args``: its results, duration and the time its first
-    result file appeared (computed once per module for each command)."""
+    """The uninterrupted run of ``args``: its results and its timeline, the moments each
+    of its files first appeared ``[(0, None), (t, path), ..., (duration, None)]``
+    (computed once per module for each command)."""
     key = tuple(args)
     if key not in _REFERENCES:
         where = "hydra.run.dir" if kind == "run" else "hydra.sweep.dir"
-        first = "config.yaml" if kind == "run" else os.path.join("0", "config.yaml")
         base = tmp_path_factory.mktemp("reference")
         ref_dir, log = base / "ref", base / "ref.log"
         t0 = time.monotonic()
         proc = _start([*args, f"{where}={ref_dir}"], base, log)
-        t_first = None
+        seen = {}
         while proc.poll() is None:
-            if t_first is None and (ref_dir / first).exists():
-                t_first = time.monotonic() - t0
+            for name in _written(ref_dir):
+                seen.setdefault(name, time.monotonic() - t0)
             time.sleep(0.01)
             assert time.monotonic() - t0 < TIMEOUT, "the reference run hangs"
         duration = time.monotonic() - t0
         assert proc.returncode == 0, log.read_text()
         assert _check_done_markers(ref_dir) and not _temporaries(ref_dir)
-        _REFERENCES[key] = (_tree(ref_dir), duration, t_first or duration / 2)
+        timeline = [(0.0, None), *sorted((t, n) for n, t in seen.items()), (duration, None)]
+        _REFERENCES[key] = (_tree(ref_dir), timeline)
     return _REFERENCES[key]
+
+
+def _draw_moment(rng, timeline, d, valid):
+    """A kill moment, uniform over the reference's duration among the stretches this
+    attempt will run again: ``(event, t_event, delay)``, to kill ``delay`` (reference
+    seconds) after the file ``event`` is written (None: after the start). The files of
+    a job already done (``valid``) are not written again; nor a finished run's."""
+    def again(name):
+        if name is None:
+            return True
+        head = os.path.realpath(os.path.join(d, os.path.dirname(name)))
+        return not any(head == v or head.startswith(v + os.sep) for v in valid)
+
+    stretches = [(t, n, t_next - t) for (t, n), (t_next, _) in zip(timeline, timeline[1:])
+                 if again(n) and t_next > t]
+    lengths = np.array([x[2] for x in stretches])
+    i = rng.choice(len(stretches), p=lengths / lengths.sum())
+    t, name, length = stretches[i]
+    return name, t, rng.uniform(0, length)
+
+
+def _kill_moment_reached(proc, d, event, t_event, delay, since):
+    """Wait until ``event`` is written in this attempt (modified after ``since``), then
+    ``delay`` more, stretched as much as this attempt is slower than the reference
+    (a loaded machine). False when the command ended first."""
+    t0 = time.monotonic()
+    if event is not None:
+        p = os.path.join(d, event)
+        while True:
+            if proc.poll() is not None:
+                return False
+            with contextlib.suppress(OSError):
+                if os.path.getmtime(p) >= since:
+                    break
+            time.sleep(0.005)
+    slower = min(max((time.monotonic() - t0) / t_event, 1.0), 10.0) if t_event > 0.2 else 1.0
+    try:
+        proc.wait(timeout=delay * slower)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
 
 
 def _run_scenario(tmp_path, tmp_path_factory, name):
@@ -294,13 +352,10 @@ def _run_scenario(tmp_path, tmp_path_factory, name):
     n_kills = full_kills if FULL else ci_kills
     joblib = "hydra/launcher=joblib" in args
     ref_args = ["-m", *(a for a in args if a not in JOBLIB and a != "-m")] if joblib else args
-    ref, duration, t_first = _reference(tmp_path_factory, ref_args, kind)
-    rng = np.random.default_rng(20)  # fixed: the same kill delays every time
+    ref, timeline = _reference(tmp_path_factory, ref_args, kind)
+    duration = timeline[-1][0]
+    rng = np.random.default_rng(20)  # fixed: the same kill moments every time
     where = "hydra.run.dir" if kind == "run" else "hydra.sweep.dir"
-    # kills fall from half-way to the first result file to the end of the reference run
-    # (joblib's workers start first: half as long again), a quarter longer at each attempt
-    # of an episode (a loaded machine runs slower than the reference did)
-    lo, hi = 0.5 * t_first, (1.6 if joblib else 1.05) * duration
 
     stats = collections.Counter()
     phases = collections.Counter()
@@ -311,7 +366,6 @@ def _run_scenario(tmp_path, tmp_path_factory, name):
         cmd = [*args, f"{where}={d}"]
         valid_before = set()  # directories whose valid DONE the next attempt may skip
         orphans_of = None  # the process group of a launcher killed alone, resumed at once
-        attempt = 0
         while True:
             killing = stats["kills"] < n_kills
             mode = JOBLIB_KILLS[stats["kills"] % len(JOBLIB_KILLS)] if joblib else "group"
@@ -319,11 +373,10 @@ def _run_scenario(tmp_path, tmp_path_factory, name):
             since = time.time() - 0.05
             proc = _start(cmd, tmp_path, log)
             if killing:
-                try:
-                    proc.wait(timeout=rng.uniform(lo, hi * (1 + 0.25 * attempt)))
-                except subprocess.TimeoutExpired:
-                    pass
-            attempt += 1
+                # a moment of the run (the reference's timeline), not a time: phases are
+                # hit as often as they last, however loaded the machine
+                event, t_event, delay = _draw_moment(rng, timeline, d, valid_before)
+                killing = _kill_moment_reached(proc, d, event, t_event, delay, since)
             if killing and proc.poll() is None:
                 stats["kills"] += 1
                 stats[f"kills of the {mode}"] += 1
@@ -350,7 +403,7 @@ def _run_scenario(tmp_path, tmp_path_factory, name):
                 valid_before = valid
                 continue
             # this attempt runs to the end
-            if killing:
+            if stats["kills"] < n_kills:
                 stats["draws that fell after the command ended"] += 1
             try:
                 proc.wait(timeout=TIMEOUT)
@@ -384,7 +437,7 @@ def _run_scenario(tmp_path, tmp_path_factory, name):
     print(f"{name}: {stats['kills']} kills in {episode} episodes, landing in "
           f"{dict(sorted(phases.items()))}; "
           + "; ".join(f"{v} {k}" for k, v in sorted(stats.items()) if k != "kills")
-          + f"; reference {duration:.1f} s, kills drawn from [{lo:.2f}, {hi:.2f}] s on")
+          + f"; reference {duration:.1f} s")
     return stats, phases
 
 
