@@ -95,6 +95,46 @@ def _exit_with_parent(interval=0.5):
     return t
 
 
+def _worker_started():
+    """The initializer of every loky worker of a sweep: the watchdog
+    (:func:`_exit_with_parent`) from the worker's first moment, not from its first
+    task (a launcher killed before it sent any left its workers idle for 300 s)."""
+    _exit_with_parent()
+
+
+def _watch_loky_workers():
+    """Start this process's joblib ``loky`` workers with :func:`_worker_started`.
+
+    Hydra's joblib launcher asks joblib for the backend by name (``"loky"``),
+    so the name is registered again (joblib's public
+    ``register_parallel_backend``) with a factory giving joblib's own
+    LokyBackend that initializer. Every ``Parallel`` of this process then asks
+    for the same pool (same arguments), so the early workers
+    (:class:`_WorkerStart`) are still the launcher's. Returns False when joblib's
+    LokyBackend cannot be found (the workers then start their watchdog with
+    their first task, as before)."""
+    import joblib
+
+    try:
+        # PRIVATE (joblib): LokyBackend's module; its constructor passes keyword
+        # arguments through to loky's executor (initializer=)
+        from joblib._parallel_backends import LokyBackend
+    except ImportError:
+        return False
+    if not _WATCHED_LOKY:
+        class WatchedLokyBackend(LokyBackend):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initializer", _worker_started)
+                super().__init__(*args, **kwargs)
+
+        _WATCHED_LOKY.append(WatchedLokyBackend)
+    joblib.register_parallel_backend("loky", _WATCHED_LOKY[0])
+    return True
+
+
+_WATCHED_LOKY = []
+
+
 def _gone(pid):
     """Whether process ``pid`` has ended (a zombie, dead but not yet reaped, counts).
     False on Windows, whose ``os.kill`` would end the process."""

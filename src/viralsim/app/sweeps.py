@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from .. import results as res
 from ._errors import _message
-from .launcher import _finish_sweep, _joblib_parallel_kwargs, _WorkerStart
+from .launcher import _finish_sweep, _joblib_parallel_kwargs, _watch_loky_workers, _WorkerStart
 
 __all__ = ["SweepCallback"]
 
@@ -71,6 +71,7 @@ class SweepCallback(Callback):
         total = _sweep_jobs(config)
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
+            _watch_loky_workers()  # each worker ends with this process from its start
             try:  # as many prepared workers as jobs, when they are known
                 self._workers = _WorkerStart(parallel, n_tasks=total or None)
             except Exception as exc:  # the launcher starts its workers itself
