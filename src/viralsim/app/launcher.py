@@ -61,9 +61,13 @@ def _exit_with_parent(interval=0.5):
     Killing the launching process alone left its workers finishing jobs for
     minutes, writing into a sweep nobody would merge. Polling ``os.getppid()``
     is portable and, unlike ``PR_SET_PDEATHSIG``, does not fire when merely
-    the thread that started the worker ends. Does nothing in a process that
-    multiprocessing did not start (the command line itself: its parent is a
-    shell), and starts one thread per process. Returns the thread or None.
+    the thread that started the worker ends. A worker whose launcher was
+    killed before this call (while the worker imported its first task) is
+    already reparented: its ``os.getppid()`` is no longer the process
+    multiprocessing recorded as its parent, and that process is gone, so it
+    exits here (it idled for loky's 300 s before). Does nothing in a process
+    that multiprocessing did not start (the command line itself: its parent
+    is a shell), and starts one thread per process. Returns the thread or None.
     """
     import multiprocessing
     import threading
@@ -71,20 +75,82 @@ def _exit_with_parent(interval=0.5):
 
     if _WATCHDOG:
         return _WATCHDOG[0]
-    if multiprocessing.parent_process() is None:
+    started_by = multiprocessing.parent_process()
+    if started_by is None:
         return None
     parent = os.getppid()
+    # (a live recorded parent that is not the OS parent: a forkserver started this process)
+    if started_by.pid not in (None, parent) and _gone(started_by.pid):
+        os._exit(70)  # EX_SOFTWARE: no cleanup in a process whose sweep is gone
 
     def watch():
         while True:
             time.sleep(interval)
             if os.getppid() != parent:
-                os._exit(70)  # EX_SOFTWARE: no cleanup in a process whose sweep is gone
+                os._exit(70)
 
     t = threading.Thread(target=watch, name="viralsim-exit-with-parent", daemon=True)
     t.start()
     _WATCHDOG.append(t)
     return t
+
+
+def _worker_started():
+    """The initializer of every loky worker of a sweep: the watchdog
+    (:func:`_exit_with_parent`) from the worker's first moment, not from its first
+    task (a launcher killed before it sent any left its workers idle for 300 s)."""
+    _exit_with_parent()
+
+
+def _watch_loky_workers():
+    """Start this process's joblib ``loky`` workers with :func:`_worker_started`.
+
+    Hydra's joblib launcher asks joblib for the backend by name (``"loky"``),
+    so the name is registered again (joblib's public
+    ``register_parallel_backend``) with a factory giving joblib's own
+    LokyBackend that initializer. Every ``Parallel`` of this process then asks
+    for the same pool (same arguments), so the early workers
+    (:class:`_WorkerStart`) are still the launcher's. Returns False when joblib's
+    LokyBackend cannot be found (the workers then start their watchdog with
+    their first task, as before)."""
+    import joblib
+
+    try:
+        # PRIVATE (joblib): LokyBackend's module; its constructor passes keyword
+        # arguments through to loky's executor (initializer=)
+        from joblib._parallel_backends import LokyBackend
+    except ImportError:
+        return False
+    if not _WATCHED_LOKY:
+        class WatchedLokyBackend(LokyBackend):
+            def __init__(self, *args, **kwargs):
+                kwargs.setdefault("initializer", _worker_started)
+                super().__init__(*args, **kwargs)
+
+        _WATCHED_LOKY.append(WatchedLokyBackend)
+    joblib.register_parallel_backend("loky", _WATCHED_LOKY[0])
+    return True
+
+
+_WATCHED_LOKY = []
+
+
+def _gone(pid):
+    """Whether process ``pid`` has ended (a zombie, dead but not yet reaped, counts).
+    False on Windows, whose ``os.kill`` would end the process."""
+    if os.name == "nt":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:  # no /proc: alive as far as we can tell
+        return False
 
 
 def _prepare_worker():

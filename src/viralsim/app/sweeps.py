@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 
 from .. import results as res
 from ._errors import _message
-from .launcher import _finish_sweep, _joblib_parallel_kwargs, _WorkerStart
+from .launcher import _finish_sweep, _joblib_parallel_kwargs, _watch_loky_workers, _WorkerStart
 
 __all__ = ["SweepCallback"]
 
@@ -71,6 +71,7 @@ class SweepCallback(Callback):
         total = _sweep_jobs(config)
         parallel = _joblib_parallel_kwargs(config)
         if parallel is not None:
+            _watch_loky_workers()  # each worker ends with this process from its start
             try:  # as many prepared workers as jobs, when they are known
                 self._workers = _WorkerStart(parallel, n_tasks=total or None)
             except Exception as exc:  # the launcher starts its workers itself
@@ -153,11 +154,20 @@ class SweepCallback(Callback):
                   flush=True)
             failed = {j: res.failure(os.path.join(sweep_dir, j)) for j in missing}
             failed = {j: e for j, e in failed.items() if e is not None}
-            if failed:
+            # a job of this sweep with neither marker did not finish: another process held
+            # its directory (an orphaned worker of a killed launcher, a run into it), so the
+            # job was refused before it could write FAILED there
+            ours = {str(i) for i in range(n_jobs or 0)}
+            unfinished = [j for j in missing if j in ours and j not in failed]
+            if failed or unfinished:
                 for j, e in failed.items():
                     print(f"job {j} failed: {e}", file=sys.stderr)
-                print(f"{len(failed)} of the sweep's jobs failed (the others are merged); fix "
-                      "and re-run the same command to run them again.", file=sys.stderr)
+                for j in unfinished:
+                    print(f"job {j} did not finish: it left neither DONE nor FAILED (its "
+                          "directory was in use by another process)", file=sys.stderr)
+                print(f"{len(failed) + len(unfinished)} of the sweep's jobs failed or did not "
+                      "finish (the others are merged); fix and re-run the same command to run "
+                      "them again.", file=sys.stderr)
                 raise SystemExit(1)  # not an Exception: Hydra's callback guard lets it through
 
 
