@@ -15,6 +15,7 @@ from datetime import date, datetime, timezone
 
 import numpy as np
 
+from ._validation import shown
 from .exceptions import ViralsimError, ViralsimWarning
 from .graph import FollowerGraph
 
@@ -252,7 +253,7 @@ class ActionLog:
         """
         if not 0.0 < float(test_size) < 1.0:
             raise ValueError(f"The 'test_size' parameter of ActionLog.split must be in (0, 1). "
-                             f"Got {test_size!r} instead.")
+                             f"Got {shown(test_size)} instead.")
         if by == "time":
             st = self.start_times()
             if at is None:
@@ -273,7 +274,7 @@ class ActionLog:
                 test[gen.choice(self.n_items, size=k, replace=False)] = True
         else:
             raise ValueError(f"The 'by' parameter of ActionLog.split must be 'time' or 'item'. "
-                             f"Got {by!r} instead.")
+                             f"Got {shown(by)} instead.")
         if test.all() or not test.any():
             raise ValueError(f"ActionLog.split(by={by!r}) leaves one side empty "
                              f"({int(test.sum())} test item(s) of {self.n_items}). Choose another "

@@ -22,7 +22,14 @@ import numpy as np
 
 from ._kernels import ic as _ic
 from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
-from ._validation import check_float, check_int, check_probability, param_error, seed_from_rng
+from ._validation import (
+    check_float,
+    check_int,
+    check_probability,
+    param_error,
+    seed_from_rng,
+    shown,
+)
 from .estimate import MAX_TIMELINE, Estimate, check_max_rounds, check_model
 from .exceptions import ModelNotSupported
 from .graph import FollowerGraph
@@ -258,7 +265,7 @@ class AdBuy(Channel):
         cpm = self.cpm
         if isinstance(cpm, numbers.Real) and not isinstance(cpm, bool) and cpm <= 0:
             raise ValueError(f"The 'cpm' parameter of {f} must be a price > 0 (per 1,000 "
-                             f"impressions). Got {cpm!r} instead; use the platform's quoted "
+                             f"impressions). Got {shown(cpm)} instead; use the platform's quoted "
                              "CPM, e.g. cpm=8.0.")
         object.__setattr__(self, "cpm", check_float(cpm, "cpm", f, low=0.0, low_open=True))
         object.__setattr__(self, "frequency_cap",
@@ -466,7 +473,7 @@ def _check_channels(channels, func, name="channels"):
         if not isinstance(ch, Channel):
             raise TypeError(
                 f"The {name!r} parameter of {func} must hold channels (vs.SeedList, "
-                f"vs.InfluencerPost, vs.AdBuy). Got {ch!r} at position {i} instead."
+                f"vs.InfluencerPost, vs.AdBuy). Got {shown(ch)} at position {i} instead."
             )
     return channels
 
@@ -489,7 +496,7 @@ def _check_campaign_model(model, graph, func):
     if not isinstance(model, (IC, WordOfMouth)) or not model.is_live_edge:
         raise ModelNotSupported(
             f"{func} runs vs.IC() and live-edge vs.WordOfMouth (reinforcement = "
-            f"amplification = 0). Got {model!r} instead; use one of those."
+            f"amplification = 0). Got {shown(model)} instead; use one of those."
         )
     model._validate_for(graph, func)
     return model

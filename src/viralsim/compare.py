@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_rng, seed_from_rng
+from ._validation import check_float, check_int, check_rng, seed_from_rng, shown
 from .estimate import estimate_reach
 from .graph import FollowerGraph
 from .models import IC
@@ -352,7 +352,7 @@ def _check_axis(k, budget, func):
     if (k is None) == (budget is None):
         raise ValueError(
             f"{func} takes exactly one of 'k' (a list of seed counts) and 'budget' (a list of "
-            f"budgets). Got k={k!r}, budget={budget!r}."
+            f"budgets). Got k={shown(k)}, budget={shown(budget)}."
         )
     axis = "k" if k is not None else "budget"
     values = k if k is not None else budget
@@ -392,7 +392,7 @@ def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence,
     elif baseline not in labels:
         raise ValueError(
             f"The 'baseline' parameter of {func} must be one of the strategies "
-            f"{labels}. Got {baseline!r} instead."
+            f"{labels}. Got {shown(baseline)} instead."
         )
     n_sims = check_int(n_sims, "n_sims", func, low=2)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,

@@ -7,6 +7,7 @@ Every error derives from both :class:`ViralsimError` and the matching builtin
 __all__ = [
     "ViralsimError",
     "NodeNotFound",
+    "AttributeNotFound",
     "EdgeListError",
     "ModelNotSupported",
     "ViralsimWarning",
@@ -19,6 +20,13 @@ class ViralsimError(Exception):
 
 class NodeNotFound(ViralsimError, KeyError):
     """A node label given by the user is not in the graph."""
+
+    def __str__(self):  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class AttributeNotFound(ViralsimError, KeyError):
+    """A node or edge attribute (or a registry entry) named by the user does not exist."""
 
     def __str__(self):  # KeyError would wrap the message in quotes
         return str(self.args[0]) if self.args else ""

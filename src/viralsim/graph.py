@@ -7,12 +7,13 @@ ids the user gave); kernels speak node **indices** ``0 .. n_nodes - 1``.
 
 import numbers
 import warnings
+from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
 
-from ._validation import check_probability, param_error
-from .exceptions import NodeNotFound, ViralsimWarning
+from ._validation import check_probability, param_error, shown
+from .exceptions import AttributeNotFound, NodeNotFound, ViralsimWarning
 
 # PROBABILITY_SCHEMES and TRIVALENCY_VALUES live in viralsim.probabilities; imported
 # here, where they were first defined, so the old import path keeps working
@@ -396,6 +397,9 @@ class FollowerGraph:
         >>> g.with_node_attr("cost", {"b": 2.0, "a": 1.0}).node_attrs["cost"].tolist()
         [1.0, 2.0]
         """
+        if not isinstance(name, str) or not name:
+            raise param_error("name", "with_node_attr", "a non-empty str (the attribute's name)",
+                              name, exc=TypeError if not isinstance(name, str) else ValueError)
         if isinstance(values, dict):
             idx = self.index_of(list(values), param="values", func="with_node_attr")
             if idx.size != self.n_nodes:
@@ -645,7 +649,7 @@ class FollowerGraph:
         if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0:
             raise TypeError(
                 f"The {param!r} parameter of {func} must be a list of node labels. "
-                f"Got {labels!r} instead; wrap a single label in a list."
+                f"Got {shown(labels)} instead; wrap a single label in a list."
             )
         labs = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
         table, n = self._label_index(), self.n_nodes
@@ -799,10 +803,12 @@ def _given_labels(labels, n_nodes, int_ids, func):
     labels_a = np.array(labels)
     if labels_a.ndim != 1:
         raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
-    if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
+    if n_nodes is not None and (isinstance(n_nodes, (bool, np.bool_))
+                                or not isinstance(n_nodes, numbers.Integral)
+                                or int(n_nodes) != labels_a.shape[0]):
         raise ValueError(
             f"The 'n_nodes' parameter of {func} must equal len(labels) = "
-            f"{labels_a.shape[0]}. Got {n_nodes!r} instead."
+            f"{labels_a.shape[0]}. Got {shown(n_nodes)} instead."
         )
     if not int_ids:
         raise TypeError(
@@ -862,7 +868,7 @@ def _networkx_probs(edges, prob_attr, func):
     one or with a value that is not a number."""
     missing = [(u, v) for u, v, d in edges if prob_attr not in d]
     if missing:
-        raise KeyError(
+        raise AttributeNotFound(
             f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
             f"prob_attr to {func}, e.g. {missing[0]!r}."
         )
@@ -897,14 +903,21 @@ def _networkx_labels(nodes):
 
 def _check_node_attrs(node_attrs, n, func):
     attrs = {}
+    if node_attrs is not None and not isinstance(node_attrs, Mapping):
+        raise param_error("node_attrs", func, "None or a dict from attribute name to values",
+                          node_attrs, exc=TypeError)
     for key, values in (node_attrs or {}).items():
-        arr = np.array(values)  # a copy: the caller's array stays theirs, writable
+        try:
+            arr = np.array(values)  # a copy: the caller's array stays theirs, writable
+        except (TypeError, ValueError) as exc:  # ragged lists, unconvertible objects
+            raise ValueError(f"Node attribute {shown(key)} of {func} must be an array of "
+                             f"one value per node ({n}). Got {shown(values)} instead.") from exc
         if arr.ndim != 1 or arr.shape[0] != n:
             raise ValueError(
-                f"Node attribute {key!r} of {func} must have one value per node ({n}). "
+                f"Node attribute {shown(key)} of {func} must have one value per node ({n}). "
                 f"Got shape {arr.shape} instead."
             )
         if arr.dtype.kind == "f" and np.isnan(arr).any():
-            raise ValueError(f"Node attribute {key!r} of {func} contains NaN.")
+            raise ValueError(f"Node attribute {shown(key)} of {func} contains NaN.")
         attrs[str(key)] = arr
     return attrs

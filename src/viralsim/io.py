@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from ._validation import shown
 from .actionlog import ActionLog, read_action_log  # action logs read like the follower files
 from .exceptions import EdgeListError
 from .graph import FollowerGraph
@@ -208,11 +209,11 @@ def read_edgelist(
     func = "read_edgelist"
     if probs not in ("auto", True, False):
         raise ValueError(
-            f"The 'probs' parameter of {func} must be 'auto', True or False. Got {probs!r} instead."
+            f"The 'probs' parameter of {func} must be 'auto', True or False. Got {shown(probs)} instead."
         )
     if not isinstance(directed, (bool, np.bool_)):
         raise TypeError(
-            f"The 'directed' parameter of {func} must be True or False. Got {directed!r} instead."
+            f"The 'directed' parameter of {func} must be True or False. Got {shown(directed)} instead."
         )
     path = os.fspath(path)
     if not os.path.exists(path):

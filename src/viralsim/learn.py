@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_rng
+from ._validation import check_float, check_int, check_rng, shown
 from .actionlog import ActionLog
 from .exceptions import ViralsimError
 from .graph import FollowerGraph
@@ -506,10 +506,10 @@ def _check_fit_args(graph, log, method, rule, outside, prior, max_iter, tol, hol
     _check_log(graph, log, func)
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of {func} must be one of "
-                         f"{', '.join(map(repr, METHODS))}. Got {method!r} instead.")
+                         f"{', '.join(map(repr, METHODS))}. Got {shown(method)} instead.")
     if rule not in RULES:
         raise ValueError(f"The 'rule' parameter of {func} must be one of "
-                         f"{', '.join(map(repr, RULES))}. Got {rule!r} instead.")
+                         f"{', '.join(map(repr, RULES))}. Got {shown(rule)} instead.")
     if not isinstance(outside, (bool, np.bool_)):
         raise TypeError(f"The 'outside' parameter of {func} must be True or False. Got "
                         f"{outside!r} instead.")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import report
+from ..exceptions import AttributeNotFound
 from . import _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
@@ -122,7 +123,7 @@ def _in_segment(graph, exp):
     target = exp["target_segment"]
     attr = _plans.attr_name(graph, exp.get("segment_attr") or "segment")
     if attr not in graph.node_attrs:
-        raise KeyError(
+        raise AttributeNotFound(
             f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
             f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
         )

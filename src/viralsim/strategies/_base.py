@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_float, check_int, check_rng, param_error
+from .._validation import check_float, check_int, check_rng, param_error, shown
 from ..estimate import check_model
-from ..exceptions import ModelNotSupported
+from ..exceptions import AttributeNotFound, ModelNotSupported
 from ..graph import FollowerGraph
 from ..models import IC, DiffusionModel
 
@@ -149,7 +149,7 @@ def resolve_costs(graph, costs, func):
     elif isinstance(costs, str):
         if costs not in graph.node_attrs:
             have = ", ".join(map(repr, graph.node_attrs)) or "none"
-            raise KeyError(
+            raise AttributeNotFound(
                 f"The 'costs' parameter of {func} names node attribute {costs!r}, which the "
                 f"graph does not have (it has: {have}). Add it with graph.with_node_attr."
             )
@@ -212,7 +212,7 @@ def node_weights(graph, weight_attr, func):
         return None
     if weight_attr not in graph.node_attrs:
         have = ", ".join(map(repr, graph.node_attrs)) or "none"
-        raise KeyError(
+        raise AttributeNotFound(
             f"The 'weight_attr' parameter of {func} names node attribute {weight_attr!r}, which "
             f"the graph does not have (it has: {have})."
         )
@@ -386,7 +386,7 @@ class Strategy:
         if (k is None) == (budget is None):
             raise ValueError(
                 f"{func} takes exactly one of 'k' (number of seeds) and 'budget' (money to "
-                f"spend, with seed costs). Got k={k!r}, budget={budget!r}."
+                f"spend, with seed costs). Got k={shown(k)}, budget={shown(budget)}."
             )
         model = IC() if model is None else check_model(model, func)
         if self.uses_model:
@@ -461,7 +461,7 @@ def get_strategy(strategy, **params):
         if params:
             raise ValueError(
                 "get_strategy: parameters go either into the instance or next to a name, "
-                f"not both. Got an instance {strategy!r} and {sorted(params)}."
+                f"not both. Got an instance {shown(strategy)} and {sorted(params)}."
             )
         return strategy
     if isinstance(strategy, str):
@@ -481,7 +481,7 @@ def get_strategy(strategy, **params):
         return cls(**params)
     raise TypeError(
         f"A strategy is a registry name ({', '.join(available_strategies())}) or a Strategy "
-        f"instance. Got {strategy!r} instead."
+        f"instance. Got {shown(strategy)} instead."
     )
 
 
