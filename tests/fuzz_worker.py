@@ -18,12 +18,15 @@ construction being part of the call).
 import math
 import multiprocessing
 import os
+import re
 import resource
 import traceback
 import warnings
 
 # one-line clean errors of the public API (issue 20's rule)
 CLEAN_NAMES = ("ViralsimError", "ValueError", "TypeError", "MemoryError")
+# a message quotes numbers as numbers: 28, not np.int64(28)
+NUMPY_REPR = re.compile(r"\bnp\.(u?int\d+|float\d+|bool_?|str_|complex\d+)\(|array\(\[")
 
 
 class Ref:
@@ -105,7 +108,18 @@ def _calls(vs):
     def strategy(name, params, g, **k):
         return get_strategy(name, **params).select(g, **k)
 
+    def log_then(path, kw, then):
+        """Read a log, then use it as a caller would: learn from it, forecast it, split it."""
+        log = vs.read_action_log(path, **kw)
+        if then == "split":
+            return log.split("time", test_size=0.5)
+        fit = vs.fit_influence(log.graph, log, max_iter=10)
+        if then == "fit":
+            return fit
+        return vs.backtest(fit, log, n_sims=20, n_draws=2, rng=0)
+
     return {
+        "log_then": log_then,
         "estimate_reach": vs.estimate_reach,
         "select_seeds": vs.select_seeds,
         "strategy": strategy,
@@ -282,6 +296,8 @@ def check(worker, tally, case):
         msg = ans[2]
         assert msg.strip() and "\n" not in msg and "\r" not in msg, (
             f"{case!r} raised {ans[1]} with a message that is not one line: {msg!r}")
+        assert not NUMPY_REPR.search(msg), (
+            f"{case!r} raised {ans[1]} with a message quoting a numpy repr: {msg!r}")
         return ans
     detail = ans[3] if len(ans) > 3 else ans[2]
     if os.environ.get("VIRALSIM_FUZZ_COLLECT"):  # explore: list every distinct finding

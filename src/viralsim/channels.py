@@ -213,6 +213,9 @@ class InfluencerPost(Channel):
                 f"{self.adoption_rate:.0%}, cost {self.cost:g})")
 
 
+_MAX_IMPRESSIONS = 2.0**53  # impressions bought: exact in a float, far within int64
+
+
 @dataclass(frozen=True, eq=False)
 class AdBuy(Channel):
     """A targeted ad: ``spend`` at a CPM buys ``floor(1000 * spend / cpm)`` impressions,
@@ -268,6 +271,11 @@ class AdBuy(Channel):
                              f"impressions). Got {shown(cpm)} instead; use the platform's quoted "
                              "CPM, e.g. cpm=8.0.")
         object.__setattr__(self, "cpm", check_float(cpm, "cpm", f, low=0.0, low_open=True))
+        if 1000.0 * self.spend / self.cpm >= _MAX_IMPRESSIONS:
+            raise ValueError(
+                f"{f}: spend={self.spend:g} at cpm={self.cpm:g} buys more than "
+                f"{_MAX_IMPRESSIONS:.3g} impressions. Check the units of spend and cpm (the "
+                "price of 1,000 impressions).")
         object.__setattr__(self, "frequency_cap",
                            check_int(self.frequency_cap, "frequency_cap", f, low=1))
         object.__setattr__(self, "conversion_rate",
@@ -293,7 +301,12 @@ class AdBuy(Channel):
         else:
             w, _ = segment_weights(graph, self.segment, f"{func} (an AdBuy's segment)")
             aud = np.flatnonzero(w > 0.0).astype(np.int32)
-        return KIND_AD, aud, 1.0, self.conversion_rate, self.impressions, self.frequency_cap
+        # a cap above the impressions never binds, and no more than cap * members
+        # impressions can be delivered: the same draws, with int64-safe numbers
+        # and a delivery loop bounded by the audience
+        imps = self.impressions
+        cap = min(self.frequency_cap, imps)
+        return KIND_AD, aud, 1.0, self.conversion_rate, min(imps, cap * aud.size), cap
 
     def describe(self):
         on = f" on {self.platform}" if self.platform else ""
@@ -943,7 +956,7 @@ def _check_layers(layers, f):
         if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
             raise ValueError(
                 f"MultiplexGraph: layer {name!r} has other consumers than layer "
-                f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
+                f"{shown(names[0])} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
                 "or order). Build every layer with the same n_nodes and labels."
             )
     return names

@@ -402,11 +402,12 @@ def _verify(ds, path, *, dest=None, given=False):
             return None
         g = _read(ds, path)
     except _DECOMPRESSION_ERRORS as exc:
-        name = {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
-            type(exc), type(exc).__name__)
+        reason = getattr(exc, "reason", None) or "{}: {}".format(
+            {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
+                type(exc), type(exc).__name__), exc)
         subject, _, fix = _where(ds, path, dest, given)
         raise DatasetVerificationError(
-            f"{subject} cannot be decompressed ({name}: {exc}): it is truncated "
+            f"{subject} cannot be decompressed ({reason}): it is truncated "
             f"or corrupt. {fix}"
         ) from None
     except EdgeListError as exc:

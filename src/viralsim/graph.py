@@ -665,7 +665,7 @@ class FollowerGraph:
                 seen.add(j)
             raise ValueError(
                 f"The {param!r} parameter of {func} repeats node(s) "
-                f"{', '.join(repr(x) for x in dups[:10])}. Give each node once."
+                f"{', '.join(shown(x) for x in dups[:10])}. Give each node once."
             )
         return out
 
@@ -787,11 +787,11 @@ def _label_to_index(table, labels, n, lab):
 
 def _not_found(missing, param, func):
     """The error for labels not in the graph: all counted, the first 10 named."""
-    shown = ", ".join(repr(x) for x in missing[:10])
+    names = ", ".join(shown(x) for x in missing[:10])
     more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
     return NodeNotFound(
         f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
-        f"graph: {shown}{more}. Use the graph's own ids (graph.labels: those of "
+        f"graph: {names}{more}. Use the graph's own ids (graph.labels: those of "
         f"the follower list or edge list it was read from, 0 .. n_nodes - 1 for a "
         f"generated graph)."
     )
@@ -858,7 +858,7 @@ def _check_edge_ends(src_a, dst_a, src_i, dst_i, n, func):
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"Edge {i} ({src_a[i]!r} -> {dst_a[i]!r}) of {func} names a node outside "
+            f"Edge {i} ({shown(src_a[i])} -> {shown(dst_a[i])}) of {func} names a node outside "
             f"0..{n - 1} (n_nodes={n}). Raise n_nodes or fix the edge."
         )
 
@@ -870,15 +870,15 @@ def _networkx_probs(edges, prob_attr, func):
     if missing:
         raise AttributeNotFound(
             f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
-            f"prob_attr to {func}, e.g. {missing[0]!r}."
+            f"prob_attr to {func}, e.g. {shown(missing[0])}."
         )
     bad = next(((u, v, d[prob_attr]) for u, v, d in edges
                 if isinstance(d[prob_attr], (bool, np.bool_))
                 or not isinstance(d[prob_attr], numbers.Real)), None)
     if bad is not None:  # None, "0.5", True: not a probability, whatever numpy makes of it
         raise TypeError(
-            f"The {prob_attr!r} attribute of edge ({bad[0]!r}, {bad[1]!r}) is "
-            f"{bad[2]!r}, not a number; {func} needs a float in [0, 1] on every edge."
+            f"The {shown(prob_attr)} attribute of edge ({shown(bad[0])}, {shown(bad[1])}) is "
+            f"{shown(bad[2])}, not a number; {func} needs a float in [0, 1] on every edge."
         )
     return np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ._validation import shown
 from .actionlog import ActionLog, read_action_log  # action logs read like the follower files
-from .exceptions import EdgeListError
+from .exceptions import GZIP_ERRORS, CorruptGzipError, EdgeListError
 from .graph import FollowerGraph
 
 __all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids", "save_graph",
@@ -224,11 +224,12 @@ def read_edgelist(
     if os.path.isdir(path):
         raise EdgeListError(f"Edge list {path!r} is a directory, not a file.")
     comments = tuple(comments)
-    # a truncated or corrupt .gz raises EOFError, gzip.BadGzipFile or zlib.error as they
-    # are (viralsim.datasets names them; the command line makes them one line)
-    fast = _read_integer_ids(path, comments, header, probs)
-    if fast is None:
-        src, dst, p = _read_text_edges(path, comments, header, probs)
+    try:
+        fast = _read_integer_ids(path, comments, header, probs)
+        if fast is None:
+            src, dst, p = _read_text_edges(path, comments, header, probs)
+    except GZIP_ERRORS as exc:  # a truncated or corrupt .gz: one error naming file and fix
+        raise CorruptGzipError.of(path, exc) from exc
     if fast is not None:
         a, p = fast
         ids = np.concatenate([a["d"], a["s"]] if reverse else [a["s"], a["d"]])
@@ -839,10 +840,10 @@ def _with_consumers(g, at, attrs, consumers):
     listed[at] = True
     if not listed.all():
         missing = g.labels[~listed].tolist()
-        shown = ", ".join(repr(x) for x in missing[:10])
+        names = ", ".join(shown(x) for x in missing[:10])
         raise EdgeListError(
             f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
-            f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
+            f"{names}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
         )
     alone = int((g.out_degree()[at] + g.in_degree()[at] == 0).sum())
     if alone:

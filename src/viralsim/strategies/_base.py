@@ -169,7 +169,7 @@ def resolve_costs(graph, costs, func):
         where = f"node attribute {name!r}" if name else "'costs'"
         raise ValueError(
             f"Seed costs ({where} of {func}) must be finite and > 0. Got {float(arr[i]):g} for node "
-            f"{_label(graph, i)!r} ({bad.size} bad value(s)). Give free seeds a small positive cost."
+            f"{shown(_label(graph, i))} ({bad.size} bad value(s)). Give free seeds a small positive cost."
         )
     return arr
 
@@ -419,7 +419,7 @@ class Strategy:
         n = graph.n_nodes
         cheapest = 1.0 if cost_arr is None else float(cost_arr.min()) if n else math.inf
         if budget < cheapest:
-            who = "" if cost_arr is None else f" (node {_label(graph, int(np.argmin(cost_arr)))!r})"
+            who = "" if cost_arr is None else f" (node {shown(_label(graph, int(np.argmin(cost_arr))))})"
             raise param_error(
                 "budget", func, f"at least the cheapest seed's cost {cheapest:g}{who}", budget,
                 fix="Raise the budget or lower the costs.",
