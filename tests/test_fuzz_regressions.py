@@ -187,3 +187,26 @@ def test_action_log_from_arrays_bad_input(g, items, users, times, what):
     with pytest.raises((TypeError, ValueError)) as ei:
         vs.ActionLog.from_arrays(g, items, users, times)
     assert what in _one_line(ei)
+
+
+def test_cost_rule_overflow_is_one_clear_error(g):
+    # was: RuntimeWarning: overflow encountered in power (an error under warnings=error)
+    from viralsim.strategies import cost_rule
+
+    with pytest.raises(ValueError) as ei:
+        vs.select_seeds(g, k=1, strategy="degree", costs=cost_rule(3.0, 1.5, 1e30))
+    _one_line(ei)
+
+
+def test_fit_influence_outside_is_quoted_plainly(g):
+    log = vs.ActionLog.from_arrays(g, ["p", "p"], [0, 1], [0.0, 1.0])
+    with pytest.raises(TypeError) as ei:  # was: "Got np.int64(3) instead"
+        vs.fit_influence(g, log, outside=np.int64(3))
+    assert "Got 3 instead" in _one_line(ei)
+
+
+def test_tiny_budget_buys_what_it_can_pay_for(g):
+    # was: a budget of 3e-300 bought every seed of cost 1e-300 (an absolute slack of 1e-9)
+    gc = g.with_node_attr("cost", np.full(g.n_nodes, 1e-300))
+    sel = vs.select_seeds(gc, budget=3e-300, strategy="degree", costs="cost")
+    assert len(sel.seeds) == 3 and sel.cost <= 3e-300 * (1 + 1e-9)

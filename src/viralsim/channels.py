@@ -22,6 +22,7 @@ import numpy as np
 
 from ._kernels import ic as _ic
 from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
+from ._limits import MAX_SIMS, rounds_that_can_happen
 from ._validation import (
     check_float,
     check_int,
@@ -681,10 +682,35 @@ def _check_common(graph, channels, model, n_sims, confidence, max_rounds, platfo
         _check_platforms(channels, platform, func)
         model = _check_campaign_model(model, graph, func)
     n_sims = check_int(n_sims, "n_sims", func, low=1)
+    if n_sims > MAX_SIMS:
+        raise ValueError(f"n_sims={n_sims} is more worlds than {func} runs (at most 2**40, "
+                         "about 1.1e12: each world's counts are kept). Use fewer worlds, e.g. "
+                         "n_sims=10_000.")
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0,
                              low_open=True, high_open=True)
-    max_rounds = check_max_rounds(max_rounds, func)
+    # a cascade cannot last more rounds than there are consumers: the cap changes no
+    # outcome and sizes the timelines by the graph (max_rounds=2**62 asked for exabytes)
+    max_rounds = rounds_that_can_happen(check_max_rounds(max_rounds, func), graph.n_nodes)
     return channels, model, n_sims, confidence, max_rounds
+
+
+#: ad impressions are delivered one at a time in each world: at most this many in all
+#: (about half a minute of deliveries; more is refused before any work)
+MAX_AD_STEPS = 1 << 33
+
+
+def _check_ad_work(plan, n_sims, func):
+    """Refuse, before any work, ads whose delivery (one step per impression per world,
+    ``min(impressions, cap * audience)`` a world) would run for hours."""
+    m = plan.aptr[1:] - plan.aptr[:-1]
+    ads = plan.kind == KIND_AD
+    per_world = sum(min(int(i), int(c) * int(a))
+                    for i, c, a in zip(plan.imps[ads], plan.cap[ads], m[ads]))
+    if per_world * n_sims > MAX_AD_STEPS:
+        raise ValueError(
+            f"{func}: the ads deliver {per_world:,} impressions in each of {n_sims:,} worlds, "
+            f"one at a time ({per_world * n_sims:.3g} steps, more than {MAX_AD_STEPS:.3g}). "
+            "Use fewer worlds, a lower frequency_cap, or smaller ad units.")
 
 
 def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, confidence=0.95,
@@ -742,6 +768,7 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
         graph, channels, model, n_sims, confidence, max_rounds, platform, func)
     key = seed_from_rng(rng)
     plan = _Plan(graph, channels, np.arange(len(channels)), func)
+    _check_ad_work(plan, n_sims, func)
     out, tl, elapsed = _run_plan(graph, model, plan, key, n_sims, max_rounds)
     return _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence)
 
@@ -864,6 +891,7 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     budget, costs = _check_allocation(units, budget, goal, func)
     key = seed_from_rng(rng)
     full = _Plan(graph, units, np.arange(len(units)), func)
+    _check_ad_work(full, n_sims, func)
     metric = "reach" if goal == "adopters" else "exposure"
     evals = [0]
     cache = {}

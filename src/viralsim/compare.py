@@ -8,10 +8,11 @@ and its confidence interval is much tighter than the two separate ones.
 import csv
 import json
 import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_rng, seed_from_rng, shown
+from ._validation import check_float, check_int, check_rng, param_error, seed_from_rng, shown
 from .estimate import estimate_reach
 from .graph import FollowerGraph
 from .models import IC
@@ -378,6 +379,9 @@ def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence,
     axis, values = _check_axis(k, budget, func)
     if isinstance(strategies, (str, Strategy)):
         strategies = [strategies]
+    if isinstance(strategies, Mapping) or not isinstance(strategies, Iterable):
+        raise param_error("strategies", func, "a list of strategy names or instances",
+                          strategies, exc=TypeError)
     named = _names(strategies, backend)
     if not named:
         raise ValueError(f"The 'strategies' parameter of {func} must name at least one strategy.")

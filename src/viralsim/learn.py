@@ -512,7 +512,7 @@ def _check_fit_args(graph, log, method, rule, outside, prior, max_iter, tol, hol
                          f"{', '.join(map(repr, RULES))}. Got {shown(rule)} instead.")
     if not isinstance(outside, (bool, np.bool_)):
         raise TypeError(f"The 'outside' parameter of {func} must be True or False. Got "
-                        f"{outside!r} instead.")
+                        f"{shown(outside)} instead.")
     if prior is None:
         prior = 0.0
     if not (isinstance(prior, str) and prior == "auto"):

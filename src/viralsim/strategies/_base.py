@@ -115,9 +115,10 @@ class CostRule:
 
     def __call__(self, graph):
         d = graph.out_degree().astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # overflow (e = 1e30) gives inf costs, which resolve_costs refuses in one line
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             grow = np.where(d > 0, d**self.e, 0.0 if self.e > 0 else 1.0)
-        return self.a + self.b * grow
+            return self.a + self.b * grow
 
 
 def cost_rule(a=1.0, b=0.0, e=1.0):
@@ -234,14 +235,16 @@ def _label(graph, i):
 
 # ---------------------------------------------------------------------------- request
 def budget_slack(budget):
-    """Float rounding allowed over a budget: 1e-9 of it (at least 1e-9).
+    """Float rounding allowed over a budget: 1e-9 of it.
 
     Seeds bought one by one against what is left (``left -= cost``) and the
     same seeds' summed cost round differently: 1.7 - 1.1 < 0.6 and 0.6 + 1.1 >
     1.7 in floats. Every budget comparison (strategies and the campaign's
-    plans) allows this much, so a set priced at exactly the budget fits.
+    plans) allows this much, so a set priced at exactly the budget fits. The
+    slack is relative: a budget of 3e-300 (costs in tiny units) buys 3 seeds
+    of 1e-300, not every seed (an absolute 1e-9 did).
     """
-    return 1e-9 * max(1.0, abs(budget))
+    return 1e-9 * abs(budget)
 
 
 def within_budget(cost, budget):
@@ -468,7 +471,7 @@ def get_strategy(strategy, **params):
         cls = _REGISTRY.get(strategy)
         if cls is None:
             raise ValueError(
-                f"Unknown strategy {strategy!r}. Registered strategies: "
+                f"Unknown strategy {shown(strategy)}. Registered strategies: "
                 f"{', '.join(available_strategies())}."
             )
         names = cls._param_names()
