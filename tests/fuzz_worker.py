@@ -186,6 +186,9 @@ def serve(conn, limit_bytes):
     conn.send(("peak_rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
 
 
+CHILD_ENV = {"NUMBA_NUM_THREADS": "2", "MALLOC_ARENA_MAX": "2"}
+
+
 class Worker:
     """The parent's handle: ``call(case)`` -> the worker's answer, or ``("hang", ...)``
     / ``("crash", ...)`` (then a fresh worker serves the next case)."""
@@ -199,7 +202,18 @@ class Worker:
     def _start(self):
         self.conn, child = self.ctx.Pipe()
         self.proc = self.ctx.Process(target=serve, args=(child, self.limit_bytes), daemon=True)
-        self.proc.start()
+        # the address-space bound counts reserved memory: a few threads and malloc arenas
+        # keep the worker's baseline (about 1 GiB) the same on a many-core machine
+        saved = {k: os.environ.get(k) for k in CHILD_ENV}
+        os.environ.update(CHILD_ENV)
+        try:
+            self.proc.start()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         child.close()
         if not self.conn.poll(self.start_timeout):
             self._kill()

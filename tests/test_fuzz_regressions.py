@@ -210,3 +210,39 @@ def test_tiny_budget_buys_what_it_can_pay_for(g):
     gc = g.with_node_attr("cost", np.full(g.n_nodes, 1e-300))
     sel = vs.select_seeds(gc, budget=3e-300, strategy="degree", costs="cost")
     assert len(sel.seeds) == 3 and sel.cost <= 3e-300 * (1 + 1e-9)
+
+
+def test_allocate_budget_with_a_nearly_free_unit():
+    # was: RuntimeWarning: overflow encountered in scalar divide (gain / 5e-324)
+    g = vs.generators.barabasi_albert(30, 2, rng=1).with_probabilities(0.1)
+    units = [vs.SeedList([0], cost=5e-324), vs.SeedList([1, 2], cost=2.0)]
+    a = vs.allocate_budget(g, units, 2.5, n_sims=50, rng=0)
+    assert a.chosen == [0, 1]
+
+
+def test_backtest_bad_baseline_is_quoted_plainly():
+    import warnings
+
+    g = vs.generators.barabasi_albert(30, 2, rng=1).with_probabilities(0.1)
+    log = vs.ActionLog.from_arrays(g, ["p"] * 3 + ["q"] * 3, [0, 1, 2, 3, 4, 5], range(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = vs.fit_influence(g, log, max_iter=5)
+    with pytest.raises(ValueError) as ei:  # was: "names np.float64(0.0)"
+        vs.backtest(fit, log, n_sims=10, baselines=np.zeros(3))
+    assert "names 0.0;" in _one_line(ei)
+
+
+@pytest.mark.parametrize("baselines", [3, None, {"uniform": 1}, [np.zeros(2)]])
+def test_backtest_baselines_must_be_names(baselines):
+    # was: 'int' object is not iterable / ambiguous truth value of an array
+    import warnings
+
+    g = vs.generators.barabasi_albert(30, 2, rng=1).with_probabilities(0.1)
+    log = vs.ActionLog.from_arrays(g, ["p"] * 3 + ["q"] * 3, [0, 1, 2, 3, 4, 5], range(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = vs.fit_influence(g, log, max_iter=5)
+    with pytest.raises((TypeError, ValueError)) as ei:
+        vs.backtest(fit, log, n_sims=10, baselines=baselines)
+    assert "'baselines' parameter of backtest" in _one_line(ei)

@@ -925,7 +925,9 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
                 best, best_ratio = i, bound[i]
                 break
             gain = run(chosen + [i])[0] - current
-            bound[i] = gain / costs[i] if costs[i] > 0 else (math.inf if gain > 0 else 0.0)
+            # Python floats: a gain over a cost of 5e-324 is inf (nearly free), no warning
+            c = float(costs[i])
+            bound[i] = float(gain) / c if c > 0 else (math.inf if gain > 0 else 0.0)
             fresh.add(i)
         if best is None or best_ratio <= 0.0:
             break

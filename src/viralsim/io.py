@@ -195,6 +195,10 @@ def read_edgelist(
     EdgeListError
         Missing or empty file, or a malformed line (the message gives the
         file and line number and the fix).
+    CorruptGzipError
+        A truncated or corrupt ``.gz`` (an EdgeListError naming the file and
+        the fix; also the ``EOFError`` / ``gzip.BadGzipFile`` / ``zlib.error``
+        that gzip raised underneath).
 
     Examples
     --------
