@@ -103,7 +103,7 @@ def _encode(text, encoding):
         return text.encode("utf-8")
 
 
-@_settings(40)
+@_settings(60)
 @given(data=st.one_of(
            st.binary(max_size=400),
            st.tuples(log_text(), st.sampled_from(ENCODINGS)).map(lambda t: _encode(*t)),
@@ -135,7 +135,7 @@ TIMES_ARR = st.one_of(
     st.sampled_from([[], None, 3.0, "abc", np.zeros((2, 2)), [[1.0]]]))
 
 
-@_settings(30)
+@_settings(40)
 @given(n=st.integers(0, 12), items=ARR, users=ARR, times=TIMES_ARR,
        graph=st.sampled_from([Ref("g"), Ref("gs"), Ref("g0"), Ref("g"), None, 3]),
        aligned=st.integers(0, 3))
