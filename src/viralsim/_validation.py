@@ -16,11 +16,50 @@ __all__ = [
     "check_float",
     "check_rng",
     "seed_from_rng",
+    "shown",
 ]
+
+SHOWN_CHARS = 80  # a value quoted in a message: at most this many characters
+
+
+def shown(value, limit=SHOWN_CHARS):
+    """``repr(value)`` as a message quotes it: one line, numpy scalars as plain
+    numbers (``28``, not ``np.int64(28)``), arrays by shape and a few values,
+    at most ``limit`` characters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from viralsim._validation import shown
+    >>> shown(np.int64(28)), shown(np.float64(0.5)), shown("x" * 100, limit=12)
+    ('28', '0.5', "'xxxxxxxx...")
+    >>> shown(np.zeros((2, 2))), shown([np.int64(3), "a"])
+    ('array of shape (2, 2) [0.0, 0.0, 0.0, 0.0]', "[3, 'a']")
+    """
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        head = value.ravel()[:6].tolist()
+        more = ", ..." if value.size > 6 else ""
+        text = f"array of shape {value.shape} [{', '.join(map(repr, head))}{more}]"
+    elif type(value) in (list, tuple) and len(value) <= 2 * limit:
+        inner = ", ".join(shown(v, limit) for v in value)
+        text = (f"[{inner}]" if isinstance(value, list)
+                else f"({inner}{',' if len(value) == 1 else ''})")
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a value whose repr fails is still named
+            text = f"<{type(value).__name__}>"
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return text
 
 
 def param_error(name, func, expected, value, fix=None, exc=ValueError):
-    msg = f"The {name!r} parameter of {func} must be {expected}. Got {value!r} instead."
+    msg = f"The {name!r} parameter of {func} must be {expected}. Got {shown(value)} instead."
     if fix:
         msg += f" {fix}"
     return exc(msg)
@@ -88,7 +127,7 @@ def check_rng(rng):
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"The 'rng' parameter must be None, an int >= 0, a numpy Generator, "
-            f"BitGenerator or SeedSequence. Got {rng!r} instead."
+            f"BitGenerator or SeedSequence. Got {shown(rng)} instead."
         ) from exc
 
 

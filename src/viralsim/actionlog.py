@@ -11,10 +11,12 @@ import io
 import math
 import os
 import warnings
+from collections.abc import Hashable, Iterable, Mapping
 from datetime import date, datetime, timezone
 
 import numpy as np
 
+from ._validation import param_error, shown
 from .exceptions import ViralsimError, ViralsimWarning
 from .graph import FollowerGraph
 
@@ -118,16 +120,22 @@ class ActionLog:
         if not isinstance(graph, FollowerGraph):
             raise TypeError(f"The 'graph' parameter of ActionLog.{source} must be a "
                             f"FollowerGraph. Got {type(graph).__name__} instead.")
-        items = list(items.tolist() if isinstance(items, np.ndarray) else items)
-        users = list(users.tolist() if isinstance(users, np.ndarray) else users)
-        t = np.asarray(times, dtype=np.float64)
+        func = f"ActionLog.{source}"
+        items, users = _sequence(items, "items", func), _sequence(users, "users", func)
+        try:
+            t = np.asarray(times, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise param_error("times", func, "a sequence of numbers", times,
+                              exc=type(exc)) from exc
+        if t.ndim != 1:
+            raise param_error("times", func, "a 1-D sequence of numbers", times)
         if not (len(items) == len(users) == t.size):
             raise ValueError(f"ActionLog.{source}: items, users and times must have the same "
                              f"length. Got {len(items)}, {len(users)} and {t.size}.")
         bad = np.flatnonzero(~np.isfinite(t))
         if bad.size:
             raise ActionLogError(f"ActionLog.{source}: time of action {int(bad[0])} is "
-                                 f"{t[bad[0]]!r} ({bad.size} non-finite time(s)). Give every "
+                                 f"{shown(t[bad[0]])} ({bad.size} non-finite time(s)). Give every "
                                  "action a time, or drop the rows without one first.")
         return cls._build(graph, items, users, t, "number", source, None)
 
@@ -139,11 +147,11 @@ class ActionLog:
         nodes = _node_indices(graph, users)
         n_out_consumers = len({u for u, j in zip(users, nodes.tolist()) if j < 0})
         if (nodes < 0).all():
-            shown = ", ".join(repr(u) for u in users[:3])
+            names = ", ".join(shown(u) for u in users[:3])
             raise ActionLogError(
                 f"{source}: none of the {len(set(users)):,} consumers in the log is in the graph "
-                f"(e.g. {shown}; the graph's labels look like "
-                f"{', '.join(repr(x) for x in graph.labels[:3].tolist())}). Use the same ids in "
+                f"(e.g. {names}; the graph's labels look like "
+                f"{', '.join(shown(x) for x in graph.labels[:3].tolist())}). Use the same ids in "
                 "the log as in the follower list.")
         item_ids = {}
         code = np.fromiter((item_ids.setdefault(x, len(item_ids)) for x in items), dtype=np.int64,
@@ -252,7 +260,7 @@ class ActionLog:
         """
         if not 0.0 < float(test_size) < 1.0:
             raise ValueError(f"The 'test_size' parameter of ActionLog.split must be in (0, 1). "
-                             f"Got {test_size!r} instead.")
+                             f"Got {shown(test_size)} instead.")
         if by == "time":
             st = self.start_times()
             if at is None:
@@ -265,7 +273,7 @@ class ActionLog:
                 missing = want - set(self.items.tolist())
                 if missing:
                     raise ValueError(f"ActionLog.split: test_items names {len(missing)} item(s) "
-                                     f"not in the log, e.g. {next(iter(missing))!r}.")
+                                     f"not in the log, e.g. {shown(next(iter(missing)))}.")
             else:
                 gen = np.random.default_rng(rng)
                 k = max(1, int(round(test_size * self.n_items)))
@@ -273,7 +281,7 @@ class ActionLog:
                 test[gen.choice(self.n_items, size=k, replace=False)] = True
         else:
             raise ValueError(f"The 'by' parameter of ActionLog.split must be 'time' or 'item'. "
-                             f"Got {by!r} instead.")
+                             f"Got {shown(by)} instead.")
         if test.all() or not test.any():
             raise ValueError(f"ActionLog.split(by={by!r}) leaves one side empty "
                              f"({int(test.sum())} test item(s) of {self.n_items}). Choose another "
@@ -296,6 +304,23 @@ class ActionLog:
         c = self.counts
         return (f"ActionLog(items={c['items']}, actions={c['actions']}, "
                 f"outside_actions={c['outside_actions']})")
+
+
+def _sequence(x, name, func):
+    """``x`` (a sequence of ids, or a 1-D array) as a list, or a clear error."""
+    if isinstance(x, np.ndarray):
+        if x.ndim != 1:
+            raise param_error(name, func, "a 1-D sequence of ids", x)
+        return x.tolist()
+    if isinstance(x, (str, bytes, Mapping)) or not isinstance(x, Iterable):
+        raise param_error(name, func, "a sequence of ids (a list or a 1-D array)", x,
+                          exc=TypeError)
+    out = list(x)
+    for v in out:
+        if not isinstance(v, Hashable):
+            raise param_error(name, func, "a sequence of hashable ids (str or int)",
+                              v, exc=TypeError)
+    return out
 
 
 def _node_indices(graph, users):
@@ -425,6 +450,12 @@ def read_action_log(path, *, graph, item="item", user="user", time="time", sep=N
     if not isinstance(graph, FollowerGraph):
         raise TypeError(f"The 'graph' parameter of {func} must be a FollowerGraph. Got "
                         f"{type(graph).__name__} instead.")
+    for name, col in (("item", item), ("user", user), ("time", time)):
+        if not isinstance(col, str):
+            raise param_error(name, func, "a column name (str)", col, exc=TypeError)
+    if sep is not None and (not isinstance(sep, str) or len(sep) != 1 or sep in "\"\r\n"):
+        raise param_error("sep", func, "None (sniffed) or one character such as ',' or '\\t'",
+                          sep, exc=TypeError if not isinstance(sep, str) else ValueError)
     path = os.fspath(path)
     text = _read_log_text(path, item, user, time)
     if sep is None:

@@ -22,7 +22,15 @@ import numpy as np
 
 from ._kernels import ic as _ic
 from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
-from ._validation import check_float, check_int, check_probability, param_error, seed_from_rng
+from ._limits import MAX_SIMS, rounds_that_can_happen
+from ._validation import (
+    check_float,
+    check_int,
+    check_probability,
+    param_error,
+    seed_from_rng,
+    shown,
+)
 from .estimate import MAX_TIMELINE, Estimate, check_max_rounds, check_model
 from .exceptions import ModelNotSupported
 from .graph import FollowerGraph
@@ -206,6 +214,9 @@ class InfluencerPost(Channel):
                 f"{self.adoption_rate:.0%}, cost {self.cost:g})")
 
 
+_MAX_IMPRESSIONS = 2.0**53  # impressions bought: exact in a float, far within int64
+
+
 @dataclass(frozen=True, eq=False)
 class AdBuy(Channel):
     """A targeted ad: ``spend`` at a CPM buys ``floor(1000 * spend / cpm)`` impressions,
@@ -258,9 +269,14 @@ class AdBuy(Channel):
         cpm = self.cpm
         if isinstance(cpm, numbers.Real) and not isinstance(cpm, bool) and cpm <= 0:
             raise ValueError(f"The 'cpm' parameter of {f} must be a price > 0 (per 1,000 "
-                             f"impressions). Got {cpm!r} instead; use the platform's quoted "
+                             f"impressions). Got {shown(cpm)} instead; use the platform's quoted "
                              "CPM, e.g. cpm=8.0.")
         object.__setattr__(self, "cpm", check_float(cpm, "cpm", f, low=0.0, low_open=True))
+        if 1000.0 * self.spend / self.cpm >= _MAX_IMPRESSIONS:
+            raise ValueError(
+                f"{f}: spend={self.spend:g} at cpm={self.cpm:g} buys more than "
+                f"{_MAX_IMPRESSIONS:.3g} impressions. Check the units of spend and cpm (the "
+                "price of 1,000 impressions).")
         object.__setattr__(self, "frequency_cap",
                            check_int(self.frequency_cap, "frequency_cap", f, low=1))
         object.__setattr__(self, "conversion_rate",
@@ -286,7 +302,12 @@ class AdBuy(Channel):
         else:
             w, _ = segment_weights(graph, self.segment, f"{func} (an AdBuy's segment)")
             aud = np.flatnonzero(w > 0.0).astype(np.int32)
-        return KIND_AD, aud, 1.0, self.conversion_rate, self.impressions, self.frequency_cap
+        # a cap above the impressions never binds, and no more than cap * members
+        # impressions can be delivered: the same draws, with int64-safe numbers
+        # and a delivery loop bounded by the audience
+        imps = self.impressions
+        cap = min(self.frequency_cap, imps)
+        return KIND_AD, aud, 1.0, self.conversion_rate, min(imps, cap * aud.size), cap
 
     def describe(self):
         on = f" on {self.platform}" if self.platform else ""
@@ -466,7 +487,7 @@ def _check_channels(channels, func, name="channels"):
         if not isinstance(ch, Channel):
             raise TypeError(
                 f"The {name!r} parameter of {func} must hold channels (vs.SeedList, "
-                f"vs.InfluencerPost, vs.AdBuy). Got {ch!r} at position {i} instead."
+                f"vs.InfluencerPost, vs.AdBuy). Got {shown(ch)} at position {i} instead."
             )
     return channels
 
@@ -489,7 +510,7 @@ def _check_campaign_model(model, graph, func):
     if not isinstance(model, (IC, WordOfMouth)) or not model.is_live_edge:
         raise ModelNotSupported(
             f"{func} runs vs.IC() and live-edge vs.WordOfMouth (reinforcement = "
-            f"amplification = 0). Got {model!r} instead; use one of those."
+            f"amplification = 0). Got {shown(model)} instead; use one of those."
         )
     model._validate_for(graph, func)
     return model
@@ -661,10 +682,35 @@ def _check_common(graph, channels, model, n_sims, confidence, max_rounds, platfo
         _check_platforms(channels, platform, func)
         model = _check_campaign_model(model, graph, func)
     n_sims = check_int(n_sims, "n_sims", func, low=1)
+    if n_sims > MAX_SIMS:
+        raise ValueError(f"n_sims={n_sims} is more worlds than {func} runs (at most 2**40, "
+                         "about 1.1e12: each world's counts are kept). Use fewer worlds, e.g. "
+                         "n_sims=10_000.")
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0,
                              low_open=True, high_open=True)
-    max_rounds = check_max_rounds(max_rounds, func)
+    # a cascade cannot last more rounds than there are consumers: the cap changes no
+    # outcome and sizes the timelines by the graph (max_rounds=2**62 asked for exabytes)
+    max_rounds = rounds_that_can_happen(check_max_rounds(max_rounds, func), graph.n_nodes)
     return channels, model, n_sims, confidence, max_rounds
+
+
+#: ad impressions are delivered one at a time in each world: at most this many in all
+#: (about half a minute of deliveries; more is refused before any work)
+MAX_AD_STEPS = 1 << 33
+
+
+def _check_ad_work(plan, n_sims, func):
+    """Refuse, before any work, ads whose delivery (one step per impression per world,
+    ``min(impressions, cap * audience)`` a world) would run for hours."""
+    m = plan.aptr[1:] - plan.aptr[:-1]
+    ads = plan.kind == KIND_AD
+    per_world = sum(min(int(i), int(c) * int(a))
+                    for i, c, a in zip(plan.imps[ads], plan.cap[ads], m[ads]))
+    if per_world * n_sims > MAX_AD_STEPS:
+        raise ValueError(
+            f"{func}: the ads deliver {per_world:,} impressions in each of {n_sims:,} worlds, "
+            f"one at a time ({per_world * n_sims:.3g} steps, more than {MAX_AD_STEPS:.3g}). "
+            "Use fewer worlds, a lower frequency_cap, or smaller ad units.")
 
 
 def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, confidence=0.95,
@@ -722,6 +768,7 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
         graph, channels, model, n_sims, confidence, max_rounds, platform, func)
     key = seed_from_rng(rng)
     plan = _Plan(graph, channels, np.arange(len(channels)), func)
+    _check_ad_work(plan, n_sims, func)
     out, tl, elapsed = _run_plan(graph, model, plan, key, n_sims, max_rounds)
     return _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence)
 
@@ -844,6 +891,7 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     budget, costs = _check_allocation(units, budget, goal, func)
     key = seed_from_rng(rng)
     full = _Plan(graph, units, np.arange(len(units)), func)
+    _check_ad_work(full, n_sims, func)
     metric = "reach" if goal == "adopters" else "exposure"
     evals = [0]
     cache = {}
@@ -877,7 +925,9 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
                 best, best_ratio = i, bound[i]
                 break
             gain = run(chosen + [i])[0] - current
-            bound[i] = gain / costs[i] if costs[i] > 0 else (math.inf if gain > 0 else 0.0)
+            # Python floats: a gain over a cost of 5e-324 is inf (nearly free), no warning
+            c = float(costs[i])
+            bound[i] = float(gain) / c if c > 0 else (math.inf if gain > 0 else 0.0)
             fresh.add(i)
         if best is None or best_ratio <= 0.0:
             break
@@ -936,7 +986,7 @@ def _check_layers(layers, f):
         if g.n_nodes != first.n_nodes or not np.array_equal(g.labels, first.labels):
             raise ValueError(
                 f"MultiplexGraph: layer {name!r} has other consumers than layer "
-                f"{names[0]!r} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
+                f"{shown(names[0])} ({g.n_nodes:,} vs {first.n_nodes:,} nodes, or other labels "
                 "or order). Build every layer with the same n_nodes and labels."
             )
     return names

@@ -8,10 +8,11 @@ and its confidence interval is much tighter than the two separate ones.
 import csv
 import json
 import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_rng, seed_from_rng
+from ._validation import check_float, check_int, check_rng, param_error, seed_from_rng, shown
 from .estimate import estimate_reach
 from .graph import FollowerGraph
 from .models import IC
@@ -352,7 +353,7 @@ def _check_axis(k, budget, func):
     if (k is None) == (budget is None):
         raise ValueError(
             f"{func} takes exactly one of 'k' (a list of seed counts) and 'budget' (a list of "
-            f"budgets). Got k={k!r}, budget={budget!r}."
+            f"budgets). Got k={shown(k)}, budget={shown(budget)}."
         )
     axis = "k" if k is not None else "budget"
     values = k if k is not None else budget
@@ -378,6 +379,9 @@ def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence,
     axis, values = _check_axis(k, budget, func)
     if isinstance(strategies, (str, Strategy)):
         strategies = [strategies]
+    if isinstance(strategies, Mapping) or not isinstance(strategies, Iterable):
+        raise param_error("strategies", func, "a list of strategy names or instances",
+                          strategies, exc=TypeError)
     named = _names(strategies, backend)
     if not named:
         raise ValueError(f"The 'strategies' parameter of {func} must name at least one strategy.")
@@ -392,7 +396,7 @@ def _check_arguments(graph, strategies, k, budget, baseline, n_sims, confidence,
     elif baseline not in labels:
         raise ValueError(
             f"The 'baseline' parameter of {func} must be one of the strategies "
-            f"{labels}. Got {baseline!r} instead."
+            f"{labels}. Got {shown(baseline)} instead."
         )
     n_sims = check_int(n_sims, "n_sims", func, low=2)
     confidence = check_float(confidence, "confidence", func, low=0.0, high=1.0, low_open=True,

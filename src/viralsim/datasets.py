@@ -49,7 +49,8 @@ import warnings
 import zlib
 from dataclasses import dataclass, field
 
-from .exceptions import EdgeListError, ViralsimError
+from ._validation import shown
+from .exceptions import AttributeNotFound, EdgeListError, ViralsimError
 from .io import read_edgelist
 
 __all__ = [
@@ -239,7 +240,7 @@ def info(name):
     for k, d in REGISTRY.items():
         if k.lower() == str(name).lower():
             return d
-    raise KeyError(f"Unknown dataset {name!r}. Registered: {', '.join(REGISTRY)}.")
+    raise AttributeNotFound(f"Unknown dataset {name!r}. Registered: {', '.join(REGISTRY)}.")
 
 
 def data_home(data_home=None):
@@ -401,11 +402,12 @@ def _verify(ds, path, *, dest=None, given=False):
             return None
         g = _read(ds, path)
     except _DECOMPRESSION_ERRORS as exc:
-        name = {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
-            type(exc), type(exc).__name__)
+        reason = getattr(exc, "reason", None) or "{}: {}".format(
+            {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}.get(
+                type(exc), type(exc).__name__), exc)
         subject, _, fix = _where(ds, path, dest, given)
         raise DatasetVerificationError(
-            f"{subject} cannot be decompressed ({name}: {exc}): it is truncated "
+            f"{subject} cannot be decompressed ({reason}): it is truncated "
             f"or corrupt. {fix}"
         ) from None
     except EdgeListError as exc:
@@ -577,7 +579,7 @@ def fetch(name, *, path=None, data_home=None, download=True, max_time=None):
         max_time = DOWNLOAD_MAX_TIME
     if not (isinstance(max_time, (int, float)) and max_time > 0):
         raise ValueError(f"The 'max_time' parameter of fetch must be a number of seconds > 0. "
-                         f"Got {max_time!r} instead.")
+                         f"Got {shown(max_time)} instead.")
     os.makedirs(home, exist_ok=True)
     dest = os.path.join(home, ds.filename)
     fd, tmp = tempfile.mkstemp(prefix=f".{ds.filename}.", suffix=".part", dir=home)
@@ -711,7 +713,7 @@ def load_cascades(name, *, path=None, data_home=None, test_size=0.2, split=None,
 
     ds = CASCADES.get(name)
     if ds is None:
-        raise KeyError(f"Unknown cascade dataset {name!r}. Registered: {', '.join(CASCADES)}.")
+        raise AttributeNotFound(f"Unknown cascade dataset {name!r}. Registered: {', '.join(CASCADES)}.")
     folder = os.fspath(path) if path is not None else os.path.join(data_home_(data_home),
                                                                    "cascades", name)
     for fname, digest in ds.files.items():

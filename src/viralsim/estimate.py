@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from ._limits import MAX_WORLDS_PER_BATCH, check_run_size, rounds_that_can_happen
-from ._validation import check_float, check_int, seed_from_rng
+from ._validation import check_float, check_int, seed_from_rng, shown
 from .distributed.serial import run_worlds
 from .formatting import plus_minus
 from .graph import FollowerGraph
@@ -261,7 +261,7 @@ def check_model(model, func):
     if not isinstance(model, DiffusionModel):
         raise TypeError(
             f"The 'model' parameter of {func} must be a viralsim model such as vs.IC(). "
-            f"Got {model!r} instead."
+            f"Got {shown(model)} instead."
         )
     return model
 

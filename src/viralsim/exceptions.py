@@ -4,10 +4,15 @@ Every error derives from both :class:`ViralsimError` and the matching builtin
 (``ValueError``, ``KeyError``, ``TypeError``) so that callers can catch either.
 """
 
+import gzip
+import zlib
+
 __all__ = [
     "ViralsimError",
     "NodeNotFound",
+    "AttributeNotFound",
     "EdgeListError",
+    "CorruptGzipError",
     "ModelNotSupported",
     "ViralsimWarning",
 ]
@@ -24,8 +29,42 @@ class NodeNotFound(ViralsimError, KeyError):
         return str(self.args[0]) if self.args else ""
 
 
+class AttributeNotFound(ViralsimError, KeyError):
+    """A node or edge attribute (or a registry entry) named by the user does not exist."""
+
+    def __str__(self):  # KeyError would wrap the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
 class EdgeListError(ViralsimError, ValueError):
     """An edge-list file is missing, empty or malformed (the message names file and line)."""
+
+
+class CorruptGzipError(EdgeListError, EOFError, gzip.BadGzipFile, zlib.error):
+    """A ``.gz`` file is truncated or corrupt (the message names the file and the fix).
+
+    Also an ``EOFError``, a ``gzip.BadGzipFile`` and a ``zlib.error`` (what
+    reading such a file raises underneath), so ``except`` clauses written for
+    those keep working; ``reason`` holds the underlying error in one line.
+    """
+
+    reason = ""
+
+    @classmethod
+    def of(cls, path, exc):
+        """The error for reading ``path``, which raised ``exc`` underneath."""
+        reason = f"{_ERROR_NAMES.get(type(exc), type(exc).__name__)}: {exc}"
+        err = cls(f"{path}: the gzip file is truncated or corrupt ({reason}). Download or "
+                  "copy it again (gzip -t FILE checks one), or decompress it and pass the "
+                  "plain file.")
+        err.reason = reason
+        return err
+
+
+_ERROR_NAMES = {zlib.error: "zlib.error", gzip.BadGzipFile: "gzip.BadGzipFile"}
+#: what reading a truncated or corrupt gzip stream raises (gzip.BadGzipFile is an
+#: OSError: named, rather than catching every OSError)
+GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 class ModelNotSupported(ViralsimError, ValueError):

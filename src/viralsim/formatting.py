@@ -6,8 +6,35 @@ re-exports them under their old names).
 """
 
 import math
+import re
 
-__all__ = ["plus_minus", "ci_digits", "is_asymmetric", "sig_fig"]
+__all__ = ["plus_minus", "ci_digits", "is_asymmetric", "sig_fig", "escape_md"]
+
+# Markdown's inline syntax (emphasis, code, links, table cells, strikethrough)
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|~])")
+# an underscore emphasises only at a word's edge: "rng_seed" stays as written
+_MD_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+
+
+def escape_md(text):
+    r"""User text (a plan's name, a seed's label, a file name) made safe to put in
+    Markdown, in a table cell or a sentence: HTML is shown, not run (``<`` ``>``
+    ``&`` as entities), and ``|`` ``*`` ``_`` backticks ``[`` ``]`` ``~`` and
+    backslashes are shown as written instead of making a column, emphasis, code
+    or a link; a line break becomes a space.
+
+    Examples
+    --------
+    >>> from viralsim.formatting import escape_md
+    >>> print(escape_md("a|b <script>x</script> *y*"))
+    a\|b &lt;script&gt;x&lt;/script&gt; \*y\*
+    >>> print(escape_md("rng_seed _z_ [l](u)"))
+    rng_seed \_z\_ \[l\](u)
+    """
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    s = _MD_SPECIAL.sub(r"\\\1", s)
+    s = _MD_UNDERSCORE.sub(r"\\_", s)
+    return " ".join(s.splitlines()) if ("\n" in s or "\r" in s) else s
 
 
 def plus_minus(mean, low, high, digits=None):

@@ -7,12 +7,13 @@ ids the user gave); kernels speak node **indices** ``0 .. n_nodes - 1``.
 
 import numbers
 import warnings
+from collections.abc import Mapping
 from types import MappingProxyType
 
 import numpy as np
 
-from ._validation import check_probability, param_error
-from .exceptions import NodeNotFound, ViralsimWarning
+from ._validation import check_probability, param_error, shown
+from .exceptions import AttributeNotFound, NodeNotFound, ViralsimWarning
 
 # PROBABILITY_SCHEMES and TRIVALENCY_VALUES live in viralsim.probabilities; imported
 # here, where they were first defined, so the old import path keeps working
@@ -416,6 +417,9 @@ class FollowerGraph:
         >>> g.with_node_attr("cost", {"b": 2.0, "a": 1.0}).node_attrs["cost"].tolist()
         [1.0, 2.0]
         """
+        if not isinstance(name, str) or not name:
+            raise param_error("name", "with_node_attr", "a non-empty str (the attribute's name)",
+                              name, exc=TypeError if not isinstance(name, str) else ValueError)
         if isinstance(values, dict):
             idx = self.index_of(list(values), param="values", func="with_node_attr")
             if idx.size != self.n_nodes:
@@ -665,7 +669,7 @@ class FollowerGraph:
         if isinstance(labels, (str, bytes)) or np.ndim(labels) == 0:
             raise TypeError(
                 f"The {param!r} parameter of {func} must be a list of node labels. "
-                f"Got {labels!r} instead; wrap a single label in a list."
+                f"Got {shown(labels)} instead; wrap a single label in a list."
             )
         labs = list(labels.tolist() if isinstance(labels, np.ndarray) else labels)
         table, n = self._label_index(), self.n_nodes
@@ -681,7 +685,7 @@ class FollowerGraph:
                 seen.add(j)
             raise ValueError(
                 f"The {param!r} parameter of {func} repeats node(s) "
-                f"{', '.join(repr(x) for x in dups[:10])}. Give each node once."
+                f"{', '.join(shown(x) for x in dups[:10])}. Give each node once."
             )
         return out
 
@@ -799,11 +803,11 @@ def _label_to_index(table, labels, n, lab):
 
 def _not_found(missing, param, func):
     """The error for labels not in the graph: all counted, the first 10 named."""
-    shown = ", ".join(repr(x) for x in missing[:10])
+    names = ", ".join(shown(x) for x in missing[:10])
     more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
     return NodeNotFound(
         f"The {param!r} parameter of {func} names {len(missing)} node(s) not in the "
-        f"graph: {shown}{more}. Use the graph's own ids (graph.labels: those of "
+        f"graph: {names}{more}. Use the graph's own ids (graph.labels: those of "
         f"the follower list or edge list it was read from, 0 .. n_nodes - 1 for a "
         f"generated graph)."
     )
@@ -815,10 +819,12 @@ def _given_labels(labels, n_nodes, int_ids, func):
     labels_a = np.array(labels)
     if labels_a.ndim != 1:
         raise ValueError(f"The 'labels' parameter of {func} must be 1-D.")
-    if n_nodes is not None and int(n_nodes) != labels_a.shape[0]:
+    if n_nodes is not None and (isinstance(n_nodes, (bool, np.bool_))
+                                or not isinstance(n_nodes, numbers.Integral)
+                                or int(n_nodes) != labels_a.shape[0]):
         raise ValueError(
             f"The 'n_nodes' parameter of {func} must equal len(labels) = "
-            f"{labels_a.shape[0]}. Got {n_nodes!r} instead."
+            f"{labels_a.shape[0]}. Got {shown(n_nodes)} instead."
         )
     if not int_ids:
         raise TypeError(
@@ -868,7 +874,7 @@ def _check_edge_ends(src_a, dst_a, src_i, dst_i, n, func):
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
-            f"Edge {i} ({src_a[i]!r} -> {dst_a[i]!r}) of {func} names a node outside "
+            f"Edge {i} ({shown(src_a[i])} -> {shown(dst_a[i])}) of {func} names a node outside "
             f"0..{n - 1} (n_nodes={n}). Raise n_nodes or fix the edge."
         )
 
@@ -878,17 +884,17 @@ def _networkx_probs(edges, prob_attr, func):
     one or with a value that is not a number."""
     missing = [(u, v) for u, v, d in edges if prob_attr not in d]
     if missing:
-        raise KeyError(
+        raise AttributeNotFound(
             f"{len(missing)} edge(s) lack the {prob_attr!r} attribute given as "
-            f"prob_attr to {func}, e.g. {missing[0]!r}."
+            f"prob_attr to {func}, e.g. {shown(missing[0])}."
         )
     bad = next(((u, v, d[prob_attr]) for u, v, d in edges
                 if isinstance(d[prob_attr], (bool, np.bool_))
                 or not isinstance(d[prob_attr], numbers.Real)), None)
     if bad is not None:  # None, "0.5", True: not a probability, whatever numpy makes of it
         raise TypeError(
-            f"The {prob_attr!r} attribute of edge ({bad[0]!r}, {bad[1]!r}) is "
-            f"{bad[2]!r}, not a number; {func} needs a float in [0, 1] on every edge."
+            f"The {shown(prob_attr)} attribute of edge ({shown(bad[0])}, {shown(bad[1])}) is "
+            f"{shown(bad[2])}, not a number; {func} needs a float in [0, 1] on every edge."
         )
     return np.array([d[prob_attr] for _, _, d in edges], dtype=np.float64)
 
@@ -913,14 +919,21 @@ def _networkx_labels(nodes):
 
 def _check_node_attrs(node_attrs, n, func):
     attrs = {}
+    if node_attrs is not None and not isinstance(node_attrs, Mapping):
+        raise param_error("node_attrs", func, "None or a dict from attribute name to values",
+                          node_attrs, exc=TypeError)
     for key, values in (node_attrs or {}).items():
-        arr = np.array(values)  # a copy: the caller's array stays theirs, writable
+        try:
+            arr = np.array(values)  # a copy: the caller's array stays theirs, writable
+        except (TypeError, ValueError) as exc:  # ragged lists, unconvertible objects
+            raise ValueError(f"Node attribute {shown(key)} of {func} must be an array of "
+                             f"one value per node ({n}). Got {shown(values)} instead.") from exc
         if arr.ndim != 1 or arr.shape[0] != n:
             raise ValueError(
-                f"Node attribute {key!r} of {func} must have one value per node ({n}). "
+                f"Node attribute {shown(key)} of {func} must have one value per node ({n}). "
                 f"Got shape {arr.shape} instead."
             )
         if arr.dtype.kind == "f" and np.isnan(arr).any():
-            raise ValueError(f"Node attribute {key!r} of {func} contains NaN.")
+            raise ValueError(f"Node attribute {shown(key)} of {func} contains NaN.")
         attrs[str(key)] = arr
     return attrs

@@ -15,8 +15,9 @@ import warnings
 
 import numpy as np
 
+from ._validation import shown
 from .actionlog import ActionLog, read_action_log  # action logs read like the follower files
-from .exceptions import EdgeListError
+from .exceptions import GZIP_ERRORS, CorruptGzipError, EdgeListError
 from .graph import FollowerGraph
 
 __all__ = ["read_edgelist", "read_follower_csv", "EdgeListNotFound", "label_ids", "save_graph",
@@ -196,6 +197,10 @@ def read_edgelist(
     EdgeListError
         Missing or empty file, or a malformed line (the message gives the
         file and line number and the fix).
+    CorruptGzipError
+        A truncated or corrupt ``.gz`` (an EdgeListError naming the file and
+        the fix; also the ``EOFError`` / ``gzip.BadGzipFile`` / ``zlib.error``
+        that gzip raised underneath).
 
     Examples
     --------
@@ -210,11 +215,11 @@ def read_edgelist(
     func = "read_edgelist"
     if probs not in ("auto", True, False):
         raise ValueError(
-            f"The 'probs' parameter of {func} must be 'auto', True or False. Got {probs!r} instead."
+            f"The 'probs' parameter of {func} must be 'auto', True or False. Got {shown(probs)} instead."
         )
     if not isinstance(directed, (bool, np.bool_)):
         raise TypeError(
-            f"The 'directed' parameter of {func} must be True or False. Got {directed!r} instead."
+            f"The 'directed' parameter of {func} must be True or False. Got {shown(directed)} instead."
         )
     path = os.fspath(path)
     if not os.path.exists(path):
@@ -227,11 +232,12 @@ def read_edgelist(
     if path.lower().endswith(".parquet"):  # a Parquet edge list: its rows read as lines
         return _edgelist_from_parquet(path, directed, probs, reverse, probabilities, rng)
     comments = tuple(comments)
-    # a truncated or corrupt .gz raises EOFError, gzip.BadGzipFile or zlib.error as they
-    # are (viralsim.datasets names them; the command line makes them one line)
-    fast = _read_integer_ids(path, comments, header, probs)
-    if fast is None:
-        src, dst, p = _read_text_edges(path, comments, header, probs)
+    try:
+        fast = _read_integer_ids(path, comments, header, probs)
+        if fast is None:
+            src, dst, p = _read_text_edges(path, comments, header, probs)
+    except GZIP_ERRORS as exc:  # a truncated or corrupt .gz: one error naming file and fix
+        raise CorruptGzipError.of(path, exc) from exc
     if fast is not None:
         a, p = fast
         ids = np.concatenate([a["d"], a["s"]] if reverse else [a["s"], a["d"]])
@@ -857,10 +863,10 @@ def _with_consumers(g, at, attrs, consumers):
     listed[at] = True
     if not listed.all():
         missing = g.labels[~listed].tolist()
-        shown = ", ".join(repr(x) for x in missing[:10])
+        names = ", ".join(shown(x) for x in missing[:10])
         raise EdgeListError(
             f"{consumers}: {len(missing)} consumer(s) of the follower list have no row: "
-            f"{shown}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
+            f"{names}{' ...' if len(missing) > 10 else ''}. Give every consumer a row."
         )
     alone = int((g.out_degree()[at] + g.in_degree()[at] == 0).sum())
     if alone:

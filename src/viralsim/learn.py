@@ -11,11 +11,12 @@ import contextlib
 import functools
 import math
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validation import check_float, check_int, check_rng
+from ._validation import check_float, check_int, check_rng, param_error, shown
 from .actionlog import ActionLog
 from .exceptions import ViralsimError
 from .graph import FollowerGraph
@@ -506,13 +507,13 @@ def _check_fit_args(graph, log, method, rule, outside, prior, max_iter, tol, hol
     _check_log(graph, log, func)
     if method not in METHODS:
         raise ValueError(f"The 'method' parameter of {func} must be one of "
-                         f"{', '.join(map(repr, METHODS))}. Got {method!r} instead.")
+                         f"{', '.join(map(repr, METHODS))}. Got {shown(method)} instead.")
     if rule not in RULES:
         raise ValueError(f"The 'rule' parameter of {func} must be one of "
-                         f"{', '.join(map(repr, RULES))}. Got {rule!r} instead.")
+                         f"{', '.join(map(repr, RULES))}. Got {shown(rule)} instead.")
     if not isinstance(outside, (bool, np.bool_)):
         raise TypeError(f"The 'outside' parameter of {func} must be True or False. Got "
-                        f"{outside!r} instead.")
+                        f"{shown(outside)} instead.")
     if prior is None:
         prior = 0.0
     if not (isinstance(prior, str) and prior == "auto"):
@@ -818,9 +819,14 @@ def backtest(fit, test_log, *, n_sims=1000, rng=None, n_draws=20, level=0.9,
     n_sims = check_int(n_sims, "n_sims", func, low=1)
     n_draws = check_int(n_draws, "n_draws", func, low=1)
     level = check_float(level, "level", func, low=0.0, high=1.0, low_open=True, high_open=True)
+    if isinstance(baselines, str):
+        baselines = (baselines,)
+    if isinstance(baselines, (bytes, Mapping)) or not isinstance(baselines, Iterable):
+        raise param_error("baselines", func, "a list of baseline names", baselines,
+                          exc=TypeError)
     for b in baselines:
-        if b not in ("weighted_cascade", "trivalency", "uniform"):
-            raise ValueError(f"The 'baselines' parameter of {func} names {b!r}; use "
+        if not isinstance(b, str) or b not in ("weighted_cascade", "trivalency", "uniform"):
+            raise ValueError(f"The 'baselines' parameter of {func} names {shown(b)}; use "
                              "'weighted_cascade', 'trivalency' or 'uniform'.")
     gen = check_rng(rng)
     t0 = time.perf_counter()

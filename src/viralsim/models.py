@@ -13,7 +13,7 @@ import numpy as np
 from ._kernels import ic as _ic
 from ._kernels import lt as _lt
 from ._kernels import wom as _wom
-from ._validation import check_float, check_probability, param_error
+from ._validation import check_float, check_probability, param_error, shown
 
 __all__ = ["DiffusionModel", "IC", "WordOfMouth", "LinearThreshold", "WorldBatch"]
 
@@ -101,7 +101,7 @@ def segment_weights(graph, attr, func):
         if not np.all((w >= 0.0) & (w <= 1.0)):
             raise ValueError(
                 f"The node attribute {attr!r} used as segment_attr of {func} must hold "
-                f"booleans or weights in [0, 1]. Got values in [{w.min()!r}, {w.max()!r}] "
+                f"booleans or weights in [0, 1]. Got values in [{shown(w.min())}, {shown(w.max())}] "
                 "instead. Rescale it (e.g. w / w.max()) first."
             )
         return w, False
@@ -478,7 +478,7 @@ class LinearThreshold(DiffusionModel):
                 raise ValueError(
                     f"The 'weights' parameter of {f} must hold finite weights >= 0 (they are "
                     f"normalised per follower to sum <= 1, which a negative weight breaks). "
-                    f"Got {a[i]!r} at edge {i} ({bad.size} bad value(s) in all) instead."
+                    f"Got {shown(a[i])} at edge {i} ({bad.size} bad value(s) in all) instead."
                 )
             a.flags.writeable = False
             object.__setattr__(self, "weights", a)

@@ -16,7 +16,7 @@ import logging
 
 import numpy as np
 
-from ._validation import check_probability, check_rng
+from ._validation import check_probability, check_rng, shown
 
 __all__ = [
     "SCHEMES",
@@ -245,7 +245,7 @@ def check_edge_probabilities(probs, m, func, name="probs"):
         i = int(bad[0])
         raise ValueError(
             f"The {name!r} parameter of {func} must hold probabilities in [0, 1]. "
-            f"Got {probs[i].item()!r} at edge {i} ({bad.size} bad value(s) in all). "
+            f"Got {shown(probs[i].item())} at edge {i} ({bad.size} bad value(s) in all). "
             "Rescale or clip the values before building the graph."
         )
     return p

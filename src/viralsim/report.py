@@ -3,7 +3,7 @@
 import math
 import os
 
-from .formatting import ci_digits, is_asymmetric, plus_minus, sig_fig  # noqa: F401 (old home)
+from .formatting import ci_digits, escape_md, is_asymmetric, plus_minus, sig_fig  # noqa: F401
 from .results import merge_sweep, write_table, write_text
 
 __all__ = ["format_table", "markdown_table", "write", "plus_minus", "is_asymmetric", "sig_fig",
@@ -75,10 +75,11 @@ def format_table(rows, label="plan"):
 
 def markdown_table(rows, label="plan"):
     cols = _columns(rows, label)
-    out = ["| " + " | ".join(h for h, _ in cols) + " |",
+    # user text (plan names, seed labels, file names) cannot add a column or run HTML
+    out = ["| " + " | ".join(escape_md(h) for h, _ in cols) + " |",
            "|" + "|".join("---" if i == 0 else "---:" for i in range(len(cols))) + "|"]
     for r in rows:
-        out.append("| " + " | ".join(f(r) for _, f in cols) + " |")
+        out.append("| " + " | ".join(escape_md(f(r)) for _, f in cols) + " |")
     return "\n".join(out)
 
 
@@ -144,7 +145,8 @@ def header(title, rows, cfg, swept=()):
     varies = [k for k in _DESCRIBED if len(vals[k]) > 1]
     text = _described(vals, varies, by_sweep) + f", viralsim {rows[0].get('version')}."
     if swept:
-        text += " Varied: " + "; ".join(_varied(k, _distinct(rows, k)) for k in swept) + "."
+        text += " Varied: " + "; ".join(escape_md(_varied(k, _distinct(rows, k)))
+                                        for k in swept) + "."
     text += f" Intervals are {round(100 * conf)}% confidence intervals; "
     text += _worlds_sentence(_differences(rows, swept, varies, by_sweep))
     if cfg.get("assumption"):  # where the probabilities come from, in one sentence
@@ -157,13 +159,13 @@ def _described(vals, varies, by_sweep):
     """"Graph **g** (n consumers, m follower edges), probabilities .., model .., rng_seed .."."""
     sizes = f"{_span(vals['n_nodes'])} consumers, {_span(vals['n_edges'])} follower edges"
     text = ("Graphs " if len(vals["graph"]) > 1 else "Graph ") + ", ".join(
-        f"**{g}**" for g in vals["graph"])
+        f"**{escape_md(g)}**" for g in vals["graph"])
     if len(vals["n_nodes"]) > 1:
         text += f" at {len(vals['n_nodes'])} sizes"
-    text += f" ({sizes})"
+    text += f" ({escape_md(sizes)})"
     for k in ("probabilities", "model", "rng_seed"):
         if not (k in varies and _DESCRIBED[k] in by_sweep):  # else told with the swept keys
-            text += f", {k} {_span(vals[k])}"
+            text += f", {k} {escape_md(_span(vals[k]))}"
     return text
 
 
@@ -222,7 +224,7 @@ def sweep_report(rows, missing, figs, *, summary=(), confidence=0.95):
     its replicates' means and intervals first."""
     lines = [f"# Sweep: {len({r['job'] for r in rows})} finished jobs, {len(rows)} rows\n"]
     if missing:
-        lines.append(f"Not finished (left out): {', '.join(missing)}. Re-run the same command "
+        lines.append(f"Not finished (left out): {escape_md(', '.join(missing))}. Re-run the same command "
                      "to run only those.\n")
     label = "plan" if any("plan" in r for r in rows) else "strategy"
     for r in rows:
@@ -240,7 +242,8 @@ def sweep_report(rows, missing, figs, *, summary=(), confidence=0.95):
     lines.append(markdown_table(show, label))
     if rows:
         b = max(rows, key=lambda r: r["mean"])
-        lines.append(f"\n- Largest expected reach: job {b['job']} ({b.get(label)}), "
+        lines.append(f"\n- Largest expected reach: job {escape_md(b['job'])} "
+                     f"({escape_md(b.get(label))}), "
                      f"{plus_minus(b['mean'], b['ci_low'], b['ci_high'])}.")
     lines.append("\n" + figure_links(figs))
     return "\n".join(lines) + "\n"

@@ -26,7 +26,9 @@ def _corrupt_gzip(exc):
 
 
 def _message(exc):
-    if _corrupt_gzip(exc):
+    from ..exceptions import ViralsimError
+
+    if _corrupt_gzip(exc) and not isinstance(exc, ViralsimError):  # viralsim's names the file
         return (f"A gzip file is truncated or corrupt ({type(exc).__name__}: {exc}). Download "
                 "or copy it again (gzip -t FILE checks one), or decompress it and pass the "
                 "plain file.")

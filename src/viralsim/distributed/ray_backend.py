@@ -27,6 +27,8 @@ import sys
 import threading
 import weakref
 
+from .._validation import shown
+
 __all__ = ["RayBackend", "shutdown_started"]
 
 # ray.init once per process: threads calling the backend together must not race to it
@@ -56,7 +58,7 @@ def _probe(address, timeout):
     if not host or not port.isdigit():
         raise ValueError(
             f"The 'address' parameter of the ray backend must be 'auto', 'host:port' or "
-            f"'ray://host:port'. Got {address!r} instead."
+            f"'ray://host:port'. Got {shown(address)} instead."
         )
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
@@ -257,7 +259,7 @@ class RayBackend:
         self.batch_size = int(batch_size)
         if self.batch_size < 1:
             raise ValueError(f"The 'batch_size' parameter of the ray backend must be an int >= 1. "
-                             f"Got {batch_size!r} instead.")
+                             f"Got {shown(batch_size)} instead.")
         self.init_timeout_s = float(init_timeout_s)
         self.progress = progress
         self._refs = {}  # id(graph) -> (weakref to graph, its object-store reference)

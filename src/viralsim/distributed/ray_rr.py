@@ -45,6 +45,7 @@ from numba import njit
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._kernels.config import NJIT
+from .._validation import shown
 
 __all__ = ["RayRRCollection", "ray_collections", "generate_range"]
 
@@ -312,7 +313,7 @@ def _placement(backend):
     mode = getattr(backend, "rr_actors", None) or RR_ACTORS
     if mode not in ("per_cpu", "per_node"):
         raise ValueError(f"The 'rr_actors' setting of the ray backend must be 'per_cpu' or "
-                         f"'per_node'. Got {mode!r} instead.")
+                         f"'per_node'. Got {shown(mode)} instead.")
     return mode
 
 

@@ -6,6 +6,9 @@ seeds or a budget; :func:`resolve_plan` turns one into seed labels,
 the distinct name its rows are keyed by.
 """
 
+from .._validation import shown
+from ..exceptions import AttributeNotFound
+
 __all__ = ["seed_costs", "resolve_plan", "plan_names", "numbers", "within_budget"]
 
 #: Seed rules computed here when the strategies registry is not installed.
@@ -70,7 +73,7 @@ def seed_costs(graph, ccfg):
     if ccfg.get("attr"):
         name = attr_name(graph, ccfg["attr"])
         if name not in graph.node_attrs:
-            raise KeyError(
+            raise AttributeNotFound(
                 f"The 'costs.attr' value {name!r} is not a node attribute of the graph "
                 f"(it has {sorted(graph.node_attrs)}). Set costs.attr=null to price by followers."
             )
@@ -147,7 +150,7 @@ def _listed_seeds(graph, plan, name, func):
     seeds = plan["seeds"]
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"Plan {name!r}: seeds must be a list of consumer ids, e.g. "
-                         f"seeds: [{seeds}]. Got {seeds!r}.")
+                         f"seeds: [{seeds}]. Got {shown(seeds)}.")
     extra = [key for key in ("strategy", "k") if plan.get(key) is not None]
     if extra:
         raise ValueError(f"Plan {name!r} gives seeds and {' and '.join(extra)}: a plan is "
@@ -212,12 +215,12 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     if strategy is None:
         raise ValueError(
             f"Plan {name!r} needs either 'seeds' (a list of consumer ids) or 'strategy' "
-            f"(e.g. degree) with 'k' or a budget. Got {dict(plan)!r}."
+            f"(e.g. degree) with 'k' or a budget. Got {shown(dict(plan))}."
         )
     k = plan.get("k", k)
     if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0):
         raise ValueError(f"Plan {name!r}: k must be a whole number >= 0 (the seeds the strategy "
-                         f"picks; 0 is the no-campaign baseline). Got {k!r}.")
+                         f"picks; 0 is the no-campaign baseline). Got {shown(k)}.")
     if k is None and budget is None:
         raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
     return _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng)

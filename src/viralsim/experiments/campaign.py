@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import report
+from ..exceptions import AttributeNotFound
 from . import _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
@@ -122,7 +123,7 @@ def _in_segment(graph, exp):
     target = exp["target_segment"]
     attr = _plans.attr_name(graph, exp.get("segment_attr") or "segment")
     if attr not in graph.node_attrs:
-        raise KeyError(
+        raise AttributeNotFound(
             f"experiment.target_segment needs the node attribute {attr!r}; the graph has "
             f"{sorted(graph.node_attrs)}. Set experiment.segment_attr or drop target_segment."
         )
@@ -558,10 +559,10 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
     >>> print(campaign_report(rows, [], {}, {}).splitlines()[0])
     # Campaign plans, ranked
     """
-    pm, sig_fig = report.plus_minus, report.sig_fig
+    pm, sig_fig, md = report.plus_minus, report.sig_fig, report.escape_md  # md: user text
     best = rows[0]
     words = [
-        f"- **{best['plan']}** is the best plan: it reaches "
+        f"- **{md(best['plan'])}** is the best plan: it reaches "
         f"{pm(best['mean'], best['ci_low'], best['ci_high'])} consumers for "
         f"{best['cost']:,.2f}"
         + (f" ({sig_fig(best['cost_per_adopter'])} per adopter)."
@@ -572,8 +573,8 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
         diff = -r["diff"]
         sig = r["diff_ci_high"] < 0
         words.append(
-            f"- {best['plan']} reaches {pm(diff, -r['diff_ci_high'], -r['diff_ci_low'])} "
-            f"more consumers than {r['plan']}"
+            f"- {md(best['plan'])} reaches {pm(diff, -r['diff_ci_high'], -r['diff_ci_low'])} "
+            f"more consumers than {md(r['plan'])}"
             + (" at the same cost" if same else f" (costs {best['cost']:,.2f} vs {r['cost']:,.2f})")
             + ("" if sig else "; the difference is within the noise")
             + "."
@@ -583,10 +584,10 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
             words.append(
                 f"- Raising the budget from {c['from_budget']:,.2f} to {c['budget']:,.2f} buys "
                 f"{sig_fig(c['marginal_reach_per_unit'])} extra adopters per unit of budget "
-                f"(best plan there: {c.get('best_of', 'plan')}, {c.get('k')} seeds)."
+                f"(best plan there: {md(c.get('best_of', 'plan'))}, {c.get('k')} seeds)."
             )
     for name, cost, top in left_out:
-        words.append(f"- Left out: **{name}** costs {cost:,.2f}, over the largest budget "
+        words.append(f"- Left out: **{md(name)}** costs {cost:,.2f}, over the largest budget "
                      f"({top:,.2f}).")
     return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
             + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
@@ -617,12 +618,12 @@ def _target_table(targets):
     def cell(v):
         if isinstance(v, float):
             return f"{v:,.2f}"
-        return str(v).replace("|", "\\|")
+        return report.escape_md(v)
 
-    out = [f"## Whom to target: {t0['plan']}{at}", "",
+    out = [f"## Whom to target: {report.escape_md(t0['plan'])}{at}", "",
            f"{len(targets)} consumers, in the order the plan picks them"
            + (f", costing {total:,.2f} in all" if total is not None else "")
            + " (every plan and budget: targets.csv).", "",
-           "| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+           "| " + " | ".join(map(cell, cols)) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     out += ["| " + " | ".join(cell(t[k]) for k in cols) + " |" for t in targets]
     return "\n".join(out) + "\n\n"

@@ -267,24 +267,24 @@ def compare_report(rows, figs, cfg, xkey="k"):
     >>> print(compare_report(rows, {}, {}).splitlines()[0])
     # Strategy comparison
     """
-    pm = report.plus_minus
+    pm, md = report.plus_minus, report.escape_md  # md: user text (strategy names)
     verdict = winner_sentence(rows, xkey, cfg.get("confidence", 0.95))
     words = []
     for x in sorted({r[xkey] for r in rows}):
         rs = [r for r in rows if r[xkey] == x]
         b = max(rs, key=lambda r: r["mean"])
-        words.append(f"- At {xkey} = {x:,}: best is **{b['strategy']}** with "
+        words.append(f"- At {xkey} = {x:,}: best is **{md(b['strategy'])}** with "
                      f"{pm(b['mean'], b['ci_low'], b['ci_high'])} consumers.")
         for r in rs:
             if ("diff" in r and r.get("diff") is not None and r.get("baseline")
                     and r["baseline"] != r["strategy"]):  # not "random reaches 0 more than random"
                 d, lo, hi = r["diff"], r["diff_ci_low"], r["diff_ci_high"]
                 gap = pm(d, lo, hi) if d >= 0 else pm(-d, -hi, -lo)  # "2 fewer", not "-2 fewer"
-                words.append(f"  - {r['strategy']} reaches {gap} "
-                             f"{'more' if d >= 0 else 'fewer'} consumers than {r['baseline']} "
+                words.append(f"  - {md(r['strategy'])} reaches {gap} "
+                             f"{'more' if d >= 0 else 'fewer'} consumers than {md(r['baseline'])} "
                              "(paired, same worlds).")
     return (report.header("Strategy comparison", rows, cfg) + "\n"
-            + (f"**{verdict}**\n\n" if verdict else "")
+            + (f"**{md(verdict)}**\n\n" if verdict else "")
             + report.markdown_table(rows, "strategy") + "\n\n" + "\n".join(words) + "\n\n"
             + report.figure_links(figs) + "\n")
 

@@ -201,7 +201,7 @@ def estimate_report(rows, figs, cfg):
     best = max(rows, key=lambda r: r["mean"])
     pm = report.plus_minus
     words = [
-        f"- **{r['plan']}** ({r['k']} seeds) reaches {pm(r['mean'], r['ci_low'], r['ci_high'])} "
+        f"- **{report.escape_md(r['plan'])}** ({r['k']} seeds) reaches {pm(r['mean'], r['ci_low'], r['ci_high'])} "
         f"consumers on average"
         + (f" and is seen by {pm(r['exposure'], r['exposure_ci_low'], r['exposure_ci_high'])}"
            if "exposure" in r else "")
@@ -210,6 +210,6 @@ def estimate_report(rows, figs, cfg):
         + ")."
         for r in rows
     ]
-    words.append(f"- The largest expected reach is **{best['plan']}**'s.")
+    words.append(f"- The largest expected reach is **{report.escape_md(best['plan'])}**'s.")
     return (report.header("Expected reach", rows, cfg) + "\n" + report.markdown_table(rows)
             + "\n\n" + "\n".join(words) + "\n\n" + report.figure_links(figs) + "\n")

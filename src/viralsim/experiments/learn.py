@@ -371,11 +371,11 @@ def learn_report(rows, fit, bt, data, figs):
     """
     lv = round(100 * bt.level)
     by = {r["method"]: r for r in rows}
-    out = [f"# Learned influence: {data.name}", "",
+    out = [f"# Learned influence: {report.escape_md(data.name)}", "",
            f"Influence probabilities learned from {len(data.train):,} items and tested on "
            f"{len(data.test):,} items the fit never saw (split: {data.split}); rng_seed "
            f"{rows[0]['rng_seed'] if rows else 0}, viralsim {rows[0]['version'] if rows else ''}.",
-           "", "## What was learned", "", f"Training log: {data.train.summary()}", "",
+           "", "## What was learned", "", f"Training log: {report.escape_md(data.train.summary())}", "",
            fit.summary(), ""]
     out += ["## Forecasts on items it never saw", ""]
     learned = by.get("learned")

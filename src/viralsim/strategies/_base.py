@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_float, check_int, check_rng, param_error
+from .._validation import check_float, check_int, check_rng, param_error, shown
 from ..estimate import check_model
-from ..exceptions import ModelNotSupported
+from ..exceptions import AttributeNotFound, ModelNotSupported
 from ..graph import FollowerGraph
 from ..models import IC, DiffusionModel
 
@@ -115,9 +115,10 @@ class CostRule:
 
     def __call__(self, graph):
         d = graph.out_degree().astype(np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # overflow (e = 1e30) gives inf costs, which resolve_costs refuses in one line
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             grow = np.where(d > 0, d**self.e, 0.0 if self.e > 0 else 1.0)
-        return self.a + self.b * grow
+            return self.a + self.b * grow
 
 
 def cost_rule(a=1.0, b=0.0, e=1.0):
@@ -149,7 +150,7 @@ def resolve_costs(graph, costs, func):
     elif isinstance(costs, str):
         if costs not in graph.node_attrs:
             have = ", ".join(map(repr, graph.node_attrs)) or "none"
-            raise KeyError(
+            raise AttributeNotFound(
                 f"The 'costs' parameter of {func} names node attribute {costs!r}, which the "
                 f"graph does not have (it has: {have}). Add it with graph.with_node_attr."
             )
@@ -169,7 +170,7 @@ def resolve_costs(graph, costs, func):
         where = f"node attribute {name!r}" if name else "'costs'"
         raise ValueError(
             f"Seed costs ({where} of {func}) must be finite and > 0. Got {float(arr[i]):g} for node "
-            f"{_label(graph, i)!r} ({bad.size} bad value(s)). Give free seeds a small positive cost."
+            f"{shown(_label(graph, i))} ({bad.size} bad value(s)). Give free seeds a small positive cost."
         )
     return arr
 
@@ -212,7 +213,7 @@ def node_weights(graph, weight_attr, func):
         return None
     if weight_attr not in graph.node_attrs:
         have = ", ".join(map(repr, graph.node_attrs)) or "none"
-        raise KeyError(
+        raise AttributeNotFound(
             f"The 'weight_attr' parameter of {func} names node attribute {weight_attr!r}, which "
             f"the graph does not have (it has: {have})."
         )
@@ -234,14 +235,16 @@ def _label(graph, i):
 
 # ---------------------------------------------------------------------------- request
 def budget_slack(budget):
-    """Float rounding allowed over a budget: 1e-9 of it (at least 1e-9).
+    """Float rounding allowed over a budget: 1e-9 of it.
 
     Seeds bought one by one against what is left (``left -= cost``) and the
     same seeds' summed cost round differently: 1.7 - 1.1 < 0.6 and 0.6 + 1.1 >
     1.7 in floats. Every budget comparison (strategies and the campaign's
-    plans) allows this much, so a set priced at exactly the budget fits.
+    plans) allows this much, so a set priced at exactly the budget fits. The
+    slack is relative: a budget of 3e-300 (costs in tiny units) buys 3 seeds
+    of 1e-300, not every seed (an absolute 1e-9 did).
     """
-    return 1e-9 * max(1.0, abs(budget))
+    return 1e-9 * abs(budget)
 
 
 def within_budget(cost, budget):
@@ -386,7 +389,7 @@ class Strategy:
         if (k is None) == (budget is None):
             raise ValueError(
                 f"{func} takes exactly one of 'k' (number of seeds) and 'budget' (money to "
-                f"spend, with seed costs). Got k={k!r}, budget={budget!r}."
+                f"spend, with seed costs). Got k={shown(k)}, budget={shown(budget)}."
             )
         model = IC() if model is None else check_model(model, func)
         if self.uses_model:
@@ -419,7 +422,7 @@ class Strategy:
         n = graph.n_nodes
         cheapest = 1.0 if cost_arr is None else float(cost_arr.min()) if n else math.inf
         if budget < cheapest:
-            who = "" if cost_arr is None else f" (node {_label(graph, int(np.argmin(cost_arr)))!r})"
+            who = "" if cost_arr is None else f" (node {shown(_label(graph, int(np.argmin(cost_arr))))})"
             raise param_error(
                 "budget", func, f"at least the cheapest seed's cost {cheapest:g}{who}", budget,
                 fix="Raise the budget or lower the costs.",
@@ -461,14 +464,14 @@ def get_strategy(strategy, **params):
         if params:
             raise ValueError(
                 "get_strategy: parameters go either into the instance or next to a name, "
-                f"not both. Got an instance {strategy!r} and {sorted(params)}."
+                f"not both. Got an instance {shown(strategy)} and {sorted(params)}."
             )
         return strategy
     if isinstance(strategy, str):
         cls = _REGISTRY.get(strategy)
         if cls is None:
             raise ValueError(
-                f"Unknown strategy {strategy!r}. Registered strategies: "
+                f"Unknown strategy {shown(strategy)}. Registered strategies: "
                 f"{', '.join(available_strategies())}."
             )
         names = cls._param_names()
@@ -481,7 +484,7 @@ def get_strategy(strategy, **params):
         return cls(**params)
     raise TypeError(
         f"A strategy is a registry name ({', '.join(available_strategies())}) or a Strategy "
-        f"instance. Got {strategy!r} instead."
+        f"instance. Got {shown(strategy)} instead."
     )
 
 
