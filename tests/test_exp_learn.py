@@ -59,7 +59,7 @@ def test_learn_end_to_end_files_and_report(tmp_path):
     gpath, lpath = _simulated(tmp_path)
     out = tmp_path / "run"
     outcome = app.run(_cfg(gpath, lpath), str(out), quiet=True)
-    for f in ("results.csv", "forecasts.csv", "fitted_graph.txt", "fitted_edges.csv",
+    for f in ("results.csv", "forecasts.csv", "fitted_graph.txt", "fitted_edges.csv", "fit.npz",
               "calibration.png", "report.md", "DONE"):
         assert (out / f).exists(), f
     rows = res.read_table(out / "results.csv")

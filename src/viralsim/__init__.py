@@ -44,6 +44,7 @@ _FROM = {
     "InfluenceFit": "learn",
     "fit_influence": "learn",
     "backtest": "learn",
+    "load_fit": "learn",
     "IC": "models",
     "DiffusionModel": "models",
     "LinearThreshold": "models",
@@ -60,6 +61,7 @@ __all__ = [
     "fit_influence",
     "InfluenceFit",
     "backtest",
+    "load_fit",
     "generators",
     "datasets",
     "distributed",
@@ -124,6 +126,6 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist
-    from .learn import InfluenceFit, backtest, fit_influence
+    from .learn import InfluenceFit, backtest, fit_influence, load_fit
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
