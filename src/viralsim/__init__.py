@@ -45,6 +45,8 @@ _FROM = {
     "fit_influence": "learn",
     "backtest": "learn",
     "load_fit": "learn",
+    "ReachBand": "uncertainty",
+    "estimate_reach_band": "uncertainty",
     "IC": "models",
     "DiffusionModel": "models",
     "LinearThreshold": "models",
@@ -70,6 +72,8 @@ __all__ = [
     "LinearThreshold",
     "DiffusionModel",
     "estimate_reach",
+    "estimate_reach_band",
+    "ReachBand",
     "strategies",
     "select_seeds",
     "compare_strategies",
@@ -129,3 +133,4 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .learn import InfluenceFit, backtest, fit_influence, load_fit
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
+    from .uncertainty import ReachBand, estimate_reach_band

@@ -22,7 +22,7 @@ from .graph import FollowerGraph
 from .models import IC, DiffusionModel, _run_wom
 
 __all__ = ["fit_influence", "InfluenceFit", "backtest", "BacktestResult", "OutsideIC",
-           "shuffle_test", "load_fit", "FIT_FILE"]
+           "shuffle_test", "load_fit", "fitted_graph", "FIT_FILE"]
 
 METHODS = ("em", "frequency")
 RULES = ("earlier", "previous_step")
@@ -502,6 +502,64 @@ def load_fit(path):
         outside_rates=a["outside_rates"], outside_share=meta["outside_share"],
         outside=meta["outside"], log=log, input_graph=g, counts=meta["counts"],
         elapsed=meta["elapsed"], prior_scores={}, notes=meta.get("notes") or {})
+
+
+_LOADED = {}
+
+
+def _load_cached(path):
+    """:func:`load_fit`, remembered per file (its real path, size and modification time):
+    the command line's ``graph=fitted`` reads the fit for the graph and for the model."""
+    import os
+
+    p = os.fspath(path)
+    f = os.path.join(p, FIT_FILE) if os.path.isdir(p) else p
+    try:
+        st = os.stat(f)
+        key = (os.path.realpath(f), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return load_fit(path)  # the missing file's own message
+    fit = _LOADED.get(key)
+    if fit is None:
+        fit = load_fit(path)
+        _LOADED.clear()  # one fit at a time: a graph can be large
+        _LOADED[key] = fit
+    return fit
+
+
+def fitted_graph(path, outside=True):
+    """The follower graph with the probabilities a saved fit learned (``graph=fitted``).
+
+    The command line's ``viralsim ... graph=fitted graph.path=<learn run directory>``
+    builds its graph with this; the model it simulates with is the fit's
+    (:class:`OutsideIC` at the fitted median rate when ``outside``, the fit
+    had outside influence and the run's model is ``IC``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        As :func:`load_fit`.
+    outside : bool, default True
+        Read by the command line's model (the graph is the same either way).
+
+    Returns
+    -------
+    FollowerGraph
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> from viralsim.learn import fitted_graph
+    >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2])
+    >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2], [0, 1, 0], [0, 1, 0])
+    >>> path = vs.fit_influence(g, log, prior=0).save(os.path.join(tempfile.mkdtemp(), "f"))
+    >>> fitted_graph(path).n_edges
+    2
+    """
+    if not isinstance(outside, (bool, np.bool_)):
+        raise TypeError(f"graph.outside={outside!r}: give true (simulate the outside influence "
+                        "the fit found) or false.")
+    return _load_cached(path).graph
 
 
 def _check_log(graph, log, func):

@@ -230,6 +230,13 @@ def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng):
     kw = {"k": k} if budget is None else {"budget": budget}
     if budget is not None and costs is not None:
         kw["costs"] = costs
+    if type(model).__name__ == "OutsideIC":
+        # a fitted graph's outside influence reaches consumers whatever the seeds: the
+        # strategies pick seeds for the cascade over the follows (reverse sampling has no
+        # outside source), and the estimates simulate both
+        from ..models import IC
+
+        model = IC()
     try:
         sel = select_seeds(graph, strategy=_ALIASES.get(strategy, strategy), model=model,
                            rng=rng, **kw)
