@@ -76,7 +76,7 @@ class ReachBand:
     def describe(self):
         """The band in plain words, e.g. ``"across 20 plausible fitted parameter sets,
         870 to 1,190 (90% band)"``."""
-        from .report import sig_fig
+        from .formatting import sig_fig
 
         lo, hi = sig_fig(self.low), sig_fig(self.high)
         if self.kind == "parameters":
