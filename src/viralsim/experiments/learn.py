@@ -439,11 +439,13 @@ def learn_report(rows, fit, bt, data, figs):
             "happened (averaged over items). MAE: mean absolute error of the forecast mean. "
             "Per-item forecasts are in forecasts.csv.", "",
             "## Using the learned probabilities", "",
-            "fitted_graph.txt holds the graph with the learned probabilities (`source target "
-            "probability`); fitted_edges.csv adds each edge's trials, expected successes and 95% "
-            "interval. Plan a campaign on it:", "",
-            "    viralsim experiment=campaign graph=edgelist graph.path=<this folder>/"
-            "fitted_graph.txt probabilities=keep", "",
-            "(independent cascade over the learned edges; the outside influence the fit found "
-            "is not part of that graph.)", "", report.figure_links(figs), ""]
+            "fit.npz holds the whole fit (read it with `vs.load_fit`); fitted_graph.txt the "
+            "graph with the learned probabilities (`source target probability`); "
+            "fitted_edges.csv adds each edge's trials, expected successes and 95% interval. "
+            "Plan a campaign on what was learned (the outside influence the fit found "
+            "included), with the band that the fit's uncertainty gives each plan:", "",
+            "    viralsim experiment=campaign graph=fitted graph.path=<this folder> "
+            "experiment.uncertainty=parameters", "",
+            "(or, over the learned edges only: graph=edgelist graph.path=<this folder>/"
+            "fitted_graph.txt probabilities=keep.)", "", report.figure_links(figs), ""]
     return "\n".join(out)
