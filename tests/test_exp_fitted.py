@@ -79,6 +79,17 @@ def test_fitted_graph_mistakes_are_one_line(learned, tmp_path):
     with pytest.raises(vs.ViralsimError, match=r"holds no fit.npz"):
         app.run(cfg_of("experiment=estimate", "graph=fitted", f"graph.path={tmp_path}",
                        "formats=[]"), str(tmp_path / "e"), quiet=True)
+    # reverse sampling picks seeds for the cascade over the follows in the estimate and
+    # campaign experiments; compare (one model for picking and scoring) says what to do
+    est = app.run(cfg_of("experiment=estimate", "graph=fitted", f"graph.path={learned}",
+                         "strategy=imm", "experiment.k=2", "n_sims=50", "formats=[]"),
+                  str(tmp_path / "imm"), quiet=True)
+    assert est.rows[-1]["plan"] == "IMM" and est.rows[-1]["model"] == "OutsideIC"
+    with pytest.raises(vs.ModelNotSupported, match=r"With graph=fitted, set "
+                                                   r"graph.outside=false"):
+        app.run(cfg_of("experiment=compare", "graph=fitted", f"graph.path={learned}",
+                       "experiment.strategies=[degree,imm]", "experiment.k=[2]", "n_sims=50",
+                       "formats=[]"), str(tmp_path / "cmp"), quiet=True)
     # without the outside influence: plain IC over the learned probabilities, said so
     out = app.run(cfg_of("experiment=estimate", "graph=fitted", f"graph.path={learned}",
                          "graph.outside=false", "n_sims=50", "formats=[]",
@@ -103,3 +114,9 @@ def test_estimate_assumption_band(tmp_path):
         in out.text
     assert "| assumption band |" in out.text
     assert (tmp_path / "reach_band.png").exists()
+
+
+def test_a_changed_fit_is_a_changed_input(learned):
+    """A resume must see that the learn run behind graph=fitted was redone."""
+    fps = res.input_fingerprints({"graph": {"path": str(learned)}})
+    assert list(fps) == [str((learned / "fit.npz").resolve())]

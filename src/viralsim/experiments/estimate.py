@@ -92,7 +92,8 @@ def _setup(cfg, keys):
 def _seeds(s, i, plan, strategy):
     rng = _build.sub_rng(s.estimation.rng_seed, 2, i)
     if strategy is not None:
-        return list(strategy.select(s.graph, k=plan["k"], model=s.model, rng=rng).seeds)
+        return list(strategy.select(s.graph, k=plan["k"], model=_plans.selection_model(s.model),
+                                    rng=rng).seeds)
     return _plans.resolve_plan(s.graph, plan, model=s.model, rng=rng, func="experiment=estimate")
 
 
