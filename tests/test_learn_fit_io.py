@@ -17,7 +17,7 @@ def fitted():
                                     labels=[f"u{i}" for i in range(g0.n_nodes)])
     g = g.with_node_attr("segment", np.arange(g.n_nodes) % 3)
     log = make_log(g, [{g.labels[v]: t for v, t in c.items()} for c in casc])
-    return vs.fit_influence(g, log, prior=2.0, outside=True)
+    return vs.fit_influence(g, log, prior="auto", outside=True)
 
 
 def test_saved_fit_loads_back_the_same(fitted, tmp_path):
@@ -32,7 +32,8 @@ def test_saved_fit_loads_back_the_same(fitted, tmp_path):
     assert np.array_equal(back.graph.node_attrs["segment"], fit.graph.node_attrs["segment"])
     for a in ("probs", "trials", "successes", "outside_rates"):
         assert np.array_equal(getattr(back, a), getattr(fit, a)), a
-    assert back.summary() == fit.summary()
+    assert back.summary() == fit.summary() and "chosen by held-out likelihood" in fit.summary()
+    assert back.prior_scores == fit.prior_scores and back.prior_strength == fit.prior_strength
     assert back.notes == fit.notes
     assert back.log.n_items == fit.log.n_items and np.array_equal(back.log.nodes, fit.log.nodes)
     # the same draws and forecasts from the same rng

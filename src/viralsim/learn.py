@@ -403,7 +403,7 @@ def _save_fit(fit, path):
             "outside_share": fit.outside_share, "outside": fit.outside,
             "counts": {k: (v.item() if hasattr(v, "item") else v) for k, v in fit.counts.items()},
             "elapsed": fit.elapsed, "model_rate": float(getattr(fit.model, "rate", 0.0)),
-            "prior_scores": {repr(k): v for k, v in fit.prior_scores.items()},
+            "prior_scores": {repr(float(k)): float(v) for k, v in fit.prior_scores.items()},
             "time_kind": log.time_kind, "notes": fit.notes}
     arrays = {"format": np.array(_FIT_FORMAT), "meta": np.array(json.dumps(meta)),
               "indptr": g.indptr, "indices": g.indices,
@@ -501,7 +501,9 @@ def load_fit(path):
         prior_strength=meta["prior_strength"], prior_mean=meta["prior_mean"],
         outside_rates=a["outside_rates"], outside_share=meta["outside_share"],
         outside=meta["outside"], log=log, input_graph=g, counts=meta["counts"],
-        elapsed=meta["elapsed"], prior_scores={}, notes=meta.get("notes") or {})
+        elapsed=meta["elapsed"],
+        prior_scores={float(k): v for k, v in (meta.get("prior_scores") or {}).items()},
+        notes=meta.get("notes") or {})
 
 
 _LOADED = {}
