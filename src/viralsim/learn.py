@@ -286,6 +286,55 @@ class InfluenceFit:
         """
         return _save_fit(self, path)
 
+    def assumption(self, outside=True):
+        """One plain sentence: where these probabilities come from and how well they forecast.
+
+        What a report planning on this fit states (``graph=fitted``): the log,
+        its size, the log-likelihood, the held-out coverage when
+        :attr:`notes` holds a backtest (``experiment=learn`` saves it), and
+        whether the outside influence is simulated.
+
+        Parameters
+        ----------
+        outside : bool, default True
+            Whether the simulation includes the fit's outside influence
+            (``.model``); said only when the fit has any.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2])
+        >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2], [0, 1, 0], [0, 1, 0])
+        >>> fit = vs.fit_influence(g, log, prior=0, outside=False)
+        >>> fit.notes = {"source": "adoptions.csv"}
+        >>> fit.assumption()[:76]
+        'Probabilities: learned from data by experiment=learn (em) from adoptions.csv'
+        """
+        notes = self.notes or {}
+        c = self.counts
+        src = notes.get("source") or "an action log"
+        out = (f"Probabilities: learned from data by experiment=learn ({self.method}) from {src} "
+               f"({c.get('items', 0):,} cascades, {c.get('actions', 0):,} adoptions; "
+               f"log-likelihood {self.log_likelihood:,.1f})")
+        bt = notes.get("backtest")
+        if bt:
+            out += (f"; on {bt['n_items']:,} campaigns it never saw, its "
+                    f"{round(100 * bt['level'])}% forecast range held the real outcome "
+                    f"{round(100 * bt['coverage'])} times in 100")
+        out += "."
+        if self.outside:
+            rate = float(getattr(self.model, "rate", 0.0))
+            rate = f"{rate:.3g}" if rate >= 1e-4 else "below 0.0001"
+            out += (f" The outside influence it found ({100 * self.outside_share:.0f}% of the "
+                    f"adoptions after the first; rate {rate} per consumer per campaign) is "
+                    + ("simulated with it (exposure then counts the adopters only)."
+                       if outside else "not simulated here (graph.outside=false)."))
+        return out
+
     def sample(self, rng=None):
         """A plausible graph: each edge's probability drawn from its posterior.
 

@@ -254,30 +254,11 @@ def _fitted_model(cfg, override):
 
 
 def _fitted_assumption(cfg):
-    """The probability sentence of a ``graph=fitted`` run: learned from which log, how well
-    it forecast, whether its outside influence is simulated."""
+    """The probability sentence of a ``graph=fitted`` run (:meth:`InfluenceFit.assumption`)."""
     fit = fit_of(cfg)
-    notes = fit.notes or {}
-    c = fit.counts
-    src = notes.get("source") or "an action log"
-    out = (f"Probabilities: learned from data by experiment=learn ({fit.method}) from {src} "
-           f"({c.get('items', 0):,} cascades, {c.get('actions', 0):,} adoptions; "
-           f"log-likelihood {fit.log_likelihood:,.1f})")
-    bt = notes.get("backtest")
-    if bt:
-        out += (f"; on {bt['n_items']:,} campaigns it never saw, its "
-                f"{round(100 * bt['level'])}% forecast range held the real outcome "
-                f"{round(100 * bt['coverage'])} times in 100")
-    out += "."
-    if fit.outside:
-        simulated = cfg["graph"].get("outside", True) and fit.model == _fitted_model_quiet(cfg)
-        rate = fit.model.rate
-        rate = f"{rate:.3g}" if rate >= 1e-4 else "below 0.0001"
-        out += (f" The outside influence it found ({100 * fit.outside_share:.0f}% of the "
-                f"adoptions after the first; rate {rate} per consumer per campaign) is "
-                + ("simulated with it (exposure then counts the adopters only)."
-                   if simulated else "not simulated here (graph.outside=false)."))
-    return out
+    simulated = bool(cfg["graph"].get("outside", True)) and fit.outside and \
+        fit.model == _fitted_model_quiet(cfg)
+    return fit.assumption(outside=simulated)
 
 
 def _fitted_model_quiet(cfg):
