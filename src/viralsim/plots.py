@@ -485,7 +485,7 @@ def reach_band(rows, *, label="plan", ax=None):
     >>> rows = [{"plan": "a", "mean": 10.0, "ci_low": 9.5, "ci_high": 10.5, "band_low": 6.0,
     ...          "band_high": 15.0, "band_kind": "parameters", "band_level": 0.9}]
     >>> ax = plots.reach_band(rows)
-    >>> [(b.get_x(), b.get_width()) for b in ax.containers[0]]
+    >>> [(float(b.get_x()), float(b.get_width())) for b in ax.containers[0]]
     [(6.0, 9.0)]
     """
     rows = [r for r in _tidy(rows) if r.get("band_low") is not None
