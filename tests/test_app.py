@@ -57,6 +57,12 @@ def test_every_graph_config_composes_and_builds(name, edgelist):
         over += [f"graph.path={p}", f"graph.consumers={c}"]
     elif name == "stochastic_block":
         over += ["graph.sizes=[60,40]", "graph.p_in=0.1", "graph.p_out=0.01"]
+    elif name == "fitted":  # a saved fit (experiment=learn's fit.npz)
+        g0 = vs.FollowerGraph.from_edges([0, 0, 1], [1, 2, 2])
+        log = vs.ActionLog.from_arrays(g0, [1, 1, 1, 2, 2], [0, 1, 2, 0, 2], [0, 1, 2, 0, 1])
+        d = os.path.dirname(edgelist)
+        vs.fit_influence(g0, log, prior=0).save(os.path.join(d, "fit.npz"))
+        over += [f"graph.path={d}"]
     else:
         over += ["graph.n_nodes=200"]
     if name == "erdos_renyi":

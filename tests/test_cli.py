@@ -112,7 +112,8 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
      "experiment.budget=[1,2]: experiment=campaign has no setting 'budget'. Did you mean "
      "experiment.budgets=[1,2]?"),
     (["graph.path=f.csv"], "graph=holme_kim has no setting 'path'. Choose an option that has it: "
-                           "graph=dataset or graph=edgelist or graph=follower_csv."),
+                           "graph=dataset or graph=edgelist or graph=fitted or "
+                           "graph=follower_csv."),
     (["followers.csv"], "'followers.csv' is not a setting: the command line takes key=value "
                         "settings. To read it as a follower CSV: viralsim graph=follower_csv "
                         "graph.path=followers.csv"),

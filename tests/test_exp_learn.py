@@ -59,7 +59,7 @@ def test_learn_end_to_end_files_and_report(tmp_path):
     gpath, lpath = _simulated(tmp_path)
     out = tmp_path / "run"
     outcome = app.run(_cfg(gpath, lpath), str(out), quiet=True)
-    for f in ("results.csv", "forecasts.csv", "fitted_graph.txt", "fitted_edges.csv",
+    for f in ("results.csv", "forecasts.csv", "fitted_graph.txt", "fitted_edges.csv", "fit.npz",
               "calibration.png", "report.md", "DONE"):
         assert (out / f).exists(), f
     rows = res.read_table(out / "results.csv")
@@ -114,6 +114,8 @@ def test_learn_end_to_end_files_and_report(tmp_path):
             in text)
     assert "![Forecast against outcome on the held-out items](calibration.png)" in text
     assert "graph.path=<this folder>/fitted_graph.txt probabilities=keep" in text
+    assert ("viralsim experiment=campaign graph=fitted graph.path=<this folder> "
+            "experiment.uncertainty=parameters") in text
 
 
 def test_same_seed_same_numbers_and_item_split(tmp_path):

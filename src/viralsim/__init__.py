@@ -45,6 +45,9 @@ _FROM = {
     "InfluenceFit": "learn",
     "fit_influence": "learn",
     "backtest": "learn",
+    "load_fit": "learn",
+    "ReachBand": "uncertainty",
+    "estimate_reach_band": "uncertainty",
     "IC": "models",
     "DiffusionModel": "models",
     "LinearThreshold": "models",
@@ -62,6 +65,7 @@ __all__ = [
     "fit_influence",
     "InfluenceFit",
     "backtest",
+    "load_fit",
     "generators",
     "datasets",
     "distributed",
@@ -70,6 +74,8 @@ __all__ = [
     "LinearThreshold",
     "DiffusionModel",
     "estimate_reach",
+    "estimate_reach_band",
+    "ReachBand",
     "strategies",
     "select_seeds",
     "compare_strategies",
@@ -126,6 +132,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist, read_graph
-    from .learn import InfluenceFit, backtest, fit_influence
+    from .learn import InfluenceFit, backtest, fit_influence, load_fit
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
+    from .uncertainty import ReachBand, estimate_reach_band

@@ -23,7 +23,7 @@ from .graph import FollowerGraph
 from .models import IC, DiffusionModel, _run_wom
 
 __all__ = ["fit_influence", "InfluenceFit", "backtest", "BacktestResult", "OutsideIC",
-           "shuffle_test"]
+           "shuffle_test", "load_fit", "fitted_graph", "FIT_FILE"]
 
 METHODS = ("em", "frequency")
 RULES = ("earlier", "previous_step")
@@ -253,6 +253,88 @@ class InfluenceFit:
     counts: dict = field(default_factory=dict)
     elapsed: float = 0.0
     prior_scores: dict = field(default_factory=dict)
+    #: where the fit came from and how it scored, kept by :meth:`save`: ``source`` (the
+    #: action log's name), ``backtest`` (``n_items``, ``level``, ``coverage``, ``log_score``)
+    notes: dict = field(default_factory=dict)
+
+    def save(self, path):
+        """Write the fit to one ``.npz`` file that :func:`load_fit` reads back.
+
+        Everything needed to simulate, sample and forecast again is kept:
+        the follower graph, the learned probabilities, the per-edge trials
+        and successes, the prior, the outside rates, the training log and
+        :attr:`notes`. No pickles: plain arrays and a JSON header.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file; ``.npz`` is appended when the name lacks it.
+
+        Returns
+        -------
+        str
+            The path written.
+
+        Examples
+        --------
+        >>> import os, tempfile, viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2])
+        >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2, 3], [0, 1, 0, 0], [0, 1, 0, 0])
+        >>> fit = vs.fit_influence(g, log, prior=0, outside=False)
+        >>> path = fit.save(os.path.join(tempfile.mkdtemp(), "fit.npz"))
+        >>> vs.load_fit(path).graph == fit.graph
+        True
+        """
+        return _save_fit(self, path)
+
+    def assumption(self, outside=True):
+        """One plain sentence: where these probabilities come from and how well they forecast.
+
+        What a report planning on this fit states (``graph=fitted``): the log,
+        its size, the log-likelihood, the held-out coverage when
+        :attr:`notes` holds a backtest (``experiment=learn`` saves it), and
+        whether the outside influence is simulated.
+
+        Parameters
+        ----------
+        outside : bool, default True
+            Whether the simulation includes the fit's outside influence
+            (``.model``); said only when the fit has any.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2])
+        >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2], [0, 1, 0], [0, 1, 0])
+        >>> fit = vs.fit_influence(g, log, prior=0, outside=False)
+        >>> fit.notes = {"source": "adoptions.csv"}
+        >>> fit.assumption()[:76]
+        'Probabilities: learned from data by experiment=learn (em) from adoptions.csv'
+        """
+        notes = self.notes or {}
+        c = self.counts
+        src = notes.get("source") or "an action log"
+        out = (f"Probabilities: learned from data by experiment=learn ({self.method}) from {src} "
+               f"({c.get('items', 0):,} cascades, {c.get('actions', 0):,} adoptions; "
+               f"log-likelihood {self.log_likelihood:,.1f})")
+        bt = notes.get("backtest")
+        if bt:
+            out += (f"; on {bt['n_items']:,} campaigns it never saw, its "
+                    f"{round(100 * bt['level'])}% forecast range held the real outcome "
+                    f"{round(100 * bt['coverage'])} times in 100")
+        out += "."
+        if self.outside:
+            rate = float(getattr(self.model, "rate", 0.0))
+            rate = f"{rate:.3g}" if rate >= 1e-4 else "below 0.0001"
+            out += (f" The outside influence it found ({100 * self.outside_share:.0f}% of the "
+                    f"adoptions after the first; rate {rate} per consumer per campaign) is "
+                    + ("simulated with it (exposure then counts the adopters only)."
+                       if outside else "not simulated here (graph.outside=false)."))
+        return out
 
     def sample(self, rng=None):
         """A plausible graph: each edge's probability drawn from its posterior.
@@ -338,6 +420,198 @@ class InfluenceFit:
         return (f"InfluenceFit(method={self.method!r}, log_likelihood={self.log_likelihood:.1f}, "
                 f"converged={self.converged}, n_iter={self.n_iter}, "
                 f"prior_strength={self.prior_strength:g}, outside_share={self.outside_share:.3f})")
+
+
+#: the file name ``experiment=learn`` saves its fit under (read by :func:`load_fit`)
+FIT_FILE = "fit.npz"
+_FIT_FORMAT = "viralsim-fit-1"
+
+
+def _text_array(a, what):
+    """``a`` as an array ``np.load(allow_pickle=False)`` reads back: ints or unicode."""
+    a = np.asarray(a)
+    if a.dtype != object:
+        return a
+    if not all(isinstance(x, str) for x in a.tolist()):
+        raise TypeError(f"InfluenceFit.save: the {what} must be ints or strings to be saved.")
+    return a.astype(str)
+
+
+def _save_fit(fit, path):
+    import json
+    import os
+
+    from . import results as res
+
+    path = os.fspath(path)
+    if not path.endswith(".npz"):
+        path += ".npz"
+    g, log = fit.input_graph, fit.log
+    meta = {"method": fit.method, "rule": fit.rule, "log_likelihood": fit.log_likelihood,
+            "converged": fit.converged, "n_iter": fit.n_iter,
+            "prior_strength": fit.prior_strength, "prior_mean": fit.prior_mean,
+            "outside_share": fit.outside_share, "outside": fit.outside,
+            "counts": {k: (v.item() if hasattr(v, "item") else v) for k, v in fit.counts.items()},
+            "elapsed": fit.elapsed, "model_rate": float(getattr(fit.model, "rate", 0.0)),
+            "prior_scores": {repr(float(k)): float(v) for k, v in fit.prior_scores.items()},
+            "time_kind": log.time_kind, "notes": fit.notes}
+    arrays = {"format": np.array(_FIT_FORMAT), "meta": np.array(json.dumps(meta)),
+              "indptr": g.indptr, "indices": g.indices,
+              "labels": _text_array(g.labels, "graph's labels"),
+              "probs": np.asarray(fit.probs, dtype=np.float64), "trials": fit.trials,
+              "successes": fit.successes, "outside_rates": fit.outside_rates,
+              "ll_history": np.asarray(fit.log_likelihood_history, dtype=np.float64),
+              "log_items": _text_array(log.items, "log's item ids"), "log_indptr": log.indptr,
+              "log_nodes": log.nodes, "log_times": log.times}
+    for name, arr in g.node_attrs.items():
+        arrays["attr:" + name] = _text_array(arr, f"node attribute {name!r}")
+
+    with res.atomic_write(path, "wb") as fh:
+        np.savez(fh, **arrays)
+    return path
+
+
+def load_fit(path):
+    """Read a fit saved by :meth:`InfluenceFit.save` or by ``experiment=learn``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The ``.npz`` file, or the run directory of ``viralsim experiment=learn``
+        (which holds it as ``fit.npz``).
+
+    Returns
+    -------
+    InfluenceFit
+        The same fit: ``.graph`` (the follower graph with the learned
+        probabilities), ``.model`` (what to simulate with: ``OutsideIC`` at the
+        median fitted outside rate, or ``IC``), ``.sample(rng)``,
+        ``.forecast(...)``, ``.summary()``, ``.log`` (the training log) and
+        ``.notes`` (``source``: the log it was learned from; ``backtest``:
+        how its forecasts scored on held-out items, when known).
+
+    Raises
+    ------
+    ViralsimError
+        A missing file, or a file that is not a saved fit (the message says
+        what to give instead).
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges(["a", "a"], ["b", "c"])
+    >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2], ["a", "b", "a"], [0, 1, 0])
+    >>> d = tempfile.mkdtemp()
+    >>> _ = vs.fit_influence(g, log, prior=0).save(os.path.join(d, "fit.npz"))
+    >>> fit = vs.load_fit(d)
+    >>> fit.graph.n_edges, type(fit.model).__name__
+    (2, 'OutsideIC')
+    """
+    import json
+    import os
+
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        inside = os.path.join(path, FIT_FILE)
+        if not os.path.exists(inside):
+            raise ViralsimError(
+                f"{path!r} holds no {FIT_FILE}: give the run directory of viralsim "
+                f"experiment=learn (or the .npz file fit.save wrote). Runs made before fits "
+                f"were saved: run experiment=learn again.")
+        path = inside
+    elif not os.path.exists(path):
+        raise ViralsimError(f"Fit {path!r} does not exist. Check the path (relative paths are "
+                            f"resolved from {os.getcwd()!r}).")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            if "format" not in z.files or str(z["format"]) != _FIT_FORMAT:
+                raise ValueError
+            a = {k: z[k] for k in z.files}
+        meta = json.loads(str(a["meta"]))
+    except (ValueError, OSError, KeyError):
+        hint = (" It is a fitted edge list: give the run directory that holds it (its "
+                f"{FIT_FILE})." if os.path.basename(path).startswith("fitted_") else "")
+        raise ViralsimError(f"{path}: not a fit saved by viralsim (InfluenceFit.save or "
+                            f"experiment=learn's {FIT_FILE}).{hint}") from None
+
+    def text(x):
+        return x.astype(object) if x.dtype.kind == "U" else x
+
+    attrs = {k[5:]: text(v) for k, v in a.items() if k.startswith("attr:")}
+    g = FollowerGraph._from_canonical(a["indptr"], a["indices"], None, text(a["labels"]), attrs)
+    log = ActionLog(g, text(a["log_items"]), a["log_indptr"], a["log_nodes"], a["log_times"],
+                    time_kind=meta["time_kind"])
+    probs = a["probs"]
+    rate = meta.get("model_rate", 0.0)
+    return InfluenceFit(
+        graph=g.with_probabilities(probs), model=OutsideIC(rate) if meta["outside"] else IC(),
+        method=meta["method"], rule=meta["rule"], log_likelihood=meta["log_likelihood"],
+        log_likelihood_history=a["ll_history"].tolist(), converged=meta["converged"],
+        n_iter=meta["n_iter"], probs=probs, trials=a["trials"], successes=a["successes"],
+        prior_strength=meta["prior_strength"], prior_mean=meta["prior_mean"],
+        outside_rates=a["outside_rates"], outside_share=meta["outside_share"],
+        outside=meta["outside"], log=log, input_graph=g, counts=meta["counts"],
+        elapsed=meta["elapsed"],
+        prior_scores={float(k): v for k, v in (meta.get("prior_scores") or {}).items()},
+        notes=meta.get("notes") or {})
+
+
+_LOADED = {}
+
+
+def _load_cached(path):
+    """:func:`load_fit`, remembered per file (its real path, size and modification time):
+    the command line's ``graph=fitted`` reads the fit for the graph and for the model."""
+    import os
+
+    p = os.fspath(path)
+    f = os.path.join(p, FIT_FILE) if os.path.isdir(p) else p
+    try:
+        st = os.stat(f)
+        key = (os.path.realpath(f), st.st_size, st.st_mtime_ns)
+    except OSError:
+        return load_fit(path)  # the missing file's own message
+    fit = _LOADED.get(key)
+    if fit is None:
+        fit = load_fit(path)
+        _LOADED.clear()  # one fit at a time: a graph can be large
+        _LOADED[key] = fit
+    return fit
+
+
+def fitted_graph(path, outside=True):
+    """The follower graph with the probabilities a saved fit learned (``graph=fitted``).
+
+    The command line's ``viralsim ... graph=fitted graph.path=<learn run directory>``
+    builds its graph with this; the model it simulates with is the fit's
+    (:class:`OutsideIC` at the fitted median rate when ``outside``, the fit
+    had outside influence and the run's model is ``IC``).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        As :func:`load_fit`.
+    outside : bool, default True
+        Read by the command line's model (the graph is the same either way).
+
+    Returns
+    -------
+    FollowerGraph
+
+    Examples
+    --------
+    >>> import os, tempfile, viralsim as vs
+    >>> from viralsim.learn import fitted_graph
+    >>> g = vs.FollowerGraph.from_edges([0, 0], [1, 2])
+    >>> log = vs.ActionLog.from_arrays(g, [1, 1, 2], [0, 1, 0], [0, 1, 0])
+    >>> path = vs.fit_influence(g, log, prior=0).save(os.path.join(tempfile.mkdtemp(), "f"))
+    >>> fitted_graph(path).n_edges
+    2
+    """
+    if not isinstance(outside, (bool, np.bool_)):
+        raise TypeError(f"graph.outside={outside!r}: give true (simulate the outside influence "
+                        "the fit found) or false.")
+    return _load_cached(path).graph
 
 
 def _check_log(graph, log, func):

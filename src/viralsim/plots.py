@@ -19,6 +19,7 @@ __all__ = [
     "adoption_timeline",
     "size_distribution",
     "paired_differences",
+    "reach_band",
     "sensitivity_heatmap",
     "scaling_curve",
     "calibration",
@@ -456,6 +457,67 @@ def paired_differences(rows, *, label="plan", ax=None, against=None):
     ax.invert_yaxis()
     ax.set_xlabel(f"reach minus {against}'s (same worlds)" if against else "paired difference in reach")
     ax.grid(alpha=0.3, axis="x")
+    return ax
+
+
+def reach_band(rows, *, label="plan", ax=None):
+    """Each plan's expected reach with its simulation CI, over its assumption or parameter band.
+
+    Parameters
+    ----------
+    rows : list of dict
+        With ``mean``, ``ci_low``, ``ci_high``, ``band_low``, ``band_high``,
+        ``band_kind`` (``"assumptions"`` or ``"parameters"``), ``band_level``
+        and ``label`` (rows without a band are left out).
+    label : str, default "plan"
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Per row, top to bottom: a wide pale bar from ``band_low`` to
+        ``band_high`` (``ax.containers[0]``, a bar container) and the mean
+        with its CI as an error bar (``ax.containers[1]``).
+
+    Examples
+    --------
+    >>> from viralsim import plots
+    >>> rows = [{"plan": "a", "mean": 10.0, "ci_low": 9.5, "ci_high": 10.5, "band_low": 6.0,
+    ...          "band_high": 15.0, "band_kind": "parameters", "band_level": 0.9}]
+    >>> ax = plots.reach_band(rows)
+    >>> [(float(b.get_x()), float(b.get_width())) for b in ax.containers[0]]
+    [(6.0, 9.0)]
+    """
+    rows = [r for r in _tidy(rows) if r.get("band_low") is not None
+            and not (isinstance(r["band_low"], float) and math.isnan(r["band_low"]))]
+    ax = _axes(ax, figsize=(6.4, 1.4 + 0.5 * max(len(rows), 1)))
+    ys = np.arange(len(rows))
+    lo = np.array([r["band_low"] for r in rows], dtype=float)
+    hi = np.array([r["band_high"] for r in rows], dtype=float)
+    kind = rows[0].get("band_kind") if rows else None
+    if kind == "parameters":
+        lv = rows[0].get("band_level") or 0.9
+        what = f"{round(100 * lv)}% band across fitted parameter sets"
+    else:
+        what = "lowest to highest across probability assumptions"
+    ax.barh(ys, hi - lo, left=lo, height=0.6, color="tab:blue", alpha=0.25, label=what)
+    m = np.array([r["mean"] for r in rows], dtype=float)
+    clo = np.array([r["ci_low"] for r in rows], dtype=float)
+    chi = np.array([r["ci_high"] for r in rows], dtype=float)
+    ax.errorbar(m, ys, xerr=[m - clo, chi - m], fmt="o", color="tab:blue", capsize=3,
+                label="expected reach ± CI (simulation)")
+    ax.set_yticks(ys, [str(r[label]) for r in rows])
+    ax.invert_yaxis()
+    ax.set_xlabel("expected adopters")
+    ax.grid(alpha=0.3, axis="x")
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    if isinstance(ax.figure.get_layout_engine(), ConstrainedLayoutEngine):
+        # below the plot: the bands span most of the width, a legend inside would hide them
+        ax.figure.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+                         ncols=2, fontsize="small")
+    else:
+        ax.legend(fontsize="small")
     return ax
 
 

@@ -52,6 +52,8 @@ def _columns(rows, label):
             r.get("segment_reach") != r.get("mean") for r in rows):
         cols.append((_pm_head(rows, "in segment", "segment_reach"),
                      lambda r: _pm(r, "segment_reach")))
+    if any(_has_band(r) for r in rows):
+        cols.append((_band_head(rows), _band_cell))
     if any("cost_per_adopter" in r for r in rows):
         cols.append(("cost / adopter", lambda r: sig_fig(r.get("cost_per_adopter"))))
     if any(r.get("diff") is not None for r in rows):
@@ -59,6 +61,25 @@ def _columns(rows, label):
     cols.append(("worlds", lambda r: _cell(r.get("n_sims"))))
     cols.append(("time (s)", lambda r: _cell(r.get("elapsed"))))
     return cols
+
+
+def _has_band(r):
+    lo = r.get("band_low")
+    return isinstance(lo, (int, float)) and not isinstance(lo, bool) and lo == lo
+
+
+def _band_head(rows):
+    """``90% band (fitted)`` or ``assumption band``: the column of ``band_low``/``band_high``."""
+    r = next(r for r in rows if _has_band(r))
+    if r.get("band_kind") == "parameters":
+        return f"{round(100 * (r.get('band_level') or 0.9))}% band (fitted)"
+    return "assumption band"
+
+
+def _band_cell(r):
+    if not _has_band(r):
+        return ""
+    return f"{sig_fig(r['band_low'])} to {sig_fig(r['band_high'])}"
 
 
 def format_table(rows, label="plan"):

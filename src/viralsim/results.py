@@ -632,7 +632,8 @@ def failure(out_dir):
 def input_fingerprints(cfg):
     """``{path: "sha256:<hex>"}`` of the existing files a configuration names
     (``graph.path``, ``graph.consumers``, ...: string values under keys ``path``
-    or ``consumers``), so that a resume sees a changed input file. By content,
+    or ``consumers``; for a directory holding a saved fit, ``graph=fitted``'s,
+    its ``fit.npz``), so that a resume sees a changed input file. By content,
     streamed: a file edited to the same size with its time put back is changed."""
     out = {}
 
@@ -641,6 +642,10 @@ def input_fingerprints(cfg):
             for k, v in node.items():
                 if k in ("path", "consumers") and isinstance(v, str) and os.path.isfile(v):
                     out[os.path.abspath(v)] = "sha256:" + file_sha256(v)
+                elif k == "path" and isinstance(v, str) and os.path.isfile(
+                        os.path.join(v, "fit.npz")):  # graph=fitted: a learn run's directory
+                    f = os.path.join(v, "fit.npz")
+                    out[os.path.abspath(f)] = "sha256:" + file_sha256(f)
                 else:
                     walk(v)
         elif isinstance(node, (list, tuple)):

@@ -138,6 +138,16 @@ class DatasetConf:
 
 
 @dataclass
+class FittedGraphConf:
+    """``graph=fitted``: a fit saved by ``experiment=learn`` (``path``: its run directory
+    or ``fit.npz``; ``outside``: simulate the fit's outside influence)."""
+
+    _target_: str = "viralsim.learn.fitted_graph"
+    path: str = MISSING
+    outside: bool = True
+
+
+@dataclass
 class FollowerCsvConf:
     """``graph=follower_csv``: the arguments of :func:`viralsim.io.read_follower_csv` (``path`` required)."""
 
@@ -216,6 +226,7 @@ SCHEMAS = {
         "edgelist": EdgeListConf,
         "dataset": DatasetConf,
         "follower_csv": FollowerCsvConf,
+        "fitted": FittedGraphConf,
     },
     "probabilities": {"probabilities": ProbabilitiesConf},
     # each experiment's schema lives in its module (viralsim.experiments.<name>)

@@ -19,7 +19,8 @@ from typing import Any
 
 __all__ = ["build", "build_graph", "build_model", "apply_probabilities", "graph_name",
            "model_name", "probabilities_name", "sub_rng", "Estimation", "RunInfo",
-           "check_formats", "probability_assumption", "FITTED_MARK"]
+           "check_formats", "probability_assumption", "FITTED_MARK", "FITTED_TARGET",
+           "is_fitted", "fit_of"]
 
 log = logging.getLogger("viralsim")
 
@@ -136,6 +137,8 @@ def graph_name(gcfg):
     if gcfg.get("name"):
         return str(gcfg["name"])
     t = str(gcfg.get("_target_", "graph"))
+    if t == FITTED_TARGET:
+        return f"fitted ({os.path.basename(os.path.normpath(str(gcfg.get('path'))))})"
     if t.endswith(("read_edgelist", "read_follower_csv")):
         return os.path.basename(str(gcfg.get("path")))
     return t.rsplit(".", 1)[-1]
@@ -208,6 +211,62 @@ FITTED_MARK = "# learned influence probabilities"
 
 _ASSUMED = "assumed, not learned from data"
 
+#: ``graph=fitted``'s target: a graph with the probabilities a saved fit learned
+FITTED_TARGET = "viralsim.learn.fitted_graph"
+
+
+def is_fitted(cfg):
+    """Whether ``cfg``'s graph is a saved fit's (``graph=fitted``)."""
+    return str((cfg.get("graph") or {}).get("_target_", "")) == FITTED_TARGET
+
+
+def fit_of(cfg):
+    """The :class:`~viralsim.InfluenceFit` of a ``graph=fitted`` config (read once per
+    file), else None."""
+    if not is_fitted(cfg):
+        return None
+    from ..learn import _load_cached
+
+    return _load_cached(cfg["graph"]["path"])
+
+
+def _fitted_model(cfg, override):
+    """The fit's model (IC plus outside influence) when ``graph=fitted`` asks for it
+    (``graph.outside``, the fit has outside influence), else None."""
+    fit = fit_of(cfg)
+    if fit is None or not cfg["graph"].get("outside", True) or not fit.outside:
+        return None
+    m = cfg.get("model") or {}
+    target = str(m.get("_target_", "viralsim.IC"))
+    if target != "viralsim.IC":
+        name = target.rsplit(".", 1)[-1]
+        raise ValueError(
+            f"graph=fitted simulates what the fit learned, the independent cascade plus "
+            f"outside influence, and model={name} cannot add the outside influence. Drop "
+            f"model= (or use model=ic), or set graph.outside=false to simulate {name} over the "
+            f"learned probabilities without it.")
+    if any(v is not None for v in override.values()) or m.get("segment_attr") is not None:
+        raise ValueError(
+            "graph=fitted with the fit's outside influence does not count a target segment; "
+            "set graph.outside=false to measure the segment over the learned probabilities "
+            "(without the outside influence), or drop experiment.target_segment.")
+    return fit.model
+
+
+def _fitted_assumption(cfg):
+    """The probability sentence of a ``graph=fitted`` run (:meth:`InfluenceFit.assumption`)."""
+    fit = fit_of(cfg)
+    simulated = bool(cfg["graph"].get("outside", True)) and fit.outside and \
+        fit.model == _fitted_model_quiet(cfg)
+    return fit.assumption(outside=simulated)
+
+
+def _fitted_model_quiet(cfg):
+    try:
+        return _fitted_model(cfg, {})
+    except ValueError:
+        return None
+
 
 def _learned_file(path):
     try:
@@ -241,6 +300,8 @@ def probability_assumption(cfg):
     """
     pcfg = cfg.get("probabilities") or {}
     scheme = pcfg.get("scheme", "keep")
+    if is_fitted(cfg):
+        return _fitted_assumption(cfg)
     if scheme == "weighted_cascade":
         what = ("weighted cascade (each consumer is persuaded by each account they follow with "
                 "probability 1 / the number of accounts they follow)")
@@ -320,6 +381,12 @@ def build_graph(cfg, **override):
     gcfg = dict(cfg["graph"])
     target = str(gcfg.get("_target_", ""))
     scheme = (cfg.get("probabilities") or {}).get("scheme", "keep")
+    if target == FITTED_TARGET and scheme not in (None, "keep", "file"):
+        raise ValueError(
+            f"graph=fitted keeps the probabilities the fit learned; drop "
+            f"probabilities={scheme}. To replace them with a scheme, read the learn run's "
+            f"edge list instead: graph=edgelist graph.path=<run>/fitted_graph.txt "
+            f"probabilities={scheme}.")
     if (target.endswith("read_follower_csv") and gcfg.get("probability") is None
             and scheme not in (None, "keep", "file")):
         gcfg["probability"] = False  # a scheme sets them: the file's column is not read
@@ -349,6 +416,9 @@ def build_model(cfg, **override):
     >>> type(build_model({})).__name__
     'IC'
     """
+    fitted = _fitted_model(cfg, override)
+    if fitted is not None:
+        return fitted
     m = cfg.get("model")
     if not m:
         from ..models import IC
@@ -506,9 +576,13 @@ class RunInfo:
         -------
         RunInfo
         """
+        probs, model = probabilities_name(cfg.get("probabilities")), model_name(cfg)
+        if is_fitted(cfg):
+            probs = f"learned ({fit_of(cfg).method})"
+            fitted = _fitted_model_quiet(cfg)
+            model = type(fitted).__name__ if fitted is not None else model
         return cls(experiment=cfg["experiment"]["name"], graph=graph_name(cfg["graph"]),
-                   probabilities=probabilities_name(cfg.get("probabilities")),
-                   model=model_name(cfg), rng_seed=int(cfg.get("rng_seed", 0)),
+                   probabilities=probs, model=model, rng_seed=int(cfg.get("rng_seed", 0)),
                    confidence=cfg.get("confidence", 0.95),
                    formats=cfg.get("formats", ("png", "svg")),
                    keys=dict(keys or {}))

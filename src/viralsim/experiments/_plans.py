@@ -226,6 +226,26 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     return _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng)
 
 
+def selection_model(model):
+    """The model strategies pick seeds for: ``model``, except a fitted graph's
+    :class:`~viralsim.learn.OutsideIC`, for which it is the cascade over the follows
+    (``IC``). The outside influence reaches consumers whatever the seeds, and reverse
+    sampling has no outside source; the estimates simulate both.
+
+    Examples
+    --------
+    >>> from viralsim.learn import OutsideIC
+    >>> from viralsim.experiments._plans import selection_model
+    >>> type(selection_model(OutsideIC(0.01))).__name__
+    'IC'
+    """
+    if type(model).__name__ == "OutsideIC":
+        from ..models import IC
+
+        return IC()
+    return model
+
+
 def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng):
     """The seeds a strategy picks for plan ``name`` (``k`` of them, or within ``budget``)."""
     from ..strategies import select_seeds
@@ -233,6 +253,7 @@ def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng):
     kw = {"k": k} if budget is None else {"budget": budget}
     if budget is not None and costs is not None:
         kw["costs"] = costs
+    model = selection_model(model)
     try:
         sel = select_seeds(graph, strategy=_ALIASES.get(strategy, strategy), model=model,
                            rng=rng, **kw)

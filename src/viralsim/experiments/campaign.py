@@ -15,11 +15,11 @@ from typing import Any, NamedTuple
 
 from .. import report
 from ..exceptions import AttributeNotFound
-from . import _build, _plans, _rows
+from . import _band, _build, _plans, _rows
 from ._schema import MISSING, CostConf
 
 __all__ = ["CampaignConf", "run_campaign", "price_plans", "rank_plans", "budget_curve",
-           "campaign_report", "PricedPlan", "target_rows"]
+           "campaign_report", "PricedPlan", "target_rows", "plan_bands", "band_section"]
 
 log = logging.getLogger("viralsim")
 
@@ -46,6 +46,18 @@ class CampaignConf:
         Matched without regard to case and spaces (``Segment``).
     n_sims : int, optional
         Worlds per plan.
+    uncertainty : {"none", "assumptions", "parameters"}
+        A band beside each plan's simulation ±: its reach under the
+        probability schemes of ``band_assumptions`` besides the run's own
+        (lowest to highest), or across ``band_draws`` parameter sets drawn
+        from a fitted graph's uncertainty (``graph=fitted``; the
+        ``band_level`` band). Same worlds as the plan's estimate.
+    band_assumptions : list
+        Schemes (``weighted_cascade``, ``trivalency``) and uniform p's.
+    band_draws : int
+    band_level : float
+    band_sims : int, optional
+        Worlds per assumption or draw (default: the plan's ``n_sims``).
     """
 
     name: str = "campaign"
@@ -55,6 +67,11 @@ class CampaignConf:
     target_segment: Any = None  # adds segment_reach: adopters in this segment (a number or a text)
     segment_attr: str = "segment"
     n_sims: int | None = 10_000
+    uncertainty: str = "none"
+    band_assumptions: list = field(default_factory=lambda: list(_band.DEFAULT_ASSUMPTIONS))
+    band_draws: int = 20
+    band_level: float = 0.9
+    band_sims: int | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,8 @@ class Campaign:
     info : RunInfo
     segment : int, str or None
         The target segment.
+    band : BandSettings
+        ``experiment.uncertainty`` and its settings.
     """
 
     graph: Any
@@ -87,6 +106,7 @@ class Campaign:
     estimation: _build.Estimation
     info: _build.RunInfo
     segment: Any = None  # the target segment, if any
+    band: Any = field(default_factory=_band.BandSettings)
 
     @property
     def top(self):
@@ -189,6 +209,7 @@ def campaign_of(cfg, keys=None):
     """
     exp = cfg["experiment"]
     budgets = _budgets(exp)
+    band = _band.BandSettings.from_config(cfg, exp)
     graph = _build.build_graph(cfg)
     if exp.get("target_segment") is not None:
         # reach within the marketer's target segment, measured in the same worlds
@@ -208,7 +229,7 @@ def campaign_of(cfg, keys=None):
     kw.setdefault("n_sims", 10_000)
     names = _plans.plan_names(plans, lambda i, p: p.get("strategy") or f"plan {i + 1}")
     return Campaign(graph, model, costs, list(zip(names, plans)), budgets, kw, estimation,
-                    _build.RunInfo.from_config(cfg, keys), exp.get("target_segment"))
+                    _build.RunInfo.from_config(cfg, keys), exp.get("target_segment"), band)
 
 
 def _plan_seeds(c, i, plan, budget):
@@ -295,6 +316,35 @@ def rank_plans(c, chosen):
         m, se, lo, hi = _rows.paired(sizes[r["plan"]], sizes[best], c.estimation.confidence)
         r.update(vs_best=best, diff=m, diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi)
     return rows
+
+
+def plan_bands(c, chosen, rows):
+    """Each plan's band (``experiment.uncertainty``), its ``band_*`` columns added to its
+    row; ``{plan: ReachBand}`` (empty when off).
+
+    Parameters
+    ----------
+    c : Campaign
+    chosen : list of PricedPlan
+    rows : list of dict
+        :func:`rank_plans`' rows (updated).
+
+    Returns
+    -------
+    dict
+    """
+    from ..uncertainty import band_columns
+
+    if not c.band.on:
+        return {}
+    bands = {}
+    by_name = {r["plan"]: r for r in rows}
+    for p in chosen:
+        b = c.band.band(c.graph, c.model, p.seeds, n_sims=c.estimate_kw["n_sims"],
+                        rng_seed=c.estimation.rng_seed, max_rounds=c.estimation.max_rounds)
+        bands[p.name] = b
+        by_name[p.name].update(band_columns(b))
+    return bands
 
 
 def _curve_point(c, b, p, rows, picks=None):
@@ -414,8 +464,11 @@ def run_campaign(cfg, out_dir, keys=None):
     c = campaign_of(cfg, keys)
     chosen, over = price_plans(c)
     rows = rank_plans(c, chosen)
+    bands = plan_bands(c, chosen, rows)
     files = _rows.write_rows(rows, out_dir)
     figs = _ranking_figure(c, rows, out_dir, files)
+    if bands and c.info.formats:
+        figs.update(_band_figure(c.info, rows, out_dir, files))
     curve, best_curve, picks = [], [], {}
     if c.budgets:
         curve, best_curve = budget_curve(c, chosen, rows, picks)
@@ -426,11 +479,11 @@ def run_campaign(cfg, out_dir, keys=None):
     text = campaign_report(rows, best_curve, figs, dict(c.info.report_settings,
                            assumption=_build.probability_assumption(cfg)),
                            left_out=[(n, cost, c.top) for n, cost in over],
-                           by_budget=curve,
+                           by_budget=curve, bands=bands,
                            best_targets=[t for t in targets if t["plan"] == best
                                          and t["budget"] == c.top])
     files.append(report.write(out_dir, text))
-    extra = {"curve": curve, "targets": targets}
+    extra = {"curve": curve, "targets": targets, "bands": bands}
     if curve:  # the console shows every budget, best first within each
         extra["display"] = sorted(curve, key=lambda r: (r["budget"], -r["mean"]))
     return _rows.Outcome(rows, files, extra, text)
@@ -501,6 +554,17 @@ def _ranking_figure(c, rows, out_dir, files):
     return {"Paired differences against the best plan": "paired_differences.png"}
 
 
+def _band_figure(info, rows, out_dir, files):
+    from .. import plots
+
+    ax = plots.reach_band(rows, label="plan")
+    kind = rows[0].get("band_kind")
+    ax.set_title("reach: simulation CI and " + ("fitted-parameter band" if kind == "parameters"
+                                                 else "probability-assumption band"))
+    _rows.save_figure(ax, out_dir, "reach_band", info, files)
+    return {"Reach with its simulation CI and its band": "reach_band.png"}
+
+
 def _curve_files(c, curve_rows, out_dir, files):
     import os
 
@@ -524,7 +588,8 @@ def _curve_files(c, curve_rows, out_dir, files):
     return figs
 
 
-def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targets=()):
+def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targets=(),
+                    bands=None):
     """``report.md`` of a campaign: the ranked table, the best plan's lead over each
     other plan, what raising the budget buys, the plans left out, the plans at
     every budget and the best plan's full target list.
@@ -546,6 +611,9 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
     best_targets : list of dict
         The best plan's :func:`target_rows` (at the largest budget): its full
         list of seeds, in pick order.
+    bands : dict, optional
+        ``{plan: ReachBand}`` (:func:`plan_bands`): a section that sets each
+        plan's band beside its simulation ±.
 
     Returns
     -------
@@ -591,7 +659,7 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
                      f"({top:,.2f}).")
     return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
             + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
-            + _budget_tables(by_budget) + _target_table(best_targets)
+            + band_section(rows, bands) + _budget_tables(by_budget) + _target_table(best_targets)
             + report.figure_links(figs) + "\n")
 
 
@@ -627,3 +695,28 @@ def _target_table(targets):
            "| " + " | ".join(map(cell, cols)) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     out += ["| " + " | ".join(cell(t[k]) for k in cols) + " |" for t in targets]
     return "\n".join(out) + "\n\n"
+
+
+def band_section(rows, bands, targets="targets"):
+    """``## What the forecast assumes``: each plan's band beside its simulation ± (markdown;
+    empty without bands)."""
+    if not bands:
+        return ""
+    b0 = next(iter(bands.values()))
+    if b0.kind == "parameters":
+        why = (f"The ± is the simulation's: how precisely {b0.n_sims:,} simulated worlds pin "
+               f"down the expected reach if the learned probabilities were exact. The band "
+               f"re-runs each plan in the same worlds on {b0.n} sets of probabilities drawn "
+               f"from what the fit could not pin down (each edge's posterior), and gives the "
+               f"{round(100 * (1 - b0.level) / 2)}% to {round(100 * (1 + b0.level) / 2)}% "
+               f"quantiles of the expected reach: the parameter uncertainty.")
+    else:
+        why = ("The ± is the simulation's: how precisely the simulated worlds pin down the "
+               "expected reach under this run's probabilities. The band re-runs each plan in "
+               "the same worlds under other probability schemes a user could assume, and gives "
+               "the lowest and highest expected reach: how much the forecast rests on the "
+               "assumption, not a confidence interval.")
+    lines = ["## What the forecast assumes", "", why, ""]
+    lines += [_band.band_sentence(r, bands[r["plan"]], targets) for r in rows
+              if r["plan"] in bands]
+    return "\n".join(lines) + "\n\n"

@@ -151,10 +151,20 @@ def _compare(s):
     from ..distributed import get_backend
 
     t0 = time.perf_counter()
-    table = vs.compare_strategies(s.graph, s.strategies, model=s.model, n_sims=s.n_sims,
-                                  rng=s.estimation.rng_seed,
-                                  confidence=s.estimation.confidence,
-                                  backend=get_backend(s.estimation.backend or "serial"), **s.args)
+    try:
+        table = vs.compare_strategies(s.graph, s.strategies, model=s.model, n_sims=s.n_sims,
+                                      rng=s.estimation.rng_seed,
+                                      confidence=s.estimation.confidence,
+                                      backend=get_backend(s.estimation.backend or "serial"),
+                                      **s.args)
+    except vs.ModelNotSupported as exc:
+        if type(s.model).__name__ != "OutsideIC":
+            raise
+        # compare_strategies picks and scores with one model; reverse sampling has no
+        # outside source (the campaign and estimate experiments pick for the follows)
+        raise vs.ModelNotSupported(
+            f"{exc} With graph=fitted, set graph.outside=false to compare on the learned "
+            f"probabilities without the outside influence.") from None
     log.info("compared %d strategies in %.2f s (selection and shared evaluation)",
              len(s.strategies), time.perf_counter() - t0)
     base, tail = _rows.base_row(s.info, s.graph)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import report
-from . import _build, _plans, _rows
+from . import _band, _build, _plans, _rows
 
 __all__ = ["EstimateConf", "run_estimate", "estimate_report"]
 
@@ -32,6 +32,12 @@ class EstimateConf:
         Worlds per plan, or a target precision (else the top-level ones).
     size_distribution : bool
         Draw the cascade-size distribution.
+    uncertainty : {"none", "assumptions", "parameters"}
+        A band beside each plan's simulation ± (as in ``experiment=campaign``:
+        across ``band_assumptions``, or across ``band_draws`` parameter sets
+        of a fitted graph, ``graph=fitted``).
+    band_assumptions, band_draws, band_level, band_sims
+        As in :class:`~viralsim.experiments.campaign.CampaignConf`.
     """
 
     name: str = "estimate"
@@ -40,6 +46,11 @@ class EstimateConf:
     n_sims: int | None = None
     precision: float | None = None
     size_distribution: bool = True
+    uncertainty: str = "none"
+    band_assumptions: list = field(default_factory=lambda: list(_band.DEFAULT_ASSUMPTIONS))
+    band_draws: int = 20
+    band_level: float = 0.9
+    band_sims: int | None = None
 
 
 @dataclass(frozen=True)
@@ -52,10 +63,12 @@ class _Setup:
     estimation: _build.Estimation
     info: _build.RunInfo
     size_distribution: bool
+    band: Any = None  # BandSettings
 
 
 def _setup(cfg, keys):
     exp = cfg["experiment"]
+    band = _band.BandSettings.from_config(cfg, exp)
     graph = _build.build_graph(cfg)
     model = _build.build_model(cfg)
     plans = [(dict(p), None) for p in exp.get("plans") or []]
@@ -73,20 +86,23 @@ def _setup(cfg, keys):
     names = _plans.plan_names([p for p, _ in plans], lambda i, p: f"plan {i + 1}")
     return _Setup(graph, model, [(n, p, s) for n, (p, s) in zip(names, plans)],
                   _build.Estimation.from_config(cfg, exp), info,
-                  bool(exp.get("size_distribution", True)))
+                  bool(exp.get("size_distribution", True)), band)
 
 
 def _seeds(s, i, plan, strategy):
     rng = _build.sub_rng(s.estimation.rng_seed, 2, i)
     if strategy is not None:
-        return list(strategy.select(s.graph, k=plan["k"], model=s.model, rng=rng).seeds)
+        return list(strategy.select(s.graph, k=plan["k"], model=_plans.selection_model(s.model),
+                                    rng=rng).seeds)
     return _plans.resolve_plan(s.graph, plan, model=s.model, rng=rng, func="experiment=estimate")
 
 
 def _estimate_plans(s):
-    """Each plan's seeds and estimate: ``(rows, {name: estimate})``."""
+    """Each plan's seeds and estimate: ``(rows, {name: estimate}, {name: band})``."""
+    from ..uncertainty import band_columns
+
     base, tail = _rows.base_row(s.info, s.graph)
-    rows, ests = [], {}
+    rows, ests, bands = [], {}, {}
     for i, (name, plan, strategy) in enumerate(s.plans):
         t0 = time.perf_counter()
         seeds = _seeds(s, i, plan, strategy)
@@ -97,9 +113,15 @@ def _estimate_plans(s):
         row = dict(base, plan=name, strategy=plan.get("strategy") or "seeds", k=len(seeds))
         row.update(_rows.estimate_row(est), select_time=sel_time, seeds=_rows.short(seeds),
                    **tail)
+        if s.band is not None and s.band.on:
+            # the band's run under this run's probabilities is this estimate, world for world
+            bands[name] = s.band.band(s.graph, s.model, seeds, n_sims=est.n_sims,
+                                      rng_seed=s.estimation.rng_seed,
+                                      max_rounds=s.estimation.max_rounds)
+            row.update(band_columns(bands[name]))
         rows.append(row)
         log.info("%s: %s", name, est)
-    return rows, ests
+    return rows, ests, bands
 
 
 def _no_ci(ax):
@@ -165,16 +187,20 @@ def run_estimate(cfg, out_dir, keys=None):
     50
     """
     s = _setup(cfg, keys)
-    rows, ests = _estimate_plans(s)
+    rows, ests, bands = _estimate_plans(s)
     files = _rows.write_rows(rows, out_dir)
     figs = _figures(s, ests, out_dir, files)
+    if bands and s.info.formats:
+        from .campaign import _band_figure
+
+        figs.update(_band_figure(s.info, rows, out_dir, files))
     text = estimate_report(rows, figs, dict(s.info.report_settings,
-                           assumption=_build.probability_assumption(cfg)))
+                           assumption=_build.probability_assumption(cfg)), bands=bands)
     files.append(report.write(out_dir, text))
-    return _rows.Outcome(rows, files, {"estimates": ests}, text)
+    return _rows.Outcome(rows, files, {"estimates": ests, "bands": bands}, text)
 
 
-def estimate_report(rows, figs, cfg):
+def estimate_report(rows, figs, cfg, bands=None):
     """``report.md`` of an estimate run: the table and each plan's reach in words.
 
     Parameters
@@ -185,6 +211,8 @@ def estimate_report(rows, figs, cfg):
         Figure title -> file name.
     cfg : mapping
         ``confidence`` and ``rng_seed`` (the config, or :attr:`RunInfo.report_settings`).
+    bands : dict, optional
+        ``{plan: ReachBand}``: each plan's band beside its simulation ±.
 
     Returns
     -------
@@ -211,5 +239,8 @@ def estimate_report(rows, figs, cfg):
         for r in rows
     ]
     words.append(f"- The largest expected reach is **{report.escape_md(best['plan'])}**'s.")
+    from .campaign import band_section
+
     return (report.header("Expected reach", rows, cfg) + "\n" + report.markdown_table(rows)
-            + "\n\n" + "\n".join(words) + "\n\n" + report.figure_links(figs) + "\n")
+            + "\n\n" + "\n".join(words) + "\n\n" + band_section(rows, bands, "seeds")
+            + report.figure_links(figs) + "\n")

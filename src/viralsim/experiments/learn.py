@@ -15,8 +15,9 @@ Writes ``results.csv`` (one row per method: mean log score, mean absolute
 error, interval coverage), ``forecasts.csv`` (one row per test item and
 method), ``fitted_graph.txt`` (``source target probability``, readable by
 :func:`viralsim.read_edgelist`), ``fitted_edges.csv`` (the same with each
-edge's trials, expected successes and 95% interval), the calibration
-figure and ``report.md``.
+edge's trials, expected successes and 95% interval), ``fit.npz`` (the whole
+fit, for :func:`viralsim.load_fit` and ``graph=fitted graph.path=<this run's
+directory>``), the calibration figure and ``report.md``.
 """
 
 import dataclasses
@@ -247,6 +248,24 @@ def _write_fitted(fit, out_dir, files):
     files += res.write_table(rows, os.path.join(out_dir, "fitted_edges.csv"), parquet=False)
 
 
+def _save_fit(fit, bt, data, lc, out_dir, files):
+    """``fit.npz`` (:func:`viralsim.load_fit`; ``graph=fitted graph.path=<run dir>``), with
+    the log it was learned from and the learned forecasts' backtest scores as its notes."""
+    from ..learn import FIT_FILE
+
+    source = (f"the {lc['dataset']} dataset" if lc.get("dataset")
+              else os.path.basename(str(lc.get("path"))))
+    notes = {"source": source, "split": data.split, "train_items": len(data.train),
+             "test_items": len(data.test)}
+    sc = bt.scores.get("learned")
+    if sc:
+        notes["backtest"] = {"n_items": sc["n_items"], "level": bt.level,
+                             "coverage": sc["coverage"], "log_score": sc["log_score"],
+                             "mae": sc["mae"]}
+    fit.notes = dict(fit.notes, **notes)
+    files.append(fit.save(os.path.join(out_dir, FIT_FILE)))
+
+
 def run_learn(cfg, out_dir, keys=None):
     """Fit influence on the training items, backtest on the held-out ones, into ``out_dir``.
 
@@ -318,6 +337,7 @@ def run_learn(cfg, out_dir, keys=None):
 
     files += res.write_table(bt.rows, os.path.join(out_dir, "forecasts.csv"), parquet=False)
     _write_fitted(fit, out_dir, files)
+    _save_fit(fit, bt, data, lc, out_dir, files)
     figs = {}
     if info.formats and "learned" in bt.scores:
         from .. import plots
@@ -419,11 +439,13 @@ def learn_report(rows, fit, bt, data, figs):
             "happened (averaged over items). MAE: mean absolute error of the forecast mean. "
             "Per-item forecasts are in forecasts.csv.", "",
             "## Using the learned probabilities", "",
-            "fitted_graph.txt holds the graph with the learned probabilities (`source target "
-            "probability`); fitted_edges.csv adds each edge's trials, expected successes and 95% "
-            "interval. Plan a campaign on it:", "",
-            "    viralsim experiment=campaign graph=edgelist graph.path=<this folder>/"
-            "fitted_graph.txt probabilities=keep", "",
-            "(independent cascade over the learned edges; the outside influence the fit found "
-            "is not part of that graph.)", "", report.figure_links(figs), ""]
+            "fit.npz holds the whole fit (read it with `vs.load_fit`); fitted_graph.txt the "
+            "graph with the learned probabilities (`source target probability`); "
+            "fitted_edges.csv adds each edge's trials, expected successes and 95% interval. "
+            "Plan a campaign on what was learned (the outside influence the fit found "
+            "included), with the band that the fit's uncertainty gives each plan:", "",
+            "    viralsim experiment=campaign graph=fitted graph.path=<this folder> "
+            "experiment.uncertainty=parameters", "",
+            "(or, over the learned edges only: graph=edgelist graph.path=<this folder>/"
+            "fitted_graph.txt probabilities=keep.)", "", report.figure_links(figs), ""]
     return "\n".join(out)
