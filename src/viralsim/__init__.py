@@ -21,8 +21,10 @@ from .exceptions import (
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"datasets", "distributed", "generators", "strategies"}
+_SUBMODULES = {"audiences", "datasets", "distributed", "generators", "strategies"}
 _FROM = {
+    "influencer_audiences": "audiences",
+    "read_influencers": "audiences",
     "AdBuy": "channels",
     "Allocation": "channels",
     "CampaignEstimate": "channels",
@@ -82,6 +84,8 @@ __all__ = [
     "CampaignEstimate",
     "allocate_budget",
     "Allocation",
+    "read_influencers",
+    "influencer_audiences",
     "ReachEstimate",
     "Estimate",
     "ViralsimError",
@@ -108,8 +112,9 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
-    from . import datasets, distributed, generators, strategies
+    from . import audiences, datasets, distributed, generators, strategies
     from .actionlog import ActionLog, read_action_log
+    from .audiences import influencer_audiences, read_influencers
     from .channels import (
         AdBuy,
         Allocation,
