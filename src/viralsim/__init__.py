@@ -63,6 +63,7 @@ __all__ = [
     "InfluenceFit",
     "backtest",
     "generators",
+    "audiences",
     "datasets",
     "distributed",
     "IC",
