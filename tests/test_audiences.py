@@ -314,3 +314,96 @@ def test_describe_plan_in_words():
     assert describe_plan(["ann", "bob", ad, ad2], currency="€") == (
         "2 influencer posts (ann, bob) and €200 of ads to 'runners' on Instagram")
     assert describe_plan([]) == "nothing"
+
+
+# ------------------------------------------------------------------ multiplex from files
+def _edge_set(g):
+    s, d, p = g.edges()
+    return sorted(zip(s.tolist(), d.tolist(), [round(float(x), 6) for x in p]))
+
+
+def test_read_multiplex_one_file_per_platform(tmp_path):
+    ig = _write(tmp_path / "ig.csv", "followed,follower,probability\nann,bob,0.5\nann,cid,0.2\n"
+                "bob,cid,1\n")
+    tt = _write(tmp_path / "tt.csv", "source;target;probability\ncid;dan;0,3\ndan;eve;0,4\n")
+    mg = vs.read_multiplex({"Instagram": ig, "tiktok": tt})
+    assert mg.platforms == ("instagram", "tiktok")
+    assert mg.base.labels.tolist() == ["ann", "bob", "cid", "dan", "eve"]
+    assert mg.members["instagram"].tolist() == [True, True, True, False, False]
+    assert mg.members["tiktok"].tolist() == [False, False, True, True, True]
+    assert _edge_set(mg.layers["instagram"]) == [("ann", "bob", 0.5), ("ann", "cid", 0.2),
+                                                 ("bob", "cid", 1.0)]
+    assert _edge_set(mg.layers["tiktok"]) == [("cid", "dan", 0.3), ("dan", "eve", 0.4)]
+    # each layer holds the same ties as read_follower_csv of its file
+    for plat, path in (("instagram", ig), ("tiktok", tt)):
+        assert _edge_set(mg.layers[plat]) == _edge_set(vs.io.read_follower_csv(path))
+
+
+def test_read_multiplex_platform_column_equals_files(tmp_path):
+    one = _write(tmp_path / "all.csv", "Platform,source,target\nInstagram,1,2\ninstagram,1,3\n"
+                 "TikTok,3,4\ntiktok,4,1\n")
+    ig = _write(tmp_path / "ig.csv", "source,target\n1,2\n1,3\n")
+    tt = _write(tmp_path / "tt.csv", "source,target\n3,4\n4,1\n")
+    a = vs.read_multiplex(one, probabilities=0.25, comment_probs={"tiktok": 0.5})
+    b = vs.read_multiplex({"instagram": ig, "tiktok": tt}, probabilities=0.25)
+    assert a.platforms == b.platforms == ("instagram", "tiktok")
+    assert a.base.labels.tolist() == [1, 2, 3, 4]
+    for p in a.platforms:
+        assert a.layers[p] == b.layers[p]
+        assert np.array_equal(a.members[p], b.members[p])
+    assert a.comment_probs == {"tiktok": 0.5}
+
+
+def test_read_multiplex_single_platform_is_the_follower_graph(tmp_path):
+    """One platform read as a multiplex graph gives read_follower_csv's campaign numbers,
+    world by world."""
+    rows = "\n".join(f"{u},{v},0.3" for u, v in
+                     [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4), (4, 0), (2, 5), (5, 6)])
+    path = _write(tmp_path / "f.csv", "source,target,probability\n" + rows + "\n")
+    mg = vs.read_multiplex({"instagram": path})
+    g = vs.io.read_follower_csv(path)
+    plan = [vs.SeedList([0])]
+    a = vs.estimate_campaign(mg, plan, n_sims=500, rng=3)
+    b = vs.estimate_campaign(g, plan, n_sims=500, rng=3)
+    assert np.array_equal(a.per_world["reach"], b.per_world["reach"])
+    assert np.array_equal(a.per_world["exposure"], b.per_world["exposure"])
+
+
+def test_read_multiplex_consumers_file(tmp_path):
+    f = _write(tmp_path / "f.csv", "platform,source,target\ninstagram,a,b\ntiktok,b,c\n")
+    cons = _write(tmp_path / "c.csv", "id,runners,TikTok\na,1,yes\nb,0,no\nc,1,yes\nd,1,no\n")
+    mg = vs.read_multiplex(f, probabilities=0.5, consumers=cons)
+    assert mg.base.labels.tolist() == ["a", "b", "c", "d"]  # d: in the consumers file only
+    assert mg.members["instagram"].tolist() == [True, True, False, False]
+    assert mg.members["tiktok"].tolist() == [True, True, True, False]  # a added by the file
+    for p in mg.platforms:
+        assert mg.layers[p].node_attrs["runners"].tolist() == [1.0, 0.0, 1.0, 1.0]
+    ad = vs.AdBuy(spend=1.0, cpm=100.0, segment="runners", conversion_rate=1.0,
+                  platform="tiktok")
+    est = vs.estimate_campaign(mg, [ad], n_sims=50, rng=0)
+    # 10 impressions, cap 1, to runners on TikTok: a and c (d is not on TikTok)
+    assert np.all(est.per_world["channel_viewers"] == 2)
+
+
+def test_read_multiplex_bad_input(tmp_path):
+    f = _write(tmp_path / "f.csv", "source,target\na,b\n")
+    with pytest.raises(EdgeListError, match="no 'platform' column") as e:
+        vs.read_multiplex(f, probabilities=0.1)
+    assert "one file per platform" in str(e.value)
+    with pytest.raises(EdgeListError, match="has no probability column.*probabilities="):
+        vs.read_multiplex({"instagram": f})
+    g = _write(tmp_path / "g.csv", "platform,source,target\ninstagram,a,b\n,b,c\n")
+    with pytest.raises(EdgeListError, match="g.csv:3: no 'platform'"):
+        vs.read_multiplex(g, probabilities=0.1)
+    with pytest.raises(EdgeListError, match="does not exist"):
+        vs.read_multiplex({"x": tmp_path / "missing.csv"}, probabilities=0.1)
+    with pytest.raises(EdgeListError, match="'files' is empty"):
+        vs.read_multiplex({})
+    with pytest.raises(EdgeListError, match="given twice"):
+        vs.read_multiplex({"X": f, "x": f}, probabilities=0.1)
+    with pytest.raises(TypeError, match="dict of platform -> path"):
+        vs.read_multiplex(3)
+    cons = _write(tmp_path / "c.csv", "id,instagram\na,maybe\nb,1\n")
+    h = _write(tmp_path / "h.csv", "platform,source,target\ninstagram,a,b\n")
+    with pytest.raises(EdgeListError, match="'maybe' is not a number"):
+        vs.read_multiplex(h, probabilities=0.1, consumers=cons)

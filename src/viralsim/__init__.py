@@ -25,6 +25,7 @@ _SUBMODULES = {"audiences", "datasets", "distributed", "generators", "strategies
 _FROM = {
     "influencer_audiences": "audiences",
     "read_influencers": "audiences",
+    "read_multiplex": "io_multiplex",
     "AdBuy": "channels",
     "Allocation": "channels",
     "CampaignEstimate": "channels",
@@ -87,6 +88,7 @@ __all__ = [
     "Allocation",
     "read_influencers",
     "influencer_audiences",
+    "read_multiplex",
     "ReachEstimate",
     "Estimate",
     "ViralsimError",
@@ -130,6 +132,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist
+    from .io_multiplex import read_multiplex
     from .learn import InfluenceFit, backtest, fit_influence
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
