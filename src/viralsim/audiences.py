@@ -76,6 +76,8 @@ __all__ = [
     "influencer_audiences",
     "estimate_across_draws",
     "allocate_across_draws",
+    "draw_audiences",
+    "describe_plan",
     "DEFAULT_PLATFORM_STATS",
 ]
 
@@ -873,11 +875,48 @@ class DrawsEstimate:
         return f"reach {self.reach} people; exposure {self.exposure} people; cost {self.cost:g}"
 
 
-def _draw_seeds(rng, n_draws):
+def _streams(rng):
+    """The three independent streams behind ``rng``: audiences, worlds, re-estimates."""
     gen = check_rng(rng)
-    ss = np.random.SeedSequence(int(gen.integers(0, 2**63 - 1, dtype=np.int64)))
-    return [(np.random.default_rng(a), np.random.default_rng(b))
-            for a, b in (s.spawn(2) for s in ss.spawn(n_draws))]
+    return np.random.SeedSequence(int(gen.integers(0, 2**63 - 1, dtype=np.int64))).spawn(3)
+
+
+def draw_audiences(influencers, n_draws, *, market_size, rng=None, **opts):
+    """``n_draws`` independent audiences (:func:`influencer_audiences`) from one list.
+
+    The same ``rng`` gives the audiences that :func:`estimate_across_draws` and
+    :func:`allocate_across_draws` draw for themselves with that ``rng``; pass
+    them as ``audiences=`` to compare several plans on the same audiences
+    without drawing them again.
+
+    Examples
+    --------
+    >>> from viralsim.audiences import InfluencerList, draw_audiences
+    >>> inf = InfluencerList(["ann"], ["instagram"], [300], [0.05], [100.0])
+    >>> auds = draw_audiences(inf, 2, market_size=1000, rng=0)
+    >>> [a.graph.n_nodes for a in auds]
+    [1000, 1000]
+    """
+    n_draws = check_int(n_draws, "n_draws", "draw_audiences", low=1)
+    if isinstance(influencers, (str, os.PathLike)):
+        influencers = read_influencers(influencers)
+    aud_ss = _streams(rng)[0]
+    return [influencer_audiences(influencers, market_size=market_size,
+                                 rng=np.random.default_rng(s), **opts)
+            for s in aud_ss.spawn(n_draws)]
+
+
+def _audiences(influencers, audiences, n_draws, market_size, rng, opts, f):
+    if audiences is not None:
+        audiences = list(audiences)
+        if not audiences or not all(isinstance(a, Audience) for a in audiences):
+            raise TypeError(f"{f}: 'audiences' must be a non-empty list of Audience (see "
+                            "draw_audiences).")
+        return audiences
+    if market_size is None:
+        raise ValueError(f"{f}: give market_size= (each platform's consumers in the market), "
+                         "or audiences= drawn by draw_audiences.")
+    return draw_audiences(influencers, n_draws, market_size=market_size, rng=rng, **opts)
 
 
 def _resolve_plan(plan, aud, f):
@@ -906,8 +945,9 @@ def _range_of(ests, confidence):
     return DrawRange("reach", r, rh, confidence), DrawRange("exposure", x, xh, confidence)
 
 
-def estimate_across_draws(influencers, plan, *, market_size, n_draws=5, rng=None, n_sims=1000,
-                          model=None, confidence=0.95, max_rounds=None, **opts):
+def estimate_across_draws(influencers, plan, *, market_size=None, n_draws=5, rng=None,
+                          n_sims=1000, model=None, confidence=0.95, max_rounds=None,
+                          audiences=None, **opts):
     """Estimate a plan on ``n_draws`` audiences drawn from the same influencer list.
 
     Parameters
@@ -920,9 +960,14 @@ def estimate_across_draws(influencers, plan, *, market_size, n_draws=5, rng=None
         As :func:`influencer_audiences`.
     n_draws : int >= 1, default 5
     rng : anything ``np.random.default_rng`` accepts
-        Draw ``d`` uses its own audience stream and its own worlds.
+        Draw ``d`` has its own audience (from one stream of ``rng``) and its
+        own worlds (from another), so two plans estimated with the same
+        ``rng`` meet the same audiences and worlds (a paired comparison).
     n_sims, model, confidence, max_rounds
         As :func:`~viralsim.estimate_campaign`.
+    audiences : list of Audience, optional
+        Drawn already (:func:`draw_audiences`); then ``market_size``,
+        ``n_draws`` and ``opts`` are not used.
     **opts
         Passed to :func:`influencer_audiences`.
 
@@ -947,14 +992,15 @@ def estimate_across_draws(influencers, plan, *, market_size, n_draws=5, rng=None
 
     f = "estimate_across_draws"
     n_draws = check_int(n_draws, "n_draws", f, low=1)
+    auds = _audiences(influencers, audiences, n_draws, market_size, rng, opts, f)
+    sim_ss = _streams(rng)[1]
     ests, cost = [], 0.0
-    for g_aud, g_sim in _draw_seeds(rng, n_draws):
-        aud = influencer_audiences(influencers, market_size=market_size, rng=g_aud, **opts)
-        influencers = aud.influencers
+    for aud, s in zip(auds, sim_ss.spawn(len(auds))):
         chans = _resolve_plan(plan, aud, f)
         cost = float(sum(c.cost for c in chans))
-        ests.append(estimate_campaign(aud.graph, chans, model=model, n_sims=n_sims, rng=g_sim,
-                                      confidence=confidence, max_rounds=max_rounds))
+        ests.append(estimate_campaign(aud.graph, chans, model=model, n_sims=n_sims,
+                                      rng=np.random.default_rng(s), confidence=confidence,
+                                      max_rounds=max_rounds))
     reach, expo = _range_of(ests, confidence)
     return DrawsEstimate(plan=list(plan), reach=reach, exposure=expo, estimates=ests, cost=cost)
 
@@ -973,7 +1019,7 @@ class DrawsAllocation:
     allocations : list of Allocation
         Each draw's allocation.
     result : DrawsEstimate
-        The plan re-estimated on every draw in fresh worlds (unbiased).
+        The plan re-estimated on fresh audience draws in fresh worlds (unbiased).
     budget : float
     """
 
@@ -993,28 +1039,47 @@ class DrawsAllocation:
                 f"reach {self.result.reach} people")
 
 
-def describe_plan(plan, currency=""):
-    """A plan in plain words: "2 influencer posts on Instagram (ann, bob) and 200 of ads
-    to 'runners' on TikTok"."""
+def describe_plan(plan, currency="", influencers=None):
+    """A plan in plain words.
+
+    Parameters
+    ----------
+    plan : list of str or Channel
+        Influencers' names and channels (ads are summed by platform and segment).
+    currency : str, default ""
+        Put before amounts ("€").
+    influencers : InfluencerList, optional
+        To group the posts by platform.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.audiences import describe_plan
+    >>> ad = vs.AdBuy(spend=200.0, cpm=8.0, segment="runners", platform="tiktok")
+    >>> describe_plan(["ann", "bob", ad], currency="€")
+    "2 influencer posts (ann, bob) and €200 of ads to 'runners' on TikTok"
+    """
     from .channels import AdBuy
 
     posts, ads, other = {}, {}, 0
     for item in plan:
         if isinstance(item, str):
-            posts.setdefault(None, []).append(item)
+            plat = None if influencers is None else influencers.platforms[
+                influencers.index(item)]
+            posts.setdefault(plat, []).append(item)
         elif isinstance(item, AdBuy):
             k = (item.platform, item.segment)
             ads[k] = ads.get(k, 0.0) + item.spend
         else:
             other += 1
     parts = []
-    names = posts.get(None, [])
-    if names:
-        parts.append(f"{len(names)} influencer post{'' if len(names) == 1 else 's'} "
+    for plat, names in posts.items():
+        on = f" on {_platform_word(plat)}" if plat else ""
+        parts.append(f"{len(names)} influencer post{'' if len(names) == 1 else 's'}{on} "
                      f"({', '.join(names)})")
     for (plat, seg), spend in ads.items():
         to = f" to {seg!r}" if seg else ""
-        on = f" on {plat.capitalize()}" if plat else ""
+        on = f" on {_platform_word(plat)}" if plat else ""
         parts.append(f"{currency}{spend:,.0f} of ads{to}{on}")
     if other:
         parts.append(f"{other} other channel{'' if other == 1 else 's'}")
@@ -1023,16 +1088,25 @@ def describe_plan(plan, currency=""):
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def allocate_across_draws(influencers, budget, *, market_size, ads=(), platforms=None,
+_WORDS = {"tiktok": "TikTok", "youtube": "YouTube", "x": "X", "linkedin": "LinkedIn"}
+
+
+def _platform_word(p):
+    """A platform's name as people write it."""
+    return _WORDS.get(p, p.capitalize())
+
+
+def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), platforms=None,
                           n_draws=3, rng=None, n_sims=500, goal="adopters", model=None,
-                          confidence=0.95, max_rounds=None, n_sims_check=None, **opts):
+                          confidence=0.95, max_rounds=None, n_sims_check=None, audiences=None,
+                          check_audiences=None, **opts):
     """Spend one budget on influencer posts and ad units, on several audience draws.
 
     Each draw's audience gets its own :func:`~viralsim.allocate_budget` over
     the influencers' posts and the ``ads`` units; the plan chosen on most
-    draws (ties: the largest mean value) is then re-estimated on every draw
-    in fresh worlds, so its reach carries both the simulation ± and the
-    range across audience draws.
+    draws (ties: the largest mean value) is then re-estimated on other,
+    fresh audience draws in fresh worlds (no winner's curse), so its reach
+    carries both the simulation ± and the range across audience draws.
 
     Parameters
     ----------
@@ -1048,10 +1122,17 @@ def allocate_across_draws(influencers, budget, *, market_size, ads=(), platforms
         single-platform plan).
     n_draws : int >= 1, default 3
     rng : anything ``np.random.default_rng`` accepts
+        Three streams: the audiences, the allocations' worlds, the
+        re-estimate (its audiences and worlds). Plans allocated with the same
+        ``rng`` are re-estimated on the same audiences and worlds (paired).
     n_sims, goal, model, confidence, max_rounds
         As :func:`~viralsim.allocate_budget`.
     n_sims_check : int, optional
         Worlds of the re-estimate (default ``2 * n_sims``).
+    audiences, check_audiences : list of Audience, optional
+        Drawn already (:func:`draw_audiences`): the ones to allocate on and the
+        ones to re-estimate on (``market_size``, ``n_draws`` and ``opts``
+        then serve only what is not given).
     **opts
         Passed to :func:`influencer_audiences`.
 
@@ -1076,34 +1157,35 @@ def allocate_across_draws(influencers, budget, *, market_size, ads=(), platforms
     n_draws = check_int(n_draws, "n_draws", f, low=1)
     n_check = 2 * n_sims if n_sims_check is None else check_int(n_sims_check, "n_sims_check",
                                                                   f, low=1)
+    _, sim_ss, check_ss = _streams(rng)
+    auds = _audiences(influencers, audiences, n_draws, market_size, rng, opts, f)
+    keep = None if platforms is None else {str(x).strip().lower() for x in platforms}
     ads = list(ads)
     allocs, plans = [], []
-    draws = _draw_seeds(rng, n_draws)
-    for g_aud, g_sim in draws:
-        aud = influencer_audiences(influencers, market_size=market_size, rng=g_aud, **opts)
-        influencers = aud.influencers
-        names = [n for n, p in aud.posts.items()
-                 if platforms is None or p.platform in {x.lower() for x in platforms}]
-        units = [aud.posts[n] for n in names]
-        keep_ads = [a for a in ads if platforms is None or a.platform in
-                    {x.lower() for x in platforms}]
-        if not units and not keep_ads:
-            raise ValueError(f"{f}: no influencer or ad on platforms {list(platforms)}; name "
+    for aud, s in zip(auds, sim_ss.spawn(len(auds))):
+        names = [n for n, p in aud.posts.items() if keep is None or p.platform in keep]
+        keep_ads = [a for a in ads if keep is None or a.platform in keep]
+        if not names and not keep_ads:
+            raise ValueError(f"{f}: no influencer or ad on platforms {sorted(keep)}; name "
                              "platforms of the list.")
         items = names + keep_ads
-        a = allocate_budget(aud.graph, units + keep_ads, budget, goal=goal, model=model,
-                            n_sims=n_sims, rng=g_sim, confidence=confidence,
+        a = allocate_budget(aud.graph, [aud.posts[n] for n in names] + keep_ads, budget,
+                            goal=goal, model=model, n_sims=n_sims,
+                            rng=np.random.default_rng(s), confidence=confidence,
                             max_rounds=max_rounds)
         allocs.append(a)
         plans.append([items[i] for i in a.chosen])
-    keys = [frozenset(id(x) if not isinstance(x, str) else x for x in p) for p in plans]
+    # identical ad slices are one kind of unit: a plan is a multiset of posts and ad kinds
+    keys = [tuple(sorted(Counter(("post", x) if isinstance(x, str) else ("unit", x.describe())
+                                 for x in p).items())) for p in plans]
     count = Counter(keys)
-    mean_val = {k: np.mean([a.value for a, kk in zip(allocs, keys) if kk == k]) for k in count}
-    best = max(count, key=lambda k: (count[k], mean_val[k]))
+    value = {k: np.mean([a.value for a, kk in zip(allocs, keys) if kk == k]) for k in count}
+    best = max(count, key=lambda k: (count[k], value[k]))
     plan = plans[keys.index(best)]
-    check_rng_ = np.random.default_rng(draws[0][1].integers(0, 2**63 - 1, dtype=np.int64))
-    result = estimate_across_draws(influencers, plan, market_size=market_size, n_draws=n_draws,
-                                   rng=check_rng_, n_sims=n_check, model=model,
-                                   confidence=confidence, max_rounds=max_rounds, **opts)
+    inf = auds[0].influencers
+    result = estimate_across_draws(inf, plan, market_size=market_size, n_draws=len(auds),
+                                   rng=np.random.default_rng(check_ss), n_sims=n_check,
+                                   model=model, confidence=confidence, max_rounds=max_rounds,
+                                   audiences=check_audiences, **opts)
     return DrawsAllocation(plan=plan, picked_in=count[best], allocations=allocs, result=result,
                            budget=float(budget))
