@@ -67,6 +67,12 @@ AD_SLICE, AD_SLICES, FREQUENCY_CAP = 100.0, 4, 3
 CURRENCY = "€"
 
 
+def _n(x):
+    """A number of people as a reader wants it: 1,850, never -0."""
+    t = f"{x:,.0f}"
+    return "0" if t == "-0" else t
+
+
 def _args(argv):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--influencers", default=os.path.join(HERE, "influencers",
@@ -118,6 +124,17 @@ def _paired(a, b):
     hw = 1.96 * allv.std(ddof=1) / math.sqrt(allv.size) if allv.size > 1 else 0.0
     per = [float(x.mean()) for x in d]
     return float(allv.mean()), hw, min(per), max(per)
+
+
+def _versus(diff):
+    """The paired difference mix - best single platform, in words."""
+    d, hw, lo, hi = diff
+    if abs(d) <= hw:
+        return (f"the difference, {_n(d)} ± {_n(hw)} people in the same worlds ({_n(lo)} to "
+                f"{_n(hi)} across draws), is within the simulation's noise.")
+    word = "more" if d > 0 else "fewer"
+    return (f"the mix reaches {_n(abs(d))} ± {_n(hw)} {word} people in the same worlds "
+            f"({_n(lo)} to {_n(hi)} across draws).")
 
 
 def _row(label, alloc, inf):
@@ -184,26 +201,25 @@ def _report(a, inf, market, plans, single, rows, diff, rounds, elapsed):
     r, b = mix.result.reach, best.result.reach
     c = CURRENCY
     answer = (
-        f"With {c}{a.budget:,.0f}, buy {describe_plan(mix.plan, c, inf)} "
-        f"(cost {c}{mix.cost:,.0f}). It reaches {r.central:,.0f} ± {r.half_width:,.0f} people "
-        f"({r.low:,.0f} to {r.high:,.0f} across {r.means.size} audience draws), "
-        f"{rows[0]['runners_reached']:,.0f} of them runners, and "
-        f"{mix.result.exposure.central:,.0f} people see it; 90% of those adopters are reached "
+        f"With {c}{_n(a.budget)}, buy {describe_plan(mix.plan, c, inf)} "
+        f"(cost {c}{_n(mix.cost)}). It reaches {_n(r.central)} ± {_n(r.half_width)} people "
+        f"({_n(r.low)} to {_n(r.high)} across {r.means.size} audience draws), "
+        f"{_n(rows[0]['runners_reached'])} of them runners, and "
+        f"{_n(mix.result.exposure.central)} people see it; 90% of those adopters are reached "
         f"within {rounds} round{'' if rounds == 1 else 's'} of word of mouth after the posts "
         f"and ads. The best single-platform plan ({_platform_word(single)}: "
-        f"{describe_plan(best.plan, c, inf)}) reaches {b.central:,.0f} ± {b.half_width:,.0f}; "
-        f"the mix reaches {diff[0]:,.0f} ± {diff[1]:,.0f} more in the same worlds "
-        f"({diff[2]:,.0f} to {diff[3]:,.0f} across draws)."
+        f"{describe_plan(best.plan, c, inf)}) reaches {_n(b.central)} ± {_n(b.half_width)}; "
+        f"{_versus(diff)}"
     )
     head = ["plan", "buy", "cost", "reach (± simulation, 95%)", "range across draws",
             "runners reached", "people who see it", "chosen on draws"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for row in rows:
         lines.append(
-            f"| {row['plan']} | {row['buy']} | {c}{row['cost']:,.0f} | {row['reach']:,.0f} ± "
-            f"{row['reach_pm']:,.0f} | {row['reach_low']:,.0f} to {row['reach_high']:,.0f} | "
-            f"{row['runners_reached']:,.0f} | {row['exposure']:,.0f} ± "
-            f"{row['exposure_pm']:,.0f} | {row['chosen_on']} |")
+            f"| {row['plan']} | {row['buy']} | {c}{_n(row['cost'])} | {_n(row['reach'])} ± "
+            f"{_n(row['reach_pm'])} | {_n(row['reach_low'])} to {_n(row['reach_high'])} | "
+            f"{_n(row['runners_reached'])} | {_n(row['exposure'])} ± "
+            f"{_n(row['exposure_pm'])} | {row['chosen_on']} |")
     stats = "; ".join(
         f"{_platform_word(p)}: {market[p]:,} consumers, {s['avg_degree']:g} ties each, "
         f"edge {s['edge_prob']:g}, comments {s['comment_prob']:g}, organic reach "
@@ -229,7 +245,7 @@ def _report(a, inf, market, plans, single, rows, diff, rounds, elapsed):
         "",
         f"- Influencers: `{os.path.relpath(a.influencers)}` ({len(inf)} influencers), overlaps "
         f"`{os.path.relpath(a.overlaps)}` ({len(inf.overlaps)} pairs).",
-        f"- Budget {c}{a.budget:,.0f}; ads to {SEGMENT!r} in slices of {c}{AD_SLICE:g} (up to "
+        f"- Budget {c}{_n(a.budget)}; ads to {SEGMENT!r} in slices of {c}{AD_SLICE:g} (up to "
         f"{AD_SLICES} per platform), frequency cap {FREQUENCY_CAP}: {ads}.",
         f"- Market (assumptions): {stats}. Runners: {SEGMENT_SHARE:.0%} of the market. "
         f"A follower adopts after a post with engagement rate × {ADOPT_PER_ENGAGEMENT:g}.",

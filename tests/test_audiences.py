@@ -284,7 +284,8 @@ def test_estimate_across_draws_range():
     assert r.cost == 240.0 and len(r.estimates) == 3
     for x in (r.reach, r.exposure):
         assert x.low <= x.central <= x.high and x.half_width > 0
-    assert "across 3 audience draws" in str(r.reach)
+    assert "across 3 audience draws)" in str(r.reach)
+    assert str(r).startswith("reach ") and " people (simulation, 95%; " in str(r)
     again = estimate_across_draws(inf, ["ann", "cy", ad], market_size=MARKET, n_draws=3,
                                   n_sims=300, rng=0, segment_share=0.2)
     assert np.array_equal(r.reach.means, again.reach.means)
@@ -407,3 +408,36 @@ def test_read_multiplex_bad_input(tmp_path):
     h = _write(tmp_path / "h.csv", "platform,source,target\ninstagram,a,b\n")
     with pytest.raises(EdgeListError, match="'maybe' is not a number"):
         vs.read_multiplex(h, probabilities=0.1, consumers=cons)
+
+
+# ------------------------------------------------------------------ the study, at CI size
+def test_influencer_campaign_study_tiny(tmp_path):
+    """experiments/influencer_campaign.py at 5% of its market: it reads the example list,
+    writes report and table, stays within budget and says the plan in plain words."""
+    import csv
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[1] / "experiments" / "influencer_campaign.py"
+    spec = importlib.util.spec_from_file_location("influencer_campaign", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = mod.main(["--scale", "0.05", "--draws", "2", "--sims", "40", "--budget", "800",
+                    "--out", str(tmp_path)])
+    with open(tmp_path / "plans.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [r["plan"] for r in rows] == ["best mix (all platforms)", "Instagram only",
+                                         "TikTok only", "YouTube only"]
+    for r in rows:
+        assert 0 < float(r["cost"]) <= 800
+        assert float(r["reach_low"]) <= float(r["reach"]) <= float(r["reach_high"])
+        assert float(r["reach"]) <= float(r["exposure"])
+    text = (tmp_path / "report.md").read_text()
+    assert text.startswith("# Influencer campaign") and "With €800, buy " in text
+    assert "The best single-platform plan (" in text and "| plan | buy |" in text
+    # the mix is chosen among all platforms' units, so on the draws it was chosen on it is
+    # at least (1 - 1/e)/2 of the best single-platform plan's value there
+    mix = out["plans"]["mix"].allocations
+    single = out["plans"][out["single"]].allocations
+    for m, s in zip(mix, single):
+        assert m.value >= (1 - 1 / math.e) / 2 * s.value

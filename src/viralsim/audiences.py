@@ -26,8 +26,10 @@ The generative model (documented in :func:`influencer_audiences` and in
    follower count, overlaps and segment count equal the targets (the
    parameters solve the convex dual by Newton's method, as a logistic
    regression with given sufficient statistics). Exactly ``followers[j]``
-   consumers are then drawn by sequential Poisson sampling (Ohlsson 1998):
-   the smallest ``u_v / pi_v``, ``u_v`` uniform. Overlaps not given are left
+   consumers are then drawn by Pareto order sampling (Rosen 1997): the
+   smallest ``u_v (1 - pi_v) / (pi_v (1 - u_v))``, ``u_v`` uniform, whose
+   inclusion probabilities stay close to ``pi_v`` (closer than sequential
+   Poisson sampling's ``u_v / pi_v``, Ohlsson 1998). Overlaps not given are left
    to chance (the expected overlap of independent audiences).
 3. **Consumer ties.** On each platform, who follows whom among the members is
    a Chung-Lu power-law graph (:func:`viralsim.generators.power_law`: mean
@@ -42,6 +44,9 @@ The generative model (documented in :func:`influencer_audiences` and in
 
 References
 ----------
+B. Rosen. On sampling with probability proportional to size. Journal of
+Statistical Planning and Inference 62 (2), 1997 (Pareto sampling).
+
 E. Ohlsson. Sequential Poisson sampling. Journal of Official Statistics
 14 (2), 1998.
 
@@ -546,8 +551,7 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
     ``j``'s followers have inclusion probabilities from the maximum-entropy
     (logistic) model matching its follower count, its given overlaps with
     earlier influencers and its segment count in expectation, and exactly
-    ``followers[j]`` are drawn by sequential Poisson sampling (Ohlsson
-    1998). A drawn overlap or segment count then differs from its target by
+    ``followers[j]`` are drawn by Pareto order sampling (Rosen 1997). A drawn overlap or segment count then differs from its target by
     about ``sqrt(sum pi_v (1 - pi_v))`` over the consumers concerned
     (stored in ``Audience.targets``); the follower counts are exact. Ties
     between consumers are Chung-Lu power-law graphs per platform (Chung &
@@ -853,11 +857,16 @@ class DrawRange:
     def half_width(self):
         return float(np.median(self.half_widths))
 
-    def __str__(self):
+    def words(self, unit="people"):
+        """"1,850 ± 60 people (simulation, 95%; 1,700 to 1,990 across 5 audience draws)"."""
         n = self.means.size
-        return (f"{self.central:,.0f} ± {self.half_width:,.0f} (simulation, "
-                f"{self.confidence:.0%}); {self.low:,.0f} to {self.high:,.0f} across {n} "
-                f"audience draw{'' if n == 1 else 's'}")
+        u = f" {unit}" if unit else ""
+        return (f"{_num(self.central)} ± {_num(self.half_width)}{u} (simulation, "
+                f"{self.confidence:.0%}; {_num(self.low)} to {_num(self.high)} across {n} "
+                f"audience draw{'' if n == 1 else 's'})")
+
+    def __str__(self):
+        return self.words("")
 
 
 @dataclass(frozen=True, eq=False)
@@ -872,7 +881,13 @@ class DrawsEstimate:
     cost: float = 0.0
 
     def __str__(self):
-        return f"reach {self.reach} people; exposure {self.exposure} people; cost {self.cost:g}"
+        return (f"reach {self.reach.words()}; exposure {self.exposure.words()}; cost "
+                f"{self.cost:g}")
+
+
+def _num(x):
+    """A count as people read it: 1,850 (never -0)."""
+    return f"{x:,.0f}".replace("-0", "0") if abs(x) < 0.5 else f"{x:,.0f}"
 
 
 def _streams(rng):
@@ -1036,7 +1051,7 @@ class DrawsAllocation:
     def __str__(self):
         return (f"with {self.budget:g}: {describe_plan(self.plan)} (cost {self.cost:g}; "
                 f"chosen on {self.picked_in} of {len(self.allocations)} audience draws) "
-                f"reach {self.result.reach} people")
+                f"reaches {self.result.reach.words()}")
 
 
 def describe_plan(plan, currency="", influencers=None):
