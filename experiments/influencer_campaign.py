@@ -1,6 +1,6 @@
 """Plan a multi-platform campaign from an influencer list and an ad budget (issue 18).
 
-    python experiments/influencer_campaign.py [--budget 1000] [--draws 3] [--sims 300]
+    python experiments/influencer_campaign.py [--budget 1000] [--draws 3] [--sims 200]
         [--influencers experiments/influencers/influencers_example.csv]
         [--overlaps experiments/influencers/influencer_overlaps_example.csv]
         [--out experiments/results/influencer_campaign] [--scale 1.0] [--rng 0]
@@ -63,7 +63,7 @@ PLATFORM_STATS = {
 ADOPT_PER_ENGAGEMENT = 0.05  # ASSUMPTION: one adopter per 20 engagements
 # ASSUMPTION: ads to runners: price per 1,000 impressions and chance one impression persuades
 ADS = {"instagram": (7.0, 0.001), "tiktok": (5.0, 0.0008), "youtube": (9.0, 0.0012)}
-AD_SLICE, AD_SLICES, FREQUENCY_CAP = 100.0, 4, 3
+AD_SLICE, AD_SLICES, FREQUENCY_CAP = 100.0, 3, 3
 CURRENCY = "€"
 
 
@@ -81,7 +81,7 @@ def _args(argv):
                                                        "influencer_overlaps_example.csv"))
     ap.add_argument("--budget", type=float, default=1000.0)
     ap.add_argument("--draws", type=int, default=3)
-    ap.add_argument("--sims", type=int, default=300)
+    ap.add_argument("--sims", type=int, default=200)
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--rng", type=int, default=0)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "influencer_campaign"))
@@ -198,18 +198,19 @@ def main(argv=None):
 
 def _report(a, inf, market, plans, single, rows, diff, rounds, elapsed):
     mix, best = plans["mix"], plans[single]
-    r, b = mix.result.reach, best.result.reach
     c = CURRENCY
+    # the sentence quotes the table's numbers (rounded once, in _row)
+    r = rows[0]
+    b = next(row for row in rows if row["plan"] == f"{_platform_word(single)} only")
     answer = (
         f"With {c}{_n(a.budget)}, buy {describe_plan(mix.plan, c, inf)} "
-        f"(cost {c}{_n(mix.cost)}). It reaches {_n(r.central)} ± {_n(r.half_width)} people "
-        f"({_n(r.low)} to {_n(r.high)} across {r.means.size} audience draws), "
-        f"{_n(rows[0]['runners_reached'])} of them runners, and "
-        f"{_n(mix.result.exposure.central)} people see it; 90% of those adopters are reached "
-        f"within {rounds} round{'' if rounds == 1 else 's'} of word of mouth after the posts "
-        f"and ads. The best single-platform plan ({_platform_word(single)}: "
-        f"{describe_plan(best.plan, c, inf)}) reaches {_n(b.central)} ± {_n(b.half_width)}; "
-        f"{_versus(diff)}"
+        f"(cost {c}{_n(mix.cost)}). It reaches {_n(r['reach'])} ± {_n(r['reach_pm'])} people "
+        f"({_n(r['reach_low'])} to {_n(r['reach_high'])} across {a.draws} audience draws), "
+        f"{_n(r['runners_reached'])} of them runners, and {_n(r['exposure'])} people see it; "
+        f"90% of those adopters are reached within {rounds} round{'' if rounds == 1 else 's'} "
+        f"of word of mouth after the posts and ads. The best single-platform plan "
+        f"({_platform_word(single)}: {describe_plan(best.plan, c, inf)}) reaches "
+        f"{_n(b['reach'])} ± {_n(b['reach_pm'])}; {_versus(diff)}"
     )
     head = ["plan", "buy", "cost", "reach (± simulation, 95%)", "range across draws",
             "runners reached", "people who see it", "chosen on draws"]

@@ -268,6 +268,18 @@ def test_audience_bad_input():
     assert "\n" not in str(e.value)
 
 
+def test_segment_without_influencer_shares():
+    inf = _list(segment_share=None, segment=None)
+    aud = influencer_audiences(inf, market_size=MARKET, rng=0)
+    assert aud.segment is None and aud.graph.base.node_attrs == {}
+    aud = influencer_audiences(inf, market_size=MARKET, rng=0, segment_share=0.3,
+                               segment="students")
+    assert aud.segment == "students"
+    assert aud.graph.base.node_attrs["students"].sum() == round(0.3 * 8000)
+    ad = vs.AdBuy(spend=1.0, cpm=1.0, segment="students", platform="tiktok")
+    assert vs.estimate_campaign(aud.graph, [ad], n_sims=20, rng=0).cost == 1.0
+
+
 def test_top_level_names():
     assert vs.read_influencers is read_influencers
     assert vs.influencer_audiences is influencer_audiences

@@ -508,7 +508,8 @@ class Audience:
 
 
 def influencer_audiences(influencers, *, market_size, rng=None, segment_share=None,
-                         n_consumers=None, platform_stats=None, adopt_per_engagement=0.1):
+                         segment=None, n_consumers=None, platform_stats=None,
+                         adopt_per_engagement=0.1):
     """Draw a consumer population behind an influencer list, and the posts to buy.
 
     Parameters
@@ -522,7 +523,12 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
         The same rng gives the same audience.
     segment_share : float in [0, 1], optional
         Share of the market's consumers in the segment. Default: the
-        follower-weighted mean of the influencers' segment shares (logged).
+        follower-weighted mean of the influencers' segment shares (logged);
+        without shares in the list, no segment unless this is given (then
+        the influencers' audiences ignore it and ads can target it).
+    segment : str, optional
+        The segment attribute's name; default the list's (``"segment"``
+        when it has none).
     n_consumers : int, optional
         Consumers in the market; default the largest ``market_size``.
     platform_stats : dict of str to dict, optional
@@ -596,19 +602,22 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
         m = np.zeros(N, dtype=bool)
         m[g_members.choice(N, size=sizes[p], replace=False)] = True
         members[p] = m
-    seg_name = influencers.segment
+    seg_name = influencers.segment if segment is None else segment
     share = influencers.segment_share
     seg = None
-    if share is not None:
-        if segment_share is None:
-            segment_share = float(np.average(share, weights=influencers.followers))
-            log.info("%s: segment_share not given: %.3f, the follower-weighted mean of the "
-                     "influencers' shares", f, segment_share)
+    if share is not None and segment_share is None:
+        segment_share = float(np.average(share, weights=influencers.followers))
+        log.info("%s: segment_share not given: %.3f, the follower-weighted mean of the "
+                 "influencers' shares", f, segment_share)
+    if segment_share is not None:  # a segment without shares: ads can target it all the same
         segment_share = check_probability(segment_share, "segment_share", f)
+        if not isinstance(seg_name, str):
+            seg_name = "segment" if seg_name is None else _bad_segment(seg_name, f)
         seg = np.zeros(N, dtype=bool)
         seg[g_seg.choice(N, size=int(round(segment_share * N)), replace=False)] = True
 
-    followers, var_ov, var_seg = _draw_followers(influencers, members, seg, g_fol, f)
+    followers, var_ov, var_seg = _draw_followers(influencers, members,
+                                                 seg if share is not None else None, g_fol, f)
 
     layers, cprobs = {}, {}
     for p in plats:
@@ -657,6 +666,11 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
     }
     return Audience(graph=graph, posts=posts, segment=seg_name if seg is not None else None,
                     influencers=influencers, followers=followers, targets=targets)
+
+
+def _bad_segment(name, f):
+    raise TypeError(f"The 'segment' parameter of {f} must be a name (str). Got {name!r} "
+                    "instead.")
 
 
 def _market_sizes(market_size, plats, f):
