@@ -280,6 +280,20 @@ def test_segment_without_influencer_shares():
     assert vs.estimate_campaign(aud.graph, [ad], n_sims=20, rng=0).cost == 1.0
 
 
+def test_overlaps_and_degree_given_to_influencer_audiences(tmp_path):
+    inf = _list(overlaps=None)
+    o = _write(tmp_path / "o.csv", "influencer_a,influencer_b,overlap\nbob,ann,400\n")
+    for ov in ({("bob", "ann"): 400}, o):
+        aud = influencer_audiences(inf, market_size=MARKET, segment_share=0.2, rng=0,
+                                   overlaps=ov, avg_degree={"tiktok": 2.0})
+        assert aud.influencers.overlap("ann", "bob") == 400
+        _check_draw(aud)
+        assert aud.graph.layers["tiktok"].n_edges <= 6000 * 2 + Z * math.sqrt(12000)
+        assert aud.graph.layers["instagram"].n_edges >= 0.9 * 8000 * 10  # the default
+    with pytest.raises(ValueError, match="more than the smaller audience"):
+        influencer_audiences(inf, market_size=MARKET, rng=0, overlaps={("ann", "dee"): 900})
+
+
 def test_top_level_names():
     assert vs.read_influencers is read_influencers
     assert vs.influencer_audiences is influencer_audiences

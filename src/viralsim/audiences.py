@@ -508,8 +508,8 @@ class Audience:
 
 
 def influencer_audiences(influencers, *, market_size, rng=None, segment_share=None,
-                         segment=None, n_consumers=None, platform_stats=None,
-                         adopt_per_engagement=0.1):
+                         segment=None, overlaps=None, avg_degree=None, n_consumers=None,
+                         platform_stats=None, adopt_per_engagement=0.1):
     """Draw a consumer population behind an influencer list, and the posts to buy.
 
     Parameters
@@ -529,6 +529,13 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
     segment : str, optional
         The segment attribute's name; default the list's (``"segment"``
         when it has none).
+    overlaps : dict of (str, str) to int, or path, optional
+        Pairwise shared followers (as :class:`InfluencerList`'s, or an
+        overlap CSV as :func:`read_influencers` reads), added to the list's
+        (a pair given in both takes this value).
+    avg_degree : float or dict of str to float, optional
+        Shorthand for ``platform_stats[p]["avg_degree"]`` (every platform, or
+        per platform).
     n_consumers : int, optional
         Consumers in the market; default the largest ``market_size``.
     platform_stats : dict of str to dict, optional
@@ -586,8 +593,12 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
     if not isinstance(influencers, InfluencerList):
         raise TypeError(f"The 'influencers' parameter of {f} must be an InfluencerList (see "
                         f"read_influencers) or a path. Got {type(influencers).__name__} instead.")
+    if overlaps is not None:
+        influencers = _with_overlaps(influencers, overlaps, f)
     plats = influencers.platform_names
     sizes = _market_sizes(market_size, plats, f)
+    if avg_degree is not None:
+        platform_stats = _with_degree(platform_stats, avg_degree, plats)
     N = max(sizes.values()) if n_consumers is None else check_int(
         n_consumers, "n_consumers", f, low=max(sizes.values()))
     stats = _platform_stats(platform_stats, plats, f)
@@ -666,6 +677,31 @@ def influencer_audiences(influencers, *, market_size, rng=None, segment_share=No
     }
     return Audience(graph=graph, posts=posts, segment=seg_name if seg is not None else None,
                     influencers=influencers, followers=followers, targets=targets)
+
+
+def _with_overlaps(inf, overlaps, f):
+    """The list with ``overlaps`` (a dict or an overlap CSV) added to its own."""
+    if isinstance(overlaps, (str, os.PathLike)):
+        overlaps = _read_overlaps(overlaps)
+    if not isinstance(overlaps, dict):
+        raise TypeError(f"The 'overlaps' parameter of {f} must be a dict of (name, name) -> "
+                        f"shared followers, or an overlap CSV. Got {type(overlaps).__name__}.")
+    merged = dict(inf.overlaps)
+    for (a, b), v in overlaps.items():
+        merged.pop((b, a), None)
+        merged[(a, b)] = v
+    return InfluencerList(inf.names, inf.platforms, inf.followers, inf.engagement_rate,
+                          inf.price, inf.segment_share, merged, inf.segment, source=inf.source)
+
+
+def _with_degree(platform_stats, avg_degree, plats):
+    stats = {} if platform_stats is None else {str(k).strip().lower(): dict(v)
+                                               for k, v in platform_stats.items()}
+    per = ({str(k).strip().lower(): v for k, v in avg_degree.items()}
+           if isinstance(avg_degree, dict) else {p: avg_degree for p in plats})
+    for p, d in per.items():
+        stats.setdefault(p, {})["avg_degree"] = d
+    return stats
 
 
 def _bad_segment(name, f):
