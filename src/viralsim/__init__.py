@@ -21,8 +21,11 @@ from .exceptions import (
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"datasets", "distributed", "generators", "strategies"}
+_SUBMODULES = {"audiences", "datasets", "distributed", "generators", "strategies"}
 _FROM = {
+    "influencer_audiences": "audiences",
+    "read_influencers": "audiences",
+    "read_multiplex": "io_multiplex",
     "AdBuy": "channels",
     "Allocation": "channels",
     "CampaignEstimate": "channels",
@@ -67,6 +70,7 @@ __all__ = [
     "backtest",
     "load_fit",
     "generators",
+    "audiences",
     "datasets",
     "distributed",
     "IC",
@@ -90,6 +94,9 @@ __all__ = [
     "CampaignEstimate",
     "allocate_budget",
     "Allocation",
+    "read_influencers",
+    "influencer_audiences",
+    "read_multiplex",
     "ReachEstimate",
     "Estimate",
     "ViralsimError",
@@ -116,8 +123,9 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
-    from . import datasets, distributed, generators, strategies
+    from . import audiences, datasets, distributed, generators, strategies
     from .actionlog import ActionLog, read_action_log
+    from .audiences import influencer_audiences, read_influencers
     from .channels import (
         AdBuy,
         Allocation,
@@ -132,6 +140,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist, read_graph
+    from .io_multiplex import read_multiplex
     from .learn import InfluenceFit, backtest, fit_influence, load_fit
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
