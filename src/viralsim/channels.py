@@ -865,10 +865,15 @@ def _kernel_outputs(n_sims, tl_len):
 
 
 PLATFORM_METRICS = ("exposure", "comments", "impressions")
+#: one bit per platform in the kernels' viewer marks (:func:`viralsim._kernels.campaign._see_on`)
+MAX_PLATFORMS = 32
 
 
 def _multiplex_call(graph, model, plan, n_sims, tl_len):
     """Arguments shared by the multiplex kernels, and the arrays they fill."""
+    if len(graph.platforms) > MAX_PLATFORMS:
+        raise ValueError(f"a MultiplexGraph with {len(graph.platforms)} platforms: campaigns "
+                         f"count exposure on at most {MAX_PLATFORMS}. Merge platforms.")
     segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
     c = float(getattr(model, "comment_prob", 1.0))
     cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])

@@ -67,30 +67,43 @@ def _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv):
     return na, nv
 
 
+LOW32 = np.int64(0xFFFFFFFF)
+
+
 @njit(inline="always", **NJIT)
-def _mark_layer(v, lay, lseen, lexpo, mark):
-    """Count ``v`` as a viewer on platform ``lay`` (once per world)."""
-    if lseen[lay, v] != mark:
-        lseen[lay, v] = mark
-        lexpo[lay] += 1
+def _see_on(pseen, v, lay, mark):
+    """Record that ``v`` saw the product on platform ``lay`` in this world.
+
+    ``pseen[v]`` packs ``mark << 32 | bits``: the world's mark (smaller: not
+    seen in this world) and one bit per platform it was seen on, so one load
+    and one store count both the distinct viewers and each platform's
+    (branch-free: who is new is unpredictable). Returns ``(new viewer, new on
+    lay)`` as 0/1.
+    """
+    x = pseen[v]
+    cur = (x >> 32) == mark
+    bits = x & LOW32 if cur else np.int64(0)
+    bit = np.int64(1) << lay
+    pseen[v] = (np.int64(mark) << 32) | bits | bit
+    return np.int64(1) - np.int64(cur), np.int64((bits & bit) == 0)
 
 
 @njit(**NJIT)
 def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
                   vstamp, astamp, mark, views, touched, adopters, viewers,
-                  clayer, lseen, lexpo):
+                  clayer, pseen, lexpo):
     """World ``world``'s channel outcomes: ``(n_adopters, n_viewers)``, the people in
     ``adopters[:n_adopters]`` and ``viewers[:n_viewers]`` (adopters are viewers too),
     each once, in the order the channels reached them.
 
     ``vstamp, astamp`` (int32, n) hold ``mark`` for the viewers and adopters of this
     world (and smaller values otherwise); ``views`` (int32, n) must be all zero and is
-    left so; ``touched`` (int32, n) is scratch. Per platform (when ``lseen`` has
-    rows): channel ``c`` is on platform ``clayer[c]``, ``lseen`` (int32 (L, n))
-    holds ``mark`` for the people seen on each platform and ``lexpo[l]`` is
-    incremented once per new viewer on ``l``.
+    left so; ``touched`` (int32, n) is scratch. Per platform (when ``pseen`` is
+    not empty): channel ``c`` is on platform ``clayer[c]``, ``pseen`` (int64
+    (n,)) records who saw it on which platform (:func:`_see_on`) and
+    ``lexpo[l]`` is incremented once per new viewer on ``l``.
     """
-    per_layer = lseen.shape[0] > 0
+    per_layer = pseen.shape[0] > 0
     wk = world_key(key, world, DOMAIN_CHANNEL)
     na = 0
     nv = 0
@@ -108,7 +121,7 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
                     adopt = to_unit(mix64(x + GOLDEN)) < pa
                     na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
                     if per_layer:
-                        _mark_layer(v, clayer[c], lseen, lexpo, mark)
+                        lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
         else:
             k = cap[c]
             nt = 0
@@ -142,7 +155,7 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
                 adopt = to_unit(node_state(ckey, v)) < chance
                 na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
                 if per_layer:
-                    _mark_layer(v, clayer[c], lseen, lexpo, mark)
+                    lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
                 views[v] = 0
     return na, nv
 
@@ -152,11 +165,12 @@ def channel_scratch(n, max_deg, tl_len, n_layers):
     """One thread's scratch for the campaign kernels, allocated once per chunk of worlds.
 
     Returns ``(stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views,
-    touched, adopters, viewers, lseen)``: adopter and viewer stamps (int32 (n,),
+    touched, adopters, viewers, pseen)``: adopter and viewer stamps (int32 (n,),
     zero), the cascade queue (int32 (n + max_deg,): a round's live followers pile
     up past its tail), :func:`viralsim._kernels.ic.draw_live`'s flags and cache,
     the per-round totals (int64 (4, tl_len), zero), :func:`draw_channels`'
-    buffers, and the per-platform viewer stamps (int32 (n_layers, n), zero).
+    buffers, and the per-platform viewer marks (:func:`_see_on`; int64 (n,),
+    zero, or empty when ``n_layers`` is 0).
     """
     return (np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
             np.empty(n + max_deg, dtype=np.int32), np.empty(max_deg + 1, dtype=np.uint8),
@@ -164,7 +178,7 @@ def channel_scratch(n, max_deg, tl_len, n_layers):
             np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
             np.zeros(n, dtype=np.int32), np.empty(n, dtype=np.int32),
             np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
-            np.zeros((n_layers, n), dtype=np.int32))
+            np.zeros(n if n_layers > 0 else 0, dtype=np.int64))
 
 
 @njit(inline="always", **NJIT)
@@ -218,7 +232,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
         (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
-         adopters, viewers, lseen) = channel_scratch(n, max_deg, tl_len, 0)
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, 0)
         lexpo = np.zeros(0, dtype=np.int64)
         state = np.zeros(1, dtype=np.int32)
         touched1 = np.empty(1, dtype=np.int32)
@@ -228,7 +242,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
             mark = np.int32(w - lo + 1)
             na, nv = draw_channels(key, world_start + w, kind, stream, aptr, aidx, p_see,
                                    p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
-                                   adopters, viewers, clayer, lseen, lexpo)
+                                   adopters, viewers, clayer, pseen, lexpo)
             for i in range(nv):  # channel viewers: seen before any comment
                 seen[viewers[i]] = mark
             res = wom_one_world(
@@ -322,7 +336,7 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
         (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
-         adopters, viewers, lseen) = channel_scratch(n, max_deg, tl_len, n_layers)
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, n_layers)
         cand = np.empty(max_deg + 1, dtype=np.int32)
         wkeys = np.empty(n_layers, dtype=np.uint64)
         ckeys = np.empty(n_layers, dtype=np.uint64)
@@ -338,14 +352,12 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
             limp[:] = 0
             na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
                                    cap, vstamp, astamp, mark, views, touched, adopters, viewers,
-                                   clayer, lseen, lexpo)
+                                   clayer, pseen, lexpo)
             for lay in range(n_layers):
                 lk = layer_key(key, lay)
                 wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
                 ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
-            expo = nv
-            for i in range(nv):
-                seen[viewers[i]] = mark
+            expo = nv  # (draw_channels marked them in pseen)
             seg = 0.0
             for i in range(na):
                 s = adopters[i]
@@ -380,14 +392,12 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
                         ri += end - start
                         lcom[lay] += 1
                         limp[lay] += end - start
+                        lx = np.int64(0)
                         for e in range(start, end):
-                            v = lidx[e]
-                            if seen[v] != mark:
-                                seen[v] = mark
-                                expo += 1
-                            if lseen[lay, v] != mark:
-                                lseen[lay, v] = mark
-                                lexpo[lay] += 1
+                            new, new_here = _see_on(pseen, lidx[e], lay, mark)
+                            expo += new
+                            lx += new_here
+                        lexpo[lay] += lx
                         k = draw_live(ip, lidx, lprobs, u, wkeys[lay], cand, 0, lq_cache,
                                       lnone[lay], flags, True)
                         for i in range(k):
@@ -533,7 +543,7 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
         (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
-         adopters, viewers, lseen) = channel_scratch(n, max_deg, tl_len, n_layers)
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, n_layers)
         cand = np.empty(max_deg + 1, dtype=np.int32)
         sday = np.empty(n, dtype=np.int64)
         best = np.empty(n, dtype=np.int64)
@@ -554,14 +564,13 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
             limp[:] = 0
             na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
                                    cap, vstamp, astamp, mark, views, touched, adopters, viewers,
-                                   clayer, lseen, lexpo)
+                                   clayer, pseen, lexpo)
             for lay in range(n_layers):
                 lk = layer_key(key, lay)
                 wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
                 ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
                 dkeys[lay] = world_key(lk, world, DOMAIN_DELAY)
-            for i in range(nv):
-                seen[viewers[i]] = mark
+            for i in range(nv):  # (draw_channels marked them in pseen)
                 sday[viewers[i]] = 0
             size = 0
             for i in range(na):
@@ -614,16 +623,14 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
                         cv = min(tv, last)
                         bucket[2, cv] += 1
                         used = max(used, cv + 1)
-                        if seen[v] != mark:
-                            seen[v] = mark
+                        new, new_here = _see_on(pseen, v, lay, mark)
+                        lexpo[lay] += new_here
+                        if new:
                             sday[v] = tv
                             queue[n_seen] = v
                             n_seen += 1
                         elif tv < sday[v]:
                             sday[v] = tv
-                        if lseen[lay, v] != mark:
-                            lseen[lay, v] = mark
-                            lexpo[lay] += 1
                     k = draw_live(ip, lidx, lprobs, u, wkeys[lay], cand, 0, lq_cache,
                                   lnone[lay], flags, True)
                     for i in range(k):
