@@ -308,3 +308,26 @@ def test_bad_timing_arguments_say_what_to_fix():
     with pytest.raises(vs.ModelNotSupported, match="off_target_factor"):
         vs.estimate_campaign(seg, s, n_sims=5, delay=2,
                              model=vs.WordOfMouth(segment_attr="seg", off_target_factor=0.5))
+
+
+# ------------------------------------------------------------------ the delay draw vs its twin
+def _twin_delay(kind, par, cdf, u):
+    """Plain-Python twin of draw_delay on a uniform ``u`` (the kernel's docstring)."""
+    if kind == "fixed":
+        return int(par)
+    if kind == "geometric":  # par: 1 / log(1 - p), 0 when p = 1
+        return 1 + math.floor(math.log1p(-u) * par)
+    return next(j for j, c in enumerate(cdf) if u < c or j == len(cdf) - 1)
+
+
+@pytest.mark.parametrize("delay", [vs.Delay.fixed(3), vs.Delay.geometric(2.5),
+                                   vs.Delay.geometric(1.0), vs.Delay.pmf([0.1, 0.0, 0.6, 0.3])])
+def test_delay_draws_match_their_plain_python_twin(delay):
+    from viralsim._kernels.campaign import draw_delay
+
+    k, par, cdf = delay._arrays()
+    r = np.random.default_rng(0)
+    for x in r.integers(0, 2**63, 300, dtype=np.uint64).tolist() + [0, 2**64 - 1]:
+        u = (x >> 11) * 2.0**-53
+        got = draw_delay(np.array([k]), np.array([par]), cdf.reshape(1, -1), 0, np.uint64(x))
+        assert got == _twin_delay(delay.kind, par, cdf.tolist(), u)

@@ -399,8 +399,9 @@ class Delay:
         """``(kernel kind, parameter, cdf)`` for :func:`viralsim._kernels.campaign.draw_delay`."""
         if self.kind == "fixed":
             return DELAY_FIXED, float(len(self.probs) - 1), np.ones(1)
-        if self.kind == "geometric":
-            return DELAY_GEOMETRIC, 1.0 / self.mean_days, np.ones(1)
+        if self.kind == "geometric":  # the kernel's 1 / log(1 - p) (0 for p = 1: one day)
+            p = 1.0 / self.mean_days
+            return DELAY_GEOMETRIC, (1.0 / math.log1p(-p) if p < 1.0 else 0.0), np.ones(1)
         cdf = np.cumsum(self.probs)
         cdf[-1] = 1.0
         return DELAY_PMF, 0.0, cdf

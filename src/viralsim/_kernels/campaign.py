@@ -433,18 +433,16 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
 @njit(inline="always", **NJIT)
 def draw_delay(dkind, dpar, dcdf, lay, x):
     """A delay in days on platform ``lay`` from 64 random bits ``x``: fixed
-    (``dpar[lay]`` days), geometric on 1, 2, ... with success probability
-    ``dpar[lay]`` (inverse CDF: ``1 + floor(log(1 - U) / log(1 - p))``), or a pmf
-    over 0, 1, ... days (the first ``j`` with ``U < dcdf[lay, j]``)."""
+    (``dpar[lay]`` days), geometric on 1, 2, ... with success probability ``p``
+    (inverse CDF: ``1 + floor(log(1 - U) / log(1 - p))``; ``dpar[lay] = 1 /
+    log(1 - p)``, 0 for p = 1), or a pmf over 0, 1, ... days (the first ``j``
+    with ``U < dcdf[lay, j]``)."""
     kd = dkind[lay]
     if kd == DELAY_FIXED:
         return np.int64(dpar[lay])
     u = to_unit(x)
     if kd == DELAY_GEOMETRIC:
-        p = dpar[lay]
-        if p >= 1.0:
-            return np.int64(1)
-        return np.int64(1) + np.int64(math.floor(math.log1p(-u) / math.log1p(-p)))
+        return np.int64(1) + np.int64(math.floor(math.log1p(-u) * dpar[lay]))
     row = dcdf[lay]
     j = 0
     while j < row.shape[0] - 1 and not u < row[j]:
