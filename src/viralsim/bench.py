@@ -23,7 +23,7 @@ import time
 
 from ._bench import BenchContext, default_data_dir
 
-SUITES = ("kernel", "models", "strategies", "distributed", "learn", "scale")
+SUITES = ("kernel", "models", "strategies", "distributed", "learn", "scale", "channels")
 PEERS = ("cynetdiff", "ndlib", "pynetim")
 
 

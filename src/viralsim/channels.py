@@ -21,7 +21,16 @@ import numba
 import numpy as np
 
 from ._kernels import ic as _ic
-from ._kernels.campaign import KIND_AD, KIND_POST, campaign_worlds, multiplex_worlds
+from ._kernels.campaign import (
+    DELAY_FIXED,
+    DELAY_GEOMETRIC,
+    DELAY_PMF,
+    KIND_AD,
+    KIND_POST,
+    campaign_worlds,
+    multiplex_days,
+    multiplex_worlds,
+)
 from ._limits import MAX_SIMS, rounds_that_can_happen
 from ._validation import (
     check_float,
@@ -43,6 +52,8 @@ __all__ = [
     "InfluencerPost",
     "AdBuy",
     "CampaignEstimate",
+    "DayTimeline",
+    "Delay",
     "MultiplexGraph",
     "Allocation",
     "estimate_campaign",
@@ -316,6 +327,126 @@ class AdBuy(Channel):
                 f"impressions, cap {self.frequency_cap}, conversion {self.conversion_rate:.1%})")
 
 
+# ------------------------------------------------------------------------ delays
+@dataclass(frozen=True, eq=False)
+class Delay:
+    """Days between an adopter's comment and a follower seeing and acting on it.
+
+    Build one with :meth:`fixed`, :meth:`geometric` or :meth:`pmf`; give it to
+    :func:`estimate_campaign` (``delay=``, every platform, or a dict per
+    platform) or to :class:`MultiplexGraph` (``delays=``).
+
+    Attributes
+    ----------
+    kind : {"fixed", "geometric", "pmf"}
+    probs : tuple of float
+        ``probs[d]``: the chance of a delay of ``d`` days (``fixed``: a single 1
+        at ``d``; ``geometric``: empty, the law is unbounded).
+    mean_days : float
+
+    Notes
+    -----
+    In world ``r`` the delay of follower ``v`` of commenter ``u`` on a platform
+    is drawn once (from a key of ``(rng, r, platform, u, v)``); v sees the
+    comment on day ``t_u + delay`` and, if the edge is live, adopts then. The
+    adopters are those of the model without delays; only their days change
+    (the continuous-time independent cascade of Gomez-Rodriguez et al. 2011 and
+    Du et al. 2013, in whole days). Channels act on day 0.
+
+    References
+    ----------
+    M. Gomez-Rodriguez, D. Balduzzi, B. Schölkopf. Uncovering the temporal
+    dynamics of diffusion networks. ICML 2011.
+
+    N. Du, L. Song, M. Gomez-Rodriguez, H. Zha. Scalable influence estimation
+    in continuous-time diffusion networks. NIPS 2013.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> vs.Delay.fixed(2).describe(), vs.Delay.geometric(3.0).describe()
+    ('2 days', 'geometric, mean 3 days')
+    >>> vs.Delay.pmf([0.0, 0.5, 0.5]).mean_days
+    1.5
+    """
+
+    kind: str
+    probs: tuple
+    mean_days: float
+
+    @classmethod
+    def fixed(cls, days):
+        """Every reaction takes exactly ``days`` days (int >= 0)."""
+        days = check_int(days, "days", "Delay.fixed", low=0)
+        return cls("fixed", tuple([0.0] * days + [1.0]), float(days))
+
+    @classmethod
+    def geometric(cls, mean_days):
+        """Reactions on day 1, 2, ... with a geometric law of mean ``mean_days`` >= 1
+        (each day, a follower who has not acted yet acts with probability 1 / mean)."""
+        mean = check_float(mean_days, "mean_days", "Delay.geometric", low=1.0)
+        return cls("geometric", (), mean)
+
+    @classmethod
+    def pmf(cls, probs):
+        """``probs[d]``: the chance of a delay of ``d`` days (non-negative, sum 1)."""
+        f = "Delay.pmf"
+        try:
+            p = np.asarray(probs, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise param_error("probs", f, "a sequence of probabilities (day 0, 1, ...)",
+                              probs, exc=TypeError) from None
+        if p.ndim != 1 or p.size == 0 or not np.all(np.isfinite(p)) or np.any(p < 0):
+            raise param_error("probs", f, "a non-empty sequence of probabilities >= 0 "
+                              "(day 0, 1, ...)", probs)
+        if abs(p.sum() - 1.0) > 1e-9:
+            raise ValueError(f"The 'probs' parameter of {f} must sum to 1. Got a sum of "
+                             f"{p.sum():g} instead; divide by the sum.")
+        nz = np.flatnonzero(p)
+        p = p[: nz[-1] + 1] / p.sum()
+        return cls("pmf", tuple(p.tolist()), float(np.dot(np.arange(p.size), p)))
+
+    @property
+    def min_days(self):
+        """The shortest delay with a positive chance."""
+        return 1 if self.kind == "geometric" else int(np.flatnonzero(self.probs)[0])
+
+    @property
+    def max_days(self):
+        """The longest delay with a positive chance (inf for geometric)."""
+        return math.inf if self.kind == "geometric" else len(self.probs) - 1
+
+    def _arrays(self):
+        """``(kernel kind, parameter, cdf)`` for :func:`viralsim._kernels.campaign.draw_delay`."""
+        if self.kind == "fixed":
+            return DELAY_FIXED, float(len(self.probs) - 1), np.ones(1)
+        if self.kind == "geometric":  # the kernel's 1 / log(1 - p) (0 for p = 1: one day)
+            p = 1.0 / self.mean_days
+            return DELAY_GEOMETRIC, (1.0 / math.log1p(-p) if p < 1.0 else 0.0), np.ones(1)
+        cdf = np.cumsum(self.probs)
+        cdf[-1] = 1.0
+        return DELAY_PMF, 0.0, cdf
+
+    def describe(self):
+        """One line in plain words."""
+        if self.kind == "fixed":
+            d = len(self.probs) - 1
+            return f"{d} day{'' if d == 1 else 's'}"
+        if self.kind == "geometric":
+            return f"geometric, mean {self.mean_days:g} days"
+        return f"pmf over 0..{len(self.probs) - 1} days, mean {self.mean_days:.3g}"
+
+
+def _as_delay(d, what, func):
+    """A :class:`Delay` from a Delay or a whole number of days (None stays None)."""
+    if d is None or isinstance(d, Delay):
+        return d
+    if isinstance(d, numbers.Integral) and not isinstance(d, bool):
+        return Delay.fixed(int(d))
+    raise param_error(what, func, "a vs.Delay (Delay.fixed, Delay.geometric, Delay.pmf) "
+                      "or a whole number of days", d, exc=TypeError)
+
+
 # ------------------------------------------------------------------------ platforms
 class MultiplexGraph:
     """Several platforms over the same consumers: one follower graph per platform.
@@ -333,6 +464,9 @@ class MultiplexGraph:
         Who is on each platform (default: everyone). Ads and count-only posts
         on a platform reach its members only; a consumer comments only on the
         platforms they are on.
+    delays : dict of str to Delay or int, optional
+        Each platform's reaction delay in days (:class:`Delay`); with none,
+        forecasts by day are by round (a comment acted on the next day).
 
     Notes
     -----
@@ -357,7 +491,7 @@ class MultiplexGraph:
     3.0
     """
 
-    def __init__(self, layers, comment_probs=None, members=None):
+    def __init__(self, layers, comment_probs=None, members=None, delays=None):
         f = "MultiplexGraph"
         names = _check_layers(layers, f)
         first = layers[names[0]]
@@ -382,6 +516,10 @@ class MultiplexGraph:
                         for name in names}
         if mem:
             self._platform_index(next(iter(mem)), f"{f} (members)")
+        dl = {} if delays is None else dict(delays)
+        for name in dl:
+            self._platform_index(name, f"{f} (delays)")
+        self.delays = {k: _as_delay(v, f"delays[{k!r}]", f) for k, v in dl.items()}
 
     @property
     def n_nodes(self):
@@ -406,9 +544,9 @@ class MultiplexGraph:
 
 
 def _layer_for(graph, channel, i, func):
-    """``(layer graph, member mask or None)`` a channel resolves against."""
+    """``(layer graph, member mask or None, layer index)`` a channel resolves against."""
     if isinstance(graph, FollowerGraph):
-        return graph, None
+        return graph, None, 0
     if channel.platform is None:
         if isinstance(channel, SeedList) or len(graph.platforms) == 1:
             name = graph.platforms[0]
@@ -421,7 +559,7 @@ def _layer_for(graph, channel, i, func):
     else:
         name = channel.platform
         graph._platform_index(name, f"{func} (channel {i}, {type(channel).__name__})")
-    return graph.layers[name], graph.members[name]
+    return graph.layers[name], graph.members[name], graph.platforms.index(name)
 
 
 # ------------------------------------------------------------------------ estimation
@@ -450,6 +588,17 @@ class CampaignEstimate:
         Mean new adopters per round (round 0: the channels' adopters).
     elapsed : float
         Seconds spent in the kernel.
+    reach_by_day, exposure_by_day : DayTimeline
+        Adopters and distinct viewers by the end of day 0, 1, ... with their
+        intervals (day 0: the channels). Without delays a day is a round.
+    by_platform : dict of str to dict of str to Estimate
+        Per platform (a FollowerGraph's: ``platform``, or ``"default"``):
+        ``"exposure"`` (people shown it there, by a channel on that platform or
+        a comment there), ``"comments"``, ``"impressions"`` (comment views
+        there). A person seen on two platforms counts on both, once in
+        ``exposure``.
+    platform_per_world : dict of str to dict of str to ndarray
+        The same, per world.
 
     Examples
     --------
@@ -469,10 +618,75 @@ class CampaignEstimate:
     per_world: dict = field(repr=False)
     timeline: np.ndarray = field(repr=False)
     elapsed: float = field(default=0.0, repr=False)
+    reach_by_day: "DayTimeline" = field(default=None, repr=False)
+    exposure_by_day: "DayTimeline" = field(default=None, repr=False)
+    by_platform: dict = field(default=None, repr=False)
+    platform_per_world: dict = field(default=None, repr=False)
 
     def __str__(self):
         return (f"reach {self.reach} people, exposure {self.exposure}, cost {self.cost:g}, "
                 f"{self.n_sims:,} worlds")
+
+    def by_day(self, day):
+        """``"by day 3: 1,200 ± 40 people adopted, 5,100 ± 90 saw it"``."""
+        r, x = self.reach_by_day.at(day), self.exposure_by_day.at(day)
+        return f"by day {day}: {r} people adopted, {x} saw it"
+
+
+@dataclass(frozen=True, eq=False)
+class DayTimeline:
+    """A running total by day (adopters or viewers), with intervals.
+
+    Attributes
+    ----------
+    mean, stderr, ci_low, ci_high : ndarray
+        Entry ``d``: the total by the end of day ``d`` over the worlds.
+    confidence : float
+    horizon : int or None
+        The last day simulated (``max_days``); None: until the cascades end.
+    complete : bool
+        Whether every cascade ended within the entries (then later days equal
+        the last entry); False when the timeline was cut at
+        :data:`viralsim.estimate.MAX_TIMELINE` days.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> g = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=1.0)
+    >>> est = vs.estimate_campaign(g, [vs.SeedList([0])], n_sims=5, rng=0,
+    ...                            delay=vs.Delay.fixed(2))
+    >>> est.reach_by_day.mean.tolist(), est.reach_by_day.at(30).mean
+    ([1.0, 1.0, 2.0, 2.0, 3.0], 3.0)
+    """
+
+    mean: np.ndarray
+    stderr: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    confidence: float
+    horizon: int = None
+    complete: bool = True
+
+    def __len__(self):
+        return self.mean.size
+
+    def at(self, day):
+        """The :class:`~viralsim.estimate.Estimate` of the total by the end of ``day``."""
+        day = check_int(day, "day", "DayTimeline.at", low=0)
+        if self.horizon is not None and day > self.horizon:
+            raise ValueError(f"DayTimeline.at: day {day} is past the last day simulated "
+                             f"({self.horizon}). Estimate again with max_days >= {day}.")
+        if day >= self.mean.size and not self.complete:
+            raise ValueError(f"DayTimeline.at: day {day} is past the {self.mean.size} days "
+                             "kept (some cascades went on). Pass max_days to keep that day.")
+        d = min(day, self.mean.size - 1)
+        return Estimate(float(self.mean[d]), float(self.stderr[d]), float(self.ci_low[d]),
+                        float(self.ci_high[d]), self.confidence)
+
+    def __str__(self):
+        days = range(min(self.mean.size, 8))
+        return "; ".join(f"by day {d}: {self.at(d)}" for d in days) + (
+            "; ..." if self.mean.size > 8 else "")
 
 
 def _check_channels(channels, func, name="channels"):
@@ -523,8 +737,10 @@ class _Plan:
         # complexity ~16: one branch per kind of channel (seed list, post by account, by
         # follower list, by count, ad), each filling the same flat arrays the kernel reads
         parts = []
+        clayer = []
         for i, ch in enumerate(channels):
-            layer, member = _layer_for(graph, ch, i, func)
+            layer, member, lay = _layer_for(graph, ch, i, func)
+            clayer.append(lay)
             p = ch._resolve(layer, func)
             if member is not None and isinstance(ch, AdBuy):
                 p = (p[0], p[1][member[p[1]]]) + p[2:]
@@ -551,6 +767,7 @@ class _Plan:
         self.p_adopt = np.array([p[3] for p in parts], dtype=np.float64)
         self.imps = np.array([p[4] for p in parts], dtype=np.int64)
         self.cap = np.array([p[5] for p in parts], dtype=np.int64)
+        self.clayer = np.array(clayer, dtype=np.int64)
 
     def subset(self, pick):
         """The plan of channels ``pick`` (their streams kept)."""
@@ -559,6 +776,7 @@ class _Plan:
         out.kind, out.stream = self.kind[pick], self.stream[pick]
         out.p_see, out.p_adopt = self.p_see[pick], self.p_adopt[pick]
         out.imps, out.cap = self.imps[pick], self.cap[pick]
+        out.clayer = self.clayer[pick]
         sizes = self.aptr[pick + 1] - self.aptr[pick]
         out.aptr = np.zeros(pick.size + 1, dtype=np.int64)
         np.cumsum(sizes, out=out.aptr[1:])
@@ -566,30 +784,69 @@ class _Plan:
                     if pick.size else np.zeros(0, dtype=np.int32))
         return out
 
+    def arrays(self):
+        """The plan tuple of the multiplex kernels."""
+        return (self.kind, self.stream, self.aptr, self.aidx, self.p_see, self.p_adopt,
+                self.imps, self.cap, self.clayer)
+
 
 def _multiplex_arrays(graph):
-    """The layers stacked for :func:`viralsim._kernels.campaign.multiplex_worlds` (cached)."""
+    """The layers stacked for :mod:`viralsim._kernels.campaign`'s multiplex kernels (cached).
+
+    Row u of layer l is ``lidx[lptr[l, u]:lptr[l, u + 1]]`` (positions in the
+    stacked arrays, so the kernels index them without slicing per commenter).
+    """
     arrs = getattr(graph, "_stacked", None)
     if arrs is None:
         gs = [graph.layers[p] for p in graph.platforms]
-        lptr = np.stack([g.indptr.astype(np.int64) for g in gs])
         eoff = np.zeros(len(gs) + 1, dtype=np.int64)
         np.cumsum([g.n_edges for g in gs], out=eoff[1:])
+        lptr = np.stack([g.indptr.astype(np.int64) + eoff[i] for i, g in enumerate(gs)])
         lidx = np.concatenate([g.indices for g in gs]).astype(np.int32)
         lprobs = np.concatenate([g.probs for g in gs]).astype(np.float32)
         lnone = np.stack([g._derived("skip_row_none_live", _ic.skip_row_none_live)
                           for g in gs])
         member = np.stack([graph.members[p] for p in graph.platforms]).astype(np.uint8)
-        arrs = graph._stacked = (lptr, lidx, lprobs, lnone, eoff, member)
+        arrs = graph._stacked = (lptr, lidx, lprobs, lnone, member)
     return arrs
 
 
-def _run_plan(graph, model, plan, key, n_sims, max_rounds):
-    """Per-world outcomes of a plan: dict of arrays, timeline sums, seconds."""
+class _Run:
+    """One kernel run: per-world ``out`` (dict of arrays), per-platform ``lout``
+    (dict metric -> (L, n_sims) array, or None: one platform, the totals),
+    ``tl`` (4, tl_len) sums of the per-round (or per-day) new counts,
+    ``cum_sum, cum_sq`` (4, tl_len) sums of the running totals and of their
+    squares, ``exact_last`` (whether the last column is a day of its own rather
+    than that day and later), ``by_day`` (a run with delays) and ``elapsed``."""
+
+    def __init__(self, out, lout, tl, cum, exact_last, by_day, elapsed):
+        cum_sum, cum_sq, end_sum, end_sq = (a.sum(axis=0) for a in cum)
+        self.out, self.lout, self.tl, self.elapsed = out, lout, tl, elapsed
+        self.cum_sum = cum_sum + np.cumsum(end_sum, axis=1)
+        self.cum_sq = cum_sq + np.cumsum(end_sq, axis=1)
+        self.exact_last, self.by_day = exact_last, by_day
+
+
+def _timeline_len(n_nodes, horizon, longest_step=1):
+    """Columns of a timeline: rounds (or days) 0 .. T, T the horizon capped at the
+    last one a cascade can reach (``(n_nodes - 1) * longest_step``: each adoption
+    after the channels' adds a step) and at :data:`MAX_TIMELINE`; a cap below the
+    horizon makes the last column collect its day and later ones. Returns
+    ``(tl_len, exact_last)``."""
+    reach = max(n_nodes - 1, 1) * longest_step
+    t = min(math.inf if horizon is None else horizon, reach)
+    exact = t <= MAX_TIMELINE
+    return max(int(min(t, MAX_TIMELINE)) + 1, 2), exact
+
+
+def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None):
+    """Per-world outcomes of a plan (:class:`_Run`). ``delays``: None (by round), or a
+    list of :class:`Delay` per platform (by day, ``graph`` then a MultiplexGraph)."""
+    if delays is not None:
+        return _run_days(graph, model, plan, key, n_sims, delays, max_days)
     if isinstance(graph, MultiplexGraph):
         return _run_multiplex(graph, model, plan, key, n_sims, max_rounds)
-    tl_len = max((max_rounds if max_rounds is not None
-                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+    tl_len, exact = _timeline_len(graph.n_nodes, max_rounds)
     segw, has_seg, _ = _segment_arrays(graph, model.segment_attr, type(model).__name__)
     gamma = getattr(model, "off_target_factor", 1.0)
     if has_seg and gamma < 1.0:
@@ -598,7 +855,7 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds):
     else:
         thin, has_thin = np.ones(1), False
     c = float(getattr(model, "comment_prob", 1.0))
-    out, seg, tl_sum, tl_sq, visits = _kernel_outputs(n_sims, tl_len)
+    out, seg, tl_sum, tl_sq, visits, cum = _kernel_outputs(n_sims, tl_len)
     t0 = time.perf_counter()
     campaign_worlds(
         graph.indptr, graph.indices, graph.probs,
@@ -607,16 +864,16 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds):
         np.int64(-1 if max_rounds is None else max_rounds), c, thin, has_thin, segw, has_seg,
         plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
         plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
-        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits,
+        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits, cum,
     )
     elapsed = time.perf_counter() - t0
     out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
-    return out, tl_sum.sum(axis=0), elapsed
+    return _Run(out, None, tl_sum.sum(axis=0), cum, exact, False, elapsed)
 
 
 def _kernel_outputs(n_sims, tl_len):
-    """The campaign kernels' output arrays: per-world counts, segment reach, and the
-    per-thread timeline sums and edge visits."""
+    """The campaign kernels' output arrays: per-world counts, segment reach, the
+    per-thread timeline sums, edge visits, and running-total sums."""
     nt = max(1, min(numba.get_num_threads(), n_sims))
     out = {k: np.empty(n_sims, dtype=np.int64) for k in
            ("reach", "exposure", "comments", "impressions", "first_adopters",
@@ -625,28 +882,66 @@ def _kernel_outputs(n_sims, tl_len):
     tl_sum = np.zeros((nt, 4, tl_len), dtype=np.int64)
     tl_sq = np.zeros((nt, 4, tl_len), dtype=np.int64)
     visits = np.zeros(nt, dtype=np.int64)
-    return out, seg, tl_sum, tl_sq, visits
+    cum = tuple(np.zeros((nt, 4, tl_len), dtype=np.int64) for _ in range(4))
+    return out, seg, tl_sum, tl_sq, visits, cum
 
 
-def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
-    tl_len = max((max_rounds if max_rounds is not None
-                  else min(graph.n_nodes, MAX_TIMELINE)) + 1, 2)
+PLATFORM_METRICS = ("exposure", "comments", "impressions")
+#: one bit per platform in the kernels' viewer marks (:func:`viralsim._kernels.campaign._see_on`)
+MAX_PLATFORMS = 32
+
+
+def _multiplex_call(graph, model, plan, n_sims, tl_len):
+    """Arguments shared by the multiplex kernels, and the arrays they fill."""
+    if len(graph.platforms) > MAX_PLATFORMS:
+        raise ValueError(f"a MultiplexGraph with {len(graph.platforms)} platforms: campaigns "
+                         f"count exposure on at most {MAX_PLATFORMS}. Merge platforms.")
     segw, has_seg, _ = _segment_arrays(graph.base, model.segment_attr, type(model).__name__)
     c = float(getattr(model, "comment_prob", 1.0))
     cprob = np.array([graph.comment_probs.get(p, c) for p in graph.platforms])
-    lptr, lidx, lprobs, lnone, eoff, member = _multiplex_arrays(graph)
-    out, seg, tl_sum, tl_sq, visits = _kernel_outputs(n_sims, tl_len)
+    lptr, lidx, lprobs, lnone, member = _multiplex_arrays(graph)
+    out, seg, tl_sum, tl_sq, visits, cum = _kernel_outputs(n_sims, tl_len)
+    outs = (out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
+            out["first_adopters"], out["channel_viewers"])
+    lout = {k: np.zeros((len(graph.platforms), n_sims), dtype=np.int64)
+            for k in PLATFORM_METRICS}
+    head = (lptr, lidx, lprobs, lnone, member, cprob)
+    tail = (segw, has_seg, plan.arrays(), outs, tuple(lout.values()), (tl_sum, tl_sq, cum),
+            visits)
+    return head, tail, out, seg, has_seg, lout, tl_sum, cum
+
+
+def _run_multiplex(graph, model, plan, key, n_sims, max_rounds):
+    tl_len, exact = _timeline_len(graph.n_nodes, max_rounds)
+    head, tail, out, seg, has_seg, lout, tl_sum, cum = _multiplex_call(graph, model, plan,
+                                                                      n_sims, tl_len)
     t0 = time.perf_counter()
-    multiplex_worlds(
-        lptr, lidx, lprobs, lnone, eoff, member, cprob, np.uint64(key), np.int64(0),
-        np.int64(n_sims), np.int64(-1 if max_rounds is None else max_rounds), segw, has_seg,
-        plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
-        plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
-        out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits,
-    )
+    multiplex_worlds(*head, np.uint64(key), np.int64(0), np.int64(n_sims),
+                     np.int64(-1 if max_rounds is None else max_rounds), *tail)
     elapsed = time.perf_counter() - t0
     out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
-    return out, tl_sum.sum(axis=0), elapsed
+    return _Run(out, lout, tl_sum.sum(axis=0), cum, exact, False, elapsed)
+
+
+def _run_days(graph, model, plan, key, n_sims, delays, max_days):
+    longest = max(d.max_days for d in delays)
+    tl_len, exact = _timeline_len(graph.n_nodes, max_days, max(longest, 1))
+    head, tail, out, seg, has_seg, lout, tl_sum, cum = _multiplex_call(graph, model, plan,
+                                                                      n_sims, tl_len)
+    arrs = [d._arrays() for d in delays]
+    width = max(a[2].size for a in arrs)
+    dcdf = np.ones((len(arrs), width))
+    for i, a in enumerate(arrs):
+        dcdf[i, :a[2].size] = a[2]
+    dl = (np.array([a[0] for a in arrs], dtype=np.int64),
+          np.array([a[1] for a in arrs], dtype=np.float64), dcdf,
+          np.array([d.min_days for d in delays], dtype=np.int64))
+    t0 = time.perf_counter()
+    multiplex_days(*head, dl, np.uint64(key), np.int64(0), np.int64(n_sims),
+                   np.int64(-1 if max_days is None else max_days), *tail)
+    elapsed = time.perf_counter() - t0
+    out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
+    return _Run(out, lout, tl_sum.sum(axis=0), cum, exact, True, elapsed)
 
 
 def _estimate_of(values, confidence):
@@ -713,13 +1008,49 @@ def _check_ad_work(plan, n_sims, func):
             "Use fewer worlds, a lower frequency_cap, or smaller ad units.")
 
 
+def _check_timing(graph, model, delay, max_days, func):
+    """``(delays, day graph, max_days)``: the per-platform :class:`Delay` list (None:
+    no delays anywhere, by round) and the graph the day kernel runs on (a
+    FollowerGraph as a one-platform MultiplexGraph)."""
+    if max_days is not None:
+        max_days = check_int(max_days, "max_days", func, low=0)
+    multi = isinstance(graph, MultiplexGraph)
+    names = graph.platforms if multi else ("default",)
+    given = {}
+    if isinstance(delay, dict):
+        if not multi:
+            raise TypeError(f"The 'delay' parameter of {func} is a dict of platforms, but the "
+                            "graph is a FollowerGraph (one platform). Pass one vs.Delay.")
+        for k, v in delay.items():
+            graph._platform_index(k, f"{func} (delay)")
+            given[k] = _as_delay(v, f"delay[{k!r}]", func)
+        common = None
+    else:
+        common = _as_delay(delay, "delay", func)
+    own = graph.delays if multi else {}
+    per = [given.get(p) or common or own.get(p) for p in names]
+    if all(d is None for d in per):
+        return None, None, max_days
+    if getattr(model, "off_target_factor", 1.0) < 1.0:
+        raise ModelNotSupported(f"{func}: off_target_factor < 1 is not supported with delays "
+                                "yet. Use off_target_factor=1, or no delay.")
+    per = [Delay.fixed(1) if d is None else d for d in per]
+    return per, graph if multi else MultiplexGraph({"default": graph}), max_days
+
+
+def _platform_names(graph, platform):
+    if isinstance(graph, MultiplexGraph):
+        return list(graph.platforms)
+    return [platform if platform is not None else "default"]
+
+
 def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, confidence=0.95,
-                      max_rounds=None, platform=None):
+                      max_rounds=None, platform=None, delay=None, max_days=None):
     """Expected reach and exposure of a campaign: channels, then word of mouth.
 
     Parameters
     ----------
-    graph : FollowerGraph
+    graph : FollowerGraph or MultiplexGraph
         The consumers and who follows whom, with edge probabilities (all 0:
         no word of mouth).
     channels : list of Channel
@@ -732,13 +1063,23 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
         The same rng gives the same worlds as :func:`viralsim.estimate_reach`.
     confidence : float in (0, 1), default 0.95
     max_rounds : int >= 1, optional
-        Rounds of comments after the channels' round.
+        Rounds of comments after the channels' round (without delays).
     platform : str, optional
         The graph's platform; a channel on another platform is an error.
+    delay : Delay, int, or dict of str to Delay, optional
+        Days between a comment and a follower's seeing and acting on it
+        (:class:`Delay`; an int: that many days), for every platform or per
+        platform of a MultiplexGraph (overriding its ``delays``). None
+        anywhere: one day, and the by-day forecast is the by-round one.
+    max_days : int >= 0, optional
+        The last day simulated: adoptions and views after it do not happen
+        (reach, exposure, ... are then "by that day").
 
     Returns
     -------
     CampaignEstimate
+        With ``reach_by_day`` and ``exposure_by_day``, and per-platform
+        exposure, comments and impressions in ``by_platform``.
 
     Raises
     ------
@@ -754,6 +1095,12 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     world is each channel's audience (a post) or impressions (an ad), plus
     the cascade's (the followers of every commenter are scanned for exposure).
 
+    With delays, world ``r`` keeps the live edges and comment coins it has
+    without them, so the final adopters are the same; each follower's day is
+    the shortest delay-weighted path from the channels' adopters
+    (:mod:`viralsim._kernels.campaign`). The by-round ``timeline`` then comes
+    from a second run of the same worlds without delays (twice the cost).
+
     Examples
     --------
     >>> import viralsim as vs
@@ -766,21 +1113,63 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     func = "estimate_campaign"
     channels, model, n_sims, confidence, max_rounds = _check_common(
         graph, channels, model, n_sims, confidence, max_rounds, platform, func)
+    delays, day_graph, max_days = _check_timing(graph, model, delay, max_days, func)
     key = seed_from_rng(rng)
     plan = _Plan(graph, channels, np.arange(len(channels)), func)
     _check_ad_work(plan, n_sims, func)
-    out, tl, elapsed = _run_plan(graph, model, plan, key, n_sims, max_rounds)
-    return _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence)
+    rounds = _min_horizon(max_rounds, None if delays is not None else max_days)
+    run = _run_plan(graph, model, plan, key, n_sims, rounds)
+    horizon = rounds
+    if delays is not None:
+        by_round = run
+        run = _run_plan(day_graph, model, plan, key, n_sims, None, delays, max_days)
+        horizon = max_days
+    else:
+        by_round = None
+    return _campaign_result(run, channels, n_sims, key, confidence,
+                            _platform_names(graph, platform), horizon, by_round)
 
 
-def _campaign_result(out, tl, elapsed, channels, n_sims, key, confidence):
+def _min_horizon(a, b):
+    return a if b is None else (b if a is None else min(a, b))
+
+
+def _day_timeline(run, k, n_sims, confidence, horizon):
+    """Running totals of series ``k`` (0: adopters, 3: exposure) by day, trimmed
+    after the last day anything happened."""
+    tl = run.tl
+    n_cols = tl.shape[1] if run.exact_last else tl.shape[1] - 1
+    busy = np.flatnonzero(tl[0] | tl[3])
+    used = int(busy[-1]) + 1 if busy.size else 1
+    complete = used <= n_cols
+    used = max(1, min(used, n_cols))
+    rows = [mean_interval(int(run.cum_sum[k, d]), int(run.cum_sq[k, d]), n_sims, confidence)
+            for d in range(used)]
+    m, se, lo, hi = (np.array(c, dtype=np.float64) for c in zip(*rows))
+    return DayTimeline(m, se, lo, hi, confidence, horizon, complete)
+
+
+def _campaign_result(run, channels, n_sims, key, confidence, platforms, horizon=None,
+                     by_round=None):
+    out = run.out
     metrics = {k: _estimate_of(v, confidence) for k, v in out.items()}
-    s = tl[0]
+    s = (by_round or run).tl[0]
     last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
+    if run.lout is None:  # one platform: its numbers are the totals
+        ppw = {platforms[0]: {k: out[k] for k in PLATFORM_METRICS}}
+    else:
+        ppw = {p: {k: run.lout[k][i] for k in PLATFORM_METRICS}
+               for i, p in enumerate(platforms)}
     return CampaignEstimate(
         reach=metrics["reach"], exposure=metrics["exposure"], metrics=metrics,
         cost=float(sum(ch.cost for ch in channels)), n_sims=n_sims, rng_key=key,
-        per_world=out, timeline=s[:last] / n_sims, elapsed=elapsed,
+        per_world=out, timeline=s[:last] / n_sims,
+        elapsed=run.elapsed + (by_round.elapsed if by_round else 0.0),
+        reach_by_day=_day_timeline(run, 0, n_sims, confidence, horizon),
+        exposure_by_day=_day_timeline(run, 3, n_sims, confidence, horizon),
+        by_platform={p: {k: _estimate_of(v, confidence) for k, v in d.items()}
+                     for p, d in ppw.items()},
+        platform_per_world=ppw,
     )
 
 
@@ -828,7 +1217,8 @@ GOALS = ("adopters", "exposure")
 
 
 def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None, n_sims=1000,
-                    rng=None, confidence=0.95, max_rounds=None, platform=None):
+                    rng=None, confidence=0.95, max_rounds=None, platform=None, deadline=None,
+                    delay=None):
     """Pick the channel units a budget buys: cost-effective greedy and best single unit.
 
     Parameters
@@ -842,9 +1232,12 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     budget : float > 0
     goal : {"adopters", "exposure"}, default "adopters"
         People who adopt, or people who see it (visibility).
-    model, n_sims, rng, confidence, max_rounds, platform
+    model, n_sims, rng, confidence, max_rounds, platform, delay
         As :func:`estimate_campaign`; every plan is evaluated in the same
         ``n_sims`` worlds (common random numbers).
+    deadline : int >= 0, optional
+        Optimise the goal by the end of this day (:func:`estimate_campaign`'s
+        ``max_days``; without delays, a day is a round).
 
     Returns
     -------
@@ -862,7 +1255,10 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     single affordable unit: at least ``(1 - 1/e) / 2`` of the best plan's
     value in those worlds (Khuller, Moss & Naor 1999; Leskovec et al. 2007).
     Alon, Gamzu & Tennenholtz (WWW 2012) study this budget allocation across
-    sources. Cost: one campaign simulation per gain evaluated.
+    sources. Cost: one campaign simulation per gain evaluated. With a deadline
+    the objective, the people reached by that day over fixed worlds (live
+    edges and delays), is still a coverage function (Du et al., NIPS 2013):
+    the same guarantee holds.
 
     References
     ----------
@@ -889,20 +1285,27 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     units, model, n_sims, confidence, max_rounds = _check_common(
         graph, channel_units, model, n_sims, confidence, max_rounds, platform, func)
     budget, costs = _check_allocation(units, budget, goal, func)
+    if deadline is not None:
+        deadline = check_int(deadline, "deadline", func, low=0)
+    delays, day_graph, _ = _check_timing(graph, model, delay, deadline, func)
     key = seed_from_rng(rng)
     full = _Plan(graph, units, np.arange(len(units)), func)
     _check_ad_work(full, n_sims, func)
     metric = "reach" if goal == "adopters" else "exposure"
     evals = [0]
     cache = {}
+    rounds = _min_horizon(max_rounds, None if delays is not None else deadline)
 
     def run(pick):
         pick = tuple(sorted(pick))
         if pick not in cache:
-            out, tl, el = _run_plan(graph, model, full.subset(list(pick)), key, n_sims,
-                                    max_rounds)
+            if delays is None:
+                r = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, rounds)
+            else:
+                r = _run_plan(day_graph, model, full.subset(list(pick)), key, n_sims, None,
+                              delays, deadline)
             evals[0] += 1
-            cache[pick] = (float(out[metric].mean()), out, tl, el)
+            cache[pick] = (float(r.out[metric].mean()), r)
         return cache[pick]
 
     # cost-effective lazy greedy, kept in one piece (complexity ~17) on purpose: its upper
@@ -941,19 +1344,21 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     rule = "greedy"
     if run([single])[0] > current:
         chosen, current, rule = [single], run([single])[0], "best single"
-    val, out, tl, el = run(chosen)
+    val, r = run(chosen)
     pick = [units[i] for i in chosen]
-    est = _campaign_result(out, tl, el, pick, n_sims, key, confidence)
+    est = _campaign_result(r, pick, n_sims, key, confidence, _platform_names(graph, platform),
+                           rounds if delays is None else deadline)
     return Allocation(chosen=list(chosen), channels=pick,
                       cost=float(sum(costs[i] for i in chosen)), budget=budget, value=val,
                       estimate=est, rule=rule, evaluations=evals[0])
 
 
 def _brute_force(graph, channel_units, budget, *, goal="adopters", model=None, n_sims=1000,
-                 rng=None):
+                 rng=None, deadline=None, delay=None):
     """The best affordable subset by enumeration (tests): ``(value, positions)``."""
     units = list(channel_units)
     model = IC() if model is None else model
+    delays, day_graph, _ = _check_timing(graph, model, delay, deadline, "_brute_force")
     key = seed_from_rng(rng)
     full = _Plan(graph, units, np.arange(len(units)), "_brute_force")
     metric = "reach" if goal == "adopters" else "exposure"
@@ -962,8 +1367,12 @@ def _brute_force(graph, channel_units, budget, *, goal="adopters", model=None, n
         for pick in itertools.combinations(range(len(units)), r):
             if sum(units[i].cost for i in pick) > budget:
                 continue
-            out, _, _ = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, None)
-            best = max(best, (float(out[metric].mean()), pick))
+            if delays is None:
+                r = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, deadline)
+            else:
+                r = _run_plan(day_graph, model, full.subset(list(pick)), key, n_sims, None,
+                              delays, deadline)
+            best = max(best, (float(r.out[metric].mean()), pick))
     return best
 
 

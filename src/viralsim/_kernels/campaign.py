@@ -27,6 +27,8 @@ channels' viewers who did not adopt are marked seen before the cascade, so
 exposure counts each person once.
 """
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -65,17 +67,43 @@ def _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv):
     return na, nv
 
 
+LOW32 = np.int64(0xFFFFFFFF)
+
+
+@njit(inline="always", **NJIT)
+def _see_on(pseen, v, lay, mark):
+    """Record that ``v`` saw the product on platform ``lay`` in this world.
+
+    ``pseen[v]`` packs ``mark << 32 | bits``: the world's mark (smaller: not
+    seen in this world) and one bit per platform it was seen on, so one load
+    and one store count both the distinct viewers and each platform's
+    (branch-free: who is new is unpredictable). Returns ``(new viewer, new on
+    lay)`` as 0/1.
+    """
+    x = pseen[v]
+    cur = (x >> 32) == mark
+    bits = x & LOW32 if cur else np.int64(0)
+    bit = np.int64(1) << lay
+    pseen[v] = (np.int64(mark) << 32) | bits | bit
+    return np.int64(1) - np.int64(cur), np.int64((bits & bit) == 0)
+
+
 @njit(**NJIT)
 def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
-                  vstamp, astamp, mark, views, touched, adopters, viewers):
+                  vstamp, astamp, mark, views, touched, adopters, viewers,
+                  clayer, pseen, lexpo):
     """World ``world``'s channel outcomes: ``(n_adopters, n_viewers)``, the people in
     ``adopters[:n_adopters]`` and ``viewers[:n_viewers]`` (adopters are viewers too),
     each once, in the order the channels reached them.
 
     ``vstamp, astamp`` (int32, n) hold ``mark`` for the viewers and adopters of this
     world (and smaller values otherwise); ``views`` (int32, n) must be all zero and is
-    left so; ``touched`` (int32, n) is scratch.
+    left so; ``touched`` (int32, n) is scratch. Per platform (when ``pseen`` is
+    not empty): channel ``c`` is on platform ``clayer[c]``, ``pseen`` (int64
+    (n,)) records who saw it on which platform (:func:`_see_on`) and
+    ``lexpo[l]`` is incremented once per new viewer on ``l``.
     """
+    per_layer = pseen.shape[0] > 0
     wk = world_key(key, world, DOMAIN_CHANNEL)
     na = 0
     nv = 0
@@ -92,6 +120,8 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
                 if to_unit(x) < ps:
                     adopt = to_unit(mix64(x + GOLDEN)) < pa
                     na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
+                    if per_layer:
+                        lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
         else:
             k = cap[c]
             nt = 0
@@ -124,8 +154,54 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
                 chance = 1.0 - q ** views[v]
                 adopt = to_unit(node_state(ckey, v)) < chance
                 na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
+                if per_layer:
+                    lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
                 views[v] = 0
     return na, nv
+
+
+@njit(**NJIT)
+def channel_scratch(n, max_deg, tl_len, n_layers):
+    """One thread's scratch for the campaign kernels, allocated once per chunk of worlds.
+
+    Returns ``(stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views,
+    touched, adopters, viewers, pseen)``: adopter and viewer stamps (int32 (n,),
+    zero), the cascade queue (int32 (n + max_deg,): a round's live followers pile
+    up past its tail), :func:`viralsim._kernels.ic.draw_live`'s flags and cache,
+    the per-round totals (int64 (4, tl_len), zero), :func:`draw_channels`'
+    buffers, and the per-platform viewer marks (:func:`_see_on`; int64 (n,),
+    zero, or empty when ``n_layers`` is 0).
+    """
+    return (np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
+            np.empty(n + max_deg, dtype=np.int32), np.empty(max_deg + 1, dtype=np.uint8),
+            np.zeros((4, tl_len), dtype=np.int64), np.array([-1.0, 0.0]),
+            np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
+            np.zeros(n, dtype=np.int32), np.empty(n, dtype=np.int32),
+            np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
+            np.zeros(n if n_layers > 0 else 0, dtype=np.int64))
+
+
+@njit(inline="always", **NJIT)
+def accumulate_cumulative(cum, ch, bucket, used):
+    """Add one world's running totals (reach by round or day, ...) to chunk ``ch``'s sums.
+
+    ``cum = (cum_sum, cum_sq, end_sum, end_sq)``, int64 (n_chunks, 4, tl_len):
+    column ``i < used`` of ``cum_*`` gets the world's total of columns ``0 ..
+    i`` of ``bucket`` (and its square); a world's total stays the same after its
+    last used column, so it is added once, at column ``used`` of ``end_*``: the
+    sums by column are ``cum_sum + cumsum(end_sum)`` (cost O(used) per world).
+    """
+    cum_sum, cum_sq, end_sum, end_sq = cum
+    tl_len = bucket.shape[1]
+    for k in range(bucket.shape[0]):
+        t = np.int64(0)
+        for i in range(used):
+            t += bucket[k, i]
+            cum_sum[ch, k, i] += t
+            cum_sq[ch, k, i] += t * t
+        if used < tl_len:
+            end_sum[ch, k, used] += t
+            end_sq[ch, k, used] += t * t
 
 
 @njit(**NJIT_PARALLEL)
@@ -133,7 +209,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
                     c, thin, has_thin, segw, has_seg,
                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
-                    out_first, out_seen, tl_sum, tl_sumsq, visits):
+                    out_first, out_seen, tl_sum, tl_sumsq, visits, cum):
     """Run a campaign in worlds ``world_start .. world_start + n_worlds - 1``.
 
     Graph and model arguments as :func:`viralsim._kernels.wom.wom_worlds` (the
@@ -142,38 +218,31 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     ``out_first`` and ``out_seen`` (int64, n_worlds) receive the channels'
     adopters and viewers per world; ``out_exposure`` counts channel viewers and
     word-of-mouth viewers once each, and its round-0 timeline entry holds the
-    channel viewers. Chunks of worlds run in parallel; a world's outcome
-    depends only on ``(key, world)``.
+    channel viewers; ``cum``: running totals by round
+    (:func:`accumulate_cumulative`). Chunks of worlds run in parallel; a
+    world's outcome depends only on ``(key, world)``.
     """
     n = indptr.shape[0] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[2]
     max_deg = max_degree(indptr)
     mult = np.ones(1)
+    clayer = np.zeros(kind.shape[0], dtype=np.int64)
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        seen = np.zeros(n, dtype=np.int32)
+        (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, 0)
+        lexpo = np.zeros(0, dtype=np.int64)
         state = np.zeros(1, dtype=np.int32)
         touched1 = np.empty(1, dtype=np.int32)
-        queue = np.empty(n + max_deg, dtype=np.int32)
-        flags = np.empty(max_deg, dtype=np.uint8)
         com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
-        bucket = np.zeros((4, tl_len), dtype=np.int64)
-        lq_cache = np.array([-1.0, 0.0])
-        vstamp = np.zeros(n, dtype=np.int32)
-        astamp = np.zeros(n, dtype=np.int32)
-        views = np.zeros(n, dtype=np.int32)
-        touched = np.empty(n, dtype=np.int32)
-        adopters = np.empty(n, dtype=np.int32)
-        viewers = np.empty(n, dtype=np.int32)
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
             na, nv = draw_channels(key, world_start + w, kind, stream, aptr, aidx, p_see,
                                    p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
-                                   adopters, viewers)
+                                   adopters, viewers, clayer, pseen, lexpo)
             for i in range(nv):  # channel viewers: seen before any comment
                 seen[viewers[i]] = mark
             res = wom_one_world(
@@ -188,6 +257,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
             vis_total += record_world(w, ch, (reach, expo + extra, ncom, nimp, seg, used), bucket,
                                       out_reach, out_exposure, out_comments, out_impressions,
                                       out_segment, tl_sum, tl_sumsq)
+            accumulate_cumulative(cum, ch, bucket, used)
             out_first[w] = na
             out_seen[w] = nv
         visits[ch] = vis_total
@@ -195,6 +265,11 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
 
 # ---------------------------------------------------------------- several platforms
 DOMAIN_LAYER = np.uint64(0x1E1E1E1E1E1E1E1E)
+DOMAIN_DELAY = np.uint64(0x2B2B2B2B2B2B2B2B)
+
+DELAY_FIXED = 0
+DELAY_GEOMETRIC = 1
+DELAY_PMF = 2
 
 
 @njit(inline="always", **NJIT)
@@ -206,19 +281,32 @@ def layer_key(key, layer):
     return mix64(key ^ mix64(np.uint64(layer) * GOLDEN + DOMAIN_LAYER))
 
 
-@njit(**NJIT_PARALLEL)
-def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_start,
-                     n_worlds, max_rounds, segw, has_seg,
-                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
-                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
-                     out_first, out_seen, tl_sum, tl_sumsq, visits):
-    """A campaign on ``L`` platforms over the same ``n`` consumers.
+@njit(**NJIT)
+def layers_max_degree(lptr):
+    """The largest row of any layer (at least 1)."""
+    max_deg = 1
+    for lay in range(lptr.shape[0]):
+        for u in range(lptr.shape[1] - 1):
+            max_deg = max(max_deg, lptr[lay, u + 1] - lptr[lay, u])
+    return max_deg
 
-    Layer ``l``'s CSR is ``lptr[l]`` (int64 (L, n + 1), edge positions within
-    the layer), ``lidx[eoff[l]:eoff[l + 1]]``, ``lprobs[...]`` and its
-    :func:`viralsim._kernels.ic.skip_row_none_live` table ``lnone[l]``;
-    ``member`` (uint8 (L, n)) says who is on which platform; ``cprob[l]`` is
-    its comment probability.
+
+@njit(**NJIT_PARALLEL)
+def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
+                     n_worlds, max_rounds, segw, has_seg, plan, outs, lout, tls, visits):
+    """A campaign on ``L`` platforms over the same ``n`` consumers, by round.
+
+    Layer ``l``'s CSR is ``lptr[l]`` (int64 (L, n + 1), positions in the
+    stacked ``lidx`` and ``lprobs``: row u of layer l is ``lidx[lptr[l, u]:
+    lptr[l, u + 1]]``) and its :func:`viralsim._kernels.ic.skip_row_none_live`
+    table ``lnone[l]``; ``member`` (uint8 (L, n)) says who is on which
+    platform; ``cprob[l]`` is its comment probability.
+
+    ``plan = (kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, clayer)``:
+    the channels as :func:`draw_channels`, ``clayer[c]`` channel c's
+    platform. ``outs = (reach, exposure, comments, impressions, segment,
+    first, seen)`` per world; ``lout = (exposure, comments, impressions)``,
+    int64 (L, n_worlds): per platform; ``tls = (tl_sum, tl_sumsq, cum)``.
 
     World ``r``: the channels draw the first adopters as in
     :func:`campaign_worlds`. A consumer adopts once. In the round after
@@ -230,47 +318,46 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_
     DOMAIN_FORWARD)`` (:func:`viralsim._kernels.ic.draw_live`). Layer 0's
     coins are those of :func:`viralsim._kernels.wom.wom_worlds`, so one layer
     is today's model, world by world. Comments and impressions count posts
-    per platform; exposure counts distinct people.
+    per platform; exposure counts distinct people (in total, and per
+    platform: the people shown it on that platform, by a channel or a
+    comment).
     """
+    kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, clayer = plan
+    (out_reach, out_exposure, out_comments, out_impressions, out_segment, out_first,
+     out_seen) = outs
+    out_lexpo, out_lcom, out_limp = lout
+    tl_sum, tl_sumsq, cum = tls
     n_layers = lptr.shape[0]
     n = lptr.shape[1] - 1
     n_chunks = tl_sum.shape[0]
     tl_len = tl_sum.shape[2]
-    max_deg = 1
-    for lay in range(n_layers):
-        for u in range(n):
-            max_deg = max(max_deg, lptr[lay, u + 1] - lptr[lay, u])
+    max_deg = layers_max_degree(lptr)
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        seen = np.zeros(n, dtype=np.int32)
-        queue = np.empty(n, dtype=np.int32)
+        (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, n_layers)
         cand = np.empty(max_deg + 1, dtype=np.int32)
-        flags = np.empty(max_deg + 1, dtype=np.uint8)
-        bucket = np.zeros((4, tl_len), dtype=np.int64)
-        lq_cache = np.array([-1.0, 0.0])
-        vstamp = np.zeros(n, dtype=np.int32)
-        astamp = np.zeros(n, dtype=np.int32)
-        views = np.zeros(n, dtype=np.int32)
-        touched = np.empty(n, dtype=np.int32)
-        adopters = np.empty(n, dtype=np.int32)
-        viewers = np.empty(n, dtype=np.int32)
         wkeys = np.empty(n_layers, dtype=np.uint64)
         ckeys = np.empty(n_layers, dtype=np.uint64)
+        lexpo = np.zeros(n_layers, dtype=np.int64)
+        lcom = np.zeros(n_layers, dtype=np.int64)
+        limp = np.zeros(n_layers, dtype=np.int64)
         vis_total = 0
         for w in range(lo, hi):
             world = world_start + w
             mark = np.int32(w - lo + 1)
+            lexpo[:] = 0
+            lcom[:] = 0
+            limp[:] = 0
             na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
-                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers)
+                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers,
+                                   clayer, pseen, lexpo)
             for lay in range(n_layers):
                 lk = layer_key(key, lay)
                 wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
                 ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
-            expo = nv
-            for i in range(nv):
-                seen[viewers[i]] = mark
+            expo = nv  # (draw_channels marked them in pseen)
             seg = 0.0
             for i in range(na):
                 s = adopters[i]
@@ -285,8 +372,6 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_
             bucket[3, 0] = nv
             head = 0
             rnd = 0
-            n_com = 0
-            n_imp = 0
             while head < tail and (max_rounds < 0 or rnd < max_rounds):
                 round_end = tail
                 expo0 = expo
@@ -301,19 +386,20 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_
                             if not to_unit(node_state(ckeys[lay], u)) < cprob[lay]:
                                 continue
                         ip = lptr[lay]
-                        e0 = eoff[lay]
-                        idx = lidx[e0:eoff[lay + 1]]
                         start = ip[u]
                         end = ip[u + 1]
                         rc += 1
                         ri += end - start
+                        lcom[lay] += 1
+                        limp[lay] += end - start
+                        lx = np.int64(0)
                         for e in range(start, end):
-                            v = idx[e]
-                            if seen[v] != mark:
-                                seen[v] = mark
-                                expo += 1
-                        k = draw_live(ip, idx, lprobs[e0:eoff[lay + 1]], u, wkeys[lay], cand, 0,
-                                      lq_cache, lnone[lay], flags, True)
+                            new, new_here = _see_on(pseen, lidx[e], lay, mark)
+                            expo += new
+                            lx += new_here
+                        lexpo[lay] += lx
+                        k = draw_live(ip, lidx, lprobs, u, wkeys[lay], cand, 0, lq_cache,
+                                      lnone[lay], flags, True)
                         for i in range(k):
                             v = cand[i]
                             if stamp[v] != mark:
@@ -322,15 +408,260 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, eoff, member, cprob, key, world_
                                 tail += 1
                                 if has_seg:
                                     seg += segw[v]
-                n_com += rc
-                n_imp += ri
                 head = round_end
                 rnd += 1
                 close_round(bucket, rnd, tail - round_end, rc, ri, expo - expo0)
-            res = (tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd))
-            vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
-                                      out_comments, out_impressions, out_segment, tl_sum,
-                                      tl_sumsq)
+            used = used_columns(bucket, rnd)
+            n_com = 0
+            n_imp = 0
+            for lay in range(n_layers):
+                n_com += lcom[lay]
+                n_imp += limp[lay]
+                out_lexpo[lay, w] = lexpo[lay]
+                out_lcom[lay, w] = lcom[lay]
+                out_limp[lay, w] = limp[lay]
+            vis_total += record_world(w, ch, (tail, expo, n_com, n_imp, seg, used), bucket,
+                                      out_reach, out_exposure, out_comments, out_impressions,
+                                      out_segment, tl_sum, tl_sumsq)
+            accumulate_cumulative(cum, ch, bucket, used)
+            out_first[w] = na
+            out_seen[w] = nv
+        visits[ch] = vis_total
+
+
+# ---------------------------------------------------------------- delays: by day
+@njit(inline="always", **NJIT)
+def draw_delay(dkind, dpar, dcdf, lay, x):
+    """A delay in days on platform ``lay`` from 64 random bits ``x``: fixed
+    (``dpar[lay]`` days), geometric on 1, 2, ... with success probability ``p``
+    (inverse CDF: ``1 + floor(log(1 - U) / log(1 - p))``; ``dpar[lay] = 1 /
+    log(1 - p)``, 0 for p = 1), or a pmf over 0, 1, ... days (the first ``j``
+    with ``U < dcdf[lay, j]``)."""
+    kd = dkind[lay]
+    if kd == DELAY_FIXED:
+        return np.int64(dpar[lay])
+    u = to_unit(x)
+    if kd == DELAY_GEOMETRIC:
+        return np.int64(1) + np.int64(math.floor(math.log1p(-u) * dpar[lay]))
+    row = dcdf[lay]
+    j = 0
+    while j < row.shape[0] - 1 and not u < row[j]:
+        j += 1
+    return np.int64(j)
+
+
+@njit(inline="always", **NJIT)
+def _heap_push(heap, size, item):
+    """Push ``item`` on the binary min-heap ``heap[:size]`` (grown when full)."""
+    if size == heap.shape[0]:
+        bigger = np.empty(2 * heap.shape[0], dtype=np.int64)
+        bigger[:size] = heap[:size]
+        heap = bigger
+    i = size
+    heap[i] = item
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap[parent] <= item:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = item
+    return heap, size + 1
+
+
+@njit(inline="always", **NJIT)
+def _heap_pop(heap, size):
+    """Remove and return the least item of ``heap[:size]``: ``(item, size - 1)``."""
+    top = heap[0]
+    size -= 1
+    if size > 0:
+        item = heap[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap[c + 1] < heap[c]:
+                c += 1
+            if heap[c] >= item:
+                break
+            heap[i] = heap[c]
+            i = c
+        heap[i] = item
+    return top, size
+
+
+SHIFT_DAY = 32
+
+
+@njit(**NJIT_PARALLEL)
+def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_start,
+                   n_worlds, max_days, segw, has_seg, plan, outs, lout, tls, visits):
+    """A campaign on ``L`` platforms, by day: each platform delays the reaction to a comment.
+
+    Arguments as :func:`multiplex_worlds`; ``delays = (dkind, dpar, dcdf, dmin)``
+    per platform (:func:`draw_delay`; ``dmin[l]`` the least delay with positive
+    probability) and ``max_days`` (< 0: none) the last day played.
+
+    World ``r`` has the live edges and comment coins of :func:`multiplex_worlds`
+    in world ``r`` (so the same adopters in the end, with no horizon). Times:
+    the channels' viewers and adopters see it and adopt on day 0. An adopter
+    ``u`` (adopted on day ``t_u``) who comments on platform ``l`` is seen by
+    each follower ``v`` there on day ``t_u + D``, ``D`` drawn from platform l's
+    delay from ``to_unit(node_state(node_state(world_key(layer_key(key, l), r,
+    DOMAIN_DELAY), u), v))`` (one delay per world, platform and edge: the
+    follower's time to see and act on it), and v adopts then if the edge is
+    live. So v adopts on the shortest delay-weighted path over live edges from
+    the first adopters (Dijkstra, a binary heap keyed ``day << 32 | v``), and
+    is exposed on the least day a commenter's post reaches it. With every
+    delay one day, days are rounds, world by world. Only days ``<= max_days``
+    count: adoptions and views after it do not happen; a comment counts when it
+    can be seen by then (``t_u + dmin[l] <= max_days``).
+
+    Timelines (``bucket`` rows): adopters and exposure by the day they happen,
+    impressions by the day they are seen, comments by the day they are posted.
+    Cost per world: O((edges scanned) log(pushes)) plus one mix per scanned
+    edge for a random delay.
+    """
+    dkind, dpar, dcdf, dmin = delays
+    kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, clayer = plan
+    (out_reach, out_exposure, out_comments, out_impressions, out_segment, out_first,
+     out_seen) = outs
+    out_lexpo, out_lcom, out_limp = lout
+    tl_sum, tl_sumsq, cum = tls
+    n_layers = lptr.shape[0]
+    n = lptr.shape[1] - 1
+    n_chunks = tl_sum.shape[0]
+    tl_len = tl_sum.shape[2]
+    last = tl_len - 1
+    horizon = max_days if max_days >= 0 else np.int64(1) << 30
+    max_deg = layers_max_degree(lptr)
+    low32 = (np.int64(1) << SHIFT_DAY) - 1
+    for ch in prange(n_chunks):
+        lo = n_worlds * ch // n_chunks
+        hi = n_worlds * (ch + 1) // n_chunks
+        (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
+         adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, n_layers)
+        cand = np.empty(max_deg + 1, dtype=np.int32)
+        sday = np.empty(n, dtype=np.int64)
+        best = np.empty(n, dtype=np.int64)
+        bstamp = np.zeros(n, dtype=np.int32)
+        heap = np.empty(n + max_deg, dtype=np.int64)
+        wkeys = np.empty(n_layers, dtype=np.uint64)
+        ckeys = np.empty(n_layers, dtype=np.uint64)
+        dkeys = np.empty(n_layers, dtype=np.uint64)
+        lexpo = np.zeros(n_layers, dtype=np.int64)
+        lcom = np.zeros(n_layers, dtype=np.int64)
+        limp = np.zeros(n_layers, dtype=np.int64)
+        vis_total = 0
+        for w in range(lo, hi):
+            world = world_start + w
+            mark = np.int32(w - lo + 1)
+            lexpo[:] = 0
+            lcom[:] = 0
+            limp[:] = 0
+            na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
+                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers,
+                                   clayer, pseen, lexpo)
+            for lay in range(n_layers):
+                lk = layer_key(key, lay)
+                wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
+                ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
+                dkeys[lay] = world_key(lk, world, DOMAIN_DELAY)
+            for i in range(nv):  # (draw_channels marked them in pseen)
+                sday[viewers[i]] = 0
+            size = 0
+            for i in range(na):
+                s = adopters[i]
+                bstamp[s] = mark
+                best[s] = 0
+                heap, size = _heap_push(heap, size, np.int64(s))
+            bucket[3, 0] += nv
+            used = 1
+            n_seen = 0  # exposed by comments only: queue[:n_seen]
+            reach = 0
+            seg = 0.0
+            while size > 0:
+                item, size = _heap_pop(heap, size)
+                u = np.int32(item & low32)
+                t = item >> SHIFT_DAY
+                if stamp[u] == mark or t != best[u]:
+                    continue
+                stamp[u] = mark
+                reach += 1
+                col = min(t, last)
+                bucket[0, col] += 1
+                used = max(used, col + 1)
+                if has_seg:
+                    seg += segw[u]
+                first = astamp[u] == mark
+                for lay in range(n_layers):
+                    if member[lay, u] == 0:
+                        continue
+                    if t + dmin[lay] > horizon:
+                        continue
+                    if not first and cprob[lay] < 1.0:
+                        if not to_unit(node_state(ckeys[lay], u)) < cprob[lay]:
+                            continue
+                    ip = lptr[lay]
+                    start = ip[u]
+                    end = ip[u + 1]
+                    lcom[lay] += 1
+                    bucket[1, col] += 1
+                    du = node_state(dkeys[lay], u)
+                    fixed = dkind[lay] == DELAY_FIXED
+                    for e in range(start, end):
+                        v = lidx[e]
+                        d = draw_delay(dkind, dpar, dcdf, lay, np.uint64(0) if fixed
+                                       else node_state(du, v))
+                        tv = t + d
+                        if tv > horizon:
+                            continue
+                        limp[lay] += 1
+                        cv = min(tv, last)
+                        bucket[2, cv] += 1
+                        used = max(used, cv + 1)
+                        new, new_here = _see_on(pseen, v, lay, mark)
+                        lexpo[lay] += new_here
+                        if new:
+                            sday[v] = tv
+                            queue[n_seen] = v
+                            n_seen += 1
+                        elif tv < sday[v]:
+                            sday[v] = tv
+                    k = draw_live(ip, lidx, lprobs, u, wkeys[lay], cand, 0, lq_cache,
+                                  lnone[lay], flags, True)
+                    for i in range(k):
+                        v = cand[i]
+                        if stamp[v] == mark:
+                            continue
+                        tv = t + draw_delay(dkind, dpar, dcdf, lay, np.uint64(0) if fixed
+                                            else node_state(du, v))
+                        if tv > horizon:
+                            continue
+                        if bstamp[v] != mark or tv < best[v]:
+                            bstamp[v] = mark
+                            best[v] = tv
+                            heap, size = _heap_push(heap, size, (tv << SHIFT_DAY) | v)
+            expo = nv
+            for i in range(n_seen):
+                col = min(sday[queue[i]], last)
+                bucket[3, col] += 1
+                used = max(used, col + 1)
+                expo += 1
+            n_com = 0
+            n_imp = 0
+            for lay in range(n_layers):
+                n_com += lcom[lay]
+                n_imp += limp[lay]
+                out_lexpo[lay, w] = lexpo[lay]
+                out_lcom[lay, w] = lcom[lay]
+                out_limp[lay, w] = limp[lay]
+            vis_total += record_world(w, ch, (reach, expo, n_com, n_imp, seg, used), bucket,
+                                      out_reach, out_exposure, out_comments, out_impressions,
+                                      out_segment, tl_sum, tl_sumsq)
+            accumulate_cumulative(cum, ch, bucket, used)
+            bucket[:, :used] = 0
             out_first[w] = na
             out_seen[w] = nv
         visits[ch] = vis_total

@@ -1,0 +1,167 @@
+"""Channels suite: campaigns on several platforms, ad buys, budget allocation (issue 18).
+
+Cases:
+
+- ``3 platforms``: a campaign (50 seeds, the accounts with most followers on
+  the first platform) on a :class:`viralsim.MultiplexGraph` of three
+  preferential-attachment layers of about 100k edges each
+  (``barabasi_albert(10_000, 5, rng=1, 2, 3)``, weighted cascade; 2,000
+  consumers in ``--quick``), against the single-layer campaign kernel on the
+  first layer alone. Rate: comment views (followers scanned: the kernels'
+  unit of work) per second of kernel time, so the layers' larger cascades do
+  not count as slowness. Target (issue 18): the ratio >= 0.5. Check: a
+  one-platform MultiplexGraph gives the single layer's reach world by world.
+  Also the same campaign with geometric delays (mean 2 days) on every
+  platform: :func:`viralsim.estimate_campaign` runs by day and by round.
+- ``ads vs seeds``: an ad of 4,000 impressions (cap 1, conversion 1%: 40
+  first adopters expected; 1,000 and 10 in ``--quick``) against a seed list
+  of 40 random consumers, on the first layer. Target: the ad costs no more time than the seed list. Check:
+  the ad's mean first adopters is 40 within 5 standard errors.
+- ``allocate``: :func:`viralsim.allocate_budget` over 50 channel units
+  (20 influencer posts by the biggest accounts, 20 ad slices to a 20%
+  segment, 10 seed lists) on ``power_law(1_000_000, 5)`` (100k consumers in
+  ``--quick``), 100 worlds per plan. Target: <= 30 s (2 cores).
+
+Timings are the best of a few runs (the machine may be shared).
+"""
+
+import math
+import time
+
+import numba
+import numpy as np
+
+from . import row, target_note
+
+SUITE = "channels"
+
+
+def _best(fn, reps):
+    best, out = math.inf, None
+    for _ in range(reps):
+        t = time.perf_counter()
+        res = fn()
+        dt = time.perf_counter() - t
+        if dt < best:
+            best, out = dt, res
+    return best, out
+
+
+def _layers(vs, n):
+    return [vs.generators.barabasi_albert(n, 5, rng=s).with_probabilities("weighted_cascade")
+            for s in (1, 2, 3)]
+
+
+def _rate(est):
+    """Comment views per second of kernel time."""
+    return float(est.per_world["impressions"].sum()) / est.elapsed
+
+
+def rate_ratio(a, b):
+    return _rate(a) / _rate(b)
+
+
+def _platforms(ctx, vs, layers, n_sims, reps):
+    rows = []
+    g0 = layers[0]
+    mg = vs.MultiplexGraph({"a": layers[0], "b": layers[1], "c": layers[2]})
+    seeds = g0.labels[np.argsort(-g0.out_degree(), kind="stable")[:50]].tolist()
+    plan = [vs.SeedList(seeds)]
+    one = vs.estimate_campaign(vs.MultiplexGraph({"a": g0}), plan, n_sims=100, rng=1)
+    ref = vs.estimate_campaign(g0, plan, n_sims=100, rng=1)
+    assert np.array_equal(one.per_world["reach"], ref.per_world["reach"]), \
+        "a one-platform MultiplexGraph differs from its layer"
+    vs.estimate_campaign(mg, plan, n_sims=10, rng=0)  # compiled or loaded first
+    case = (f"3 platforms (n={g0.n_nodes:,}, m={'+'.join(f'{g.n_edges:,}' for g in layers)})")
+    old = numba.get_num_threads()
+    try:
+        for nt in ctx.threads:
+            numba.set_num_threads(nt)
+            _, single = _best(lambda: vs.estimate_campaign(g0, plan, n_sims=n_sims, rng=0),
+                              reps)
+            _, multi = _best(lambda: vs.estimate_campaign(mg, plan, n_sims=n_sims, rng=0),
+                             reps)
+            rs, rm = _rate(single), _rate(multi)
+            rows.append(row(SUITE, f"{case} single layer", f"views/s ({nt} thr)", rs, "1/s",
+                            f"{n_sims / single.elapsed:,.0f} worlds/s, reach {single.reach}"))
+            rows.append(row(SUITE, f"{case} 3 layers", f"views/s ({nt} thr)", rm, "1/s",
+                            f"{n_sims / multi.elapsed:,.0f} worlds/s, reach {multi.reach}"))
+            rows.append(row(SUITE, case, f"3 layers / single, per view ({nt} thr)", rm / rs,
+                            "x", target_note(rm / rs, 0.5, at_most=False)))
+            _, days = _best(lambda: vs.estimate_campaign(mg, plan, n_sims=n_sims, rng=0,
+                                                         delay=vs.Delay.geometric(2.0)), reps)
+            rows.append(row(SUITE, f"{case} 3 layers, geometric delays", f"views/s ({nt} thr)",
+                            _rate(days), "1/s",
+                            f"by day and by round (two runs); {rate_ratio(days, multi):.2f}x "
+                            f"the by-round rate; reach by day 3 {days.reach_by_day.at(3)}"))
+    finally:
+        numba.set_num_threads(old)
+    return rows
+
+
+def _ads(ctx, vs, g, n_sims, reps):
+    imps = min(4000, g.n_nodes // 2)  # 1,000 in --quick
+    k = imps // 100
+    r = np.random.default_rng(0)
+    seeds = g.labels[r.choice(g.n_nodes, k, replace=False)].tolist()
+    ad = vs.AdBuy(spend=imps / 100, cpm=10.0, frequency_cap=1, conversion_rate=0.01)
+    assert ad.impressions == imps
+    vs.estimate_campaign(g, [ad], n_sims=10, rng=0)
+    t_ad, e_ad = _best(lambda: vs.estimate_campaign(g, [ad], n_sims=n_sims, rng=0), reps)
+    t_sd, e_sd = _best(lambda: vs.estimate_campaign(g, [vs.SeedList(seeds)], n_sims=n_sims,
+                                                    rng=0), reps)
+    first = e_ad.metrics["first_adopters"]
+    assert abs(first.mean - k) <= 5 * first.stderr, f"ad first adopters {first}, not {k}"
+    case = f"ads vs seeds (n={g.n_nodes:,}, {n_sims:,} worlds)"
+    return [
+        row(SUITE, f"{case} ad {imps:,} impressions", "time", t_ad, "s",
+            f"first adopters {first}, reach {e_ad.reach}"),
+        row(SUITE, f"{case} {k} seeds", "time", t_sd, "s", f"reach {e_sd.reach}"),
+        row(SUITE, case, "ad / seeds time", t_ad / t_sd, "x", target_note(t_ad / t_sd, 1.0)),
+    ]
+
+
+def _allocate(ctx, vs):
+    n = 100_000 if ctx.quick else 1_000_000
+    t = time.perf_counter()
+    g = vs.generators.power_law(n, 5, 2.5, rng=0).with_probabilities("weighted_cascade")
+    t_build = time.perf_counter() - t
+    r = np.random.default_rng(1)
+    g = g.with_node_attr("target", r.random(n) < 0.2)
+    big = np.argsort(-g.out_degree(), kind="stable")[:20]
+    units = [vs.InfluencerPost(account=g.labels[u].item(), organic_reach=0.3,
+                               adoption_rate=0.05, cost=float(20 + g.out_degree()[u] // 50))
+             for u in big]
+    units += [vs.AdBuy(spend=50.0, cpm=10.0, segment="target", conversion_rate=0.01)
+              for _ in range(20)]
+    units += [vs.SeedList(g.labels[r.choice(n, 10, replace=False)].tolist(), cost=30.0)
+              for _ in range(10)]
+    budget = 500.0
+    vs.allocate_budget(vs.generators.barabasi_albert(200, 2, rng=0).with_probabilities(0.1)
+                       .with_node_attr("target", np.ones(200, bool)),
+                       [vs.AdBuy(spend=1.0, cpm=10.0, segment="target"),
+                        vs.InfluencerPost(account=0, cost=1.0), vs.SeedList([1], cost=1.0)],
+                       2.0, n_sims=10, rng=0)  # compiled or loaded first
+    t = time.perf_counter()
+    a = vs.allocate_budget(g, units, budget, n_sims=100, rng=0)
+    dt = time.perf_counter() - t
+    assert a.cost <= budget
+    case = f"allocate 50 units (n={n:,}, m={g.n_edges:,}, 100 worlds/plan)"
+    note = f"{a.evaluations} plans, {len(a.chosen)} bought, reach {a.estimate.reach}"
+    if n == 1_000_000:
+        note = target_note(dt, 30, unit=" s") + "; " + note
+    return [row(SUITE, case, "graph build", t_build, "s"),
+            row(SUITE, case, "time", dt, "s", note)]
+
+
+def run(ctx):
+    import viralsim as vs
+
+    n = 2_000 if ctx.quick else 10_000
+    n_sims = 300 if ctx.quick else 2_000
+    reps = 3
+    layers = _layers(vs, n)
+    rows = _platforms(ctx, vs, layers, n_sims, reps)
+    rows += _ads(ctx, vs, layers[0], n_sims, reps)
+    rows += _allocate(ctx, vs)
+    return rows
