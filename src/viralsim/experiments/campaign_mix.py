@@ -143,6 +143,27 @@ def _mapping(value, key, example):
     return value
 
 
+def _named(value, key, example):
+    """``{name: item}`` from a list of items with a ``name`` (a list is replaced whole by
+    a command-line override, a mapping would be merged) or from a mapping."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return dict(value)
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list such as {example}. Got {value!r} instead.")
+    out = {}
+    for i, item in enumerate(value):
+        if not isinstance(item, dict) or item.get("name") is None:
+            raise ValueError(f"{key}[{i}] must be a mapping with a 'name', as in {example}. "
+                             f"Got {item!r} instead.")
+        name = str(item["name"])
+        if name in out:
+            raise ValueError(f"{key}: the name {name!r} is given twice; give each its own.")
+        out[name] = {k: v for k, v in item.items() if k != "name"}
+    return out
+
+
 def money(x, currency="€"):
     """An amount as the report writes it: ``€1,250``, ``€12.50``, ``500 EUR``.
 
@@ -285,12 +306,12 @@ def _layer_from_config(cfg, name, p, i):
     if gcfg is None:
         gcfg = cfg.get("graph")
         if not gcfg:
-            raise ValueError(f"experiment.platforms.{name} names no follower graph: give "
+            raise ValueError(f"experiment.platforms[{i}] ({name}) names no follower graph: give "
                              f"its 'path' (a follower CSV) or 'graph' (a generator), or a "
                              "graph=... for the run.")
     gcfg = dict(gcfg)
     if "_target_" not in gcfg:
-        raise ValueError(f"experiment.platforms.{name}.graph needs a '_target_' (e.g. "
+        raise ValueError(f"experiment.platforms[{i}] ({name}): graph needs a '_target_' (e.g. "
                          "viralsim.generators.holme_kim), as the configs in conf/graph have.")
     target = str(gcfg["_target_"])
     if gcfg.get("rng") is None and ("rng" in gcfg or target.startswith("viralsim.generators.")):
@@ -341,17 +362,17 @@ def _members(g, name, p, seed, i):
 
     share, column = p.get("share"), p.get("column")
     if share is not None and column is not None:
-        raise ValueError(f"experiment.platforms.{name}: give 'share' or 'column' (who is on "
+        raise ValueError(f"experiment.platforms[{i}] ({name}): give 'share' or 'column' (who is on "
                          "the platform), not both.")
     if share is not None:
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-            raise ValueError(f"experiment.platforms.{name}.share={share!r}: give the share of "
+            raise ValueError(f"experiment.platforms[{i}] ({name}): share={share!r}: give the share of "
                              "consumers on the platform, a number in (0, 1].")
         return _build.sub_rng(seed, 8, i).random(g.n_nodes) < float(share)
     if column is not None:
         attr = _plans.attr_name(g, str(column))
         if attr not in g.node_attrs:
-            raise ValueError(f"experiment.platforms.{name}.column={column!r}: no such consumers "
+            raise ValueError(f"experiment.platforms[{i}] ({name}): column={column!r}: no such consumers "
                              f"column (have: {sorted(g.node_attrs)}). Name a yes/no column.")
         v = np.asarray(g.node_attrs[attr])
         return (v.astype(bool) if v.dtype.kind in "biu" else
@@ -363,9 +384,9 @@ def _segments(g, exp, seed):
     """``g`` with one boolean node attribute per configured segment."""
     import numpy as np
 
-    segs = _mapping(exp.get("segments"), "experiment.segments", "{runners: {share: 0.2}}")
+    segs = _named(exp.get("segments"), "experiment.segments", "[{name: runners, share: 0.2}]")
     for j, (name, s) in enumerate(segs.items()):
-        where = f"experiment.segments.{name}"
+        where = f"experiment.segments[{j}] ({name})"
         s = _mapping(s, where, "{share: 0.2} or {column: interest, value: running}")
         _unknown(s, _SEGMENT_KEYS, where, "a segment has")
         if (s.get("share") is None) == (s.get("column") is None):
@@ -374,12 +395,12 @@ def _segments(g, exp, seed):
         if s.get("share") is not None:
             share = s["share"]
             if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share <= 1:
-                raise ValueError(f"{where}.share={share!r}: give a number in (0, 1].")
+                raise ValueError(f"{where}: share={share!r}: give a number in (0, 1].")
             mask = _build.sub_rng(seed, 9, j).random(g.n_nodes) < float(share)
         else:
             attr = _plans.attr_name(g, str(s["column"]))
             if attr not in g.node_attrs:
-                raise ValueError(f"{where}.column={s['column']!r}: the consumers have no such "
+                raise ValueError(f"{where}: column={s['column']!r}: the consumers have no such "
                                  f"column (have: {sorted(g.node_attrs)}). Fix the name, or "
                                  "give the platforms a consumers file.")
             v = np.asarray(g.node_attrs[attr])
@@ -405,13 +426,13 @@ def _platforms(cfg, exp):
     from ..channels import MultiplexGraph
 
     seed = int(cfg.get("rng_seed", 0))
-    plats = _mapping(exp.get("platforms"), "experiment.platforms",
-                     "{instagram: {comment_prob: 0.4}, tiktok: {share: 0.5}}")
+    plats = _named(exp.get("platforms"), "experiment.platforms",
+                   "[{name: instagram, path: ig.csv}, {name: tiktok, path: tt.csv}]")
     if not plats:
         plats = {"main": {}}
     conf, layers, sources = {}, {}, {}
     for i, (name, p) in enumerate(plats.items()):
-        where = f"experiment.platforms.{name}"
+        where = f"experiment.platforms[{i}] ({name})"
         p = _mapping(p, where, "{path: followers.csv, comment_prob: 0.3}")
         _unknown(p, _PLATFORM_KEYS, where, "a platform has")
         if p.get("path") is not None and p.get("graph") is not None:
@@ -442,11 +463,11 @@ def _platforms(cfg, exp):
     first = next(iter(layers))
     layers[first] = base
     comment = {}
-    for name, p in conf.items():
+    for i, (name, p) in enumerate(conf.items()):
         if p.get("comment_prob") is not None:
             c = p["comment_prob"]
             if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0 <= c <= 1:
-                raise ValueError(f"experiment.platforms.{name}.comment_prob={c!r}: give a "
+                raise ValueError(f"experiment.platforms[{i}] ({name}): comment_prob={c!r}: give a "
                                  "probability in [0, 1].")
             comment[name] = float(c)
     return MultiplexGraph(layers, comment_probs=comment, members=members or None), sources
@@ -556,7 +577,7 @@ def _specs(graph, exp, model, seed, posts=None):
             hint = f" (did you mean {near[0]!r}?)" if near else ""
             raise ValueError(f"{where}: platform {p!r} is not one of the platforms "
                              f"({', '.join(plats)}){hint}. Fix the name, or add "
-                             f"experiment.platforms.{p}.")
+                             f"a platform named {p!r} to experiment.platforms.")
         if p is None and k != "seeds":
             if len(plats) > 1:
                 raise ValueError(f"{where} ({ch.get('name') or k}) names no platform and there "
@@ -686,7 +707,22 @@ def _allocate(m, pick, budget, rng):
     a = allocate_budget(m.graph, [m.units[i] for i in pick], budget, goal=m.goal, model=m.model,
                         n_sims=m.select_sims, rng=rng, confidence=m.confidence,
                         max_rounds=m.max_rounds)
-    return [pick[i] for i in a.chosen], a.value
+    return _canonical(m, [pick[i] for i in a.chosen]), a.value
+
+
+def _canonical(m, units):
+    """The same plan with each channel's first slices: an ad's slices are alike, so two
+    plans that buy as many slices of each channel are one plan (one estimate)."""
+    free = {}
+    for i, o in enumerate(m.owner):
+        free.setdefault(o, []).append(i)
+    taken = {}
+    out = []
+    for i in units:
+        o = m.owner[i]
+        out.append(free[o][taken.get(o, 0)])
+        taken[o] = taken.get(o, 0) + 1
+    return out
 
 
 def plan_budget(m, budget):
