@@ -72,7 +72,8 @@ def test_single_platform_plans_buy_on_their_platform_only(tmp_path):
 
 
 def test_report_says_what_to_buy_and_what_it_reaches_in_plain_words(tmp_path):
-    out, outcome = _run(tmp_path, "experiment.budgets=[175]", "experiment.currency=EUR")
+    out, outcome = _run(tmp_path, "experiment.budgets=[175]", "experiment.currency=EUR",
+                        "experiment.channels.0.cost=500")
     text = (out / "report.md").read_text()
     rows = {r["plan"]: r for r in outcome.rows}
     mix = rows["best mix"]
@@ -84,6 +85,8 @@ def test_report_says_what_to_buy_and_what_it_reaches_in_plain_words(tmp_path):
     assert "single-platform plan" in line or "uses " in line
     assert "The best channel alone" in text and "## Plans at each budget" in text
     assert "Probabilities: weighted cascade" in text  # the assumption is stated
+    assert "- Left out: **anna** costs 500 EUR, over the largest budget (175 EUR)." in text
+    assert "anna" not in {r["plan"] for r in outcome.rows}
 
 
 def test_words_use_days_when_the_estimate_has_them():
@@ -129,14 +132,15 @@ def test_platforms_from_follower_csvs_share_their_consumers(tmp_path):
     ig.write_text("source,target\nann,bob\nann,cid\nbob,cid\ncid,dan\n")
     tt.write_text("source,target\neve,ann\neve,fay\nfay,gus\n")
     people.write_text("id,interest\nann,running\nbob,chess\ncid,running\ndan,running\n")
-    cfg = cfg_of("experiment=campaign_mix", "formats=[png]", "probabilities=uniform",
-                 "probabilities.p=0.5", "experiment.n_sims=200", "experiment.select_sims=50",
-                 f"experiment.platforms=[{{name: ig, path: '{ig}', consumers: '{people}'}}, "
-                 f"{{name: tt, path: '{tt}', comment_prob: 0.2}}]",
-                 "experiment.segments=[{name: runners, column: interest, value: running}]",
-                 "experiment.channels=[{name: post, platform: tt, account: eve, cost: 10}, "
-                 "{name: ads, platform: ig, spend: 10, cpm: 1000, segment: runners, "
-                 "conversion_rate: 1.0}]", "experiment.budgets=[20]")
+    cfg_args = ["experiment=campaign_mix", "formats=[png]", "probabilities=uniform",
+                "probabilities.p=0.5", "experiment.n_sims=200", "experiment.select_sims=50",
+                f"experiment.platforms=[{{name: ig, path: '{ig}', consumers: '{people}'}}, "
+                f"{{name: tt, path: '{tt}', comment_prob: 0.2}}]",
+                "experiment.segments=[{name: runners, column: interest, value: running}]",
+                "experiment.channels=[{name: post, platform: tt, account: eve, cost: 10}, "
+                "{name: ads, platform: ig, spend: 10, cpm: 1000, segment: runners, "
+                "conversion_rate: 1.0}]", "experiment.budgets=[20]"]
+    cfg = cfg_of(*cfg_args)
     m = cm.mix_of(plain(cfg))
     assert sorted(m.graph.base.labels.tolist()) == ["ann", "bob", "cid", "dan", "eve", "fay",
                                                    "gus"]
@@ -144,6 +148,14 @@ def test_platforms_from_follower_csvs_share_their_consumers(tmp_path):
     assert on_tt["eve"] and on_tt["ann"] and not on_tt["bob"]
     runners = dict(zip(m.graph.base.labels.tolist(), m.graph.base.node_attrs["runners"]))
     assert runners["ann"] and runners["dan"] and not runners["bob"] and not runners["eve"]
+    # a consumers file may come with any platform (a row for each of its consumers)
+    people_tt = tmp_path / "people_tt.csv"
+    people_tt.write_text("id,interest\neve,running\nann,running\nfay,chess\ngus,running\n")
+    moved = cfg_of(*[o.replace(f", consumers: '{people}'}}", "}").replace(
+        "comment_prob: 0.2}", f"comment_prob: 0.2, consumers: '{people_tt}'}}")
+        for o in cfg_args])
+    g = cm.mix_of(plain(moved)).graph.base
+    assert sorted(g.labels[g.node_attrs["runners"]].tolist()) == ["ann", "eve", "gus"]
     outcome = app.run(cfg, str(tmp_path / "run"), quiet=True)
     mix = outcome.rows[0]
     # eve's post persuades her 2 followers (ann, fay) for sure; the ad's 10 impressions, one

@@ -450,18 +450,23 @@ def _platforms(cfg, exp):
         layers, members = _aligned(layers)
     n = {g.n_nodes for g in layers.values()}
     if len(n) > 1:
-        raise ValueError(f"experiment.platforms: the generated platforms have different numbers "
-                         f"of consumers ({sorted(n)}); give each the same n_nodes.")
+        raise ValueError(f"experiment.platforms: the platforms have different numbers of "
+                         f"consumers ({sorted(n)}); give each generator the same n_nodes.")
     prng = _build.sub_rng(seed, 1)
-    for i, (name, g) in enumerate(layers.items()):
-        g = _build.apply_probabilities(g, cfg.get("probabilities"), prng)
-        layers[name] = g
-        m = _members(g, name, conf[name], seed, i)
+    for name, g in layers.items():
+        layers[name] = _build.apply_probabilities(g, cfg.get("probabilities"), prng)
+    first = next(iter(layers))
+    base = layers[first]
+    for g in list(layers.values())[1:]:  # a consumers file given with any platform counts
+        for a, v in g.node_attrs.items():
+            if a not in base.node_attrs:
+                base = base.with_node_attr(a, v)
+    base = _segments(base, exp, seed)
+    layers[first] = base
+    for i, name in enumerate(layers):
+        m = _members(base, name, conf[name], seed, i)
         if m is not None:
             members[name] = m if name not in members else (members[name] & m)
-    base = _segments(next(iter(layers.values())), exp, seed)
-    first = next(iter(layers))
-    layers[first] = base
     comment = {}
     for i, (name, p) in enumerate(conf.items()):
         if p.get("comment_prob") is not None:
@@ -1025,6 +1030,10 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
         _alone_line(m, rows, b, words)
     for b in skipped:
         words.append(f"- With {m.money(b)} nothing can be bought (every channel costs more).")
+    for s in m.specs:
+        if not _plans.within_budget(s.unit_cost, m.budgets[-1]):
+            words.append(f"- Left out: **{s.name}** costs {m.money(s.unit_cost)}, over the "
+                         f"largest budget ({m.money(m.budgets[-1])}).")
     goal = ("people who adopt" if m.goal == "adopters" else
             "people who see it (visibility)")
     how = (f"Plans are chosen for the goal, {goal}, by a cost-effective greedy over channel "
@@ -1035,6 +1044,9 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
     out = [report.header("Campaign mix: what to buy", rows, cfg), "",
            "\n".join(words), "", how, "",
            "## Plans at each budget", ""]
+    what = "adopters" if m.metric == "reach" else "people who see it"
+    out += [f"Costs are in {m.currency or 'the configured units'}. \"vs best/baseline\": "
+            f"{what} minus the best mix's, in the same worlds.", ""]
     for b in plans_at:
         at = [r for r in rows if r["budget"] == b]
         out += [f"### Budget {m.money(b)}", "", report.markdown_table(at), ""]
