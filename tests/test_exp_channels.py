@@ -95,6 +95,12 @@ def test_words_use_days_when_the_estimate_has_them():
     by_day = types.SimpleNamespace(timeline=np.array([10.0, 10.0]),
                                    reach_by_day=[10.0, 12.0, 19.5, 20.0, 20.0])
     assert cm._when(by_day) == (" by day 4", " (90% of them by day 2)")
+    # a DayTimeline (running totals with intervals; horizon: the deadline simulated)
+    days = types.SimpleNamespace(mean=np.array([4.0, 9.0, 10.0]), horizon=7)
+    assert cm._when(types.SimpleNamespace(timeline=np.ones(2), reach_by_day=days)) == (
+        " by day 7", " (90% of them by day 1)")
+    assert cm._when(types.SimpleNamespace(timeline=np.ones(3), reach_by_day=None)) == (
+        " by round 2", "")  # 90% only by the last round: said once
 
 
 def test_money_is_written_in_the_configured_currency():

@@ -942,6 +942,20 @@ def plan_in_words(m, units):
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
+def _by_day(est):
+    """Mean adopters by the end of each day, when the estimate has a by-day timeline
+    (``reach_by_day``: a DayTimeline with ``mean``, or a sequence), else None."""
+    import numpy as np
+
+    if not hasattr(est, "reach_by_day") or est.reach_by_day is None:
+        return None
+    days = est.reach_by_day
+    mean = getattr(days, "mean", None)
+    if mean is not None and not callable(mean):
+        return np.asarray(mean, dtype=float)
+    return np.asarray([float(getattr(v, "mean", v)) for v in days], dtype=float)
+
+
 def _when(est, share=0.9):
     """``(" by day 7", " (90% of them by day 3)")``: when the people are reached.
 
@@ -950,15 +964,16 @@ def _when(est, share=0.9):
     """
     import numpy as np
 
-    by_day = getattr(est, "reach_by_day", None) if hasattr(est, "reach_by_day") else None
-    if by_day is not None:
-        vals = [float(getattr(v, "mean", v)) for v in list(by_day)]
-        unit, cum = "day", np.asarray(vals, dtype=float)
-    else:
+    cum = _by_day(est)
+    unit = "day"
+    if cum is None:
         unit, cum = "round", np.cumsum(np.asarray(est.timeline, dtype=float))
     if cum.size == 0 or cum[-1] <= 0:
         return "", ""
     last = int(cum.size - 1)
+    horizon = getattr(getattr(est, "reach_by_day", None), "horizon", None)
+    if isinstance(horizon, int) and unit == "day":
+        last = horizon  # a deadline: the totals are those by that day
     early = int(np.searchsorted(cum, share * cum[-1] - 1e-9))
     extra = (f" ({share:.0%} of them by {unit} {early})" if early < last else "")
     return f" by {unit} {last}", extra
@@ -1108,11 +1123,10 @@ def _figures(m, rows, plans_at, ests, out_dir, files):
         figs[f"Other plans against the best mix at {m.money(top)}"] = "paired_differences.png"
     est = ests[tuple(sorted(plans_at[top][0]["units"]))]
     ax = plots._axes(None)
-    by_day = getattr(est, "reach_by_day", None) if hasattr(est, "reach_by_day") else None
     import numpy as np
 
-    if by_day is not None:
-        y = np.array([float(getattr(v, "mean", v)) for v in list(by_day)])
+    y = _by_day(est)
+    if y is not None:
         ax.set_xlabel("day")
     else:
         y = np.cumsum(np.asarray(est.timeline, dtype=float))
