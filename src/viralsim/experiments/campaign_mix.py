@@ -96,6 +96,10 @@ class CampaignMixConf:
         Worlds in which plans are chosen (other worlds than the reported ones).
     alone : bool
         Also report each channel alone (as much of it as each budget buys).
+    days : int, optional
+        A deadline in days: plans are chosen for, and report, the people
+        reached by the end of that day (each platform's ``delay``: days
+        between a comment and acting on it; one day when not given).
     """
 
     name: str = "campaign_mix"
@@ -109,11 +113,12 @@ class CampaignMixConf:
     n_sims: int | None = 2000
     select_sims: int = 500
     alone: bool = True
+    days: int | None = None
 
 
 # ------------------------------------------------------------------------ config
 _PLATFORM_KEYS = {"path", "source", "target", "probability", "consumers", "id_column",
-                  "directed", "graph", "comment_prob", "share", "column"}
+                  "directed", "graph", "comment_prob", "share", "column", "delay"}
 _SEGMENT_KEYS = {"share", "column", "value"}
 _KINDS = {"seeds": "seeds", "seed_list": "seeds", "samples": "seeds", "free_samples": "seeds",
           "post": "post", "influencer": "post", "influencer_post": "post",
@@ -263,6 +268,7 @@ class Mix:
     info: _build.RunInfo
     alone: bool = True
     sources: dict = field(default_factory=dict)
+    days: Any = None
 
     @property
     def metric(self):
@@ -283,6 +289,17 @@ def _budgets(exp):
     if any(not (math.isfinite(b) and b > 0) for b in budgets):
         raise ValueError(f"experiment.budgets={budgets}: every budget must be a number > 0.")
     return budgets
+
+
+def _days(exp):
+    days = exp.get("days")
+    if days is None:
+        return None
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"experiment.days={days!r}: give the deadline as a whole number of "
+                         "days >= 0 (or null: until word of mouth ends).")
+    _by_day_support("experiment.days")
+    return days
 
 
 def _int_setting(exp, key, low):
@@ -475,7 +492,42 @@ def _platforms(cfg, exp):
                 raise ValueError(f"experiment.platforms[{i}] ({name}): comment_prob={c!r}: give a "
                                  "probability in [0, 1].")
             comment[name] = float(c)
-    return MultiplexGraph(layers, comment_probs=comment, members=members or None), sources
+    delays = {name: _delay_of(p["delay"], f"experiment.platforms[{i}] ({name})")
+              for i, (name, p) in enumerate(conf.items()) if p.get("delay") is not None}
+    extra = {"delays": delays} if delays else {}
+    return (MultiplexGraph(layers, comment_probs=comment, members=members or None, **extra),
+            sources)
+
+
+def _by_day_support(what):
+    """The by-day forecasts of :mod:`viralsim.channels` (issue 18 item 5), or a one-line
+    error naming ``what`` needs them."""
+    import inspect
+
+    from .. import channels
+
+    if getattr(channels, "Delay", None) is None or "max_days" not in inspect.signature(
+            channels.estimate_campaign).parameters:
+        raise ValueError(f"{what} needs forecasts by day (vs.Delay), which this viralsim "
+                         "lacks; drop it, or upgrade viralsim.")
+    return channels.Delay
+
+
+def _delay_of(spec, where):
+    """A platform's ``delay``: whole days, ``{mean_days: m}`` (geometric) or
+    ``{pmf: [p0, p1, ...]}``."""
+    delay = _by_day_support(f"{where}: delay")
+    try:
+        if isinstance(spec, int) and not isinstance(spec, bool):
+            return delay.fixed(spec)
+        if isinstance(spec, dict) and len(spec) == 1 and "mean_days" in spec:
+            return delay.geometric(spec["mean_days"])
+        if isinstance(spec, dict) and len(spec) == 1 and "pmf" in spec:
+            return delay.pmf(list(spec["pmf"]))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{where}: delay={spec!r}: {str(exc).splitlines()[0]}") from None
+    raise ValueError(f"{where}: delay={spec!r}: give whole days (2), {{mean_days: 3}} (a "
+                     "geometric law) or {pmf: [0, 0.5, 0.5]} (the chance of each day).")
 
 
 def _from_influencers(cfg, exp, icfg):
@@ -698,6 +750,7 @@ def mix_of(cfg, keys=None):
                n_sims=n_sims, select_sims=select, confidence=float(cfg.get("confidence", 0.95)),
                max_rounds=cfg.get("max_rounds"), rng_seed=seed,
                info=_build.RunInfo.from_config(cfg, keys), alone=bool(exp.get("alone", True)),
+               days=_days(exp),
                sources=sources)
 
 
@@ -709,9 +762,10 @@ def _allocate(m, pick, budget, rng):
 
     if not pick or not any(_plans.within_budget(m.units[i].cost, budget) for i in pick):
         return None
+    by_day = {} if m.days is None else {"deadline": m.days}
     a = allocate_budget(m.graph, [m.units[i] for i in pick], budget, goal=m.goal, model=m.model,
                         n_sims=m.select_sims, rng=rng, confidence=m.confidence,
-                        max_rounds=m.max_rounds)
+                        max_rounds=m.max_rounds, **by_day)
     return _canonical(m, [pick[i] for i in a.chosen]), a.value
 
 
@@ -798,6 +852,7 @@ def evaluate_plans(m, plans_at):
     from ..channels import estimate_campaign
 
     rng = _build.sub_rng(m.rng_seed, 13).integers(2**62)  # the reported worlds
+    by_day = {} if m.days is None else {"max_days": m.days}
     done = {}
     for plans in plans_at.values():
         for p in plans:
@@ -805,7 +860,8 @@ def evaluate_plans(m, plans_at):
             if key not in done:
                 done[key] = estimate_campaign(m.graph, [m.units[i] for i in key], model=m.model,
                                               n_sims=m.n_sims, rng=rng,
-                                              confidence=m.confidence, max_rounds=m.max_rounds)
+                                              confidence=m.confidence, max_rounds=m.max_rounds,
+                                              **by_day)
     return done
 
 
@@ -1054,8 +1110,8 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
     how = (f"Plans are chosen for the goal, {goal}, by a cost-effective greedy over channel "
            f"units (each ad bought in slices) against the best single unit, in "
            f"{m.select_sims:,} worlds; every number here comes from {m.n_sims:,} other worlds, "
-           "the same for every plan, so the differences are paired. A round is one step of "
-           "comments after the channels' own round 0.")
+           "the same for every plan, so the differences are paired. "
+           + _time_words(m, ests, plans_at))
     out = [report.header("Campaign mix: what to buy", rows, cfg), "",
            "\n".join(words), "", how, "",
            "## Plans at each budget", ""]
@@ -1068,6 +1124,21 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
     out += [_platform_lines(m), "", "Every plan's units and their cost: plan.csv.", "",
             report.figure_links(figs), ""]
     return "\n".join(out)
+
+
+def _time_words(m, ests, plans_at):
+    """What "by round" or "by day" means in this report."""
+    any_est = next(iter(ests.values()), None)
+    if any_est is None or _by_day(any_est) is None:
+        return "A round is one step of comments after the channels' own round 0."
+    delays = getattr(m.graph, "delays", None) or {}
+    said = "; ".join(f"{p}: {d.describe() if hasattr(d, 'describe') else d}"
+                     for p, d in delays.items()) if isinstance(delays, dict) else ""
+    dl = (f" Delays between a comment and acting on it: {said}." if said else
+          " No platform has a delay configured: a comment is acted on the next day.")
+    if m.days is not None:
+        dl += f" Plans are chosen for the people reached by day {m.days}."
+    return "Day 0 is the channels' day." + dl
 
 
 def _alone_line(m, rows, b, words):
