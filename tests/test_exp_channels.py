@@ -79,8 +79,9 @@ def test_report_says_what_to_buy_and_what_it_reaches_in_plain_words(tmp_path):
     mix = rows["best mix"]
     line = next(ln for ln in text.splitlines() if ln.startswith("- **With 175 EUR**"))
     # the reported number is the table's, with its interval, and when it is reached
-    assert f"reach {cm.report.plus_minus(mix['mean'], mix['ci_low'], mix['ci_high'])} people by " \
-           f"round {mix['rounds']}" in line
+    when = f"day {mix['days']}" if "days" in mix else f"round {mix['rounds']}"
+    assert (f"reach {cm.report.plus_minus(mix['mean'], mix['ci_low'], mix['ci_high'])} people "
+            f"by {when}") in line
     assert f"({cm.money(mix['cost'], 'EUR')} in all)" in line
     assert "single-platform plan" in line or "uses " in line
     assert "The best channel alone" in text and "## Plans at each budget" in text
@@ -219,3 +220,18 @@ def test_command_line_runs_the_built_in_example_and_resumes(tmp_path):
     assert bad.returncode == 1
     first = bad.stderr.splitlines()[0]
     assert first.startswith("Error: experiment.channels[3] (instagram ads): ") and "cpm" in first
+
+
+def test_delays_and_a_deadline_in_days(tmp_path):
+    chn = pytest.importorskip("viralsim.channels")
+    if not hasattr(chn, "Delay"):  # forecasts by day (issue 18 item 5) not in this viralsim
+        with pytest.raises(ValueError, match=r"^experiment.days needs forecasts by day"):
+            cm.mix_of(plain(cfg_of(*SMALL, "experiment.days=3")))
+        return
+    out, outcome = _run(tmp_path, "experiment.budgets=[100]", "experiment.days=3",
+                        "+experiment.platforms.0.delay={mean_days: 2}",
+                        "+experiment.platforms.1.delay=1")
+    assert all(r["days"] == 3 for r in outcome.rows)
+    assert "people by day 3" in outcome.text and "geometric, mean 2 days" in outcome.text
+    with pytest.raises(ValueError, match=r"^experiment.platforms\[1\] \(tiktok\): delay=-1"):
+        cm.mix_of(plain(cfg_of(*SMALL, "+experiment.platforms.1.delay=-1")))

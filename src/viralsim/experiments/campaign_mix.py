@@ -920,7 +920,12 @@ def result_rows(m, plans_at, ests):
             row["cost_per_adopter"] = est.cost / est.reach.mean if est.reach.mean > 0 else None
             row.update(n_sims=est.n_sims, elapsed=est.elapsed, vs_best="best mix", diff=d,
                        diff_stderr=se, diff_ci_low=lo, diff_ci_high=hi,
-                       rounds=int(len(est.timeline)) - 1, **tail)
+                       rounds=int(len(est.timeline)) - 1)
+            days = _by_day(est)
+            if days is not None:  # the last day: the deadline, or when word of mouth ended
+                horizon = getattr(est.reach_by_day, "horizon", None)
+                row["days"] = horizon if isinstance(horizon, int) else int(days.size) - 1
+            row.update(tail)
             rows.append(row)
     return rows
 
