@@ -17,7 +17,8 @@ name            what it answers                              module
 =============== ============================================ =====================
 
 and ``campaign_mix`` (:mod:`.campaign_mix`): which influencer posts, ads and
-free samples one budget buys across platforms.
+free samples one budget buys across platforms (``campaign_influencers``: the
+same from an influencer list).
 
 Each module holds its config schema (a plain dataclass), its runner and its
 report text. Shared pieces are private modules: ``_build`` (objects from the
@@ -71,6 +72,7 @@ EXPERIMENTS = {
     "compare": run_compare,
     "campaign": run_campaign,
     "campaign_mix": campaign_mix.run_campaign_mix,
+    "campaign_influencers": campaign_mix.run_campaign_mix,
     "sensitivity": run_sensitivity,
     "scaling": run_scaling,
     "learn": run_learn,
@@ -82,6 +84,7 @@ SCHEMAS = {
     "compare": compare.CompareConf,
     "campaign": campaign.CampaignConf,
     "campaign_mix": campaign_mix.CampaignMixConf,
+    "campaign_influencers": campaign_mix.CampaignInfluencersConf,
     "sensitivity": sensitivity.SensitivityConf,
     "scaling": scaling.ScalingConf,
     "learn": learn.LearnConf,

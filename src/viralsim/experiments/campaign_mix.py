@@ -27,7 +27,7 @@ from .. import report
 from . import _build, _plans, _rows
 from ._schema import MISSING
 
-__all__ = ["CampaignMixConf", "InfluencersConf", "run_campaign_mix", "mix_of", "plan_budget",
+__all__ = ["CampaignMixConf", "CampaignInfluencersConf", "InfluencersConf", "run_campaign_mix", "mix_of", "plan_budget",
            "evaluate_plans", "mix_report", "money", "plan_in_words", "Mix", "ChannelSpec"]
 
 log = logging.getLogger("viralsim")
@@ -43,16 +43,40 @@ class InfluencersConf:
     Parameters
     ----------
     path : str, optional
-        The influencer CSV (one row per influencer: platform, followers,
-        engagement, price, ...; see :func:`viralsim.audiences.read_influencers`).
-    market_size : int, optional
-        Consumers in the market (the platforms' audience drawn from them).
+        The influencer CSV (one row per influencer: name, platform, followers,
+        engagement rate, price, optionally segment share; see
+        :func:`viralsim.audiences.read_influencers`).
+    market_size : int or dict, optional
+        Consumers on each platform in the market (one number: every platform).
+    overlaps : str, optional
+        A CSV of followers shared by pairs of influencers.
+    segment : str, optional
+        The target segment's name (ads name it as their ``segment``).
+    segment_share : float, optional
+        Share of the market in the segment (default: from the list's shares).
+    avg_degree : float or dict, optional
+        Ties among the market's consumers per member, per platform or for all.
+    platform_stats : dict, optional
+        Per platform: ``avg_degree``, ``exponent``, ``edge_prob``,
+        ``comment_prob``, ``organic_reach`` (the rest: viralsim's placeholders).
+    adopt_per_engagement : float, optional
+        Adoptions per engagement (default 0.1).
+    draws : int
+        Audience draws: plans are chosen on the first; the best mix is then
+        estimated on every draw, for the range across audiences.
     options : dict, optional
-        More keyword arguments of :func:`viralsim.audiences.influencer_audiences`.
+        Other keyword arguments of :func:`viralsim.audiences.influencer_audiences`.
     """
 
     path: str | None = None
-    market_size: int | None = None
+    market_size: Any = None
+    overlaps: str | None = None
+    segment: str | None = None
+    segment_share: float | None = None
+    avg_degree: Any = None
+    platform_stats: Any = None
+    adopt_per_engagement: float | None = None
+    draws: int = 1
     options: Any = None
 
 
@@ -114,6 +138,15 @@ class CampaignMixConf:
     select_sims: int = 500
     alone: bool = True
     days: int | None = None
+
+
+@dataclass
+class CampaignInfluencersConf(CampaignMixConf):
+    """Schema of ``experiment=campaign_influencers``: :class:`CampaignMixConf` from an
+    influencer list (``experiment.influencers.path`` and ``.market_size``), without
+    the built-in example's platforms and channels."""
+
+    name: str = "campaign_influencers"
 
 
 # ------------------------------------------------------------------------ config
@@ -219,6 +252,7 @@ class ChannelSpec:
     kind: str
     platform: Any
     units: list
+    influencer: Any = None  # its name in the influencer list (a post from the list)
 
     @property
     def unit_cost(self):
@@ -269,6 +303,9 @@ class Mix:
     alone: bool = True
     sources: dict = field(default_factory=dict)
     days: Any = None
+    assumption: Any = None  # where the probabilities come from, when not cfg's
+    influencers: Any = None  # the InfluencerList
+    audiences: list = field(default_factory=list)  # the audience draws (the first planned on)
 
     @property
     def metric(self):
@@ -530,23 +567,80 @@ def _delay_of(spec, where):
                      "geometric law) or {pmf: [0, 0.5, 0.5]} (the chance of each day).")
 
 
+_INFLUENCER_OPTS = ("segment_share", "avg_degree", "platform_stats", "adopt_per_engagement")
+_INFLUENCER_PLATFORM_KEYS = {"comment_prob", "delay"}
+
+
 def _from_influencers(cfg, exp, icfg):
-    """The graph and the influencer posts of ``experiment.influencers``."""
+    """``(graph, audiences, influencer list)`` of ``experiment.influencers``: the first
+    audience draw's graph, with the config's segments, comment probabilities and
+    delays."""
     try:
         from .. import audiences
     except ImportError:  # pragma: no cover - the module ships with viralsim from issue 18
         raise ValueError("experiment.influencers needs viralsim.audiences, which this install "
                          "lacks; upgrade viralsim, or list the posts in experiment.channels."
                          ) from None
+    from ..channels import MultiplexGraph
+
+    _unknown(icfg, set(InfluencersConf.__dataclass_fields__), "experiment.influencers",
+             "an influencer list has")
     if icfg.get("market_size") is None:
-        raise ValueError("experiment.influencers.market_size is not set: give the number of "
-                         "consumers in the market (e.g. 20000).")
-    opts = _mapping(icfg.get("options"), "experiment.influencers.options", "{}")
-    infl = audiences.read_influencers(icfg["path"])
-    aud = audiences.influencer_audiences(
-        infl, market_size=icfg["market_size"],
-        rng=_build.sub_rng(int(cfg.get("rng_seed", 0)), 10), **opts)
-    return aud
+        raise ValueError("experiment.influencers.market_size is not set: give the consumers on "
+                         "each platform in the market (e.g. 20000, or {instagram: 20000, "
+                         "tiktok: 15000}).")
+    draws = icfg.get("draws", 1)
+    if isinstance(draws, bool) or not isinstance(draws, int) or draws < 1:
+        raise ValueError(f"experiment.influencers.draws={draws!r}: give a whole number >= 1.")
+    opts = dict(_mapping(icfg.get("options"), "experiment.influencers.options", "{}"))
+    opts.update({k: icfg[k] for k in _INFLUENCER_OPTS if icfg.get(k) is not None})
+    if icfg.get("segment") is not None:
+        opts["segment"] = icfg["segment"]
+    infl = audiences.read_influencers(icfg["path"], overlaps=icfg.get("overlaps"),
+                                      segment=icfg.get("segment"))
+    seed = int(cfg.get("rng_seed", 0))
+    auds = audiences.draw_audiences(infl, draws, market_size=icfg["market_size"],
+                                    rng=int(_build.sub_rng(seed, 10).integers(2**62)), **opts)
+    g = auds[0].graph
+    plats = _named(exp.get("platforms"), "experiment.platforms", "[{name: instagram, "
+                   "comment_prob: 0.3}]")
+    comment, delays = dict(g.comment_probs), dict(getattr(g, "delays", None) or {})
+    for i, (name, p) in enumerate(plats.items()):
+        where = f"experiment.platforms[{i}] ({name})"
+        p = _mapping(p, where, "{comment_prob: 0.3}")
+        extra = sorted(set(p) - _INFLUENCER_PLATFORM_KEYS)
+        if extra:
+            raise ValueError(f"{where}: with an influencer list the platforms' consumers come "
+                             f"from it, so {extra[0]!r} cannot be given (only comment_prob or "
+                             "delay); for a list without the built-in example's platforms and "
+                             "channels use experiment=campaign_influencers.")
+        if name not in g.platforms:
+            raise ValueError(f"{where}: the influencer list has no platform {name!r} (its "
+                             f"platforms: {', '.join(g.platforms)}). Fix the name.")
+        if p.get("comment_prob") is not None:
+            c = p["comment_prob"]
+            if isinstance(c, bool) or not isinstance(c, (int, float)) or not 0 <= c <= 1:
+                raise ValueError(f"{where}: comment_prob={c!r}: give a probability in [0, 1].")
+            comment[name] = float(c)
+        if p.get("delay") is not None:
+            delays[name] = _delay_of(p["delay"], where)
+    layers = dict(g.layers)
+    first = g.platforms[0]
+    layers[first] = _segments(layers[first], exp, seed)
+    extra = {"delays": delays} if delays else {}
+    graph = MultiplexGraph(layers, comment_probs=comment, members=g.members, **extra)
+    return graph, auds, infl
+
+
+def _influencer_assumption(icfg):
+    from ..audiences import DEFAULT_PLATFORM_STATS
+
+    given = "experiment.influencers.platform_stats" if icfg.get("platform_stats") else None
+    return ("Probabilities: each platform's edge_prob (the chance a comment persuades a "
+            "follower who sees it) from " + (f"{given}, else " if given else "")
+            + f"viralsim's placeholder {DEFAULT_PLATFORM_STATS['edge_prob']:g}; the audiences "
+            "are drawn from the influencer list (viralsim.audiences); assumed, not learned "
+            "from data.")
 
 
 # ------------------------------------------------------------------------ channels
@@ -656,7 +750,7 @@ def _specs(graph, exp, model, seed, posts=None):
     for name, post in (posts or {}).items():
         n = str(name) if str(name) not in taken else f"{name} (influencer)"
         taken.add(n)
-        specs.append(ChannelSpec(len(specs), n, "post", post.platform, [post]))
+        specs.append(ChannelSpec(len(specs), n, "post", post.platform, [post], influencer=name))
     if not specs:
         raise ValueError("experiment.channels is empty: list what the budget may buy (seeds, "
                          "posts, ads), or give an influencer list (experiment.influencers.path).")
@@ -714,7 +808,7 @@ def mix_of(cfg, keys=None):
     """
     exp = cfg["experiment"]
     _unknown(exp, set(CampaignMixConf.__dataclass_fields__), "experiment",
-             "experiment=campaign_mix has")
+             f"experiment={exp.get('name')} has")
     budgets = _budgets(exp)
     goal = exp.get("goal") or "adopters"
     if goal not in GOALS:
@@ -726,11 +820,12 @@ def mix_of(cfg, keys=None):
     model = _build.build_model(cfg)
     icfg = _mapping(exp.get("influencers"), "experiment.influencers",
                     "{path: influencers.csv, market_size: 20000}")
-    posts, sources = None, {}
+    posts, sources, auds, infl, assumption = None, {}, [], None, None
     if icfg.get("path") is not None:
-        aud = _from_influencers(cfg, exp, icfg)
-        graph, posts = aud.graph, dict(aud.posts)
+        graph, auds, infl = _from_influencers(cfg, exp, icfg)
+        posts = dict(auds[0].posts)
         sources = {p: "influencer list" for p in graph.platforms}
+        assumption = _influencer_assumption(icfg)
     else:
         graph, sources = _platforms(cfg, exp)
     specs = _specs(graph, exp, model, seed, posts)
@@ -750,7 +845,7 @@ def mix_of(cfg, keys=None):
                n_sims=n_sims, select_sims=select, confidence=float(cfg.get("confidence", 0.95)),
                max_rounds=cfg.get("max_rounds"), rng_seed=seed,
                info=_build.RunInfo.from_config(cfg, keys), alone=bool(exp.get("alone", True)),
-               days=_days(exp),
+               days=_days(exp), assumption=assumption, influencers=infl, audiences=auds,
                sources=sources)
 
 
@@ -888,7 +983,45 @@ def _est_cols(est):
     return cols
 
 
-def result_rows(m, plans_at, ests):
+def audience_ranges(m, plans_at):
+    """The best mix at each budget on every audience draw of the influencer list
+    (:func:`viralsim.audiences.estimate_across_draws`): budget -> DrawsEstimate.
+    Empty without an influencer list, or with one draw.
+
+    Parameters
+    ----------
+    m : Mix
+    plans_at : dict
+        Budget -> :func:`plan_budget`'s list.
+
+    Returns
+    -------
+    dict
+    """
+    if len(m.audiences) < 2:
+        return {}
+    from ..audiences import estimate_across_draws
+
+    specs = {s.index: s for s in m.specs}
+    rng = int(_build.sub_rng(m.rng_seed, 14).integers(2**62))
+    by_day = {} if m.days is None else {"max_days": m.days}
+    out = {}
+    for b, plans in plans_at.items():
+        # a post from the list is its influencer's post in each draw; other channels as they are
+        items = [specs[m.owner[i]].influencer or m.units[i] for i in plans[0]["units"]]
+        kw = dict(audiences=m.audiences, n_sims=m.n_sims, rng=rng, model=m.model,
+                  confidence=m.confidence, max_rounds=m.max_rounds)
+        if by_day:
+            import inspect
+
+            if "max_days" not in inspect.signature(estimate_across_draws).parameters:
+                continue  # no range by a deadline from this viralsim
+            kw.update(by_day)
+        out[b] = estimate_across_draws(m.influencers, items, **kw)
+    return out
+
+
+def result_rows(m, plans_at, ests, ranges=None):
     """``results.csv``: one row per budget and plan, with paired differences in the
     goal's metric against the mix at that budget.
 
@@ -925,6 +1058,11 @@ def result_rows(m, plans_at, ests):
             if days is not None:  # the last day: the deadline, or when word of mouth ended
                 horizon = getattr(est.reach_by_day, "horizon", None)
                 row["days"] = horizon if isinstance(horizon, int) else int(days.size) - 1
+            rng_ = (ranges or {}).get(b)
+            if rng_ is not None and p["kind"] == "mix":  # the mix across audience draws
+                r = getattr(rng_, m.metric)
+                row.update(draws=int(r.means.size), draws_low=r.low, draws_central=r.central,
+                           draws_high=r.high)
             row.update(tail)
             rows.append(row)
     return rows
@@ -1045,7 +1183,7 @@ def _pm(est, metric):
     return report.plus_minus(e.mean, e.ci_low, e.ci_high)
 
 
-def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
+def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=(), ranges=None):
     """``report.md``: per budget, the mix to buy and what it reaches by when, against
     the best single-platform plan and each channel alone; then the tables.
 
@@ -1064,6 +1202,8 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
         ``confidence``, ``rng_seed`` and ``assumption`` (the report header's).
     skipped : list of float
         Budgets below every channel's cost.
+    ranges : dict, optional
+        :func:`audience_ranges`: the mix across audience draws, per budget.
 
     Returns
     -------
@@ -1091,6 +1231,7 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
                 words.append(line + f". This plan uses {plan['platform']} only: no plan over "
                              "several platforms did better in the worlds the plans were "
                              "chosen in.")
+                _range_line(m, ranges, b, words)
                 _alone_line(m, rows, b, words)
                 continue
             line += (f". The best single-platform plan ({best['plan']}: "
@@ -1103,6 +1244,7 @@ def mix_report(m, plans_at, ests, rows, figs, cfg, skipped=()):
                 line += (f", {report.plus_minus(d, lo, hi)} more in the same worlds"
                          + ("" if lo > 0 else ", within the noise"))
         words.append(line + ".")
+        _range_line(m, ranges, b, words)
         _alone_line(m, rows, b, words)
     for b in skipped:
         words.append(f"- With {m.money(b)} nothing can be bought (every channel costs more).")
@@ -1144,6 +1286,16 @@ def _time_words(m, ests, plans_at):
     if m.days is not None:
         dl += f" Plans are chosen for the people reached by day {m.days}."
     return "Day 0 is the channels' day." + dl
+
+
+def _range_line(m, ranges, b, words):
+    """The mix across audience draws of the influencer list, as a sentence."""
+    r = (ranges or {}).get(b)
+    if r is None:
+        return
+    verb = "reaches" if m.goal == "adopters" else "is seen by"
+    words.append(f"  On several draws of the audiences behind the influencer list, the same "
+                 f"plan {verb} {getattr(r, m.metric).words()}.")
 
 
 def _alone_line(m, rows, b, words):
@@ -1268,13 +1420,15 @@ def run_campaign_mix(cfg, out_dir, keys=None):
             skipped.append(b)
             log.warning("budget %s buys no channel: skipped", m.money(b))
     ests = evaluate_plans(m, plans_at)
-    rows = result_rows(m, plans_at, ests)
+    ranges = audience_ranges(m, plans_at)
+    rows = result_rows(m, plans_at, ests, ranges)
     files = _rows.write_rows(rows, out_dir)
     prow = plan_rows(m, plans_at)
     files += res.write_table(prow, os.path.join(out_dir, "plan.csv"))
     figs = _figures(m, rows, plans_at, ests, out_dir, files)
     text = mix_report(m, plans_at, ests, rows, figs,
                       dict(m.info.report_settings,
-                           assumption=_build.probability_assumption(cfg)), skipped)
+                           assumption=m.assumption or _build.probability_assumption(cfg)),
+                      skipped, ranges)
     files.append(report.write(out_dir, text))
     return _rows.Outcome(rows, files, {"plans": prow}, text)
