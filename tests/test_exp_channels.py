@@ -235,3 +235,58 @@ def test_delays_and_a_deadline_in_days(tmp_path):
     assert "people by day 3" in outcome.text and "geometric, mean 2 days" in outcome.text
     with pytest.raises(ValueError, match=r"^experiment.platforms\[1\] \(tiktok\): delay=-1"):
         cm.mix_of(plain(cfg_of(*SMALL, "+experiment.platforms.1.delay=-1")))
+
+
+INFLUENCERS = ("name,platform,followers,engagement_rate,price,segment_share\n"
+               "ann,Instagram,300,5%,€120,50%\nbob,Instagram,200,8%,€90,30%\n"
+               "cid,TikTok,400,6%,€150,40%\ndee,TikTok,150,9%,€60,60%\n")
+LIST = ["experiment=campaign_influencers", "formats=[png]", "experiment.n_sims=200",
+        "experiment.select_sims=50", "experiment.influencers.market_size=1500",
+        "experiment.influencers.segment=runners", "experiment.influencers.segment_share=0.3",
+        "experiment.influencers.avg_degree=4", "experiment.budgets=[250]",
+        "experiment.channels=[{name: tt ads, platform: tiktok, spend: 60, cpm: 20, "
+        "segment: runners, conversion_rate: 0.02, slices: 2}]"]
+
+
+def test_plans_from_an_influencer_list(tmp_path):
+    audiences = pytest.importorskip("viralsim.audiences")
+    path = tmp_path / "influencers.csv"
+    path.write_text(INFLUENCERS)
+    cfg = cfg_of(*LIST, f"experiment.influencers.path={path}", "experiment.influencers.draws=2")
+    m = cm.mix_of(plain(cfg))
+    assert m.graph.platforms == ("instagram", "tiktok") and len(m.audiences) == 2
+    names = [s.name for s in m.specs]
+    assert names == ["tt ads", "ann", "bob", "cid", "dee"]
+    # the posts are the audience's: followers as listed, price as cost
+    aud = audiences.draw_audiences(audiences.read_influencers(path), 1, market_size=1500,
+                                   rng=int(cm._build.sub_rng(0, 10).integers(2**62)),
+                                   segment="runners", segment_share=0.3, avg_degree=4)[0]
+    post = m.specs[3].units[0]
+    assert post.cost == 150.0 and post.followers == aud.posts["cid"].followers
+    outcome = app.run(cfg, str(tmp_path / "run"), quiet=True)
+    mix = outcome.rows[0]
+    assert mix["plan"] == "best mix" and mix["cost"] <= 250 and mix["draws"] == 2
+    assert mix["draws_low"] <= mix["draws_central"] <= mix["draws_high"]
+    assert "across 2 audience draws" in outcome.text
+    assert "edge_prob" in outcome.text.split("\n\n")[2]  # the probability assumption
+    assert str(path) in res.input_fingerprints(plain(cfg))  # a changed list is a new run
+
+
+def test_influencer_list_config_errors(tmp_path):
+    pytest.importorskip("viralsim.audiences")
+    path = tmp_path / "influencers.csv"
+    path.write_text(INFLUENCERS)
+    with pytest.raises(ValueError, match=r"^experiment.platforms\[0\] \(instagram\): with an "
+                                         r"influencer list .* experiment=campaign_influencers"):
+        cm.mix_of(plain(cfg_of(*SMALL, f"experiment.influencers.path={path}",
+                               "experiment.influencers.market_size=1500")))
+    with pytest.raises(ValueError, match=r"^experiment.platforms\[0\] \(youtube\): the "
+                                         r"influencer list has no platform 'youtube'"):
+        cm.mix_of(plain(cfg_of(*LIST, f"experiment.influencers.path={path}",
+                               "experiment.platforms=[{name: youtube, comment_prob: 0.2}]")))
+    from omegaconf.errors import MissingMandatoryValue
+
+    with pytest.raises((MissingMandatoryValue, ValueError),
+                       match="experiment.influencers.market_size"):
+        app.run(cfg_of(*LIST[:4], f"experiment.influencers.path={path}"), str(tmp_path / "x"),
+                quiet=True)  # left at ???: a one-line error on the command line

@@ -585,7 +585,7 @@ def _from_influencers(cfg, exp, icfg):
 
     _unknown(icfg, set(InfluencersConf.__dataclass_fields__), "experiment.influencers",
              "an influencer list has")
-    if icfg.get("market_size") is None:
+    if icfg.get("market_size") in (None, MISSING):
         raise ValueError("experiment.influencers.market_size is not set: give the consumers on "
                          "each platform in the market (e.g. 20000, or {instagram: 20000, "
                          "tiktok: 15000}).")
@@ -968,7 +968,9 @@ def _base(m):
                graph=", ".join(f"{p} ({m.sources.get(p, '')})" for p in m.graph.platforms),
                n_nodes=m.graph.n_nodes,
                n_edges=sum(g.n_edges for g in m.graph.layers.values()),
-               probabilities=m.info.probabilities, model=m.info.model)
+               probabilities=("edge_prob per platform (influencer list)"
+                              if m.influencers is not None else m.info.probabilities),
+               model=m.info.model)
     return row, {"rng_seed": m.rng_seed, "version": __version__}
 
 
