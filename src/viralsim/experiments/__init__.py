@@ -16,6 +16,10 @@ name            what it answers                              module
 ``learn``       learned influence, backtested on held-out    :mod:`.learn`
 =============== ============================================ =====================
 
+and ``campaign_mix`` (:mod:`.campaign_mix`): which influencer posts, ads and
+free samples one budget buys across platforms (``campaign_influencers``: the
+same from an influencer list).
+
 Each module holds its config schema (a plain dataclass), its runner and its
 report text. Shared pieces are private modules: ``_build`` (objects from the
 config, read once there), ``_plans`` (plans and their costs), ``_rows``
@@ -32,7 +36,7 @@ one YAML file, added to :data:`EXPERIMENTS` and :data:`SCHEMAS`.
 import importlib
 import os
 
-from . import campaign, compare, estimate, learn, scaling, sensitivity
+from . import campaign, campaign_mix, compare, estimate, learn, scaling, sensitivity
 from ._build import (
     Estimation,
     RunInfo,
@@ -67,6 +71,8 @@ EXPERIMENTS = {
     "estimate": run_estimate,
     "compare": run_compare,
     "campaign": run_campaign,
+    "campaign_mix": campaign_mix.run_campaign_mix,
+    "campaign_influencers": campaign_mix.run_campaign_mix,
     "sensitivity": run_sensitivity,
     "scaling": run_scaling,
     "learn": run_learn,
@@ -77,6 +83,8 @@ SCHEMAS = {
     "estimate": estimate.EstimateConf,
     "compare": compare.CompareConf,
     "campaign": campaign.CampaignConf,
+    "campaign_mix": campaign_mix.CampaignMixConf,
+    "campaign_influencers": campaign_mix.CampaignInfluencersConf,
     "sensitivity": sensitivity.SensitivityConf,
     "scaling": scaling.ScalingConf,
     "learn": learn.LearnConf,
