@@ -89,9 +89,9 @@ PROBABILITY_SCHEMES = {
 }
 
 STRATEGY_WORDS = {
-    "imm": "IMM (optimised for adopters, with a guarantee of at least 63% of the best "
+    "imm": "IMM (optimised for the goal, with a guarantee of at least 63% of the best "
            "possible)",
-    "celf": "CELF greedy (optimised for adopters by simulation)",
+    "celf": "CELF greedy (optimised for the goal by simulation)",
     "degree_discount": "degree discount (a fast heuristic)",
     "degree": "most followers per unit of cost",
 }
@@ -931,7 +931,7 @@ def _optimised_seeds(run, plan, b):
     try:
         return resolve_plan(run.g, {"name": plan.name, "strategy": strategy}, model=run.model,
                             rng=int(run.settings.rng_seed), budget=b, costs=run.costs,
-                            func="planner")
+                            func="planner", params=goal_params(run.settings, strategy))
     except (ValueError, TypeError) as exc:
         raise PlannerError(str(exc.args[0] if exc.args else exc)) from None
 
@@ -1090,11 +1090,35 @@ def assumptions(results):
             f"{s.n_sims:,} simulated worlds (random seed {s.rng_seed}), and the ranges are "
             f"{100 * s.confidence:g}% confidence intervals of those averages, not of one "
             f"campaign's outcome, which varies more. All plans are compared in the same worlds.")
-    if any(p.kind == "optimised" for p in results.plans):
-        text += (" Optimised plans maximise the expected number of adopters overall"
-                 + (", not within the segment" if s.segment is not None else "")
-                 + (" (not exposure)" if s.goal == "exposure" else "") + ".")
+    opt = [p for p in results.plans if p.kind == "optimised"]
+    if opt:
+        text += f" Optimised plans maximise {goal_words(s)}"
+        if any(p.strategy == "degree_discount" for p in opt):
+            text += " (degree discount is a heuristic for adopters overall)"
+        text += "."
     return text
+
+
+def goal_words(settings):
+    """What the optimised plans maximise, in words."""
+    if settings.goal == "exposure":
+        return "the expected number of people who see it"
+    if settings.segment is not None:
+        return f"the expected number of adopters in segment {settings.segment!r}"
+    return "the expected number of adopters"
+
+
+def goal_params(settings, strategy):
+    """The strategy parameters that optimise the run's goal (see
+    :func:`viralsim.experiments._plans.goal_params`): exposure, or adopters
+    in the target segment (RR sets rooted in it)."""
+    from ..experiments._plans import goal_params as _goal_params
+
+    if settings.goal == "exposure":
+        return _goal_params(strategy, "exposure")
+    if settings.segment is not None:
+        return _goal_params(strategy, weight_attr="_target_segment")
+    return {}
 
 
 def _segment_words(settings):
