@@ -158,6 +158,40 @@ def test_valid_command_lines_pass_the_check(tmp_path):
     assert "Did you mean preset=mystudy?" in check_command_line(["+preset=mystduy"], str(tmp_path))
 
 
+@pytest.mark.parametrize("argv, want", [
+    (["graph.n_nodes=ten"], "graph.n_nodes=ten: graph.n_nodes takes a whole number (int), not "
+                            "'ten'. For example: graph.n_nodes=10000."),
+    (["n_sims=abc"], "n_sims takes a whole number (int), not 'abc'. For example: n_sims=10."),
+    (["n_sims=1.5"], "n_sims takes a whole number (int), not '1.5'"),
+    (["-m", "n_sims=10,abc"], "n_sims takes a whole number (int), not 'abc'"),
+    (["graph=erdos_renyi", "graph.p_edge=1.5x"],
+     "graph.p_edge takes a number (float), not '1.5x'. For example: graph.p_edge="),
+    (["probabilities=uniform", "probabilities.p=1.5x"], "probabilities.p takes a number (float)"),
+    (["exposure=maybe"], "exposure takes true or false (bool), not 'maybe'. For example: "
+                         "exposure=true."),
+    (["graph.n_nodes=null"], "graph.n_nodes cannot be empty (null); it takes a whole number."),
+    (["experiment=campaign", "experiment.costs.base=x"],
+     "experiment.costs.base takes a number (float), not 'x'. For example: "
+     "experiment.costs.base=1.0."),
+])
+def test_wrongly_typed_values_are_one_line_with_an_example(argv, want):
+    from viralsim.app._errors import check_command_line
+
+    msg = check_command_line(argv)
+    assert msg is not None and want in msg and "\n" not in msg, msg
+    for ok in (["n_sims=1_000"], ["n_sims=null"], ["exposure=no"], ["exposure=0"],
+               ["probabilities=uniform", "probabilities.p=1e-3"], ["n_sims=${rng_seed}"],
+               ["graph.n_nodes=500", "-m", "rng_seed=1,2"]):
+        assert check_command_line(ok) is None, ok
+
+
+def test_cli_type_error_is_one_line_exit_1(tmp_path):
+    p = _cli(["graph.n_nodes=ten"], tmp_path, timeout=120)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert p.stderr.startswith("Error: graph.n_nodes=ten: graph.n_nodes takes a whole number")
+    assert not (tmp_path / "outputs").exists()
+
+
 def test_cli_mistyped_plus_group_is_an_error_not_a_default_run(tmp_path):
     p = _cli(["+experimnt=campaign", "n_sims=10"], tmp_path, timeout=120)
     assert p.returncode == 1, p.stdout
