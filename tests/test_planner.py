@@ -259,6 +259,22 @@ def test_progress_reaches_the_end_and_cancel_stops_the_run(example):
         core.run_plans(example, s, plans, progress=stop_after_first, cancel=ev)
 
 
+def test_cancel_stops_inside_a_long_simulation(example):
+    s = Settings(budgets=[20.0], cost_column="cost", n_sims=5_000_000)
+    ev = threading.Event()
+    when = {}
+
+    def cancel_once_simulating(f, t):
+        if "simulating worlds" in t and "set" not in when:  # inside estimate_reach
+            when["set"] = time.perf_counter()
+            ev.set()
+
+    with pytest.raises(core.Cancelled):
+        core.run_plans(example, s, [Plan("top", "most_followed")],
+                       progress=cancel_once_simulating, cancel=ev)
+    assert time.perf_counter() - when["set"] < 1.0
+
+
 def test_answer_states_the_plan_the_numbers_and_the_assumptions(example):
     s = Settings(budgets=[15.0, 40.0], cost_column="cost", n_sims=100, segment_column="segment",
                  segment="students")

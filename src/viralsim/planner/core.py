@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _progress
 from ..exceptions import ViralsimError
 from ..io import detect_encoding
 from ._adapter import follower_csv_reader
@@ -101,8 +102,9 @@ class PlannerError(ViralsimError, ValueError):
     """A mistake in the planner's input, with the fix in its one-line message."""
 
 
-class Cancelled(Exception):
-    """The run was cancelled from the page."""
+#: the run was cancelled from the page (raised between steps, or inside a long
+#: estimate or selection at its next checkpoint: :mod:`viralsim._progress`)
+Cancelled = _progress.Cancelled
 
 
 # ---------------------------------------------------------------------- reading
@@ -834,7 +836,10 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     plans : list of Plan
     progress : callable(fraction, text), optional
     cancel : threading.Event, optional
-        Checked between steps; set -> :class:`Cancelled`.
+        Set -> :class:`Cancelled`, within about a second: checked between
+        steps and inside each estimate and selection, between pieces of
+        worlds, RR sets or candidates (:mod:`viralsim._progress`), which
+        change no number.
 
     Returns
     -------
@@ -848,14 +853,15 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     compile_s = _wait_for_kernels(tick)
     run = _Run(g, model, costs, settings, n_sims, {}, {})
     rows = []
-    for b in budgets:
-        for p in plans:
-            tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
-            seeds = fixed[p.name] if p.kind == "own" else _optimised_seeds(run, p, b)
-            tick.done += 1
-            rows.append(_plan_row(run, p, b, seeds, tick))
-            tick.done += 1
-        _rank(run, [r for r in rows if r["budget"] == b and r["status"] == "ok"], b)
+    with _progress.listening(cancel=cancel, report=tick.detail, every=0.5, after=0.5):
+        for b in budgets:
+            for p in plans:
+                tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
+                seeds = fixed[p.name] if p.kind == "own" else _optimised_seeds(run, p, b)
+                tick.done += 1
+                rows.append(_plan_row(run, p, b, seeds, tick))
+                tick.done += 1
+            _rank(run, [r for r in rows if r["budget"] == b and r["status"] == "ok"], b)
     tick("Done")
     return Results(settings, list(plans), rows, run.selections, run.estimates, costs,
                    g.out_degree(), dataset, time.perf_counter() - t_start, compile_s)
@@ -882,12 +888,19 @@ class _Ticker:
 
     def __init__(self, steps, progress, cancel):
         self.steps, self.progress, self.cancel, self.done = steps, progress, cancel, 0
+        self.text = ""
 
     def __call__(self, text):
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
+        self.text = text
         if self.progress is not None:
             self.progress(min(self.done / self.steps, 1.0), text)
+
+    def detail(self, text):
+        """Progress inside a step (from :mod:`viralsim._progress`): the step's text and it."""
+        if self.progress is not None:
+            self.progress(min(self.done / self.steps, 1.0), f"{self.text} ({text})")
 
 
 _COMPILING = ("Compiling the simulation kernels (first run on this machine only; about a "

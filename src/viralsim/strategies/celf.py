@@ -6,6 +6,7 @@ import math
 import numba
 import numpy as np
 
+from .. import _progress
 from .._kernels import celf as _ck
 from .._validation import check_int, seed_from_rng
 from ..distributed.serial import run_worlds
@@ -43,9 +44,17 @@ class _IncrementalWorlds:
     def singletons(self):
         g = self.g
         out = np.empty(g.n_nodes)
-        nc = max(1, min(4 * numba.get_num_threads(), g.n_nodes))
-        _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key, np.int64(self.world_start),
-                              np.int64(self.n_worlds), self.weights, nc, out)
+        n = g.n_nodes
+        lo = 0
+        # every node's spread is its own sum over the worlds: pieces of nodes (while
+        # someone listens, for cancel and progress) give the same numbers
+        for piece in _progress.pieces(n, max(1, n // 64), lambda d, t: (
+                f"CELF: first pass, {d:,} of {t:,} candidates priced")):
+            nc = max(1, min(4 * numba.get_num_threads(), piece))
+            _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key,
+                                  np.int64(self.world_start), np.int64(self.n_worlds),
+                                  self.weights, nc, out, np.int64(lo), np.int64(lo + piece))
+            lo += piece
         return out
 
     def _run(self, v, commit, best):
@@ -176,7 +185,13 @@ class _SimulatedWorlds:
         self.base = np.zeros(self.n_worlds)
 
     def singletons(self):
-        return np.array([self._sizes([v]).sum() for v in range(self.g.n_nodes)])
+        n = self.g.n_nodes
+        out = np.empty(n)
+        for v in range(n):
+            _progress.checkpoint(lambda v=v: f"CELF: first pass, {v:,} of {n:,} candidates "
+                                             f"priced")
+            out[v] = self._sizes([v]).sum()
+        return out
 
     def gain(self, v, best=-1):
         g1 = float((self._sizes(self.seeds + [v]) - self.base).sum())
@@ -227,6 +242,8 @@ def lazy_greedy(engine, singles, k, costs, budget, ratio, lookahead, batch=1):
     last_seed = -1
     cur_best = -1
     while len(picks) < k and heap:
+        _progress.checkpoint(lambda: f"CELF: {len(picks)} of at most {k} seeds picked "
+                                     f"({engine.evaluations:,} evaluations)")
         neg, v = heapq.heappop(heap)
         if c[v] > left:
             continue  # never affordable again

@@ -5,6 +5,7 @@ import math
 import numba
 import numpy as np
 
+from .. import _progress
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._memory import kernel_memory
@@ -87,7 +88,24 @@ class RRCollection:
         return self.total_w
 
     def extend_to(self, n_sets):
-        """Grow to ``n_sets`` sets (no-op if already that large)."""
+        """Grow to ``n_sets`` sets (no-op if already that large).
+
+        While someone listens (:mod:`viralsim._progress`: the planner's Cancel,
+        the command line's progress) the sets are made in pieces with a
+        checkpoint between them: the same sets (each a pure function of its
+        index), whatever the pieces.
+        """
+        n_sets = int(n_sets)
+        if n_sets <= self.n_sets:
+            return self
+        start = self.n_sets
+        for piece in _progress.pieces(n_sets - start, 4096, lambda d, t: (
+                f"reverse-reachable sets: {start + d:,} of {start + t:,} made")):
+            self._grow_to(self.n_sets + piece)
+        return self
+
+    def _grow_to(self, n_sets):
+        """Grow to ``n_sets`` sets in one go."""
         import time
 
         n_sets = int(n_sets)
