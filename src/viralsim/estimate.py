@@ -14,7 +14,6 @@ from functools import cached_property
 import numpy as np
 
 from . import _progress
-
 from ._limits import MAX_WORLDS_PER_BATCH, check_run_size, rounds_that_can_happen
 from ._validation import check_float, check_int, seed_from_rng
 from .distributed.serial import run_worlds
