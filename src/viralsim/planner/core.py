@@ -50,6 +50,7 @@ __all__ = [
     "Cancelled",
     "PlannerError",
     "read_upload",
+    "read_fitted",
     "example_dataset",
     "example_files",
     "parse_budgets",
@@ -504,6 +505,73 @@ def _read_files(tmp, fup, follow, kept, skipped, cup):
                                                        (name_col, cost_col, seg_col), skipped)
     return Dataset(g, consumers, ccols or ["id"], name_col, cost_col, seg_col,
                    has_file_probabilities=bool(follow.pcol), summary=summary)
+
+
+# ---------------------------------------------------------------------- a fitted graph
+def read_fitted(path=None, upload=None, upload_name="fitted_edges.csv", consumers=None,
+                consumers_name="consumers.csv"):
+    """A fitted graph from ``viralsim experiment=learn`` (probabilities learned from an
+    action log), with an optional consumers CSV, as a :class:`Dataset`.
+
+    Parameters
+    ----------
+    path : str, optional
+        A learn run's directory (``outputs/<date>/<time>``), or its ``fit.npz``,
+        ``fitted_edges.csv`` or ``fitted_graph.txt``, on this machine.
+    upload, upload_name : bytes and str, optional
+        One of those files as uploaded instead (read in a private temporary
+        folder, then removed).
+    consumers, consumers_name : bytes and str, optional
+        As for :func:`read_upload`.
+
+    Returns
+    -------
+    Dataset
+        With ``has_file_probabilities`` (the learned ones) and
+        ``summary["fitted"]``: the file read, the log it was learned from and
+        the method, when known.
+
+    Raises
+    ------
+    PlannerError
+        No path or upload, a path without a fit, a file that is not one.
+    """
+    from ._adapter import load_fitted_graph
+
+    tmp = None
+    if upload is not None:
+        tmp = tempfile.mkdtemp(prefix="viralsim-planner-")  # mode 0700: this user only
+        path = os.path.join(tmp, os.path.basename(str(upload_name)) or "fitted_edges.csv")
+        with open(path, "wb") as fh:
+            fh.write(upload)
+    elif not path or not str(path).strip():
+        raise PlannerError("Give the folder of a viralsim experiment=learn run (or its "
+                           "fitted_edges.csv), or upload that file.")
+    try:
+        g, info = load_fitted_graph(path)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["source", "target", "probability"])
+    src, dst, probs = g.edges()
+    for a, b, q in zip(src.tolist(), dst.tolist(), probs.tolist()):
+        w.writerow([a, b, repr(float(q))])
+    d = read_upload(out.getvalue().encode(), info["file"], consumers, consumers_name)
+    d.summary["fitted"] = info
+    return d
+
+
+def fitted_words(info):
+    """How the page says where learned probabilities come from."""
+    text = "learned from data by viralsim experiment=learn"
+    if info.get("log"):
+        text += f" (from the action log {os.path.basename(str(info['log']))!r}"
+        text += f", method {info['method']})" if info.get("method") else ")"
+    elif info.get("method"):
+        text += f" (method {info['method']})"
+    return text
 
 
 # ---------------------------------------------------------------------- the example
@@ -1091,6 +1159,13 @@ def between(lo, hi):
 def assumptions(results):
     s = results.settings
     scheme = PROBABILITY_SCHEMES[s.probability].format(p=s.p)
+    fitted = results.dataset.summary.get("fitted")
+    if s.probability == "file" and fitted:
+        scheme = ("each follow tie persuades with the probability "
+                  + fitted_words(fitted))
+        if fitted.get("outside_rate"):
+            scheme += (" (adoptions the fit put down to influence from outside the follow "
+                       "ties are not simulated here)")
     cost = (f"costs from the consumers file's {s.cost_column!r} column" if s.cost_column else
             f"each target costs {s.cost_base:g} + {s.cost_per_follower:g} x followers"
             + (f"^{s.cost_exponent:g}" if s.cost_exponent != 1 else ""))
