@@ -145,7 +145,8 @@ def test_valid_command_lines_pass_the_check(tmp_path):
          "experiment.budgets=[1,2]", "experiment.target_segment=students",
          "'experiment.plans=[{name: a, seeds: [1]}]'".strip("'")],
         ["--info", "defaults", "graph=holme_kim", "graph.n_nodes=10"],
-        ["graph=barabasi_albert,holme_kim", "-m", "strategy=degree", "experiment.k=[1,5]"],
+        ["graph=barabasi_albert,holme_kim", "-m", "strategy=degree", "experiment=compare",
+         "experiment.k=[1,5]"],
         ["--config-dir", "elsewhere", "+mine=x"],  # another tree: Hydra checks it
         ["graph=glob(*)", "-m"],
     ]
@@ -170,6 +171,9 @@ def test_valid_command_lines_pass_the_check(tmp_path):
     (["exposure=maybe"], "exposure takes true or false (bool), not 'maybe'. For example: "
                          "exposure=true."),
     (["graph.n_nodes=null"], "graph.n_nodes cannot be empty (null); it takes a whole number."),
+    (["-m", "strategy=degree", "experiment.k=[1,5]"],
+     "experiment.k takes one value, a whole number (int), not a list. For example: "
+     "experiment.k=10; to run each value, sweep with -m: viralsim -m experiment.k=1,5."),
     (["experiment=campaign", "experiment.costs.base=x"],
      "experiment.costs.base takes a number (float), not 'x'. For example: "
      "experiment.costs.base=1.0."),
@@ -306,3 +310,17 @@ def test_cli_refuses_configs_that_run_code_hang_or_cannot_fit(tmp_path):
         assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-2000:]
         assert p.stderr.startswith(f"Error: {expected}"), p.stderr[-2000:]
         assert not (d / "PWNED").exists()
+
+
+@pytest.mark.slow
+def test_first_run_says_it_compiles_and_later_runs_do_not(tmp_path):
+    """A cold Numba cache (its own folder): the notice on stderr, before the results; a
+    second run loads the kernels from that cache and says nothing. About 90 s."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    args = ["graph.n_nodes=300", "n_sims=200", "formats=[]", "strategy=imm", "experiment.k=2"]
+    p = _cli([*args, "hydra.run.dir=a"], tmp_path, env=env, timeout=900)
+    assert p.returncode == 0, p.stderr
+    notice = "viralsim: compiling the fast kernels once (about 40 s the first time"
+    assert p.stderr.count(notice) == 1 and notice not in p.stdout
+    p = _cli([*args, "hydra.run.dir=b"], tmp_path, env=env, timeout=900)
+    assert p.returncode == 0 and notice not in p.stderr, p.stderr

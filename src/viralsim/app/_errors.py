@@ -400,12 +400,18 @@ def _check_type(arg, o, chosen):
             return None
     else:
         values = [o.value()]
-    if any(isinstance(v, (list, dict)) for v in values):
-        return None  # a list or mapping: some settings take one (experiment.k=[1,5])
     words, example = _KINDS[kind]
     if isinstance(f.default, kind) and not isinstance(f.default, bool) or kind is bool and \
             isinstance(f.default, bool):
         example = str(f.default).lower() if kind is bool else str(f.default)
+    if any(isinstance(v, dict) for v in values):
+        return None  # a mapping: Hydra's message says it
+    lists = [v for v in values if isinstance(v, list)]
+    if lists:  # with -m or without, a list is one value, not a sweep
+        each = ",".join(str(x) for x in lists[0]) or example
+        return (f"{arg}: {o.key_or_group} takes one value, {words} ({kind.__name__}), not a "
+                f"list. For example: {o.key_or_group}={example}; to run each value, sweep "
+                f"with -m: viralsim -m {o.key_or_group}={each}.")
     for v in values:
         if v is None or (isinstance(v, str) and (v == "null" or "${" in v)):
             if v is not None and "${" in v:

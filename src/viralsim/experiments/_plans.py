@@ -161,13 +161,16 @@ def _listed_seeds(graph, plan, name, func):
     return labels
 
 
-def goal_params(strategy, goal="adopters", weight_attr=None):
+def goal_params(strategy, goal="adopters", weight_attr=None, model=None, graph=None):
     """The parameters that point an optimising strategy at the campaign's goal.
 
     ``imm``, ``opim_c`` and ``celf`` take ``goal`` (``"adopters"`` or
     ``"exposure"``) and ``weight_attr`` (the target segment's node
     attribute: adopters, or exposure, within the segment); heuristics take
     neither and get ``{}``. Only values other than the defaults are given.
+    With ``model`` and ``graph``: CELF gets ``weight_attr`` only where the
+    model has independent-cascade worlds (elsewhere it simulates and counts
+    adopters overall, as before).
 
     Examples
     --------
@@ -185,6 +188,11 @@ def goal_params(strategy, goal="adopters", weight_attr=None):
     if goal not in (None, "adopters") and "goal" in names:
         out["goal"] = goal
     if weight_attr is not None and "weight_attr" in names:
+        if cls.name == "celf" and model is not None and graph is not None:
+            from ..strategies._models import ic_equivalent
+
+            if ic_equivalent(model, graph) is None:
+                return out  # CELF simulates this model: it counts adopters overall
         out["weight_attr"] = weight_attr
     return out
 

@@ -221,7 +221,8 @@ def _plan_seeds(c, i, plan, budget):
     # with a target segment, optimisers maximise adopters in it (RR roots in the segment)
     params = None
     if c.segment is not None and plan.get("strategy") is not None:
-        params = _plans.goal_params(plan["strategy"], weight_attr="_target_segment")
+        params = _plans.goal_params(plan["strategy"], weight_attr="_target_segment",
+                                    model=c.model, graph=c.graph)
     return _plans.resolve_plan(c.graph, plan, model=c.model,
                                rng=_build.sub_rng(c.estimation.rng_seed, 4, i), budget=bud,
                                costs=c.costs, func="experiment=campaign", params=params)
