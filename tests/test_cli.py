@@ -146,7 +146,8 @@ def test_valid_command_lines_pass_the_check(tmp_path):
          "experiment.budgets=[1,2]", "experiment.target_segment=students",
          "'experiment.plans=[{name: a, seeds: [1]}]'".strip("'")],
         ["--info", "defaults", "graph=holme_kim", "graph.n_nodes=10"],
-        ["graph=barabasi_albert,holme_kim", "-m", "strategy=degree", "experiment.k=[1,5]"],
+        ["graph=barabasi_albert,holme_kim", "-m", "strategy=degree", "experiment=compare",
+         "experiment.k=[1,5]"],
         ["--config-dir", "elsewhere", "+mine=x"],  # another tree: Hydra checks it
         ["graph=glob(*)", "-m"],
     ]
@@ -157,6 +158,43 @@ def test_valid_command_lines_pass_the_check(tmp_path):
     (tmp_path / "configs" / "preset" / "mystudy.yaml").write_text("# @package _global_\n")
     assert check_command_line(["+preset=mystudy", "experiment.budgets=[1]"], str(tmp_path)) is None
     assert "Did you mean preset=mystudy?" in check_command_line(["+preset=mystduy"], str(tmp_path))
+
+
+@pytest.mark.parametrize("argv, want", [
+    (["graph.n_nodes=ten"], "graph.n_nodes=ten: graph.n_nodes takes a whole number (int), not "
+                            "'ten'. For example: graph.n_nodes=10000."),
+    (["n_sims=abc"], "n_sims takes a whole number (int), not 'abc'. For example: n_sims=10."),
+    (["n_sims=1.5"], "n_sims takes a whole number (int), not '1.5'"),
+    (["-m", "n_sims=10,abc"], "n_sims takes a whole number (int), not 'abc'"),
+    (["graph=erdos_renyi", "graph.p_edge=1.5x"],
+     "graph.p_edge takes a number (float), not '1.5x'. For example: graph.p_edge="),
+    (["probabilities=uniform", "probabilities.p=1.5x"], "probabilities.p takes a number (float)"),
+    (["exposure=maybe"], "exposure takes true or false (bool), not 'maybe'. For example: "
+                         "exposure=true."),
+    (["graph.n_nodes=null"], "graph.n_nodes cannot be empty (null); it takes a whole number."),
+    (["-m", "strategy=degree", "experiment.k=[1,5]"],
+     "experiment.k takes one value, a whole number (int), not a list. For example: "
+     "experiment.k=10; to run each value, sweep with -m: viralsim -m experiment.k=1,5."),
+    (["experiment=campaign", "experiment.costs.base=x"],
+     "experiment.costs.base takes a number (float), not 'x'. For example: "
+     "experiment.costs.base=1.0."),
+])
+def test_wrongly_typed_values_are_one_line_with_an_example(argv, want):
+    from viralsim.app._errors import check_command_line
+
+    msg = check_command_line(argv)
+    assert msg is not None and want in msg and "\n" not in msg, msg
+    for ok in (["n_sims=1_000"], ["n_sims=null"], ["exposure=no"], ["exposure=0"],
+               ["probabilities=uniform", "probabilities.p=1e-3"], ["n_sims=${rng_seed}"],
+               ["graph.n_nodes=500", "-m", "rng_seed=1,2"]):
+        assert check_command_line(ok) is None, ok
+
+
+def test_cli_type_error_is_one_line_exit_1(tmp_path):
+    p = _cli(["graph.n_nodes=ten"], tmp_path, timeout=120)
+    assert p.returncode == 1 and len(p.stderr.strip().splitlines()) == 1, p.stderr
+    assert p.stderr.startswith("Error: graph.n_nodes=ten: graph.n_nodes takes a whole number")
+    assert not (tmp_path / "outputs").exists()
 
 
 def test_cli_mistyped_plus_group_is_an_error_not_a_default_run(tmp_path):
@@ -273,3 +311,20 @@ def test_cli_refuses_configs_that_run_code_hang_or_cannot_fit(tmp_path):
         assert p.returncode == 1 and "Traceback" not in p.stderr, p.stderr[-2000:]
         assert p.stderr.startswith(f"Error: {expected}"), p.stderr[-2000:]
         assert not (d / "PWNED").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.environ.get("VIRALSIM_TEST_SCALE", "ci") != "full",
+                    reason="compiles every kernel of a run from a cold cache (about 2 minutes): "
+                           "VIRALSIM_TEST_SCALE=full")
+def test_first_run_says_it_compiles_and_later_runs_do_not(tmp_path):
+    """A cold Numba cache (its own folder): the notice on stderr, before the results; a
+    second run loads the kernels from that cache and says nothing. About 2 minutes."""
+    env = {"NUMBA_CACHE_DIR": str(tmp_path / "numba")}
+    args = ["graph.n_nodes=300", "n_sims=200", "formats=[]", "strategy=imm", "experiment.k=2"]
+    p = _cli([*args, "hydra.run.dir=a"], tmp_path, env=env, timeout=900)
+    assert p.returncode == 0, p.stderr
+    notice = "viralsim: compiling the fast kernels once (about 40 s the first time"
+    assert p.stderr.count(notice) == 1 and notice not in p.stdout
+    p = _cli([*args, "hydra.run.dir=b"], tmp_path, env=env, timeout=900)
+    assert p.returncode == 0 and notice not in p.stderr, p.stderr

@@ -287,3 +287,27 @@ def _overrides(f, c):
     return ["experiment=campaign", "graph=follower_csv", f"graph.path='{f}'",
             f"graph.consumers={c}", "experiment.budgets=[]", "experiment.n_sims=10",
             "experiment.plans=[{name: A, seeds: [a]}]"]
+
+
+def test_campaign_optimisers_target_the_segment():
+    """With a target segment, an optimised plan is IMM over RR sets rooted in the segment."""
+    import numpy as np
+
+    import viralsim as vs
+    from viralsim.experiments import _build
+    from viralsim.experiments.campaign import _plan_seeds
+
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[40,40]",
+                 "graph.p_in=0.15", "graph.p_out=0.02", "experiment.n_sims=20",
+                 "experiment.budgets=[3]", "experiment.costs.base=1",
+                 "experiment.costs.per_follower=0", "experiment.target_segment=1",
+                 "experiment.plans=[{name: opt, strategy: imm}]")
+    c = campaign_of(OmegaConf.to_container(cfg, resolve=True))
+    seeds = _plan_seeds(c, 0, c.plans[0][1], 3.0)
+    rng = _build.sub_rng(c.estimation.rng_seed, 4, 0)
+    want = vs.select_seeds(c.graph, budget=3.0, costs=c.costs, strategy="imm", model=c.model,
+                           rng=rng, weight_attr="_target_segment").seeds
+    assert seeds == list(want)
+    seg = np.asarray(c.graph.node_attrs["_target_segment"])
+    # the picks sit in segment 1 (ties within blocks are dense, across them sparse)
+    assert seg[c.graph.index_of(seeds)].all()

@@ -166,6 +166,30 @@ def test_plans_are_the_public_api_answer_for_the_same_seed(example):
         assert ranked[0]["adopters_vs_best"] == 0.0
 
 
+@pytest.mark.parametrize("goal", ["exposure", "segment"])
+def test_optimised_plans_optimise_the_goal(example, goal):
+    """The optimised plan is the API's goal-aware answer: IMM with goal='exposure', or
+    with weight_attr marking the target segment (RR sets rooted in it)."""
+    seg = goal == "segment"
+    s = Settings(budgets=[30.0], cost_column="cost", n_sims=50, rng_seed=3,
+                 goal="adopters" if seg else "exposure",
+                 segment_column="segment" if seg else None, segment="students" if seg else None)
+    r = core.run_plans(example, s, [Plan("opt", "optimised", strategy="imm")])
+    g = _api_graph(example)
+    costs = np.asarray(example.graph.node_attrs["cost"])
+    if seg:
+        mark = [c["segment"] == "students" for c in example.consumers]
+        kw = {"weight_attr": "_target_segment"}
+        g = g.with_node_attr("_target_segment", np.array(mark))
+    else:
+        kw = {"goal": "exposure"}
+    want = vs.select_seeds(g, budget=30.0, costs=costs, strategy="imm", rng=3, **kw).seeds
+    plain = vs.select_seeds(g, budget=30.0, costs=costs, strategy="imm", rng=3).seeds
+    assert r.selections[("opt", 30.0)] == list(want) != list(plain)
+    text = core.answer_paragraph(r)
+    assert ("adopters in segment 'students'" if seg else "people who see it") in text
+
+
 def test_own_list_by_id_or_name_and_over_budget_left_out(xl):
     s = Settings(budgets=[5.0, 20.0], cost_column="cost", probability="uniform", p=1.0,
                  n_sims=10)
@@ -235,6 +259,22 @@ def test_progress_reaches_the_end_and_cancel_stops_the_run(example):
         core.run_plans(example, s, plans, progress=stop_after_first, cancel=ev)
 
 
+def test_cancel_stops_inside_a_long_simulation(example):
+    s = Settings(budgets=[20.0], cost_column="cost", n_sims=5_000_000)
+    ev = threading.Event()
+    when = {}
+
+    def cancel_once_simulating(f, t):
+        if "simulating worlds" in t and "set" not in when:  # inside estimate_reach
+            when["set"] = time.perf_counter()
+            ev.set()
+
+    with pytest.raises(core.Cancelled):
+        core.run_plans(example, s, [Plan("top", "most_followed")],
+                       progress=cancel_once_simulating, cancel=ev)
+    assert time.perf_counter() - when["set"] < 1.0
+
+
 def test_answer_states_the_plan_the_numbers_and_the_assumptions(example):
     s = Settings(budgets=[15.0, 40.0], cost_column="cost", n_sims=100, segment_column="segment",
                  segment="students")
@@ -246,7 +286,9 @@ def test_answer_states_the_plan_the_numbers_and_the_assumptions(example):
     assert core.between(best["adopters_low"], best["adopters_high"]) in text
     assert "Raising the budget from 15.00 to 40.00" in text
     for words in ("independent cascade", "weighted cascade", "100 simulated worlds",
-                  "95% confidence", "'cost' column", "not within the segment"):
+                  "95% confidence", "'cost' column",
+                  "Optimised plans maximise the expected number of adopters in segment "
+                  "'students' (degree discount is a heuristic"):
         assert words in text
     z = zipfile.ZipFile(io.BytesIO(core.report_zip(r)))
     assert set(z.namelist()) >= {"report.html", "targets.csv", "plans.csv",
@@ -370,3 +412,100 @@ def test_page_cancel_stops_a_long_run_and_keeps_nothing():
     _finish(at)  # cancel acts between steps: the step under way finishes first
     assert job["cancelled"] and job["results"] is None
     assert any("Run cancelled" in w.value for w in at.warning)
+
+
+# ---------------------------------------------------------------------- a fitted graph
+@pytest.fixture(scope="module")
+def learn_run(tmp_path_factory):
+    """A small ``experiment=learn`` run directory (fitted_edges.csv, fitted_graph.txt)."""
+    pytest.importorskip("hydra")
+    from viralsim import app
+
+    from .test_exp_learn import _cfg, _simulated
+
+    tmp = tmp_path_factory.mktemp("learn")
+    gpath, lpath = _simulated(tmp, n_items=30, n_nodes=40)
+    app.run(_cfg(gpath, lpath, "experiment.prior=0", "formats=[]",
+                 "experiment.baselines=[weighted_cascade]"), str(tmp / "run"), quiet=True)
+    return tmp / "run"
+
+
+def _fitted_probs(run):
+    with open(run / "fitted_edges.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    return {(r["source"], r["target"]): float(r["probability"]) for r in rows}
+
+
+def test_a_fitted_graph_is_read_with_its_learned_probabilities(learn_run):
+    want = _fitted_probs(learn_run)
+    for d in (core.read_fitted(str(learn_run)),
+              core.read_fitted(upload=(learn_run / "fitted_graph.txt").read_bytes(),
+                               upload_name="fitted_graph.txt")):
+        src, dst, p = d.graph.edges()
+        got = {(str(a), str(b)): float(q) for a, b, q in zip(src, dst, p)}
+        assert got.keys() == want.keys()
+        assert all(abs(got[k] - want[k]) <= 1e-6 * max(want[k], 1e-30) for k in want)
+        assert d.has_file_probabilities
+    d = core.read_fitted(str(learn_run))
+    assert d.summary["fitted"]["log"].endswith("adoptions.csv")
+    s = Settings(budgets=[10.0], probability="file", n_sims=50)
+    r = core.run_plans(d, s, [Plan("top", "most_followed")])
+    text = core.answer_paragraph(r)
+    assert ("each follow tie persuades with the probability learned from data by viralsim "
+            "experiment=learn (from the action log 'adoptions.csv'") in text
+    with pytest.raises(PlannerError, match="holds no fitted graph"):
+        core.read_fitted(str(learn_run.parent))
+    with pytest.raises(PlannerError, match="does not exist"):
+        core.read_fitted(str(learn_run / "nope"))
+    with pytest.raises(PlannerError, match="Give the folder"):
+        core.read_fitted("  ")
+
+
+def test_page_loads_a_fitted_graph_from_a_path(learn_run):
+    at = _app()
+    at.run()
+    at.radio(key="source").set_value("A fitted graph (from viralsim experiment=learn)")
+    at.run()
+    assert at.session_state["dataset"] is None and not at.exception
+    at.text_input(key="fitted_path").set_value(str(learn_run))
+    at.run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][:2] == ["40", f"{len(_fitted_probs(learn_run))}"]
+    assert any("learned from data by viralsim experiment=learn" in m.value for m in at.markdown)
+    v = at.session_state["data_version"]
+    assert at.selectbox(key=f"scheme_{v}").value == "file"  # the learned probabilities
+    at.number_input(key="n_sims").set_value(50)
+    at.text_input(key="budgets").set_value("20")
+    at.checkbox(key="use_opt").uncheck()
+    at.button(key="run").click()
+    _finish(at)
+    assert not at.exception and not at.error
+    assert "probability learned from data by viralsim experiment=learn" in at.success[0].value
+
+
+def test_a_saved_fit_goes_through_the_librarys_loader(tmp_path, monkeypatch):
+    """fit.npz is read by viralsim.learn.load_fit where it exists (the adapter's one call)."""
+    from types import SimpleNamespace
+
+    from viralsim import learn
+
+    g = vs.FollowerGraph.from_edges(["a", "a", "b"], ["b", "c", "c"], probs=[0.5, 0.25, 0.125])
+    (tmp_path / "fit.npz").write_bytes(b"saved")
+    seen = []
+
+    def load_fit(path):
+        seen.append(path)
+        return SimpleNamespace(graph=g, model=SimpleNamespace(rate=0.01), method="em",
+                               notes={"source": "/data/adoptions 2026.csv"})
+
+    monkeypatch.setattr(learn, "load_fit", load_fit, raising=False)
+    d = core.read_fitted(str(tmp_path))
+    assert seen == [str(tmp_path / "fit.npz")]
+    assert sorted(zip(*[x.tolist() for x in d.graph.edges()])) == [
+        ("a", "b", 0.5), ("a", "c", 0.25), ("b", "c", 0.125)]
+    assert core.fitted_words(d.summary["fitted"]) == (
+        "learned from data by viralsim experiment=learn (from the action log "
+        "'adoptions 2026.csv', method em)")
+    monkeypatch.delattr(learn, "load_fit")
+    with pytest.raises(PlannerError, match="holds no fitted graph"):
+        core.read_fitted(str(tmp_path))  # fit.npz alone, and no loader to read it

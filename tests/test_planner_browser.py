@@ -35,6 +35,10 @@ pytestmark = pytest.mark.skipif(
 
 N_CONSUMERS, BUDGETS, N_SIMS, SEED = 80, (20.0, 80.0), 200, 3
 
+# the page answers within seconds, but a shared CI machine (or the server compiling its
+# kernels in the background) can stretch that past Playwright's default of 5 s
+sync_api.expect.set_options(timeout=30_000)
+
 
 def _free_port():
     with socket.socket() as s:
@@ -168,8 +172,23 @@ def _table(page, i):
     return rows
 
 
+@pytest.fixture(scope="module")
+def learn_run(tmp_path_factory):
+    """A small ``viralsim experiment=learn`` run (its folder holds fitted_edges.csv)."""
+    pytest.importorskip("hydra")
+    from viralsim import app
+
+    from .test_exp_learn import _cfg, _simulated
+
+    tmp = tmp_path_factory.mktemp("learn")
+    gpath, lpath = _simulated(tmp, n_items=30, n_nodes=40)
+    app.run(_cfg(gpath, lpath, "experiment.prior=0", "formats=[]",
+                 "experiment.baselines=[weighted_cascade]"), str(tmp / "run"), quiet=True)
+    return tmp / "run"
+
+
 def test_browser_example_then_excel_upload_budgeted_plan_and_targets_csv(
-        server, browser, excel_files, tmp_path):
+        server, browser, excel_files, learn_run, tmp_path):
     fpath, cpath, plain = excel_files
     ctx = browser.new_context(accept_downloads=True, viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
@@ -251,12 +270,17 @@ def test_browser_example_then_excel_upload_budgeted_plan_and_targets_csv(
     _set(page, "Simulated worlds per plan", 1_000_000)
     _set(page, "Budgets (separated by commas)", ", ".join(str(b) for b in range(20, 820, 20)))
     page.get_by_role("button", name="Run the plans").click()
-    sync_api.expect(page.get_by_text("simulating", exact=False).first).to_be_visible()
+    # progress from inside the simulation (worlds done so far), not only between steps
+    sync_api.expect(page.get_by_text("simulating worlds:", exact=False).first).to_be_visible()
     sync_api.expect(page.locator('[data-testid="stProgress"]')).to_be_visible()
     _shoot(page, "planner_progress.png", tmp_path)
+    t0 = time.time()
     page.get_by_role("button", name="Cancel").click()
     sync_api.expect(page.get_by_text("Run cancelled: nothing was kept from it.")).to_be_visible(
-        timeout=180_000)  # cancel acts between steps: the step under way finishes first
+        timeout=30_000)
+    # cancel acts inside the simulation under way: within a second there, plus the
+    # page's round trips (between steps alone it waited for a 1,000,000-world step)
+    assert time.time() - t0 < 10
     sync_api.expect(page.get_by_text("Plans ranked per budget")).to_have_count(0)
 
     # a second tab is a session of its own: the example, not this tab's upload
@@ -265,6 +289,18 @@ def test_browser_example_then_excel_upload_budgeted_plan_and_targets_csv(
     sync_api.expect(other.get_by_text("Direction: c0001 follows c0000")).to_be_visible()
     _expect_counts(other, "300", "518", "0")
     sync_api.expect(read).to_be_visible()
+    other.close()
+
+    # a fitted graph of viralsim experiment=learn, by the folder of its run
+    page.get_by_text("A fitted graph (from viralsim experiment=learn)").click()
+    _set(page, "Folder of the learn run (outputs/<date>/<time>) or its fitted file, on this "
+               "computer", str(learn_run))
+    fitted = follower_csv_reader()(learn_run / "fitted_edges.csv", probability="probability")
+    _expect_counts(page, f"{fitted.n_nodes:,}", f"{fitted.n_edges:,}", "0")
+    sync_api.expect(page.get_by_text("Probabilities per follow tie: learned from data by "
+                                     "viralsim experiment=learn (from the action log "
+                                     "'adoptions.csv'")).to_be_visible()
+    _shoot(page, "planner_fitted.png", tmp_path)
     ctx.close()
 
 

@@ -13,6 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import _progress
 from ._limits import MAX_WORLDS_PER_BATCH, check_run_size, rounds_that_can_happen
 from ._validation import check_float, check_int, seed_from_rng, shown
 from .distributed.serial import run_worlds
@@ -534,8 +535,13 @@ class _Worlds:
         if self.backend is None:  # bounded batches: memory does not grow with n_sims
             while count > 0:
                 c = min(count, MAX_WORLDS_PER_BATCH)
-                acc.add(run_worlds(self.model, self.graph, self.seeds_idx, self.key, acc.n, c,
-                                   **self.kw))
+                # one batch, or pieces with cancel/progress between them when someone
+                # listens (worlds are pure functions of their index: the same sums)
+                start = acc.n
+                for piece in _progress.pieces(c, 64, lambda d, t, s=start: (
+                        f"simulating worlds: {s + d:,} of {s + t:,} done")):
+                    acc.add(run_worlds(self.model, self.graph, self.seeds_idx, self.key, acc.n,
+                                       piece, **self.kw))
                 count -= c
         else:
             for batch in self.backend.simulate(self.model, self.graph, self.seeds_idx,

@@ -58,19 +58,21 @@ def _bfs(indptr, indices, probs, v, wkey, row, stamp, mark, queue, lq_cache, use
 
 @njit(**NJIT_PARALLEL)
 def singleton_spreads(indptr, indices, probs, key, world_start, n_worlds, weights, n_chunks,
-                      out):
-    """``out[v]`` = sum over worlds ``world_start .. + n_worlds - 1`` of the reach (or weight) of ``{v}``.
+                      out, node_lo, node_hi):
+    """``out[v]`` = sum over worlds ``world_start .. + n_worlds - 1`` of the reach (or weight) of ``{v}``,
+    for ``v`` in ``node_lo .. node_hi - 1``.
 
     Parallel over blocks of nodes; each node sums its worlds in order, so the
-    result does not depend on the thread count.
+    result does not depend on the thread count or on the node range.
     """
     n = indptr.shape[0] - 1
+    span = node_hi - node_lo
     weighted = weights.shape[0] > 0
     dummy = np.zeros(1, dtype=np.uint64)
     maxd = max_degree(indptr)
     for c in prange(n_chunks):
-        lo = n * c // n_chunks
-        hi = n * (c + 1) // n_chunks
+        lo = node_lo + span * c // n_chunks
+        hi = node_lo + span * (c + 1) // n_chunks
         stamp = np.zeros(n, dtype=np.int32)
         queue = np.empty(n + maxd, dtype=np.int32)  # expand_node uses scratch past the tail
         lq_cache = np.array([-1.0, 0.0])

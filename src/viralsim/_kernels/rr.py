@@ -26,6 +26,8 @@ from .rng import DOMAIN_REVERSE, DOMAIN_REVERSE_COMMENT, next_u64, node_state, t
 MODE_IC = 0
 MODE_LT = 1
 MODE_IC_COMMENT = 2
+#: flag or-ed into a mode: the set of an *exposure* root (see rr_generate)
+MODE_EXPOSURE = 4
 
 
 @njit(inline="always", **NJIT)
@@ -87,6 +89,19 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
       stream in ``world_key(key, i, DOMAIN_REVERSE_COMMENT)``): a seed
       always comments, anyone else relays only when they comment.
 
+    ``mode | MODE_EXPOSURE``: the set of consumers whose seeding would make
+    the root *see* the campaign (exposure: the root adopts, or someone it
+    follows adopts and comments). Every in-edge of the root is taken (the
+    root sees each comment of an account it follows, whatever the
+    persuasion coin), and the set grows from those followees as above (a
+    followee relays only when it comments; under LT, one backward walk from
+    each, stopped at a node already in the set). In the same live-edge
+    world, "some node of {root} ∪ followees adopts (and comments)" is
+    exactly "a seed reaches one of them", so a seed set meets the set iff it
+    exposes the root: ``n`` times the fraction of such sets met is an
+    unbiased estimate of expected exposure (Borgs et al.'s argument with the
+    root's row made certain).
+
     Parameters
     ----------
     rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability.
@@ -106,6 +121,8 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     """
     n = rindptr.shape[0] - 1
     maxd = max_degree(rindptr)
+    expo = (mode & MODE_EXPOSURE) != 0
+    base_mode = mode & ~MODE_EXPOSURE
     for c in prange(n_chunks):
         lo = count * c // n_chunks
         hi = count * (c + 1) // n_chunks
@@ -124,24 +141,33 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
             queue[0] = root
             tail = 1
             head = 0
-            if mode == MODE_LT:
-                v = root
-                while True:
-                    _, x = next_u64(node_state(wkey, v))
-                    t = to_unit(x)
-                    acc = 0.0
-                    nxt = -1
-                    for e in range(rindptr[v], rindptr[v + 1]):
-                        acc += np.float64(rprobs[e])
-                        if t < acc:
-                            nxt = rindices[e]
+            if base_mode == MODE_LT:
+                if expo:  # every followee of the root starts a walk of its own
+                    for e in range(rindptr[root], rindptr[root + 1]):
+                        u = rindices[e]
+                        if stamp[u] != mark:
+                            stamp[u] = mark
+                            queue[tail] = u
+                            tail += 1
+                n_starts = tail
+                for s in range(n_starts):
+                    v = queue[s]
+                    while True:
+                        _, x = next_u64(node_state(wkey, v))
+                        t = to_unit(x)
+                        acc = 0.0
+                        nxt = -1
+                        for e in range(rindptr[v], rindptr[v + 1]):
+                            acc += np.float64(rprobs[e])
+                            if t < acc:
+                                nxt = rindices[e]
+                                break
+                        if nxt < 0 or stamp[nxt] == mark:
                             break
-                    if nxt < 0 or stamp[nxt] == mark:
-                        break
-                    stamp[nxt] = mark
-                    queue[tail] = nxt
-                    tail += 1
-                    v = nxt
+                        stamp[nxt] = mark
+                        queue[tail] = nxt
+                        tail += 1
+                        v = nxt
             else:
                 ckey = world_key(key, start + i, DOMAIN_REVERSE_COMMENT)
                 # level by level: live in-edges pile up in queue[tail:k] and the
@@ -152,14 +178,19 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                     k = tail
                     for qi in range(head, level_end):
                         v = np.uint64(queue[np.uint64(qi)])  # unsigned: no wraparound code
-                        if mode == MODE_IC_COMMENT and qi > 0:
+                        if base_mode == MODE_IC_COMMENT and qi > 0:
                             _, cx = next_u64(node_state(ckey, v))
                             if not to_unit(cx) < comment_prob:
                                 continue
                         tail, k = make_room(queue, tail, k, rindptr[v + np.uint64(1)] - rindptr[v],
                                             stamp, mark)
-                        k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k, lq_cache,
-                                      none_live, flags, True)
+                        if expo and qi == 0:  # the root sees every followee's comment
+                            for e in range(rindptr[v], rindptr[v + np.uint64(1)]):
+                                queue[k] = rindices[e]
+                                k += 1
+                        else:
+                            k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k,
+                                          lq_cache, none_live, flags, True)
                     tail = keep_fresh(queue, tail, k, stamp, mark)
                     head = level_end
             if pos + tail > cap_per_chunk:

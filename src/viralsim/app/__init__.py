@@ -221,6 +221,19 @@ def _warnings_to_log():
     warnings.showwarning = showwarning
 
 
+def _console_progress():
+    """On the command line: say on stderr when the kernels compile (the first run on
+    a machine), and report long estimates and selections every few seconds (stdout
+    keeps the results alone)."""
+    from .. import _progress
+
+    _progress.compile_notice()
+    if _progress._DEFAULT[0] is None:
+        _progress.set_default(_progress.Listener(
+            report=lambda text: print(f"viralsim: {text}", file=sys.stderr, flush=True),
+            every=5.0, after=5.0))
+
+
 def _task(cfg: DictConfig):
     hc = HydraConfig.get()
     from hydra.types import RunMode
@@ -228,6 +241,7 @@ def _task(cfg: DictConfig):
     _no_collection_at_exit()
     _warnings_to_log()
     _share_cores(hc)
+    _console_progress()
 
     out = hc.runtime.output_dir
     cfg = _worlds_from_command_line(cfg, list(hc.overrides.task))

@@ -317,9 +317,115 @@ def check_command_line(argv, cwd=None):
         return msg
     for arg, o in parsed:
         if _is_ours(o) and o.key_or_group not in groups:
-            msg = _check_key(arg, o, groups, chosen, settings)
+            msg = _check_key(arg, o, groups, chosen, settings) or _check_type(arg, o, chosen)
             if msg:
                 return msg
+    return None
+
+
+# ---------------------------------------------------------------------- value types
+_KINDS = {int: ("a whole number", "10"), float: ("a number", "0.5"),
+          bool: ("true or false", "true")}
+_BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"}
+
+
+def _schema_field(key, chosen):
+    """The dataclass field a dotted setting means (``n_sims``, ``graph.n_nodes``,
+    ``experiment.costs.base``), or None when no schema says."""
+    import dataclasses
+
+    from .schemas import SCHEMAS, ViralsimConf
+
+    top, *rest = key.split(".")
+    if not rest:
+        node, names = ViralsimConf, [top]
+    elif top == "probabilities":
+        node, names = SCHEMAS["probabilities"]["probabilities"], rest
+    else:
+        node, names = SCHEMAS.get(top, {}).get(chosen.get(top)), rest
+    f = None
+    for name in names:
+        if node is None or not dataclasses.is_dataclass(node):
+            return None
+        f = next((x for x in dataclasses.fields(node) if x.name == name), None)
+        if f is None:
+            return None
+        node = f.type if dataclasses.is_dataclass(f.type) else None
+    return f
+
+
+def _scalar_type(tp):
+    """``(int | float | bool, optional)`` of a field's annotation, or None for others."""
+    import types
+    import typing
+
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        kinds = [a for a in args if a is not type(None)]
+        if len(kinds) == 1 and kinds[0] in _KINDS:
+            return kinds[0], type(None) in args
+        return None
+    return (tp, False) if tp in _KINDS else None
+
+
+def _reads_as(value, kind):
+    """Whether OmegaConf converts the override's parsed ``value`` to ``kind``."""
+    if kind is bool:  # OmegaConf reads any whole number as a bool too
+        return isinstance(value, (bool, int)) or str(value).strip().lower() in _BOOL_WORDS
+    if isinstance(value, bool):
+        return False
+    if kind is int:
+        if isinstance(value, int):
+            return True
+        if isinstance(value, float):
+            return False
+    try:
+        kind(str(value).strip())
+    except ValueError:
+        return False
+    return True
+
+
+def _check_type(arg, o, chosen):
+    """A message for a value the setting's type does not take (``graph.n_nodes=ten``):
+    the key, the type expected and an example that works; None when it reads."""
+    if o.is_delete() or o.value_type is None:
+        return None
+    f = _schema_field(o.key_or_group, chosen)
+    scalar = _scalar_type(f.type) if f is not None else None
+    if scalar is None:
+        return None
+    kind, optional = scalar
+    if o.is_sweep_override():
+        values = _values(o)
+        if values is None:
+            return None
+    else:
+        values = [o.value()]
+    words, example = _KINDS[kind]
+    if isinstance(f.default, kind) and not isinstance(f.default, bool) or kind is bool and \
+            isinstance(f.default, bool):
+        example = str(f.default).lower() if kind is bool else str(f.default)
+    if any(isinstance(v, dict) for v in values):
+        return None  # a mapping: Hydra's message says it
+    lists = [v for v in values if isinstance(v, list)]
+    if lists:  # with -m or without, a list is one value, not a sweep
+        each = ",".join(str(x) for x in lists[0]) or example
+        return (f"{arg}: {o.key_or_group} takes one value, {words} ({kind.__name__}), not a "
+                f"list. For example: {o.key_or_group}={example}; to run each value, sweep "
+                f"with -m: viralsim -m {o.key_or_group}={each}.")
+    for v in values:
+        if v is None or (isinstance(v, str) and (v == "null" or "${" in v)):
+            if v is not None and "${" in v:
+                continue  # an interpolation: OmegaConf resolves it later
+            if optional:
+                continue
+            return (f"{arg}: {o.key_or_group} cannot be empty (null); it takes {words}. For "
+                    f"example: {o.key_or_group}={example}.")
+        if not _reads_as(v, kind):
+            shown = v if isinstance(v, str) else repr(v)
+            return (f"{arg}: {o.key_or_group} takes {words} ({kind.__name__}), not {shown!r}. "
+                    f"For example: {o.key_or_group}={example}.")
     return None
 
 

@@ -164,8 +164,44 @@ def _listed_seeds(graph, plan, name, func):
     return labels
 
 
+def goal_params(strategy, goal="adopters", weight_attr=None, model=None, graph=None):
+    """The parameters that point an optimising strategy at the campaign's goal.
+
+    ``imm``, ``opim_c`` and ``celf`` take ``goal`` (``"adopters"`` or
+    ``"exposure"``) and ``weight_attr`` (the target segment's node
+    attribute: adopters, or exposure, within the segment); heuristics take
+    neither and get ``{}``. Only values other than the defaults are given.
+    With ``model`` and ``graph``: CELF gets ``weight_attr`` only where the
+    model has independent-cascade worlds (elsewhere it simulates and counts
+    adopters overall, as before).
+
+    Examples
+    --------
+    >>> from viralsim.experiments._plans import goal_params
+    >>> goal_params("imm", "exposure"), goal_params("degree", "exposure")
+    ({'goal': 'exposure'}, {})
+    >>> goal_params("celf", weight_attr="_target_segment")
+    {'weight_attr': '_target_segment'}
+    """
+    from ..strategies._base import _REGISTRY
+
+    cls = _REGISTRY.get(_ALIASES.get(strategy, strategy))
+    names = cls._param_names() if cls is not None else []
+    out = {}
+    if goal not in (None, "adopters") and "goal" in names:
+        out["goal"] = goal
+    if weight_attr is not None and "weight_attr" in names:
+        if cls.name == "celf" and model is not None and graph is not None:
+            from ..strategies._models import ic_equivalent
+
+            if ic_equivalent(model, graph) is None:
+                return out  # CELF simulates this model: it counts adopters overall
+        out["weight_attr"] = weight_attr
+    return out
+
+
 def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, costs=None,
-                 func="plan"):
+                 func="plan", params=None):
     """Seed labels of one plan: a list of ``seeds``, or a ``strategy`` with ``k``/``budget``.
 
     Parameters
@@ -185,6 +221,8 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
     costs : numpy.ndarray, optional
     func : str
         What to name as the caller in messages.
+    params : dict, optional
+        The strategy's parameters (e.g. :func:`goal_params`).
 
     Returns
     -------
@@ -223,7 +261,7 @@ def resolve_plan(graph, plan, *, model=None, rng=None, k=None, budget=None, cost
                          f"picks; 0 is the no-campaign baseline). Got {shown(k)}.")
     if k is None and budget is None:
         raise ValueError(f"Plan {name!r} uses strategy {strategy!r} but gives no 'k' and no budget.")
-    return _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng)
+    return _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng, params)
 
 
 def selection_model(model):
@@ -246,11 +284,12 @@ def selection_model(model):
     return model
 
 
-def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng):
+def _strategy_seeds(graph, name, strategy, k, budget, costs, model, rng, params=None):
     """The seeds a strategy picks for plan ``name`` (``k`` of them, or within ``budget``)."""
     from ..strategies import select_seeds
 
     kw = {"k": k} if budget is None else {"budget": budget}
+    kw.update(params or {})
     if budget is not None and costs is not None:
         kw["costs"] = costs
     model = selection_model(model)

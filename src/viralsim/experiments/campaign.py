@@ -41,7 +41,9 @@ class CampaignConf:
     target_segment : int or str, optional
         Adds ``segment_reach``: adopters in this segment (node attribute
         ``segment_attr``), measured in the same worlds. A text segment (a
-        consumers CSV column such as ``students``) is matched as text.
+        consumers CSV column such as ``students``) is matched as text. The
+        optimising strategies (``imm``, ``opim_c``, ``celf``) then maximise
+        adopters in the segment (``weight_attr``: RR sets rooted in it).
     segment_attr : str
         Matched without regard to case and spaces (``Segment``).
     n_sims : int, optional
@@ -238,9 +240,14 @@ def _plan_seeds(c, i, plan, budget):
         raise ValueError(f"Plan {plan.get('name')!r} uses a strategy without 'k'; give "
                          "experiment.budgets so the plan can be sized by cost.")
     bud = budget if plan.get("seeds") is None and plan.get("k") is None else None
+    # with a target segment, optimisers maximise adopters in it (RR roots in the segment)
+    params = None
+    if c.segment is not None and plan.get("strategy") is not None:
+        params = _plans.goal_params(plan["strategy"], weight_attr="_target_segment",
+                                    model=c.model, graph=c.graph)
     return _plans.resolve_plan(c.graph, plan, model=c.model,
                                rng=_build.sub_rng(c.estimation.rng_seed, 4, i), budget=bud,
-                               costs=c.costs, func="experiment=campaign")
+                               costs=c.costs, func="experiment=campaign", params=params)
 
 
 def price_plans(c):

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .. import _progress
 from ..exceptions import ViralsimError
 from ..io import detect_encoding
 from ._adapter import follower_csv_reader
@@ -49,6 +50,7 @@ __all__ = [
     "Cancelled",
     "PlannerError",
     "read_upload",
+    "read_fitted",
     "example_dataset",
     "example_files",
     "parse_budgets",
@@ -89,9 +91,9 @@ PROBABILITY_SCHEMES = {
 }
 
 STRATEGY_WORDS = {
-    "imm": "IMM (optimised for adopters, with a guarantee of at least 63% of the best "
+    "imm": "IMM (optimised for the goal, with a guarantee of at least 63% of the best "
            "possible)",
-    "celf": "CELF greedy (optimised for adopters by simulation)",
+    "celf": "CELF greedy (optimised for the goal by simulation)",
     "degree_discount": "degree discount (a fast heuristic)",
     "degree": "most followers per unit of cost",
 }
@@ -101,8 +103,9 @@ class PlannerError(ViralsimError, ValueError):
     """A mistake in the planner's input, with the fix in its one-line message."""
 
 
-class Cancelled(Exception):
-    """The run was cancelled from the page."""
+#: the run was cancelled from the page (raised between steps, or inside a long
+#: estimate or selection at its next checkpoint: :mod:`viralsim._progress`)
+Cancelled = _progress.Cancelled
 
 
 # ---------------------------------------------------------------------- reading
@@ -504,6 +507,73 @@ def _read_files(tmp, fup, follow, kept, skipped, cup):
                    has_file_probabilities=bool(follow.pcol), summary=summary)
 
 
+# ---------------------------------------------------------------------- a fitted graph
+def read_fitted(path=None, upload=None, upload_name="fitted_edges.csv", consumers=None,
+                consumers_name="consumers.csv"):
+    """A fitted graph from ``viralsim experiment=learn`` (probabilities learned from an
+    action log), with an optional consumers CSV, as a :class:`Dataset`.
+
+    Parameters
+    ----------
+    path : str, optional
+        A learn run's directory (``outputs/<date>/<time>``), or its ``fit.npz``,
+        ``fitted_edges.csv`` or ``fitted_graph.txt``, on this machine.
+    upload, upload_name : bytes and str, optional
+        One of those files as uploaded instead (read in a private temporary
+        folder, then removed).
+    consumers, consumers_name : bytes and str, optional
+        As for :func:`read_upload`.
+
+    Returns
+    -------
+    Dataset
+        With ``has_file_probabilities`` (the learned ones) and
+        ``summary["fitted"]``: the file read, the log it was learned from and
+        the method, when known.
+
+    Raises
+    ------
+    PlannerError
+        No path or upload, a path without a fit, a file that is not one.
+    """
+    from ._adapter import load_fitted_graph
+
+    tmp = None
+    if upload is not None:
+        tmp = tempfile.mkdtemp(prefix="viralsim-planner-")  # mode 0700: this user only
+        path = os.path.join(tmp, os.path.basename(str(upload_name)) or "fitted_edges.csv")
+        with open(path, "wb") as fh:
+            fh.write(upload)
+    elif not path or not str(path).strip():
+        raise PlannerError("Give the folder of a viralsim experiment=learn run (or its "
+                           "fitted_edges.csv), or upload that file.")
+    try:
+        g, info = load_fitted_graph(path)
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["source", "target", "probability"])
+    src, dst, probs = g.edges()
+    for a, b, q in zip(src.tolist(), dst.tolist(), probs.tolist()):
+        w.writerow([a, b, repr(float(q))])
+    d = read_upload(out.getvalue().encode(), info["file"], consumers, consumers_name)
+    d.summary["fitted"] = info
+    return d
+
+
+def fitted_words(info):
+    """How the page says where learned probabilities come from."""
+    text = "learned from data by viralsim experiment=learn"
+    if info.get("log"):
+        text += f" (from the action log {os.path.basename(str(info['log']))!r}"
+        text += f", method {info['method']})" if info.get("method") else ")"
+    elif info.get("method"):
+        text += f" (method {info['method']})"
+    return text
+
+
 # ---------------------------------------------------------------------- the example
 _FIRST = ["Ana", "Ben", "Chloé", "Dev", "Eva", "Finn", "Greta", "Hugo", "Ines", "Jonas",
           "Kira", "Luca", "Mia", "Noah", "Olga", "Paul", "Rosa", "Sami", "Tara", "Ugo"]
@@ -834,7 +904,10 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     plans : list of Plan
     progress : callable(fraction, text), optional
     cancel : threading.Event, optional
-        Checked between steps; set -> :class:`Cancelled`.
+        Set -> :class:`Cancelled`, within about a second: checked between
+        steps and inside each estimate and selection, between pieces of
+        worlds, RR sets or candidates (:mod:`viralsim._progress`), which
+        change no number.
 
     Returns
     -------
@@ -848,14 +921,15 @@ def run_plans(dataset, settings, plans, *, progress=None, cancel=None):
     compile_s = _wait_for_kernels(tick)
     run = _Run(g, model, costs, settings, n_sims, {}, {})
     rows = []
-    for b in budgets:
-        for p in plans:
-            tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
-            seeds = fixed[p.name] if p.kind == "own" else _optimised_seeds(run, p, b)
-            tick.done += 1
-            rows.append(_plan_row(run, p, b, seeds, tick))
-            tick.done += 1
-        _rank(run, [r for r in rows if r["budget"] == b and r["status"] == "ok"], b)
+    with _progress.listening(cancel=cancel, report=tick.detail, every=0.5, after=0.5):
+        for b in budgets:
+            for p in plans:
+                tick(f"Budget {b:,.2f}: choosing whom '{p.name}' targets")
+                seeds = fixed[p.name] if p.kind == "own" else _optimised_seeds(run, p, b)
+                tick.done += 1
+                rows.append(_plan_row(run, p, b, seeds, tick))
+                tick.done += 1
+            _rank(run, [r for r in rows if r["budget"] == b and r["status"] == "ok"], b)
     tick("Done")
     return Results(settings, list(plans), rows, run.selections, run.estimates, costs,
                    g.out_degree(), dataset, time.perf_counter() - t_start, compile_s)
@@ -882,12 +956,19 @@ class _Ticker:
 
     def __init__(self, steps, progress, cancel):
         self.steps, self.progress, self.cancel, self.done = steps, progress, cancel, 0
+        self.text = ""
 
     def __call__(self, text):
         if self.cancel is not None and self.cancel.is_set():
             raise Cancelled()
+        self.text = text
         if self.progress is not None:
             self.progress(min(self.done / self.steps, 1.0), text)
+
+    def detail(self, text):
+        """Progress inside a step (from :mod:`viralsim._progress`): the step's text and it."""
+        if self.progress is not None:
+            self.progress(min(self.done / self.steps, 1.0), f"{self.text} ({text})")
 
 
 _COMPILING = ("Compiling the simulation kernels (first run on this machine only; about a "
@@ -931,7 +1012,7 @@ def _optimised_seeds(run, plan, b):
     try:
         return resolve_plan(run.g, {"name": plan.name, "strategy": strategy}, model=run.model,
                             rng=int(run.settings.rng_seed), budget=b, costs=run.costs,
-                            func="planner")
+                            func="planner", params=goal_params(run.settings, strategy))
     except (ValueError, TypeError) as exc:
         raise PlannerError(str(exc.args[0] if exc.args else exc)) from None
 
@@ -1078,6 +1159,13 @@ def between(lo, hi):
 def assumptions(results):
     s = results.settings
     scheme = PROBABILITY_SCHEMES[s.probability].format(p=s.p)
+    fitted = results.dataset.summary.get("fitted")
+    if s.probability == "file" and fitted:
+        scheme = ("each follow tie persuades with the probability "
+                  + fitted_words(fitted))
+        if fitted.get("outside_rate"):
+            scheme += (" (adoptions the fit put down to influence from outside the follow "
+                       "ties are not simulated here)")
     cost = (f"costs from the consumers file's {s.cost_column!r} column" if s.cost_column else
             f"each target costs {s.cost_base:g} + {s.cost_per_follower:g} x followers"
             + (f"^{s.cost_exponent:g}" if s.cost_exponent != 1 else ""))
@@ -1090,11 +1178,35 @@ def assumptions(results):
             f"{s.n_sims:,} simulated worlds (random seed {s.rng_seed}), and the ranges are "
             f"{100 * s.confidence:g}% confidence intervals of those averages, not of one "
             f"campaign's outcome, which varies more. All plans are compared in the same worlds.")
-    if any(p.kind == "optimised" for p in results.plans):
-        text += (" Optimised plans maximise the expected number of adopters overall"
-                 + (", not within the segment" if s.segment is not None else "")
-                 + (" (not exposure)" if s.goal == "exposure" else "") + ".")
+    opt = [p for p in results.plans if p.kind == "optimised"]
+    if opt:
+        text += f" Optimised plans maximise {goal_words(s)}"
+        if any(p.strategy == "degree_discount" for p in opt):
+            text += " (degree discount is a heuristic for adopters overall)"
+        text += "."
     return text
+
+
+def goal_words(settings):
+    """What the optimised plans maximise, in words."""
+    if settings.goal == "exposure":
+        return "the expected number of people who see it"
+    if settings.segment is not None:
+        return f"the expected number of adopters in segment {settings.segment!r}"
+    return "the expected number of adopters"
+
+
+def goal_params(settings, strategy):
+    """The strategy parameters that optimise the run's goal (see
+    :func:`viralsim.experiments._plans.goal_params`): exposure, or adopters
+    in the target segment (RR sets rooted in it)."""
+    from ..experiments._plans import goal_params as _goal_params
+
+    if settings.goal == "exposure":
+        return _goal_params(strategy, "exposure")
+    if settings.segment is not None:
+        return _goal_params(strategy, weight_attr="_target_segment")
+    return {}
 
 
 def _segment_words(settings):

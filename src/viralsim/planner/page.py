@@ -14,6 +14,8 @@ from viralsim.planner import core
 KINDS = {"most_followed": "Most followed (followers per unit of cost)",
          "optimised": "Optimised plan",
          "own": "My own list of accounts"}
+SOURCES = ["Built-in example", "Upload CSV files",
+           "A fitted graph (from viralsim experiment=learn)"]
 GOALS = {"adopters": "People who buy (adopters)", "exposure": "People who see it (exposure)"}
 SCHEMES = {"weighted_cascade": "Weighted cascade: 1 / accounts the follower follows (usual)",
            "uniform": "The same probability on every tie",
@@ -80,12 +82,13 @@ def _new_data(ss, dataset, error, key):
 def _data_section(st, ss):
     """Section 1: the built-in example or the uploaded files; the dataset, or None."""
     st.header("1. Your data")
-    source = st.radio("Data", ["Built-in example", "Upload CSV files"], horizontal=True,
-                      key="source")
-    if source == "Built-in example":
+    source = st.radio("Data", SOURCES, horizontal=True, key="source")
+    if source == SOURCES[0]:
         _example_data(st, ss)
-    else:
+    elif source == SOURCES[1]:
         _uploaded_data(st, ss)
+    else:
+        _fitted_data(st, ss)
     if ss.get("data_error"):
         st.error(ss["data_error"])
     return ss.get("dataset")
@@ -119,6 +122,37 @@ def _uploaded_data(st, ss):
     try:
         dataset = core.read_upload(fup.getvalue(), fup.name, cup.getvalue() if cup else None,
                                    cup.name if cup else "consumers.csv", swap=swap)
+    except core.PlannerError as exc:
+        _new_data(ss, None, str(exc), key)
+    else:
+        _new_data(ss, dataset, None, key)
+
+
+def _fitted_data(st, ss):
+    """A fitted graph of ``viralsim experiment=learn``: a path on this machine or an
+    uploaded file, and an optional consumers CSV."""
+    a, b = st.columns(2)
+    path = a.text_input("Folder of the learn run (outputs/<date>/<time>) or its fitted file, "
+                        "on this computer", key="fitted_path")
+    fup = a.file_uploader("...or upload its fitted_edges.csv, fitted_graph.txt or fit.npz",
+                          type=["csv", "txt", "npz"], key="fitted_file")
+    cup = b.file_uploader("Consumers CSV (id, and any of name, cost, segment, ...)",
+                          type=["csv", "txt"], key="fitted_consumers")
+    if fup is None and not path.strip():
+        st.info("Give the folder that viralsim experiment=learn wrote (it holds "
+                "fitted_edges.csv), or upload that file: the follow ties come with the "
+                "probabilities learned from your action log.")
+        ss["dataset"], ss["data_key"] = None, None
+        return
+    key = ("fitted", getattr(fup, "file_id", None), path.strip(),
+           getattr(cup, "file_id", None))
+    if ss.get("data_key") == key:
+        return
+    try:
+        dataset = core.read_fitted(
+            path=None if fup is not None else path, upload=fup.getvalue() if fup else None,
+            upload_name=fup.name if fup else None, consumers=cup.getvalue() if cup else None,
+            consumers_name=cup.name if cup else "consumers.csv")
     except core.PlannerError as exc:
         _new_data(ss, None, str(exc), key)
     else:
@@ -183,8 +217,11 @@ def _cost_inputs(col, dataset, v):
 def _model_inputs(col, dataset, v):
     """``(probability scheme, p, simulated worlds, random seed)``."""
     schemes = [s for s in SCHEMES if s != "file" or dataset.has_file_probabilities]
+    words = dict(SCHEMES)
+    if dataset.summary.get("fitted"):
+        words["file"] = "Learned from data (viralsim experiment=learn)"
     scheme = col.selectbox("How likely a follower is persuaded", schemes,
-                           format_func=SCHEMES.get,
+                           format_func=words.get,
                            index=schemes.index("file") if "file" in schemes else 0,
                            key=f"scheme_{v}")
     p = col.number_input("Probability per tie", 0.0, 1.0, 0.05, key="p") \
@@ -290,6 +327,8 @@ def _show_dataset(st, d):
         lines.append(f"**{cf['name']}** ({cf['encoding']}, separated by {cf['separator']}): "
                      f"{cf['rows']:,} rows; {used}; numbers: {', '.join(cf['numeric columns']) or 'none'}; "
                      f"text: {', '.join(cf['text columns']) or 'none'}.")
+    if s.get("fitted"):
+        lines.append("Probabilities per follow tie: " + core.fitted_words(s["fitted"]) + ".")
     st.markdown("  \n".join(lines))
     if s["skipped"]:
         with st.expander(f"{len(s['skipped'])} row(s) skipped, and why"):

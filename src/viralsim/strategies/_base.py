@@ -175,6 +175,26 @@ def resolve_costs(graph, costs, func):
     return arr
 
 
+#: what an optimising strategy can maximise (``goal=``)
+GOALS = ("adopters", "exposure")
+
+
+def check_goal(goal, func):
+    """``goal`` checked: ``"adopters"`` (expected adopters) or ``"exposure"``
+    (expected people who see the campaign).
+
+    Examples
+    --------
+    >>> from viralsim.strategies._base import check_goal
+    >>> check_goal("exposure", "IMM")
+    'exposure'
+    """
+    if goal not in GOALS:
+        raise ValueError(f"The 'goal' parameter of {func} must be 'adopters' (people who adopt) "
+                         f"or 'exposure' (people who see the campaign). Got {goal!r} instead.")
+    return goal
+
+
 def node_weights(graph, weight_attr, func):
     """Per-node float64 weights from node attribute ``weight_attr``, or None for none.
 

@@ -6,10 +6,11 @@ import math
 import numba
 import numpy as np
 
+from .. import _progress
 from .._kernels import celf as _ck
 from .._validation import check_int, seed_from_rng
 from ..distributed.serial import run_worlds
-from ._base import Strategy, node_weights, register_strategy
+from ._base import Strategy, check_goal, node_weights, register_strategy
 from ._models import ic_equivalent, model_label
 
 __all__ = ["CELFGreedy", "celf"]
@@ -43,9 +44,17 @@ class _IncrementalWorlds:
     def singletons(self):
         g = self.g
         out = np.empty(g.n_nodes)
-        nc = max(1, min(4 * numba.get_num_threads(), g.n_nodes))
-        _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key, np.int64(self.world_start),
-                              np.int64(self.n_worlds), self.weights, nc, out)
+        n = g.n_nodes
+        lo = 0
+        # every node's spread is its own sum over the worlds: pieces of nodes (while
+        # someone listens, for cancel and progress) give the same numbers
+        for piece in _progress.pieces(n, max(1, n // 64), lambda d, t: (
+                f"CELF: first pass, {d:,} of {t:,} candidates priced")):
+            nc = max(1, min(4 * numba.get_num_threads(), piece))
+            _ck.singleton_spreads(g.indptr, g.indices, g.probs, self.key,
+                                  np.int64(self.world_start), np.int64(self.n_worlds),
+                                  self.weights, nc, out, np.int64(lo), np.int64(lo + piece))
+            lo += piece
         return out
 
     def _run(self, v, commit, best):
@@ -148,34 +157,41 @@ class _RayWorlds:
 class _SimulatedWorlds:
     """Any model: gains by re-simulating S ∪ {v} in the same worlds with ``model._simulate``."""
 
-    def __init__(self, g, key, n_worlds, model, max_rounds, backend=None):
+    def __init__(self, g, key, n_worlds, model, max_rounds, backend=None, metric="reach"):
         self.g = g
         self.key = key
         self.n_worlds = n_worlds
         self.model = model
         self.max_rounds = max_rounds
         self.backend = backend
+        self.metric = metric  # "reach" (adopters) or "exposure"
         self.seeds = []
         self.base = np.zeros(n_worlds)
         self.evaluations = 0
 
     def _sizes(self, seeds):
         self.evaluations += 1
-        kw = dict(max_rounds=self.max_rounds, tl_len=2, exposure=False)
+        kw = dict(max_rounds=self.max_rounds, tl_len=2, exposure=self.metric == "exposure")
         seeds = np.asarray(seeds, dtype=np.int32)
         if self.backend is not None:
             batches = self.backend.simulate(self.model, self.g, seeds, self.key, 0,
                                             self.n_worlds, **kw)
-            return np.concatenate([b.metrics["reach"] for b in batches]).astype(np.float64)
+            return np.concatenate([b.metrics[self.metric] for b in batches]).astype(np.float64)
         batch = run_worlds(self.model, self.g, seeds, self.key, 0, self.n_worlds, **kw)
-        return batch.metrics["reach"].astype(np.float64)
+        return batch.metrics[self.metric].astype(np.float64)
 
     def reset(self):
         self.seeds = []
         self.base = np.zeros(self.n_worlds)
 
     def singletons(self):
-        return np.array([self._sizes([v]).sum() for v in range(self.g.n_nodes)])
+        n = self.g.n_nodes
+        out = np.empty(n)
+        for v in range(n):
+            _progress.checkpoint(lambda v=v: f"CELF: first pass, {v:,} of {n:,} candidates "
+                                             f"priced")
+            out[v] = self._sizes([v]).sum()
+        return out
 
     def gain(self, v, best=-1):
         g1 = float((self._sizes(self.seeds + [v]) - self.base).sum())
@@ -226,6 +242,8 @@ def lazy_greedy(engine, singles, k, costs, budget, ratio, lookahead, batch=1):
     last_seed = -1
     cur_best = -1
     while len(picks) < k and heap:
+        _progress.checkpoint(lambda: f"CELF: {len(picks)} of at most {k} seeds picked "
+                                     f"({engine.evaluations:,} evaluations)")
         neg, v = heapq.heappop(heap)
         if c[v] > left:
             continue  # never affordable again
@@ -302,6 +320,14 @@ class CELFGreedy(Strategy):
         seeds, gains and spread equal the serial run's bit for bit. Models
         served by simulation send their batches of worlds through the
         backend. Weighted reach (``weight_attr``) is refused with a Ray backend.
+    goal : {"adopters", "exposure"}, default "adopters"
+        What to maximise: expected adopters, or expected exposure (people
+        who see the campaign: adopters and the followers of commenting
+        adopters). Exposure is priced by re-simulating each candidate in
+        the same worlds with exposure counted (``spread`` then equals
+        ``estimate_reach(seeds, n_sims=n_worlds, rng=rng).exposure.mean``):
+        correct but slower than the incremental search; ``imm`` serves
+        exposure with RR sets, faster on large graphs.
     batch : int, default 8
         With the worlds on Ray actors (CELF without look-ahead): when the top
         of the queue is stale, up to ``batch`` stale candidates from the top
@@ -371,7 +397,8 @@ class CELFGreedy(Strategy):
     uses_model = True
 
     def __init__(self, n_worlds=1000, lookahead=False, weight_attr=None, max_rounds=None,
-                 backend=None, batch=8):
+                 backend=None, batch=8, goal="adopters"):
+        self.goal = goal
         self.n_worlds = n_worlds
         self.lookahead = lookahead
         self.weight_attr = weight_attr
@@ -419,6 +446,15 @@ class CELFGreedy(Strategy):
         g = req.graph
         key = seed_from_rng(req.gen)
         weights = node_weights(g, self.weight_attr, func)
+        if check_goal(self.goal, func) == "exposure":
+            if weights is not None:
+                raise ValueError(
+                    f"{func}: goal='exposure' with weight_attr (exposure within a segment) is "
+                    "served by RR sets only: use strategy 'imm' for it, or drop weight_attr.")
+            engine = _SimulatedWorlds(g, key, n_worlds, req.model, max_rounds, self._backend(),
+                                      metric="exposure")
+            return engine, ["optimised for exposure (people who see the campaign): gains by "
+                            "re-simulating each candidate in the same worlds"]
         ic_graph = ic_equivalent(req.model, g) if max_rounds is None else None
         backend = self._backend()
         if ic_graph is not None and backend is not None and weights is not None:

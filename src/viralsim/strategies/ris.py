@@ -5,12 +5,13 @@ import math
 import numba
 import numpy as np
 
+from .. import _progress
 from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._memory import kernel_memory
 from .._numba_threads import parallel_section
 from .._validation import check_float, check_int, param_error, seed_from_rng
-from ._base import Strategy, model_not_supported, node_weights, register_strategy
+from ._base import Strategy, check_goal, model_not_supported, node_weights, register_strategy
 from ._models import model_label, reverse_sampler
 
 # what bounds the RR sets' memory (about 4 bytes a member)
@@ -87,7 +88,24 @@ class RRCollection:
         return self.total_w
 
     def extend_to(self, n_sets):
-        """Grow to ``n_sets`` sets (no-op if already that large)."""
+        """Grow to ``n_sets`` sets (no-op if already that large).
+
+        While someone listens (:mod:`viralsim._progress`: the planner's Cancel,
+        the command line's progress) the sets are made in pieces with a
+        checkpoint between them: the same sets (each a pure function of its
+        index), whatever the pieces.
+        """
+        n_sets = int(n_sets)
+        if n_sets <= self.n_sets:
+            return self
+        start = self.n_sets
+        for piece in _progress.pieces(n_sets - start, 4096, lambda d, t: (
+                f"reverse-reachable sets: {start + d:,} of {start + t:,} made")):
+            self._grow_to(self.n_sets + piece)
+        return self
+
+    def _grow_to(self, n_sets):
+        """Grow to ``n_sets`` sets in one go."""
         import time
 
         n_sets = int(n_sets)
@@ -292,12 +310,27 @@ class _RISBase(Strategy):
     live_edge_only = True
     uses_model = True
 
-    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto", backend=None):
+    def __init__(self, eps=0.1, delta=None, weight_attr=None, min_rr_sets="auto", backend=None,
+                 goal="adopters"):
         self.eps = eps
         self.delta = delta
         self.weight_attr = weight_attr
         self.min_rr_sets = min_rr_sets
         self.backend = backend
+        self.goal = goal
+
+    def _goal_notes(self, func):
+        """What the sets count, as notes (and the goal checked)."""
+        goal = check_goal(self.goal, func)
+        notes = []
+        if goal == "exposure":
+            notes.append("optimised for exposure (people who see the campaign): RR sets of "
+                         "exposure roots")
+        if self.weight_attr is not None:
+            what = "exposure" if goal == "exposure" else "reach"
+            notes.append(f"weighted {what} (node attribute {self.weight_attr!r}): RR roots "
+                         f"drawn in proportion to it")
+        return notes
 
     def _eps_delta(self, func, n, eps_high):
         """Validated ``(eps, delta)``; ``delta`` defaults to ``1 / n``."""
@@ -324,6 +357,8 @@ class _RISBase(Strategy):
                 "LinearThreshold, WordOfMouth without reinforcement and amplification)",
             )
         mode, g, c = spec
+        if check_goal(self.goal, func) == "exposure":
+            mode |= _rr.MODE_EXPOSURE
         weights = node_weights(req.graph, self.weight_attr, func)
         if self.backend is not None:  # RR sets kept on Ray actors (same sets, same greedy)
             from ..distributed import get_backend
@@ -374,8 +409,18 @@ class IMM(_RISBase):
     delta : float, optional
         Failure probability; default ``1 / n_nodes`` (the paper's ℓ = 1).
     weight_attr : str, optional
-        Node weights (e.g. a segment indicator): maximise the weighted reach;
-        RR roots are drawn in proportion to the weights.
+        Node weights (e.g. a segment indicator): maximise the weighted reach
+        (adopters in the segment); RR roots are drawn in proportion to the
+        weights, so only segment members root sets and the coverage fraction
+        times the segment's size estimates segment reach without bias.
+    goal : {"adopters", "exposure"}, default "adopters"
+        What to maximise: expected adopters, or expected *exposure* (people
+        who see the campaign: they adopt, or someone they follow adopts and
+        comments). For exposure each RR set's root takes all its in-edges
+        (see :data:`viralsim._kernels.rr.MODE_EXPOSURE`); exposure is
+        monotone and submodular in the seeds (a coverage function of the
+        reached set in each live-edge world), so the guarantee is the same.
+        With ``weight_attr``: exposure within the segment.
     min_rr_sets : int or "auto", default "auto"
         Floor on the final collection's size; "auto" is 256 per node, at
         most 2**24 (see Notes). 0 gives the paper's θ alone.
@@ -490,8 +535,7 @@ class IMM(_RISBase):
         if which is not None:
             notes = [f"budgeted greedy over RR sets ({which} won): (1 - 1/e)/2-approximation "
                      f"with probability >= 1 - {delta:.3g}"]
-        if weights is not None:
-            notes.append(f"weighted reach (node attribute {self.weight_attr!r})")
+        notes += self._goal_notes(func)
         return {
             "indices": seeds,
             "gains": gains * f,
@@ -523,6 +567,8 @@ class OPIMC(_RISBase):
         The certificate holds with probability ``1 − delta``; default ``1/n``.
     weight_attr : str, optional
         Node weights; RR roots drawn in proportion to them.
+    goal : {"adopters", "exposure"}, default "adopters"
+        As for :class:`IMM`.
     min_rr_sets : int or "auto", default "auto"
         Starting size of each collection (at least the paper's θ_0); "auto"
         is 256 per node, at most 2**24. 0 gives the paper's schedule.
@@ -614,7 +660,7 @@ class OPIMC(_RISBase):
             "notes": [
                 f"certified approximation ratio {ratio:.4f} (target {target:.4f}) with "
                 f"probability >= 1 - {delta:.3g}"
-            ],
+            ] + self._goal_notes(func),
             "info": {
                 "ratio": ratio,
                 "target_ratio": target,
