@@ -298,7 +298,8 @@ def test_cli_refuses_configs_that_run_code_hang_or_cannot_fit(tmp_path):
         (["graph=barabasi_albert", "graph.n_nodes=500", "n_sims=200", "backend.batch_size=-1"],
          "backend.batch_size=-1: give a number of worlds per batch >= 1"),
         (["n_sims=9223372036854775808"], "n_sims=9223372036854775808 is more worlds"),
-        (["graph=edgelist", "graph.path=cut.txt.gz"], "A gzip file is truncated or corrupt"),
+        (["graph=edgelist", "graph.path=cut.txt.gz"],  # the file named (issue 20 #13)
+         "cut.txt.gz: the gzip file is truncated or corrupt"),
     ]
     import gzip
 
