@@ -128,14 +128,12 @@ def test_the_command_line_reports_on_stderr(capfd, monkeypatch):
     from viralsim import app
 
     monkeypatch.setitem(_progress._NOTICE, "installed", True)  # the notice: tested above
-    old = _progress.set_default(None)
-    try:
-        app._console_progress()
+    before = _progress._DEFAULT[0]
+    with app._console_progress():
         ln = _progress._DEFAULT[0]
         assert ln is not None and ln.cancel is None
         ln.every = ln.after = 0.0
         vs.estimate_reach(_graph(500), [0], n_sims=5000, rng=0)
-    finally:
-        _progress.set_default(old)
+    assert _progress._DEFAULT[0] is before  # the job's listener ends with the job
     out = capfd.readouterr()
     assert "viralsim: simulating worlds: " in out.err and "simulating" not in out.out

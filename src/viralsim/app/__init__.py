@@ -30,6 +30,7 @@ The package, the only importer of Hydra, mirrors what a command does:
 * :mod:`~viralsim.app._exit`: how the process ends (the private APIs it touches).
 """
 
+import contextlib
 import logging
 import os
 import sys
@@ -221,27 +222,35 @@ def _warnings_to_log():
     warnings.showwarning = showwarning
 
 
+@contextlib.contextmanager
 def _console_progress():
-    """On the command line: say on stderr when the kernels compile (the first run on
-    a machine), and report long estimates and selections every few seconds (stdout
-    keeps the results alone)."""
+    """While a command-line job runs: say on stderr when the kernels compile (the
+    first run on a machine), and report long estimates and selections every few
+    seconds (stdout keeps the results alone). The previous listener is back after."""
     from .. import _progress
 
     _progress.compile_notice()
-    if _progress._DEFAULT[0] is None:
-        _progress.set_default(_progress.Listener(
-            report=lambda text: print(f"viralsim: {text}", file=sys.stderr, flush=True),
-            every=5.0, after=5.0))
+    old = _progress.set_default(_progress.Listener(
+        report=lambda text: print(f"viralsim: {text}", file=sys.stderr, flush=True),
+        every=5.0, after=5.0))
+    try:
+        yield
+    finally:
+        _progress.set_default(old)
 
 
 def _task(cfg: DictConfig):
+    with _console_progress():
+        return _job(cfg)
+
+
+def _job(cfg):
     hc = HydraConfig.get()
     from hydra.types import RunMode
 
     _no_collection_at_exit()
     _warnings_to_log()
     _share_cores(hc)
-    _console_progress()
 
     out = hc.runtime.output_dir
     cfg = _worlds_from_command_line(cfg, list(hc.overrides.task))

@@ -535,6 +535,17 @@ def read_fitted(path=None, upload=None, upload_name="fitted_edges.csv", consumer
     ------
     PlannerError
         No path or upload, a path without a fit, a file that is not one.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from viralsim.planner import read_fitted
+    >>> run = tempfile.mkdtemp()  # what experiment=learn wrote, in short
+    >>> with open(os.path.join(run, "fitted_edges.csv"), "w") as fh:
+    ...     _ = fh.write("source,target,probability\\nann,bob,0.25\\nann,cid,0.5\\n")
+    >>> d = read_fitted(run)
+    >>> d.graph.n_edges, d.has_file_probabilities, d.summary["fitted"]["file"]
+    (2, True, 'fitted_edges.csv')
     """
     from ._adapter import load_fitted_graph
 
