@@ -105,7 +105,7 @@ def _draw(plan, key, world, n):
     a, v = np.empty(n, np.int32), np.empty(n, np.int32)
     na, nv = draw_channels(np.uint64(key), world, plan.kind, plan.stream, plan.aptr, plan.aidx,
                            plan.p_see, plan.p_adopt, plan.imps, plan.cap, z.copy(), z.copy(),
-                           np.int32(1), z.copy(), np.empty(n, np.int32), a, v,
+                           np.int32(1), np.zeros(n, np.int64), np.empty(n, np.int32), a, v,
                            plan.clayer, np.zeros(0, np.int64), np.zeros(0, np.int64))
     return a[:na], v[:nv]
 

@@ -331,3 +331,19 @@ def test_delay_draws_match_their_plain_python_twin(delay):
         u = (x >> 11) * 2.0**-53
         got = draw_delay(np.array([k]), np.array([par]), cdf.reshape(1, -1), 0, np.uint64(x))
         assert got == _twin_delay(delay.kind, par, cdf.tolist(), u)
+
+
+def test_a_cap_above_the_impressions_is_no_cap_even_past_32_bits():
+    g = random_graph()
+    ads = [vs.AdBuy(spend=2.0, cpm=10.0, frequency_cap=cap, conversion_rate=0.3)
+           for cap in (200, 10**12)]
+    a, b = (vs.estimate_campaign(g, [ad], n_sims=200, rng=4) for ad in ads)
+    for k in COUNTS:
+        np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+    one = vs.FollowerGraph.from_edges([0], [1], n_nodes=2, probs=0.0).with_node_attr(
+        "seg", np.array([True, False]))
+    est = vs.estimate_campaign(one, [vs.AdBuy(spend=1.0, cpm=100.0, segment="seg",
+                                              frequency_cap=10**12, conversion_rate=0.5)],
+                               n_sims=4000, rng=0)
+    exact = 1 - 0.5**10  # the one member sees all 10 impressions
+    assert abs(est.reach.mean - exact) <= Z * math.sqrt(exact * (1 - exact) / 4000)

@@ -766,7 +766,10 @@ class _Plan:
         self.p_see = np.array([p[2] for p in parts], dtype=np.float64)
         self.p_adopt = np.array([p[3] for p in parts], dtype=np.float64)
         self.imps = np.array([p[4] for p in parts], dtype=np.int64)
-        self.cap = np.array([p[5] for p in parts], dtype=np.int64)
+        # a cap above an ad's impressions never binds: capped there, the kernel's view
+        # counts stay below the impressions
+        self.cap = np.minimum([p[5] for p in parts], [max(p[4], 1) for p in parts]).astype(
+            np.int64).reshape(k)
         self.clayer = np.array(clayer, dtype=np.int64)
 
     def subset(self, pick):

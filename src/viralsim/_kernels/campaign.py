@@ -97,7 +97,7 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
     each once, in the order the channels reached them.
 
     ``vstamp, astamp`` (int32, n) hold ``mark`` for the viewers and adopters of this
-    world (and smaller values otherwise); ``views`` (int32, n) must be all zero and is
+    world (and smaller values otherwise); ``views`` (int64, n) must be all zero and is
     left so; ``touched`` (int32, n) is scratch. Per platform (when ``pseen`` is
     not empty): channel ``c`` is on platform ``clayer[c]``, ``pseen`` (int64
     (n,)) records who saw it on which platform (:func:`_see_on`) and
@@ -169,14 +169,15 @@ def channel_scratch(n, max_deg, tl_len, n_layers):
     zero), the cascade queue (int32 (n + max_deg,): a round's live followers pile
     up past its tail), :func:`viralsim._kernels.ic.draw_live`'s flags and cache,
     the per-round totals (int64 (4, tl_len), zero), :func:`draw_channels`'
-    buffers, and the per-platform viewer marks (:func:`_see_on`; int64 (n,),
+    buffers (``views`` int64: an ad's views per person, up to its cap), and the
+    per-platform viewer marks (:func:`_see_on`; int64 (n,),
     zero, or empty when ``n_layers`` is 0).
     """
     return (np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
             np.empty(n + max_deg, dtype=np.int32), np.empty(max_deg + 1, dtype=np.uint8),
             np.zeros((4, tl_len), dtype=np.int64), np.array([-1.0, 0.0]),
             np.zeros(n, dtype=np.int32), np.zeros(n, dtype=np.int32),
-            np.zeros(n, dtype=np.int32), np.empty(n, dtype=np.int32),
+            np.zeros(n, dtype=np.int64), np.empty(n, dtype=np.int32),
             np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32),
             np.zeros(n if n_layers > 0 else 0, dtype=np.int64))
 
