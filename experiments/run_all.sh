@@ -9,3 +9,4 @@ viralsim +study=scaling_curve
 python experiments/make_followers_csv.py && viralsim +study=campaign_csv
 viralsim +study=campaign_50k
 viralsim +study=learn_android
+python experiments/influencer_campaign.py

@@ -21,8 +21,11 @@ from .exceptions import (
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"datasets", "distributed", "generators", "strategies"}
+_SUBMODULES = {"audiences", "datasets", "distributed", "generators", "strategies"}
 _FROM = {
+    "influencer_audiences": "audiences",
+    "read_influencers": "audiences",
+    "read_multiplex": "io_multiplex",
     "AdBuy": "channels",
     "Allocation": "channels",
     "CampaignEstimate": "channels",
@@ -61,6 +64,7 @@ __all__ = [
     "InfluenceFit",
     "backtest",
     "generators",
+    "audiences",
     "datasets",
     "distributed",
     "IC",
@@ -82,6 +86,9 @@ __all__ = [
     "CampaignEstimate",
     "allocate_budget",
     "Allocation",
+    "read_influencers",
+    "influencer_audiences",
+    "read_multiplex",
     "ReachEstimate",
     "Estimate",
     "ViralsimError",
@@ -108,8 +115,9 @@ def __dir__():
 
 
 if TYPE_CHECKING:  # what static tools and editors see
-    from . import datasets, distributed, generators, strategies
+    from . import audiences, datasets, distributed, generators, strategies
     from .actionlog import ActionLog, read_action_log
+    from .audiences import influencer_audiences, read_influencers
     from .channels import (
         AdBuy,
         Allocation,
@@ -124,6 +132,7 @@ if TYPE_CHECKING:  # what static tools and editors see
     from .estimate import Estimate, ReachEstimate, estimate_reach
     from .graph import FollowerGraph
     from .io import read_edgelist
+    from .io_multiplex import read_multiplex
     from .learn import InfluenceFit, backtest, fit_influence
     from .models import IC, DiffusionModel, LinearThreshold, WordOfMouth
     from .strategies import SeedSelection, select_seeds
