@@ -10,3 +10,4 @@ python experiments/make_followers_csv.py && viralsim +study=campaign_csv
 viralsim +study=campaign_50k
 viralsim +study=learn_android
 python experiments/influencer_campaign.py
+viralsim +study=campaign_influencers

@@ -101,7 +101,7 @@ def test_cli_bad_input_is_one_clear_line(tmp_path):
 # ---------------------------------------------------------------------- a forgiving front door
 @pytest.mark.parametrize("argv, want", [
     (["experiment=campain"], "experiment=campain: there is no experiment named 'campain'. Did you "
-                             "mean experiment=campaign? The choices: campaign, compare,"),
+                             "mean experiment=campaign? The choices: campaign, campaign_influencers,"),
     (["-m", "graph=holme_kim,holme_kin"], "there is no graph named 'holme_kin'. Did you mean "
                                           "graph=holme_kim?"),
     (["+experimnt=campaign"], "+experimnt=campaign: there is no setting or group 'experimnt'. "

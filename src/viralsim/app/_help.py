@@ -39,7 +39,7 @@ def help_text(cwd=None):
     --------
     >>> from viralsim.app._help import help_text
     >>> text = help_text()
-    >>> "  experiment=     campaign, compare" in text, "schema" in text
+    >>> "  experiment=     campaign, campaign_influencers, campaign_mix" in text, "schema" in text
     (True, False)
     """
     groups, defaults = _choices(cwd or os.getcwd()), _defaults()
