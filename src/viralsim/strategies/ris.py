@@ -40,6 +40,9 @@ def log_binom(n, k):
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
+_RR_SLACK = 1 << 16  # members of room per block beyond the expected ones
+
+
 class RRCollection:
     """A growing collection of RR sets, stored flat.
 
@@ -124,7 +127,7 @@ class RRCollection:
             # 10M consumers); a set is a pure function of its index, so the sets do
             # not depend on where they are made
             nc = 1 if stalled else max(1, min(4 * self.n_threads, count))
-            cap = int(math.ceil(count / nc * mean * 1.25)) + min(self.n, 1 << 16) + 64
+            cap = int(math.ceil(count / nc * mean * 1.25)) + min(self.n, _RR_SLACK) + 64
             if stalled:
                 cap += self.n
             members = np.empty(nc * cap, dtype=np.int32)
