@@ -44,13 +44,16 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     venv.EnvBuilder(with_pip=True).create(env_dir)
     py = env_dir / "bin" / "python"
     wheels = tmp_path / "wheels"
+    # without PYTHONPATH: a checkout's src/ on it makes pip take viralsim as installed
+    # already (and create no console script) when a developer runs this test
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
                             "-w", str(wheels), REPO],
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, text=True, timeout=600, env=env)
     assert build.returncode == 0, build.stderr
     whl = next(wheels.glob("viralsim-*.whl"))
     pip = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-deps", str(whl)],
-                         capture_output=True, text=True, timeout=600)
+                         capture_output=True, text=True, timeout=600, env=env)
     assert pip.returncode == 0, pip.stderr
     # only then the dependencies, from this environment (a .pth line is appended to
     # sys.path after the venv's own site-packages, and runs no editable-install hook,
@@ -65,7 +68,6 @@ def test_non_editable_install_runs_default_from_empty_dir(tmp_path):
     work.mkdir()
     exe = shutil.which("viralsim", path=str(env_dir / "bin"))
     assert exe is not None
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH",)}
     p = subprocess.run([exe], cwd=work, capture_output=True, text=True, timeout=600, env=env)
     assert p.returncode == 0, p.stderr
     assert "5 most followed" in p.stdout and "reach (mean ± CI)" in p.stdout
