@@ -375,6 +375,10 @@ def test_campaign_goal_errors(edgelist):
     with pytest.raises(ValueError, match=r"^experiment.goal='reach': choose adopters .* or "
                                          r"exposure .*experiment.goal=exposure\.$"):
         campaign_of(OmegaConf.to_container(_two_plans(edgelist, "experiment.goal=reach")))
+    with pytest.raises(ValueError, match=r"goal=exposure ranks plans by exposure, which "
+                                         r"exposure=false turns off"):
+        campaign_of(OmegaConf.to_container(_two_plans(edgelist, "experiment.goal=exposure",
+                                                      "exposure=false")))
     # exposure within a segment: RR sets only (imm, opim_c), said before any run
     cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[20,20]",
                  "experiment.n_sims=20", "experiment.budgets=[3]", "experiment.target_segment=1",

@@ -277,6 +277,9 @@ def campaign_of(cfg, keys=None):
         raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "
                          "or strategy: <name>.")
     estimation = _build.Estimation.from_config(cfg, exp)
+    if goal == "exposure" and not estimation.exposure:
+        raise ValueError("experiment.goal=exposure ranks plans by exposure, which exposure=false "
+                         "turns off: set exposure=true or experiment.goal=adopters.")
     kw = estimation.kwargs(return_sizes=True)
     kw.pop("precision", None)
     kw.pop("max_sims", None)
