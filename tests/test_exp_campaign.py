@@ -402,3 +402,23 @@ def test_campaign_target_segment_ranks_by_segment_reach(tmp_path):
     text = (tmp_path / "report.md").read_text()
     assert "Plans are ranked by expected adopters in the target segment" in text
     assert "**B** is the best plan: it reaches 2 ± 0 adopters in the target segment" in text
+
+
+def test_campaign_goal_exposure_in_a_segment_uses_both():
+    """goal=exposure with a target segment: IMM maximises exposure within the segment."""
+    import viralsim as vs
+    from viralsim.experiments import _build
+    from viralsim.experiments.campaign import _plan_seeds
+
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[40,40]",
+                 "graph.p_in=0.15", "graph.p_out=0.02", "experiment.n_sims=20",
+                 "experiment.budgets=[3]", "experiment.costs.base=1",
+                 "experiment.costs.per_follower=0", "experiment.target_segment=1",
+                 "experiment.goal=exposure", "experiment.plans=[{name: opt, strategy: imm}]")
+    c = campaign_of(OmegaConf.to_container(cfg, resolve=True))
+    assert c.rank_key == "exposure"
+    seeds = _plan_seeds(c, 0, c.plans[0][1], 3.0)
+    rng = _build.sub_rng(c.estimation.rng_seed, 4, 0)
+    want = vs.select_seeds(c.graph, budget=3.0, costs=c.costs, strategy="imm", model=c.model,
+                           rng=rng, weight_attr="_target_segment", goal="exposure").seeds
+    assert seeds == list(want)
