@@ -311,3 +311,114 @@ def test_campaign_optimisers_target_the_segment():
     seg = np.asarray(c.graph.node_attrs["_target_segment"])
     # the picks sit in segment 1 (ties within blocks are dense, across them sparse)
     assert seg[c.graph.index_of(seeds)].all()
+
+
+def _two_plans(path, *extra):
+    # p = 0: only seeds adopt; the hub is seen by its 5 followers, c and d by nobody
+    return cfg_of("experiment=campaign", "graph=edgelist", f"graph.path={path}",
+                  "probabilities=uniform", "probabilities.p=0.0", "formats=[png]",
+                  "experiment.n_sims=50", "experiment.budgets=[]",
+                  "experiment.plans=[{name: hub, seeds: [hub]}, {name: pair, seeds: [c, d]}]",
+                  *extra)
+
+
+def test_campaign_goal_exposure_ranks_by_exposure(tmp_path, edgelist):
+    runs = {}
+    for goal in (None, "adopters", "exposure"):
+        out = tmp_path / str(goal)
+        extra = () if goal is None else (f"experiment.goal={goal}",)
+        app.run(_two_plans(edgelist, *extra), str(out), quiet=True)
+        runs[goal] = ({r["plan"]: r for r in res.read_table(out / "results.csv")},
+                      (out / "report.md").read_text())
+    # the default is adopters, and it says nothing new
+    (by_default, text), (adopters, _) = runs[None], runs["adopters"]
+    assert {p: (r["rank"], r["mean"]) for p, r in by_default.items()} == \
+        {p: (r["rank"], r["mean"]) for p, r in adopters.items()} == {"pair": (1, 2.0),
+                                                                      "hub": (2, 1.0)}
+    assert "ranked by" not in text
+    rows, text = runs["exposure"]
+    assert (rows["hub"]["exposure"], rows["pair"]["exposure"]) == (6.0, 2.0)
+    assert (rows["hub"]["rank"], rows["pair"]["rank"]) == (1, 2)
+    assert "Plans are ranked by exposure" in text
+    assert "**hub** is the best plan: it is seen by 6" in text
+
+
+def test_campaign_goal_exposure_optimises_exposure():
+    """An optimised plan picks what select_seeds(goal="exposure") picks, and the
+    budget's best plan is the one seen by the most."""
+    import viralsim as vs
+    from viralsim.experiments import _build
+    from viralsim.experiments.campaign import _plan_seeds, budget_curve, price_plans, rank_plans
+
+    cfg = cfg_of("experiment=campaign", "graph.n_nodes=100", "experiment.n_sims=200",
+                 "probabilities=uniform", "probabilities.p=0.1",
+                 "experiment.budgets=[3]", "experiment.costs.base=1",
+                 "experiment.costs.per_follower=0", "experiment.goal=exposure",
+                 "experiment.plans=[{name: opt, strategy: imm}, {name: deg, strategy: degree}]")
+    c = campaign_of(OmegaConf.to_container(cfg, resolve=True))
+    seeds = _plan_seeds(c, 0, c.plans[0][1], 3.0)
+    kw = dict(budget=3.0, costs=c.costs, strategy="imm", model=c.model)
+    want = vs.select_seeds(c.graph, rng=_build.sub_rng(c.estimation.rng_seed, 4, 0),
+                           goal="exposure", **kw).seeds
+    assert seeds == list(want)
+    adopters = vs.select_seeds(c.graph, rng=_build.sub_rng(c.estimation.rng_seed, 4, 0),
+                               **kw).seeds
+    assert list(adopters) != seeds  # the goal changed the picks
+    chosen, _ = price_plans(c)
+    rows = rank_plans(c, chosen)
+    assert rows[0]["exposure"] >= rows[1]["exposure"]
+    curve, best = budget_curve(c, chosen, rows)
+    assert best[0]["best_of"] == max(curve, key=lambda r: r["exposure"])["plan"]
+
+
+def test_campaign_goal_errors(edgelist):
+    with pytest.raises(ValueError, match=r"^experiment.goal='reach': choose adopters .* or "
+                                         r"exposure .*experiment.goal=exposure\.$"):
+        campaign_of(OmegaConf.to_container(_two_plans(edgelist, "experiment.goal=reach")))
+    with pytest.raises(ValueError, match=r"goal=exposure ranks plans by exposure, which "
+                                         r"exposure=false turns off"):
+        campaign_of(OmegaConf.to_container(_two_plans(edgelist, "experiment.goal=exposure",
+                                                      "exposure=false")))
+    # exposure within a segment: RR sets only (imm, opim_c), said before any run
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[20,20]",
+                 "experiment.n_sims=20", "experiment.budgets=[3]", "experiment.target_segment=1",
+                 "experiment.goal=exposure", "experiment.plans=[{name: opt, strategy: celf}]")
+    with pytest.raises(ValueError, match=r"Plan 'opt': experiment.goal=exposure with "
+                                         r"experiment.target_segment .* imm or opim_c only"):
+        campaign_of(OmegaConf.to_container(cfg, resolve=True))
+
+
+def test_campaign_target_segment_ranks_by_segment_reach(tmp_path):
+    # p = 0: only seeds adopt; A has more adopters, B more in segment 1: B ranks first
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[30,30]",
+                 "graph.p_in=0.2", "graph.p_out=0.01", "probabilities=uniform", "probabilities.p=0.0",
+                 "formats=[png]", "experiment.n_sims=50", "experiment.budgets=[]",
+                 "experiment.target_segment=1",
+                 "experiment.plans=[{name: A, seeds: [0, 1, 2]}, {name: B, seeds: [30, 31]}]")
+    app.run(cfg, str(tmp_path), quiet=True)
+    rows = {r["plan"]: r for r in res.read_table(tmp_path / "results.csv")}
+    assert (rows["A"]["mean"], rows["A"]["segment_reach"], rows["A"]["rank"]) == (3.0, 0.0, 2)
+    assert (rows["B"]["mean"], rows["B"]["segment_reach"], rows["B"]["rank"]) == (2.0, 2.0, 1)
+    text = (tmp_path / "report.md").read_text()
+    assert "Plans are ranked by expected adopters in the target segment" in text
+    assert "**B** is the best plan: it reaches 2 ± 0 adopters in the target segment" in text
+
+
+def test_campaign_goal_exposure_in_a_segment_uses_both():
+    """goal=exposure with a target segment: IMM maximises exposure within the segment."""
+    import viralsim as vs
+    from viralsim.experiments import _build
+    from viralsim.experiments.campaign import _plan_seeds
+
+    cfg = cfg_of("experiment=campaign", "graph=stochastic_block", "graph.sizes=[40,40]",
+                 "graph.p_in=0.15", "graph.p_out=0.02", "experiment.n_sims=20",
+                 "experiment.budgets=[3]", "experiment.costs.base=1",
+                 "experiment.costs.per_follower=0", "experiment.target_segment=1",
+                 "experiment.goal=exposure", "experiment.plans=[{name: opt, strategy: imm}]")
+    c = campaign_of(OmegaConf.to_container(cfg, resolve=True))
+    assert c.rank_key == "exposure"
+    seeds = _plan_seeds(c, 0, c.plans[0][1], 3.0)
+    rng = _build.sub_rng(c.estimation.rng_seed, 4, 0)
+    want = vs.select_seeds(c.graph, budget=3.0, costs=c.costs, strategy="imm", model=c.model,
+                           rng=rng, weight_attr="_target_segment", goal="exposure").seeds
+    assert seeds == list(want)

@@ -46,6 +46,12 @@ class CampaignConf:
         adopters in the segment (``weight_attr``: RR sets rooted in it).
     segment_attr : str
         Matched without regard to case and spaces (``Segment``).
+    goal : {"adopters", "exposure"}
+        What the optimising strategies maximise and what the plans are ranked
+        by at each budget: expected adopters (in the target segment when one
+        is set: ``segment_reach``), or exposure (people who see the campaign;
+        with a target segment, ``imm`` and ``opim_c`` maximise exposure within
+        it, while the ranking uses exposure overall, the one measured).
     n_sims : int, optional
         Worlds per plan.
     uncertainty : {"none", "assumptions", "parameters"}
@@ -68,6 +74,7 @@ class CampaignConf:
     costs: CostConf = field(default_factory=CostConf)
     target_segment: Any = None  # adds segment_reach: adopters in this segment (a number or a text)
     segment_attr: str = "segment"
+    goal: str = "adopters"  # or exposure: what optimisers maximise and plans are ranked by
     n_sims: int | None = 10_000
     uncertainty: str = "none"
     band_assumptions: list = field(default_factory=lambda: list(_band.DEFAULT_ASSUMPTIONS))
@@ -97,6 +104,8 @@ class Campaign:
         The target segment.
     band : BandSettings
         ``experiment.uncertainty`` and its settings.
+    goal : {"adopters", "exposure"}
+        ``experiment.goal``.
     """
 
     graph: Any
@@ -109,6 +118,15 @@ class Campaign:
     info: _build.RunInfo
     segment: Any = None  # the target segment, if any
     band: Any = field(default_factory=_band.BandSettings)
+    goal: str = "adopters"
+
+    @property
+    def rank_key(self):
+        """The row column plans are ranked by: ``exposure``, ``segment_reach`` (adopters
+        in the target segment) or ``mean`` (adopters)."""
+        if self.goal == "exposure":
+            return "exposure"
+        return "segment_reach" if self.segment is not None else "mean"
 
     @property
     def top(self):
@@ -170,6 +188,39 @@ def _in_segment(graph, exp):
     return graph.with_node_attr("_target_segment", values == target)
 
 
+#: what each ranking column counts, for report.md
+_RANKED_BY = {"exposure": "exposure, the expected number of people who see the campaign",
+              "segment_reach": "expected adopters in the target segment",
+              "mean": "expected adopters"}
+
+
+def _goal(exp):
+    """``experiment.goal`` checked (one-line error naming the choices)."""
+    from ..strategies._base import GOALS
+
+    goal = exp.get("goal") or "adopters"
+    if goal not in GOALS:
+        raise ValueError(f"experiment.goal={goal!r}: choose adopters (people who adopt) or "
+                         "exposure (people who see the campaign), e.g. experiment.goal=exposure.")
+    return goal
+
+
+def _goal_params(c, plan):
+    """The strategy parameters that point ``plan`` at the campaign's goal (and segment)."""
+    if plan.get("strategy") is None:
+        return None
+    weight = "_target_segment" if c.segment is not None else None
+    params = _plans.goal_params(plan["strategy"], c.goal, weight_attr=weight, model=c.model,
+                                graph=c.graph)
+    strategy = _plans._ALIASES.get(plan["strategy"], plan["strategy"])
+    if strategy == "celf" and "goal" in params and "weight_attr" in params:
+        raise ValueError(
+            f"Plan {plan.get('name') or strategy!r}: experiment.goal=exposure with "
+            "experiment.target_segment (exposure within a segment) is served by strategy imm "
+            "or opim_c only; use one of those, drop target_segment or set goal=adopters.")
+    return params
+
+
 def campaign_of(cfg, keys=None):
     """The :class:`Campaign` of a composed config: the one place its config is read.
 
@@ -210,6 +261,7 @@ def campaign_of(cfg, keys=None):
     ([1, 2], [5.0, 50.0])
     """
     exp = cfg["experiment"]
+    goal = _goal(exp)
     budgets = _budgets(exp)
     band = _band.BandSettings.from_config(cfg, exp)
     graph = _build.build_graph(cfg)
@@ -225,13 +277,19 @@ def campaign_of(cfg, keys=None):
         raise ValueError("experiment.plans is empty: list candidate plans as seeds: [...] "
                          "or strategy: <name>.")
     estimation = _build.Estimation.from_config(cfg, exp)
+    if goal == "exposure" and not estimation.exposure:
+        raise ValueError("experiment.goal=exposure ranks plans by exposure, which exposure=false "
+                         "turns off: set exposure=true or experiment.goal=adopters.")
     kw = estimation.kwargs(return_sizes=True)
     kw.pop("precision", None)
     kw.pop("max_sims", None)
     kw.setdefault("n_sims", 10_000)
     names = _plans.plan_names(plans, lambda i, p: p.get("strategy") or f"plan {i + 1}")
-    return Campaign(graph, model, costs, list(zip(names, plans)), budgets, kw, estimation,
-                    _build.RunInfo.from_config(cfg, keys), exp.get("target_segment"), band)
+    c = Campaign(graph, model, costs, list(zip(names, plans)), budgets, kw, estimation,
+                 _build.RunInfo.from_config(cfg, keys), exp.get("target_segment"), band, goal)
+    for _, plan in c.plans:  # a goal a plan's strategy cannot serve: said before any run
+        _goal_params(c, plan)
+    return c
 
 
 def _plan_seeds(c, i, plan, budget):
@@ -240,11 +298,8 @@ def _plan_seeds(c, i, plan, budget):
         raise ValueError(f"Plan {plan.get('name')!r} uses a strategy without 'k'; give "
                          "experiment.budgets so the plan can be sized by cost.")
     bud = budget if plan.get("seeds") is None and plan.get("k") is None else None
-    # with a target segment, optimisers maximise adopters in it (RR roots in the segment)
-    params = None
-    if c.segment is not None and plan.get("strategy") is not None:
-        params = _plans.goal_params(plan["strategy"], weight_attr="_target_segment",
-                                    model=c.model, graph=c.graph)
+    # optimisers maximise the goal (within the target segment: RR roots in it)
+    params = _goal_params(c, plan)
     return _plans.resolve_plan(c.graph, plan, model=c.model,
                                rng=_build.sub_rng(c.estimation.rng_seed, 4, i), budget=bud,
                                costs=c.costs, func="experiment=campaign", params=params)
@@ -316,7 +371,8 @@ def rank_plans(c, chosen):
         row["cost_per_adopter"] = p.cost / est.mean if est.mean > 0 else None  # no adopter
         row.update(seeds=_rows.short(p.seeds), **tail)
         rows.append(row)
-    rows.sort(key=lambda r: -r["mean"])
+    key = _rank_key(c, rows)
+    rows.sort(key=lambda r: -r[key])
     best = rows[0]["plan"]
     for rank, r in enumerate(rows, 1):
         r["rank"] = rank
@@ -421,13 +477,22 @@ def budget_curve(c, chosen, rows, picks=None):
     for b in c.budgets:
         cands = [r for r in curve if r["budget"] == b]
         if cands:
-            bb = max(cands, key=lambda r: r["mean"])
+            key = _rank_key(c, cands)
+            bb = max(cands, key=lambda r: r[key])
             best.append({**bb, "plan": "best plan", "best_of": bb["plan"]})
     for prev, cur in zip(best, best[1:]):
         db = cur["budget"] - prev["budget"]
-        cur["marginal_reach_per_unit"] = (cur["mean"] - prev["mean"]) / db if db else None
+        key = _rank_key(c, [prev, cur])
+        cur["marginal_reach_per_unit"] = (cur[key] - prev[key]) / db if db else None
         cur["from_budget"] = prev["budget"]
     return curve, best
+
+
+def _rank_key(c, rows):
+    """The campaign's ranking column, or ``mean`` when a row lacks it (a model
+    without exposure)."""
+    key = c.rank_key
+    return key if all(r.get(key) is not None for r in rows) else "mean"
 
 
 def run_campaign(cfg, out_dir, keys=None):
@@ -483,8 +548,10 @@ def run_campaign(cfg, out_dir, keys=None):
     targets = target_rows(c, chosen, rows, best_curve, picks)
     files += res.write_table(targets, os.path.join(out_dir, "targets.csv"))
     best = rows[0]["plan"]
+    key = _rank_key(c, rows)
     text = campaign_report(rows, best_curve, figs, dict(c.info.report_settings,
                            assumption=_build.probability_assumption(cfg)),
+                           ranked_by=None if key == "mean" else key,
                            left_out=[(n, cost, c.top) for n, cost in over],
                            by_budget=curve, bands=bands,
                            best_targets=[t for t in targets if t["plan"] == best
@@ -492,7 +559,8 @@ def run_campaign(cfg, out_dir, keys=None):
     files.append(report.write(out_dir, text))
     extra = {"curve": curve, "targets": targets, "bands": bands}
     if curve:  # the console shows every budget, best first within each
-        extra["display"] = sorted(curve, key=lambda r: (r["budget"], -r["mean"]))
+        ck = _rank_key(c, curve)
+        extra["display"] = sorted(curve, key=lambda r: (r["budget"], -r[ck]))
     return _rows.Outcome(rows, files, extra, text)
 
 
@@ -596,7 +664,7 @@ def _curve_files(c, curve_rows, out_dir, files):
 
 
 def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targets=(),
-                    bands=None):
+                    bands=None, ranked_by=None):
     """``report.md`` of a campaign: the ranked table, the best plan's lead over each
     other plan, what raising the budget buys, the plans left out, the plans at
     every budget and the best plan's full target list.
@@ -621,6 +689,11 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
     bands : dict, optional
         ``{plan: ReachBand}`` (:func:`plan_bands`): a section that sets each
         plan's band beside its simulation ±.
+    ranked_by : {None, "exposure", "segment_reach"}
+        The column the rows are ranked by (``experiment.goal``, the target
+        segment); None: expected adopters, as ever. The sentences then compare
+        the plans in that column (its means and CIs; the paired ``diff`` stays
+        in adopters).
 
     Returns
     -------
@@ -634,7 +707,54 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
     >>> print(campaign_report(rows, [], {}, {}).splitlines()[0])
     # Campaign plans, ranked
     """
-    pm, sig_fig, md = report.plus_minus, report.sig_fig, report.escape_md  # md: user text
+    md = report.escape_md  # md: user text
+    if ranked_by is not None:
+        words = _goal_words(rows, curve, ranked_by)
+    else:
+        words = _adopter_words(rows, curve)
+    for name, cost, top in left_out:
+        words.append(f"- Left out: **{md(name)}** costs {cost:,.2f}, over the largest budget "
+                     f"({top:,.2f}).")
+    return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
+            + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
+            + band_section(rows, bands) + _budget_tables(by_budget, ranked_by)
+            + _target_table(best_targets) + report.figure_links(figs) + "\n")
+
+
+def _goal_words(rows, curve, key):
+    """report.md's sentences when the plans are ranked by exposure or segment reach."""
+    pm, sig_fig, md = report.plus_minus, report.sig_fig, report.escape_md
+    best = rows[0]
+    verb = "is seen by" if key == "exposure" else "reaches"
+    who = "consumers" if key == "exposure" else "adopters in the target segment"
+
+    def val(r):
+        return pm(r[key], r[f"{key}_ci_low"], r[f"{key}_ci_high"])
+
+    words = [f"- Plans are ranked by {_RANKED_BY[key]} ("
+             + ("experiment.target_segment" if key == "segment_reach" else "experiment.goal")
+             + "); the vs best column and the paired-differences figure compare adopters, "
+             "world by world.",
+             f"- **{md(best['plan'])}** is the best plan: it {verb} {val(best)} {who} for "
+             f"{best['cost']:,.2f} (and makes {pm(best['mean'], best['ci_low'], best['ci_high'])}"
+             " adopters in all)."]
+    for r in rows[1:]:
+        overlap = r[f"{key}_ci_high"] >= best[f"{key}_ci_low"]
+        words.append(f"- {md(r['plan'])} {verb} {val(r)} {who} for {r['cost']:,.2f}"
+                     + ("; within the noise of the best" if overlap else "") + ".")
+    unit = "people who see it" if key == "exposure" else "adopters in the target segment"
+    for c in curve:
+        if c.get("marginal_reach_per_unit") is not None:
+            words.append(
+                f"- Raising the budget from {c['from_budget']:,.2f} to {c['budget']:,.2f} buys "
+                f"{sig_fig(c['marginal_reach_per_unit'])} extra {unit} per unit of budget "
+                f"(best plan there: {md(c.get('best_of', 'plan'))}, {c.get('k')} seeds).")
+    return words
+
+
+def _adopter_words(rows, curve):
+    """report.md's sentences when the plans are ranked by expected adopters."""
+    pm, sig_fig, md = report.plus_minus, report.sig_fig, report.escape_md
     best = rows[0]
     words = [
         f"- **{md(best['plan'])}** is the best plan: it reaches "
@@ -661,22 +781,19 @@ def campaign_report(rows, curve, figs, cfg, left_out=(), by_budget=(), best_targ
                 f"{sig_fig(c['marginal_reach_per_unit'])} extra adopters per unit of budget "
                 f"(best plan there: {md(c.get('best_of', 'plan'))}, {c.get('k')} seeds)."
             )
-    for name, cost, top in left_out:
-        words.append(f"- Left out: **{md(name)}** costs {cost:,.2f}, over the largest budget "
-                     f"({top:,.2f}).")
-    return (report.header("Campaign plans, ranked", rows, cfg) + "\n"
-            + report.markdown_table(rows) + "\n\n" + "\n".join(words) + "\n\n"
-            + band_section(rows, bands) + _budget_tables(by_budget) + _target_table(best_targets)
-            + report.figure_links(figs) + "\n")
+    return words
 
 
-def _budget_tables(by_budget):
+def _budget_tables(by_budget, ranked_by=None):
     """One ranked table per budget (every plan that fits it), smallest budget first."""
     if not by_budget:
         return ""
+    key = ranked_by or "mean"
     out = ["## The plans at each budget", ""]
+    if ranked_by is not None:
+        out += [f"Each table is ranked by {_RANKED_BY[key]}.", ""]
     for b in sorted({r["budget"] for r in by_budget}):
-        at = sorted((r for r in by_budget if r["budget"] == b), key=lambda r: -r["mean"])
+        at = sorted((r for r in by_budget if r["budget"] == b), key=lambda r: -r[key])
         out += [f"### Budget {b:,.2f}", "", report.markdown_table(at), ""]
     return "\n".join(out) + "\n"
 
