@@ -300,6 +300,26 @@ class Tally:
         return "\n".join(lines)
 
 
+def fuzz_fixtures(name, *, full):
+    """The module-scoped ``worker`` and ``tally`` fixtures of the fuzz test file ``name``
+    (assign them to those names in the test module)."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def worker():
+        w = Worker(limit_bytes=(4 << 30), timeout=(120.0 if full else 60.0))
+        yield w
+        w.close()
+
+    @pytest.fixture(scope="module")
+    def tally(worker):
+        t = Tally(name)
+        yield t
+        print("\n" + t.report(worker))
+
+    return worker, tally
+
+
 def check(worker, tally, case):
     """Run ``case`` in the worker; fail unless it gave a result or one clean one-line error."""
     ans = worker.call(case)

@@ -20,7 +20,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from .fuzz_worker import Ref, Tally, Worker, check  # noqa: E402
+from .fuzz_worker import Ref, check, fuzz_fixtures  # noqa: E402
 
 FULL = os.environ.get("VIRALSIM_TEST_SCALE", "ci") == "full"
 
@@ -42,18 +42,7 @@ def _settings(n):
                     suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(scope="module")
-def worker():
-    w = Worker(limit_bytes=(4 << 30), timeout=(120.0 if FULL else 60.0))
-    yield w
-    w.close()
-
-
-@pytest.fixture(scope="module")
-def tally(worker):
-    t = Tally("test_fuzz_actionlog")
-    yield t
-    print("\n" + t.report(worker))
+worker, tally = fuzz_fixtures("test_fuzz_actionlog", full=FULL)
 
 
 def _quote(field, sep):

@@ -21,7 +21,7 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from .fuzz_worker import Make, Ref, Tally, Worker, check  # noqa: E402
+from .fuzz_worker import Make, Ref, check, fuzz_fixtures  # noqa: E402
 
 FULL = os.environ.get("VIRALSIM_TEST_SCALE", "ci") == "full"
 
@@ -79,18 +79,7 @@ def _settings(n):
                     suppress_health_check=list(HealthCheck))
 
 
-@pytest.fixture(scope="module")
-def worker():
-    w = Worker(limit_bytes=(4 << 30), timeout=(120.0 if FULL else 60.0))
-    yield w
-    w.close()
-
-
-@pytest.fixture(scope="module")
-def tally(worker):
-    t = Tally("test_fuzz_api")
-    yield t
-    print("\n" + t.report(worker))
+worker, tally = fuzz_fixtures("test_fuzz_api", full=FULL)
 
 
 @_settings(25)
