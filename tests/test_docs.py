@@ -72,6 +72,8 @@ def test_the_docs_are_found():
 
 @pytest.mark.parametrize("code", _params("python"))
 def test_python_blocks_run(code, tmp_path, monkeypatch, capsys):
+    if ".parquet" in code:  # Parquet needs the optional pyarrow (pip install ".[parquet]")
+        pytest.importorskip("pyarrow")
     monkeypatch.chdir(tmp_path)
     try:
         exec(compile(code, "<doc block>", "exec"), {"__name__": "__doc_block__"})
