@@ -538,6 +538,42 @@ class MultiplexGraph:
                              f"{have}). Fix the name, or add a layer for it.")
         return self.platforms.index(name)
 
+    def coupled(self, model=None):
+        """The platforms as one independent-cascade graph (for IMM and OPIM-C).
+
+        Parameters
+        ----------
+        model : IC or live-edge WordOfMouth, default ``vs.IC()``
+            Gives the comment probability of platforms without one in
+            ``comment_probs`` (IC: 1).
+
+        Returns
+        -------
+        viralsim.multiplex_ris.CoupledGraph
+            ``.graph``: consumers ``0 .. n - 1``, then one comment node per
+            member of each platform with comment probability < 1 (and
+            followers there): ``u -> (u, l)`` with the comment probability,
+            ``(u, l) -> v`` with the edge's; on a platform with comment
+            probability 1, ``u -> v`` directly. ``.is_consumer`` marks the
+            consumers, ``.owner`` maps each node to its consumer, and
+            ``.seeds_of(consumers)`` adds the seeds' comment nodes (a seed
+            always comments). IC on ``.graph`` from those seeds reaches the
+            consumers this graph's campaign model reaches, in distribution
+            (:mod:`viralsim.multiplex_ris`).
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> ig = vs.FollowerGraph.from_edges([0], [1], n_nodes=3, probs=0.5)
+        >>> tt = vs.FollowerGraph.from_edges([1], [2], n_nodes=3, probs=1.0)
+        >>> cg = vs.MultiplexGraph({"ig": ig, "tt": tt}, comment_probs={"ig": 0.4}).coupled()
+        >>> cg.graph.n_nodes, cg.is_consumer.sum(), cg.seeds_of([0]).tolist()
+        (4, 3, [0, 3])
+        """
+        from .multiplex_ris import couple
+
+        return couple(self, model)
+
     def __repr__(self):
         return (f"MultiplexGraph(platforms={list(self.platforms)}, n_nodes={self.n_nodes}, "
                 f"n_edges={[g.n_edges for g in self.layers.values()]})")

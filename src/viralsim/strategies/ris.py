@@ -322,6 +322,19 @@ class _RISBase(Strategy):
         self.backend = backend
         self.goal = goal
 
+    def select(self, graph, *, k=None, budget=None, costs=None, model=None, rng=None):
+        """As :meth:`Strategy.select`; ``graph`` may also be a
+        :class:`~viralsim.MultiplexGraph` (independent-cascade platforms: RR sets of
+        its coupled graph, :mod:`viralsim.multiplex_ris`)."""
+        from ..channels import MultiplexGraph
+
+        if isinstance(graph, MultiplexGraph):
+            from ..multiplex_ris import select_multiplex
+
+            return select_multiplex(self, graph, k=k, budget=budget, costs=costs,
+                                    model=model, rng=rng)
+        return super().select(graph, k=k, budget=budget, costs=costs, model=model, rng=rng)
+
     def _goal_notes(self, func):
         """What the sets count, as notes (and the goal checked)."""
         goal = check_goal(self.goal, func)
@@ -352,6 +365,8 @@ class _RISBase(Strategy):
 
     def _collections(self, req, func, key):
         """Two independent RR collections (bases 0 and SECOND_BASE) for the request's model."""
+        if getattr(self, "_coupling", None) is not None:  # a MultiplexGraph's (multiplex_ris)
+            return self._coupling.collections(self, req, func, key)
         spec = reverse_sampler(req.model, req.graph)
         if spec is None:
             raise model_not_supported(

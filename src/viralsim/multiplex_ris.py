@@ -1,0 +1,362 @@
+"""IMM and OPIM-C on several platforms: the multiplex model as one coupled graph.
+
+The multiplex campaign model (:class:`viralsim.MultiplexGraph`, the kernel
+:func:`viralsim._kernels.campaign.multiplex_worlds`) is, world by world:
+
+- an adopter ``u`` comments on each platform ``l`` it is a member of: a
+  seed always, anyone else iff the coin of ``(world, u, l)`` succeeds
+  (probability ``c_l``, the platform's comment probability);
+- the comment persuades each follower ``v`` of u on ``l`` iff the edge's
+  coin of ``(world, l, u -> v)`` succeeds (the layer's edge probability).
+
+All coins are independent, so it is a live-edge model on the **coupled
+graph** (in the spirit of Nguyen et al., ICDM 2013, who couple the layers
+of a multiplex network into one graph): the ``n`` consumers, plus one
+*comment node* ``(u, l)`` per member ``u`` of each platform ``l`` with
+``c_l < 1`` (and followers on ``l``), with edges
+
+- ``u -> (u, l)`` with probability ``c_l`` (u's comment on l; no edge when
+  ``c_l = 0``),
+- ``(u, l) -> v`` with the edge's probability, for each follower v of u on l;
+
+and, on a platform with ``c_l = 1`` (a comment is certain), the edges
+``u -> v`` directly (parallel edges of several such platforms merged into one
+with probability ``1 - prod(1 - p)``, the chance that one fires). Seeding
+consumer u seeds u and its comment nodes (a seed always comments); the
+reach is the number of consumers reached. Exposure: consumer v sees the
+campaign iff v is reached or a reached node has an edge into v.
+
+Reverse influence sampling then applies as on one graph (Borgs et al. 2014):
+RR sets rooted at consumers only (comment nodes have root weight 0), each
+member replaced by the consumer it belongs to (``(u, l)`` by ``u``, repeats
+dropped), so a consumer set meets an RR set iff seeding it reaches the root,
+and ``n`` times the fraction of sets met estimates the reach without bias.
+IMM's and OPIM-C's bounds use ``n`` consumers (comment nodes are never
+seeds), and their guarantees hold as on one graph.
+
+One platform needs no comment nodes: its RR sets are those of
+:func:`viralsim.strategies.imm` on the layer (its comment probability as
+``vs.WordOfMouth(comment_prob=c)``'s, a seed always commenting), so a
+one-platform MultiplexGraph gives the single graph's seeds bit for bit.
+
+References
+----------
+D. T. Nguyen, H. Zhang, S. Das, M. T. Thai, T. N. Dinh. Least cost influence
+in multiplex social networks: model representation and analysis. ICDM 2013.
+
+C. Borgs, M. Brautbar, J. Chayes, B. Lucier. Maximizing social influence in
+nearly optimal time. SODA 2014.
+"""
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+from numba import njit
+
+from ._kernels import rr as _rr
+from ._kernels.config import NJIT
+from ._numba_threads import parallel_section
+from ._validation import shown
+from .exceptions import ModelNotSupported
+from .graph import FollowerGraph
+from .models import IC, WordOfMouth
+
+__all__ = ["CoupledGraph", "couple"]
+
+
+@dataclass(frozen=True, eq=False)
+class CoupledGraph:
+    """A :class:`~viralsim.MultiplexGraph` as one independent-cascade graph.
+
+    Attributes
+    ----------
+    graph : FollowerGraph
+        Nodes ``0 .. n_consumers - 1`` are the consumers (same order as the
+        multiplex graph), then the comment nodes; labels are the node indices.
+    is_consumer : ndarray of bool, shape (graph.n_nodes,)
+    owner : ndarray of int32, shape (graph.n_nodes,)
+        The consumer each node belongs to (itself for a consumer).
+    platform : ndarray of int32, shape (graph.n_nodes,)
+        A comment node's platform index (-1 for consumers).
+    n_consumers : int
+    comment_probs : tuple of float
+        Each platform's comment probability, as used.
+
+    Notes
+    -----
+    Under ``vs.IC()`` on ``graph``, seeding :meth:`seeds_of` of a consumer
+    set reaches, in distribution, the consumers the multiplex model reaches
+    from that set (see :mod:`viralsim.multiplex_ris`).
+    """
+
+    graph: FollowerGraph
+    is_consumer: np.ndarray = field(repr=False)
+    owner: np.ndarray = field(repr=False)
+    platform: np.ndarray = field(repr=False)
+    n_consumers: int = 0
+    comment_probs: tuple = ()
+
+    def seeds_of(self, consumers):
+        """Coupled node indices of seeding ``consumers`` (indices): each with its
+        comment nodes (a seed always comments)."""
+        c = np.unique(np.asarray(consumers, dtype=np.int64))
+        return np.flatnonzero(np.isin(self.owner, c)).astype(np.int64)
+
+
+def _comment_probs(mg, model):
+    c = float(getattr(model, "comment_prob", 1.0))
+    return tuple(float(mg.comment_probs.get(p, c)) for p in mg.platforms)
+
+
+def check_multiplex_model(model, func):
+    """``model`` (default IC) checked for a MultiplexGraph: IC or live-edge
+    WordOfMouth without off-target thinning."""
+    model = IC() if model is None else model
+    ok = type(model) is IC or (type(model) is WordOfMouth and model.is_live_edge
+                               and model.off_target_factor == 1.0)
+    if not ok:
+        raise ModelNotSupported(
+            f"{func} on a MultiplexGraph samples the independent cascade over its platforms "
+            f"(vs.IC(), or vs.WordOfMouth without reinforcement, amplification and "
+            f"off-target thinning). Got {shown(model)} instead; pass model=vs.IC() and give "
+            "each platform its comment probability with MultiplexGraph(comment_probs=...)."
+        )
+    return model
+
+
+def couple(mg, model=None):
+    """The coupled graph of ``mg`` under ``model`` (see :class:`CoupledGraph`)."""
+    model = check_multiplex_model(model, "MultiplexGraph.coupled")
+    cps = _comment_probs(mg, model)
+    n = mg.n_nodes
+    src, dst, prob = [], [], []
+    owner = [np.arange(n, dtype=np.int32)]
+    plat = [np.full(n, -1, dtype=np.int32)]
+    nxt = n
+    for lay, name in enumerate(mg.platforms):
+        g, mem, c = mg.layers[name], mg.members[name], cps[lay]
+        deg = np.diff(g.indptr)
+        u = np.repeat(np.arange(n, dtype=np.int64), deg)
+        keep = mem[u]
+        u, v, p = u[keep], g.indices[keep].astype(np.int64), g.probs[keep].astype(np.float64)
+        if c >= 1.0:
+            src.append(u), dst.append(v), prob.append(p)
+            continue
+        who = np.flatnonzero(mem & (deg > 0))  # a comment nobody sees: no node
+        node = np.full(n, -1, dtype=np.int64)
+        node[who] = nxt + np.arange(who.size)
+        owner.append(who.astype(np.int32))
+        plat.append(np.full(who.size, lay, dtype=np.int32))
+        if c > 0.0:
+            src.append(who.astype(np.int64)), dst.append(node[who])
+            prob.append(np.full(who.size, c))
+        src.append(node[u]), dst.append(v), prob.append(p)
+        nxt += who.size
+    src = np.concatenate(src) if src else np.zeros(0, dtype=np.int64)
+    dst = np.concatenate(dst) if dst else np.zeros(0, dtype=np.int64)
+    prob = np.concatenate(prob) if prob else np.zeros(0)
+    # parallel edges (several sure-comment platforms) merged: one fires iff any does
+    key = src * nxt + dst
+    uniq, inv = np.unique(key, return_inverse=True)
+    if uniq.size < key.size:
+        with np.errstate(divide="ignore"):
+            logq = np.zeros(uniq.size)
+            np.add.at(logq, inv, np.log1p(-prob))
+        prob = -np.expm1(logq)
+        src, dst = uniq // nxt, uniq % nxt
+    graph = FollowerGraph.from_edges(src, dst, probs=prob, n_nodes=nxt)
+    owner = np.concatenate(owner)
+    return CoupledGraph(graph=graph, is_consumer=np.arange(nxt) < n, owner=owner,
+                        platform=np.concatenate(plat), n_consumers=n, comment_probs=cps)
+
+
+@njit(**NJIT)
+def _map_sets(offsets, members, owner, n):
+    """Each set's members replaced by their owners, repeats dropped (first kept)."""
+    out = np.empty(members.shape[0], dtype=np.int32)
+    off = np.zeros(offsets.shape[0], dtype=np.int64)
+    stamp = np.zeros(n, dtype=np.int64)
+    pos = 0
+    for s in range(offsets.shape[0] - 1):
+        for j in range(offsets[s], offsets[s + 1]):
+            o = owner[members[j]]
+            if stamp[o] != s + 1:
+                stamp[o] = s + 1
+                out[pos] = o
+                pos += 1
+        off[s + 1] = pos
+    return off, out[:pos].copy()
+
+
+class CoupledRRCollection:
+    """RR sets of a multiplex graph over its consumers (the interface IMM and
+    OPIM-C use of :class:`~viralsim.strategies.RRCollection`).
+
+    Set ``i`` is RR set ``base + i`` of the coupled graph (roots drawn among the
+    consumers by their weights), its members replaced by their consumers: a pure
+    function of ``(graph, key, base, weights, mode)`` and ``i``, whatever the
+    order in which the collection grew.
+    """
+
+    def __init__(self, coupled, key, *, base=0, weights=None, mode=_rr.MODE_IC):
+        self.coupled = coupled
+        self.n = coupled.n_consumers
+        self.key = int(key)
+        self.base = int(base)
+        self.mode = int(mode)
+        w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=np.float64)
+        self._weights = np.concatenate([w, np.zeros(coupled.graph.n_nodes - self.n)])
+        self.total_w = float(w.sum())
+        self._offsets = [np.zeros(1, dtype=np.int64)]
+        self._members = []
+        self.n_sets = 0
+        self._flat = None
+        self._index = None
+        self.n_threads = numba.get_num_threads()
+        self.gen_seconds = 0.0
+
+    @property
+    def scale(self):
+        """Reach per unit of coverage fraction: n consumers, or their total weight."""
+        return self.total_w
+
+    def extend_to(self, n_sets):
+        """Grow to ``n_sets`` sets (no-op if already that large)."""
+        import time
+
+        from .strategies.ris import RRCollection
+
+        n_sets = int(n_sets)
+        if n_sets <= self.n_sets:
+            return self
+        t0 = time.perf_counter()
+        inner = RRCollection(self.coupled.graph, self.key, base=self.base + self.n_sets,
+                             weights=self._weights, mode=self.mode)
+        inner.extend_to(n_sets - self.n_sets)
+        off, mem = inner.arrays()
+        del inner
+        off, mem = _map_sets(off, mem, self.coupled.owner, self.n)
+        used = int(self._offsets[-1][-1])
+        self._offsets.append(off[1:] + used)
+        self._members.append(mem)
+        self.n_sets = n_sets
+        self._flat = None
+        self._index = None
+        self.gen_seconds += time.perf_counter() - t0
+        return self
+
+    def arrays(self):
+        """``(offsets, members)`` in index order."""
+        if self._flat is None:
+            self._offsets = [np.concatenate(self._offsets)]
+            self._members = [np.concatenate(self._members or [np.zeros(0, dtype=np.int32)])]
+            self._flat = (self._offsets[0], self._members[0])
+        return self._flat
+
+    def index(self):
+        if self._index is None:
+            offsets, members = self.arrays()
+            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(self.n, 1))))
+            with parallel_section():
+                self._index = _rr.invert(offsets, members, self.n, nc)
+        return self._index
+
+    def sets(self):
+        offsets, members = self.arrays()
+        return [members[offsets[i]: offsets[i + 1]] for i in range(self.n_sets)]
+
+    @property
+    def n_members(self):
+        return int(self.arrays()[1].shape[0])
+
+    @property
+    def nbytes(self):
+        offsets, members = self.arrays()
+        return offsets.nbytes + members.nbytes
+
+    def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
+        offsets, members = self.arrays()
+        node_ptr, node_sets = self.index()
+        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
+        return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
+                                float(budget), bool(ratio), bool(upper))
+
+    def coverage(self, seeds):
+        offsets, members = self.arrays()
+        nc = max(1, min(4 * self.n_threads, self.n_sets))
+        with parallel_section():
+            return int(_rr.coverage(offsets, members, self.n,
+                                    np.asarray(seeds, dtype=np.int64), nc))
+
+    def estimate(self, seeds):
+        """Unbiased reach estimate of consumer ``seeds`` chosen without these sets."""
+        return self.scale * self.coverage(seeds) / max(1, self.n_sets)
+
+
+class _Coupling:
+    """What IMM/OPIM-C's ``_collections`` needs of a MultiplexGraph."""
+
+    def __init__(self, mg, model):
+        self.mg = mg
+        self.model = model
+        self.cps = _comment_probs(mg, model)
+
+    def _single_layer(self):
+        """``(mode, graph, comment_prob)`` when one platform needs no comment nodes."""
+        if len(self.mg.platforms) != 1:
+            return None
+        name = self.mg.platforms[0]
+        g, mem, c = self.mg.layers[name], self.mg.members[name], self.cps[0]
+        if not mem.all():  # non-members do not comment there: their rows dropped
+            deg = np.diff(g.indptr)
+            u = np.repeat(np.arange(g.n_nodes), deg)
+            keep = mem[u]
+            g = FollowerGraph.from_edges(u[keep], g.indices[keep], probs=g.probs[keep],
+                                         n_nodes=g.n_nodes)
+        return (_rr.MODE_IC if c >= 1.0 else _rr.MODE_IC_COMMENT), g, c
+
+    def collections(self, strategy, req, func, key):
+        from .strategies._base import check_goal, node_weights
+        from .strategies.ris import SECOND_BASE, RRCollection
+
+        if strategy.backend is not None:
+            from .distributed import get_backend
+
+            if getattr(get_backend(strategy.backend), "name", "serial") != "serial":
+                raise ValueError(f"{func}: backend={shown(strategy.backend)} is not supported on "
+                                 "a MultiplexGraph yet. Leave backend=None (RR sets in this "
+                                 "process).")
+        expo = _rr.MODE_EXPOSURE if check_goal(strategy.goal, func) == "exposure" else 0
+        weights = node_weights(req.graph, strategy.weight_attr, func)
+        single = self._single_layer()
+        if single is not None:
+            mode, g, c = single
+            return (RRCollection(g, key, weights=weights, mode=mode | expo, comment_prob=c),
+                    RRCollection(g, key, base=SECOND_BASE, weights=weights, mode=mode | expo,
+                                 comment_prob=c),
+                    weights)
+        cg = couple(self.mg, self.model)
+        return (CoupledRRCollection(cg, key, weights=weights, mode=_rr.MODE_IC | expo),
+                CoupledRRCollection(cg, key, base=SECOND_BASE, weights=weights,
+                                    mode=_rr.MODE_IC | expo),
+                weights)
+
+
+def select_multiplex(strategy, mg, *, k, budget, costs, model, rng):
+    """``strategy.select`` (IMM or OPIM-C) on a MultiplexGraph: the seeds among its
+    consumers (labels of its layers), node attributes (costs, weights) from
+    :attr:`~viralsim.MultiplexGraph.base`."""
+    func = f"{type(strategy).__name__}.select"
+    model = check_multiplex_model(model, func)
+    for name, g in mg.layers.items():
+        model._validate_for(g, f"{func} (platform {name!r})")
+    clone = copy.copy(strategy)
+    clone._coupling = _Coupling(mg, model)
+    from .strategies._base import Strategy
+
+    sel = Strategy.select(clone, mg.base, k=k, budget=budget, costs=costs, model=model,
+                          rng=rng)
+    return sel
