@@ -344,3 +344,10 @@ def test_off_target_thinning_and_other_backends_are_refused():
     assert "\n" not in str(ei.value)
     with pytest.raises(ValueError, match="exactly one of"):
         vs.strategies.imm(mg, rng=0)
+
+
+def test_seeds_of_takes_consumer_indices():
+    cg = _two_platforms().coupled()
+    with pytest.raises(ValueError, match="consumer indices must be in") as ei:
+        cg.seeds_of([10])
+    assert "\n" not in str(ei.value)

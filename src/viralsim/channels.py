@@ -567,7 +567,7 @@ class MultiplexGraph:
         >>> ig = vs.FollowerGraph.from_edges([0], [1], n_nodes=3, probs=0.5)
         >>> tt = vs.FollowerGraph.from_edges([1], [2], n_nodes=3, probs=1.0)
         >>> cg = vs.MultiplexGraph({"ig": ig, "tt": tt}, comment_probs={"ig": 0.4}).coupled()
-        >>> cg.graph.n_nodes, cg.is_consumer.sum(), cg.seeds_of([0]).tolist()
+        >>> cg.graph.n_nodes, cg.n_consumers, cg.seeds_of([0]).tolist()
         (4, 3, [0, 3])
         """
         from .multiplex_ris import couple

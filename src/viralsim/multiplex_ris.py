@@ -90,6 +90,17 @@ class CoupledGraph:
     Under ``vs.IC()`` on ``graph``, seeding :meth:`seeds_of` of a consumer
     set reaches, in distribution, the consumers the multiplex model reaches
     from that set (see :mod:`viralsim.multiplex_ris`).
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> a = vs.FollowerGraph.from_edges([0, 1], [1, 2], probs=0.5)
+    >>> b = vs.FollowerGraph.from_edges([2], [0], n_nodes=3, probs=0.5)
+    >>> cg = vs.MultiplexGraph({"a": a, "b": b}, comment_probs={"a": 0.25}).coupled()
+    >>> cg.owner.tolist(), cg.platform.tolist()
+    ([0, 1, 2, 0, 1], [-1, -1, -1, 0, 0])
+    >>> cg.seeds_of([1]).tolist()
+    [1, 4]
     """
 
     graph: FollowerGraph
@@ -103,6 +114,10 @@ class CoupledGraph:
         """Coupled node indices of seeding ``consumers`` (indices): each with its
         comment nodes (a seed always comments)."""
         c = np.unique(np.asarray(consumers, dtype=np.int64))
+        if c.size and (c[0] < 0 or c[-1] >= self.n_consumers):
+            raise ValueError(f"CoupledGraph.seeds_of: consumer indices must be in [0, "
+                             f"{self.n_consumers}). Got {int(c[0] if c[0] < 0 else c[-1])}; "
+                             "pass node indices (graph.index_of(labels)), not labels.")
         return np.flatnonzero(np.isin(self.owner, c)).astype(np.int64)
 
 
@@ -199,6 +214,17 @@ class CoupledRRCollection:
     consumers by their weights), its members replaced by their consumers: a pure
     function of ``(graph, key, base, weights, mode)`` and ``i``, whatever the
     order in which the collection grew.
+
+    Examples
+    --------
+    >>> import viralsim as vs
+    >>> from viralsim.multiplex_ris import CoupledRRCollection
+    >>> a = vs.FollowerGraph.from_edges([0], [1], n_nodes=3, probs=1.0)
+    >>> b = vs.FollowerGraph.from_edges([1], [2], n_nodes=3, probs=1.0)
+    >>> mg = vs.MultiplexGraph({"a": a, "b": b}, comment_probs={"a": 0.5, "b": 0.5})
+    >>> rr = CoupledRRCollection(mg.coupled(), key=0).extend_to(4000)
+    >>> round(rr.estimate([0]), 1)  # 1 + 1 (a seed comments) + 0.5 (node 1 comments on b)
+    2.5
     """
 
     def __init__(self, coupled, key, *, base=0, weights=None, mode=_rr.MODE_IC):
