@@ -351,3 +351,11 @@ def test_seeds_of_takes_consumer_indices():
     with pytest.raises(ValueError, match="consumer indices must be in") as ei:
         cg.seeds_of([10])
     assert "\n" not in str(ei.value)
+
+
+def test_the_selection_says_how_it_sampled():
+    mg = _two_platforms()
+    sel = vs.strategies.opim_c(mg, k=2, rng=0)
+    assert sel.info["coupled_nodes"] == mg.coupled().graph.n_nodes
+    assert any("coupled graph" in n for n in sel.notes)
+    assert vs.strategies.imm(mg, k=0, rng=0).seeds == []

@@ -49,6 +49,7 @@ nearly optimal time. SODA 2014.
 """
 
 import copy
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -329,6 +330,7 @@ class _Coupling:
         self.mg = mg
         self.model = model
         self.cps = _comment_probs(mg, model)
+        self.nodes = None  # the coupled graph's, once built
 
     def _single_layer(self):
         """``(mode, graph, comment_prob)`` when one platform needs no comment nodes."""
@@ -360,11 +362,13 @@ class _Coupling:
         single = self._single_layer()
         if single is not None:
             mode, g, c = single
+            self.nodes = g.n_nodes
             return (RRCollection(g, key, weights=weights, mode=mode | expo, comment_prob=c),
                     RRCollection(g, key, base=SECOND_BASE, weights=weights, mode=mode | expo,
                                  comment_prob=c),
                     weights)
         cg = couple(self.mg, self.model)
+        self.nodes = cg.graph.n_nodes
         return (CoupledRRCollection(cg, key, weights=weights, mode=_rr.MODE_IC | expo),
                 CoupledRRCollection(cg, key, base=SECOND_BASE, weights=weights,
                                     mode=_rr.MODE_IC | expo),
@@ -380,9 +384,17 @@ def select_multiplex(strategy, mg, *, k, budget, costs, model, rng):
     for name, g in mg.layers.items():
         model._validate_for(g, f"{func} (platform {name!r})")
     clone = copy.copy(strategy)
-    clone._coupling = _Coupling(mg, model)
+    clone._coupling = coupling = _Coupling(mg, model)
     from .strategies._base import Strategy
 
     sel = Strategy.select(clone, mg.base, k=k, budget=budget, costs=costs, model=model,
                           rng=rng)
-    return sel
+    if coupling.nodes is None:  # k = 0: nothing sampled
+        return sel
+    n_pl = len(mg.platforms)
+    how = ("RR sets of its one layer" if coupling.nodes == mg.n_nodes and n_pl == 1 else
+           f"RR sets of its coupled graph ({coupling.nodes:,} nodes: consumers and comment "
+           "nodes)")
+    note = f"MultiplexGraph of {n_pl} platform{'' if n_pl == 1 else 's'}: {how}"
+    info = dict(sel.info, coupled_nodes=coupling.nodes)
+    return dataclasses.replace(sel, notes=sel.notes + (note,), info=info)
