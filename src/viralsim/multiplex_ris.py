@@ -135,9 +135,9 @@ def check_multiplex_model(model, func):
                                and model.off_target_factor == 1.0)
     if not ok:
         raise ModelNotSupported(
-            f"{func} on a MultiplexGraph samples the independent cascade over its platforms "
-            f"(vs.IC(), or vs.WordOfMouth without reinforcement, amplification and "
-            f"off-target thinning). Got {shown(model)} instead; pass model=vs.IC() and give "
+            f"{func}: a MultiplexGraph's platforms are coupled into one independent cascade, "
+            "for vs.IC() or vs.WordOfMouth without reinforcement, amplification and "
+            f"off-target thinning. Got {shown(model)} instead; pass model=vs.IC() and give "
             "each platform its comment probability with MultiplexGraph(comment_probs=...)."
         )
     return model
