@@ -18,25 +18,30 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
   i * GOLDEN`` (a uniform member, :func:`raw_member`), skipping members at
   the cap. Four cases, each exact for the model:
 
-  * ``total >= k * m``: everyone gets ``k`` impressions. Each member adopts
-    with ``1 - (1 - r) ** k``, independently: the adopters are the
-    successes of a Bernoulli process over the member list (same stream).
+  * ``k == 1``: the ``d = min(total, m)`` viewers are a uniform ``d``-subset
+    and the persuaded impressions' viewers a uniform subset of it. The
+    viewers are the first ``d`` distinct raw draws (everyone when ``d =
+    m``) and the ``A`` persuaded members the first ``A`` of them
+    (O(adopters) when the viewers are not wanted). Given ``A``, this is the
+    law of the sequential delivery (exchangeability of a uniform random
+    order); at ``total = 1`` it is the next case's draw.
   * ``k >= total`` (the cap cannot bind): impression ``i`` goes to raw draw
     ``i``, so the persuaded members are read off directly (O(adopters));
     the viewers are raw draws ``0 .. total - 1``.
-  * ``k == 1``: the viewers are a uniform ``total``-subset and the persuaded
-    impressions' viewers a uniform subset of it. The ``A`` persuaded
-    members are the first ``A`` distinct draws of ``pick_key(ckey)``
-    (O(adopters)); the other viewers are the first ``total - A`` distinct
-    raw draws that are not adopters. Given ``A``, this is the law of the
-    sequential delivery (exchangeability of a uniform random order).
+  * ``total >= k * m``: everyone gets ``k`` impressions. Each member adopts
+    with ``1 - (1 - r) ** k``, independently: the adopters are the
+    successes of a Bernoulli process over the member list (same stream).
   * otherwise: the delivery is played impression by impression (rejecting
-    members at the cap), O(total).
+    members at the cap), O(total). Its first ``k`` impressions meet no
+    member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
-the viewers are wanted (exposure) or not, and growing with ``total`` (in
-each case the persuading positions and the draws are prefixes of fixed
-streams). The viewers grow with ``total`` too within a case.
+the viewers are wanted (exposure) or not. For a given cap, more impressions
+persuade a superset of members, and show it to a superset (the persuading
+positions and the deliveries are prefixes of fixed streams), except where
+every member reaches a cap ``k > 1`` (``total >= k * m``: drawn per member
+instead of playing the delivery to its end, which costs about ``m log m``
+draws).
 """
 
 import math
@@ -48,7 +53,6 @@ from .config import NJIT
 from .rng import GOLDEN, mix64, to_unit, to_unit_open0
 
 DOMAIN_CONVERT = np.uint64(0x3A3A3A3A3A3A3A3A)  # which impressions persuade
-DOMAIN_PICK = np.uint64(0x4D4D4D4D4D4D4D4D)  # cap 1: who the persuaded impressions went to
 
 #: flag in ``views[v]``: ``v`` adopted through this ad
 ADOPTED = np.int64(1) << 62
@@ -58,12 +62,6 @@ ADOPTED = np.int64(1) << 62
 def convert_key(ckey):
     """Key of the stream that says which impressions persuade."""
     return mix64(ckey ^ DOMAIN_CONVERT)
-
-
-@njit(inline="always", **NJIT)
-def pick_key(ckey):
-    """Key of the stream of persuaded members (cap 1)."""
-    return mix64(ckey ^ DOMAIN_PICK)
 
 
 @njit(inline="always", **NJIT)
@@ -104,9 +102,60 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     nt = 0
     if m == 0 or k == 0 or total <= 0:
         return nt
-    q = 1.0 - r
+    inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
+    if k == 1:  # a uniform subset sees it; the persuaded ones a uniform subset of that
+        total = min(total, m)
+        n_adopt = 0
+        if r > 0.0:
+            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
+            while pos < total:
+                n_adopt += 1
+                s, pos = next_success(s, pos, total, inv)
+        i = 0
+        while nt < n_adopt:
+            v = aidx[a0 + raw_member(ckey, i, m)]
+            i += 1
+            if views[v] == 0:
+                touched[nt] = v
+                nt += 1
+                views[v] = ADOPTED
+        if track_viewers and total == m:  # everyone: no need to draw them
+            for i in range(m):
+                v = aidx[a0 + i]
+                x = views[v]
+                touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        elif track_viewers:
+            while nt < total:  # the raw draws go on
+                v = aidx[a0 + raw_member(ckey, i, m)]
+                i += 1
+                x = views[v]
+                touched[nt] = v  # (branch-free, as above)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        return nt
+    if k >= total:  # no cap binds: impression i goes to raw draw i
+        if r > 0.0:
+            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
+            while pos < total:
+                v = aidx[a0 + raw_member(ckey, pos, m)]
+                x = views[v]
+                if x == 0:
+                    touched[nt] = v
+                    nt += 1
+                views[v] = x | ADOPTED
+                s, pos = next_success(s, pos, total, inv)
+        if track_viewers:
+            for i in range(total):
+                v = aidx[a0 + raw_member(ckey, i, m)]
+                x = views[v]
+                touched[nt] = v  # (branch-free, as above)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        return nt
     if k <= total // m:  # total >= k * m: everyone gets k impressions
-        p = 1.0 - q ** k
+        p = 1.0 - (1.0 - r) ** k
         if track_viewers:
             for i in range(m):
                 v = aidx[a0 + i]
@@ -126,52 +175,6 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                     nt += 1
                 views[v] = x | ADOPTED
                 s, pos = next_success(s, pos, m, inv)
-        return nt
-    inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
-    if k >= total:  # no cap binds: impression i goes to raw draw i
-        if r > 0.0:
-            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
-            while pos < total:
-                v = aidx[a0 + raw_member(ckey, pos, m)]
-                x = views[v]
-                if x == 0:
-                    touched[nt] = v
-                    nt += 1
-                views[v] = x | ADOPTED
-                s, pos = next_success(s, pos, total, inv)
-        if track_viewers:
-            for i in range(total):
-                v = aidx[a0 + raw_member(ckey, i, m)]
-                x = views[v]
-                touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
-                nt += x == 0
-                views[v] = x | np.int64(1)
-        return nt
-    if k == 1:  # a uniform total-subset; the persuaded ones a uniform subset of it
-        n_adopt = 0
-        if r > 0.0:
-            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
-            while pos < total:
-                n_adopt += 1
-                s, pos = next_success(s, pos, total, inv)
-        pk = pick_key(ckey)
-        i = 0
-        while nt < n_adopt:
-            v = aidx[a0 + raw_member(pk, i, m)]
-            i += 1
-            if views[v] == 0:
-                touched[nt] = v
-                nt += 1
-                views[v] = ADOPTED
-        if track_viewers:
-            i = 0
-            while nt < total:
-                v = aidx[a0 + raw_member(ckey, i, m)]
-                i += 1
-                x = views[v]
-                touched[nt] = v  # (branch-free, as above)
-                nt += x == 0
-                views[v] = x | np.int64(1)
         return nt
     # a binding cap k > 1: play the delivery (views[v] counts v's impressions)
     next_conv = total
