@@ -1116,8 +1116,9 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     always comment. Reach and exposure count each person once whatever the
     channels and comments that reached them. With seed lists only the worlds
     are :func:`viralsim.estimate_reach`'s (same reach per world); cost per
-    world is each channel's audience (a post) or impressions (an ad), plus
-    the cascade's (the followers of every commenter are scanned for exposure).
+    world is each channel's audience (a post) or viewers (an ad; with
+    ``exposure=False`` about its adopters: :class:`AdBuy`), plus the
+    cascade's (the followers of every commenter are scanned for exposure).
 
     With delays, world ``r`` keeps the live edges and comment coins it has
     without them, so the final adopters are the same; each follower's day is
