@@ -252,10 +252,16 @@ class AdBuy(Channel):
     -----
     Delivery: each impression goes to a member drawn uniformly among those
     shown fewer than ``frequency_cap`` times (so at most ``frequency_cap *
-    members`` impressions are delivered). A member shown ``m`` times adopts
+    members`` impressions are delivered), and persuades with probability
+    ``conversion_rate``, independently: a member shown ``m`` times adopts
     with probability ``1 - (1 - conversion_rate) ** m``. Without a binding
     cap (``frequency_cap >= impressions``), a given member adopts with
     probability ``1 - (1 - conversion_rate / members) ** impressions``.
+    Each world draws its own viewers and adopters
+    (:mod:`viralsim._kernels.ads`); more impressions persuade a superset
+    in the same world. Cost per world: the distinct viewers (a binding cap
+    above 1: the impressions), or with ``exposure=False`` and a cap of 1 or
+    one that does not bind, about the adopters.
 
     Examples
     --------
@@ -607,9 +613,12 @@ class CampaignEstimate:
     ----------
     reach : Estimate
         Adopters: through the channels and word of mouth.
-    exposure : Estimate
+    exposure : Estimate or None
         Distinct consumers who saw the product (a channel showed it, or a
-        comment), each counted once.
+        comment), each counted once; None when estimated with
+        ``exposure=False`` (then ``"exposure"`` and ``"channel_viewers"`` are
+        absent from ``metrics``, ``per_world`` and ``by_platform``, and
+        ``exposure_by_day`` is None).
     metrics : dict of str to Estimate
         ``"reach"``, ``"exposure"``, ``"first_adopters"`` (persuaded by a
         channel), ``"channel_viewers"`` (shown it by a channel),
@@ -624,7 +633,7 @@ class CampaignEstimate:
         Mean new adopters per round (round 0: the channels' adopters).
     elapsed : float
         Seconds spent in the kernel.
-    reach_by_day, exposure_by_day : DayTimeline
+    reach_by_day, exposure_by_day : DayTimeline (exposure_by_day: or None)
         Adopters and distinct viewers by the end of day 0, 1, ... with their
         intervals (day 0: the channels). Without delays a day is a round.
     by_platform : dict of str to dict of str to Estimate
@@ -660,13 +669,15 @@ class CampaignEstimate:
     platform_per_world: dict = field(default=None, repr=False)
 
     def __str__(self):
-        return (f"reach {self.reach} people, exposure {self.exposure}, cost {self.cost:g}, "
-                f"{self.n_sims:,} worlds")
+        seen = "" if self.exposure is None else f", exposure {self.exposure}"
+        return f"reach {self.reach} people{seen}, cost {self.cost:g}, {self.n_sims:,} worlds"
 
     def by_day(self, day):
         """``"by day 3: 1,200 ± 40 people adopted, 5,100 ± 90 saw it"``."""
-        r, x = self.reach_by_day.at(day), self.exposure_by_day.at(day)
-        return f"by day {day}: {r} people adopted, {x} saw it"
+        r = self.reach_by_day.at(day)
+        if self.exposure_by_day is None:
+            return f"by day {day}: {r} people adopted"
+        return f"by day {day}: {r} people adopted, {self.exposure_by_day.at(day)} saw it"
 
 
 @dataclass(frozen=True, eq=False)
@@ -878,9 +889,13 @@ def _timeline_len(n_nodes, horizon, longest_step=1):
     return max(int(min(t, MAX_TIMELINE)) + 1, 2), exact
 
 
-def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None):
+def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None,
+              exposure=True):
     """Per-world outcomes of a plan (:class:`_Run`). ``delays``: None (by round), or a
-    list of :class:`Delay` per platform (by day, ``graph`` then a MultiplexGraph)."""
+    list of :class:`Delay` per platform (by day, ``graph`` then a MultiplexGraph).
+    ``exposure=False`` skips counting viewers on a FollowerGraph by round (the
+    other kernels count them anyway): the exposure outputs are then not
+    viewers, and :func:`_campaign_result` drops them."""
     if delays is not None:
         return _run_days(graph, model, plan, key, n_sims, delays, max_days)
     if isinstance(graph, MultiplexGraph):
@@ -901,7 +916,7 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days
         graph._derived("skip_row_none_live", _ic.skip_row_none_live),
         np.uint64(key), np.int64(0), np.int64(n_sims),
         np.int64(-1 if max_rounds is None else max_rounds), c, thin, has_thin, segw, has_seg,
-        plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
+        bool(exposure), plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
         plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
         out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits, cum,
     )
@@ -1084,7 +1099,7 @@ def _platform_names(graph, platform):
 
 
 def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, confidence=0.95,
-                      max_rounds=None, platform=None, delay=None, max_days=None):
+                      max_rounds=None, platform=None, delay=None, max_days=None, exposure=True):
     """Expected reach and exposure of a campaign: channels, then word of mouth.
 
     Parameters
@@ -1113,6 +1128,12 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     max_days : int >= 0, optional
         The last day simulated: adoptions and views after it do not happen
         (reach, exposure, ... are then "by that day").
+    exposure : bool, default True
+        Count the people who saw it. False: reach only (``est.exposure`` is
+        None), the same adopters world by world; on a FollowerGraph without
+        delays the viewers are then not drawn at all, so an ad costs about
+        its adopters instead of its impressions (:class:`AdBuy`) and the
+        cascade follows live edges only.
 
     Returns
     -------
@@ -1131,8 +1152,9 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     always comment. Reach and exposure count each person once whatever the
     channels and comments that reached them. With seed lists only the worlds
     are :func:`viralsim.estimate_reach`'s (same reach per world); cost per
-    world is each channel's audience (a post) or impressions (an ad), plus
-    the cascade's (the followers of every commenter are scanned for exposure).
+    world is each channel's audience (a post) or viewers (an ad; with
+    ``exposure=False`` about its adopters: :class:`AdBuy`), plus the
+    cascade's (the followers of every commenter are scanned for exposure).
 
     With delays, world ``r`` keeps the live edges and comment coins it has
     without them, so the final adopters are the same; each follower's day is
@@ -1153,11 +1175,15 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     channels, model, n_sims, confidence, max_rounds = _check_common(
         graph, channels, model, n_sims, confidence, max_rounds, platform, func)
     delays, day_graph, max_days = _check_timing(graph, model, delay, max_days, func)
+    if not isinstance(exposure, (bool, np.bool_)):
+        raise param_error("exposure", func, "True or False", exposure,
+                          "Use exposure=False for reach only.", exc=TypeError)
+    exposure = bool(exposure)
     key = seed_from_rng(rng)
     plan = _Plan(graph, channels, np.arange(len(channels)), func)
     _check_ad_work(plan, n_sims, func)
     rounds = _min_horizon(max_rounds, None if delays is not None else max_days)
-    run = _run_plan(graph, model, plan, key, n_sims, rounds)
+    run = _run_plan(graph, model, plan, key, n_sims, rounds, exposure=exposure)
     horizon = rounds
     if delays is not None:
         by_round = run
@@ -1166,7 +1192,7 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     else:
         by_round = None
     return _campaign_result(run, channels, n_sims, key, confidence,
-                            _platform_names(graph, platform), horizon, by_round)
+                            _platform_names(graph, platform), horizon, by_round, exposure)
 
 
 def _min_horizon(a, b):
@@ -1189,23 +1215,26 @@ def _day_timeline(run, k, n_sims, confidence, horizon):
 
 
 def _campaign_result(run, channels, n_sims, key, confidence, platforms, horizon=None,
-                     by_round=None):
+                     by_round=None, exposure=True):
     out = run.out
+    if not exposure:  # viewers not counted (or not asked for): none reported
+        out = {k: v for k, v in out.items() if k not in ("exposure", "channel_viewers")}
     metrics = {k: _estimate_of(v, confidence) for k, v in out.items()}
     s = (by_round or run).tl[0]
     last = int(np.flatnonzero(s)[-1]) + 1 if s.any() else 1
+    names = [k for k in PLATFORM_METRICS if exposure or k != "exposure"]
     if run.lout is None:  # one platform: its numbers are the totals
-        ppw = {platforms[0]: {k: out[k] for k in PLATFORM_METRICS}}
+        ppw = {platforms[0]: {k: out[k] for k in names}}
     else:
-        ppw = {p: {k: run.lout[k][i] for k in PLATFORM_METRICS}
-               for i, p in enumerate(platforms)}
+        ppw = {p: {k: run.lout[k][i] for k in names} for i, p in enumerate(platforms)}
     return CampaignEstimate(
-        reach=metrics["reach"], exposure=metrics["exposure"], metrics=metrics,
+        reach=metrics["reach"], exposure=metrics.get("exposure"), metrics=metrics,
         cost=float(sum(ch.cost for ch in channels)), n_sims=n_sims, rng_key=key,
         per_world=out, timeline=s[:last] / n_sims,
         elapsed=run.elapsed + (by_round.elapsed if by_round else 0.0),
         reach_by_day=_day_timeline(run, 0, n_sims, confidence, horizon),
-        exposure_by_day=_day_timeline(run, 3, n_sims, confidence, horizon),
+        exposure_by_day=(_day_timeline(run, 3, n_sims, confidence, horizon) if exposure
+                         else None),
         by_platform={p: {k: _estimate_of(v, confidence) for k, v in d.items()}
                      for p, d in ppw.items()},
         platform_per_world=ppw,
@@ -1335,11 +1364,17 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     cache = {}
     rounds = _min_horizon(max_rounds, None if delays is not None else deadline)
 
+    # the goal "adopters" needs no viewers: candidate plans run without them (the same
+    # adopters world by world, ads at the cost of their adopters); the chosen plan's
+    # estimate is run again with them
+    see = goal == "exposure"
+
     def run(pick):
         pick = tuple(sorted(pick))
         if pick not in cache:
             if delays is None:
-                r = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, rounds)
+                r = _run_plan(graph, model, full.subset(list(pick)), key, n_sims, rounds,
+                              exposure=see)
             else:
                 r = _run_plan(day_graph, model, full.subset(list(pick)), key, n_sims, None,
                               delays, deadline)
@@ -1384,6 +1419,8 @@ def allocate_budget(graph, channel_units, budget, *, goal="adopters", model=None
     if run([single])[0] > current:
         chosen, current, rule = [single], run([single])[0], "best single"
     val, r = run(chosen)
+    if not see and delays is None and not isinstance(graph, MultiplexGraph):
+        r = _run_plan(graph, model, full.subset(sorted(chosen)), key, n_sims, rounds)
     pick = [units[i] for i in chosen]
     est = _campaign_result(r, pick, n_sims, key, confidence, _platform_names(graph, platform),
                            rounds if delays is None else deadline)

@@ -15,8 +15,13 @@ Cases:
   platform: :func:`viralsim.estimate_campaign` runs by day and by round.
 - ``ads vs seeds``: an ad of 4,000 impressions (cap 1, conversion 1%: 40
   first adopters expected; 1,000 and 10 in ``--quick``) against a seed list
-  of 40 random consumers, on the first layer. Target: the ad costs no more time than the seed list. Check:
-  the ad's mean first adopters is 40 within 5 standard errors.
+  of 40 random consumers, on the first layer, each a whole
+  :func:`viralsim.estimate_campaign` call, twice: counting exposure (the
+  ad's 4,000 viewers are drawn and marked in every world, the cascade scans
+  every commenter's followers) and reach only (``exposure=False``: the ad
+  draws its ~40 adopters only, the cascade follows live edges only).
+  Target: the ad costs no more time than the seed list. Check: the ad's
+  mean first adopters is 40 within 5 standard errors.
 - ``allocate``: :func:`viralsim.allocate_budget` over 50 channel units
   (20 influencer posts by the biggest accounts, 20 ad slices to a 20%
   segment, 10 seed lists) on ``power_law(1_000_000, 5)`` (100k consumers in
@@ -118,19 +123,27 @@ def _ads(ctx, vs, g, n_sims, reps):
     seeds = g.labels[r.choice(g.n_nodes, k, replace=False)].tolist()
     ad = vs.AdBuy(spend=imps / 100, cpm=10.0, frequency_cap=1, conversion_rate=0.01)
     assert ad.impressions == imps
-    vs.estimate_campaign(g, [ad], n_sims=10, rng=0)
-    t_ad, e_ad = _best(lambda: vs.estimate_campaign(g, [ad], n_sims=n_sims, rng=0), reps)
-    t_sd, e_sd = _best(lambda: vs.estimate_campaign(g, [vs.SeedList(seeds)], n_sims=n_sims,
-                                                    rng=0), reps)
-    first = e_ad.metrics["first_adopters"]
-    assert abs(first.mean - k) <= 5 * first.stderr, f"ad first adopters {first}, not {k}"
     case = f"ads vs seeds (n={g.n_nodes:,}, {n_sims:,} worlds)"
-    return [
-        row(SUITE, f"{case} ad {imps:,} impressions", "time", t_ad, "s",
-            f"first adopters {first}, reach {e_ad.reach}"),
-        row(SUITE, f"{case} {k} seeds", "time", t_sd, "s", f"reach {e_sd.reach}"),
-        row(SUITE, case, "ad / seeds time", t_ad / t_sd, "x", target_note(t_ad / t_sd, 1.0)),
-    ]
+    rows = []
+    for expo, what in ((True, "exposure counted"), (False, "reach only")):
+        def run(plan, expo=expo):
+            return vs.estimate_campaign(g, plan, n_sims=n_sims, rng=0, exposure=expo)
+        run([ad])
+        run([vs.SeedList(seeds)])
+        t_ad, e_ad = _best(lambda: run([ad]), reps)
+        t_sd, e_sd = _best(lambda: run([vs.SeedList(seeds)]), reps)
+        first = e_ad.metrics["first_adopters"]
+        assert abs(first.mean - k) <= 5 * first.stderr, f"ad first adopters {first}, not {k}"
+        seen = f", exposure {e_ad.exposure}" if expo else ""
+        rows += [
+            row(SUITE, f"{case} ad {imps:,} impressions, {what}", "time", t_ad, "s",
+                f"first adopters {first}, reach {e_ad.reach}{seen}"),
+            row(SUITE, f"{case} {k} seeds, {what}", "time", t_sd, "s",
+                f"reach {e_sd.reach}" + (f", exposure {e_sd.exposure}" if expo else "")),
+            row(SUITE, case, f"ad / seeds time, {what}", t_ad / t_sd, "x",
+                target_note(t_ad / t_sd, 1.0)),
+        ]
+    return rows
 
 
 def _allocate(ctx, vs):

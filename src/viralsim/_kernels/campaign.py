@@ -13,10 +13,12 @@ plan moves no other channel's draws (common random numbers across plans).
   node_state(ckey, v)``: a pure function of ``(key, r, c, v)``.
 - **ad** (``kind 1``): ``imps[c]`` impressions go, one after the other, to a
   member of the segment drawn uniformly among those shown fewer than
-  ``cap[c]`` times (a platform's delivery under a frequency cap); the
-  draws are the stream ``ckey + i GOLDEN``, rejection-sampled. A member
-  shown ``m`` times adopts iff ``to_unit(node_state(ckey, v)) < 1 - (1 -
-  p_adopt[c]) ** m``.
+  ``cap[c]`` times (a platform's delivery under a frequency cap), and each
+  impression persuades with probability ``p_adopt[c]``, so a member shown
+  ``m`` times adopts with probability ``1 - (1 - p_adopt[c]) ** m``. The
+  draws from ``ckey`` are :func:`viralsim._kernels.ads.ad_draws`'s: a
+  pure function of ``(key, r, c)``, the same adopters whether the viewers
+  are listed or not.
 
 A consumer adopts if any channel persuades them and has seen the campaign if
 any channel showed it. The adopters are then the seeds of the cascade of
@@ -32,6 +34,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .ads import ADOPTED as AD_ADOPTED
+from .ads import ad_draws
 from .config import NJIT, NJIT_PARALLEL
 from .ic import draw_live
 from .rng import (
@@ -51,20 +55,6 @@ DOMAIN_CHANNEL = np.uint64(0x2D2D2D2D2D2D2D2D)
 
 KIND_POST = 0
 KIND_AD = 1
-
-
-@njit(inline="always", **NJIT)
-def _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv):
-    """Record consumer ``v`` as a viewer, and as an adopter if ``adopt``."""
-    if vstamp[v] != mark:
-        vstamp[v] = mark
-        viewers[nv] = v
-        nv += 1
-    if adopt and astamp[v] != mark:
-        astamp[v] = mark
-        adopters[na] = v
-        na += 1
-    return na, nv
 
 
 LOW32 = np.int64(0xFFFFFFFF)
@@ -103,6 +93,20 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
     (n,)) records who saw it on which platform (:func:`_see_on`) and
     ``lexpo[l]`` is incremented once per new viewer on ``l``.
     """
+    return draw_channels_as(True, key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
+                            cap, vstamp, astamp, mark, views, touched, adopters, viewers,
+                            clayer, pseen, lexpo)
+
+
+@njit(**NJIT)
+def draw_channels_as(track_viewers, key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
+                     cap, vstamp, astamp, mark, views, touched, adopters, viewers,
+                     clayer, pseen, lexpo):
+    """:func:`draw_channels`; without ``track_viewers`` the channels' viewers who do
+    not adopt are left out of ``viewers`` (the adopters are the same, and an
+    ad's cost is then O(adopters) for a cap of 1 or one that does not bind:
+    :func:`viralsim._kernels.ads.ad_draws`): for runs that do not count
+    exposure."""
     per_layer = pseen.shape[0] > 0
     wk = world_key(key, world, DOMAIN_CHANNEL)
     na = 0
@@ -111,52 +115,39 @@ def draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, ca
         ckey = node_state(wk, stream[c])
         a0 = aptr[c]
         m = aptr[c + 1] - a0
+        # the channel's people go to touched[:nt], once each, views[v] flagging adopters
         if kind[c] == KIND_POST:
             ps = p_see[c]
             pa = p_adopt[c]
+            nt = 0
             for i in range(a0, a0 + m):
                 v = aidx[i]
                 x = node_state(ckey, v)
                 if to_unit(x) < ps:
-                    adopt = to_unit(mix64(x + GOLDEN)) < pa
-                    na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
-                    if per_layer:
-                        lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
-        else:
-            k = cap[c]
-            nt = 0
-            if m == 0 or k == 0:
-                continue
-            total = imps[c]
-            if total >= k * m:  # everyone gets the cap
-                for i in range(a0, a0 + m):
-                    v = aidx[i]
-                    views[v] = k
+                    y = views[v]
                     touched[nt] = v
-                    nt += 1
-            else:
-                s = ckey
-                done = 0
-                while done < total:
-                    s = s + GOLDEN
-                    j = np.int64(to_unit(mix64(s)) * m)
-                    v = aidx[a0 + min(j, m - 1)]
-                    cv = views[v]
-                    if cv < k:
-                        if cv == 0:
-                            touched[nt] = v
-                            nt += 1
-                        views[v] = cv + 1
-                        done += 1
-            q = 1.0 - p_adopt[c]
-            for i in range(nt):
-                v = touched[i]
-                chance = 1.0 - q ** views[v]
-                adopt = to_unit(node_state(ckey, v)) < chance
-                na, nv = _mark(v, adopt, vstamp, astamp, mark, adopters, na, viewers, nv)
-                if per_layer:
-                    lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
-                views[v] = 0
+                    nt += y == 0
+                    views[v] = y | (AD_ADOPTED if to_unit(mix64(x + GOLDEN)) < pa else 1)
+        else:
+            nt = ad_draws(ckey, aidx, a0, m, imps[c], cap[c], p_adopt[c], track_viewers,
+                          views, touched)
+        # (written out, not a helper taking the arrays: called per person, it costs 10x more)
+        for i in range(nt):
+            v = touched[i]
+            adopt = (views[v] & AD_ADOPTED) != 0
+            views[v] = 0
+            if not (adopt or track_viewers):
+                continue
+            if vstamp[v] != mark:
+                vstamp[v] = mark
+                viewers[nv] = v
+                nv += 1
+            if adopt and astamp[v] != mark:
+                astamp[v] = mark
+                adopters[na] = v
+                na += 1
+            if per_layer:
+                lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
     return na, nv
 
 
@@ -207,7 +198,7 @@ def accumulate_cumulative(cum, ch, bucket, used):
 
 @njit(**NJIT_PARALLEL)
 def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_worlds, max_rounds,
-                    c, thin, has_thin, segw, has_seg,
+                    c, thin, has_thin, segw, has_seg, track_exposure,
                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
                     out_first, out_seen, tl_sum, tl_sumsq, visits, cum):
@@ -220,7 +211,10 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     adopters and viewers per world; ``out_exposure`` counts channel viewers and
     word-of-mouth viewers once each, and its round-0 timeline entry holds the
     channel viewers; ``cum``: running totals by round
-    (:func:`accumulate_cumulative`). Chunks of worlds run in parallel; a
+    (:func:`accumulate_cumulative`). Without ``track_exposure`` nobody's
+    viewing is counted (only the adopters are drawn and followed:
+    ``out_exposure``, ``out_seen`` and the exposure timeline then hold
+    adopters only, and the caller drops them). Chunks of worlds run in parallel; a
     world's outcome depends only on ``(key, world)``.
     """
     n = indptr.shape[0] - 1
@@ -241,14 +235,17 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
-            na, nv = draw_channels(key, world_start + w, kind, stream, aptr, aidx, p_see,
-                                   p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
-                                   adopters, viewers, clayer, pseen, lexpo)
-            for i in range(nv):  # channel viewers: seen before any comment
-                seen[viewers[i]] = mark
+            na, nv = draw_channels_as(track_exposure, key, world_start + w, kind, stream, aptr,
+                                      aidx, p_see, p_adopt, imps, cap, vstamp, astamp, mark,
+                                      views, touched, adopters, viewers, clayer, pseen, lexpo)
+            if track_exposure:
+                for i in range(nv):  # channel viewers: seen before any comment
+                    seen[viewers[i]] = mark
+            else:
+                nv = na
             res = wom_one_world(
                 indptr, indices, probs, none_live, adopters[:na], key, world_start + w,
-                max_rounds, c, 0.0, False, thin, has_thin, segw, has_seg, True,
+                max_rounds, c, 0.0, False, thin, has_thin, segw, has_seg, track_exposure,
                 mult, stamp, seen, state, touched1, mark, queue, com, bucket, lq_cache, flags,
                 (False, 0, indptr, indices),
             )

@@ -1,0 +1,200 @@
+"""An ad buy's draws in one world: who is shown it, and who is persuaded.
+
+The model (:class:`viralsim.AdBuy`): ``total`` impressions go, one after the
+other, to members of the segment (``m`` of them), each impression to a
+member drawn uniformly among those shown fewer than ``k`` times (the
+frequency cap); each impression persuades its viewer with probability ``r``,
+independently. A member shown ``j`` times therefore adopts with probability
+``1 - (1 - r) ** j``, and nothing else about the views matters.
+
+The draws, in world ``r`` for channel ``c`` with key ``ckey``
+(:mod:`viralsim._kernels.campaign`):
+
+- **which impressions persuade**: impressions ``0, 1, ...`` persuade at the
+  positions of a Bernoulli(r) process drawn by geometric skipping from the
+  stream ``convert_key(ckey)`` (:func:`next_success`): O(persuading
+  impressions), whatever ``total``;
+- **who gets impression i**: the ``i``-th raw draw of the stream ``ckey +
+  i * GOLDEN`` (a uniform member, :func:`raw_member`), skipping members at
+  the cap. Four cases, each exact for the model:
+
+  * ``k == 1``: the ``d = min(total, m)`` viewers are a uniform ``d``-subset
+    and the persuaded impressions' viewers a uniform subset of it. The
+    viewers are the first ``d`` distinct raw draws (everyone when ``d =
+    m``) and the ``A`` persuaded members the first ``A`` of them
+    (O(adopters) when the viewers are not wanted). Given ``A``, this is the
+    law of the sequential delivery (exchangeability of a uniform random
+    order); at ``total = 1`` it is the next case's draw.
+  * ``k >= total`` (the cap cannot bind): impression ``i`` goes to raw draw
+    ``i``, so the persuaded members are read off directly (O(adopters));
+    the viewers are raw draws ``0 .. total - 1``.
+  * ``total >= k * m``: everyone gets ``k`` impressions. Each member adopts
+    with ``1 - (1 - r) ** k``, independently: the adopters are the
+    successes of a Bernoulli process over the member list (same stream).
+  * otherwise: the delivery is played impression by impression (rejecting
+    members at the cap), O(total). Its first ``k`` impressions meet no
+    member at the cap, so for ``total <= k`` it is the previous case.
+
+Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
+the viewers are wanted (exposure) or not. For a given cap, more impressions
+persuade a superset of members, and show it to a superset (the persuading
+positions and the deliveries are prefixes of fixed streams), except where
+every member reaches a cap ``k > 1`` (``total >= k * m``: drawn per member
+instead of playing the delivery to its end, which costs about ``m log m``
+draws).
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .config import NJIT
+from .rng import GOLDEN, mix64, to_unit, to_unit_open0
+
+DOMAIN_CONVERT = np.uint64(0x3A3A3A3A3A3A3A3A)  # which impressions persuade
+
+#: flag in ``views[v]``: ``v`` adopted through this ad
+ADOPTED = np.int64(1) << 62
+
+
+@njit(inline="always", **NJIT)
+def convert_key(ckey):
+    """Key of the stream that says which impressions persuade."""
+    return mix64(ckey ^ DOMAIN_CONVERT)
+
+
+@njit(inline="always", **NJIT)
+def raw_member(ckey, i, m):
+    """Position in ``0 .. m - 1`` of raw draw ``i`` of the stream of ``ckey``."""
+    j = np.int64(to_unit(mix64(ckey + (np.uint64(i) + np.uint64(1)) * GOLDEN)) * m)
+    return min(j, m - 1)
+
+
+@njit(inline="always", **NJIT)
+def next_success(s, pos, n, inv_log_q):
+    """The next success after position ``pos`` of a Bernoulli process on ``0 .. n - 1``.
+
+    ``s``: the stream state (advanced by one draw per success); ``inv_log_q
+    = 1 / log(1 - p)`` (``-0.0`` for ``p = 1``; ``p = 0`` has no successes,
+    callers skip it). The gap is geometric: ``floor(log(U) * inv_log_q)``
+    failures, ``U`` uniform in (0, 1]. Returns ``(s, position)``, position
+    ``n`` when there are no more.
+    """
+    s = s + GOLDEN
+    gap = math.floor(math.log(to_unit_open0(mix64(s))) * inv_log_q)
+    if gap >= n - 1 - pos:  # (a float compare: huge gaps do not overflow)
+        return s, n
+    return s, pos + 1 + np.int64(gap)
+
+
+@njit(**NJIT)
+def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
+    """One ad's outcome in one world (the module's model and draws).
+
+    ``aidx[a0:a0 + m]``: the segment; ``total`` impressions, cap ``k``,
+    persuasion ``r``. On return ``touched[:nt]`` lists distinct members:
+    every viewer when ``track_viewers`` (else at least the adopters, maybe
+    more), each with ``views[v] & ADOPTED`` set iff it adopts; the caller
+    resets ``views[v]`` to 0 for them (``views`` is all zero on entry).
+    Returns ``nt``.
+    """
+    nt = 0
+    if m == 0 or k == 0 or total <= 0:
+        return nt
+    inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
+    if k == 1:  # a uniform subset sees it; the persuaded ones a uniform subset of that
+        total = min(total, m)
+        n_adopt = 0
+        if r > 0.0:
+            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
+            while pos < total:
+                n_adopt += 1
+                s, pos = next_success(s, pos, total, inv)
+        i = 0
+        while nt < n_adopt:
+            v = aidx[a0 + raw_member(ckey, i, m)]
+            i += 1
+            if views[v] == 0:
+                touched[nt] = v
+                nt += 1
+                views[v] = ADOPTED
+        if track_viewers and total == m:  # everyone: no need to draw them
+            for i in range(m):
+                v = aidx[a0 + i]
+                x = views[v]
+                touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        elif track_viewers:
+            while nt < total:  # the raw draws go on
+                v = aidx[a0 + raw_member(ckey, i, m)]
+                i += 1
+                x = views[v]
+                touched[nt] = v  # (branch-free, as above)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        return nt
+    if k >= total:  # no cap binds: impression i goes to raw draw i
+        if r > 0.0:
+            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
+            while pos < total:
+                v = aidx[a0 + raw_member(ckey, pos, m)]
+                x = views[v]
+                if x == 0:
+                    touched[nt] = v
+                    nt += 1
+                views[v] = x | ADOPTED
+                s, pos = next_success(s, pos, total, inv)
+        if track_viewers:
+            for i in range(total):
+                v = aidx[a0 + raw_member(ckey, i, m)]
+                x = views[v]
+                touched[nt] = v  # (branch-free, as above)
+                nt += x == 0
+                views[v] = x | np.int64(1)
+        return nt
+    if k <= total // m:  # total >= k * m: everyone gets k impressions
+        p = 1.0 - (1.0 - r) ** k
+        if track_viewers:
+            for i in range(m):
+                v = aidx[a0 + i]
+                x = views[v]
+                if x == 0:
+                    touched[nt] = v
+                    nt += 1
+                views[v] = x | np.int64(1)
+        if p > 0.0:
+            inv = 1.0 / math.log1p(-p) if p < 1.0 else -0.0
+            s, pos = next_success(convert_key(ckey), np.int64(-1), m, inv)
+            while pos < m:
+                v = aidx[a0 + pos]
+                x = views[v]
+                if x == 0:
+                    touched[nt] = v
+                    nt += 1
+                views[v] = x | ADOPTED
+                s, pos = next_success(s, pos, m, inv)
+        return nt
+    # a binding cap k > 1: play the delivery (views[v] counts v's impressions)
+    next_conv = total
+    s = convert_key(ckey)
+    if r > 0.0:
+        s, next_conv = next_success(s, np.int64(-1), total, inv)
+    done = np.int64(0)
+    i = 0
+    while done < total:
+        v = aidx[a0 + raw_member(ckey, i, m)]
+        i += 1
+        x = views[v]
+        if (x & (ADOPTED - 1)) < k:
+            if x == 0:
+                touched[nt] = v
+                nt += 1
+            x += 1
+            if done == next_conv:
+                x |= ADOPTED
+                s, next_conv = next_success(s, next_conv, total, inv)
+            views[v] = x
+            done += 1
+    return nt

@@ -1,0 +1,76 @@
+"""Plain-Python twin of an ad buy's draws (``viralsim._kernels.ads`` module docstring).
+
+Nothing here imports the kernels: the draws are re-derived from the documented
+definitions with the stream helpers of ``tests/naive.py``.
+"""
+
+import math
+
+from .naive import GOLDEN, MASK64, mix64, unit, unit_open0
+
+DOMAIN_CONVERT = 0x3A3A3A3A3A3A3A3A
+
+
+def raw_member(key, i, m):
+    """Raw draw i of the stream of ``key``: a position in 0 .. m - 1."""
+    return min(int(unit(mix64((key + (i + 1) * GOLDEN) & MASK64)) * m), m - 1)
+
+
+def successes(key, n, p):
+    """Positions in 0 .. n - 1 of a Bernoulli(p) process drawn by geometric skipping."""
+    if p <= 0.0:
+        return []
+    inv = 1.0 / math.log1p(-p) if p < 1.0 else -0.0
+    out, s, pos = [], key, -1
+    while True:
+        s = (s + GOLDEN) & MASK64
+        gap = math.floor(math.log(unit_open0(mix64(s))) * inv)
+        if gap >= n - 1 - pos:
+            return out
+        pos += 1 + gap
+        out.append(pos)
+
+
+def naive_ad(ckey, segment, total, cap, r, viewers=True):
+    """An ad's ``(adopters, viewers)`` as sets of members (viewers: None if not asked).
+
+    Delivery as the model says: impression i to a member drawn uniformly among
+    those below the cap, played one impression at a time except where the
+    module's shortcut is exact (cap 1; no binding cap; everyone at the cap).
+    """
+    m = len(segment)
+    if m == 0 or total <= 0:
+        return set(), (set() if viewers else None)
+    conv = mix64(ckey ^ DOMAIN_CONVERT)
+    if cap == 1:
+        total = min(total, m)
+        n_adopt = len(successes(conv, total, r))
+        order, i = [], 0
+        while len(order) < n_adopt:
+            v = segment[raw_member(ckey, i, m)]
+            i += 1
+            if v not in order:
+                order.append(v)
+        seen = set(order)
+        while viewers and len(seen) < total:
+            seen.add(segment[raw_member(ckey, i, m)])
+            i += 1
+        return set(order), (seen if viewers else None)
+    if cap >= total:
+        adopt = {segment[raw_member(ckey, i, m)] for i in successes(conv, total, r)}
+        seen = {segment[raw_member(ckey, i, m)] for i in range(total)}
+        return adopt, (seen if viewers else None)
+    if total >= cap * m:
+        adopt = {segment[i] for i in successes(conv, m, 1.0 - (1.0 - r) ** cap)}
+        return adopt, (set(segment) if viewers else None)
+    conv_at = set(successes(conv, total, r))
+    views, adopt, done, i = {}, set(), 0, 0
+    while done < total:
+        v = segment[raw_member(ckey, i, m)]
+        i += 1
+        if views.get(v, 0) < cap:
+            views[v] = views.get(v, 0) + 1
+            if done in conv_at:
+                adopt.add(v)
+            done += 1
+    return adopt, (set(views) if viewers else None)
