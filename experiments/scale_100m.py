@@ -76,10 +76,11 @@ class _PhasePeaks:
                 _, peak = self.stack.pop()
                 self._reset()
                 end = _status_bytes("VmRSS")
-                old = self.phases.get(label, {"calls": 0, "peak": 0, "start": 0, "end": 0})
-                self.phases[label] = {"calls": old["calls"] + 1, "peak": max(old["peak"], peak),
-                                      "start": max(old["start"], start),
-                                      "end": max(old["end"], end)}
+                # the call with the largest peak, and how many calls there were
+                old = self.phases.get(label, {"calls": 0, "peak": -1})
+                now = {"start": start, "peak": peak, "end": end}
+                self.phases[label] = dict(old if old["peak"] >= peak else now,
+                                          calls=old["calls"] + 1)
 
         setattr(owner, attr, wrapped)
 
@@ -123,7 +124,7 @@ def _stage(args):
 
             probe = _PhasePeaks()
             for owner, attr, label in [
-                    (FollowerGraph, "reverse_csr", "reverse CSR"),
+                    (FollowerGraph, "_rr_reverse", "reverse CSR (RR sampling's)"),
                     (ris.RRCollection, "__init__", "collection set-up"),
                     (ris.RRCollection, "_grow_to", "RR sets"),
                     (ris.RRCollection, "index", "inverted index"),
@@ -252,7 +253,7 @@ def _write(args, rows, notes):
     for r in rows:
         if "phases" in r:
             text += (f"\nIMM phases at {r.get('n_edges', r['target_edges']):,} edges (GiB: "
-                     "resident at the start of the phase's largest call, its peak, at its end):\n")
+                     "resident at the start of the call with the largest peak, the peak, at its end):\n")
             text += "phase | calls | start GiB | peak GiB | end GiB\n"
             for name, p in json.loads(r["phases"]).items():
                 text += (f"{name} | {p['calls']} | {p['start'] / gib:.2f} | {p['peak'] / gib:.2f}"

@@ -491,7 +491,7 @@ class FollowerGraph:
         """Bytes held by the reverse CSR and the tables of reverse-reachable sampling
         (each array once), 0 until something needed them."""
         arrays = {}
-        for name in ("reverse", "reverse_rows", "rr_none_live", "rr_none_live_rows"):
+        for name in ("reverse", "reverse_rows", "rr_none_live"):
             got = self._cache.get(name)
             for a in (() if got is None else got if isinstance(got, tuple) else (got,)):
                 arrays[id(a)] = a.nbytes
@@ -744,14 +744,13 @@ class FollowerGraph:
 
         When every node's in-edges share one probability (weighted cascade, one
         probability everywhere) and :meth:`reverse_csr` was not asked for, ``rprobs``
-        holds one probability per node (``per_row``, 4 bytes per node instead of 4 per
-        edge: 0.4 GB at 100M edges) and ``none_live`` is its
-        :func:`~viralsim._kernels.rr.row_none_live`; otherwise the per-edge reverse CSR
-        and :func:`~viralsim._kernels.ic.skip_row_none_live`. Either way the same RR
+        holds one probability per node (``per_row``: 4 bytes per node instead of 4 per
+        edge, 0.4 GB at 100M edges) and ``none_live`` is empty (the sampler needs no
+        table then); otherwise the per-edge reverse CSR and its
+        :func:`~viralsim._kernels.ic.skip_row_none_live` table. Either way the same RR
         sets, bit for bit.
         """
         from ._kernels import ic as _ic
-        from ._kernels import rr as _rr
         from ._kernels.csr import transpose_rows
 
         if self._probs is None:
@@ -762,16 +761,14 @@ class FollowerGraph:
             if rows is not None:
                 rows = tuple(_readonly(a) for a in rows)
                 self._cache["reverse_rows"] = rows
-        per_row = rows is not None and "reverse" not in self._cache
-        rindptr, rindices, rprobs = rows if per_row else self.reverse_csr()
-        name = "rr_none_live_rows" if per_row else "rr_none_live"
-        none_live = self._cache.get(name)
+        if rows is not None and "reverse" not in self._cache:
+            return (*rows, np.zeros(0), True)
+        rindptr, rindices, rprobs = self.reverse_csr()
+        none_live = self._cache.get("rr_none_live")
         if none_live is None:
-            self._cache.pop("rr_none_live" if per_row else "rr_none_live_rows", None)
-            none_live = _readonly(_rr.row_none_live(rindptr, rprobs) if per_row
-                                  else _ic.skip_row_none_live(rindptr, rprobs))
-            self._cache[name] = none_live
-        return rindptr, rindices, rprobs, none_live, per_row
+            none_live = _readonly(_ic.skip_row_none_live(rindptr, rprobs))
+            self._cache["rr_none_live"] = none_live
+        return rindptr, rindices, rprobs, none_live, False
 
     def _derived(self, name, kernel):
         """``kernel(indptr, probs)`` computed once per graph and kept (kernel-side tables)."""

@@ -16,8 +16,9 @@ Storage is flat: ``offsets`` (int64, ``n_sets + 1``) and ``members`` (int32),
 
 When all in-edges of each node share one probability (weighted cascade, one
 probability everywhere), the reverse CSR may carry one probability per row
-instead of one per edge (:data:`MODE_ROW_PROBS`, 4 bytes per node instead of 4 per
-edge): the same live edges, drawn by :func:`draw_live_row`.
+instead of one per edge and no table per node (:data:`MODE_ROW_PROBS`, 4 bytes per
+node instead of 4 per edge plus 8 per node): the same live edges, drawn by
+:func:`draw_live_row`.
 """
 
 import math
@@ -28,7 +29,6 @@ from numba import njit, prange
 from .config import NJIT, NJIT_PARALLEL
 from .ic import (
     BINOM_MAX_MEAN,
-    COIN_MIXED,
     MASK32,
     ROW_BINOMIAL,
     ROW_COIN,
@@ -65,33 +65,36 @@ MODE_ROW_PROBS = 8
 _QUEUE_START = 1 << 16
 
 
-@njit(**NJIT)
-def row_none_live(rindptr, q):
-    """:func:`~viralsim._kernels.ic.skip_row_none_live` of a reverse CSR whose row
-    ``v`` has one probability ``q[v]`` on all its edges: the same numbers, from
-    ``q`` alone (the table :data:`MODE_ROW_PROBS` sampling reads)."""
-    n = rindptr.shape[0] - 1
-    z = np.full(n, COIN_MIXED)
-    for v in range(n):
-        d = rindptr[v + 1] - rindptr[v]
-        if d == 0:
-            continue
-        p = np.float64(q[v])
-        if p >= SKIP_BELOW:  # a coin row of one probability: the integer threshold
-            z[v] = -2.0 - math.ceil(p * TWO32)
-        else:
-            z[v] = none_live_prob(p, d)
+#: slots of the per-block cache of ``(1 - q) ** d`` by in-degree (MODE_ROW_PROBS)
+_Z_SLOTS = 1024
+
+
+@njit(inline="always", **NJIT)
+def _none_live_cached(q, d, zcache):
+    """``none_live_prob(q, d)``, kept in ``zcache`` (float64 ``(3, _Z_SLOTS)``: degree,
+    probability, value; degree -1 for an empty slot) under slot ``d mod _Z_SLOTS``.
+    Rows of one probability repeat ``(q, d)`` a lot (every row of a degree under
+    weighted cascade or one probability everywhere): one logarithm and exponential
+    per degree instead of per visit, and the very number the per-edge table holds."""
+    slot = d & (_Z_SLOTS - 1)
+    if zcache[0, slot] == d and zcache[1, slot] == q:
+        return zcache[2, slot]
+    z = none_live_prob(q, d)
+    zcache[0, slot] = d
+    zcache[1, slot] = q
+    zcache[2, slot] = z
     return z
 
 
 @njit(inline="always", **NJIT)
-def draw_live_row(indptr, indices, q_row, u, wkey, queue, k, lq_cache, none_live):
+def draw_live_row(indptr, indices, q_row, u, wkey, queue, k, lq_cache, zcache):
     """:func:`~viralsim._kernels.ic.draw_live` (with tables) for a row whose edges all
     have probability ``q_row[u]``: the same live edges, in the same order, from the
-    same stream, with the row's probability read once (coin rows compare integers
-    with the threshold in ``none_live``; binomial rows draw their count and
-    positions; skip rows jump with no thinning, every edge having the row's
-    probability)."""
+    same stream, with no table per node. Coin rows compare integers with the
+    threshold ``ceil(q 2**32)``; binomial rows draw their count and positions; skip
+    rows jump with no thinning, every edge having the row's probability; both take
+    ``(1 - q) ** d`` from ``zcache`` (:func:`_none_live_cached`), the number
+    :func:`~viralsim._kernels.ic.skip_row_none_live` would hold."""
     ui = np.uint64(u)
     start = indptr[ui]
     end = indptr[ui + np.uint64(1)]
@@ -99,17 +102,19 @@ def draw_live_row(indptr, indices, q_row, u, wkey, queue, k, lq_cache, none_live
         return k
     d = end - start
     st = node_state(wkey, u)
-    z0 = none_live[ui]
     q = np.float64(q_row[ui])
-    if z0 < 0.0:
+    z0 = 0.0
+    if q >= SKIP_BELOW:
         kind = ROW_COIN
-    elif q > 0.0 and d * q <= BINOM_MAX_MEAN:
-        kind = ROW_BINOMIAL
     else:
-        kind = ROW_SKIP
+        z0 = _none_live_cached(q, d, zcache)
+        if q > 0.0 and d * q <= BINOM_MAX_MEAN:
+            kind = ROW_BINOMIAL
+        else:
+            kind = ROW_SKIP
     k0 = k
     if kind == ROW_COIN:
-        t = np.uint64(-2.0 - z0)
+        t = np.uint64(math.ceil(q * TWO32))
         half = d // 2
         su = np.uint64(start)
         for i in range(half):
@@ -259,8 +264,8 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     root's row made certain).
 
     ``mode | MODE_ROW_PROBS``: ``rprobs`` has one probability per node (every
-    in-edge of ``v`` has ``rprobs[v]``, float32 ``(n,)``) and ``none_live`` is
-    :func:`row_none_live` of it; the sets are those of the per-edge reverse CSR
+    in-edge of ``v`` has ``rprobs[v]``, float32 ``(n,)``) and ``none_live`` is not
+    read (may be empty); the sets are those of the per-edge reverse CSR
     with the same probabilities, bit for bit.
 
     Scratch per block: one byte per node (marks, cleared after each set) and a
@@ -271,8 +276,8 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability
         (or, with ``MODE_ROW_PROBS``, one probability per row).
     none_live : float64 (n,), ``skip_row_none_live(rindptr, rprobs)`` (tables for
-        :func:`~viralsim._kernels.ic.draw_live`; same live edges as ``expand_node``),
-        :func:`row_none_live` with ``MODE_ROW_PROBS``.
+        :func:`~viralsim._kernels.ic.draw_live`; same live edges as ``expand_node``);
+        not read with ``MODE_ROW_PROBS``.
     key : uint64 user key.
     start, count : int64, the RR indices to make.
     cum_w, total_w : root weights (empty array for uniform roots).
@@ -300,6 +305,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
         queue = np.empty(min(_QUEUE_START + maxd, most), dtype=np.int32)
         flags = np.empty(max(maxd, 1), dtype=np.uint8)
         lq_cache = np.array([-1.0, 0.0])
+        zcache = np.full((3, _Z_SLOTS if per_row else 1), -1.0)
         base = c * cap_per_chunk
         pos = 0
         i = lo
@@ -365,7 +371,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                                 k += 1
                         elif per_row:
                             k = draw_live_row(rindptr, rindices, rprobs, v, wkey, queue, k,
-                                              lq_cache, none_live)
+                                              lq_cache, zcache)
                         else:
                             k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k,
                                           lq_cache, none_live, flags, True)
@@ -408,8 +414,8 @@ def active_nodes(members, n):
 
 @njit(**NJIT_PARALLEL)
 def invert_where(offsets, members, where, n, n_chunks):
-    """:func:`invert` with nodes renumbered by ``where`` (node -> 0 .. n - 1; an empty
-    ``where`` keeps the numbers): the index of node ``where[v]`` lists ``v``'s sets."""
+    """:func:`invert` with members renumbered by ``where`` (node -> 0 .. n - 1; an empty
+    ``where`` keeps the numbers): the index of ``where[v]`` lists ``v``'s sets."""
     ident = where.shape[0] == 0
     n_sets = offsets.shape[0] - 1
     n_chunks = max(1, min(n_chunks, n_sets))
@@ -575,8 +581,11 @@ def greedy_cover(offsets, members, node_ptr, node_sets, n, k, costs, budget, rat
 @njit(**NJIT)
 def greedy_cover_where(offsets, members, node_ptr, node_sets, where, active, n, k, costs,
                        budget, ratio, upper):
-    """:func:`greedy_cover` with the index over nodes renumbered by ``where`` /
-    ``active`` (:func:`active_nodes`; both empty: the index is over all ``n`` nodes).
+    """:func:`greedy_cover` with the index over the nodes ``active`` (:func:`active_nodes`;
+    empty: over all ``n`` nodes). ``members`` are node numbers turned into places in
+    ``active`` by ``where``, or (``where`` empty) already places in ``active``
+    (``where[members]``, smaller than ``where`` when the sets hold fewer members than
+    the graph has nodes), or node numbers when ``active`` is empty.
 
     The heap holds the nodes covering some set. Once none covers a new set, every
     node scores 0 and the rest go by node index, as the full heap would give them:
@@ -584,6 +593,7 @@ def greedy_cover_where(offsets, members, node_ptr, node_sets, where, active, n, 
     """
     n_sets = offsets.shape[0] - 1
     ident = active.shape[0] == 0
+    remap = where.shape[0] > 0
     na = node_ptr.shape[0] - 1
     deg = np.empty(na, dtype=np.int64)
     for j in range(na):
@@ -637,17 +647,22 @@ def greedy_cover_where(offsets, members, node_ptr, node_sets, where, active, n, 
                 covered[s] = True
                 for t in range(offsets[s], offsets[s + 1]):
                     u = members[t]
-                    deg[u if ident else where[u]] -= 1
+                    deg[where[u] if remap else u] -= 1
         if upper:
             b = cov + _top_sum(deg, picked, k)
             if b < bound:
                 bound = b
     # nothing covers a new set: nodes not picked yet, by index, while they fit (the
     # order in which the full heap pops nodes of score 0)
+    p = 0
     for v in range(n):
         if npick >= k:
             break
-        j = v if ident else where[v]
+        j = v
+        if not ident:  # v's place in active, -1 if in no set
+            while p < na and active[p] < v:
+                p += 1
+            j = p if p < na and active[p] == v else -1
         if j >= 0 and picked[j]:
             continue
         c = 1.0 if unit else costs[v]
@@ -659,8 +674,10 @@ def greedy_cover_where(offsets, members, node_ptr, node_sets, where, active, n, 
             picked[j] = True
         npick += 1
         left -= c
-        if upper and cov < bound:
-            bound = np.float64(cov)
+        if upper:  # nodes over the budget may still cover new sets
+            b = cov + _top_sum(deg, picked, k)
+            if b < bound:
+                bound = b
     return seeds[:npick], gains[:npick], bound
 
 
