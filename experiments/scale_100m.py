@@ -31,6 +31,60 @@ def _rss_bytes():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _status_bytes(field):
+    """``VmRSS`` / ``VmHWM`` of this process from ``/proc/self/status`` (Linux), in bytes."""
+    with open("/proc/self/status") as fh:
+        for ln in fh:
+            if ln.startswith(field + ":"):
+                return int(ln.split()[1]) * 1024
+    raise OSError(f"no {field} in /proc/self/status")
+
+
+class _PhasePeaks:
+    """Peak resident memory per phase of a run, by resetting the kernel's high-water mark
+    (``/proc/self/clear_refs`` = 5, Linux) at each phase boundary.
+
+    Phases nest (an inner phase's peak counts towards the outer one); a phase called
+    several times keeps its largest peak. ``peak`` is the largest over the whole run.
+    """
+
+    def __init__(self):
+        self.stack, self.phases = [], {}
+        self.peak = _status_bytes("VmHWM")
+
+    def _fold(self, h):
+        self.peak = max(self.peak, h)
+        for p in self.stack:
+            p[1] = max(p[1], h)
+
+    def _reset(self):
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+
+    def wrap(self, owner, attr, label):
+        f = getattr(owner, attr)
+
+        def wrapped(*a, **kw):
+            self._fold(_status_bytes("VmHWM"))
+            self._reset()
+            start = _status_bytes("VmRSS")
+            self.stack.append([label, start])
+            try:
+                return f(*a, **kw)
+            finally:
+                self._fold(_status_bytes("VmHWM"))
+                _, peak = self.stack.pop()
+                self._reset()
+                end = _status_bytes("VmRSS")
+                # the call with the largest peak, and how many calls there were
+                old = self.phases.get(label, {"calls": 0, "peak": -1})
+                now = {"start": start, "peak": peak, "end": end}
+                self.phases[label] = dict(old if old["peak"] >= peak else now,
+                                          calls=old["calls"] + 1)
+
+        setattr(owner, attr, wrapped)
+
+
 def _stage(args):
     import numpy as np
 
@@ -65,14 +119,30 @@ def _stage(args):
             out["estimate_s"] = time.perf_counter() - t
             out["reach"] = float(est.mean)
         else:
+            from viralsim import FollowerGraph
+            from viralsim.strategies import ris
+
+            probe = _PhasePeaks()
+            for owner, attr, label in [
+                    (FollowerGraph, "_rr_reverse", "reverse CSR (RR sampling's)"),
+                    (ris.RRCollection, "__init__", "collection set-up"),
+                    (ris.RRCollection, "_grow_to", "RR sets"),
+                    (ris.RRCollection, "index", "inverted index"),
+                    (ris.RRCollection, "greedy", "greedy (with its index)")]:
+                probe.wrap(owner, attr, label)
             t = time.perf_counter()
             sel = vs.select_seeds(g, k=args.k, strategy="imm", eps=args.eps, min_rr_sets=0, rng=0)
             out["imm_s"] = time.perf_counter() - t
             out["rr_bytes"] = int(sel.info.get("rr_bytes", 0))
             out["rr_sets"] = int(sel.info.get("rr_sets", sel.info.get("n_rr_sets", 0)))
             out["reverse_bytes"] = g.reverse_nbytes
-            out["imm_spread"] = float(sel.info.get("spread", float("nan")))
-    out["peak_rss"] = _rss_bytes()
+            out["imm_spread"] = float(sel.spread)
+            out["imm_seeds"] = [int(x) for x in sel.seeds]
+            probe._fold(_status_bytes("VmHWM"))
+            out["phases"] = probe.phases
+            out["peak_rss"] = max(probe.peak, _rss_bytes())
+    if "peak_rss" not in out:
+        out["peak_rss"] = _rss_bytes()
     print("RESULT " + json.dumps(out), flush=True)
 
 
@@ -132,7 +202,9 @@ def main(argv=None):
                 row[f"{stage}_error"] = " ".join(res["error"])
                 break
             per_stage = ("read_s", "rss_after_read", "process_s")  # both read stages have them
-            row.update({(f"{stage}_{k}" if k in per_stage else k): v for k, v in res.items()
+            row.update({(f"{stage}_{k}" if k in per_stage else k):
+                        (json.dumps(v) if isinstance(v, (dict, list)) else v)
+                        for k, v in res.items()
                         if k not in ("stage", "peak_rss", "rss_after_import")})
             row[f"{stage}_peak_rss"] = res["peak_rss"]
             row[f"{stage}_rss_base"] = res["rss_after_import"]
@@ -178,6 +250,14 @@ def _write(args, rows, notes):
     lines = [" | ".join(c for c, _ in cols)]
     lines += [" | ".join(cell(f, r) for _, f in cols) for r in rows]
     text = "\n".join(lines) + "\n\n" + "\n".join(notes) + "\n"
+    for r in rows:
+        if "phases" in r:
+            text += (f"\nIMM phases at {r.get('n_edges', r['target_edges']):,} edges (GiB: "
+                     "resident at the start of the call with the largest peak, the peak, at its end):\n")
+            text += "phase | calls | start GiB | peak GiB | end GiB\n"
+            for name, p in json.loads(r["phases"]).items():
+                text += (f"{name} | {p['calls']} | {p['start'] / gib:.2f} | {p['peak'] / gib:.2f}"
+                         f" | {p['end'] / gib:.2f}\n")
     text += (f"power_law(avg_degree={args.avg_degree}, exponent={args.exponent}, rng=0), "
              f"weighted cascade; estimate_reach from the {args.k} most followed, "
              f"IMM eps={args.eps} k={args.k} min_rr_sets=0; peak = ru_maxrss of the stage's "

@@ -488,9 +488,14 @@ class FollowerGraph:
 
     @property
     def reverse_nbytes(self):
-        """Bytes held by the reverse CSR, 0 until something needed it."""
-        rev = self._cache.get("reverse")
-        return 0 if rev is None else sum(a.nbytes for a in rev)
+        """Bytes held by the reverse CSR and the tables of reverse-reachable sampling
+        (each array once), 0 until something needed them."""
+        arrays = {}
+        for name in ("reverse", "reverse_rows", "rr_none_live"):
+            got = self._cache.get(name)
+            for a in (() if got is None else got if isinstance(got, tuple) else (got,)):
+                arrays[id(a)] = a.nbytes
+        return sum(arrays.values())
 
     @property
     def has_probabilities(self):
@@ -719,14 +724,51 @@ class FollowerGraph:
         if rev is None:
             if self._probs is None:
                 raise ValueError(_NO_PROBS)
-            from ._kernels.csr import transpose
+            rows = self._cache.pop("reverse_rows", None)
+            if rows is not None:  # one probability per row (see _rr_reverse): spread out
+                rindptr, rindices, q = rows
+                rev = (rindptr, rindices, _readonly(np.repeat(q, np.diff(rindptr))))
+            else:
+                from ._kernels.csr import transpose
 
-            # a counting sort by follower (O(n + m), output-sized buffers only), the
-            # arrays of np.lexsort((src, -probs, dst))
-            rev = tuple(_readonly(a) for a in transpose(self._indptr, self._indices,
-                                                        self._probs))
+                # a counting sort by follower (O(n + m), output-sized buffers only), the
+                # arrays of np.lexsort((src, -probs, dst))
+                rev = tuple(_readonly(a) for a in transpose(self._indptr, self._indices,
+                                                            self._probs))
             self._cache["reverse"] = rev
         return rev
+
+    def _rr_reverse(self):
+        """``(rindptr, rindices, rprobs, none_live, per_row)``: what reverse-reachable
+        sampling reads (:func:`viralsim._kernels.rr.rr_generate`), built once and kept.
+
+        When every node's in-edges share one probability (weighted cascade, one
+        probability everywhere) and :meth:`reverse_csr` was not asked for, ``rprobs``
+        holds one probability per node (``per_row``: 4 bytes per node instead of 4 per
+        edge, 0.4 GB at 100M edges) and ``none_live`` is empty (the sampler needs no
+        table then); otherwise the per-edge reverse CSR and its
+        :func:`~viralsim._kernels.ic.skip_row_none_live` table. Either way the same RR
+        sets, bit for bit.
+        """
+        from ._kernels import ic as _ic
+        from ._kernels.csr import transpose_rows
+
+        if self._probs is None:
+            raise ValueError(_NO_PROBS)
+        rows = self._cache.get("reverse_rows")
+        if rows is None and "reverse" not in self._cache:
+            rows = transpose_rows(self._indptr, self._indices, self._probs)
+            if rows is not None:
+                rows = tuple(_readonly(a) for a in rows)
+                self._cache["reverse_rows"] = rows
+        if rows is not None and "reverse" not in self._cache:
+            return (*rows, np.zeros(0), True)
+        rindptr, rindices, rprobs = self.reverse_csr()
+        none_live = self._cache.get("rr_none_live")
+        if none_live is None:
+            none_live = _readonly(_ic.skip_row_none_live(rindptr, rprobs))
+            self._cache["rr_none_live"] = none_live
+        return rindptr, rindices, rprobs, none_live, False
 
     def _derived(self, name, kernel):
         """``kernel(indptr, probs)`` computed once per graph and kept (kernel-side tables)."""

@@ -13,14 +13,44 @@ of nodes that reach the root in a live-edge sample of the independent cascade
 
 Storage is flat: ``offsets`` (int64, ``n_sets + 1``) and ``members`` (int32),
 4 bytes per member plus 8 per set.
+
+When all in-edges of each node share one probability (weighted cascade, one
+probability everywhere), the reverse CSR may carry one probability per row
+instead of one per edge and no table per node (:data:`MODE_ROW_PROBS`, 4 bytes per
+node instead of 4 per edge plus 8 per node): the same live edges, drawn by
+:func:`draw_live_row`.
 """
+
+import math
 
 import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import draw_live, keep_fresh, make_room
-from .rng import DOMAIN_REVERSE, DOMAIN_REVERSE_COMMENT, next_u64, node_state, to_unit, world_key
+from .ic import (
+    BINOM_MAX_MEAN,
+    MASK32,
+    ROW_BINOMIAL,
+    ROW_COIN,
+    ROW_SKIP,
+    S32,
+    SKIP_BELOW,
+    TWO32,
+    TWO32_U,
+    draw_live,
+    keep_fresh,
+    make_room,
+    none_live_prob,
+)
+from .rng import (
+    DOMAIN_REVERSE,
+    DOMAIN_REVERSE_COMMENT,
+    next_u64,
+    node_state,
+    to_unit,
+    to_unit_open0,
+    world_key,
+)
 
 #: how an RR set grows backwards from a node (see rr_generate)
 MODE_IC = 0
@@ -28,6 +58,137 @@ MODE_LT = 1
 MODE_IC_COMMENT = 2
 #: flag or-ed into a mode: the set of an *exposure* root (see rr_generate)
 MODE_EXPOSURE = 4
+#: flag or-ed into a mode: ``rprobs`` holds one probability per row (node), shape
+#: ``(n,)``, every in-edge of ``v`` having probability ``rprobs[v]`` (see rr_generate)
+MODE_ROW_PROBS = 8
+#: queue entries an RR block starts with (grown by doubling, at most n + max degree)
+_QUEUE_START = 1 << 16
+
+
+#: slots of the per-block cache of ``(1 - q) ** d`` by in-degree (MODE_ROW_PROBS)
+_Z_SLOTS = 1024
+
+
+@njit(inline="always", **NJIT)
+def _none_live_cached(q, d, zcache):
+    """``none_live_prob(q, d)``, kept in ``zcache`` (float64 ``(3, _Z_SLOTS)``: degree,
+    probability, value; degree -1 for an empty slot) under slot ``d mod _Z_SLOTS``.
+    Rows of one probability repeat ``(q, d)`` a lot (every row of a degree under
+    weighted cascade or one probability everywhere): one logarithm and exponential
+    per degree instead of per visit, and the very number the per-edge table holds."""
+    slot = d & (_Z_SLOTS - 1)
+    if zcache[0, slot] == d and zcache[1, slot] == q:
+        return zcache[2, slot]
+    z = none_live_prob(q, d)
+    zcache[0, slot] = d
+    zcache[1, slot] = q
+    zcache[2, slot] = z
+    return z
+
+
+@njit(inline="always", **NJIT)
+def draw_live_row(indptr, indices, q_row, u, wkey, queue, k, lq_cache, zcache):
+    """:func:`~viralsim._kernels.ic.draw_live` (with tables) for a row whose edges all
+    have probability ``q_row[u]``: the same live edges, in the same order, from the
+    same stream, with no table per node. Coin rows compare integers with the
+    threshold ``ceil(q 2**32)``; binomial rows draw their count and positions; skip
+    rows jump with no thinning, every edge having the row's probability; both take
+    ``(1 - q) ** d`` from ``zcache`` (:func:`_none_live_cached`), the number
+    :func:`~viralsim._kernels.ic.skip_row_none_live` would hold."""
+    ui = np.uint64(u)
+    start = indptr[ui]
+    end = indptr[ui + np.uint64(1)]
+    if start == end:
+        return k
+    d = end - start
+    st = node_state(wkey, u)
+    q = np.float64(q_row[ui])
+    z0 = 0.0
+    if q >= SKIP_BELOW:
+        kind = ROW_COIN
+    else:
+        z0 = _none_live_cached(q, d, zcache)
+        if q > 0.0 and d * q <= BINOM_MAX_MEAN:
+            kind = ROW_BINOMIAL
+        else:
+            kind = ROW_SKIP
+    k0 = k
+    if kind == ROW_COIN:
+        t = np.uint64(math.ceil(q * TWO32))
+        half = d // 2
+        su = np.uint64(start)
+        for i in range(half):
+            st, x = next_u64(st)
+            e = su + np.uint64(2 * i)
+            queue[np.uint64(k)] = indices[e]
+            k += (x & MASK32) < t
+            queue[np.uint64(k)] = indices[e + np.uint64(1)]
+            k += (x >> S32) < t
+        if d > 2 * half:
+            st, x = next_u64(st)
+            queue[np.uint64(k)] = indices[np.uint64(end - 1)]
+            k += (x & MASK32) < t
+    elif kind == ROW_BINOMIAL:
+        st, x = next_u64(st)
+        uu = to_unit(x)
+        if uu < z0:
+            return k
+        ratio = q / (1.0 - q)
+        pk = z0
+        cdf = z0
+        n_live = 0
+        while uu >= cdf and n_live < d:
+            pk *= (d - n_live) / (n_live + 1) * ratio
+            n_live += 1
+            cdf += pk
+        for j in range(d - n_live, d):  # Floyd: n_live distinct positions
+            s = np.uint64(j + 1)
+            st, x = next_u64(st)
+            m = (x & MASK32) * s
+            if (m & MASK32) < s:
+                thresh = (TWO32_U - s) % s
+                while (m & MASK32) < thresh:
+                    st, x = next_u64(st)
+                    m = (x & MASK32) * s
+            v = indices[np.uint64(start) + (m >> S32)]
+            for i in range(k0, k):
+                if queue[np.uint64(i)] == v:
+                    v = indices[np.uint64(start + j)]
+                    break
+            queue[np.uint64(k)] = v
+            k += 1
+    elif q > 0.0:
+        if q != lq_cache[0]:
+            lq_cache[0] = q
+            lq_cache[1] = 1.0 / math.log1p(-q)
+        pos = start
+        first = True
+        while pos < end:
+            st, x = next_u64(st)
+            ux = to_unit_open0(x)
+            if first:
+                first = False
+                if ux <= z0:
+                    break
+            gap = math.floor(math.log(ux) * lq_cache[1])
+            if gap >= end - pos:
+                break
+            cand = pos + np.int64(gap)
+            queue[np.uint64(k)] = indices[np.uint64(cand)]
+            k += 1
+            pos = cand + 1
+    return k
+
+
+@njit(**NJIT)
+def _grown(queue, keep, need, most):
+    """``queue`` with room for ``need`` entries (doubling, at most ``most``), its first
+    ``keep`` entries kept."""
+    if need <= queue.shape[0]:
+        return queue
+    out = np.empty(min(max(need, 2 * queue.shape[0]), most), dtype=queue.dtype)
+    out[:keep] = queue[:keep]
+    return out
 
 
 @njit(inline="always", **NJIT)
@@ -102,11 +263,21 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     unbiased estimate of expected exposure (Borgs et al.'s argument with the
     root's row made certain).
 
+    ``mode | MODE_ROW_PROBS``: ``rprobs`` has one probability per node (every
+    in-edge of ``v`` has ``rprobs[v]``, float32 ``(n,)``) and ``none_live`` is not
+    read (may be empty); the sets are those of the per-edge reverse CSR
+    with the same probabilities, bit for bit.
+
+    Scratch per block: one byte per node (marks, cleared after each set) and a
+    queue grown as sets need it (at most ``n`` plus the largest in-degree).
+
     Parameters
     ----------
-    rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability.
+    rindptr, rindices, rprobs : reverse CSR (in-edges), rows by decreasing probability
+        (or, with ``MODE_ROW_PROBS``, one probability per row).
     none_live : float64 (n,), ``skip_row_none_live(rindptr, rprobs)`` (tables for
-        :func:`~viralsim._kernels.ic.draw_live`; same live edges as ``expand_node``).
+        :func:`~viralsim._kernels.ic.draw_live`; same live edges as ``expand_node``);
+        not read with ``MODE_ROW_PROBS``.
     key : uint64 user key.
     start, count : int64, the RR indices to make.
     cum_w, total_w : root weights (empty array for uniform roots).
@@ -121,21 +292,25 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
     """
     n = rindptr.shape[0] - 1
     maxd = max_degree(rindptr)
+    most = n + maxd  # a set of every node and a row of candidates past it
     expo = (mode & MODE_EXPOSURE) != 0
-    base_mode = mode & ~MODE_EXPOSURE
+    per_row = (mode & MODE_ROW_PROBS) != 0
+    base_mode = mode & ~(MODE_EXPOSURE | MODE_ROW_PROBS)
     for c in prange(n_chunks):
         lo = count * c // n_chunks
         hi = count * (c + 1) // n_chunks
-        stamp = np.zeros(n, dtype=np.int32)
-        queue = np.empty(n + maxd, dtype=np.int32)  # expand_node uses scratch past the tail
+        stamp = np.zeros(n, dtype=np.uint8)  # marks of the set being made, cleared after it
+        mark = np.uint8(1)
+        # expand_node uses scratch past the tail: grown before any row could overflow it
+        queue = np.empty(min(_QUEUE_START + maxd, most), dtype=np.int32)
         flags = np.empty(max(maxd, 1), dtype=np.uint8)
         lq_cache = np.array([-1.0, 0.0])
+        zcache = np.full((3, _Z_SLOTS if per_row else 1), -1.0)
         base = c * cap_per_chunk
         pos = 0
         i = lo
         while i < hi:
             wkey = world_key(key, start + i, DOMAIN_REVERSE)
-            mark = np.int32(i - lo + 1)
             root = draw_root(wkey, n, cum_w, total_w)
             stamp[root] = mark
             queue[0] = root
@@ -143,6 +318,7 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
             head = 0
             if base_mode == MODE_LT:
                 if expo:  # every followee of the root starts a walk of its own
+                    queue = _grown(queue, tail, tail + rindptr[root + 1] - rindptr[root], most)
                     for e in range(rindptr[root], rindptr[root + 1]):
                         u = rindices[e]
                         if stamp[u] != mark:
@@ -158,13 +334,14 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                         acc = 0.0
                         nxt = -1
                         for e in range(rindptr[v], rindptr[v + 1]):
-                            acc += np.float64(rprobs[e])
+                            acc += np.float64(rprobs[v if per_row else e])
                             if t < acc:
                                 nxt = rindices[e]
                                 break
                         if nxt < 0 or stamp[nxt] == mark:
                             break
                         stamp[nxt] = mark
+                        queue = _grown(queue, tail, tail + 1, most)
                         queue[tail] = nxt
                         tail += 1
                         v = nxt
@@ -182,17 +359,26 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
                             _, cx = next_u64(node_state(ckey, v))
                             if not to_unit(cx) < comment_prob:
                                 continue
-                        tail, k = make_room(queue, tail, k, rindptr[v + np.uint64(1)] - rindptr[v],
-                                            stamp, mark)
+                        d = rindptr[v + np.uint64(1)] - rindptr[v]
+                        # keeping the fresh candidates early (make_room) leaves the same
+                        # members in the same order: only a set of nearly every node grows
+                        # the queue
+                        tail, k = make_room(queue, tail, k, d, stamp, mark)
+                        queue = _grown(queue, k, k + d, most)
                         if expo and qi == 0:  # the root sees every followee's comment
                             for e in range(rindptr[v], rindptr[v + np.uint64(1)]):
                                 queue[k] = rindices[e]
                                 k += 1
+                        elif per_row:
+                            k = draw_live_row(rindptr, rindices, rprobs, v, wkey, queue, k,
+                                              lq_cache, zcache)
                         else:
                             k = draw_live(rindptr, rindices, rprobs, v, wkey, queue, k,
                                           lq_cache, none_live, flags, True)
                     tail = keep_fresh(queue, tail, k, stamp, mark)
                     head = level_end
+            for j in range(tail):
+                stamp[queue[j]] = 0
             if pos + tail > cap_per_chunk:
                 break
             for j in range(tail):
@@ -204,15 +390,33 @@ def rr_generate(rindptr, rindices, rprobs, none_live, key, start, count, cum_w, 
         used[c] = pos
 
 
-@njit(**NJIT_PARALLEL)
-def invert(offsets, members, n, n_chunks=1):
-    """Node -> RR sets index: ``(node_ptr int64 (n+1,), node_sets int32)``.
+@njit(**NJIT)
+def active_nodes(members, n):
+    """``(where, active)``: ``active`` (int32, increasing) the nodes in some set, and
+    ``where`` (int32 ``(n,)``) each node's place in ``active``, -1 for the others.
+    Greedy and the inverted index run over ``active`` alone when it is much smaller
+    than ``n`` (few sets on a large graph): memory per node in some set instead of
+    per node of the graph."""
+    where = np.full(n, -1, dtype=np.int32)
+    for j in range(members.shape[0]):
+        where[members[j]] = 0
+    na = 0
+    for v in range(n):
+        if where[v] == 0:
+            where[v] = na
+            na += 1
+    active = np.empty(na, dtype=np.int32)
+    for v in range(n):
+        if where[v] >= 0:
+            active[where[v]] = v
+    return where, active
 
-    Sets of each node are listed in increasing set index. ``n_chunks``
-    blocks of sets are counted and filled in parallel (a counting sort with
-    one count per node and block: ``8 n n_chunks`` bytes of scratch); the
-    result does not depend on ``n_chunks``.
-    """
+
+@njit(**NJIT_PARALLEL)
+def invert_where(offsets, members, where, n, n_chunks):
+    """:func:`invert` with members renumbered by ``where`` (node -> 0 .. n - 1; an empty
+    ``where`` keeps the numbers): the index of ``where[v]`` lists ``v``'s sets."""
+    ident = where.shape[0] == 0
     n_sets = offsets.shape[0] - 1
     n_chunks = max(1, min(n_chunks, n_sets))
     cnt = np.zeros((n_chunks, n), dtype=np.int64)  # a row per block: no false sharing
@@ -220,7 +424,8 @@ def invert(offsets, members, n, n_chunks=1):
         a = offsets[n_sets * c // n_chunks]
         b = offsets[n_sets * (c + 1) // n_chunks]
         for j in range(a, b):
-            cnt[c, members[j]] += 1
+            v = members[j] if ident else where[members[j]]
+            cnt[c, v] += 1
     # node v's list is its block-c entries for c = 0, 1, ... (sets in order)
     node_ptr = np.empty(n + 1, dtype=np.int64)
     pos = 0
@@ -235,10 +440,24 @@ def invert(offsets, members, n, n_chunks=1):
     for c in prange(n_chunks):
         for s in range(n_sets * c // n_chunks, n_sets * (c + 1) // n_chunks):
             for j in range(offsets[s], offsets[s + 1]):
-                v = members[j]
+                v = members[j] if ident else where[members[j]]
                 node_sets[cnt[c, v]] = s
                 cnt[c, v] += 1
     return node_ptr, node_sets
+
+
+_SAME = np.zeros(0, dtype=np.int32)
+
+
+def invert(offsets, members, n, n_chunks=1):
+    """Node -> RR sets index: ``(node_ptr int64 (n+1,), node_sets int32)``.
+
+    Sets of each node are listed in increasing set index. ``n_chunks``
+    blocks of sets are counted and filled in parallel (a counting sort with
+    one count per node and block: ``8 n n_chunks`` bytes of scratch); the
+    result does not depend on ``n_chunks``.
+    """
+    return invert_where(offsets, members, _SAME, n, n_chunks)
 
 
 # ------------------------------------------------------------------ a max-heap of (score, node)
@@ -329,7 +548,6 @@ def _top_sum(deg, picked, k):
     return h[:size].sum()
 
 
-@njit(**NJIT)
 def greedy_cover(offsets, members, node_ptr, node_sets, n, k, costs, budget, ratio, upper):
     """Greedy maximum coverage with lazy evaluation (deterministic tie-breaking).
 
@@ -352,22 +570,51 @@ def greedy_cover(offsets, members, node_ptr, node_sets, n, k, costs, budget, rat
     seeds : int32 (<= k,), in pick order.
     gains : int64, sets newly covered by each pick.
     bound : float, the upper bound (``inf`` unless ``upper``).
+
+    :func:`greedy_cover_where` is the same greedy over an index of the nodes in
+    some set (:func:`active_nodes`).
+    """
+    return greedy_cover_where(offsets, members, node_ptr, node_sets, _SAME, _SAME, n, k,
+                              costs, budget, ratio, upper)
+
+
+@njit(**NJIT)
+def greedy_cover_where(offsets, members, node_ptr, node_sets, where, active, n, k, costs,
+                       budget, ratio, upper):
+    """:func:`greedy_cover` with the index over the nodes ``active`` (:func:`active_nodes`;
+    empty: over all ``n`` nodes). ``members`` are node numbers turned into places in
+    ``active`` by ``where``, or (``where`` empty) already places in ``active``
+    (``where[members]``, smaller than ``where`` when the sets hold fewer members than
+    the graph has nodes), or node numbers when ``active`` is empty.
+
+    The heap holds the nodes covering some set. Once none covers a new set, every
+    node scores 0 and the rest go by node index, as the full heap would give them:
+    the same picks, gains and bound as :func:`greedy_cover` over all nodes.
     """
     n_sets = offsets.shape[0] - 1
-    deg = np.empty(n, dtype=np.int64)
-    for v in range(n):
-        deg[v] = node_ptr[v + 1] - node_ptr[v]
+    ident = active.shape[0] == 0
+    remap = where.shape[0] > 0
+    na = node_ptr.shape[0] - 1
+    deg = np.empty(na, dtype=np.int64)
+    for j in range(na):
+        deg[j] = node_ptr[j + 1] - node_ptr[j]
     covered = np.zeros(n_sets, dtype=np.bool_)
-    picked = np.zeros(n, dtype=np.bool_)
+    picked = np.zeros(na, dtype=np.bool_)
     unit = costs.shape[0] == 0
-    keys = np.empty(n + 1, dtype=np.float64)
-    nodes = np.empty(n + 1, dtype=np.int64)
+    n_heap = 0
+    for j in range(na):
+        v = j if ident else active[j]
+        if deg[j] > 0 and (1.0 if unit else costs[v]) <= budget:
+            n_heap += 1
+    keys = np.empty(n_heap + 1, dtype=np.float64)
+    nodes = np.empty(n_heap + 1, dtype=np.int64)
     size = 0
-    for v in range(n):
+    for j in range(na):
+        v = j if ident else active[j]
         c = 1.0 if unit else costs[v]
-        if c <= budget:
-            sc = np.float64(deg[v]) / c if ratio else np.float64(deg[v])
-            size = heap_push(keys, nodes, size, sc, v)
+        if deg[j] > 0 and c <= budget:
+            sc = np.float64(deg[j]) / c if ratio else np.float64(deg[j])
+            size = heap_push(keys, nodes, size, sc, j)
     seeds = np.empty(k, dtype=np.int32)
     gains = np.empty(k, dtype=np.int64)
     left = budget
@@ -377,27 +624,57 @@ def greedy_cover(offsets, members, node_ptr, node_sets, n, k, costs, budget, rat
     if upper:
         bound = _top_sum(deg, picked, k)
     while npick < k and size > 0:
-        sc, v, size = heap_pop(keys, nodes, size)
+        sc, j, size = heap_pop(keys, nodes, size)
+        v = j if ident else active[j]
         c = 1.0 if unit else costs[v]
         if c > left:
             continue  # budgets only shrink: never affordable again
-        cur = np.float64(deg[v]) / c if ratio else np.float64(deg[v])
+        cur = np.float64(deg[j]) / c if ratio else np.float64(deg[j])
         if cur != sc:
-            size = heap_push(keys, nodes, size, cur, v)
+            size = heap_push(keys, nodes, size, cur, j)
             continue
+        if deg[j] == 0:
+            break  # every score is 0 now: the rest by node index, below
         seeds[npick] = v
-        gains[npick] = deg[v]
-        picked[v] = True
+        gains[npick] = deg[j]
+        picked[j] = True
         npick += 1
         left -= c
-        cov += deg[v]
-        for j in range(node_ptr[v], node_ptr[v + 1]):
-            s = node_sets[j]
+        cov += deg[j]
+        for i in range(node_ptr[j], node_ptr[j + 1]):
+            s = node_sets[i]
             if not covered[s]:
                 covered[s] = True
                 for t in range(offsets[s], offsets[s + 1]):
-                    deg[members[t]] -= 1
+                    u = members[t]
+                    deg[where[u] if remap else u] -= 1
         if upper:
+            b = cov + _top_sum(deg, picked, k)
+            if b < bound:
+                bound = b
+    # nothing covers a new set: nodes not picked yet, by index, while they fit (the
+    # order in which the full heap pops nodes of score 0)
+    p = 0
+    for v in range(n):
+        if npick >= k:
+            break
+        j = v
+        if not ident:  # v's place in active, -1 if in no set
+            while p < na and active[p] < v:
+                p += 1
+            j = p if p < na and active[p] == v else -1
+        if j >= 0 and picked[j]:
+            continue
+        c = 1.0 if unit else costs[v]
+        if c > left:
+            continue
+        seeds[npick] = v
+        gains[npick] = 0
+        if j >= 0:
+            picked[j] = True
+        npick += 1
+        left -= c
+        if upper:  # nodes over the budget may still cover new sets
             b = cov + _top_sum(deg, picked, k)
             if b < bound:
                 bound = b

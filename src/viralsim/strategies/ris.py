@@ -6,7 +6,6 @@ import numba
 import numpy as np
 
 from .. import _progress
-from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._memory import kernel_memory
 from .._numba_threads import parallel_section
@@ -66,8 +65,10 @@ class RRCollection:
         self.mode = int(mode)
         self.comment_prob = float(comment_prob)
         self.n = graph.n_nodes
-        self.rev = graph.reverse_csr()
-        self.none_live = _ic.skip_row_none_live(self.rev[0], self.rev[2])
+        # the reverse CSR and its sampling table, kept on the graph (shared by every
+        # collection of it); one probability per row where in-edges share one
+        *self.rev, self.none_live, per_row = graph._rr_reverse()
+        self._kernel_mode = self.mode | (_rr.MODE_ROW_PROBS if per_row else 0)
         self.key = np.uint64(key)
         self.base = int(base)
         if weights is None:
@@ -139,7 +140,8 @@ class RRCollection:
                                                    _RIS_REDUCE):
                 _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key,
                                 np.int64(self.base + start), np.int64(count), self.cum_w,
-                                self.total_w, self.mode, self.comment_prob, nc, np.int64(cap),
+                                self.total_w, self._kernel_mode, self.comment_prob, nc,
+                                np.int64(cap),
                                 members, sizes, done, used)
             got = 0
             for c in range(nc):
@@ -184,15 +186,33 @@ class RRCollection:
         return self._offsets[: self.n_sets + 1], self._members[: self._offsets[self.n_sets]]
 
     def index(self):
-        """Node -> sets inverted index ``(node_ptr, node_sets)`` (another 4 bytes per member)."""
+        """Node -> sets inverted index ``(node_ptr, node_sets, members, where, active)``
+        (another 4 bytes per member).
+
+        When the sets hold few of the nodes (under a quarter), the index is over those
+        alone (:func:`viralsim._kernels.rr.active_nodes`): ``active`` lists them, and
+        ``members`` are the sets' members as places in ``active`` (a renumbered copy,
+        when smaller than one number per node of the graph) or node numbers with
+        ``where`` giving each node's place; the index and greedy then take memory per
+        node in some set, not per node of the graph. Else ``where`` and ``active`` are
+        empty and the index is over all nodes.
+        """
         if self._index is None:
             offsets, members = self.arrays()
-            # parallel blocks while their counts (8 n bytes each) stay well
-            # below the members' own 4 bytes each
-            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(self.n, 1))))
             with parallel_section(), kernel_memory("indexing the reverse-reachable sets",
                                                    _RIS_REDUCE):
-                self._index = _rr.invert(offsets, members, self.n, nc)
+                where, active = _rr.active_nodes(members, self.n)
+                none = np.zeros(0, dtype=np.int32)
+                if 4 * active.shape[0] > self.n:
+                    where = active = none
+                elif members.shape[0] <= self.n:
+                    members, where = where[members], none
+                na = active.shape[0] or self.n
+                # parallel blocks while their counts (8 bytes a node each) stay well
+                # below the members' own 4 bytes each
+                nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(na, 1))))
+                node_ptr, node_sets = _rr.invert_where(offsets, members, where, na, nc)
+            self._index = (node_ptr, node_sets, members, where, active)
         return self._index
 
     def sets(self):
@@ -212,11 +232,12 @@ class RRCollection:
 
     def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
         """Greedy max coverage: ``(seeds, gains, upper_bound)`` (coverage counts)."""
-        offsets, members = self.arrays()
-        node_ptr, node_sets = self.index()
+        offsets = self.arrays()[0]
+        node_ptr, node_sets, members, where, active = self.index()
         c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
-        return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
-                                float(budget), bool(ratio), bool(upper))
+        return _rr.greedy_cover_where(offsets, members, node_ptr, node_sets, where, active,
+                                      self.n, int(k), c, float(budget), bool(ratio),
+                                      bool(upper))
 
     def coverage(self, seeds):
         """Number of sets hit by ``seeds`` (node indices)."""
