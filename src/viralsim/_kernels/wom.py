@@ -42,7 +42,7 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
 from .ic import draw_live, keep_fresh, make_room
-from .prefetch import prefetch_rows
+from .prefetch import prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -66,10 +66,11 @@ S32 = np.uint64(32)
 SERIES = ("adopters", "comments", "impressions", "exposure")
 #: live-edge path, exposure: the ``seen`` mark of the shared viewers (above every world's mark)
 SHARED = np.int32(2147483647)
-#: the per-call rows of followers outside the shared set are built only when they
-#: leave out at least this fraction of the edges (else the shared viewers are read as
-#: seen in the full rows, at no extra memory)
-RESIDUAL_MIN_DROP = 0.25
+#: the slot widths :func:`viewer_slots` chooses from
+SLOT_WIDTHS = (1, 2, 4, 8, 16)
+#: :func:`slot_width`'s cost model, in units of one slot: reading a row that overflows
+#: its slots (a mispredicted branch and a second read), and each entry read there
+OVERFLOW_COST = 24.0
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
 SHARE_VIEWERS = True
@@ -108,61 +109,138 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_rows(indptr, indices, flag, none_live, min_drop):
-    """Each skip or binomial row's followers outside the shared set (``flag[v] == 0``),
-    in CSR order; coin rows (``none_live[u] < 0``) are left empty.
+def residual_counts(indptr, indices, flag, none_live):
+    """Per node with a skip or binomial row (``none_live[u] >= 0``), its followers
+    outside the shared set (``flag[v] == 0``), 0 for coin rows (the kernel scans
+    those in the graph, in cache from the draw); and per node how many rows it
+    is in (its in-degree: how likely it is to comment)."""
+    n = indptr.shape[0] - 1
+    r = np.zeros(n, dtype=np.int64)
+    indeg = np.zeros(n, dtype=np.int64)
+    for u in range(n):
+        c = 0
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            c += flag[v] == 0
+            indeg[v] += 1
+        r[u] = c if none_live[u] >= 0.0 else 0
+    return r, indeg
 
-    A coin row is read whole by the draw just before its exposure scan (so it
-    is in cache: the kernel scans it there, shared viewers reading as seen);
-    the other rows are read only at their live edges, so their scan is a
-    fresh read that the residual row shortens. Returns ``(xptr, xidx,
-    True)``, or ``(indptr, indices, False)`` (the rows themselves) when fewer
-    than ``min_drop`` of the skip and binomial rows' edges would be left out.
+
+def slot_width(r, indeg, coin, n_edges, widths=SLOT_WIDTHS, overflow_cost=OVERFLOW_COST):
+    """The slot width ``K`` of :func:`viewer_slots` for rows of ``r`` residual followers
+    (``coin``: the coin rows, bool).
+
+    Minimises the expected cost of one commenter's scan, ``K`` slots plus, for a
+    row longer than ``K``, :data:`OVERFLOW_COST` and its entries past the slots,
+    rows weighted by in-degree (a node is as likely to comment as it is to be
+    reached; coin rows, never read in the slots, weigh nothing); among the widths whose table (``n K`` entries) is no larger than
+    ``n_edges + n``, so the table never takes more memory than the graph's rows.
+    """
+    n = r.shape[0]
+    w = np.where(coin, 0.0, indeg.astype(np.float64) + 1.0)
+    if not w.sum() > 0.0:
+        return 1
+    best, best_cost = 1, math.inf
+    for k in widths:
+        if n * k > n_edges + n and k > 1:
+            break
+        over = r > k
+        cost = k + float(np.dot(w[over], overflow_cost + (r[over] - (k - 1)))) / float(w.sum())
+        if cost < best_cost:
+            best, best_cost = k, cost
+    return best
+
+
+@njit(**NJIT)
+def viewer_slots(indptr, indices, flag, r, k):
+    """Each node's followers outside the shared set (``flag[v] == 0``) in ``k`` fixed slots.
+
+    Returns ``(slots, ovf)``: ``slots[u k : (u + 1) k]`` holds u's first residual
+    followers in CSR order, the unused slots ``j`` the dummy node ``n + j``
+    (read as seen: a fixed-length scan, no branch on the row's length). A row of
+    more than ``k`` (``r[u]``) keeps ``k - 1`` in its slots and in slot ``k - 1``
+    ``-1 - o``: ``ovf[o]`` is the count ``c`` of the rest, ``ovf[o + 1 : o + 1 + c]``
+    the rest, in CSR order. Rows with ``r[u] == 0`` (coin rows among them,
+    :func:`residual_counts`) hold only dummies.
     """
     n = indptr.shape[0] - 1
-    kept = 0
-    total = 0
+    size = 0
     for u in range(n):
-        if none_live[u] >= 0.0:
-            total += indptr[u + 1] - indptr[u]
-            for e in range(indptr[u], indptr[u + 1]):
-                kept += flag[indices[e]] == 0
-    if total == 0 or total - kept < min_drop * total:
-        return indptr, indices, False
-    xptr = np.empty(n + 1, dtype=np.int64)
-    xidx = np.empty(kept, dtype=np.int32)
-    k = 0
-    xptr[0] = 0
+        if r[u] > k:
+            size += 1 + r[u] - (k - 1)
+    slots = np.empty(n * k, dtype=np.int32)
+    ovf = np.empty(size, dtype=np.int32)
+    o = 0
     for u in range(n):
-        if none_live[u] >= 0.0:
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                if flag[v] == 0:
-                    xidx[k] = v
-                    k += 1
-        xptr[u + 1] = k
-    return xptr, xidx, True
+        base = u * k
+        over = r[u] > k
+        room = k - 1 if over else k
+        j = 0
+        if over:
+            slots[base + k - 1] = -1 - o
+            ovf[o] = r[u] - room
+            o += 1
+        for e in range(indptr[u], indptr[u + 1] if r[u] > 0 else indptr[u]):
+            v = indices[e]
+            if flag[v] == 0:
+                if j < room:
+                    slots[base + j] = v
+                else:
+                    ovf[o] = v
+                    o += 1
+                j += 1
+        for j2 in range(j, room):
+            slots[base + j2] = n + j2
+    return slots, ovf
 
 
 def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
-    """``(shared nodes, xptr, xidx)`` for the live-edge kernel's exposure count.
+    """``(share, shared nodes, slots, ovf)`` for the live-edge kernel's exposure count.
 
-    The residual rows (:func:`residual_rows`) cost a pass over the edges, so
-    they are built only when ``n_worlds`` worlds would scan the seeds' rows
-    at least as many times as there are edges, and kept only when they leave
-    out :data:`RESIDUAL_MIN_DROP` of the skip and binomial rows' edges. With ``share=False``: no
-    shared viewers, the graph's own rows (the reference path).
+    The shared viewers (:func:`shared_viewers`) are counted once per call and
+    each later commenter scans its slots (:func:`viewer_slots`, the width from
+    :func:`slot_width`). The table costs a pass over the edges, so it is built
+    only when ``n_worlds`` worlds would scan the seeds' rows at least as many
+    times as there are edges; else (or with ``share=False``) ``share`` is False:
+    every commenter's row is scanned in the graph (the reference path).
     """
-    if not share:
-        return seeds[:0], indptr, indices
-    flag, nodes = shared_viewers(indptr, indices, seeds)
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
-    if m and n_worlds * seed_edges >= m:
-        xptr, xidx, _ = residual_rows(indptr, indices, flag, none_live,
-                                      float(RESIDUAL_MIN_DROP))
-        return nodes, xptr, xidx
-    return nodes, indptr, indices
+    if not share or not (m and n_worlds * seed_edges >= m):
+        return False, seeds[:0], indptr, indices
+    flag, nodes = shared_viewers(indptr, indices, seeds)
+    r, indeg = residual_counts(indptr, indices, flag, none_live)
+    k = slot_width(r, indeg, none_live < 0.0, m)
+    slots, ovf = viewer_slots(indptr, indices, flag, r, np.int64(k))
+    return True, nodes, slots, ovf
+
+
+@njit(inline="always", **NJIT)
+def _see(seen, v, mark, expo):
+    """Mark viewer ``v`` seen in this world; returns ``expo`` plus 1 if v is new
+    (``seen[v] < mark``; shared viewers hold :data:`SHARED`). Branch-free: who
+    is new is unpredictable."""
+    sv = seen[v]
+    seen[v] = sv if sv > mark else mark
+    return expo + (sv < mark)
+
+
+@njit(inline="always", **NJIT)
+def _see_slots(slots, ovf, seen, u, k, mark, expo):
+    """Mark commenter ``u``'s followers outside the shared set (its slots, then its
+    overflow), returning the new exposure."""
+    base = np.uint64(u) * np.uint64(k)
+    for j in range(k - 1):
+        expo = _see(seen, np.uint64(slots[base + np.uint64(j)]), mark, expo)
+    v = slots[base + np.uint64(k - 1)]
+    if v >= 0:
+        expo = _see(seen, np.uint64(v), mark, expo)
+    else:
+        o = np.uint64(-1 - v)
+        for i in range(ovf[o]):
+            expo = _see(seen, np.uint64(ovf[o + np.uint64(1 + i)]), mark, expo)
+    return expo
 
 
 @njit(inline="always", **NJIT)
@@ -239,30 +317,35 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                   state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
 
-    ``viewers = (share, n_shared, xptr, xidx)`` (one argument: past 30
+    ``viewers = (share, n_shared, slots, ovf)`` (one argument: past 30
     arguments CPython passes a call's arguments as ``*args``, which Numba
     cannot inline).
 
     Exposure on the live-edge path (``track_exposure``) with ``share``
     counts the shared viewers once per call (:func:`shared_viewers`): ``seen`` holds
-    :data:`SHARED` at the seeds and their followers (``n_shared`` of them,
-    set by the caller, never overwritten) and ``seen[v] == mark`` for v seen
-    in this world; marks grow from world to world, so ``seen[v] < mark``
-    means "not seen yet". The seeds' round adds ``n_shared - len(seeds)``
-    viewers without a scan (seeds always comment, in round 1 and only then);
-    a later commenter ``u`` scans its row, shared viewers reading as seen:
-    a coin row in the graph, another row in ``xidx[xptr[u]:xptr[u + 1]]``,
-    its followers outside the shared set (:func:`residual_rows`; or ``xptr,
-    xidx`` are the graph's rows).
-    Without ``share`` (the reference path) every commenter's row is scanned,
-    the seeds' too, with ``xptr, xidx`` the graph's rows and no ``SHARED`` mark.
+    :data:`SHARED` at the seeds and their followers (``n_shared`` of them) and
+    at the dummy nodes ``n .. n + k - 1`` (set by the caller, never
+    overwritten), and ``seen[v] == mark`` for v seen in this world; marks grow
+    from world to world, so ``seen[v] < mark`` means "not seen yet". The
+    seeds' round adds ``n_shared - len(seeds)`` viewers without a scan (seeds
+    always comment, in round 1 and only then); a later commenter ``u`` with a
+    coin row scans its row in the graph (in cache from the draw), shared
+    viewers reading as seen; one with a skip or binomial row (read only at
+    its live edges) scans only its followers outside the shared set, in ``k``
+    fixed slots ``slots[u k : (u + 1) k]`` (no branch on the row's length)
+    and, past them, ``ovf`` (:func:`viewer_slots`; ``k = len(slots) // n``).
+    Without ``share`` (the reference path) every commenter's row is scanned
+    in the graph, the seeds' too, with no ``SHARED`` mark (``slots, ovf``
+    unused).
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
-    share, n_shared, xptr, xidx = viewers
+    share, n_shared, slots, ovf = viewers
+    n_nodes = indptr.shape[0] - 1
+    k_slots = slots.shape[0] // max(n_nodes, 1)
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -316,8 +399,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         k = tail
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
-            if track_exposure and rnd > 0:  # the same for the residual rows
-                prefetch_rows(xptr, lst, qi, ce, xidx, xidx, xidx)
+            if track_exposure and share and rnd > 0 and qi + 4 < ce:  # the slots too
+                prefetch(slots, np.uint64(lst[np.uint64(qi + 4)]) * np.uint64(k_slots))
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -349,22 +432,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             kk += 1
                     k = kk
                 if track_exposure and (rnd > 0 or not share):  # seeds' viewers: see below
-                    # branch-free loops: who is new is unpredictable
-                    if none_live[u] < 0.0:  # a coin row (or empty): in cache from the draw
+                    if none_live[u] < 0.0 or not share:  # a coin row: in cache from the draw
                         for e in range(start, end):
-                            v = np.uint64(indices[np.uint64(e)])
-                            sv = seen[v]
-                            expo += sv < mark
-                            seen[v] = sv if sv > mark else mark
-                    else:  # read at its live edges only: the residual row is shorter
-                        for e in range(xptr[u], xptr[u + np.uint64(1)]):
-                            v = np.uint64(xidx[np.uint64(e)])
-                            sv = seen[v]
-                            expo += sv < mark
-                            seen[v] = sv if sv > mark else mark
+                            expo = _see(seen, np.uint64(indices[np.uint64(e)]), mark, expo)
+                    else:  # read at its live edges only: its slots are shorter
+                        expo = _see_slots(slots, ovf, seen, u, k_slots, mark, expo)
         if not per_edge:
             tail = keep_fresh(queue, tail, k, stamp, mark)
-            if track_exposure and share and rnd == 0:
+            if track_exposure and share and rnd == 0:  # the seeds' followers: in every world
                 expo += n_shared - n_seeds
         n_com += rc
         n_imp += ri
@@ -426,7 +501,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         the number of adopters. On the live-edge path the seeds and their
         followers (seen in every world) are counted once per call
         (:func:`shared_viewer_data`) and only later commenters' followers are
-        scanned per world; :data:`SHARE_VIEWERS` ``= False`` scans every
+        scanned per world (those outside the shared set, in fixed slots, for
+        skip and binomial rows); :data:`SHARE_VIEWERS` ``= False`` scans every
         commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
@@ -445,22 +521,22 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     bit-identical for any thread count. Cost per world: on the live-edge
     path the live out-edges of the commenters, plus with ``track_exposure``
     a scan of the followers of the commenters other than the seeds (only
-    those outside the shared viewers, for skip and binomial rows); on the per-edge path one pass over
+    those outside the shared viewers, for skip and binomial rows); on the
+    per-edge path one pass over
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
     """
     if per_edge or not track_exposure:
         kernel = _worlds_per_edge if per_edge else _worlds_live
-        share, shared, xptr, xidx = False, seeds[:0], indptr, indices  # unused
+        share, shared, slots, ovf = False, seeds[:0], indices, indices  # unused
     else:
         kernel = _worlds_live
-        share = bool(SHARE_VIEWERS)
-        shared, xptr, xidx = shared_viewer_data(indptr, indices, none_live, seeds, n_worlds,
-                                                share)
+        share, shared, slots, ovf = shared_viewer_data(indptr, indices, none_live, seeds,
+                                                       n_worlds, bool(SHARE_VIEWERS))
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
-           tl_sum, tl_sumsq, visits, share, shared, xptr, xidx)
+           tl_sum, tl_sumsq, visits, share, shared, slots, ovf)
 
 
 def _worlds_kernel(PER_EDGE):
@@ -473,9 +549,10 @@ def _worlds_kernel(PER_EDGE):
     def worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
                c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
-               tl_sum, tl_sumsq, visits, share, shared, xptr, xidx):
+               tl_sum, tl_sumsq, visits, share, shared, slots, ovf):
         n = indptr.shape[0] - 1
         n_shared = shared.shape[0]
+        k_slots = slots.shape[0] // max(n, 1) if share else 0
         n_chunks = tl_sum.shape[0]
         tl_len = tl_sum.shape[2]
         max_deg = max_degree(indptr)
@@ -483,10 +560,13 @@ def _worlds_kernel(PER_EDGE):
             lo = n_worlds * ch // n_chunks
             hi = n_worlds * (ch + 1) // n_chunks
             stamp = np.zeros(1 if PER_EDGE else n, dtype=np.int32)
-            seen = np.zeros(n if track_exposure and not PER_EDGE else 1, dtype=np.int32)
+            # n + k_slots: the dummy nodes of the unused slots, always seen
+            # n + k_slots: the dummy nodes of the unused slots, always seen
+            seen = np.zeros(n + k_slots if track_exposure and not PER_EDGE else 1, dtype=np.int32)
             if track_exposure and share and not PER_EDGE:
                 for v in shared:
                     seen[v] = SHARED
+                seen[n:] = SHARED
             state = np.zeros(n + 1 if PER_EDGE else 1, dtype=np.int32)  # n: the dummy node
             touched = np.empty(n + 1 if PER_EDGE else 1, dtype=np.int32)
             queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
@@ -501,7 +581,7 @@ def _worlds_kernel(PER_EDGE):
                     indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                     c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
-                    (share, n_shared, xptr, xidx),
+                    (share, n_shared, slots, ovf),
                 )
                 vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
                                           out_comments, out_impressions, out_segment, tl_sum,
