@@ -442,8 +442,10 @@ def campaign_config(data, platforms, ads, settings, influencers_path, overlaps_p
            "adopt_per_engagement": float(s.adopt_per_engagement)}
     if s.segment_share is not None:
         inf["segment_share"] = float(s.segment_share)
+    channels = _ad_config(data, ads)
+    _check_budget(data, channels, s)
     exp = {"name": "campaign_influencers", "influencers": inf, "platforms": plats,
-           "segments": [], "channels": _ad_config(data, ads),
+           "segments": [], "channels": channels,
            "budgets": [float(b) for b in s.budgets], "goal": s.goal, "currency": s.currency,
            "n_sims": int(s.n_sims), "select_sims": int(s.select_sims), "alone": True,
            "days": None if s.days is None else int(s.days)}
@@ -451,11 +453,31 @@ def campaign_config(data, platforms, ads, settings, influencers_path, overlaps_p
             "confidence": float(s.confidence), "formats": []}
 
 
+def _check_budget(data, channels, s):
+    """A budget below every option's cost is named with the cheapest option."""
+    money = s.currency
+    if not s.budgets:
+        raise _error("No budget given: type the amount to spend, e.g. 1000.")
+    inf = data.influencers
+    options = [(float(p), f"{n}'s post") for n, p in zip(inf.names, inf.price.tolist())]
+    options += [(c["spend"] / c["slices"], f"a part of the {c['name']}") for c in channels]
+    cost, what = min(options)
+    if max(s.budgets) < cost * (1 - 1e-9):
+        from ..experiments.campaign_mix import money as fmt
+
+        raise _error(f"The budget ({fmt(max(s.budgets), money)}) buys nothing: the cheapest "
+                     f"option, {what}, costs {fmt(cost, money)}. Raise the budget, or add a "
+                     "cheaper option (an ad bought in more parts).")
+
+
 _CFG_WORDS = [
     (re.compile(r"experiment\.channels\[(\d+)\] \(([^)]*)\)"),
      lambda m, ads: f"ad option {ads[int(m.group(1))] if int(m.group(1)) < len(ads) else int(m.group(1)) + 1} ({m.group(2)})"),
     (re.compile(r"experiment\.influencers \(([^)]*)\)"), lambda m, ads: f"influencer {m.group(1)}"),
     (re.compile(r"experiment\.platforms\[\d+\] \(([^)]*)\)"), lambda m, ads: f"platform {m.group(1)}"),
+    (re.compile(r"^influencer_audiences: "), lambda m, ads: ""),
+    (re.compile(r"a larger market_size\['([^']*)'\]"),
+     lambda m, ads: f"more consumers on {m.group(1)} in the platform table"),
     (re.compile(r"experiment\.influencers\.market_size"), lambda m, ads: "the market sizes"),
     (re.compile(r"experiment\.influencers\.draws"), lambda m, ads: "audience draws"),
     (re.compile(r"experiment\.budgets(=\[[^\]]*\])?"), lambda m, ads: "the budget"),
@@ -525,33 +547,38 @@ class CampaignResults:
         return max(singles, key=lambda p: self.estimate(p).metrics[key].mean, default=None)
 
 
-def _draw_ranges(m, plans_at):
-    """The mix on every audience draw by the deadline: ``audience_ranges`` with the
-    platforms' delays and ``max_days`` (which :func:`viralsim.audiences.estimate_across_draws`
-    does not pass on). Budget -> DrawsEstimate."""
-    from ..audiences import DrawsEstimate, _range_of, _resolve_plan
+def _draw_ranges(m, plans_at, days):
+    """The mix at each budget on every audience draw, by the end of day ``days``: the
+    computation of :func:`~viralsim.experiments.campaign_mix.audience_ranges` (the same
+    plan items, streams and estimates as :func:`viralsim.audiences.estimate_across_draws`)
+    with the platforms' delays and ``max_days``, which ``estimate_across_draws`` does not
+    pass on. With ``days=None`` and no delays it equals ``audience_ranges``.
+    Budget -> DrawsEstimate."""
+    from ..audiences import DrawsEstimate, _range_of, _resolve_plan, _streams
     from ..channels import MultiplexGraph, estimate_campaign
     from ..experiments import _build
 
     if len(m.audiences) < 2:
         return {}
     specs = {s.index: s for s in m.specs}
-    ss = np.random.SeedSequence(int(_build.sub_rng(m.rng_seed, 14).integers(2**62)))
-    streams = ss.spawn(len(m.audiences))
+    rng = int(_build.sub_rng(m.rng_seed, 14).integers(2**62))
     delays = getattr(m.graph, "delays", None) or {}
+    by_day = {} if days is None else {"max_days": days}
     out = {}
     for b, plans in plans_at.items():
         items = [specs[m.owner[i]].influencer or m.units[i] for i in plans[0]["units"]]
         ests, cost = [], 0.0
+        streams = _streams(rng)[1].spawn(len(m.audiences))
         for aud, s in zip(m.audiences, streams):
             g = aud.graph
-            g = MultiplexGraph(g.layers, comment_probs=g.comment_probs, members=g.members,
-                               delays=delays or None)
+            if delays:
+                g = MultiplexGraph(g.layers, comment_probs=g.comment_probs, members=g.members,
+                                   delays=delays)
             chans = _resolve_plan(items, aud, "planner")
             cost = float(sum(c.cost for c in chans))
             ests.append(estimate_campaign(g, chans, model=m.model, n_sims=m.n_sims,
                                           rng=np.random.default_rng(s), confidence=m.confidence,
-                                          max_rounds=m.max_rounds, max_days=m.days))
+                                          max_rounds=m.max_rounds, **by_day))
         reach, expo = _range_of(ests, m.confidence)
         out[b] = DrawsEstimate(plan=items, reach=reach, exposure=expo, estimates=ests, cost=cost)
     return out
@@ -649,7 +676,8 @@ def run_campaign(data, platforms, ads, settings, *, progress=None, cancel=None):
     step(0.6, f"Estimating every plan in {m.n_sims:,} other worlds")
     ests = cm.evaluate_plans(m, plans_at)
     step(0.8, "The best mix on other draws of the audiences")
-    ranges = _draw_ranges(m, plans_at) if m.days is not None else cm.audience_ranges(m, plans_at)
+    ranges = (_draw_ranges(m, plans_at, m.days) if m.days is not None else
+              cm.audience_ranges(m, plans_at))
     step(0.95, "Writing the answer")
     rows = cm.result_rows(m, plans_at, ests, ranges)
     prow = cm.plan_rows(m, plans_at)
@@ -687,10 +715,21 @@ def how_paragraph(results):
 
 
 def mix_rows(results, budget=None):
-    """What the best mix at ``budget`` (default the largest) buys, unit by unit
-    (the experiment's ``plan.csv`` rows)."""
+    """What the best mix at ``budget`` (default the largest) buys, one row per channel
+    in the order first bought: ``buy``, ``kind``, ``platform``, ``parts``, ``cost``
+    and ``what`` (the experiment's ``plan.csv`` rows, an ad's parts added up)."""
     budget = results.budgets[-1] if budget is None else budget
-    return [r for r in results.plans if r["budget"] == budget and r["plan"] == "best mix"]
+    out = {}
+    for r in results.plans:
+        if r["budget"] != budget or r["plan"] != "best mix":
+            continue
+        row = out.setdefault(r["channel"], {
+            "buy": r["channel"], "kind": {"post": "influencer post", "ad": "ads",
+                                          "seeds": "free samples"}.get(r["kind"], r["kind"]),
+            "platform": r["platform"], "parts": 0, "cost": 0.0, "what": r["what"]})
+        row["parts"] += 1
+        row["cost"] += float(r["cost"])
+    return list(out.values())
 
 
 def comparison_rows(results, budget=None):
