@@ -9,7 +9,7 @@ stays responsive, shows progress and can cancel. Streamlit is imported inside
 import threading
 import time
 
-from viralsim.planner import campaign, core
+from viralsim.planner import core
 
 KINDS = {"most_followed": "Most followed (followers per unit of cost)",
          "optimised": "Optimised plan",
