@@ -96,22 +96,43 @@ EXAMPLE_ADS = [
 #: A platform row's columns: (key, what the page calls it)
 PLATFORM_COLUMNS = {
     "platform": "platform",
-    "market_size": "consumers on it in the market",
-    "comment_prob": "chance an adopter comments there",
-    "organic_reach": "share of followers shown a post",
-    "avg_degree": "ties per consumer",
-    "edge_prob": "chance a comment persuades",
-    "delay_days": "mean days before acting on a comment",
+    "market_size": "consumers",
+    "comment_prob": "comments",
+    "organic_reach": "post reach",
+    "avg_degree": "ties",
+    "edge_prob": "persuasion",
+    "delay_days": "delay (days)",
+}
+#: what each platform column means (the page's column help)
+PLATFORM_HELP = {
+    "platform": "A platform of the influencer list.",
+    "market_size": "Consumers on this platform in your market (the audience the influencers' "
+                   "followers and the ads' viewers come from).",
+    "comment_prob": "Chance that someone who adopted comments (recommends it) on this platform.",
+    "organic_reach": "Share of an influencer's followers the platform shows a post to.",
+    "avg_degree": "Mean number of accounts a consumer follows among the market's consumers.",
+    "edge_prob": "Chance that a comment persuades a follower who sees it.",
+    "delay_days": "Mean days between a comment and a follower acting on it (1: the next day).",
 }
 #: An ad row's columns: (key, what the page calls it)
 AD_COLUMNS = {
     "platform": "platform",
-    "segment": "shown to (segment)",
-    "cpm": "CPM (price of 1,000 impressions)",
-    "conversion_rate": "conversion per impression (0 to 1)",
-    "frequency_cap": "frequency cap (views per person)",
+    "segment": "shown to",
+    "cpm": "CPM",
+    "conversion_rate": "conversion",
+    "frequency_cap": "frequency cap",
     "spend": "most to spend",
-    "slices": "bought in parts",
+    "slices": "parts",
+}
+#: what each ad column means (the page's column help)
+AD_HELP = {
+    "platform": "The platform showing the ad.",
+    "segment": "The target segment (only its members see the ad) or everyone.",
+    "cpm": "Price of 1,000 impressions.",
+    "conversion_rate": "Chance that one impression persuades (0 to 1: 0.001 is 0.1%).",
+    "frequency_cap": "Most times one person is shown the ad.",
+    "spend": "The most the plan may put into this ad.",
+    "slices": "The spend is bought in this many equal parts (the plan may buy some of them).",
 }
 EVERYONE = "everyone"
 GOAL_WORDS = {"adopters": "people who adopt (buy)", "exposure": "people who see it"}
@@ -767,13 +788,15 @@ def by_day_rows(results, budget=None):
     for p in plans:
         est = results.estimate(p)
         if est.reach_by_day is not None:
-            r, x, unit = est.reach_by_day, est.exposure_by_day, "day"
-            for d in range(len(r.mean)):
-                out.append({"plan": p["plan"], unit: d, "adopters": float(r.mean[d]),
-                            "adopters_low": float(r.ci_low[d]),
-                            "adopters_high": float(r.ci_high[d]),
-                            "see_it": float(x.mean[d]), "see_it_low": float(x.ci_low[d]),
-                            "see_it_high": float(x.ci_high[d])})
+            r, x = est.reach_by_day, est.exposure_by_day
+            # every day up to the deadline (word of mouth may have ended before it:
+            # then the later days equal the last one)
+            last = r.horizon if isinstance(r.horizon, int) else len(r) - 1
+            for d in range(last + 1):
+                a, e = r.at(d), x.at(d)
+                out.append({"plan": p["plan"], "day": d, "adopters": a.mean,
+                            "adopters_low": a.ci_low, "adopters_high": a.ci_high,
+                            "see_it": e.mean, "see_it_low": e.ci_low, "see_it_high": e.ci_high})
         else:
             t = np.cumsum(np.asarray(est.timeline, dtype=float))
             for d, v in enumerate(t.tolist()):

@@ -122,16 +122,21 @@ def _platform_section(st, ss, data, v):
     import pandas as pd
 
     st.header("2. Platforms in your market")
-    st.caption("How many consumers are on each platform in your market, and how word of "
-               "mouth works there. The defaults are placeholders: enter your platforms' own "
-               "statistics where you know them.")
+    st.caption("Per platform: consumers on it in your market; the chance an adopter comments "
+               "there; the share of an influencer's followers shown a post; the accounts a "
+               "consumer follows among them (ties); the chance a comment persuades a follower; "
+               "the mean delay in days before acting on a comment. The defaults are "
+               "placeholders: enter your platforms' own statistics where you know them "
+               "(hover a column's name for its meaning).")
     cols = campaign.PLATFORM_COLUMNS
     df = pd.DataFrame(ss["c_platforms"], columns=list(cols))
-    cfg = {k: st.column_config.NumberColumn(label) for k, label in cols.items()
+    hlp = campaign.PLATFORM_HELP
+    cfg = {k: st.column_config.NumberColumn(label, help=hlp[k]) for k, label in cols.items()
            if k != "platform"}
-    cfg["platform"] = st.column_config.TextColumn("platform", disabled=True)
+    cfg["platform"] = st.column_config.TextColumn("platform", disabled=True, help=hlp["platform"])
     cfg["market_size"] = st.column_config.NumberColumn(cols["market_size"], min_value=1,
-                                                       step=1, format="%d")
+                                                       step=1, format="%d",
+                                                       help=hlp["market_size"])
     out = st.data_editor(df, column_config=cfg, hide_index=True, num_rows="fixed",
                          key=f"c_platforms_{v}")
     return _records(out)
@@ -141,22 +146,28 @@ def _ads_section(st, ss, data, v):
     import pandas as pd
 
     st.header("3. Ad options")
-    st.caption("Ads a platform shows to your segment (or everyone) at a CPM: the plan may put "
-               "up to the most to spend into each, bought in equal parts. Add or delete rows "
-               "as you like; no rows: influencer posts only.")
+    st.caption("Ads a platform shows to your segment (or everyone) at a CPM (the price of "
+               "1,000 impressions), each impression persuading with the conversion rate (0 to "
+               "1), at most the frequency cap per person. The plan may put up to the most to "
+               "spend into each, bought in that many equal parts. Add or delete rows as you "
+               "like; no rows: influencer posts only.")
     cols = campaign.AD_COLUMNS
     df = pd.DataFrame(ss["c_ads"], columns=list(cols))
-    cfg = {k: st.column_config.NumberColumn(label) for k, label in cols.items()}
+    hlp = campaign.AD_HELP
+    cfg = {k: st.column_config.NumberColumn(label, help=hlp[k]) for k, label in cols.items()}
     cfg["platform"] = st.column_config.SelectboxColumn("platform", options=data.platforms,
-                                                       required=True)
+                                                       required=True, help=hlp["platform"])
     cfg["segment"] = st.column_config.SelectboxColumn(
-        cols["segment"], options=[data.segment, campaign.EVERYONE], required=True)
+        cols["segment"], options=[data.segment, campaign.EVERYONE], required=True,
+        help=hlp["segment"])
     cfg["frequency_cap"] = st.column_config.NumberColumn(cols["frequency_cap"], min_value=1,
-                                                         step=1, format="%d")
+                                                         step=1, format="%d",
+                                                         help=hlp["frequency_cap"])
     cfg["slices"] = st.column_config.NumberColumn(cols["slices"], min_value=1, max_value=100,
-                                                  step=1, format="%d")
+                                                  step=1, format="%d", help=hlp["slices"])
     cfg["conversion_rate"] = st.column_config.NumberColumn(cols["conversion_rate"],
-                                                           format="%.4f")
+                                                           format="%.4f",
+                                                           help=hlp["conversion_rate"])
     out = st.data_editor(df, column_config=cfg, hide_index=True, num_rows="dynamic",
                          key=f"c_ads_{v}")
     return _records(out)
@@ -302,7 +313,7 @@ def _show_results(st, r):
         row = {"plan": x["plan"], "cost": money(x["cost"]), "adopters": _pm(x, "adopters"),
                "see it": _pm(x, "see_it"),
                ("adopters" if goal == "adopters" else "see it") + " vs the mix":
-               "-" if x["kind"] == "mix" else _pm(x, "vs_mix")}
+               "(the mix)" if x["kind"] == "mix" else _pm(x, "vs_mix")}
         if r.ranges:
             row["across audience draws"] = (
                 f"{x['draws_low']:,.0f} to {x['draws_high']:,.0f} ({x['draws']} draws)"
