@@ -217,7 +217,7 @@ def test_page_campaign_mode_plans_the_example_and_keeps_the_other_mode(small_run
     at.radio(key="mode").set_value(MODE)
     at.run()
     assert not at.exception
-    assert [m.value for m in at.metric] == ["8", "3", "33,500"]
+    assert [m.value for m in at.metric] == ["8", "3", "16,750"]
     at.text_input(key="c_budgets").set_value("600, lots")
     at.run()
     assert any("'lots' is not a number" in e.value for e in at.error)

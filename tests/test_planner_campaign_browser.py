@@ -18,11 +18,11 @@ N_SIMS, SELECT, DRAWS, SEED = 60, 30, 2, 2
 
 # a spreadsheet's export: ';' separators, Windows-1252 (€), decimal commas, other headers
 UPLOAD = """Influencer;Network;Follower count;Engagement;Fee;Share in segment
-trail_tina;Instagram;850;4,2%;€220;55%
-parkrun_paul;Instagram;300;6,5%;€90;70%
-city_runs_max;Instagram;1200;2,8%;€300;40%
-sprint_sam;TikTok;1250;7,5%;€250;35%
-marathon_mia;TikTok;650;9,1%;€180;62%
+trail_tina;Instagram;425;4,2%;€220;55%
+parkrun_paul;Instagram;150;6,5%;€90;70%
+city_runs_max;Instagram;600;2,8%;€300;40%
+sprint_sam;TikTok;625;7,5%;€250;35%
+marathon_mia;TikTok;325;9,1%;€180;62%
 """
 
 
@@ -44,7 +44,7 @@ def test_browser_campaign_upload_plan_words_table_and_bad_input(server, browser,
     page.goto(server)
     page.get_by_text(MODE).click()
     metrics = page.locator('[data-testid="stMetricValue"]')
-    sync_api.expect(metrics).to_have_text(["8", "3", "33,500"])  # the built-in example
+    sync_api.expect(metrics).to_have_text(["8", "3", "16,750"])  # the built-in example
     _shoot(page, "planner_campaign_data.png", tmp_path)
 
     # a bad list: one line on the page naming the file, the line and the fix
@@ -62,7 +62,7 @@ def test_browser_campaign_upload_plan_words_table_and_bad_input(server, browser,
     good = tmp_path / "my influencers.csv"
     good.write_bytes(UPLOAD.encode("cp1252"))
     upload.set_input_files(str(good))
-    sync_api.expect(metrics).to_have_text(["5", "2", "4,250"])
+    sync_api.expect(metrics).to_have_text(["5", "2", "2,125"])
     sync_api.expect(err).to_have_count(0)
     _set(page, "Budget (several: separated by commas)", 500)
     _set(page, "Simulated worlds per plan", N_SIMS)

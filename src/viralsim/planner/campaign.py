@@ -65,24 +65,24 @@ __all__ = [
 #: engagement and segment shares are made up, as in experiments/influencers/).
 EXAMPLE_INFLUENCERS = """\
 name,platform,followers,engagement_rate,price,segment_share
-trail_tina,Instagram,3400,4.2%,€220,55%
-city_runs_max,Instagram,4800,2.8%,€300,40%
-parkrun_paul,Instagram,1200,6.5%,€90,70%
-fitfood_lena,Instagram,6000,1.9%,€380,18%
-sprint_sam,TikTok,5000,7.5%,€250,35%
-marathon_mia,TikTok,2600,9.1%,€180,62%
-gymtok_jo,TikTok,7500,5.0%,€350,20%
-shoe_review_sara,YouTube,3000,3.1%,€320,45%
+trail_tina,Instagram,1700,4.2%,€220,55%
+city_runs_max,Instagram,2400,2.8%,€300,40%
+parkrun_paul,Instagram,600,6.5%,€90,70%
+fitfood_lena,Instagram,3000,1.9%,€380,18%
+sprint_sam,TikTok,2500,7.5%,€250,35%
+marathon_mia,TikTok,1300,9.1%,€180,62%
+gymtok_jo,TikTok,3750,5.0%,€350,20%
+shoe_review_sara,YouTube,1500,3.1%,€320,45%
 """
 EXAMPLE_SEGMENT = "runners"
 #: ASSUMPTION (placeholders, as the campaign_influencers study's): consumers on each
 #: platform in the market and its statistics
 EXAMPLE_PLATFORMS = {
-    "instagram": {"market_size": 20000, "comment_prob": 0.3, "organic_reach": 0.15,
+    "instagram": {"market_size": 10000, "comment_prob": 0.3, "organic_reach": 0.15,
                   "avg_degree": 12.0, "edge_prob": 0.02, "delay_days": 1.0},
-    "tiktok": {"market_size": 15000, "comment_prob": 0.2, "organic_reach": 0.35,
+    "tiktok": {"market_size": 7500, "comment_prob": 0.2, "organic_reach": 0.35,
                "avg_degree": 8.0, "edge_prob": 0.015, "delay_days": 2.0},
-    "youtube": {"market_size": 10000, "comment_prob": 0.1, "organic_reach": 0.25,
+    "youtube": {"market_size": 5000, "comment_prob": 0.1, "organic_reach": 0.25,
                 "avg_degree": 3.0, "edge_prob": 0.01, "delay_days": 3.0},
 }
 #: ASSUMPTION: CPM and conversion per impression of ads to the segment
