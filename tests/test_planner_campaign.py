@@ -121,7 +121,7 @@ LIST = "name;platform;followers;engagement;price\nann;Instagram;1200;3,5%;€120
     ("overlap larger than the smaller audience", dict(overlaps="a;b;overlap\nann;bob;5000\n"),
      r"the overlap of 'ann' and 'bob' is 5,000 followers, more than the smaller audience"),
     ("ad on a platform not in the list", dict(ad={"platform": "facebook"}),
-     r"^ad option 1 \(facebook\): platform 'facebook' is not one of"),
+     r"^ad option 1 \(facebook\): platform 'facebook' is not one of the platforms"),
     ("CPM of 0", dict(ad={"cpm": 0}), r"^ad option 1 \(instagram\): the CPM 0 must be above 0"),
     ("conversion over 1", dict(ad={"conversion_rate": 1.5}),
      r"^ad option 1 \(instagram\): the conversion rate 1\.5 must be at most 1"),
@@ -252,3 +252,58 @@ def test_page_campaign_mode_plans_the_example_and_keeps_the_other_mode(small_run
     at.radio(key="mode").set_value("Whom to target in a follower graph")
     at.run()
     assert [m.value for m in at.metric] == ["300", "518", "0"]
+
+
+# ---------------------------------------------------------------------- platform follower files
+FILES_LIST = (b"name,platform,followers,engagement_rate,price\n"
+              b"c0003,instagram,40,5%,30\next_star,tiktok,100,6%,60\n")
+
+
+@pytest.fixture(scope="module")
+def platform_files():
+    f1, _ = core.example_files(200, rng=1)
+    f2, _ = core.example_files(200, rng=2)
+    return campaign.read_platform_files([(f1, "Instagram.csv"), (f2, "TikTok.csv")], FILES_LIST,
+                                        "list.csv", segment="students")
+
+
+def test_platform_files_plan_is_the_experiments_with_a_path_per_platform(platform_files,
+                                                                         tmp_path):
+    pf = platform_files
+    assert pf.platforms == ["instagram", "tiktok"] and pf.summary["consumers"] == 200
+    assert pf.summary["accounts"] == ["c0003"]  # an account of the file; ext_star is not
+    plats = campaign.files_platform_rows(pf)
+    ads = campaign.ad_rows(pf, cpm=5.0, conversion_rate=0.01, spend=20.0)
+    s = campaign.CampaignSettings(budgets=(80.0,), n_sims=100, select_sims=30, rng_seed=1)
+    r = campaign.run_campaign(pf, plats, ads, s)
+    # the same rows as experiment=campaign_mix on the page's config
+    cfg, _ = campaign._files_config(pf, plats, ads, s, str(tmp_path))
+    exp = cfg["experiment"]
+    assert [p["path"] for p in exp["platforms"]] == [str(tmp_path / "instagram.csv"),
+                                                     str(tmp_path / "tiktok.csv")]
+    posts = {c["name"]: c for c in exp["channels"] if c.get("kind") == "post"}
+    assert posts["c0003"]["account"] == "c0003" and posts["ext_star"]["n_followers"] == 100
+    # a follower adopts with engagement x adoptions per engagement overall
+    assert posts["ext_star"]["organic_reach"] * posts["ext_star"]["adoption_rate"] == \
+        pytest.approx(0.06 * s.adopt_per_engagement)
+    out = cm.run_campaign_mix(cfg, str(tmp_path))
+    key = ("plan", "kind", "cost", "mean", "exposure", "diff")
+    assert [{k: x[k] for k in key} for x in r.rows] == [{k: x[k] for k in key} for x in out.rows]
+    assert r.rows[0]["cost"] <= 80 and not r.ranges  # no audience draws from files
+    words = campaign.campaign_paragraph(r)
+    assert words.startswith("With €80, ") and "by day 7" in words
+
+
+def test_platform_files_bad_input_is_one_line():
+    f1, _ = core.example_files(50, rng=1)
+    with pytest.raises(core.PlannerError, match=r"^list\.csv: influencers on tiktok, which has "
+                       r"no follower file \(have: instagram\)\. Upload tiktok\.csv"):
+        campaign.read_platform_files([(f1, "instagram.csv")], FILES_LIST, "list.csv")
+    with pytest.raises(core.PlannerError, match=r"are both for platform 'instagram'"):
+        campaign.read_platform_files([(f1, "instagram.csv"), (f1, "Instagram.2.csv")])
+    with pytest.raises(core.PlannerError, match=r"^x\.csv: no pair of follow columns"):
+        campaign.read_platform_files([(b"a,b\n1,2\n", "x.csv")])
+    pf = campaign.read_platform_files([(f1, "instagram.csv")])
+    s = campaign.CampaignSettings(budgets=(50.0,), n_sims=10, select_sims=10)
+    with pytest.raises(core.PlannerError, match=r"^Nothing to buy"):
+        campaign.run_campaign(pf, campaign.files_platform_rows(pf), [], s)

@@ -26,6 +26,7 @@ Errors are one line in the page's words: the experiment's ``experiment.channels[
 becomes the uploaded file's name.
 """
 
+import csv
 import io
 import math
 import os
@@ -42,6 +43,8 @@ from ..exceptions import ViralsimError
 
 __all__ = [
     "CampaignData",
+    "PlatformFiles",
+    "read_platform_files",
     "CampaignSettings",
     "CampaignResults",
     "read_influencer_upload",
@@ -49,6 +52,7 @@ __all__ = [
     "example_influencers_csv",
     "platform_rows",
     "ad_rows",
+    "files_platform_rows",
     "campaign_config",
     "run_campaign",
     "campaign_paragraph",
@@ -299,6 +303,123 @@ def ad_rows(data, cpm=8.0, conversion_rate=0.001, spend=300.0):
             for p in data.platforms]
 
 
+@dataclass
+class PlatformFiles:
+    """Follower files, one per platform (a consumer graph per platform), and
+    optionally an influencer list whose influencers post there.
+
+    Attributes
+    ----------
+    layers : dict of str to Dataset
+        Platform -> the follower file as :func:`viralsim.planner.read_upload` read it
+        (the platform is the file's name before its first dot, lower-cased).
+    influencers : CampaignData or None
+        An influencer list: an influencer whose name is an account of its
+        platform's file posts to its followers there; any other, to its follower
+        count drawn at random among the platform's consumers.
+    segment : str
+        The target segment's name (a random share of the consumers, for the ads).
+    summary : dict
+    """
+
+    layers: dict
+    influencers: object = None
+    segment: str = "segment"
+    summary: dict = field(default_factory=dict)
+
+    @property
+    def platforms(self):
+        return list(self.layers)
+
+
+def _platform_of(filename):
+    stem = os.path.basename(str(filename)).split(".", 1)[0]
+    name = re.sub(r"[^0-9a-z_]+", "_", stem.strip().lower()).strip("_")
+    if not name:
+        raise _error(f"{filename}: name the file after its platform (instagram.csv, "
+                     "tiktok.csv): its name gives the platform.")
+    return name
+
+
+def read_platform_files(files, influencers=None, influencers_name="influencers.csv", *,
+                        segment=None):
+    """Read one follower CSV per platform (and optionally an influencer list).
+
+    Parameters
+    ----------
+    files : list of (bytes, str)
+        Each follower file and its name; the platform is the name before its
+        first dot (``instagram.csv`` -> ``instagram``). Columns as the
+        single-graph planner reads (:func:`viralsim.planner.read_upload`:
+        follower/followed, source/target, ...). The consumers of all files are
+        one population, matched by their ids.
+    influencers : bytes, optional
+        An influencer list (:func:`read_influencer_upload`); its platforms must
+        each have a file.
+    influencers_name : str
+    segment : str, optional
+        The target segment's name (default ``"segment"``).
+
+    Returns
+    -------
+    PlatformFiles
+
+    Raises
+    ------
+    PlannerError
+        One line naming the file and the fix.
+
+    Examples
+    --------
+    >>> from viralsim.planner import read_platform_files
+    >>> pf = read_platform_files([(b"follower,followed\nbob,ann\n", "Instagram.csv"),
+    ...                           (b"follower,followed\nann,cid\n", "tiktok.csv")])
+    >>> pf.platforms, pf.summary["consumers"]
+    (['instagram', 'tiktok'], 3)
+    """
+    from .core import read_upload
+
+    if not files:
+        raise _error("No follower file: upload one follower CSV per platform, named after it "
+                     "(instagram.csv, tiktok.csv).")
+    layers, names = {}, {}
+    for data, name in files:
+        p = _platform_of(name)
+        if p in layers:
+            raise _error(f"{name} and {names[p]} are both for platform {p!r}: upload one "
+                         "file per platform.")
+        layers[p], names[p] = read_upload(data, name), name
+    segment = (segment or "").strip() or "segment"
+    inf = None
+    if influencers:
+        inf = read_influencer_upload(influencers, influencers_name, segment=segment)
+        missing = [p for p in inf.platforms if p not in layers]
+        if missing:
+            raise _error(f"{influencers_name}: influencers on {', '.join(missing)}, which has no "
+                         f"follower file (have: {', '.join(layers)}). Upload {missing[0]}.csv, "
+                         "or remove those influencers.")
+    ids = set()
+    for d in layers.values():
+        ids.update(str(x) for x in d.graph.labels.tolist())
+    summary = {"platforms": list(layers), "consumers": len(ids),
+               "ties": {p: d.graph.n_edges for p, d in layers.items()},
+               "members": {p: d.graph.n_nodes for p, d in layers.items()},
+               "files": names, "influencers": len(inf.influencers) if inf else 0}
+    if inf is not None:
+        summary["accounts"] = [n for n, p in zip(inf.influencers.names, inf.influencers.platforms)
+                               if n in {str(x) for x in layers[p].graph.labels.tolist()}]
+    return PlatformFiles(layers, inf, segment, summary)
+
+
+def files_platform_rows(files):
+    """One row per platform of follower files: comments, post reach and delay (the
+    consumers and ties are the file's)."""
+    from ..audiences import DEFAULT_PLATFORM_STATS as S
+
+    return [{"platform": p, "comment_prob": 0.3, "organic_reach": S["organic_reach"],
+             "delay_days": 1.0} for p in files.platforms]
+
+
 # ---------------------------------------------------------------------- settings
 @dataclass(frozen=True)
 class CampaignSettings:
@@ -403,7 +524,7 @@ def _ad_config(data, ads):
         p = str(row.get("platform") or "").strip().lower()
         where = f"ad option {i} ({p or 'no platform'})"
         if p not in data.platforms:
-            raise _error(f"{where}: platform {p!r} is not one of the influencer list's "
+            raise _error(f"{where}: platform {p!r} is not one of the platforms "
                          f"({', '.join(data.platforms)}). Fix the name, or remove the row.")
         seg = str(row.get("segment") or "").strip()
         if seg.lower() in ("", EVERYONE):
@@ -493,7 +614,8 @@ def _check_budget(data, channels, s):
 
 _CFG_WORDS = [
     (re.compile(r"experiment\.channels\[(\d+)\] \(([^)]*)\)"),
-     lambda m, ads: f"ad option {ads[int(m.group(1))] if int(m.group(1)) < len(ads) else int(m.group(1)) + 1} ({m.group(2)})"),
+     lambda m, ads: (f"ad option {ads[int(m.group(1))]} ({m.group(2)})"
+                     if int(m.group(1)) < len(ads) else f"influencer {m.group(2)}")),
     (re.compile(r"experiment\.influencers \(([^)]*)\)"), lambda m, ads: f"influencer {m.group(1)}"),
     (re.compile(r"experiment\.platforms\[\d+\] \(([^)]*)\)"), lambda m, ads: f"platform {m.group(1)}"),
     (re.compile(r"^influencer_audiences: "), lambda m, ads: ""),
@@ -612,6 +734,85 @@ def _check(cancel):
         raise Cancelled()
 
 
+def _list_config(data, platforms, ads, settings, tmp):
+    """The influencer list's config, its files written to ``tmp``; and the temporary
+    paths with the uploaded names."""
+    ipath = os.path.join(tmp, "influencers.csv")
+    with open(ipath, "wb") as fh:
+        fh.write(data.data)
+    paths = {ipath: data.name}
+    opath = None
+    if data.overlaps:
+        opath = os.path.join(tmp, "overlaps.csv")
+        with open(opath, "wb") as fh:
+            fh.write(data.overlaps)
+        paths[opath] = data.overlaps_name
+    return campaign_config(data, platforms, ads, settings, ipath, opath), paths
+
+
+def _files_config(files, platforms, ads, settings, tmp):
+    """The follower files' config (``experiment=campaign_mix`` with a ``path`` per
+    platform), each file's ties written to ``tmp`` as ``source,target``; and the
+    temporary paths with the uploaded names."""
+    s = settings
+    paths, conf, seen = {}, [], {}
+    for i, row in enumerate(platforms, 1):
+        p = str(row.get("platform") or "").strip().lower()
+        where = f"platform row {i} ({p or 'no name'})"
+        if p not in files.layers:
+            raise _error(f"{where}: no follower file for {p!r} (files: "
+                         f"{', '.join(files.platforms)}). Fix the name.")
+        seen[p] = {
+            "comment_prob": _number(row.get("comment_prob"), "the comment chance", where, 0, 1),
+            "organic_reach": _number(row.get("organic_reach"), "the share shown a post", where,
+                                     0, 1),
+            "delay": _number(row.get("delay_days"), "the mean delay in days", where, 1)}
+    for p, d in files.layers.items():
+        if p not in seen:
+            raise _error(f"The platform table has no row for {p}: add one.")
+        path = os.path.join(tmp, f"{p}.csv")
+        src, dst, _ = d.graph.edges()
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["source", "target"])
+            w.writerows(zip(src.tolist(), dst.tolist()))
+        paths[path] = files.summary["files"][p]
+        delay = seen[p]["delay"]
+        conf.append({"name": p, "path": path, "comment_prob": seen[p]["comment_prob"],
+                     "delay": 1 if delay == 1 else {"mean_days": float(delay)}})
+    channels = _ad_config(files, ads)
+    inf = files.influencers
+    if inf is not None:
+        il = inf.influencers
+        for n, p, f, er, price in zip(il.names, il.platforms, il.followers.tolist(),
+                                      il.engagement_rate.tolist(), il.price.tolist()):
+            reach = seen[p]["organic_reach"]
+            post = {"name": n, "kind": "post", "platform": p, "organic_reach": reach,
+                    # a follower adopts with engagement x adoptions per engagement overall,
+                    # as viralsim.audiences' posts (step 4 of its model)
+                    "adoption_rate": (min(1.0, er * s.adopt_per_engagement / reach)
+                                      if reach > 0 else 0.0), "cost": float(price)}
+            if n in files.summary["accounts"]:
+                post["account"] = n
+            else:
+                post["n_followers"] = int(f)
+            channels.append(post)
+        _check_budget(inf, channels[:len(channels) - len(il)], s)
+    if not channels:
+        raise _error("Nothing to buy: add ad options, or upload an influencer list whose "
+                     "influencers post on these platforms.")
+    share = s.segment_share if s.segment_share else 0.2
+    exp = {"name": "campaign_mix", "platforms": conf,
+           "segments": [{"name": files.segment, "share": float(share)}],
+           "channels": channels, "budgets": [float(b) for b in s.budgets], "goal": s.goal,
+           "currency": s.currency, "n_sims": int(s.n_sims), "select_sims": int(s.select_sims),
+           "alone": True, "days": None if s.days is None else int(s.days)}
+    cfg = {"experiment": exp, "graph": {"name": "follower files"},
+           "probabilities": {"scheme": "weighted_cascade"}, "rng_seed": int(s.rng_seed),
+           "confidence": float(s.confidence), "formats": []}
+    return cfg, paths
+
+
 def run_campaign(data, platforms, ads, settings, *, progress=None, cancel=None):
     """Plan the budget(s) across the list's influencers and the ad options.
 
@@ -660,20 +861,15 @@ def run_campaign(data, platforms, ads, settings, *, progress=None, cancel=None):
     t0 = time.time()
     ad_numbers = [i for i, row in enumerate(ads) if not all(_blank(v) for v in row.values())]
     ad_numbers = [i + 1 for i in ad_numbers]
-    step(0.0, "Drawing the audiences behind the influencer list")
+    files = isinstance(data, PlatformFiles)
+    step(0.0, "Reading the platforms' follower files" if files else
+         "Drawing the audiences behind the influencer list")
     tmp = tempfile.mkdtemp(prefix="viralsim-planner-")
     try:
-        ipath = os.path.join(tmp, "influencers.csv")
-        with open(ipath, "wb") as fh:
-            fh.write(data.data)
-        paths = {ipath: data.name}
-        opath = None
-        if data.overlaps:
-            opath = os.path.join(tmp, "overlaps.csv")
-            with open(opath, "wb") as fh:
-                fh.write(data.overlaps)
-            paths[opath] = data.overlaps_name
-        cfg = campaign_config(data, platforms, ads, settings, ipath, opath)
+        if files:
+            cfg, paths = _files_config(data, platforms, ads, settings, tmp)
+        else:
+            cfg, paths = _list_config(data, platforms, ads, settings, tmp)
         try:
             m = cm.mix_of(cfg)
         except (ValueError, TypeError, LookupError, OSError, ViralsimError) as exc:

@@ -14,7 +14,7 @@ import time
 
 from viralsim.planner import campaign, core
 
-SOURCES = ["Built-in example", "Upload an influencer list"]
+SOURCES = ["Built-in example", "Upload an influencer list", "Upload platform follower files"]
 GOALS = {"adopters": "People who buy (adopters)", "exposure": "People who see it (visibility)"}
 
 
@@ -42,7 +42,7 @@ def _new_data(ss, data, error, key, platforms=None, ads=None):
 
 
 def _data_section(st, ss):
-    st.header("1. Influencers")
+    st.header("1. Influencers and platforms")
     source = st.radio("Influencer list", SOURCES, horizontal=True, key="c_source")
     if source == SOURCES[0]:
         if ss.get("c_key") != "example":
@@ -50,12 +50,16 @@ def _data_section(st, ss):
             _new_data(ss, d, None, "example", plats, ads)
         st.download_button("Example influencers.csv", campaign.example_influencers_csv(),
                            "influencers.csv", "text/csv", key="c_dl_example")
-    else:
+    elif source == SOURCES[1]:
         _uploaded(st, ss)
+    else:
+        _uploaded_files(st, ss)
     if ss.get("c_error"):
         st.error(ss["c_error"])
     data = ss.get("c_data")
-    if data is not None:
+    if isinstance(data, campaign.PlatformFiles):
+        _show_files(st, data)
+    elif data is not None:
         _show_data(st, data)
     return data
 
@@ -87,6 +91,57 @@ def _uploaded(st, ss):
         _new_data(ss, None, str(exc), key)
     else:
         _new_data(ss, d, None, key, campaign.platform_rows(d), campaign.ad_rows(d))
+
+
+def _uploaded_files(st, ss):
+    a, b = st.columns(2)
+    fups = a.file_uploader("Follower CSVs, one per platform, named after it (instagram.csv, "
+                           "tiktok.csv): one row per follow tie", type=["csv", "txt"],
+                           accept_multiple_files=True, key="c_platform_files")
+    iup = b.file_uploader("Influencer list CSV, optional (name, platform, followers, "
+                          "engagement rate, price)", type=["csv", "txt"],
+                          key="c_files_influencers")
+    segment = b.text_input("Name of the target segment (a random share of the consumers, "
+                           "for the ads)", "runners", key="c_files_segment")
+    if not fups:
+        st.info("Upload one follower CSV per platform (columns follower and followed, or "
+                "source and target, as in the single-graph mode), named after the platform. "
+                "The consumers of all files are one population, matched by their ids. An "
+                "influencer whose name is an account of the file posts to its followers "
+                "there; any other, to its follower count drawn among the platform's "
+                "consumers.")
+        ss["c_data"], ss["c_key"] = None, None
+        return
+    key = ("files", tuple(f.file_id for f in fups), getattr(iup, "file_id", None),
+           segment.strip())
+    if ss.get("c_key") == key:
+        return
+    try:
+        d = campaign.read_platform_files([(f.getvalue(), f.name) for f in fups],
+                                         iup.getvalue() if iup else None,
+                                         iup.name if iup else "influencers.csv",
+                                         segment=segment)
+    except core.PlannerError as exc:
+        _new_data(ss, None, str(exc), key)
+    else:
+        _new_data(ss, d, None, key, campaign.files_platform_rows(d), campaign.ad_rows(d))
+
+
+def _show_files(st, d):
+    s = d.summary
+    a, b, c = st.columns(3)
+    a.metric("Platforms", f"{len(s['platforms']):,}")
+    b.metric("Consumers", f"{s['consumers']:,}")
+    c.metric("Influencers", f"{s['influencers']:,}")
+    per = "; ".join(f"**{s['files'][p]}** ({p}): {s['members'][p]:,} consumers, "
+                    f"{s['ties'][p]:,} follow ties, "
+                    + d.layers[p].summary["direction"].rstrip(".") for p in s["platforms"])
+    st.caption(per + ".")
+    if d.influencers is not None:
+        acc = s.get("accounts") or []
+        st.caption(f"Influencers with an account in their platform's file: "
+                   f"{', '.join(acc) if acc else 'none'}; the others post to their follower "
+                   "count, drawn among the platform's consumers.")
 
 
 def _show_data(st, d):
@@ -129,14 +184,18 @@ def _platform_section(st, ss, data, v):
                "placeholders: enter your platforms' own statistics where you know them "
                "(hover a column's name for its meaning).")
     cols = campaign.PLATFORM_COLUMNS
+    if isinstance(data, campaign.PlatformFiles):  # consumers and ties: the files'
+        cols = {k: v for k, v in cols.items()
+                if k in ("platform", "comment_prob", "organic_reach", "delay_days")}
     df = pd.DataFrame(ss["c_platforms"], columns=list(cols))
     hlp = campaign.PLATFORM_HELP
     cfg = {k: st.column_config.NumberColumn(label, help=hlp[k]) for k, label in cols.items()
            if k != "platform"}
     cfg["platform"] = st.column_config.TextColumn("platform", disabled=True, help=hlp["platform"])
-    cfg["market_size"] = st.column_config.NumberColumn(cols["market_size"], min_value=1,
-                                                       step=1, format="%d",
-                                                       help=hlp["market_size"])
+    if "market_size" in cols:
+        cfg["market_size"] = st.column_config.NumberColumn(cols["market_size"], min_value=1,
+                                                           step=1, format="%d",
+                                                           help=hlp["market_size"])
     out = st.data_editor(df, column_config=cfg, hide_index=True, num_rows="fixed",
                          key=f"c_platforms_{v}")
     return _records(out)
@@ -197,7 +256,9 @@ def _settings_section(st, data):
                             key="c_n_sims")
     select = y.number_input("Worlds to choose the plans in", 2, 1_000_000, 150, step=50,
                             key="c_select_sims")
-    draws = z.number_input("Audience draws (the range)", 1, 50, 3, key="c_draws")
+    files = isinstance(data, campaign.PlatformFiles)
+    draws = 1 if files else z.number_input("Audience draws (the range)", 1, 50, 3,
+                                           key="c_draws")
     seed = w.number_input("Random seed", 0, 2**31 - 1, 0, key="c_seed")
     if budgets is None:
         return None
