@@ -99,4 +99,29 @@ def test_browser_campaign_upload_plan_words_table_and_bad_input(server, browser,
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert [x["plan"] for x in rows] == [x["plan"] for x in r.rows]
     assert float(rows[0]["mean"]) == pytest.approx(r.rows[0]["mean"], rel=1e-5)
+
+    # platform follower files (one per platform) and an influencer list
+    from viralsim.planner import core
+
+    for i, name in enumerate(("Instagram.csv", "TikTok.csv")):
+        (tmp_path / name).write_bytes(core.example_files(200, rng=i + 1)[0])
+    (tmp_path / "list.csv").write_bytes(b"name,platform,followers,engagement_rate,price\n"
+                                        b"c0003,instagram,40,5%,30\next_star,tiktok,100,6%,60\n")
+    page.get_by_text("Upload platform follower files").click()
+    sync_api.expect(page.get_by_text("Follower CSVs, one per platform")).to_be_visible()
+    inputs = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    inputs.nth(0).set_input_files([str(tmp_path / "Instagram.csv"), str(tmp_path / "TikTok.csv")])
+    sync_api.expect(metrics).to_have_text(["2", "200", "0"])  # read before the list comes
+    inputs.nth(1).set_input_files(str(tmp_path / "list.csv"))
+    sync_api.expect(metrics).to_have_text(["2", "200", "2"])
+    sync_api.expect(page.get_by_text("Influencers with an account in their platform's file: "
+                                     "c0003")).to_be_visible()
+    # the settings start afresh with new data: the defaults (500 worlds; cheap on 200 consumers)
+    page.get_by_role("button", name="Plan the campaign").click()
+    sync_api.expect(page.get_by_text("The mix to buy with €1,000")).to_be_visible(
+        timeout=180_000)
+    words = page.locator('[data-testid="stAlertContentSuccess"]').inner_text()
+    assert words.startswith("With €1,000, ") and "by day 7" in words
+    assert "1 influencer post on instagram (c0003)" in words
+    _shoot(page, "planner_campaign_files.png", tmp_path)
     ctx.close()

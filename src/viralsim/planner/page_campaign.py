@@ -43,7 +43,7 @@ def _new_data(ss, data, error, key, platforms=None, ads=None):
 
 def _data_section(st, ss):
     st.header("1. Influencers and platforms")
-    source = st.radio("Influencer list", SOURCES, horizontal=True, key="c_source")
+    source = st.radio("Your data", SOURCES, horizontal=True, key="c_source")
     if source == SOURCES[0]:
         if ss.get("c_key") != "example":
             d, plats, ads = campaign.example_campaign()
@@ -259,7 +259,7 @@ def _settings_section(st, data):
     files = isinstance(data, campaign.PlatformFiles)
     draws = 1 if files else z.number_input("Audience draws (the range)", 1, 50, 3,
                                            key="c_draws")
-    seed = w.number_input("Random seed", 0, 2**31 - 1, 0, key="c_seed")
+    seed = (z if files else w).number_input("Random seed", 0, 2**31 - 1, 0, key="c_seed")
     if budgets is None:
         return None
     return campaign.CampaignSettings(
