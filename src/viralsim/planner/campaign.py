@@ -372,8 +372,8 @@ def read_platform_files(files, influencers=None, influencers_name="influencers.c
     Examples
     --------
     >>> from viralsim.planner import read_platform_files
-    >>> pf = read_platform_files([(b"follower,followed\nbob,ann\n", "Instagram.csv"),
-    ...                           (b"follower,followed\nann,cid\n", "tiktok.csv")])
+    >>> pf = read_platform_files([(b"follower,followed\\nbob,ann\\n", "Instagram.csv"),
+    ...                           (b"follower,followed\\nann,cid\\n", "tiktok.csv")])
     >>> pf.platforms, pf.summary["consumers"]
     (['instagram', 'tiktok'], 3)
     """
