@@ -129,6 +129,8 @@ LIST = "name;platform;followers;engagement;price\nann;Instagram;1200;3,5%;€120
     ("market smaller than an audience", dict(platform={"market_size": 500}),
      r"^'ann' has 1,200 followers but platform 'instagram' has 500 consumers in the market.*"
      r"more consumers on instagram in the platform table"),
+    ("an empty cell", dict(ad={"cpm": float("nan")}),
+     r"^ad option 1 \(instagram\): the CPM is empty; fill it in \(or remove the row\)\.$"),
     ("comment chance over 1", dict(platform={"comment_prob": 2}),
      r"^platform row 1 \(instagram\): the comment chance 2 must be at most 1"),
     ("budget below every cost", dict(budget=10),

@@ -462,13 +462,15 @@ class CampaignSettings:
 
 
 def _number(v, what, where, low=None, high=None, integer=False, low_open=False):
+    if _blank(v):
+        raise _error(f"{where}: {what} is empty; fill it in (or remove the row).")
     try:
         x = float(str(v).replace(",", ".").strip().rstrip("%")) / (
             100.0 if str(v).strip().endswith("%") else 1.0)
     except (TypeError, ValueError):
         raise _error(f"{where}: {what} {v!r} is not a number; type a number.") from None
     if not math.isfinite(x):
-        raise _error(f"{where}: {what} is empty; fill it in (or remove the row).")
+        raise _error(f"{where}: {what} {v!r} is not a finite number; type a number.")
     if integer and x != int(x):
         raise _error(f"{where}: {what} {x:g} must be a whole number.")
     if low is not None and (x < low or (low_open and x <= low)):

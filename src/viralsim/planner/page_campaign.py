@@ -169,8 +169,11 @@ def _show_data(st, d):
 
 # ---------------------------------------------------------------------- 2. platforms, ads
 def _records(df):
-    return [{k: (None if v != v else v) for k, v in r.items()}  # NaN (an empty cell) -> None
-            for r in df.to_dict("records")]
+    """The edited table as a list of dicts, an empty cell (NaN, None, pd.NA) as None."""
+    import pandas as pd
+
+    return [{k: (None if pd.api.types.is_scalar(v) and pd.isna(v) else v)
+             for k, v in r.items()} for r in df.to_dict("records")]
 
 
 def _platform_section(st, ss, data, v):
