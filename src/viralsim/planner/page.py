@@ -14,6 +14,8 @@ from viralsim.planner import core
 KINDS = {"most_followed": "Most followed (followers per unit of cost)",
          "optimised": "Optimised plan",
          "own": "My own list of accounts"}
+MODES = ["Whom to target in a follower graph",
+         "A campaign across influencers, ads and platforms"]
 SOURCES = ["Built-in example", "Upload CSV files",
            "A fitted graph (from viralsim experiment=learn)"]
 GOALS = {"adopters": "People who buy (adopters)", "exposure": "People who see it (exposure)"}
@@ -59,6 +61,12 @@ def render():
     st.caption("Whom to target, what it costs, what it will reach, and what that assumes. "
                "Runs on this computer: uploaded files are read here and sent nowhere; each "
                "browser tab has its own data.")
+    mode = st.radio("What to plan", MODES, horizontal=True, key="mode")
+    if mode == MODES[1]:
+        from viralsim.planner import page_campaign
+
+        page_campaign.render(st, ss)
+        return
     dataset = _data_section(st, ss)
     if dataset is None:
         return
