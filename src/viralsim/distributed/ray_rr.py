@@ -16,9 +16,10 @@ The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
   the driver sums the counts (exact integers), picks the best node (ties to
   the smaller index), and tells the actors, which mark the sets it covers and
   send back only the decrements (the members of the newly covered sets,
-  counted). One round trip to every actor per pick. A collection of at most
-  ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the driver
-  once instead and run by the serial kernel (the same result: greedy
+  counted). One round trip to every actor per pick (or, with
+  ``rr_candidates``, a batch of exact picks per round trip). A collection of
+  at most ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the
+  driver once instead and run by the serial kernel (the same result: greedy
   depends on the counts only).
 
 RR set ``i`` is a pure function of ``(key, i)`` and the graph
@@ -566,9 +567,11 @@ def shutdown_pools():
 
 
 # ---------------------------------------------------------------------------- driver side
-#: a collection with at most this many members (16 MB) is copied to the driver for
-#: greedy (one transfer beats k round trips); larger ones stay on the actors
-GATHER_MEMBERS = 1 << 22
+#: a collection with at most this many members (32 MB) is copied to the driver for
+#: greedy (one transfer beats k round trips: here a 32 MB copy takes tens of ms,
+#: 50 round trips 0.1-0.2 s; it takes IMM's last sampling collection on NetHEPT,
+#: 4.3M members); larger ones stay on the actors
+GATHER_MEMBERS = 1 << 23
 
 #: candidates per round trip of the batched greedy
 #: (:meth:`RayRRCollection._greedy_on_actors`): 0 makes one round trip per
