@@ -51,7 +51,7 @@ class _NoRay:
         return x
 
 
-def _local(graph, key, n_workers, base=0, weights=None, gather=0):
+def _local(graph, key, n_workers, base=0, weights=None, gather=0, candidates=None):
     rev = graph.reverse_csr()
     none_live = _ic.skip_row_none_live(rev[0], rev[2])
     if weights is None:
@@ -63,6 +63,8 @@ def _local(graph, key, n_workers, base=0, weights=None, gather=0):
     workers = [_Actor() for _ in range(n_workers)]
     coll = ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w)
     coll.gather_members = gather  # 0: greedy by the distributed protocol whatever the size
+    if candidates is not None:
+        coll.candidates = candidates
     return coll, workers
 
 
@@ -96,14 +98,17 @@ def test_generate_range_makes_the_collections_sets(first, count):
 
 
 @pytest.mark.parametrize("gi", range(3))
-@pytest.mark.parametrize("n_workers, gather", [(1, 0), (2, 0), (3, 0), (3, 1 << 30)])
-def test_distributed_greedy_equals_serial(gi, n_workers, gather):
+@pytest.mark.parametrize("n_workers, gather, candidates", [
+    (1, 0, None), (2, 0, None), (3, 0, None), (3, 1 << 30, None),
+    (2, 0, 1), (3, 0, 3), (2, 0, 70), (2, 0, 1000)])  # batches: short, 2-word masks, all nodes
+def test_distributed_greedy_equals_serial(gi, n_workers, gather, candidates):
     """Shares of irregular growth steps; plain, bounded (OPIM-C) and budgeted greedy
     (by gain and by gain per cost); coverage: all equal the serial collection's, by the
-    distributed protocol and with the sets gathered to the driver."""
+    distributed protocol (batches of picks of any length) and with the sets gathered
+    to the driver."""
     g = list(_graphs())[gi]
     n = g.n_nodes
-    dist, workers = _local(g, 7, n_workers, gather=gather)
+    dist, workers = _local(g, 7, n_workers, gather=gather, candidates=candidates)
     ser = RRCollection(g, 7)
     costs = 1.0 + np.random.default_rng(gi).integers(0, 3, n).astype(float)
     for size in (3, 50, 51, 400, 1200):
@@ -120,6 +125,14 @@ def test_distributed_greedy_equals_serial(gi, n_workers, gather):
             assert a[0].dtype == b[0].dtype and a[1].dtype == b[1].dtype
             assert a[2] == b[2]
         seeds = a[0]
+        before = dist.round_trips
+        dist.greedy(5)
+        if candidates is not None and candidates >= n:
+            # every node a candidate: the counts, then all the picks in one round trip
+            assert dist.round_trips - before == 2
+        elif candidates is None and not gather:
+            # the counts, then one round trip per pick but the last
+            assert dist.round_trips - before == 5
         assert dist.coverage(seeds) == ser.coverage(seeds) > 0
         assert dist.estimate(seeds) == ser.estimate(seeds)
     dist.close()
@@ -224,8 +237,8 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
         _same(a, b)
         final = made.pop()[1]
         assert final.n_sets > 0  # the sets were on the actors
-        if kw["strategy"] == "imm" and "k" in kw:  # growth, counts, then one trip per pick
-            assert final.round_trips == 2 + len(b.seeds)
+        if kw["strategy"] == "imm" and "k" in kw:  # growth, counts, a trip per pick but the last
+            assert final.round_trips == 1 + len(b.seeds)
         if "min_rr_sets" in kw and kw["strategy"] == "opim_c":
             assert b.info["rounds"] > 1  # the growth between rounds ran on the actors
     # the graph's arrays went into the object store once for all those selections
@@ -275,6 +288,14 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
         _same(vs.select_seeds(g, rng=4, **kw), vs.select_seeds(g, rng=4, backend=per_node, **kw))
     _, workers = ray_rr._pool(per_node)
     assert [t for _, t in ray.get([w.node.remote() for w in workers])] == [2]
+    # batches of picks per round trip (rr_candidates): the same again, in fewer trips
+    batched = RayBackend()
+    batched.rr_candidates = 64
+    for kw in (dict(strategy="imm", k=5), dict(strategy="opim_c", k=5, eps=0.3, min_rr_sets=0)):
+        _same(vs.select_seeds(g, rng=4, **kw), vs.select_seeds(g, rng=4, backend=batched, **kw))
+    batched.rr_candidates = -1
+    with pytest.raises(ValueError, match="'rr_candidates' setting .* int >= 0"):
+        vs.strategies.imm(g, k=2, backend=batched)
     per_node.rr_actors = "per_gpu"
     with pytest.raises(ValueError, match="'rr_actors' setting .* 'per_cpu' or 'per_node'"):
         vs.strategies.imm(g, k=2, backend=per_node)

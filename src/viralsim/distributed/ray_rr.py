@@ -16,9 +16,10 @@ The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
   the driver sums the counts (exact integers), picks the best node (ties to
   the smaller index), and tells the actors, which mark the sets it covers and
   send back only the decrements (the members of the newly covered sets,
-  counted). One round trip to every actor per pick. A collection of at most
-  ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the driver
-  once instead and run by the serial kernel (the same result: greedy
+  counted). One round trip to every actor per pick (or, with
+  ``rr_candidates``, a batch of exact picks per round trip). A collection of
+  at most ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the
+  driver once instead and run by the serial kernel (the same result: greedy
   depends on the counts only).
 
 RR set ``i`` is a pure function of ``(key, i)`` and the graph
@@ -122,6 +123,164 @@ def _best(deg, picked, costs, left, ratio):
     return best
 
 
+@njit(**NJIT)
+def _multi_masks(cands, node_ptr, node_sets, covered, slot, words):
+    """Uncovered sets holding two or more candidates, as bit masks over the candidates.
+
+    Parameters
+    ----------
+    cands : int64 (L,), candidate nodes; candidate ``b`` is bit ``b % 64`` of word ``b // 64``.
+    node_ptr, node_sets : this share's node -> sets index.
+    covered : bool (n_sets,), sets covered so far.
+    slot : int32 (n_sets,), all -1 on entry; -1 again on return (scratch).
+    words : int, ``ceil(L / 64)``.
+
+    Returns
+    -------
+    rows : uint64 (m, words), one row per uncovered set holding >= 2 candidates
+        (the candidates it holds), in no particular order. Sets holding one
+        candidate only are left out: they change no other candidate's count
+        when that one is picked, and the driver knows every node's count.
+    """
+    m = 0
+    for b in range(cands.shape[0]):
+        c = cands[b]
+        for j in range(node_ptr[c], node_ptr[c + 1]):
+            s = node_sets[j]
+            if not covered[s] and slot[s] < 0:
+                slot[s] = m
+                m += 1
+    rows = np.zeros((m, words), dtype=np.uint64)
+    nbits = np.zeros(m, dtype=np.int32)
+    sets = np.empty(m, dtype=np.int64)
+    for b in range(cands.shape[0]):
+        c = cands[b]
+        bit = np.uint64(1) << np.uint64(b & 63)
+        for j in range(node_ptr[c], node_ptr[c + 1]):
+            s = node_sets[j]
+            if not covered[s]:
+                r = slot[s]
+                rows[r, b >> 6] |= bit
+                nbits[r] += 1
+                sets[r] = s
+    q = 0
+    for r in range(m):
+        slot[sets[r]] = -1
+        if nbits[r] >= 2:
+            for w in range(words):
+                rows[q, w] = rows[r, w]
+            q += 1
+    return rows[:q]
+
+
+@njit(**NJIT)
+def _distinct_rows(rows):
+    """``(distinct rows, how many times each)`` of a uint64 (m, words) array, in
+    first-met order (open addressing on a hash of the row's words)."""
+    m, words = rows.shape
+    cap = 16
+    while cap < 2 * m:
+        cap *= 2
+    table = np.full(cap, -1, dtype=np.int64)
+    out = np.empty((m, words), dtype=np.uint64)
+    counts = np.zeros(m, dtype=np.int64)
+    q = 0
+    mult = np.uint64(0x9E3779B97F4A7C15)
+    for r in range(m):
+        h = np.uint64(0)
+        for w in range(words):
+            h = (h ^ rows[r, w]) * mult
+            h ^= h >> np.uint64(29)
+        i = np.int64(h & np.uint64(cap - 1))
+        while True:
+            t = table[i]
+            if t < 0:
+                table[i] = q
+                for w in range(words):
+                    out[q, w] = rows[r, w]
+                counts[q] = 1
+                q += 1
+                break
+            same = True
+            for w in range(words):
+                if out[t, w] != rows[r, w]:
+                    same = False
+                    break
+            if same:
+                counts[t] += 1
+                break
+            i = (i + 1) & (cap - 1)
+    return out[:q], counts[:q]
+
+
+@njit(**NJIT)
+def _batch_picks(est, picked, costs, left, ratio, cands, bit_of, rows, counts, start, k, seeds,
+                 gains):
+    """Greedy picks made on the driver without a round trip, exact while they last.
+
+    Parameters
+    ----------
+    est : int64 (n,), every node's count: exact for the candidates, an upper
+        bound for the others (counts only fall); updated in place.
+    picked, costs, left, ratio : as for :func:`_best` (``picked`` updated).
+    cands : int64 (L,), the candidates; ``bit_of[v]`` is ``v``'s bit (its
+        index in ``cands``), -1 for a node that is not one.
+    rows, counts : uint64 (m, words) and int64 (m,): the uncovered sets holding
+        two or more candidates (:func:`_multi_masks`), with multiplicities.
+    start, k : picks made before this batch, and the most in all.
+    seeds, gains : int64 (k,), written from ``start`` on.
+
+    Returns
+    -------
+    (n_new, over, left) : picks made here, whether greedy is over (nothing
+    fits the budget left), the budget left.
+
+    Notes
+    -----
+    Each step takes the full argmax of :func:`_best` over ``est``. When it is
+    a candidate, its count is exact and no other node can beat it (their true
+    counts are at most their ``est``): it is the serial greedy's pick. It is
+    taken, and the other candidates' counts lowered by the multi-candidate
+    sets it covers (a set holding one candidate only changes that one's count
+    alone). At a node that is not a candidate the batch stops (the caller makes
+    a round trip and starts a new batch with exact counts).
+    """
+    n_rows = rows.shape[0]
+    words = rows.shape[1]
+    rcov = np.zeros(n_rows, dtype=np.bool_)
+    unit = costs.shape[0] == 0
+    one = np.uint64(1)
+    n_new = 0
+    while start + n_new < k:
+        v = _best(est, picked, costs, left, ratio)
+        if v < 0:
+            return n_new, True, left
+        b = bit_of[v]
+        if b < 0:
+            break
+        seeds[start + n_new] = v
+        gains[start + n_new] = est[v]
+        n_new += 1
+        picked[v] = True
+        left -= 1.0 if unit else costs[v]
+        w = b >> 6
+        bit = one << np.uint64(b & 63)
+        for r in range(n_rows):
+            if rcov[r] or (rows[r, w] & bit) == 0:
+                continue
+            rcov[r] = True
+            cnt = counts[r]
+            for ww in range(words):
+                x = rows[r, ww]
+                pos = 0
+                while x != 0:
+                    if x & one:
+                        est[cands[ww * 64 + pos]] -= cnt
+                    x >>= one
+                    pos += 1
+    return n_new, False, left
+
+
 def generate_range(rev, none_live, key, first, count, cum_w, total_w, mode, comment_prob,
                    n_threads, mean=4.0):
     """RR indices ``first .. first + count - 1``: ``(sizes int64, members int32)`` in index order.
@@ -178,16 +337,18 @@ class _Shard:
         self.covered = None
         self.dec = None
         self.touched = None
+        self.slot = None
 
     def arrays(self):
-        if self.dirty:
-            sizes = np.concatenate(self.sizes)
-            self.flat = np.concatenate(self.members)
+        if self.dirty:  # (one piece, as for a collection grown once: no copy)
+            sizes = self.sizes[0] if len(self.sizes) == 1 else np.concatenate(self.sizes)
+            self.flat = self.members[0] if len(self.members) == 1 else np.concatenate(self.members)
             self.sizes, self.members = [sizes], [self.flat]
             self.offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
             np.cumsum(sizes, out=self.offsets[1:])
             self.dirty = False
             self.index = None
+            self.slot = None
         return self.offsets, self.flat
 
 
@@ -265,6 +426,48 @@ class _RRWorker:
         dec = sh.dec[nodes]
         sh.dec[nodes] = 0
         return nodes, dec
+
+    def step(self, token, picks, cands):
+        """One round of the batched greedy: cover ``picks`` in order, then describe
+        how the candidates ``cands`` share the sets still uncovered.
+
+        Returns
+        -------
+        ptr, nodes, dec : the decrements of each pick in turn: pick ``j``
+            lowered ``nodes[ptr[j]:ptr[j + 1]]`` by ``dec[ptr[j]:ptr[j + 1]]``.
+        rows, counts : the distinct candidate masks of the uncovered sets holding
+            two or more candidates, and how many sets have each
+            (:func:`_multi_masks`).
+        """
+        sh, spec = self.shards[token]
+        offsets, members = sh.arrays()
+        node_ptr, node_sets = sh.index
+        if sh.dec is None:
+            n = spec[0].shape[0] - 1
+            sh.dec = np.zeros(n, dtype=np.int64)
+            sh.touched = np.empty(n, dtype=np.int32)
+        ptr = np.zeros(len(picks) + 1, dtype=np.int64)
+        nodes, dec = [], []
+        for j, v in enumerate(picks):
+            m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.dec,
+                       sh.touched)
+            got = sh.touched[:m].copy()
+            nodes.append(got)
+            dec.append(sh.dec[got])
+            sh.dec[got] = 0
+            ptr[j + 1] = ptr[j] + m
+        nodes = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.int32)
+        dec = np.concatenate(dec) if dec else np.zeros(0, dtype=np.int64)
+        cands = np.asarray(cands, dtype=np.int64)
+        words = max(1, (cands.shape[0] + 63) // 64)
+        rows = np.zeros((0, words), dtype=np.uint64)
+        counts = np.zeros(0, dtype=np.int64)
+        if cands.shape[0]:
+            if sh.slot is None:
+                sh.slot = np.full(offsets.shape[0] - 1, -1, dtype=np.int32)
+            rows = _multi_masks(cands, node_ptr, node_sets, sh.covered, sh.slot, words)
+            rows, counts = _distinct_rows(rows)
+        return ptr, nodes, dec, rows, counts
 
     def coverage(self, token, seeds):
         sh, spec = self.shards[token]
@@ -364,9 +567,37 @@ def shutdown_pools():
 
 
 # ---------------------------------------------------------------------------- driver side
-#: a collection with at most this many members (16 MB) is copied to the driver for
-#: greedy (one transfer beats k round trips); larger ones stay on the actors
-GATHER_MEMBERS = 1 << 22
+#: a collection with at most this many members (32 MB) is copied to the driver for
+#: greedy (one transfer beats k round trips: here a 32 MB copy takes tens of ms,
+#: 50 round trips 0.1-0.2 s; it takes IMM's last sampling collection on NetHEPT,
+#: 4.3M members); larger ones stay on the actors
+GATHER_MEMBERS = 1 << 23
+
+#: candidates per round trip of the batched greedy
+#: (:meth:`RayRRCollection._greedy_on_actors`): 0 makes one round trip per
+#: pick; more make fewer round trips, each with more work on the actors (worth
+#: it where a round trip costs more than covering; 64 is one mask word); a
+#: RayBackend's ``rr_candidates`` attribute overrides it
+CANDIDATES = 0
+
+
+def _top_candidates(est, picked, costs, left, ratio, L, v0):
+    """The ``L`` nodes with the best scores (as :func:`_best` ranks them) among
+    those not picked whose cost fits ``left``; always holds ``v0`` (the best)."""
+    score = est.astype(np.float64)
+    if costs.shape[0]:
+        if ratio:
+            score = score / costs
+        score[costs > left] = -np.inf
+    score[picked] = -np.inf
+    if L < score.shape[0]:
+        top = np.argpartition(-score, L - 1)[:L]
+    else:
+        top = np.arange(score.shape[0])
+    top = top[np.isfinite(score[top])]
+    if not np.any(top == v0):
+        top = np.concatenate([top[: L - 1], [v0]])
+    return np.sort(top).astype(np.int64)
 
 
 class RayRRCollection:
@@ -390,6 +621,7 @@ class RayRRCollection:
         self._members = 0
         self._mean = 4.0
         self.gather_members = GATHER_MEMBERS
+        self.candidates = CANDIDATES
         self.token = next(_TOKENS)
         ray.get([w.open.remote(self.token, self.base, spec) for w in workers])
         self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
@@ -449,33 +681,89 @@ class RayRRCollection:
                                 float(budget), bool(ratio), bool(upper))
 
     def _greedy_on_actors(self, k, c, budget, ratio, upper):
-        """:meth:`greedy` with the sets left on the actors: counts gathered once,
-        then one round trip per pick (each actor uncovers the sets the pick hits)."""
+        """:meth:`greedy` with the sets left on the actors.
+
+        One round trip gathers every node's count. Then each round trip tells
+        the actors the picks made since the last one (they cover those sets, in
+        order, and send back each pick's decrements, which the driver subtracts
+        from the counts).
+
+        - ``candidates == 0`` (the default): one pick per round trip, the
+          argmax of the exact counts (no trip after the last pick).
+        - ``candidates == L > 0``: each round trip also asks, for the ``L``
+          nodes with the largest counts, which uncovered sets hold two or more
+          of them (distinct bit masks with multiplicities). With that the
+          driver makes the serial greedy's picks exactly while they fall among
+          the candidates (:func:`_batch_picks`), often tens per round trip; a
+          pick outside them starts the next one. The masks cost about as much
+          as covering the candidates' sets, so this pays only where a round
+          trip costs more than that (small sets, slow network).
+
+        OPIM-C's bound (``upper``) is replayed pick by pick from the
+        decrements, so it too equals the serial one.
+        """
         ray, ws, tok = self.ray, self.workers, self.token
-        deg = np.zeros(self.n, dtype=np.int64)
+        n = self.n
+        k = int(k)
+        deg = np.zeros(n, dtype=np.int64)
         for part in ray.get([w.counts.remote(tok) for w in ws]):
             deg += part
         self.round_trips += 1
-        picked = np.zeros(self.n, dtype=np.bool_)
-        seeds, gains = [], []
+        picked = np.zeros(n, dtype=np.bool_)  # in step with deg (the actors' coverage)
+        seeds = np.full(max(k, 0), -1, dtype=np.int64)
+        gains = np.zeros(max(k, 0), dtype=np.int64)
         left = float(budget)
         cov = 0
-        bound = float(_rr._top_sum(deg, picked, int(k))) if upper else math.inf
-        while len(seeds) < k:
-            v = int(_best(deg, picked, c, left, bool(ratio)))
-            if v < 0:
-                break
-            seeds.append(v)
-            gains.append(int(deg[v]))
-            picked[v] = True
-            left -= 1.0 if c.shape[0] == 0 else float(c[v])
-            cov += int(deg[v])
-            for nodes, dec in ray.get([w.cover.remote(tok, v) for w in ws]):
-                deg[nodes] -= dec
+        bound = float(_rr._top_sum(deg, picked, k)) if upper else math.inf
+        est, pk = deg.copy(), picked.copy()  # the batch's view: est exact for candidates
+        n_pick, pending, over = 0, [], False
+        L = max(0, min(int(self.candidates), n))
+        bit_of = np.full(n, -1, dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        while True:
+            more = n_pick < k and not over
+            cands = none
+            if more and not L:  # one pick per round trip: deg is exact here
+                v = int(_best(deg, picked, c, left, bool(ratio)))
+                if v < 0:
+                    over = more = False
+                else:
+                    seeds[n_pick], gains[n_pick] = v, deg[v]
+                    n_pick += 1
+                    left -= 1.0 if c.shape[0] == 0 else float(c[v])
+                    pending = [v]
+                    more = n_pick < k
+            elif more:
+                v0 = int(_best(est, pk, c, left, bool(ratio)))
+                if v0 < 0:
+                    over = more = False
+                else:
+                    cands = _top_candidates(est, pk, c, left, ratio, L, v0)
+            if not more and not (upper and pending):
+                break  # the actors need not hear of the last picks
+            parts = ray.get([w.step.remote(tok, pending, cands) for w in ws])
             self.round_trips += 1
-            if upper:
-                bound = min(bound, cov + float(_rr._top_sum(deg, picked, int(k))))
-        return (np.asarray(seeds, dtype=np.int32), np.asarray(gains, dtype=np.int64), bound)
+            for j, v in enumerate(pending):  # the serial greedy's state after each pick
+                cov += int(deg[v])
+                for ptr, nodes, dec, _, _ in parts:
+                    a, b = int(ptr[j]), int(ptr[j + 1])
+                    deg[nodes[a:b]] -= dec[a:b]
+                picked[v] = True
+                if upper:
+                    bound = min(bound, cov + float(_rr._top_sum(deg, picked, k)))
+            pending = []
+            if not more or not L:
+                continue
+            est, pk = deg.copy(), picked.copy()
+            rows = np.concatenate([p[3] for p in parts])
+            counts = np.concatenate([p[4] for p in parts])
+            bit_of[cands] = np.arange(cands.shape[0])
+            made, over, left = _batch_picks(est, pk, c, left, bool(ratio), cands, bit_of, rows,
+                                            counts, n_pick, k, seeds, gains)
+            bit_of[cands] = -1
+            pending = seeds[n_pick:n_pick + made].tolist()
+            n_pick += made
+        return (seeds[:n_pick].astype(np.int32), gains[:n_pick].copy(), bound)
 
     def coverage(self, seeds):
         """Number of sets hit by ``seeds`` (summed over the actors)."""
@@ -568,12 +856,21 @@ def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
     else:
         cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
         total_w = float(cum_w[-1])
+    cands = getattr(backend, "rr_candidates", None)
+    cands = CANDIDATES if cands is None else cands
+    if isinstance(cands, bool) or not isinstance(cands, (int, np.integer)) or cands < 0:
+        raise ValueError(f"The 'rr_candidates' setting of the ray backend must be an int >= 0. "
+                         f"Got {shown(cands)} instead.")
+    cands = int(cands)
     for attempt in (0, 1):
         ray, workers = _pool(backend)
         spec = (_graph_arrays_ref(ray, graph), cum_w, total_w, int(mode), float(comment_prob))
         try:
-            return [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
-                    for b in bases]
+            out = [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
+                   for b in bases]
+            for c in out:
+                c.candidates = cands
+            return out
         except ray.exceptions.RayActorError:
             # an actor died since the last selection (killed, out of memory, its node
             # gone): start a new pool once; a selection in flight fails with Ray's error
