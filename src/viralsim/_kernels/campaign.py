@@ -33,12 +33,13 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL
-from .ic import draw_live, keep_fresh, make_room
+from .ic import MASK32, S32, TWO32, draw_live, keep_fresh, make_room
 from .prefetch import prefetch
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
     GOLDEN,
+    ONE,
     mix64,
     node_state,
     to_unit,
@@ -462,13 +463,19 @@ def _layered_rounds(lptr, lidx, lprobs, lnone, member, cprob, max_rounds, segw, 
                 ri += end - start
                 lcount[1, lay] += 1
                 lcount[2, lay] += end - start
+                tail, k = make_room(queue, tail, k, end - start, stamp, mark)
+                if lnone[lay, u] < 0.0:  # a coin row: its views and coins in one pass
+                    k, new, new_here = _view_coin_row(lidx, lprobs, pseen, lay, mark, queue, k,
+                                                      start, end, node_state(lkeys[0, lay], u))
+                    expo += new
+                    lcount[0, lay] += new_here
+                    continue
                 lx = np.int64(0)
                 for e in range(start, end):
                     new, new_here = _see_on(pseen, np.uint64(lidx[np.uint64(e)]), lay, mark)
                     expo += new
                     lx += new_here
                 lcount[0, lay] += lx
-                tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k = draw_live(ip, lidx, lprobs, u, lkeys[0, lay], queue, k, lq_cache,
                               lnone[lay], flags, True)
         tail = keep_fresh(queue, tail, k, stamp, mark)
@@ -480,6 +487,50 @@ def _layered_rounds(lptr, lidx, lprobs, lnone, member, cprob, max_rounds, segw, 
         for i in range(tail):
             seg += segw[queue[i]]
     return tail, expo, seg, used_columns(bucket, rnd)
+
+
+@njit(inline="always", **NJIT)
+def _view_coin_row(lidx, lprobs, pseen, lay, mark, queue, k, start, end, st):
+    """A comment over a coin row (:func:`viralsim._kernels.ic.row_kind`) of layer
+    ``lay``: each follower is marked seen (:func:`_see_on`) and appended to
+    ``queue[k:]`` if its edge is live, in one pass over the row. Returns ``(k,
+    new viewers, new viewers on lay)``.
+
+    The coins are :func:`viralsim._kernels.ic.draw_live`'s for a coin row
+    from the commenter's stream state ``st``: edge ``2i`` (``2i + 1``) of the
+    row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
+    GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact; a row of
+    one probability compares ``x32 < ceil(p 2**32)`` there, the same test).
+    """
+    nv = np.int64(0)
+    nl = np.int64(0)
+    d = end - start
+    su = np.uint64(start)
+    for i in range(d >> 1):
+        x = mix64(st + np.uint64(i + 1) * GOLDEN)
+        e = su + np.uint64(2 * i)
+        v = lidx[e]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(lprobs[e]) * TWO32
+        v = lidx[e + ONE]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x >> S32)) < np.float64(lprobs[e + ONE]) * TWO32
+    if d & 1:
+        x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
+        e = np.uint64(end - 1)
+        v = lidx[e]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(lprobs[e]) * TWO32
+    return k, nv, nl
 
 
 @njit(inline="always", **NJIT)
