@@ -37,11 +37,13 @@ from numba import njit, prange
 from .ads import ADOPTED as AD_ADOPTED
 from .ads import ad_draws
 from .config import NJIT, NJIT_PARALLEL
-from .ic import draw_live
+from .ic import MASK32, S32, TWO32, draw_live, keep_fresh, make_room
+from .prefetch import prefetch
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
     GOLDEN,
+    ONE,
     mix64,
     node_state,
     to_unit,
@@ -289,6 +291,59 @@ def layers_max_degree(lptr):
     return max_deg
 
 
+@njit(inline="always", **NJIT)
+def open_layered_world(key, world, mark, kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
+                       clayer, vstamp, astamp, views, touched, adopters, viewers, pseen,
+                       lcount, lkeys):
+    """Start world ``world`` of a multiplex kernel: the channels' draws and the layers' keys.
+
+    The channels and buffers as :func:`draw_channels` (flat arguments: the
+    kernels call this inside a parallel loop, which takes arrays and scalars
+    only). Resets ``lcount`` (int64 (3, L): per platform exposure, comments,
+    impressions), runs :func:`draw_channels` (its viewers counted in
+    ``lcount[0]``), and sets ``lkeys`` (uint64 (3, L)) to each layer's
+    ``DOMAIN_FORWARD``, ``DOMAIN_COMMENT`` and ``DOMAIN_DELAY`` keys of the
+    world (under :func:`layer_key`). Returns ``(n_adopters, n_viewers)``.
+    """
+    lcount[:, :] = 0
+    na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
+                           vstamp, astamp, mark, views, touched, adopters, viewers, clayer,
+                           pseen, lcount[0])
+    for lay in range(lkeys.shape[1]):
+        lk = layer_key(key, lay)
+        lkeys[0, lay] = world_key(lk, world, DOMAIN_FORWARD)
+        lkeys[1, lay] = world_key(lk, world, DOMAIN_COMMENT)
+        lkeys[2, lay] = world_key(lk, world, DOMAIN_DELAY)
+    return na, nv
+
+
+@njit(inline="always", **NJIT)
+def close_layered_world(w, ch, reach, expo, seg, used, na, nv, lcount, out_reach,
+                        out_exposure, out_comments, out_impressions, out_segment, out_first,
+                        out_seen, out_lexpo, out_lcom, out_limp, tl_sum, tl_sumsq, cum,
+                        bucket):
+    """Store world ``w``'s reach, exposure, segment reach, its channels' ``na``
+    adopters and ``nv`` viewers and its per-platform counts ``lcount``
+    (:func:`open_layered_world`) in the outputs of :func:`multiplex_worlds`
+    (flat, as :func:`open_layered_world`), and add its timeline (``bucket[:,
+    :used]``) to chunk ``ch``'s sums. Returns its impressions."""
+    n_com = 0
+    n_imp = 0
+    for lay in range(lcount.shape[1]):
+        n_com += lcount[1, lay]
+        n_imp += lcount[2, lay]
+        out_lexpo[lay, w] = lcount[0, lay]
+        out_lcom[lay, w] = lcount[1, lay]
+        out_limp[lay, w] = lcount[2, lay]
+    vis = record_world(w, ch, (reach, expo, n_com, n_imp, seg, used), bucket, out_reach,
+                       out_exposure, out_comments, out_impressions, out_segment, tl_sum,
+                       tl_sumsq)
+    accumulate_cumulative(cum, ch, bucket, used)
+    out_first[w] = na
+    out_seen[w] = nv
+    return vis
+
+
 @njit(**NJIT_PARALLEL)
 def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
                      n_worlds, max_rounds, segw, has_seg, plan, outs, lout, tls, visits):
@@ -320,6 +375,7 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
     platform: the people shown it on that platform, by a channel or a
     comment).
     """
+    # (tuples unpacked out of the parallel loop: its body takes arrays and scalars)
     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, clayer = plan
     (out_reach, out_exposure, out_comments, out_impressions, out_segment, out_first,
      out_seen) = outs
@@ -335,96 +391,159 @@ def multiplex_worlds(lptr, lidx, lprobs, lnone, member, cprob, key, world_start,
         hi = n_worlds * (ch + 1) // n_chunks
         (stamp, seen, queue, flags, bucket, lq_cache, vstamp, astamp, views, touched,
          adopters, viewers, pseen) = channel_scratch(n, max_deg, tl_len, n_layers)
-        cand = np.empty(max_deg + 1, dtype=np.int32)
-        wkeys = np.empty(n_layers, dtype=np.uint64)
-        ckeys = np.empty(n_layers, dtype=np.uint64)
-        lexpo = np.zeros(n_layers, dtype=np.int64)
-        lcom = np.zeros(n_layers, dtype=np.int64)
-        limp = np.zeros(n_layers, dtype=np.int64)
+        lkeys = np.empty((3, n_layers), dtype=np.uint64)
+        lcount = np.zeros((3, n_layers), dtype=np.int64)
         vis_total = 0
         for w in range(lo, hi):
-            world = world_start + w
             mark = np.int32(w - lo + 1)
-            lexpo[:] = 0
-            lcom[:] = 0
-            limp[:] = 0
-            na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
-                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers,
-                                   clayer, pseen, lexpo)
-            for lay in range(n_layers):
-                lk = layer_key(key, lay)
-                wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
-                ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
-            expo = nv  # (draw_channels marked them in pseen)
-            seg = 0.0
-            for i in range(na):
-                s = adopters[i]
-                stamp[s] = mark
-                queue[i] = s
-                if has_seg:
-                    seg += segw[s]
-            tail = na
-            bucket[0, 0] = na
-            bucket[1, 0] = 0
-            bucket[2, 0] = 0
-            bucket[3, 0] = nv
-            head = 0
-            rnd = 0
-            while head < tail and (max_rounds < 0 or rnd < max_rounds):
-                round_end = tail
-                expo0 = expo
-                rc = 0
-                ri = 0
-                for qi in range(head, round_end):
-                    u = queue[qi]
-                    for lay in range(n_layers):
-                        if member[lay, u] == 0:
-                            continue
-                        if rnd > 0 and cprob[lay] < 1.0:
-                            if not to_unit(node_state(ckeys[lay], u)) < cprob[lay]:
-                                continue
-                        ip = lptr[lay]
-                        start = ip[u]
-                        end = ip[u + 1]
-                        rc += 1
-                        ri += end - start
-                        lcom[lay] += 1
-                        limp[lay] += end - start
-                        lx = np.int64(0)
-                        for e in range(start, end):
-                            new, new_here = _see_on(pseen, lidx[e], lay, mark)
-                            expo += new
-                            lx += new_here
-                        lexpo[lay] += lx
-                        k = draw_live(ip, lidx, lprobs, u, wkeys[lay], cand, 0, lq_cache,
-                                      lnone[lay], flags, True)
-                        for i in range(k):
-                            v = cand[i]
-                            if stamp[v] != mark:
-                                stamp[v] = mark
-                                queue[tail] = v
-                                tail += 1
-                                if has_seg:
-                                    seg += segw[v]
-                head = round_end
-                rnd += 1
-                close_round(bucket, rnd, tail - round_end, rc, ri, expo - expo0)
-            used = used_columns(bucket, rnd)
-            n_com = 0
-            n_imp = 0
-            for lay in range(n_layers):
-                n_com += lcom[lay]
-                n_imp += limp[lay]
-                out_lexpo[lay, w] = lexpo[lay]
-                out_lcom[lay, w] = lcom[lay]
-                out_limp[lay, w] = limp[lay]
-            vis_total += record_world(w, ch, (tail, expo, n_com, n_imp, seg, used), bucket,
-                                      out_reach, out_exposure, out_comments, out_impressions,
-                                      out_segment, tl_sum, tl_sumsq)
-            accumulate_cumulative(cum, ch, bucket, used)
-            out_first[w] = na
-            out_seen[w] = nv
+            na, nv = open_layered_world(key, world_start + w, mark, kind, stream, aptr, aidx,
+                                        p_see, p_adopt, imps, cap, clayer, vstamp, astamp,
+                                        views, touched, adopters, viewers, pseen, lcount,
+                                        lkeys)
+            res = _layered_rounds(lptr, lidx, lprobs, lnone, member, cprob, max_rounds, segw,
+                                  has_seg, stamp, queue, flags, lq_cache, pseen, bucket, mark,
+                                  adopters, na, nv, lkeys, lcount)
+            reach, expo, seg, used = res
+            vis_total += close_layered_world(
+                w, ch, reach, expo, seg, used, na, nv, lcount, out_reach, out_exposure,
+                out_comments, out_impressions, out_segment, out_first, out_seen, out_lexpo,
+                out_lcom, out_limp, tl_sum, tl_sumsq, cum, bucket)
         visits[ch] = vis_total
+
+
+@njit(inline="always", **NJIT)
+def _layered_rounds(lptr, lidx, lprobs, lnone, member, cprob, max_rounds, segw, has_seg,
+                    stamp, queue, flags, lq_cache, pseen, bucket, mark, adopters, na, nv,
+                    lkeys, lcount):
+    """The rounds of one world of :func:`multiplex_worlds`: ``(reach, exposure,
+    segment reach, used columns)``; per-platform counts are added to ``lcount``.
+
+    Round by round, as :func:`viralsim._kernels.wom.wom_one_world`: each
+    commenter's live followers pile up in ``queue`` past the round's tail and
+    the new ones are kept once per round (:func:`viralsim._kernels.ic.keep_fresh`:
+    first comers, in order), so the queue order, and with it the segment sum,
+    is that of checking each follower as it comes. A commenter's rows are
+    prefetched a few places ahead.
+    """
+    n_layers = lptr.shape[0]
+    expo = nv  # (draw_channels marked them in pseen)
+    for i in range(na):
+        s = adopters[i]
+        stamp[s] = mark
+        queue[i] = s
+    tail = na
+    bucket[0, 0] = na
+    bucket[1, 0] = 0
+    bucket[2, 0] = 0
+    bucket[3, 0] = nv
+    head = 0
+    rnd = 0
+    while head < tail and (max_rounds < 0 or rnd < max_rounds):
+        round_end = tail
+        expo0 = expo
+        rc = 0
+        ri = 0
+        k = tail
+        for qi in range(head, round_end):
+            _prefetch_layers(lptr, lidx, lprobs, queue, qi, round_end)
+            u = np.uint64(queue[np.uint64(qi)])  # unsigned: no wraparound code
+            for lay in range(n_layers):
+                if member[lay, u] == 0:
+                    continue
+                if rnd > 0 and cprob[lay] < 1.0:
+                    if not to_unit(node_state(lkeys[1, lay], u)) < cprob[lay]:
+                        continue
+                ip = lptr[lay]
+                start = ip[u]
+                end = ip[u + np.uint64(1)]
+                rc += 1
+                ri += end - start
+                lcount[1, lay] += 1
+                lcount[2, lay] += end - start
+                tail, k = make_room(queue, tail, k, end - start, stamp, mark)
+                if lnone[lay, u] < 0.0:  # a coin row: its views and coins in one pass
+                    k, new, new_here = _view_coin_row(lidx, lprobs, pseen, lay, mark, queue, k,
+                                                      start, end, node_state(lkeys[0, lay], u))
+                    expo += new
+                    lcount[0, lay] += new_here
+                    continue
+                lx = np.int64(0)
+                for e in range(start, end):
+                    new, new_here = _see_on(pseen, np.uint64(lidx[np.uint64(e)]), lay, mark)
+                    expo += new
+                    lx += new_here
+                lcount[0, lay] += lx
+                k = draw_live(ip, lidx, lprobs, u, lkeys[0, lay], queue, k, lq_cache,
+                              lnone[lay], flags, True)
+        tail = keep_fresh(queue, tail, k, stamp, mark)
+        head = round_end
+        rnd += 1
+        close_round(bucket, rnd, tail - round_end, rc, ri, expo - expo0)
+    seg = 0.0
+    if has_seg:  # in queue order, as the adopters came
+        for i in range(tail):
+            seg += segw[queue[i]]
+    return tail, expo, seg, used_columns(bucket, rnd)
+
+
+@njit(inline="always", **NJIT)
+def _view_coin_row(lidx, lprobs, pseen, lay, mark, queue, k, start, end, st):
+    """A comment over a coin row (:func:`viralsim._kernels.ic.row_kind`) of layer
+    ``lay``: each follower is marked seen (:func:`_see_on`) and appended to
+    ``queue[k:]`` if its edge is live, in one pass over the row. Returns ``(k,
+    new viewers, new viewers on lay)``.
+
+    The coins are :func:`viralsim._kernels.ic.draw_live`'s for a coin row
+    from the commenter's stream state ``st``: edge ``2i`` (``2i + 1``) of the
+    row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
+    GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact; a row of
+    one probability compares ``x32 < ceil(p 2**32)`` there, the same test).
+    """
+    nv = np.int64(0)
+    nl = np.int64(0)
+    d = end - start
+    su = np.uint64(start)
+    for i in range(d >> 1):
+        x = mix64(st + np.uint64(i + 1) * GOLDEN)
+        e = su + np.uint64(2 * i)
+        v = lidx[e]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(lprobs[e]) * TWO32
+        v = lidx[e + ONE]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x >> S32)) < np.float64(lprobs[e + ONE]) * TWO32
+    if d & 1:
+        x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
+        e = np.uint64(end - 1)
+        v = lidx[e]
+        new, here = _see_on(pseen, np.uint64(v), lay, mark)
+        nv += new
+        nl += here
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(lprobs[e]) * TWO32
+    return k, nv, nl
+
+
+@njit(inline="always", **NJIT)
+def _prefetch_layers(lptr, lidx, lprobs, lst, qi, stop):
+    """:func:`viralsim._kernels.prefetch.prefetch_rows` for every layer: the row
+    pointers of the node 8 places ahead, the rows of the node 4 places ahead."""
+    if qi + 8 < stop:
+        u = lst[np.uint64(qi + 8)]
+        for lay in range(lptr.shape[0]):
+            prefetch(lptr[lay], u)
+    if qi + 4 < stop:
+        u = lst[np.uint64(qi + 4)]
+        for lay in range(lptr.shape[0]):
+            r = lptr[lay, np.uint64(u)]
+            prefetch(lidx, r)
+            prefetch(lprobs, r)
 
 
 # ---------------------------------------------------------------- delays: by day
@@ -522,6 +641,7 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
     edge for a random delay.
     """
     dkind, dpar, dcdf, dmin = delays
+    # (tuples unpacked out of the parallel loop: its body takes arrays and scalars)
     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, clayer = plan
     (out_reach, out_exposure, out_comments, out_impressions, out_segment, out_first,
      out_seen) = outs
@@ -545,27 +665,17 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
         best = np.empty(n, dtype=np.int64)
         bstamp = np.zeros(n, dtype=np.int32)
         heap = np.empty(n + max_deg, dtype=np.int64)
-        wkeys = np.empty(n_layers, dtype=np.uint64)
-        ckeys = np.empty(n_layers, dtype=np.uint64)
-        dkeys = np.empty(n_layers, dtype=np.uint64)
-        lexpo = np.zeros(n_layers, dtype=np.int64)
-        lcom = np.zeros(n_layers, dtype=np.int64)
-        limp = np.zeros(n_layers, dtype=np.int64)
+        lkeys = np.empty((3, n_layers), dtype=np.uint64)
+        lcount = np.zeros((3, n_layers), dtype=np.int64)
+        wkeys, ckeys, dkeys = lkeys[0], lkeys[1], lkeys[2]
+        lexpo, lcom, limp = lcount[0], lcount[1], lcount[2]
         vis_total = 0
         for w in range(lo, hi):
-            world = world_start + w
             mark = np.int32(w - lo + 1)
-            lexpo[:] = 0
-            lcom[:] = 0
-            limp[:] = 0
-            na, nv = draw_channels(key, world, kind, stream, aptr, aidx, p_see, p_adopt, imps,
-                                   cap, vstamp, astamp, mark, views, touched, adopters, viewers,
-                                   clayer, pseen, lexpo)
-            for lay in range(n_layers):
-                lk = layer_key(key, lay)
-                wkeys[lay] = world_key(lk, world, DOMAIN_FORWARD)
-                ckeys[lay] = world_key(lk, world, DOMAIN_COMMENT)
-                dkeys[lay] = world_key(lk, world, DOMAIN_DELAY)
+            na, nv = open_layered_world(key, world_start + w, mark, kind, stream, aptr, aidx,
+                                        p_see, p_adopt, imps, cap, clayer, vstamp, astamp,
+                                        views, touched, adopters, viewers, pseen, lcount,
+                                        lkeys)
             for i in range(nv):  # (draw_channels marked them in pseen)
                 sday[viewers[i]] = 0
             size = 0
@@ -647,19 +757,9 @@ def multiplex_days(lptr, lidx, lprobs, lnone, member, cprob, delays, key, world_
                 bucket[3, col] += 1
                 used = max(used, col + 1)
                 expo += 1
-            n_com = 0
-            n_imp = 0
-            for lay in range(n_layers):
-                n_com += lcom[lay]
-                n_imp += limp[lay]
-                out_lexpo[lay, w] = lexpo[lay]
-                out_lcom[lay, w] = lcom[lay]
-                out_limp[lay, w] = limp[lay]
-            vis_total += record_world(w, ch, (reach, expo, n_com, n_imp, seg, used), bucket,
-                                      out_reach, out_exposure, out_comments, out_impressions,
-                                      out_segment, tl_sum, tl_sumsq)
-            accumulate_cumulative(cum, ch, bucket, used)
+            vis_total += close_layered_world(
+                w, ch, reach, expo, seg, used, na, nv, lcount, out_reach, out_exposure,
+                out_comments, out_impressions, out_segment, out_first, out_seen, out_lexpo,
+                out_lcom, out_limp, tl_sum, tl_sumsq, cum, bucket)
             bucket[:, :used] = 0
-            out_first[w] = na
-            out_seen[w] = nv
         visits[ch] = vis_total
