@@ -438,7 +438,9 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
             if track_exposure and share and rnd > 0 and qi + 4 < ce:  # the slots too
-                prefetch(slots, np.uint64(lst[np.uint64(qi + 4)]) * np.uint64(k_slots))
+                u4 = np.uint64(lst[np.uint64(qi + 4)])
+                if none_live[u4] >= 0.0:  # (coin rows never read theirs)
+                    prefetch(slots, u4 * np.uint64(k_slots))
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
