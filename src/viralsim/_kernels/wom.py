@@ -245,7 +245,7 @@ def _see_slots(slots, ovf, seen, u, k, mark, expo):
 
 
 @njit(inline="always", **NJIT)
-def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st):
+def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
     """Live-edge path, exposure: a comment over a coin row (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
     marked seen (:func:`_see`) and appended to ``queue[k:]`` if its edge is
@@ -254,12 +254,33 @@ def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st):
     The coins are :func:`viralsim._kernels.ic.draw_live`'s for a coin row
     from the commenter's stream state ``st``: edge ``2i`` (``2i + 1``) of the
     row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
-    GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact; a row of
-    one probability compares ``x32 < ceil(p 2**32)`` there, the same test).
-    So the live edges are draw_live's, bit for bit, and the row is read once.
+    GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact); a row of
+    one probability p (``z0 = none_live[u] = -2 - ceil(p 2**32)``) compares
+    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test. So the
+    live edges are draw_live's, bit for bit, and the row is read once.
     """
     d = end - start
     su = np.uint64(start)
+    if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
+        t = np.uint64(-2.0 - z0)
+        for i in range(d >> 1):
+            x = mix64(st + np.uint64(i + 1) * GOLDEN)
+            e = su + np.uint64(2 * i)
+            v = indices[e]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x & MASK32) < t
+            v = indices[e + ONE]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x >> S32) < t
+        if d & 1:
+            x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
+            v = indices[np.uint64(end - 1)]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x & MASK32) < t
+        return k, expo
     for i in range(d >> 1):
         x = mix64(st + np.uint64(i + 1) * GOLDEN)
         e = su + np.uint64(2 * i)
@@ -464,7 +485,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 coin = none_live[u] < 0.0
                 if see and coin:  # its views and draw_live's coins in one pass over the row
                     k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
-                                            end, node_state(wkey, u))
+                                            end, node_state(wkey, u), none_live[u])
                 else:
                     k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
                                   flags, True)
