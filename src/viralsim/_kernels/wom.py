@@ -48,6 +48,7 @@ from .rng import (
     DOMAIN_FORWARD,
     DOMAIN_OFFTARGET,
     GOLDEN,
+    ONE,
     mix64,
     node_state,
     to_unit,
@@ -244,6 +245,64 @@ def _see_slots(slots, ovf, seen, u, k, mark, expo):
 
 
 @njit(inline="always", **NJIT)
+def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
+    """Live-edge path, exposure: a comment over a coin row (``none_live[u] < 0``,
+    :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
+    marked seen (:func:`_see`) and appended to ``queue[k:]`` if its edge is
+    live. Returns ``(k, exposure)``.
+
+    The coins are :func:`viralsim._kernels.ic.draw_live`'s for a coin row
+    from the commenter's stream state ``st``: edge ``2i`` (``2i + 1``) of the
+    row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
+    GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact); a row of
+    one probability p (``z0 = none_live[u] = -2 - ceil(p 2**32)``) compares
+    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test. So the
+    live edges are draw_live's, bit for bit, and the row is read once.
+    """
+    d = end - start
+    su = np.uint64(start)
+    if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
+        t = np.uint64(-2.0 - z0)
+        for i in range(d >> 1):
+            x = mix64(st + np.uint64(i + 1) * GOLDEN)
+            e = su + np.uint64(2 * i)
+            v = indices[e]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x & MASK32) < t
+            v = indices[e + ONE]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x >> S32) < t
+        if d & 1:
+            x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
+            v = indices[np.uint64(end - 1)]
+            expo = _see(seen, np.uint64(v), mark, expo)
+            queue[np.uint64(k)] = v
+            k += (x & MASK32) < t
+        return k, expo
+    for i in range(d >> 1):
+        x = mix64(st + np.uint64(i + 1) * GOLDEN)
+        e = su + np.uint64(2 * i)
+        v = indices[e]
+        expo = _see(seen, np.uint64(v), mark, expo)
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+        v = indices[e + ONE]
+        expo = _see(seen, np.uint64(v), mark, expo)
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x >> S32)) < np.float64(probs[e + ONE]) * TWO32
+    if d & 1:
+        x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
+        e = np.uint64(end - 1)
+        v = indices[e]
+        expo = _see(seen, np.uint64(v), mark, expo)
+        queue[np.uint64(k)] = v
+        k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+    return k, expo
+
+
+@njit(inline="always", **NJIT)
 def _accept(tu, v, a):
     """Off-target thinning coin of the edge ``u -> v`` (``tu = node_state(tkey, u)``):
     True with probability ``a``."""
@@ -400,7 +459,9 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
             if track_exposure and share and rnd > 0 and qi + 4 < ce:  # the slots too
-                prefetch(slots, np.uint64(lst[np.uint64(qi + 4)]) * np.uint64(k_slots))
+                u4 = np.uint64(lst[np.uint64(qi + 4)])
+                if none_live[u4] >= 0.0:  # (coin rows never read theirs)
+                    prefetch(slots, u4 * np.uint64(k_slots))
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -420,8 +481,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 # out once per round (keep_fresh keeps first comers, in order)
                 tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k0 = k
-                k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
-                              flags, True)
+                see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
+                coin = none_live[u] < 0.0
+                if see and coin:  # its views and draw_live's coins in one pass over the row
+                    k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
+                                            end, node_state(wkey, u), none_live[u])
+                else:
+                    k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
+                                  flags, True)
                 if has_thin:  # off-target followers: keep each live edge with prob. a_v
                     tu = node_state(tkey, u)
                     kk = k0
@@ -431,8 +498,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             queue[kk] = v
                             kk += 1
                     k = kk
-                if track_exposure and (rnd > 0 or not share):  # seeds' viewers: see below
-                    if none_live[u] < 0.0 or not share:  # a coin row: in cache from the draw
+                if see and not coin:  # (coin rows: seen above)
+                    if not share:  # the reference path: the row in the graph
                         for e in range(start, end):
                             expo = _see(seen, np.uint64(indices[np.uint64(e)]), mark, expo)
                     else:  # read at its live edges only: its slots are shorter
