@@ -112,8 +112,9 @@ def shared_viewers(indptr, indices, seeds):
 @njit(**NJIT)
 def residual_counts(indptr, indices, flag, none_live):
     """Per node with a skip or binomial row (``none_live[u] >= 0``), its followers
-    outside the shared set (``flag[v] == 0``), 0 for coin rows (the kernel scans
-    those in the graph, in cache from the draw); and per node how many rows it
+    outside the shared set (``flag[v] == 0``), 0 for coin rows (the kernel marks
+    those followers seen in the same pass that tosses the row's coins:
+    :func:`_see_coin_row`); and per node how many rows it
     is in (its in-degree: how likely it is to comment)."""
     n = indptr.shape[0] - 1
     r = np.zeros(n, dtype=np.int64)
@@ -388,8 +389,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     from world to world, so ``seen[v] < mark`` means "not seen yet". The
     seeds' round adds ``n_shared - len(seeds)`` viewers without a scan (seeds
     always comment, in round 1 and only then); a later commenter ``u`` with a
-    coin row scans its row in the graph (in cache from the draw), shared
-    viewers reading as seen; one with a skip or binomial row (read only at
+    coin row marks its followers seen while tossing the row's coins, in one pass
+    (:func:`_see_coin_row`), shared viewers reading as seen; one with a skip or binomial row (read only at
     its live edges) scans only its followers outside the shared set, in ``k``
     fixed slots ``slots[u k : (u + 1) k]`` (no branch on the row's length)
     and, past them, ``ovf`` (:func:`viewer_slots`; ``k = len(slots) // n``).
