@@ -61,7 +61,8 @@ def _local(graph, key, n_workers, base=0, weights=None, gather=0, candidates=Non
         total_w = float(cum_w[-1])
     spec = ((*rev, none_live), cum_w, total_w, MODE_IC, 1.0)
     workers = [_Actor() for _ in range(n_workers)]
-    coll = ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w)
+    coll = ray_rr.RayRRCollection(_NoRay, workers, spec, graph.n_nodes, key, base, total_w,
+                                  here=lambda: RRCollection(graph, key, base=base, weights=weights))
     coll.gather_members = gather  # 0: greedy by the distributed protocol whatever the size
     if candidates is not None:
         coll.candidates = candidates

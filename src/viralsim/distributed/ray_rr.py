@@ -17,10 +17,15 @@ The model is Ripples' distributed IMM (Minutoli et al., IEEE Cluster 2019):
   the smaller index), and tells the actors, which mark the sets it covers and
   send back only the decrements (the members of the newly covered sets,
   counted). One round trip to every actor per pick (or, with
-  ``rr_candidates``, a batch of exact picks per round trip). A collection of
-  at most ``GATHER_MEMBERS`` members (IMM's sampling phase) is copied to the
-  driver once instead and run by the serial kernel (the same result: greedy
-  depends on the counts only).
+  ``rr_candidates``, a batch of exact picks per round trip).
+- **Small collections on the driver.** A collection of at most
+  ``GATHER_MEMBERS`` members (``GATHER_MEMBERS_CLUSTER`` when the actors
+  span several machines; a backend's ``rr_gather_members`` overrides both)
+  is instead copied to the driver on its first greedy (one round trip) and
+  greedy is the serial collection's own (the same result: greedy depends on
+  the counts only). The copy then grows with the collection: the actors send
+  the new sets back with each growth, so IMM's sampling rounds cost one round
+  trip each.
 
 RR set ``i`` is a pure function of ``(key, i)`` and the graph
 (:mod:`viralsim._kernels.rr`), counts are integer sums and the pick is the
@@ -33,17 +38,16 @@ bounds equal the serial ones bit for bit, for any number of actors.
 ``n_members``, ``nbytes``, ``gen_seconds``).
 """
 
+import functools
 import itertools
 import math
 import threading
 import time
 import weakref
 
-import numba
 import numpy as np
 from numba import njit
 
-from .._kernels import ic as _ic
 from .._kernels import rr as _rr
 from .._kernels.config import NJIT
 from .._validation import shown
@@ -289,6 +293,17 @@ def generate_range(rev, none_live, key, first, count, cum_w, total_w, mode, comm
     indices (the kernel is :func:`viralsim._kernels.rr.rr_generate`; blocks
     that run out of room are redone in further calls).
     """
+    sizes, members = _generate_pieces(rev, none_live, key, first, count, cum_w, total_w, mode,
+                                      comment_prob, n_threads, mean)
+    if not sizes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    return np.concatenate(sizes), np.concatenate(members)
+
+
+def _generate_pieces(rev, none_live, key, first, count, cum_w, total_w, mode, comment_prob,
+                     n_threads, mean=4.0):
+    """:func:`generate_range` as lists ``(sizes, members)`` of consecutive pieces in index
+    order, not joined (views of the kernel's blocks: no copy)."""
     rindptr, rindices, rprobs = rev
     n = rindptr.shape[0] - 1
     todo = [(int(first), int(count))]
@@ -316,10 +331,7 @@ def generate_range(rev, none_live, key, first, count, cum_w, total_w, mode, comm
                 todo.append((start + lo + d, hi - lo - d))
         mean = max(mean, got / max(1, int(done.sum())))
     pieces.sort(key=lambda p: p[0])
-    if not pieces:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
-    return (np.concatenate([p[1] for p in pieces]),
-            np.concatenate([p[2] for p in pieces]))
+    return [p[1] for p in pieces], [p[2] for p in pieces]
 
 
 # ---------------------------------------------------------------------------- the actor
@@ -350,6 +362,21 @@ class _Shard:
             self.index = None
             self.slot = None
         return self.offsets, self.flat
+
+    def cover(self, v, n):
+        """Cover the uncovered sets holding ``v``: ``(nodes, decrements)`` of their members
+        (:func:`_cover`; the index and ``covered`` are set up by ``counts``)."""
+        offsets, members = self.arrays()
+        node_ptr, node_sets = self.index
+        if self.dec is None:
+            self.dec = np.zeros(n, dtype=np.int64)
+            self.touched = np.empty(n, dtype=np.int32)
+        m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, self.covered, self.dec,
+                   self.touched)
+        nodes = self.touched[:m].copy()
+        dec = self.dec[nodes]
+        self.dec[nodes] = 0
+        return nodes, dec
 
 
 class _RRWorker:
@@ -386,17 +413,22 @@ class _RRWorker:
     def close(self, token):
         self.shards.pop(token, None)
 
-    def extend(self, token, first, count, key, mean):
-        """Make RR indices ``base + first .. base + first + count - 1`` and keep them."""
+    def extend(self, token, first, count, key, mean, send=False):
+        """Make RR indices ``base + first .. base + first + count - 1`` and keep them.
+
+        Returns their number of members, and with ``send`` also the sets themselves,
+        ``(members, sizes pieces, members pieces)`` in index order (for the driver's
+        copy of a small collection: no round trip of its own)."""
         sh, spec = self.shards[token]
         rindptr, rindices, rprobs, none_live, cum_w, total_w, mode, comment_prob = spec
-        sizes, members = generate_range((rindptr, rindices, rprobs), none_live, key,
-                                        sh.base + first, count, cum_w, total_w, mode,
-                                        comment_prob, self.n_threads, mean)
-        sh.sizes.append(sizes)
-        sh.members.append(members)
+        sizes, members = _generate_pieces((rindptr, rindices, rprobs), none_live, key,
+                                          sh.base + first, count, cum_w, total_w, mode,
+                                          comment_prob, self.n_threads, mean)
+        sh.sizes += sizes
+        sh.members += members
         sh.dirty = True
-        return int(members.shape[0])
+        got = sum(int(m.shape[0]) for m in members)
+        return (got, sizes, members) if send else got
 
     def counts(self, token):
         """Per node, the number of this share's sets holding it; resets coverage."""
@@ -411,22 +443,6 @@ class _RRWorker:
         node_ptr = sh.index[0]
         return np.diff(node_ptr)
 
-    def cover(self, token, v):
-        """Cover the sets holding ``v``: ``(nodes, decrements)`` of their members."""
-        sh, spec = self.shards[token]
-        offsets, members = sh.arrays()
-        node_ptr, node_sets = sh.index
-        if sh.dec is None:
-            n = spec[0].shape[0] - 1
-            sh.dec = np.zeros(n, dtype=np.int64)
-            sh.touched = np.empty(n, dtype=np.int32)
-        m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.dec,
-                   sh.touched)
-        nodes = sh.touched[:m].copy()
-        dec = sh.dec[nodes]
-        sh.dec[nodes] = 0
-        return nodes, dec
-
     def step(self, token, picks, cands):
         """One round of the batched greedy: cover ``picks`` in order, then describe
         how the candidates ``cands`` share the sets still uncovered.
@@ -440,22 +456,15 @@ class _RRWorker:
             (:func:`_multi_masks`).
         """
         sh, spec = self.shards[token]
-        offsets, members = sh.arrays()
+        offsets, _ = sh.arrays()
         node_ptr, node_sets = sh.index
-        if sh.dec is None:
-            n = spec[0].shape[0] - 1
-            sh.dec = np.zeros(n, dtype=np.int64)
-            sh.touched = np.empty(n, dtype=np.int32)
         ptr = np.zeros(len(picks) + 1, dtype=np.int64)
         nodes, dec = [], []
         for j, v in enumerate(picks):
-            m = _cover(np.int64(v), node_ptr, node_sets, offsets, members, sh.covered, sh.dec,
-                       sh.touched)
-            got = sh.touched[:m].copy()
+            got, d = sh.cover(v, spec[0].shape[0] - 1)
             nodes.append(got)
-            dec.append(sh.dec[got])
-            sh.dec[got] = 0
-            ptr[j + 1] = ptr[j] + m
+            dec.append(d)
+            ptr[j + 1] = ptr[j] + got.shape[0]
         nodes = np.concatenate(nodes) if nodes else np.zeros(0, dtype=np.int32)
         dec = np.concatenate(dec) if dec else np.zeros(0, dtype=np.int64)
         cands = np.asarray(cands, dtype=np.int64)
@@ -479,10 +488,10 @@ class _RRWorker:
         return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), nc))
 
     def share(self, token):
-        """This share's sets, flat: ``(sizes, members)`` (for a small collection's greedy)."""
+        """This share's sets: ``(sizes pieces, members pieces)``, not joined (for the
+        driver's copy of a small collection)."""
         sh, _ = self.shards[token]
-        offsets, members = sh.arrays()
-        return np.diff(offsets), members
+        return sh.sizes, sh.members
 
     def stats(self, token):
         sh, _ = self.shards[token]
@@ -556,7 +565,8 @@ def _pool(backend):
                 workers.append(actor.options(scheduling_strategy=where, runtime_env=env)
                                .remote(threads=cpus))
         ray.get([w.ping.remote() for w in workers])
-        _POOL.update(session=session, layout=layout, workers=workers)
+        local = all(node == ctx.get_node_id() for node, _ in layout[1])
+        _POOL.update(session=session, layout=layout, workers=workers, local=local)
         return ray, workers
 
 
@@ -567,11 +577,17 @@ def shutdown_pools():
 
 
 # ---------------------------------------------------------------------------- driver side
-#: a collection with at most this many members (32 MB) is copied to the driver for
-#: greedy (one transfer beats k round trips: here a 32 MB copy takes tens of ms,
-#: 50 round trips 0.1-0.2 s; it takes IMM's last sampling collection on NetHEPT,
-#: 4.3M members); larger ones stay on the actors
-GATHER_MEMBERS = 1 << 23
+#: a collection with at most this many members (128 MB) is copied to the driver for
+#: greedy when every actor is on the driver's machine: one transfer (a memory copy
+#: through the object store, tens of ms) beats k round trips (each 2-4 ms here, and
+#: the wait for the slower actor); it takes IMM's and OPIM-C's collections on
+#: NetHEPT (14M members) and leaves email-Enron's (68M) on the actors. Once copied,
+#: the driver's copy is kept up to date as the collection grows (the actors send
+#: the new sets with their growth: no round trip of its own)
+GATHER_MEMBERS = 1 << 25
+
+#: the same when the actors span several machines (a copy crosses the network)
+GATHER_MEMBERS_CLUSTER = 1 << 23
 
 #: candidates per round trip of the batched greedy
 #: (:meth:`RayRRCollection._greedy_on_actors`): 0 makes one round trip per
@@ -608,7 +624,7 @@ class RayRRCollection:
     estimates equal that class's bit for bit.
     """
 
-    def __init__(self, ray, workers, spec, n, key, base, total_w):
+    def __init__(self, ray, workers, spec, n, key, base, total_w, here=None, wait=True):
         self.ray = ray
         self.workers = workers
         self.n = int(n)
@@ -622,8 +638,13 @@ class RayRRCollection:
         self._mean = 4.0
         self.gather_members = GATHER_MEMBERS
         self.candidates = CANDIDATES
+        #: an empty serial RRCollection for the driver's copy (None: never copied)
+        self._make_here = here
+        self._here = None  # the driver's copy of every set (kept complete) or None
         self.token = next(_TOKENS)
-        ray.get([w.open.remote(self.token, self.base, spec) for w in workers])
+        self._opened = [w.open.remote(self.token, self.base, spec) for w in workers]
+        if wait:
+            ray.get(self._opened)
         self._finalizer = weakref.finalize(self, _close_remote, workers, self.token)
 
     @property
@@ -637,48 +658,62 @@ class RayRRCollection:
 
     def _extend_calls(self, n_sets):
         """The actor calls that grow this collection to ``n_sets`` sets (none if it is
-        that large)."""
+        that large). While the driver holds a copy and the grown collection is
+        expected to stay within ``gather_members``, the actors send the new sets
+        back too; else the copy is dropped."""
         a, add, W = self.n_sets, n_sets - self.n_sets, len(self.workers)
+        if self._here is not None and self._members + add * self._mean > self.gather_members:
+            self._here = None
+        send = self._here is not None
         futs = []
         for w, actor in enumerate(self.workers):
             lo, hi = add * w // W, add * (w + 1) // W
             if hi > lo:
-                futs.append(actor.extend.remote(self.token, a + lo, hi - lo, self.key, self._mean))
+                futs.append(actor.extend.remote(self.token, a + lo, hi - lo, self.key, self._mean,
+                                                send))
         return futs
 
     def _extended(self, n_sets, got, seconds):
+        """Book a growth to ``n_sets``; ``got`` are the actors' answers in worker order
+        (member counts, or ``(count, sizes, members)`` with the sets sent)."""
+        t0 = time.perf_counter()
         self.round_trips += 1
-        self._members += got
+        self._members += sum(g if isinstance(g, int) else g[0] for g in got)
         self.n_sets = n_sets
         self._mean = max(4.0, self._members / n_sets)
-        self.gen_seconds += seconds
+        if self._here is not None:
+            if self._members > self.gather_members:
+                self._here = None
+            else:  # worker w made the w-th run of the new indices: index order
+                _append_sets(self._here, [p for g in got for p in g[1]],
+                             [p for g in got for p in g[2]])
+        self.gen_seconds += seconds + time.perf_counter() - t0
 
     def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
         """Greedy max coverage ``(seeds, gains, upper_bound)`` as :func:`viralsim._kernels.rr.greedy_cover`.
 
-        A collection of at most ``gather_members`` members (IMM's sampling
-        phase) is copied here once and run by the serial kernel: one transfer
-        instead of ``k`` round trips. Larger ones stay on the actors: counts
-        gathered once, then one round trip per pick. Same result either way
-        (greedy depends on the counts only, not on the order of the sets).
+        A collection of at most ``gather_members`` members is copied here once
+        (IMM's sampling phase and, on one machine, small final collections) and
+        greedy is the serial collection's own; the copy then grows with the
+        collection. Larger ones stay on the actors: counts gathered once, then
+        one round trip per pick. Same result either way (greedy depends on the
+        counts only, not on where the sets are or in which order).
         """
         c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
-        if self._members <= self.gather_members:
-            return self._greedy_here(k, c, budget, ratio, upper)
+        if self._members <= self.gather_members and self._make_here is not None:
+            return self._copy_here().greedy(k, c, budget, ratio, upper)
         return self._greedy_on_actors(k, c, budget, ratio, upper)
 
-    def _greedy_here(self, k, c, budget, ratio, upper):
-        """:meth:`greedy` by the serial kernel on a copy of every actor's sets."""
-        parts = self.ray.get([w.share.remote(self.token) for w in self.workers])
-        self.round_trips += 1
-        sizes = np.concatenate([p[0] for p in parts])
-        members = np.concatenate([p[1] for p in parts])
-        offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        nc = max(1, min(numba.get_num_threads(), members.shape[0] // (8 * max(self.n, 1))))
-        node_ptr, node_sets = _rr.invert(offsets, members, self.n, nc)
-        return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
-                                float(budget), bool(ratio), bool(upper))
+    def _copy_here(self):
+        """The driver's copy of the collection (a serial RRCollection), made on first use
+        with one round trip."""
+        if self._here is None:
+            parts = self.ray.get([w.share.remote(self.token) for w in self.workers])
+            self.round_trips += 1
+            here = self._make_here()
+            _append_sets(here, [p for s, _ in parts for p in s], [p for _, m in parts for p in m])
+            self._here = here
+        return self._here
 
     def _greedy_on_actors(self, k, c, budget, ratio, upper):
         """:meth:`greedy` with the sets left on the actors.
@@ -766,7 +801,9 @@ class RayRRCollection:
         return (seeds[:n_pick].astype(np.int32), gains[:n_pick].copy(), bound)
 
     def coverage(self, seeds):
-        """Number of sets hit by ``seeds`` (summed over the actors)."""
+        """Number of sets hit by ``seeds`` (summed over the actors, or from the driver's copy)."""
+        if self._here is not None:
+            return self._here.coverage(seeds)
         seeds = np.asarray(seeds, dtype=np.int64)
         self.round_trips += 1
         return int(sum(self.ray.get([w.coverage.remote(self.token, seeds) for w in self.workers])))
@@ -807,8 +844,23 @@ def extend_together(collections, n_sets):
     seconds = (time.perf_counter() - t0) / len(todo)  # the wall time, shared out
     i = 0
     for c, fs in zip(todo, calls):
-        c._extended(n_sets, sum(got[i:i + len(fs)]), seconds)
+        c._extended(n_sets, got[i:i + len(fs)], seconds)
         i += len(fs)
+
+
+def _append_sets(coll, sizes, members):
+    """Append sets (pieces ``sizes``, ``members`` of consecutive sets) to a serial
+    :class:`~viralsim.strategies.RRCollection`'s flat storage."""
+    off, mem = coll.arrays()
+    sizes = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+    offsets = np.empty(off.shape[0] + sizes.shape[0], dtype=np.int64)
+    offsets[: off.shape[0]] = off
+    np.cumsum(sizes, out=offsets[off.shape[0]:])
+    offsets[off.shape[0]:] += off[-1]
+    coll._members = np.concatenate([mem, *members]) if members else mem
+    coll._offsets = offsets
+    coll.n_sets += sizes.shape[0]
+    coll._index = None
 
 
 def _close_remote(workers, token):
@@ -824,7 +876,10 @@ _ARRAYS_LOCK = threading.Lock()
 
 
 def _graph_arrays_ref(ray, graph):
-    """The object-store reference of ``graph``'s reverse CSR and sampling table.
+    """``(reference, per_row)``: the object-store reference of what ``graph``'s RR
+    sampling reads (``graph._rr_reverse()``: the reverse CSR, with one probability per
+    row where a node's in-edges share one, and its sampling table), as the serial
+    collections read it.
 
     Put once per graph and Ray session (a comparison's many selections on one
     graph share it), released for Ray to free when the graph is collected.
@@ -835,41 +890,58 @@ def _graph_arrays_ref(ray, graph):
     with _ARRAYS_LOCK:
         hit = _ARRAYS.get(key)
         if hit is not None and hit[0]() is graph and hit[1] == session:
-            return hit[2]
-        rev = graph.reverse_csr()
-        arrays = (rev[0], rev[1], rev[2], _ic.skip_row_none_live(rev[0], rev[2]))
+            return hit[2], hit[3]
+        *arrays, per_row = graph._rr_reverse()
 
         def forget(wr, key=key):
             with _ARRAYS_LOCK:
                 if _ARRAYS.get(key, (None,))[0] is wr:
                     _ARRAYS.pop(key, None)
 
-        ref = ray.put(arrays)
-        _ARRAYS[key] = (weakref.ref(graph, forget), session, ref)
-        return ref
+        ref = ray.put(tuple(arrays))
+        _ARRAYS[key] = (weakref.ref(graph, forget), session, ref, bool(per_row))
+        return ref, bool(per_row)
+
+
+def _setting(backend, name, default):
+    """The backend's ``name`` attribute (an int >= 0), or ``default`` when it has none."""
+    value = getattr(backend, name, None)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ValueError(f"The '{name}' setting of the ray backend must be an int >= 0. "
+                         f"Got {shown(value)} instead.")
+    return int(value)
 
 
 def ray_collections(backend, graph, key, *, weights, mode, comment_prob, bases):
     """One :class:`RayRRCollection` per base, sharing ``graph``'s arrays in the object store."""
+    from ..strategies.ris import RRCollection
+
     if weights is None:
         cum_w, total_w = np.zeros(0), float(graph.n_nodes)
     else:
         cum_w = np.cumsum(np.asarray(weights, dtype=np.float64))
         total_w = float(cum_w[-1])
-    cands = getattr(backend, "rr_candidates", None)
-    cands = CANDIDATES if cands is None else cands
-    if isinstance(cands, bool) or not isinstance(cands, (int, np.integer)) or cands < 0:
-        raise ValueError(f"The 'rr_candidates' setting of the ray backend must be an int >= 0. "
-                         f"Got {shown(cands)} instead.")
-    cands = int(cands)
+    cands = _setting(backend, "rr_candidates", CANDIDATES)
     for attempt in (0, 1):
         ray, workers = _pool(backend)
-        spec = (_graph_arrays_ref(ray, graph), cum_w, total_w, int(mode), float(comment_prob))
+        gather = _setting(backend, "rr_gather_members",
+                          GATHER_MEMBERS if _POOL.get("local", True) else GATHER_MEMBERS_CLUSTER)
+        ref, per_row = _graph_arrays_ref(ray, graph)
+        kernel_mode = int(mode) | (_rr.MODE_ROW_PROBS if per_row else 0)
+        spec = (ref, cum_w, total_w, kernel_mode, float(comment_prob))
         try:
-            out = [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w)
+            out = [RayRRCollection(ray, workers, spec, graph.n_nodes, key, b, total_w,
+                                   here=functools.partial(RRCollection, graph, key, base=b,
+                                                          weights=weights, mode=mode,
+                                                          comment_prob=comment_prob),
+                                   wait=False)
                    for b in bases]
+            ray.get([f for c in out for f in c._opened])  # one round trip for all
             for c in out:
                 c.candidates = cands
+                c.gather_members = gather
             return out
         except ray.exceptions.RayActorError:
             # an actor died since the last selection (killed, out of memory, its node
