@@ -134,6 +134,10 @@ def test_distributed_greedy_equals_serial(gi, n_workers, gather, candidates):
         elif candidates is None and not gather:
             # the counts, then one round trip per pick but the last
             assert dist.round_trips - before == 5
+        elif gather:
+            # the driver's copy, made on the first greedy and grown with the collection
+            # (the actors send the new sets with each growth): no round trip
+            assert dist.round_trips - before == 0 and dist._here.n_sets == size
         assert dist.coverage(seeds) == ser.coverage(seeds) > 0
         assert dist.estimate(seeds) == ser.estimate(seeds)
     dist.close()

@@ -293,7 +293,9 @@ def _ray_ris_part(ctx, rows):
         t = time.perf_counter()
         ray_rr._graph_arrays_ref(ray_, gr)  # (a second call is a cache hit)
         puts.append(time.perf_counter() - t)
-    gbytes = sum(a.nbytes for a in big.reverse_csr())
+    # (what the collections read, serial and Ray alike: reverse_csr() would switch the
+    # graph's serial sampling to the per-edge arrays)
+    gbytes = sum(a.nbytes for a in big._rr_reverse()[:4])
     rows += [
         row(SUITE, "ris ray, one-off costs", "ray start-up", t_init + t_actors + t_warm, "s",
             f"local Ray init {t_init:.1f} s + {cores} actors {t_actors:.1f} s + kernels load in "
