@@ -100,13 +100,13 @@ def test_generate_range_makes_the_collections_sets(first, count):
 
 @pytest.mark.parametrize("gi", range(3))
 @pytest.mark.parametrize("n_workers, gather, candidates", [
-    (1, 0, None), (2, 0, None), (3, 0, None), (3, 1 << 30, None),
+    (1, 0, None), (2, 0, None), (3, 0, None), (3, 1 << 30, None), (2, 400, None),
     (2, 0, 1), (3, 0, 3), (2, 0, 70), (2, 0, 1000)])  # batches: short, 2-word masks, all nodes
 def test_distributed_greedy_equals_serial(gi, n_workers, gather, candidates):
     """Shares of irregular growth steps; plain, bounded (OPIM-C) and budgeted greedy
     (by gain and by gain per cost); coverage: all equal the serial collection's, by the
     distributed protocol (batches of picks of any length) and with the sets gathered
-    to the driver."""
+    to the driver (kept up to date by each growth, and dropped once too large)."""
     g = list(_graphs())[gi]
     n = g.n_nodes
     dist, workers = _local(g, 7, n_workers, gather=gather, candidates=candidates)
@@ -131,10 +131,11 @@ def test_distributed_greedy_equals_serial(gi, n_workers, gather, candidates):
         if candidates is not None and candidates >= n:
             # every node a candidate: the counts, then all the picks in one round trip
             assert dist.round_trips - before == 2
-        elif candidates is None and not gather:
-            # the counts, then one round trip per pick but the last
-            assert dist.round_trips - before == 5
-        elif gather:
+        elif candidates is None and dist.n_members > gather:
+            # the counts, then one round trip per pick but the last (a copy on the
+            # driver is dropped once the collection outgrows the threshold)
+            assert dist.round_trips - before == 5 and dist._here is None
+        elif dist.n_members <= gather:
             # the driver's copy, made on the first greedy and grown with the collection
             # (the actors send the new sets with each growth): no round trip
             assert dist.round_trips - before == 0 and dist._here.n_sets == size
@@ -234,7 +235,10 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
     # small collections are gathered for greedy: the default path, once
     _same(vs.select_seeds(g, k=5, strategy="imm", rng=4),
           vs.select_seeds(g, k=5, strategy="imm", rng=4, backend=rb))
-    assert made.pop()[1].round_trips == 2  # the final collection: one growth, one copy
+    coll, final = made.pop()
+    assert final.round_trips == 2  # the final collection: one growth, one copy
+    assert coll._here is not None and final._here is not None  # both copied, kept whole
+    assert coll._here.n_sets == coll.n_sets and final._here.n_sets == final.n_sets
     monkeypatch.setattr(ray_rr, "GATHER_MEMBERS", 0)  # the rest: counts gathered per pick
     for graph, kw in _cases(g):
         a = vs.select_seeds(graph, rng=4, **kw)
@@ -300,6 +304,9 @@ def test_ray_imm_and_opim_c_equal_serial(local_ray, monkeypatch):
         _same(vs.select_seeds(g, rng=4, **kw), vs.select_seeds(g, rng=4, backend=batched, **kw))
     batched.rr_candidates = -1
     with pytest.raises(ValueError, match="'rr_candidates' setting .* int >= 0"):
+        vs.strategies.imm(g, k=2, backend=batched)
+    batched.rr_candidates, batched.rr_gather_members = 0, "big"
+    with pytest.raises(ValueError, match="'rr_gather_members' setting .* int >= 0"):
         vs.strategies.imm(g, k=2, backend=batched)
     per_node.rr_actors = "per_gpu"
     with pytest.raises(ValueError, match="'rr_actors' setting .* 'per_cpu' or 'per_node'"):
