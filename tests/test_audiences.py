@@ -2,6 +2,7 @@
 generative model's targets, ranges across audience draws."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -333,6 +334,82 @@ def test_allocate_across_draws_within_budget_and_platforms():
         plat = inf.platforms[inf.index(item)] if isinstance(item, str) else item.platform
         assert plat == "tiktok"
     assert "with 200:" in str(one)
+
+
+def test_across_draws_pass_delays_and_deadline_to_each_draw():
+    """estimate_across_draws(delay=, max_days=) is estimate_campaign called on each draw
+    by hand (same audiences, same world streams): the same worlds, day by day; and
+    allocate_across_draws(deadline=, delay=) is allocate_budget on each draw."""
+    from viralsim.audiences import _streams, draw_audiences
+
+    inf = _list(followers=[300, 200, 400, 160, 120],
+                overlaps={("ann", "bob"): 80, ("cy", "eve"): 40})
+    market = {"instagram": 1500, "tiktok": 1200}
+    stats = {p: {"edge_prob": 0.2, "avg_degree": 6.0} for p in market}
+    delay = {"instagram": vs.Delay.geometric(2.5), "tiktok": vs.Delay.pmf([0.3, 0.4, 0.3])}
+    ad = vs.AdBuy(spend=4.0, cpm=10.0, segment="runners", conversion_rate=0.05,
+                  platform="tiktok")
+    plan = ["ann", "cy", ad]
+    auds = draw_audiences(inf, 2, rng=3, market_size=market, segment_share=0.2,
+                          platform_stats=stats)
+    r = estimate_across_draws(inf, plan, n_sims=60, rng=3, delay=delay, max_days=4,
+                              audiences=auds)
+    streams = _streams(3)[1].spawn(2)
+    for est, aud, s in zip(r.estimates, auds, streams):
+        chans = [aud.posts["ann"], aud.posts["cy"], ad]
+        want = vs.estimate_campaign(aud.graph, chans, n_sims=60, rng=np.random.default_rng(s),
+                                    delay=delay, max_days=4)
+        for k in ("reach", "exposure", "first_adopters"):
+            np.testing.assert_array_equal(est.per_world[k], want.per_world[k])
+        np.testing.assert_array_equal(est.reach_by_day.mean, want.reach_by_day.mean)
+        assert est.reach_by_day.horizon == 4
+    assert r.reach.day == 4 and r.max_days == 4 and "people by day 4 (simulation" in str(r)
+    # the deadline cuts: by day 4 at most the total of the same worlds without one, and
+    # some world's word of mouth goes on after day 4 here (geometric delays, p = 0.2)
+    full = estimate_across_draws(inf, plan, n_sims=60, rng=3, delay=delay, audiences=auds)
+    assert np.all(r.reach.means <= full.reach.means) and np.any(r.reach.means < full.reach.means)
+    # by_day: each draw's reach_by_day.at(day), its interval's half-width as the ±
+    d2 = r.by_day(2)
+    assert d2.day == 2 and d2.means.tolist() == [e.reach_by_day.at(2).mean for e in r.estimates]
+    assert d2.half_widths.tolist() == [e.reach_by_day.at(2).half_width for e in r.estimates]
+    assert np.all(r.by_day(0).means <= d2.means) and np.all(d2.means <= r.by_day(4).means)
+    assert r.by_day(4).means.tolist() == r.reach.means.tolist()
+    # allocation by the deadline: each draw is allocate_budget with deadline and delay
+    ads = [vs.AdBuy(spend=4.0, cpm=10.0, segment="runners", conversion_rate=0.05,
+                    platform=p) for p in market]
+    a = allocate_across_draws(inf, 150.0, ads=ads, n_sims=40, rng=3, delay=delay, deadline=4,
+                              audiences=auds[:1], check_audiences=auds[:1])
+    assert a.cost <= 150.0 and a.result.reach.day == 4 and len(a.allocations) == 1
+    for got, aud, s in zip(a.allocations, auds, _streams(3)[1].spawn(1)):
+        want = vs.allocate_budget(aud.graph, list(aud.posts.values()) + ads, 150.0, n_sims=40,
+                                  rng=np.random.default_rng(s), delay=delay, deadline=4)
+        assert got.chosen == want.chosen and got.value == want.value
+
+
+@pytest.fixture(scope="module")
+def one_audience():
+    inf = _list(followers=[300, 200, 400, 160, 120], overlaps={})
+    return inf, influencer_audiences(inf, market_size=1000, rng=0, segment_share=0.2)
+
+
+@pytest.mark.parametrize("call,kw,match", [
+    ("estimate", dict(max_days=-1), r"^The 'max_days' parameter of estimate_across_draws"),
+    ("estimate", dict(delay={"facebook": 2}), r"estimate_across_draws \(delay\).*facebook"),
+    ("estimate", dict(delay="two days"), r"^The 'delay' parameter of estimate_across_draws"),
+    ("estimate", dict(deadline=3), r"^estimate_across_draws got an unexpected keyword "
+                                   r"argument 'deadline'\. Did you mean max_days=\?$"),
+    ("allocate", dict(deadline=1.5), r"^The 'deadline' parameter of allocate_across_draws"),
+    ("allocate", dict(delays=2), r"argument 'delays'\. Did you mean delay=\?$"),
+])
+def test_across_draws_bad_timing_is_one_line(call, kw, match, one_audience):
+    inf, aud = one_audience
+    with pytest.raises((ValueError, TypeError, LookupError)) as ei:
+        if call == "estimate":
+            estimate_across_draws(inf, ["ann"], audiences=[aud], n_sims=10, rng=0, **kw)
+        else:
+            allocate_across_draws(inf, 100.0, audiences=[aud], n_sims=10, rng=0, **kw)
+    msg = str(ei.value)
+    assert "\n" not in msg and re.search(match, msg), msg
 
 
 def test_describe_plan_in_words():
