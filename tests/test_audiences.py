@@ -516,7 +516,8 @@ def test_read_multiplex_bad_input(tmp_path):
 # ------------------------------------------------------------------ the study, at CI size
 def test_influencer_campaign_study_tiny(tmp_path):
     """experiments/influencer_campaign.py at 5% of its market: it reads the example list,
-    writes report and table, stays within budget and says the plan in plain words."""
+    writes report and tables, stays within budget and says the plan and what it reaches
+    by when in plain words (by the deadline and an earlier day, reach by day per plan)."""
     import csv
     import importlib.util
     import pathlib
@@ -526,18 +527,38 @@ def test_influencer_campaign_study_tiny(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     out = mod.main(["--scale", "0.05", "--draws", "2", "--sims", "40", "--budget", "800",
-                    "--out", str(tmp_path)])
+                    "--deadline", "5", "--early", "2", "--out", str(tmp_path),
+                    "--record", str(tmp_path / "rec" / "bench")])
     with open(tmp_path / "plans.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["plan"] for r in rows] == ["best mix (all platforms)", "Instagram only",
                                          "TikTok only", "YouTube only"]
     for r in rows:
-        assert 0 < float(r["cost"]) <= 800
+        assert 0 < float(r["cost"]) <= 800 and r["deadline_day"] == "5"
         assert float(r["reach_low"]) <= float(r["reach"]) <= float(r["reach_high"])
-        assert float(r["reach"]) <= float(r["exposure"])
+        assert float(r["reach_early"]) <= float(r["reach"]) <= float(r["exposure"])
+    # plans chosen and reported by the deadline, with the platforms' delays
+    for p in out["plans"].values():
+        assert p.result.max_days == 5 and all(a.estimate.reach_by_day.horizon == 5
+                                              for a in p.allocations)
+    with open(tmp_path / "by_day.csv", newline="") as fh:
+        days = list(csv.DictReader(fh))
+    for r in rows:  # days 0..5, cumulative, ending at the table's reach
+        mine = [float(x["reach"]) for x in days if x["plan"] == r["plan"]]
+        assert len(mine) == 6 and np.all(np.diff(mine) >= -1e-9)
+        assert mine[5] == float(r["reach"]) and mine[2] == float(r["reach_early"])
     text = (tmp_path / "report.md").read_text()
-    assert text.startswith("# Influencer campaign") and "With €800, buy " in text
-    assert "The best single-platform plan (" in text and "| plan | buy |" in text
+    assert text.startswith("# Influencer campaign")
+    assert "With €800 and a deadline of day 5, buy " in text
+    mix = rows[0]
+    assert (f"By the end of day 5 it reaches {float(mix['reach']):,.0f} ± "
+            f"{float(mix['reach_pm']):,.0f} people" in text)
+    assert f"by day 2, {float(mix['reach_early']):,.0f} ± " in text
+    assert "The best single-platform plan for the same deadline (" in text
+    assert "| plan | buy |" in text and "| 5 (deadline) |" in text
+    rec = (tmp_path / "rec" / "bench.md").read_text()
+    assert rec.startswith(text.rstrip("\n")) and "Run: `python experiments/" in rec
+    assert "load average" in rec and (tmp_path / "rec" / "bench.csv").exists()
     # the mix is chosen among all platforms' units, so on the draws it was chosen on it is
     # at least (1 - 1/e)/2 of the best single-platform plan's value there
     mix = out["plans"]["mix"].allocations
