@@ -206,6 +206,7 @@ def _write_csv(path, rows):
 def main(argv=None):
     a = _args(argv)
     t0, c0, load0 = time.perf_counter(), time.process_time(), _load()
+    commit = _commit()  # the code that runs, before anything can change it
     inf = _scaled(vs.read_influencers(a.influencers, overlaps=a.overlaps, segment=SEGMENT),
                   a.scale)
     market = {p: max(2, int(round(n * a.scale))) for p, n in MARKET.items()}
@@ -230,7 +231,7 @@ def main(argv=None):
     days = [x for k in labels for x in _day_rows(labels[k], plans[k])]
     diff = _paired(plans["mix"].result, plans[single].result)
     run = {"seconds": time.perf_counter() - t0, "cpu_seconds": time.process_time() - c0,
-           "load_start": load0, "load_end": _load()}
+           "load_start": load0, "load_end": _load(), "commit": commit}
     os.makedirs(a.out, exist_ok=True)
     _write_csv(os.path.join(a.out, "plans.csv"), rows)
     _write_csv(os.path.join(a.out, "by_day.csv"), days)
@@ -255,9 +256,8 @@ def _load():
         return None
 
 
-def _record(a, argv, text, rows, run):
-    """PREFIX.md (the report and the run's conditions) and PREFIX.csv (plans.csv)."""
-    import platform
+def _commit():
+    """The checkout's commit, flagged when tracked files differ from it."""
     import subprocess
 
     try:
@@ -265,9 +265,16 @@ def _record(a, argv, text, rows, run):
                                 capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
                                cwd=HERE, capture_output=True, text=True, check=True).stdout
-        commit += " (with uncommitted changes)" if dirty.strip() else ""
     except (OSError, subprocess.CalledProcessError):
-        commit = "unknown (not a git checkout)"
+        return "unknown (not a git checkout)"
+    return commit + (" (with uncommitted changes)" if dirty.strip() else "")
+
+
+def _record(a, argv, text, rows, run):
+    """PREFIX.md (the report and the run's conditions) and PREFIX.csv (plans.csv)."""
+    import platform
+
+    commit = run["commit"]
     args = " ".join(sys.argv[1:] if argv is None else argv)
     cmd = f"python experiments/influencer_campaign.py {args}".strip()
     how = (f"Run: `{cmd}` at commit {commit}, viralsim {vs.__version__}, Python "
