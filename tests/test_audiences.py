@@ -2,6 +2,7 @@
 generative model's targets, ranges across audience draws."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -335,6 +336,82 @@ def test_allocate_across_draws_within_budget_and_platforms():
     assert "with 200:" in str(one)
 
 
+def test_across_draws_pass_delays_and_deadline_to_each_draw():
+    """estimate_across_draws(delay=, max_days=) is estimate_campaign called on each draw
+    by hand (same audiences, same world streams): the same worlds, day by day; and
+    allocate_across_draws(deadline=, delay=) is allocate_budget on each draw."""
+    from viralsim.audiences import _streams, draw_audiences
+
+    inf = _list(followers=[300, 200, 400, 160, 120],
+                overlaps={("ann", "bob"): 80, ("cy", "eve"): 40})
+    market = {"instagram": 1500, "tiktok": 1200}
+    stats = {p: {"edge_prob": 0.2, "avg_degree": 6.0} for p in market}
+    delay = {"instagram": vs.Delay.geometric(2.5), "tiktok": vs.Delay.pmf([0.3, 0.4, 0.3])}
+    ad = vs.AdBuy(spend=4.0, cpm=10.0, segment="runners", conversion_rate=0.05,
+                  platform="tiktok")
+    plan = ["ann", "cy", ad]
+    auds = draw_audiences(inf, 2, rng=3, market_size=market, segment_share=0.2,
+                          platform_stats=stats)
+    r = estimate_across_draws(inf, plan, n_sims=60, rng=3, delay=delay, max_days=4,
+                              audiences=auds)
+    streams = _streams(3)[1].spawn(2)
+    for est, aud, s in zip(r.estimates, auds, streams):
+        chans = [aud.posts["ann"], aud.posts["cy"], ad]
+        want = vs.estimate_campaign(aud.graph, chans, n_sims=60, rng=np.random.default_rng(s),
+                                    delay=delay, max_days=4)
+        for k in ("reach", "exposure", "first_adopters"):
+            np.testing.assert_array_equal(est.per_world[k], want.per_world[k])
+        np.testing.assert_array_equal(est.reach_by_day.mean, want.reach_by_day.mean)
+        assert est.reach_by_day.horizon == 4
+    assert r.reach.day == 4 and r.max_days == 4 and "people by day 4 (simulation" in str(r)
+    # the deadline cuts: by day 4 at most the total of the same worlds without one, and
+    # some world's word of mouth goes on after day 4 here (geometric delays, p = 0.2)
+    full = estimate_across_draws(inf, plan, n_sims=60, rng=3, delay=delay, audiences=auds)
+    assert np.all(r.reach.means <= full.reach.means) and np.any(r.reach.means < full.reach.means)
+    # by_day: each draw's reach_by_day.at(day), its interval's half-width as the ±
+    d2 = r.by_day(2)
+    assert d2.day == 2 and d2.means.tolist() == [e.reach_by_day.at(2).mean for e in r.estimates]
+    assert d2.half_widths.tolist() == [e.reach_by_day.at(2).half_width for e in r.estimates]
+    assert np.all(r.by_day(0).means <= d2.means) and np.all(d2.means <= r.by_day(4).means)
+    assert r.by_day(4).means.tolist() == r.reach.means.tolist()
+    # allocation by the deadline: each draw is allocate_budget with deadline and delay
+    ads = [vs.AdBuy(spend=4.0, cpm=10.0, segment="runners", conversion_rate=0.05,
+                    platform=p) for p in market]
+    a = allocate_across_draws(inf, 150.0, ads=ads, n_sims=40, rng=3, delay=delay, deadline=4,
+                              audiences=auds[:1], check_audiences=auds[:1])
+    assert a.cost <= 150.0 and a.result.reach.day == 4 and len(a.allocations) == 1
+    for got, aud, s in zip(a.allocations, auds, _streams(3)[1].spawn(1)):
+        want = vs.allocate_budget(aud.graph, list(aud.posts.values()) + ads, 150.0, n_sims=40,
+                                  rng=np.random.default_rng(s), delay=delay, deadline=4)
+        assert got.chosen == want.chosen and got.value == want.value
+
+
+@pytest.fixture(scope="module")
+def one_audience():
+    inf = _list(followers=[300, 200, 400, 160, 120], overlaps={})
+    return inf, influencer_audiences(inf, market_size=1000, rng=0, segment_share=0.2)
+
+
+@pytest.mark.parametrize("call,kw,match", [
+    ("estimate", dict(max_days=-1), r"^The 'max_days' parameter of estimate_across_draws"),
+    ("estimate", dict(delay={"facebook": 2}), r"estimate_across_draws \(delay\).*facebook"),
+    ("estimate", dict(delay="two days"), r"^The 'delay' parameter of estimate_across_draws"),
+    ("estimate", dict(deadline=3), r"^estimate_across_draws got an unexpected keyword "
+                                   r"argument 'deadline'\. Did you mean max_days=\?$"),
+    ("allocate", dict(deadline=1.5), r"^The 'deadline' parameter of allocate_across_draws"),
+    ("allocate", dict(delays=2), r"argument 'delays'\. Did you mean delay=\?$"),
+])
+def test_across_draws_bad_timing_is_one_line(call, kw, match, one_audience):
+    inf, aud = one_audience
+    with pytest.raises((ValueError, TypeError, LookupError)) as ei:
+        if call == "estimate":
+            estimate_across_draws(inf, ["ann"], audiences=[aud], n_sims=10, rng=0, **kw)
+        else:
+            allocate_across_draws(inf, 100.0, audiences=[aud], n_sims=10, rng=0, **kw)
+    msg = str(ei.value)
+    assert "\n" not in msg and re.search(match, msg), msg
+
+
 def test_describe_plan_in_words():
     ad = vs.AdBuy(spend=100.0, cpm=8.0, segment="runners", platform="instagram")
     ad2 = vs.AdBuy(spend=100.0, cpm=8.0, segment="runners", platform="instagram")
@@ -439,7 +516,8 @@ def test_read_multiplex_bad_input(tmp_path):
 # ------------------------------------------------------------------ the study, at CI size
 def test_influencer_campaign_study_tiny(tmp_path):
     """experiments/influencer_campaign.py at 5% of its market: it reads the example list,
-    writes report and table, stays within budget and says the plan in plain words."""
+    writes report and tables, stays within budget and says the plan and what it reaches
+    by when in plain words (by the deadline and an earlier day, reach by day per plan)."""
     import csv
     import importlib.util
     import pathlib
@@ -449,18 +527,38 @@ def test_influencer_campaign_study_tiny(tmp_path):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     out = mod.main(["--scale", "0.05", "--draws", "2", "--sims", "40", "--budget", "800",
-                    "--out", str(tmp_path)])
+                    "--deadline", "5", "--early", "2", "--out", str(tmp_path),
+                    "--record", str(tmp_path / "rec" / "bench")])
     with open(tmp_path / "plans.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert [r["plan"] for r in rows] == ["best mix (all platforms)", "Instagram only",
                                          "TikTok only", "YouTube only"]
     for r in rows:
-        assert 0 < float(r["cost"]) <= 800
+        assert 0 < float(r["cost"]) <= 800 and r["deadline_day"] == "5"
         assert float(r["reach_low"]) <= float(r["reach"]) <= float(r["reach_high"])
-        assert float(r["reach"]) <= float(r["exposure"])
+        assert float(r["reach_early"]) <= float(r["reach"]) <= float(r["exposure"])
+    # plans chosen and reported by the deadline, with the platforms' delays
+    for p in out["plans"].values():
+        assert p.result.max_days == 5 and all(a.estimate.reach_by_day.horizon == 5
+                                              for a in p.allocations)
+    with open(tmp_path / "by_day.csv", newline="") as fh:
+        days = list(csv.DictReader(fh))
+    for r in rows:  # days 0..5, cumulative, ending at the table's reach
+        mine = [float(x["reach"]) for x in days if x["plan"] == r["plan"]]
+        assert len(mine) == 6 and np.all(np.diff(mine) >= -1e-9)
+        assert mine[5] == float(r["reach"]) and mine[2] == float(r["reach_early"])
     text = (tmp_path / "report.md").read_text()
-    assert text.startswith("# Influencer campaign") and "With €800, buy " in text
-    assert "The best single-platform plan (" in text and "| plan | buy |" in text
+    assert text.startswith("# Influencer campaign")
+    assert "With €800 and a deadline of day 5, buy " in text
+    mix = rows[0]
+    assert (f"By the end of day 5 it reaches {float(mix['reach']):,.0f} ± "
+            f"{float(mix['reach_pm']):,.0f} people" in text)
+    assert f"by day 2, {float(mix['reach_early']):,.0f} ± " in text
+    assert "The best single-platform plan for the same deadline (" in text
+    assert "| plan | buy |" in text and "| 5 (deadline) |" in text
+    rec = (tmp_path / "rec" / "bench.md").read_text()
+    assert rec.startswith(text.rstrip("\n")) and "Run: `python experiments/" in rec
+    assert "load average" in rec and (tmp_path / "rec" / "bench.csv").exists()
     # the mix is chosen among all platforms' units, so on the draws it was chosen on it is
     # at least (1 - 1/e)/2 of the best single-platform plan's value there
     mix = out["plans"]["mix"].allocations

@@ -81,10 +81,17 @@ def test_answer_in_words_mix_by_day_and_best_single_platform(small_run):
         assert x["vs_mix_low"] <= x["vs_mix"] <= x["vs_mix_high"]
 
 
-def test_range_across_audience_draws_is_the_librarys_computation_by_the_deadline(example):
-    """Without a deadline the page's range equals campaign_mix.audience_ranges (that is,
-    viralsim.audiences.estimate_across_draws); with one, each draw's mean is the
-    draw's estimate by that day, and the mix's range brackets its draws."""
+def test_range_across_audience_draws_by_the_deadline_with_the_platforms_delays(example):
+    """The page's range across audience draws is campaign_mix.audience_ranges, that is
+    viralsim.audiences.estimate_across_draws with the platform table's delays and the
+    deadline as max_days: each draw's estimate equals estimate_campaign on that draw's
+    graph carrying those delays (the page's own computation before the library took
+    delays), by day 3."""
+    import dataclasses
+
+    from viralsim.audiences import _resolve_plan, _streams
+    from viralsim.channels import MultiplexGraph, estimate_campaign
+
     d, plats, ads = example
     s = campaign.CampaignSettings(**dict(SMALL, draws=2, days=None, n_sims=60))
     tmp = tempfile.mkdtemp()
@@ -92,17 +99,25 @@ def test_range_across_audience_draws_is_the_librarys_computation_by_the_deadline
     with open(path, "wb") as fh:
         fh.write(d.data)
     m = cm.mix_of(campaign.campaign_config(d, plats, ads, s, path))
-    plans_at = {600.0: cm.plan_budget(m, 600.0)}
-    want = cm.audience_ranges(m, plans_at)[600.0]
-    got = campaign._draw_ranges(m, plans_at, None)[600.0]
-    np.testing.assert_array_equal(got.reach.means, want.reach.means)
-    np.testing.assert_array_equal(got.exposure.means, want.exposure.means)
-    by3 = campaign._draw_ranges(m, plans_at, 3)[600.0]
-    assert np.all(by3.reach.means <= got.reach.means)  # by day 3 at most the total
-    for e, full in zip(by3.estimates, got.estimates):
-        assert e.reach.mean == pytest.approx(full.reach_by_day.mean[min(3, len(
-            full.reach_by_day.mean) - 1)])
-    assert by3.reach.low <= by3.reach.central <= by3.reach.high
+    assert m.graph.delays and {x.mean_days for x in m.graph.delays.values()} == {1, 2, 3}
+    plans_at = {600.0: cm.plan_budget(m, 600.0)}  # chosen without a deadline (cheaper)
+    by3 = cm.audience_ranges(dataclasses.replace(m, days=3), plans_at)[600.0]
+    assert by3.reach.day == 3 and by3.reach.low <= by3.reach.central <= by3.reach.high
+    specs = {x.index: x for x in m.specs}
+    items = [specs[m.owner[i]].influencer or m.units[i] for i in plans_at[600.0][0]["units"]]
+    rng = int(cm._build.sub_rng(m.rng_seed, 14).integers(2**62))
+    for aud, st, e in zip(m.audiences, _streams(rng)[1].spawn(2), by3.estimates):
+        g = aud.graph
+        g = MultiplexGraph(g.layers, comment_probs=g.comment_probs, members=g.members,
+                           delays=m.graph.delays)
+        want = estimate_campaign(g, _resolve_plan(items, aud, "test"), model=m.model,
+                                 n_sims=60, rng=np.random.default_rng(st), max_days=3,
+                                 confidence=m.confidence, max_rounds=m.max_rounds)
+        np.testing.assert_array_equal(e.per_world["reach"], want.per_world["reach"])
+        np.testing.assert_array_equal(e.reach_by_day.mean, want.reach_by_day.mean)
+    # without a deadline: the total, at least the people reached by day 3
+    total = cm.audience_ranges(m, plans_at)[600.0]
+    assert total.reach.day is None and np.all(by3.reach.means <= total.reach.means)
 
 
 def _bad_list(text):

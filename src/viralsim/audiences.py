@@ -884,12 +884,16 @@ class DrawRange:
         Smallest, median and largest mean across the draws.
     half_width : float
         The median simulation half-width (the ``±`` reported).
+    day : int or None
+        The day the metric is counted by (``"by day 7"`` in :meth:`words`);
+        None: when the cascades end (or the estimate's own horizon).
     """
 
     metric: str
     means: np.ndarray
     half_widths: np.ndarray
     confidence: float = 0.95
+    day: int = None
 
     @property
     def low(self):
@@ -911,6 +915,8 @@ class DrawRange:
         """"1,850 ± 60 people (simulation, 95%; 1,700 to 1,990 across 5 audience draws)"."""
         n = self.means.size
         u = f" {unit}" if unit else ""
+        if self.day is not None:
+            u += f" by day {self.day}"
         return (f"{_num(self.central)} ± {_num(self.half_width)}{u} (simulation, "
                 f"{self.confidence:.0%}; {_num(self.low)} to {_num(self.high)} across {n} "
                 f"audience draw{'' if n == 1 else 's'})")
@@ -922,13 +928,57 @@ class DrawRange:
 @dataclass(frozen=True, eq=False)
 class DrawsEstimate:
     """A plan estimated on several audience draws: ``reach`` and ``exposure`` ranges,
-    and each draw's :class:`~viralsim.CampaignEstimate`."""
+    and each draw's :class:`~viralsim.CampaignEstimate`.
+
+    Attributes
+    ----------
+    plan : list of str or Channel
+    reach, exposure : DrawRange
+        By the end of day ``max_days`` when it is set (their ``day``).
+    estimates : list of CampaignEstimate
+        One per draw, with ``reach_by_day`` and ``exposure_by_day``.
+    cost : float
+    max_days : int or None
+        The last day simulated (``estimate_across_draws(max_days=...)``).
+    """
 
     plan: list
     reach: DrawRange
     exposure: DrawRange
     estimates: list = field(repr=False)
     cost: float = 0.0
+    max_days: int = None
+
+    def by_day(self, day, metric="reach"):
+        """The range across draws of the people reached (``metric="reach"``) or who
+        saw it (``"exposure"``) by the end of ``day``: each draw's
+        ``reach_by_day.at(day)`` (or ``exposure_by_day``), as a :class:`DrawRange`.
+
+        Examples
+        --------
+        >>> import viralsim as vs
+        >>> from viralsim.audiences import InfluencerList, estimate_across_draws
+        >>> inf = InfluencerList(["ann"], ["instagram"], [300], [0.05], [100.0])
+        >>> r = estimate_across_draws(inf, ["ann"], market_size=1000, n_draws=2, n_sims=100,
+        ...                           rng=0, delay=vs.Delay.geometric(2.0), max_days=7)
+        >>> r.by_day(3).day, bool((r.by_day(3).means <= r.reach.means).all())
+        (3, True)
+        """
+        f = "DrawsEstimate.by_day"
+        if metric not in ("reach", "exposure"):
+            raise ValueError(f"{f}: metric={metric!r}: use 'reach' or 'exposure'.")
+        day = check_int(day, "day", f, low=0)
+        if self.max_days is not None and day > self.max_days:
+            raise ValueError(f"{f}: day {day} is past the last day simulated "
+                             f"({self.max_days}). Estimate again with max_days >= {day}.")
+        tls = [getattr(e, f"{metric}_by_day") for e in self.estimates]
+        if any(t is None for t in tls):
+            raise ValueError(f"{f}: the estimates were made with exposure=False; ask for "
+                             "metric='reach'.")
+        at = [t.at(day) for t in tls]
+        conf = self.reach.confidence
+        return DrawRange(metric, np.array([x.mean for x in at]),
+                         np.array([x.half_width for x in at]), conf, day)
 
     def __str__(self):
         return (f"reach {self.reach.words()}; exposure {self.exposure.words()}; cost "
@@ -971,7 +1021,34 @@ def draw_audiences(influencers, n_draws, *, market_size, rng=None, **opts):
             for s in aud_ss.spawn(n_draws)]
 
 
+def _check_opts(opts, f):
+    """``**opts`` are :func:`influencer_audiences`' options: a name it lacks is a
+    one-line TypeError (a misspelt ``delay`` or ``deadline`` would otherwise go
+    unnoticed when ``audiences=`` is given)."""
+    import inspect
+
+    known = set(inspect.signature(influencer_audiences).parameters) - {"influencers"}
+    for k in opts:
+        if k not in known:
+            hint = {"delays": "delay", "deadline": "max_days", "max_days": "deadline"}.get(k)
+            fix = f" Did you mean {hint}=?" if hint else " Pass influencer_audiences' options only."
+            raise TypeError(f"{f} got an unexpected keyword argument {k!r}.{fix}")
+
+
+def _check_draw_timing(auds, model, delay, max_days, name, f):
+    """``max_days`` (validated as ``name``) and ``delay`` checked on every audience
+    before any world runs; returns ``max_days``."""
+    from .channels import _check_timing
+
+    if max_days is not None:
+        max_days = check_int(max_days, name, f, low=0)
+    for aud in auds:
+        _check_timing(aud.graph, model, delay, max_days, f)
+    return max_days
+
+
 def _audiences(influencers, audiences, n_draws, market_size, rng, opts, f):
+    _check_opts(opts, f)
     if audiences is not None:
         audiences = list(audiences)
         if not audiences or not all(isinstance(a, Audience) for a in audiences):
@@ -1002,17 +1079,18 @@ def _resolve_plan(plan, aud, f):
     return out
 
 
-def _range_of(ests, confidence):
+def _range_of(ests, confidence, day=None):
     r = np.array([e.reach.mean for e in ests])
     rh = np.array([e.reach.half_width for e in ests])
     x = np.array([e.exposure.mean for e in ests])
     xh = np.array([e.exposure.half_width for e in ests])
-    return DrawRange("reach", r, rh, confidence), DrawRange("exposure", x, xh, confidence)
+    return (DrawRange("reach", r, rh, confidence, day),
+            DrawRange("exposure", x, xh, confidence, day))
 
 
 def estimate_across_draws(influencers, plan, *, market_size=None, n_draws=5, rng=None,
                           n_sims=1000, model=None, confidence=0.95, max_rounds=None,
-                          audiences=None, **opts):
+                          delay=None, max_days=None, audiences=None, **opts):
     """Estimate a plan on ``n_draws`` audiences drawn from the same influencer list.
 
     Parameters
@@ -1030,17 +1108,27 @@ def estimate_across_draws(influencers, plan, *, market_size=None, n_draws=5, rng
         ``rng`` meet the same audiences and worlds (a paired comparison).
     n_sims, model, confidence, max_rounds
         As :func:`~viralsim.estimate_campaign`.
+    delay : Delay, int, or dict of str to Delay, optional
+        Days between a comment and a follower acting on it, for every
+        platform or per platform (as :func:`~viralsim.estimate_campaign`'s
+        ``delay``; the drawn audiences have no delays of their own).
+    max_days : int >= 0, optional
+        The last day simulated: ``reach`` and ``exposure`` are then the people
+        reached, and who saw it, by the end of that day (a deadline).
     audiences : list of Audience, optional
         Drawn already (:func:`draw_audiences`); then ``market_size``,
         ``n_draws`` and ``opts`` are not used.
     **opts
-        Passed to :func:`influencer_audiences`.
+        Passed to :func:`influencer_audiences` (any other name is a TypeError).
 
     Returns
     -------
     DrawsEstimate
         ``reach`` and ``exposure``: low/central/high across the draws beside
-        the simulation ± (the median half-width).
+        the simulation ± (the median half-width); :meth:`DrawsEstimate.by_day`
+        for earlier days. Each draw's estimate is
+        ``estimate_campaign(audience.graph, plan, ..., delay=delay,
+        max_days=max_days)`` in that draw's worlds.
 
     Examples
     --------
@@ -1052,12 +1140,21 @@ def estimate_across_draws(influencers, plan, *, market_size=None, n_draws=5, rng
     ...                           n_sims=200, rng=0)
     >>> r.cost, r.reach.means.size
     (180.0, 2)
+
+    By a deadline, with each platform's delay:
+
+    >>> r = estimate_across_draws(inf, ["ann", "bob"], market_size=1000, n_draws=2,
+    ...                           n_sims=200, rng=0, max_days=7,
+    ...                           delay={"instagram": vs.Delay.geometric(2.0), "tiktok": 1})
+    >>> r.reach.day, r.by_day(3).day
+    (7, 3)
     """
     from .channels import estimate_campaign
 
     f = "estimate_across_draws"
     n_draws = check_int(n_draws, "n_draws", f, low=1)
     auds = _audiences(influencers, audiences, n_draws, market_size, rng, opts, f)
+    max_days = _check_draw_timing(auds, model, delay, max_days, "max_days", f)
     sim_ss = _streams(rng)[1]
     ests, cost = [], 0.0
     for aud, s in zip(auds, sim_ss.spawn(len(auds))):
@@ -1065,9 +1162,10 @@ def estimate_across_draws(influencers, plan, *, market_size=None, n_draws=5, rng
         cost = float(sum(c.cost for c in chans))
         ests.append(estimate_campaign(aud.graph, chans, model=model, n_sims=n_sims,
                                       rng=np.random.default_rng(s), confidence=confidence,
-                                      max_rounds=max_rounds))
-    reach, expo = _range_of(ests, confidence)
-    return DrawsEstimate(plan=list(plan), reach=reach, exposure=expo, estimates=ests, cost=cost)
+                                      max_rounds=max_rounds, delay=delay, max_days=max_days))
+    reach, expo = _range_of(ests, confidence, max_days)
+    return DrawsEstimate(plan=list(plan), reach=reach, exposure=expo, estimates=ests, cost=cost,
+                         max_days=max_days)
 
 
 @dataclass(frozen=True, eq=False)
@@ -1163,8 +1261,8 @@ def _platform_word(p):
 
 def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), platforms=None,
                           n_draws=3, rng=None, n_sims=500, goal="adopters", model=None,
-                          confidence=0.95, max_rounds=None, n_sims_check=None, audiences=None,
-                          check_audiences=None, **opts):
+                          confidence=0.95, max_rounds=None, deadline=None, delay=None,
+                          n_sims_check=None, audiences=None, check_audiences=None, **opts):
     """Spend one budget on influencer posts and ad units, on several audience draws.
 
     Each draw's audience gets its own :func:`~viralsim.allocate_budget` over
@@ -1192,6 +1290,12 @@ def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), plat
         ``rng`` are re-estimated on the same audiences and worlds (paired).
     n_sims, goal, model, confidence, max_rounds
         As :func:`~viralsim.allocate_budget`.
+    deadline : int >= 0, optional
+        Optimise, and report, the goal by the end of this day
+        (:func:`~viralsim.allocate_budget`'s ``deadline``; the re-estimate's
+        ``max_days``).
+    delay : Delay, int, or dict of str to Delay, optional
+        Each platform's delay, as :func:`estimate_across_draws`' ``delay``.
     n_sims_check : int, optional
         Worlds of the re-estimate (default ``2 * n_sims``).
     audiences, check_audiences : list of Audience, optional
@@ -1224,6 +1328,7 @@ def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), plat
                                                                   f, low=1)
     _, sim_ss, check_ss = _streams(rng)
     auds = _audiences(influencers, audiences, n_draws, market_size, rng, opts, f)
+    deadline = _check_draw_timing(auds, model, delay, deadline, "deadline", f)
     keep = None if platforms is None else {str(x).strip().lower() for x in platforms}
     ads = list(ads)
     allocs, plans = [], []
@@ -1237,7 +1342,7 @@ def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), plat
         a = allocate_budget(aud.graph, [aud.posts[n] for n in names] + keep_ads, budget,
                             goal=goal, model=model, n_sims=n_sims,
                             rng=np.random.default_rng(s), confidence=confidence,
-                            max_rounds=max_rounds)
+                            max_rounds=max_rounds, deadline=deadline, delay=delay)
         allocs.append(a)
         plans.append([items[i] for i in a.chosen])
     # identical ad slices are one kind of unit: a plan is a multiset of posts and ad kinds
@@ -1251,6 +1356,7 @@ def allocate_across_draws(influencers, budget, *, market_size=None, ads=(), plat
     result = estimate_across_draws(inf, plan, market_size=market_size, n_draws=len(auds),
                                    rng=np.random.default_rng(check_ss), n_sims=n_check,
                                    model=model, confidence=confidence, max_rounds=max_rounds,
-                                   audiences=check_audiences, **opts)
+                                   delay=delay, max_days=deadline, audiences=check_audiences,
+                                   **opts)
     return DrawsAllocation(plan=plan, picked_in=count[best], allocations=allocs, result=result,
                            budget=float(budget))

@@ -988,7 +988,9 @@ def _est_cols(est):
 def audience_ranges(m, plans_at):
     """The best mix at each budget on every audience draw of the influencer list
     (:func:`viralsim.audiences.estimate_across_draws`): budget -> DrawsEstimate.
-    Empty without an influencer list, or with one draw.
+    Empty without an influencer list, or with one draw. With a deadline
+    (``experiment.days``) the range is of the people reached by that day, with
+    the platforms' delays.
 
     Parameters
     ----------
@@ -1006,20 +1008,18 @@ def audience_ranges(m, plans_at):
 
     specs = {s.index: s for s in m.specs}
     rng = int(_build.sub_rng(m.rng_seed, 14).integers(2**62))
-    by_day = {} if m.days is None else {"max_days": m.days}
+    # by a deadline, with the platforms' delays (the drawn audiences have none of their
+    # own); without one the delays change no one's adoption, only its day
+    delays = getattr(m.graph, "delays", None) or {}
+    by_day = {} if m.days is None else {"max_days": m.days, "delay": dict(delays) or None}
     out = {}
     for b, plans in plans_at.items():
         # a post from the list is its influencer's post in each draw; other channels as they are
         items = [specs[m.owner[i]].influencer or m.units[i] for i in plans[0]["units"]]
-        kw = dict(audiences=m.audiences, n_sims=m.n_sims, rng=rng, model=m.model,
-                  confidence=m.confidence, max_rounds=m.max_rounds)
-        if by_day:
-            import inspect
-
-            if "max_days" not in inspect.signature(estimate_across_draws).parameters:
-                continue  # no range by a deadline from this viralsim
-            kw.update(by_day)
-        out[b] = estimate_across_draws(m.influencers, items, **kw)
+        out[b] = estimate_across_draws(m.influencers, items, audiences=m.audiences,
+                                       n_sims=m.n_sims, rng=rng, model=m.model,
+                                       confidence=m.confidence, max_rounds=m.max_rounds,
+                                       **by_day)
     return out
 
 

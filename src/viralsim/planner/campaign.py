@@ -692,43 +692,6 @@ class CampaignResults:
         return max(singles, key=lambda p: self.estimate(p).metrics[key].mean, default=None)
 
 
-def _draw_ranges(m, plans_at, days):
-    """The mix at each budget on every audience draw, by the end of day ``days``: the
-    computation of :func:`~viralsim.experiments.campaign_mix.audience_ranges` (the same
-    plan items, streams and estimates as :func:`viralsim.audiences.estimate_across_draws`)
-    with the platforms' delays and ``max_days``, which ``estimate_across_draws`` does not
-    pass on. With ``days=None`` and no delays it equals ``audience_ranges``.
-    Budget -> DrawsEstimate."""
-    from ..audiences import DrawsEstimate, _range_of, _resolve_plan, _streams
-    from ..channels import MultiplexGraph, estimate_campaign
-    from ..experiments import _build
-
-    if len(m.audiences) < 2:
-        return {}
-    specs = {s.index: s for s in m.specs}
-    rng = int(_build.sub_rng(m.rng_seed, 14).integers(2**62))
-    delays = getattr(m.graph, "delays", None) or {}
-    by_day = {} if days is None else {"max_days": days}
-    out = {}
-    for b, plans in plans_at.items():
-        items = [specs[m.owner[i]].influencer or m.units[i] for i in plans[0]["units"]]
-        ests, cost = [], 0.0
-        streams = _streams(rng)[1].spawn(len(m.audiences))
-        for aud, s in zip(m.audiences, streams):
-            g = aud.graph
-            if delays:
-                g = MultiplexGraph(g.layers, comment_probs=g.comment_probs, members=g.members,
-                                   delays=delays)
-            chans = _resolve_plan(items, aud, "planner")
-            cost = float(sum(c.cost for c in chans))
-            ests.append(estimate_campaign(g, chans, model=m.model, n_sims=m.n_sims,
-                                          rng=np.random.default_rng(s), confidence=m.confidence,
-                                          max_rounds=m.max_rounds, **by_day))
-        reach, expo = _range_of(ests, m.confidence)
-        out[b] = DrawsEstimate(plan=items, reach=reach, exposure=expo, estimates=ests, cost=cost)
-    return out
-
-
 def _check(cancel):
     if cancel is not None and cancel.is_set():
         from .core import Cancelled
@@ -895,8 +858,7 @@ def run_campaign(data, platforms, ads, settings, *, progress=None, cancel=None):
     step(0.6, f"Estimating every plan in {m.n_sims:,} other worlds")
     ests = cm.evaluate_plans(m, plans_at)
     step(0.8, "The best mix on other draws of the audiences")
-    ranges = (_draw_ranges(m, plans_at, m.days) if m.days is not None else
-              cm.audience_ranges(m, plans_at))
+    ranges = cm.audience_ranges(m, plans_at)
     step(0.95, "Writing the answer")
     rows = cm.result_rows(m, plans_at, ests, ranges)
     prow = cm.plan_rows(m, plans_at)

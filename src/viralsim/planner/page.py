@@ -6,9 +6,9 @@ stays responsive, shows progress and can cancel. Streamlit is imported inside
 :func:`render`, so importing this module needs no web framework.
 """
 
-import threading
-import time
+import functools
 
+from viralsim.planner import _page_jobs as jobs
 from viralsim.planner import core
 
 KINDS = {"most_followed": "Most followed (followers per unit of cost)",
@@ -23,23 +23,6 @@ SCHEMES = {"weighted_cascade": "Weighted cascade: 1 / accounts the follower foll
            "uniform": "The same probability on every tie",
            "trivalency": "Random: 0.1, 0.01 or 0.001 per tie",
            "file": "The follower file's probability column"}
-
-
-def _job_thread(job, dataset, settings, plans):
-    def progress(frac, text):
-        job["progress"] = (frac, text)
-
-    try:
-        job["results"] = core.run_plans(dataset, settings, plans, progress=progress,
-                                        cancel=job["cancel"])
-    except core.Cancelled:
-        job["cancelled"] = True
-    except core.PlannerError as exc:
-        job["error"] = str(exc)
-    except Exception as exc:  # shown on the page, one line, rather than lost in a thread
-        job["error"] = f"{type(exc).__name__}: {exc}"
-    finally:
-        job["finished"] = time.time()
 
 
 def _fmt(v, digits=1):
@@ -262,59 +245,25 @@ def _plans_section(st):
 def _run_section(st, ss, dataset, settings, plans):
     """Section 4: the run button, and while it runs, progress and cancel."""
     st.header("4. Run")
-    job = ss.get("job")
-    running = job is not None and job.get("finished") is None
-    a, b = st.columns([1, 5])
-    if a.button("Run the plans", type="primary",
-                disabled=running or not settings.budgets or not plans, key="run"):
-        job = _start_job(ss, dataset, settings, plans)
-        running = True
-    if running:
-        if b.button("Cancel", key="cancel"):
-            job["cancel"].set()
-            job["thread"].join(timeout=30)
-        _progress(st, job)
+
+    def start():  # a run of the plans in a background thread of this session
+        return jobs.start_job(ss, "job", functools.partial(core.run_plans, dataset, settings,
+                                                           plans),
+                              (settings, plans), "viralsim-planner-run")
+
+    running = jobs.run_row(st, ss, "job", "Run the plans", "run", "cancel",
+                           not settings.budgets or not plans, start, join_s=30)
     if not core.is_warm() and not running:
         st.caption("The simulation kernels are compiling in the background (first start on "
                    "this machine only): a run started now waits for them, and says so.")
 
 
-def _start_job(ss, dataset, settings, plans):
-    """A run of the plans in a background thread of this session."""
-    job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."), "started":
-           time.time(), "finished": None, "results": None, "error": None,
-           "cancelled": False, "asked": (settings, plans)}
-    job["thread"] = threading.Thread(target=_job_thread, args=(job, dataset, settings, plans),
-                                     name="viralsim-planner-run", daemon=True)
-    ss["job"] = job
-    job["thread"].start()
-    return job
-
-
 def _show_job(st, job, settings, plans):
     """A finished run: cancelled, its error, or its answer (flagged when the page changed since)."""
-    if job["cancelled"]:
-        st.warning("Run cancelled: nothing was kept from it.")
-        return
-    if job["error"]:
-        st.error(job["error"])
-        return
-    if job.get("asked") != (settings, plans):
-        st.info("The settings or plans have changed since this run: the answer below is for "
-                "the run's own settings. Run again to update it.")
-    _show_results(st, job["results"])
-
-
-def _progress(st, job):
-    @st.fragment(run_every=0.5)
-    def poll():
-        frac, text = job["progress"]
-        st.progress(frac, text=text)
-        st.caption(f"{time.time() - job['started']:.0f} s")
-        if job.get("finished") is not None:
-            st.rerun()
-
-    poll()
+    if jobs.show_outcome(st, job, (settings, plans),
+                         "The settings or plans have changed since this run: the answer below "
+                         "is for the run's own settings. Run again to update it."):
+        _show_results(st, job["results"])
 
 
 def _show_dataset(st, d):
@@ -397,11 +346,11 @@ def _show_figures(st, r):
 
 def _show_targets(st, r):
     st.subheader("Whom to target")
-    a, b = st.columns(2)
-    a.download_button("Download targets.csv", core.targets_csv(r), "targets.csv", "text/csv",
-                      key="dl_targets")
-    b.download_button("Download the report (HTML + CSV, zip)", core.report_zip(r),
-                      "campaign_report.zip", "application/zip", key="dl_report")
+    jobs.download_row(
+        st, ("Download targets.csv", core.targets_csv(r), "targets.csv", "text/csv",
+             "dl_targets"),
+        ("Download the report (HTML + CSV, zip)", core.report_zip(r), "campaign_report.zip",
+         "application/zip", "dl_report"))
     rows = core.targets_rows(r)
     for bud in reversed(r.budgets):
         for x in r.ranked(bud):

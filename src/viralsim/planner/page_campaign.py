@@ -9,9 +9,9 @@ per browser tab); the run is a background thread of the session, with progress
 and cancel, as in the single-graph mode.
 """
 
-import threading
-import time
+import functools
 
+from viralsim.planner import _page_jobs as jobs
 from viralsim.planner import campaign, core
 
 SOURCES = ["Built-in example", "Upload an influencer list", "Upload platform follower files"]
@@ -80,17 +80,22 @@ def _uploaded(st, ss):
         ss["c_data"], ss["c_key"] = None, None
         return
     key = (fup.file_id, getattr(oup, "file_id", None), segment.strip())
+    _read_new(ss, key, lambda: campaign.read_influencer_upload(
+        fup.getvalue(), fup.name, oup.getvalue() if oup else None,
+        oup.name if oup else "overlaps.csv", segment=segment), campaign.platform_rows)
+
+
+def _read_new(ss, key, read, platform_rows):
+    """Read an upload once per new ``key``: the data with its platform and ad tables, or
+    the reader's one-line error."""
     if ss.get("c_key") == key:
         return
     try:
-        d = campaign.read_influencer_upload(fup.getvalue(), fup.name,
-                                            oup.getvalue() if oup else None,
-                                            oup.name if oup else "overlaps.csv",
-                                            segment=segment)
+        d = read()
     except core.PlannerError as exc:
         _new_data(ss, None, str(exc), key)
     else:
-        _new_data(ss, d, None, key, campaign.platform_rows(d), campaign.ad_rows(d))
+        _new_data(ss, d, None, key, platform_rows(d), campaign.ad_rows(d))
 
 
 def _uploaded_files(st, ss):
@@ -114,17 +119,9 @@ def _uploaded_files(st, ss):
         return
     key = ("files", tuple(f.file_id for f in fups), getattr(iup, "file_id", None),
            segment.strip())
-    if ss.get("c_key") == key:
-        return
-    try:
-        d = campaign.read_platform_files([(f.getvalue(), f.name) for f in fups],
-                                         iup.getvalue() if iup else None,
-                                         iup.name if iup else "influencers.csv",
-                                         segment=segment)
-    except core.PlannerError as exc:
-        _new_data(ss, None, str(exc), key)
-    else:
-        _new_data(ss, d, None, key, campaign.files_platform_rows(d), campaign.ad_rows(d))
+    _read_new(ss, key, lambda: campaign.read_platform_files(
+        [(f.getvalue(), f.name) for f in fups], iup.getvalue() if iup else None,
+        iup.name if iup else "influencers.csv", segment=segment), campaign.files_platform_rows)
 
 
 def _show_files(st, d):
@@ -273,70 +270,25 @@ def _settings_section(st, data):
 
 
 # ---------------------------------------------------------------------- 4. run
-def _job_thread(job, data, platforms, ads, settings):
-    def progress(frac, text):
-        job["progress"] = (frac, text)
-
-    try:
-        job["results"] = campaign.run_campaign(data, platforms, ads, settings,
-                                               progress=progress, cancel=job["cancel"])
-    except core.Cancelled:
-        job["cancelled"] = True
-    except core.PlannerError as exc:
-        job["error"] = str(exc)
-    except Exception as exc:  # shown on the page, one line, rather than lost in a thread
-        job["error"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-    finally:
-        job["finished"] = time.time()
-
-
 def _run_section(st, ss, data, platforms, ads, settings):
     st.header("5. Run")
-    job = ss.get("c_job")
-    running = job is not None and job.get("finished") is None
-    a, b = st.columns([1, 5])
-    if a.button("Plan the campaign", type="primary", disabled=running or settings is None,
-                key="c_run"):
-        job = {"cancel": threading.Event(), "progress": (0.0, "Starting..."),
-               "started": time.time(), "finished": None, "results": None, "error": None,
-               "cancelled": False, "asked": (platforms, ads, settings)}
-        job["thread"] = threading.Thread(target=_job_thread,
-                                         args=(job, data, platforms, ads, settings),
-                                         name="viralsim-planner-campaign", daemon=True)
-        ss["c_job"] = job
-        job["thread"].start()
-        running = True
-    if running:
-        if b.button("Cancel", key="c_cancel"):
-            job["cancel"].set()
-            job["thread"].join(timeout=60)
-        _progress(st, job)
 
+    def start():  # a run of the campaign in a background thread of this session
+        return jobs.start_job(ss, "c_job", functools.partial(campaign.run_campaign, data,
+                                                             platforms, ads, settings),
+                              (platforms, ads, settings), "viralsim-planner-campaign",
+                              first_line=True)
 
-def _progress(st, job):
-    @st.fragment(run_every=0.5)
-    def poll():
-        frac, text = job["progress"]
-        st.progress(frac, text=text)
-        st.caption(f"{time.time() - job['started']:.0f} s")
-        if job.get("finished") is not None:
-            st.rerun()
-
-    poll()
+    jobs.run_row(st, ss, "c_job", "Plan the campaign", "c_run", "c_cancel", settings is None,
+                 start, join_s=60)
 
 
 # ---------------------------------------------------------------------- 5. the answer
 def _show_job(st, job, asked):
-    if job["cancelled"]:
-        st.warning("Run cancelled: nothing was kept from it.")
-        return
-    if job["error"]:
-        st.error(job["error"])
-        return
-    if job.get("asked") != asked:
-        st.info("The inputs have changed since this run: the answer below is for the run's "
-                "own inputs. Plan again to update it.")
-    _show_results(st, job["results"])
+    if jobs.show_outcome(st, job, asked,
+                         "The inputs have changed since this run: the answer below is for the "
+                         "run's own inputs. Plan again to update it."):
+        _show_results(st, job["results"])
 
 
 def _pm(x, key):
@@ -384,10 +336,10 @@ def _show_results(st, r):
                 if x.get("draws") else "")
         rows.append(row)
     st.table(rows)
-    c, d = st.columns(2)
-    c.download_button("Download the plans (CSV)", campaign.campaign_csv(r),
-                      "campaign_plans.csv", "text/csv", key="c_dl_csv")
-    d.download_button("Download the report (Markdown + CSV, zip)", campaign.campaign_zip(r),
-                      "campaign_report.zip", "application/zip", key="c_dl_zip")
+    jobs.download_row(
+        st, ("Download the plans (CSV)", campaign.campaign_csv(r), "campaign_plans.csv",
+             "text/csv", "c_dl_csv"),
+        ("Download the report (Markdown + CSV, zip)", campaign.campaign_zip(r),
+         "campaign_report.zip", "application/zip", "c_dl_zip"))
     with st.expander("How this was computed, and what it assumes"):
         st.write(campaign.how_paragraph(r))
