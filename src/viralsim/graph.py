@@ -727,7 +727,8 @@ class FollowerGraph:
             rows = self._cache.pop("reverse_rows", None)
             if rows is not None:  # one probability per row (see _rr_reverse): spread out
                 rindptr, rindices, q = rows
-                rev = (rindptr, rindices, _readonly(np.repeat(q, np.diff(rindptr))))
+                rev = (_readonly(rindptr.astype(np.int64)), rindices,
+                       _readonly(np.repeat(q, np.diff(rindptr))))
             else:
                 from ._kernels.csr import transpose
 
@@ -745,19 +746,24 @@ class FollowerGraph:
         When every node's in-edges share one probability (weighted cascade, one
         probability everywhere) and :meth:`reverse_csr` was not asked for, ``rprobs``
         holds one probability per node (``per_row``: 4 bytes per node instead of 4 per
-        edge, 0.4 GB at 100M edges) and ``none_live`` is empty (the sampler needs no
-        table then); otherwise the per-edge reverse CSR and its
+        edge, 0.4 GB at 100M edges), ``rindptr`` is int32 below 2**31 edges and
+        ``none_live`` is empty (the sampler needs no table then); otherwise the per-edge reverse CSR and its
         :func:`~viralsim._kernels.ic.skip_row_none_live` table. Either way the same RR
         sets, bit for bit.
         """
         from ._kernels import ic as _ic
-        from ._kernels.csr import transpose_rows
+        from ._kernels.csr import in_row_probabilities, transpose_rows
+        from ._kernels.rr import reverse_rows32
 
         if self._probs is None:
             raise ValueError(_NO_PROBS)
         rows = self._cache.get("reverse_rows")
         if rows is None and "reverse" not in self._cache:
-            rows = transpose_rows(self._indptr, self._indices, self._probs)
+            if self.n_edges < 2**31:  # int32 row pointers (40 MB less at 10M nodes)
+                q, ok = in_row_probabilities(self._indices, self._probs, self.n_nodes)
+                rows = (*reverse_rows32(self._indptr, self._indices, self.n_nodes), q) if ok else None
+            else:
+                rows = transpose_rows(self._indptr, self._indices, self._probs)
             if rows is not None:
                 rows = tuple(_readonly(a) for a in rows)
                 self._cache["reverse_rows"] = rows
