@@ -1,9 +1,10 @@
 """Reverse-reachable sampling in less memory, against the per-edge path it replaces.
 
-- One probability per reverse row (weighted cascade, one probability everywhere):
-  the same RR sets, bit for bit, as the per-edge reverse CSR, for every live-edge
-  mode and every kind of row (coin, binomial, skip, p = 0); mixed probabilities
-  fall back to the per-edge CSR.
+- One probability per reverse row (weighted cascade, one probability everywhere),
+  int32 row pointers and 3-byte indices (``SplitIndices``): the same RR sets, bit
+  for bit, as the per-edge reverse CSR, for every live-edge mode and every kind of
+  row (coin, binomial, skip, p = 0); mixed probabilities fall back to the per-edge
+  CSR, graphs over ``SPLIT_MAX_NODES`` nodes to int32 indices.
 - Greedy and the inverted index over the nodes in some set only: the same picks,
   gains and bound as a full argmax each step (a plain-Python twin), budgets and
   picks past the last covering node included.
@@ -30,6 +31,13 @@ def _place_jit(bits, ranks, v):
 def _place(bits, ranks, v):
     """A node's place in ``active`` (the inlined kernel helper, called from Python)."""
     return int(_place_jit(bits, ranks, np.int64(v)))
+
+
+def _joined(g):
+    """The int32 indices a graph's :class:`~viralsim._kernels.rr.SplitIndices` stand for."""
+    rindptr, lo, hi, q = g._cache["reverse_rows"]
+    assert lo.dtype == np.uint16 and hi.dtype == np.uint8
+    return (hi.astype(np.int32) << 16) | lo
 
 
 def _copy(g):
@@ -73,9 +81,10 @@ def test_row_probabilities_give_the_same_sets(name):
     h = _per_edge(g)
     rindptr, rindices, q, none_live, per_row = g._rr_reverse()
     assert per_row and q.shape == (g.n_nodes,) and rindptr.dtype == np.int32
+    assert isinstance(rindices, _rr.SplitIndices)
     # the per-row arrays are the per-edge reverse CSR, one probability a row
     e_ptr, e_idx, e_probs = h.reverse_csr()
-    assert np.array_equal(rindptr, e_ptr) and np.array_equal(rindices, e_idx)
+    assert np.array_equal(rindptr, e_ptr) and np.array_equal(_joined(g), e_idx)
     assert np.array_equal(np.repeat(q, np.diff(rindptr)), e_probs)
     assert none_live.shape == (0,)  # no table per node
     modes = [(_rr.MODE_IC, 1.0), (_rr.MODE_IC | _rr.MODE_EXPOSURE, 1.0),
@@ -117,12 +126,38 @@ def test_reverse_csr_after_row_sampling_and_bytes():
     g = GRAPHS["wc_hub"]()
     g._rr_reverse()
     n, m = g.n_nodes, g.n_edges
-    assert g.reverse_nbytes == 4 * (n + 1) + 4 * m + 4 * n  # int32 rows and q, no table
+    assert g.reverse_nbytes == 4 * (n + 1) + 3 * m + 4 * n  # int32 rows, 3-byte indices, q
     want = transpose(g.indptr, g.indices, g.probs)
     got = g.reverse_csr()  # spread out per edge, the indices shared, int64 row pointers
     assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(got, want))
     assert not g._rr_reverse()[4]  # the per-edge arrays exist now: sampled from them
     assert g.reverse_nbytes == 8 * (n + 1) + 8 * m + 8 * n  # and the per-node table
+
+
+def test_split_indices_read_as_int32_and_wide_graphs_fall_back(monkeypatch):
+    # node numbers with every bit of the 24 in use read back whole from 3 bytes
+    big = np.array([0, 1, 65535, 65536, 70000, (1 << 24) - 1, 123456], dtype=np.int32)
+    lo, hi = (big & 0xFFFF).astype(np.uint16), (big >> 16).astype(np.uint8)
+    got = _read_all(_rr.split_indices(lo, hi), big.shape[0])
+    assert got.dtype == np.int32 and got.tolist() == big.tolist()
+    # over SPLIT_MAX_NODES nodes: int64 row pointers and int32 indices, the same sets
+    g, small = GRAPHS["wc_hub"](), GRAPHS["wc_hub"]()
+    monkeypatch.setattr(_rr, "SPLIT_MAX_NODES", g.n_nodes - 1)
+    rindptr, rindices, _, _, per_row = g._rr_reverse()
+    assert per_row and rindptr.dtype == np.int64 and rindices.dtype == np.int32
+    monkeypatch.undo()
+    assert isinstance(small._rr_reverse()[1], _rr.SplitIndices)
+    a = RRCollection(g, key=4).extend_to(800)
+    b = RRCollection(small, key=4).extend_to(800)
+    assert all(np.array_equal(x, y) for x, y in zip(a.arrays(), b.arrays()))
+
+
+@njit
+def _read_all(idx, m):
+    out = np.empty(m, dtype=np.int32)
+    for e in range(m):
+        out[e] = idx[np.uint64(e)]
+    return out
 
 
 def test_imm_and_opim_c_the_same_on_both_paths():
