@@ -705,10 +705,12 @@ def greedy_cover_where(offsets, members, node_ptr, node_sets, bits, ranks, activ
     the same picks, gains and bound as :func:`greedy_cover` over all nodes.
     """
     n_sets = offsets.shape[0] - 1
+    if n_sets >= 2**31:
+        raise ValueError("greedy over 2**31 RR sets or more: counts are int32")
     ident = active.shape[0] == 0
     remap = bits.shape[0] > 0
     na = node_ptr.shape[0] - 1
-    deg = np.empty(na, dtype=np.int64)
+    deg = np.empty(na, dtype=np.int32)  # sets of each node not yet covered, < 2**31
     for j in range(na):
         deg[j] = node_ptr[j + 1] - node_ptr[j]
     covered = np.zeros(n_sets, dtype=np.bool_)
