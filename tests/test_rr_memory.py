@@ -1,9 +1,10 @@
 """Reverse-reachable sampling in less memory, against the per-edge path it replaces.
 
-- One probability per reverse row (weighted cascade, one probability everywhere):
-  the same RR sets, bit for bit, as the per-edge reverse CSR, for every live-edge
-  mode and every kind of row (coin, binomial, skip, p = 0); mixed probabilities
-  fall back to the per-edge CSR.
+- One probability per reverse row (weighted cascade, one probability everywhere),
+  int32 row pointers and 3-byte indices (``SplitIndices``): the same RR sets, bit
+  for bit, as the per-edge reverse CSR, for every live-edge mode and every kind of
+  row (coin, binomial, skip, p = 0); mixed probabilities fall back to the per-edge
+  CSR, graphs over ``SPLIT_MAX_NODES`` nodes to int32 indices.
 - Greedy and the inverted index over the nodes in some set only: the same picks,
   gains and bound as a full argmax each step (a plain-Python twin), budgets and
   picks past the last covering node included.
@@ -14,11 +15,29 @@ import math
 
 import numpy as np
 import pytest
+from numba import njit
 
 import viralsim as vs
 from viralsim._kernels import rr as _rr
 from viralsim._kernels.csr import in_row_probabilities, transpose, transpose_rows
 from viralsim.strategies.ris import RRCollection
+
+
+@njit
+def _place_jit(bits, ranks, v):
+    return _rr.place_of(bits, ranks, v)
+
+
+def _place(bits, ranks, v):
+    """A node's place in ``active`` (the inlined kernel helper, called from Python)."""
+    return int(_place_jit(bits, ranks, np.int64(v)))
+
+
+def _joined(g):
+    """The int32 indices a graph's :class:`~viralsim._kernels.rr.SplitIndices` stand for."""
+    rindptr, lo, hi, q = g._cache["reverse_rows"]
+    assert lo.dtype == np.uint16 and hi.dtype == np.uint8
+    return (hi.astype(np.int32) << 16) | lo
 
 
 def _copy(g):
@@ -61,10 +80,11 @@ def test_row_probabilities_give_the_same_sets(name):
     g = GRAPHS[name]()
     h = _per_edge(g)
     rindptr, rindices, q, none_live, per_row = g._rr_reverse()
-    assert per_row and q.shape == (g.n_nodes,)
+    assert per_row and q.shape == (g.n_nodes,) and rindptr.dtype == np.int32
+    assert isinstance(rindices, _rr.SplitIndices)
     # the per-row arrays are the per-edge reverse CSR, one probability a row
     e_ptr, e_idx, e_probs = h.reverse_csr()
-    assert np.array_equal(rindptr, e_ptr) and np.array_equal(rindices, e_idx)
+    assert np.array_equal(rindptr, e_ptr) and np.array_equal(_joined(g), e_idx)
     assert np.array_equal(np.repeat(q, np.diff(rindptr)), e_probs)
     assert none_live.shape == (0,)  # no table per node
     modes = [(_rr.MODE_IC, 1.0), (_rr.MODE_IC | _rr.MODE_EXPOSURE, 1.0),
@@ -106,12 +126,38 @@ def test_reverse_csr_after_row_sampling_and_bytes():
     g = GRAPHS["wc_hub"]()
     g._rr_reverse()
     n, m = g.n_nodes, g.n_edges
-    assert g.reverse_nbytes == 8 * (n + 1) + 4 * m + 4 * n  # rows and q, no table
+    assert g.reverse_nbytes == 4 * (n + 1) + 3 * m + 4 * n  # int32 rows, 3-byte indices, q
     want = transpose(g.indptr, g.indices, g.probs)
-    got = g.reverse_csr()  # spread out per edge, the row pointers and indices shared
-    assert all(np.array_equal(x, y) for x, y in zip(got, want))
+    got = g.reverse_csr()  # spread out per edge, the indices shared, int64 row pointers
+    assert all(np.array_equal(x, y) and x.dtype == y.dtype for x, y in zip(got, want))
     assert not g._rr_reverse()[4]  # the per-edge arrays exist now: sampled from them
     assert g.reverse_nbytes == 8 * (n + 1) + 8 * m + 8 * n  # and the per-node table
+
+
+def test_split_indices_read_as_int32_and_wide_graphs_fall_back(monkeypatch):
+    # node numbers with every bit of the 24 in use read back whole from 3 bytes
+    big = np.array([0, 1, 65535, 65536, 70000, (1 << 24) - 1, 123456], dtype=np.int32)
+    lo, hi = (big & 0xFFFF).astype(np.uint16), (big >> 16).astype(np.uint8)
+    got = _read_all(_rr.split_indices(lo, hi), big.shape[0])
+    assert got.dtype == np.int32 and got.tolist() == big.tolist()
+    # over SPLIT_MAX_NODES nodes: int64 row pointers and int32 indices, the same sets
+    g, small = GRAPHS["wc_hub"](), GRAPHS["wc_hub"]()
+    monkeypatch.setattr(_rr, "SPLIT_MAX_NODES", g.n_nodes - 1)
+    rindptr, rindices, _, _, per_row = g._rr_reverse()
+    assert per_row and rindptr.dtype == np.int64 and rindices.dtype == np.int32
+    monkeypatch.undo()
+    assert isinstance(small._rr_reverse()[1], _rr.SplitIndices)
+    a = RRCollection(g, key=4).extend_to(800)
+    b = RRCollection(small, key=4).extend_to(800)
+    assert all(np.array_equal(x, y) for x, y in zip(a.arrays(), b.arrays()))
+
+
+@njit
+def _read_all(idx, m):
+    out = np.empty(m, dtype=np.int32)
+    for e in range(m):
+        out[e] = idx[np.uint64(e)]
+    return out
 
 
 def test_imm_and_opim_c_the_same_on_both_paths():
@@ -168,10 +214,13 @@ def test_compact_greedy_equals_twin(seed):
     offsets = np.zeros(len(sets) + 1, dtype=np.int64)
     offsets[1:] = np.cumsum([len(s) for s in sets])
     members = np.concatenate(sets)
-    where, active = _rr.active_nodes(members, n)
+    bits, ranks, active = _rr.active_nodes(members, n)
     assert active.tolist() == sorted(set(members.tolist()))
-    assert all(where[v] == (active.tolist().index(v) if v in active else -1) for v in range(n))
-    ptr, node_sets = _rr.invert_where(offsets, members, where, active.shape[0], 3)
+    where = np.full(n, -1, dtype=np.int64)  # each node's place in active, the plain way
+    where[active] = np.arange(active.shape[0])
+    assert [_place(bits, ranks, v) for v in active] == where[active].tolist()
+    assert bits.nbytes + ranks.nbytes <= n // 8 + n // 16 + 16  # 1.5 bits per node at most
+    ptr, node_sets = _rr.invert_where(offsets, members, bits, ranks, active.shape[0], 3)
     full_ptr, full_sets = _rr.invert(offsets, members, n)
     for j, v in enumerate(active):  # the same lists, node by node
         assert (node_sets[ptr[j]:ptr[j + 1]].tolist()
@@ -179,12 +228,12 @@ def test_compact_greedy_equals_twin(seed):
     costs = gen.uniform(0.5, 2.0, n)
     cases = [(5, np.zeros(0), math.inf, False), (60, np.zeros(0), math.inf, False),
              (60, costs, 12.0, True), (60, costs, 30.0, False), (8, costs, 6.0, True)]
-    places = where[members]
+    places = where[members].astype(np.int32)
     for k, c, budget, ratio in cases:
-        seeds, gains, bound = _rr.greedy_cover_where(offsets, members, ptr, node_sets, where,
-                                                     active, n, k, c, budget, ratio, True)
-        again = _rr.greedy_cover_where(offsets, places, ptr, node_sets, where[:0], active, n, k,
-                                       c, budget, ratio, True)
+        seeds, gains, bound = _rr.greedy_cover_where(offsets, members, ptr, node_sets, bits,
+                                                     ranks, active, n, k, c, budget, ratio, True)
+        again = _rr.greedy_cover_where(offsets, places, ptr, node_sets, bits[:0], ranks[:0],
+                                       active, n, k, c, budget, ratio, True)
         assert [a.tolist() for a in again[:2]] == [seeds.tolist(), gains.tolist()]
         assert again[2] == bound
         full = _rr.greedy_cover(offsets, members, full_ptr, full_sets, n, k, c, budget, ratio,
@@ -198,10 +247,12 @@ def test_compact_greedy_equals_twin(seed):
 def test_collection_index_is_compact_on_few_nodes():
     g = GRAPHS["p_zero"]()  # every set is its root alone
     coll = RRCollection(g, key=1).extend_to(50)
-    node_ptr, node_sets, members, where, active = coll.index()
-    assert active.tolist() == sorted(set(coll.arrays()[1].tolist()))
-    assert node_ptr.shape == (active.shape[0] + 1,) and where.shape == (0,)
-    assert np.array_equal(active[members], coll.arrays()[1])  # places in active
+    node_ptr, node_sets, bits, ranks, active = coll.index()
+    members = coll.arrays()[1]
+    assert active.tolist() == sorted(set(members.tolist()))
+    assert node_ptr.shape == (active.shape[0] + 1,)
+    assert bits.shape == ((g.n_nodes + 63) // 64,) and ranks.shape == bits.shape
+    assert [active[_place(bits, ranks, v)] for v in members] == members.tolist()
     seeds, gains, _ = coll.greedy(len(active) + 3)  # three picks past the last covering node
     rest = [v for v in range(g.n_nodes) if v not in set(active.tolist())][:3]
     assert seeds.tolist()[-3:] == rest and gains.tolist()[-3:] == [0, 0, 0]

@@ -725,9 +725,13 @@ class FollowerGraph:
             if self._probs is None:
                 raise ValueError(_NO_PROBS)
             rows = self._cache.pop("reverse_rows", None)
+            self._cache.pop("reverse_split", None)
             if rows is not None:  # one probability per row (see _rr_reverse): spread out
-                rindptr, rindices, q = rows
-                rev = (rindptr, rindices, _readonly(np.repeat(q, np.diff(rindptr))))
+                rindptr, *idx, q = rows
+                rindices = idx[0] if len(idx) == 1 else _readonly(
+                    (idx[1].astype(np.int32) << 16) | idx[0])  # SplitIndices' lo, hi
+                rev = (_readonly(rindptr.astype(np.int64)), rindices,
+                       _readonly(np.repeat(q, np.diff(rindptr))))
             else:
                 from ._kernels.csr import transpose
 
@@ -746,23 +750,38 @@ class FollowerGraph:
         probability everywhere) and :meth:`reverse_csr` was not asked for, ``rprobs``
         holds one probability per node (``per_row``: 4 bytes per node instead of 4 per
         edge, 0.4 GB at 100M edges) and ``none_live`` is empty (the sampler needs no
-        table then); otherwise the per-edge reverse CSR and its
-        :func:`~viralsim._kernels.ic.skip_row_none_live` table. Either way the same RR
+        table then); below 2**24 nodes and 2**31 edges ``rindptr`` is int32 and
+        ``rindices`` a :class:`~viralsim._kernels.rr.SplitIndices` (3 bytes per edge,
+        indexed like the int32 array; 0.17 GB less at 100M edges); otherwise the
+        per-edge reverse CSR and its :func:`~viralsim._kernels.ic.skip_row_none_live`
+        table. Either way the same RR
         sets, bit for bit.
         """
         from ._kernels import ic as _ic
-        from ._kernels.csr import transpose_rows
+        from ._kernels import rr as _rr
+        from ._kernels.csr import in_row_probabilities, transpose_rows
 
         if self._probs is None:
             raise ValueError(_NO_PROBS)
         rows = self._cache.get("reverse_rows")
         if rows is None and "reverse" not in self._cache:
-            rows = transpose_rows(self._indptr, self._indices, self._probs)
+            n, m = self.n_nodes, self.n_edges
+            if n <= _rr.SPLIT_MAX_NODES and m < 2**31:  # int32 row pointers, 3-byte indices
+                q, ok = in_row_probabilities(self._indices, self._probs, n)
+                rows = ((*_rr.reverse_rows_split(self._indptr, self._indices, n), q) if ok
+                        else None)
+            else:
+                rows = transpose_rows(self._indptr, self._indices, self._probs)
             if rows is not None:
                 rows = tuple(_readonly(a) for a in rows)
                 self._cache["reverse_rows"] = rows
         if rows is not None and "reverse" not in self._cache:
-            return (*rows, np.zeros(0), True)
+            if len(rows) == 3:  # typed as the per-edge arrays: no other compiled sampler
+                return (*rows, _NO_TABLE, True)
+            split = self._cache.get("reverse_split")
+            if split is None:
+                split = self._cache["reverse_split"] = _rr.split_indices(rows[1], rows[2])
+            return rows[0], split, rows[3], _NO_TABLE, True
         rindptr, rindices, rprobs = self.reverse_csr()
         none_live = self._cache.get("rr_none_live")
         if none_live is None:
@@ -807,6 +826,9 @@ class FollowerGraph:
 
         return save_graph(self, path)
 
+
+_NO_TABLE = np.zeros(0)
+_NO_TABLE.flags.writeable = False
 
 _NO_PROBS = (
     "the graph has no edge probabilities. Set them first, e.g. "

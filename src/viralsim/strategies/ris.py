@@ -40,6 +40,8 @@ def log_binom(n, k):
 
 
 _RR_SLACK = 1 << 16  # members of room per block beyond the expected ones
+_NO_BITS = np.zeros(0, dtype=np.uint64)
+_NO_PLACES = np.zeros(0, dtype=np.int32)
 
 
 class RRCollection:
@@ -186,33 +188,30 @@ class RRCollection:
         return self._offsets[: self.n_sets + 1], self._members[: self._offsets[self.n_sets]]
 
     def index(self):
-        """Node -> sets inverted index ``(node_ptr, node_sets, members, where, active)``
+        """Node -> sets inverted index ``(node_ptr, node_sets, bits, ranks, active)``
         (another 4 bytes per member).
 
         When the sets hold few of the nodes (under a quarter), the index is over those
-        alone (:func:`viralsim._kernels.rr.active_nodes`): ``active`` lists them, and
-        ``members`` are the sets' members as places in ``active`` (a renumbered copy,
-        when smaller than one number per node of the graph) or node numbers with
-        ``where`` giving each node's place; the index and greedy then take memory per
-        node in some set, not per node of the graph. Else ``where`` and ``active`` are
-        empty and the index is over all nodes.
+        alone (:func:`viralsim._kernels.rr.active_nodes`): ``active`` lists them and
+        ``bits``, ``ranks`` give each member's place in ``active``
+        (:func:`~viralsim._kernels.rr.place_of`, 1.1 bits per node of the graph, no copy
+        of the members); the index and greedy then take memory per node in some set,
+        not per node of the graph. Else ``bits``, ``ranks`` and ``active`` are empty
+        and the index is over all nodes.
         """
         if self._index is None:
             offsets, members = self.arrays()
             with parallel_section(), kernel_memory("indexing the reverse-reachable sets",
                                                    _RIS_REDUCE):
-                where, active = _rr.active_nodes(members, self.n)
-                none = np.zeros(0, dtype=np.int32)
+                bits, ranks, active = _rr.active_nodes(members, self.n)
                 if 4 * active.shape[0] > self.n:
-                    where = active = none
-                elif members.shape[0] <= self.n:
-                    members, where = where[members], none
+                    bits, ranks, active = _NO_BITS, _NO_PLACES, _NO_PLACES  # not views
                 na = active.shape[0] or self.n
                 # parallel blocks while their counts (8 bytes a node each) stay well
                 # below the members' own 4 bytes each
                 nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(na, 1))))
-                node_ptr, node_sets = _rr.invert_where(offsets, members, where, na, nc)
-            self._index = (node_ptr, node_sets, members, where, active)
+                node_ptr, node_sets = _rr.invert_where(offsets, members, bits, ranks, na, nc)
+            self._index = (node_ptr, node_sets, bits, ranks, active)
         return self._index
 
     def sets(self):
@@ -232,11 +231,11 @@ class RRCollection:
 
     def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
         """Greedy max coverage: ``(seeds, gains, upper_bound)`` (coverage counts)."""
-        offsets = self.arrays()[0]
-        node_ptr, node_sets, members, where, active = self.index()
+        offsets, members = self.arrays()
+        node_ptr, node_sets, bits, ranks, active = self.index()
         c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
-        return _rr.greedy_cover_where(offsets, members, node_ptr, node_sets, where, active,
-                                      self.n, int(k), c, float(budget), bool(ratio),
+        return _rr.greedy_cover_where(offsets, members, node_ptr, node_sets, bits, ranks,
+                                      active, self.n, int(k), c, float(budget), bool(ratio),
                                       bool(upper))
 
     def coverage(self, seeds):
