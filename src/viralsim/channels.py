@@ -11,6 +11,7 @@ campaign of seed lists only gives estimate_reach's numbers bit for bit.
 The exact world definition is in :mod:`viralsim._kernels.campaign`.
 """
 
+import functools
 import itertools
 import math
 import numbers
@@ -28,6 +29,7 @@ from ._kernels.campaign import (
     KIND_AD,
     KIND_POST,
     campaign_worlds,
+    unlisted_ads,
     multiplex_days,
     multiplex_worlds,
 )
@@ -889,6 +891,27 @@ def _timeline_len(n_nodes, horizon, longest_step=1):
     return max(int(min(t, MAX_TIMELINE)) + 1, 2), exact
 
 
+_NO_LF = np.zeros(1)
+
+
+@functools.lru_cache(maxsize=4)
+def _log_factorials(n):
+    """``log i!`` for ``i = 0 .. n`` (read-only; kept for the last few graph sizes)."""
+    from scipy.special import gammaln
+
+    lf = gammaln(np.arange(1, n + 2, dtype=np.float64))
+    lf.setflags(write=False)
+    return lf
+
+
+def _has_unlisted(graph, plan):
+    """Whether an ad of ``plan`` leaves its viewers unlisted on ``graph`` when exposure
+    is counted (:func:`viralsim._kernels.campaign.unlisted_ads`)."""
+    k = plan.kind.size
+    return bool(np.any(unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.imps,
+                                    plan.cap)[:k] >= 0))
+
+
 def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None,
               exposure=True):
     """Per-world outcomes of a plan (:class:`_Run`). ``delays``: None (by round), or a
@@ -919,6 +942,7 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days
         bool(exposure), plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
         plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
         out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits, cum,
+        _log_factorials(graph.n_nodes) if exposure and _has_unlisted(graph, plan) else _NO_LF,
     )
     elapsed = time.perf_counter() - t0
     out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
