@@ -29,9 +29,9 @@ from ._kernels.campaign import (
     KIND_AD,
     KIND_POST,
     campaign_worlds,
-    unlisted_ads,
     multiplex_days,
     multiplex_worlds,
+    unlisted_ads,
 )
 from ._limits import MAX_SIMS, rounds_that_can_happen
 from ._validation import (
