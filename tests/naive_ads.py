@@ -89,14 +89,24 @@ def unlisted(n, m, total, cap):
 
 
 def hypergeometric(s, pop, good, draws, lf):
-    """Hypergeometric(pop, good, draws) by inversion from the mode (``lf[i] = log i!``),
-    stepping down and up in turn; one uniform of the stream ``s``. Returns ``(s, x)``."""
+    """Hypergeometric(pop, good, draws): up to 16 on the smaller side, item by item;
+    else by inversion from the mode (``lf[i] = log i!``), stepping down and up in
+    turn, one uniform of the stream ``s``. Returns ``(s, x)``."""
     if draws <= 0 or good <= 0:
         return s, 0
     if good >= pop:
         return s, draws
     if draws >= pop:
         return s, good
+    j = min(good, draws)
+    if j <= 16:  # the smaller side's items one by one: item i is in with prob. left / (pop - i)
+        left, x = max(good, draws), 0
+        for i in range(j):
+            s = (s + GOLDEN) & MASK64
+            hit = unit(mix64(s)) * float(pop - i) < float(left)
+            x += hit
+            left -= hit
+        return s, x
     bad = pop - good
     lo, hi = max(0, draws - bad), min(draws, good)
     if lo == hi:

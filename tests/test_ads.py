@@ -251,7 +251,7 @@ def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, la
 
 
 @pytest.mark.parametrize("pop,good,draws", [(10_000, 2_500, 3_960), (30, 10, 12), (50, 45, 40),
-                                            (7, 3, 5)])
+                                            (7, 3, 5), (60, 40, 20), (500, 30, 200)])
 def test_hypergeometric_draws_follow_the_exact_law(pop, good, draws):
     """Every value's frequency within its binomial interval (Z standard errors) of the
     exact probability, and the kernel's draw = the twin's, draw by draw."""

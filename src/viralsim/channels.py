@@ -263,7 +263,12 @@ class AdBuy(Channel):
     (:mod:`viralsim._kernels.ads`); more impressions persuade a superset
     in the same world. Cost per world: the distinct viewers (a binding cap
     above 1: the impressions), or with ``exposure=False`` and a cap of 1 or
-    one that does not bind, about the adopters.
+    one that does not bind, about the adopters. On a single graph, by round,
+    an ad to everyone (no ``segment``) with a cap of 1 or enough impressions
+    to bring everyone to the cap costs about its adopters with exposure
+    counted too: its other viewers are not drawn one by one, only how many
+    of them were shown the campaign anyway (exact in law; other random
+    draws than listing them, which the other kernels do).
 
     Examples
     --------
@@ -1177,7 +1182,8 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     channels and comments that reached them. With seed lists only the worlds
     are :func:`viralsim.estimate_reach`'s (same reach per world); cost per
     world is each channel's audience (a post) or viewers (an ad; with
-    ``exposure=False`` about its adopters: :class:`AdBuy`), plus the
+    ``exposure=False``, or shown to everyone with a cap of 1, about its
+    adopters: :class:`AdBuy`), plus the
     cascade's (the followers of every commenter are scanned for exposure).
 
     With delays, world ``r`` keeps the live edges and comment coins it has

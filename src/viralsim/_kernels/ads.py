@@ -36,7 +36,24 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
-the viewers are wanted (exposure) or not. For a given cap, more impressions
+the viewers are wanted (exposure) or not.
+
+**Viewers left unlisted** (:func:`unlisted_viewers`; the single-graph
+campaign kernel counting exposure, :func:`viralsim._kernels.campaign.campaign_worlds`):
+an ad shown to everyone (``m == n``) with ``k == 1`` or ``total >= k * m``
+has ``d = min(total, m)`` distinct viewers, and given its ``a`` adopters the
+other ``d - a`` are a uniform subset of the other ``n - a`` consumers
+(exchangeability), independent of the cascade, which depends on the adopters
+only. Exposure needs only how many of them were shown the campaign anyway,
+by a channel (``covered``) or first in cascade round ``t`` (that round's new
+viewers): a multivariate hypergeometric over those cells and the rest,
+drawn one cell after the other (:func:`place_viewers`, exact inversion in
+:func:`hypergeometric`, from the stream ``viewers_key(ckey)``), after the
+cascade. The cascade's viewers among them move to round 0 (the channel
+showed it first). Cost O(adopters + rounds) instead of O(d); the adopters
+are the same draws as above. The kernels that list every viewer (several
+platforms, by day, a segment short of everyone, a binding cap above 1, a cap
+that cannot bind above 1) draw them as above; same law, other draws. For a given cap, more impressions
 persuade a superset of members, and show it to a superset (the persuading
 positions and the deliveries are prefixes of fixed streams), except where
 every member reaches a cap ``k > 1`` (``total >= k * m``: drawn per member
@@ -54,6 +71,9 @@ from .rng import GOLDEN, mix64, to_unit, to_unit_open0
 
 DOMAIN_CONVERT = np.uint64(0x3A3A3A3A3A3A3A3A)  # which impressions persuade
 DOMAIN_VIEWERS = np.uint64(0x4D4D4D4D4D4D4D4D)  # unlisted viewers: how many were seen anyway
+
+#: :func:`hypergeometric` places at most this many items one by one (cheaper than inverting)
+SMALL_HYPER = 16
 
 #: flag in ``views[v]``: ``v`` adopted through this ad
 ADOPTED = np.int64(1) << 62
@@ -230,10 +250,14 @@ def hypergeometric(s, pop, good, draws, lf):
     """How many of ``draws`` people drawn without replacement among ``pop`` are
     among ``good`` of them: Hypergeometric(pop, good, draws).
 
-    Exact inversion of one uniform from the stream ``s`` (advanced by one draw
-    when the outcome is random): the probabilities from ``lf`` (``lf[i] = log
-    i!``) at the mode, then by their ratios outward, one step down and one up in
-    turn, so the cost is about the standard deviation. Returns ``(s, x)``.
+    With ``j = min(good, draws) <= SMALL_HYPER`` (the law is symmetric in
+    ``good`` and ``draws``): ``j`` draws of the stream, item ``i`` of the
+    ``j`` in the sample of the other ``l`` (the count not yet placed) iff
+    ``u * (pop - i) < l``. Otherwise exact inversion of one uniform from the
+    stream: the probabilities from ``lf`` (``lf[i] = log i!``) at the mode,
+    then by their ratios outward, one step down and one up in turn, so the
+    cost is about the standard deviation. The stream ``s`` advances only when
+    the outcome is random. Returns ``(s, x)``.
     """
     if draws <= 0 or good <= 0:
         return s, np.int64(0)
@@ -241,6 +265,16 @@ def hypergeometric(s, pop, good, draws, lf):
         return s, draws
     if draws >= pop:
         return s, good
+    j = min(good, draws)
+    if j <= SMALL_HYPER:  # one draw per item of the smaller side
+        left = max(good, draws)
+        x = np.int64(0)
+        for i in range(j):
+            s = s + GOLDEN
+            hit = to_unit(mix64(s)) * np.float64(pop - i) < np.float64(left)
+            x += hit
+            left -= hit
+        return s, x
     bad = pop - good
     lo = max(np.int64(0), draws - bad)
     hi = min(draws, good)
