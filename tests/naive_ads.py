@@ -74,3 +74,88 @@ def naive_ad(ckey, segment, total, cap, r, viewers=True):
                 adopt.add(v)
             done += 1
     return adopt, (set(views) if viewers else None)
+
+
+# ------------------------------------------------------------ viewers left unlisted
+DOMAIN_VIEWERS = 0x4D4D4D4D4D4D4D4D
+
+
+def unlisted(n, m, total, cap):
+    """Distinct viewers of an ad whose viewers the kernel leaves unlisted, else None:
+    shown to everyone (``m == n``) with cap 1 or everyone at the cap."""
+    if m == n and m > 0 and total > 0 and (cap == 1 or total >= cap * m):
+        return min(total, m)
+    return None
+
+
+def hypergeometric(s, pop, good, draws, lf):
+    """Hypergeometric(pop, good, draws): up to 16 on the smaller side, item by item;
+    else by inversion from the mode (``lf[i] = log i!``), stepping down and up in
+    turn, one uniform of the stream ``s``. Returns ``(s, x)``."""
+    if draws <= 0 or good <= 0:
+        return s, 0
+    if good >= pop:
+        return s, draws
+    if draws >= pop:
+        return s, good
+    j = min(good, draws)
+    if j <= 16:  # the smaller side's items one by one: item i is in with prob. left / (pop - i)
+        left, x = max(good, draws), 0
+        for i in range(j):
+            s = (s + GOLDEN) & MASK64
+            hit = unit(mix64(s)) * float(pop - i) < float(left)
+            x += hit
+            left -= hit
+        return s, x
+    bad = pop - good
+    lo, hi = max(0, draws - bad), min(draws, good)
+    if lo == hi:
+        return s, lo
+    mode = min(max(int(float(draws + 1) * float(good + 1) / float(pop + 2)), lo), hi)
+    pm = math.exp(lf[good] - lf[mode] - lf[good - mode] + lf[bad] - lf[draws - mode]
+                  - lf[bad - draws + mode] - lf[pop] + lf[draws] + lf[pop - draws])
+    s = (s + GOLDEN) & MASK64
+    u = unit(mix64(s)) - pm
+    if u < 0.0:
+        return s, mode
+    g, d, b = float(good), float(draws), float(bad)
+    xl, xh, pl, ph = mode, mode, pm, pm
+    while xl > lo or xh < hi:
+        if xl > lo:
+            x = float(xl)
+            pl *= x * (b - d + x) / ((g - x + 1.0) * (d - x + 1.0))
+            xl -= 1
+            u -= pl
+            if u < 0.0:
+                return s, xl
+        if xh < hi:
+            x = float(xh)
+            ph *= (g - x) * (d - x) / ((x + 1.0) * (b - d + x + 1.0))
+            xh += 1
+            u -= ph
+            if u < 0.0:
+                return s, xh
+        if pl == 0.0 and ph == 0.0:
+            break
+    return s, mode
+
+
+def place_unlisted(ckey, n, d, a, covered, rounds, lf):
+    """An unlisted ad's ``d`` viewers (``a`` of them its adopters, seen already) among
+    ``n`` consumers: ``covered`` seen from a channel (adopters included),
+    ``rounds[t - 1]`` first seen in cascade round ``t``. The other ``d - a`` are a
+    uniform subset of the other ``n - a``: multivariate hypergeometric over (covered,
+    round 1, round 2, ..., the rest). Returns ``(channel viewers, rounds after)``."""
+    s = mix64(ckey ^ DOMAIN_VIEWERS)
+    s, x = hypergeometric(s, n - a, covered - a, d - a, lf)
+    new = left = d - a - x
+    pop = n - covered
+    out = list(rounds)
+    for t, r in enumerate(rounds):
+        if left == 0:
+            break
+        s, x = hypergeometric(s, pop, r, left, lf)
+        out[t] -= x
+        left -= x
+        pop -= r
+    return covered + new, out

@@ -2,17 +2,21 @@
 
 import math
 
+import numba
 import numpy as np
 import pytest
+from scipy import stats
 
 import viralsim as vs
+from viralsim._kernels.ads import hypergeometric
 from viralsim._kernels.campaign import DOMAIN_CHANNEL, draw_channels_as
 from viralsim._kernels.rng import GOLDEN
 from viralsim._validation import seed_from_rng
-from viralsim.channels import _Plan, _run_plan
+from viralsim.channels import _log_factorials, _Plan, _run_plan
 
-from .naive import MASK64, mix64
-from .naive_ads import naive_ad
+from .naive import MASK64, live_followers, mix64, world_key
+from .naive_ads import hypergeometric as naive_hypergeometric
+from .naive_ads import naive_ad, place_unlisted, unlisted
 
 Z = 4.5  # statistical tests: |mean - exact| <= Z standard errors (fixed rng)
 N = 30
@@ -163,3 +167,152 @@ def test_allocation_for_adopters_reports_exposure_of_the_chosen_plan():
     assert len(a.chosen) == 2 and a.value == a.estimate.reach.mean
     np.testing.assert_array_equal(a.estimate.per_world["exposure"], ref.out["exposure"])
     np.testing.assert_array_equal(a.estimate.per_world["reach"], ref.out["reach"])
+
+
+# ------------------------------------------------------------------ viewers left unlisted
+def _ad_all(imps, cap, r=0.3):
+    """An ad shown to everyone."""
+    return vs.AdBuy(spend=imps / 100, cpm=10.0, frequency_cap=cap, conversion_rate=r)
+
+
+def _draw_n(plan, key, world, n):
+    z = np.zeros(n, dtype=np.int32)
+    a, v = np.empty(n, np.int32), np.empty(n, np.int32)
+    na, nv = draw_channels_as(True, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
+                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
+                              z.copy(), z.copy(), np.int32(1), np.zeros(n, np.int64),
+                              np.empty(n, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
+                              np.zeros(0, np.int64))
+    return a[:na].tolist(), v[:nv].tolist()
+
+
+def _cascade_views(g, listed, adopters, key, r):
+    """New viewers by round of IC world r after the channels (plain Python): the
+    adopters seed it, the listed people are seen already. Returns (reach, rounds)."""
+    wkey = world_key(key, r)
+    seen, active, frontier, rounds = set(listed), set(adopters), list(adopters), []
+    while frontier:
+        new, views = [], 0
+        for u in frontier:
+            for e in range(g.indptr[u], g.indptr[u + 1]):
+                v = int(g.indices[e])
+                views += v not in seen
+                seen.add(v)
+            for e in live_followers(g.indptr, g.indices, g.probs, u, wkey):
+                v = int(g.indices[e])
+                if v not in active:
+                    active.add(v)
+                    new.append(v)
+        rounds.append(views)
+        frontier = new
+    return len(active), rounds
+
+
+M60 = 60
+UNLISTED_PLANS = [  # (channels, which are unlisted ads)
+    ([_ad_all(20, 1, 0.2)], [0]),
+    ([vs.SeedList([0, 5]), vs.InfluencerPost(followers=list(range(12)), organic_reach=0.5,
+                                             adoption_rate=0.3),
+      _ad_all(25, 1, 0.1), _ad_all(40, 2, 0.3), _ad_all(130, 2, 0.05), _ad_all(70, 1, 0.0)], [2, 4, 5]),
+]
+
+
+@pytest.mark.parametrize("chans,lazy", UNLISTED_PLANS)
+def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, lazy):
+    """Ads to everyone with cap 1 or everyone at the cap (130 >= 2 x 60): exposure,
+    channel viewers and the exposure timeline equal the twin's, world by world."""
+    g = vs.generators.barabasi_albert(M60, 2, rng=1).with_probabilities(0.3)
+    k, n_sims = len(chans), 40
+    plan = _Plan(g, chans, np.arange(k), "t")
+    d = [unlisted(M60, int(plan.aptr[c + 1] - plan.aptr[c]), int(plan.imps[c]),
+                  int(plan.cap[c])) if plan.kind[c] == 1 else None for c in range(k)]
+    assert [c for c in range(k) if d[c] is not None] == lazy
+    key = seed_from_rng(8)
+    run = _run_plan(g, vs.IC(), plan, key, n_sims, None)
+    lf = _log_factorials(M60)
+    tl = np.zeros(run.tl.shape[1], dtype=np.int64)
+    listed_plan = plan.subset([c for c in range(k) if c not in lazy]) if len(lazy) < k else None
+    for r in range(n_sims):
+        adopters, _ = _draw_n(plan, key, r, M60)
+        listed = set(adopters)
+        if listed_plan is not None:
+            listed |= set(_draw_n(listed_plan, key, r, M60)[1])
+        reach, rounds = _cascade_views(g, listed, adopters, key, r)
+        cv = len(listed)
+        for c in lazy:
+            a = len(_draw_n(plan.subset([c]), key, r, M60)[0])
+            cv, rounds = place_unlisted(_ckey(key, r, c), M60, d[c], a, cv, rounds, lf)
+        assert run.out["reach"][r] == reach and run.out["first_adopters"][r] == len(adopters)
+        assert run.out["channel_viewers"][r] == cv
+        assert run.out["exposure"][r] == cv + sum(rounds)
+        tl[0] += cv
+        tl[1:len(rounds) + 1] += np.asarray(rounds, dtype=np.int64)
+    np.testing.assert_array_equal(run.tl[3], tl)
+
+
+@pytest.mark.parametrize("pop,good,draws", [(10_000, 2_500, 3_960), (30, 10, 12), (50, 45, 40),
+                                            (7, 3, 5), (60, 40, 20), (500, 30, 200)])
+def test_hypergeometric_draws_follow_the_exact_law(pop, good, draws):
+    """Every value's frequency within its binomial interval (Z standard errors) of the
+    exact probability, and the kernel's draw = the twin's, draw by draw."""
+    lf = _log_factorials(pop)
+    n_draws = 4000
+    s0 = [mix64(i * 7919 + 1) for i in range(n_draws)]
+    got = np.array([hypergeometric(np.uint64(s), pop, good, draws, lf)[1] for s in s0])
+    assert got.tolist() == [naive_hypergeometric(s, pop, good, draws, lf)[1] for s in s0]
+    lo, hi = max(0, draws - pop + good), min(draws, good)
+    assert got.min() >= lo and got.max() <= hi
+    p = stats.hypergeom.pmf(np.arange(lo, hi + 1), pop, good, draws)
+    count = np.bincount(got - lo, minlength=hi - lo + 1)
+    assert np.all(np.abs(count - n_draws * p) <= Z * np.sqrt(n_draws * p * (1 - p)) + 1)
+    mean, var = stats.hypergeom.stats(pop, good, draws)
+    assert abs(got.mean() - mean) <= Z * math.sqrt(var / n_draws)
+
+
+def test_unlisted_viewers_overlap_with_the_exact_law():
+    """A seed (followed by 9 people, no live edge) and an ad of d impressions to all 30,
+    persuading nobody: exposure = 10 + d - Hypergeometric(30, 10, d), the channels' viewers
+    1 + d - [the seed among the ad's viewers]; checked value by value."""
+    g = vs.FollowerGraph.from_edges([0] * 9, list(range(1, 10)), n_nodes=30, probs=0.0)
+    d, worlds = 12, 4000
+    est = vs.estimate_campaign(g, [vs.SeedList([0]), _ad_all(d, 1, 0.0)], n_sims=worlds, rng=3)
+    for got, exact in ((est.per_world["exposure"] - 10 - d, stats.hypergeom(30, 10, d)),
+                       (est.per_world["channel_viewers"] - 1 - d, stats.hypergeom(30, 1, d))):
+        x = -got
+        count = np.bincount(x, minlength=11)
+        p = exact.pmf(np.arange(count.size))
+        assert np.all(np.abs(count - worlds * p) <= Z * np.sqrt(worlds * p * (1 - p)) + 1)
+
+
+def test_unlisted_viewers_agree_with_listing_them_in_law():
+    """The same plan on a one-platform MultiplexGraph (every viewer listed and marked):
+    the same adopters world by world, exposure equal in mean (paired, Z standard errors)."""
+    g = vs.generators.barabasi_albert(200, 3, rng=2).with_probabilities("weighted_cascade")
+    plan = [_ad_all(60, 1, 0.05), vs.SeedList([1, 2, 3]), _ad_all(30, 1, 0.02)]
+    a = vs.estimate_campaign(g, plan, n_sims=3000, rng=4)
+    b = vs.estimate_campaign(vs.MultiplexGraph({"x": g}), plan, n_sims=3000, rng=4)
+    for k in ("reach", "first_adopters", "comments", "impressions"):
+        np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+    for k in ("exposure", "channel_viewers"):
+        diff = (a.per_world[k] - b.per_world[k]).astype(float)
+        assert abs(diff.mean()) <= Z * diff.std(ddof=1) / math.sqrt(diff.size)
+        assert np.any(diff != 0)  # (two draws of the same law, not the same draws)
+    ta, tb = a.exposure_by_day, b.exposure_by_day
+    for day in range(4):
+        assert abs(ta.at(day).mean - tb.at(day).mean) <= Z * math.hypot(ta.at(day).stderr,
+                                                                        tb.at(day).stderr)
+
+
+def test_unlisted_viewers_same_numbers_for_any_thread_count():
+    g = vs.generators.barabasi_albert(200, 3, rng=2).with_probabilities(0.2)
+    plan = [_ad_all(60, 1, 0.05), vs.InfluencerPost(account=0, organic_reach=0.5)]
+    old = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = vs.estimate_campaign(g, plan, n_sims=200, rng=6)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        b = vs.estimate_campaign(g, plan, n_sims=200, rng=6)
+    finally:
+        numba.set_num_threads(old)
+    for k in a.per_world:
+        np.testing.assert_array_equal(a.per_world[k], b.per_world[k])

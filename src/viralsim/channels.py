@@ -11,6 +11,7 @@ campaign of seed lists only gives estimate_reach's numbers bit for bit.
 The exact world definition is in :mod:`viralsim._kernels.campaign`.
 """
 
+import functools
 import itertools
 import math
 import numbers
@@ -30,6 +31,7 @@ from ._kernels.campaign import (
     campaign_worlds,
     multiplex_days,
     multiplex_worlds,
+    unlisted_ads,
 )
 from ._limits import MAX_SIMS, rounds_that_can_happen
 from ._validation import (
@@ -261,7 +263,12 @@ class AdBuy(Channel):
     (:mod:`viralsim._kernels.ads`); more impressions persuade a superset
     in the same world. Cost per world: the distinct viewers (a binding cap
     above 1: the impressions), or with ``exposure=False`` and a cap of 1 or
-    one that does not bind, about the adopters.
+    one that does not bind, about the adopters. On a single graph, by round,
+    an ad to everyone (no ``segment``) with a cap of 1 or enough impressions
+    to bring everyone to the cap costs about its adopters with exposure
+    counted too: its other viewers are not drawn one by one, only how many
+    of them were shown the campaign anyway (exact in law; other random
+    draws than listing them, which the other kernels do).
 
     Examples
     --------
@@ -889,6 +896,27 @@ def _timeline_len(n_nodes, horizon, longest_step=1):
     return max(int(min(t, MAX_TIMELINE)) + 1, 2), exact
 
 
+_NO_LF = np.zeros(1)
+
+
+@functools.lru_cache(maxsize=4)
+def _log_factorials(n):
+    """``log i!`` for ``i = 0 .. n`` (read-only; kept for the last few graph sizes)."""
+    from scipy.special import gammaln
+
+    lf = gammaln(np.arange(1, n + 2, dtype=np.float64))
+    lf.setflags(write=False)
+    return lf
+
+
+def _has_unlisted(graph, plan):
+    """Whether an ad of ``plan`` leaves its viewers unlisted on ``graph`` when exposure
+    is counted (:func:`viralsim._kernels.campaign.unlisted_ads`)."""
+    k = plan.kind.size
+    return bool(np.any(unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.imps,
+                                    plan.cap)[:k] >= 0))
+
+
 def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None,
               exposure=True):
     """Per-world outcomes of a plan (:class:`_Run`). ``delays``: None (by round), or a
@@ -919,6 +947,7 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days
         bool(exposure), plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
         plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
         out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits, cum,
+        _log_factorials(graph.n_nodes) if exposure and _has_unlisted(graph, plan) else _NO_LF,
     )
     elapsed = time.perf_counter() - t0
     out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
@@ -1153,7 +1182,8 @@ def estimate_campaign(graph, channels, *, model=None, n_sims=10_000, rng=None, c
     channels and comments that reached them. With seed lists only the worlds
     are :func:`viralsim.estimate_reach`'s (same reach per world); cost per
     world is each channel's audience (a post) or viewers (an ad; with
-    ``exposure=False`` about its adopters: :class:`AdBuy`), plus the
+    ``exposure=False``, or shown to everyone with a cap of 1, about its
+    adopters: :class:`AdBuy`), plus the
     cascade's (the followers of every commenter are scanned for exposure).
 
     With delays, world ``r`` keeps the live edges and comment coins it has

@@ -26,8 +26,10 @@ Cases:
   first adopters expected; 1,000 and 10 in ``--quick``) against a seed list
   of 40 random consumers, on the first layer, each a whole
   :func:`viralsim.estimate_campaign` call, twice: counting exposure (the
-  ad's 4,000 viewers are drawn and marked in every world, the cascade scans
-  every commenter's followers) and reach only (``exposure=False``: the ad
+  ad, shown to everyone with cap 1, draws its ~40 adopters and leaves its
+  other viewers unlisted: after the cascade, which scans every commenter's
+  followers, how many of them it had reached is drawn per round,
+  :mod:`viralsim._kernels.ads`) and reach only (``exposure=False``: the ad
   draws its ~40 adopters only, the cascade follows live edges only).
   Target: the ad costs no more time than the seed list. Check: the ad's
   mean first adopters is 40 within 5 standard errors.

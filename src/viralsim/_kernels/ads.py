@@ -36,7 +36,24 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
-the viewers are wanted (exposure) or not. For a given cap, more impressions
+the viewers are wanted (exposure) or not.
+
+**Viewers left unlisted** (:func:`unlisted_viewers`; the single-graph
+campaign kernel counting exposure, :func:`viralsim._kernels.campaign.campaign_worlds`):
+an ad shown to everyone (``m == n``) with ``k == 1`` or ``total >= k * m``
+has ``d = min(total, m)`` distinct viewers, and given its ``a`` adopters the
+other ``d - a`` are a uniform subset of the other ``n - a`` consumers
+(exchangeability), independent of the cascade, which depends on the adopters
+only. Exposure needs only how many of them were shown the campaign anyway,
+by a channel (``covered``) or first in cascade round ``t`` (that round's new
+viewers): a multivariate hypergeometric over those cells and the rest,
+drawn one cell after the other (:func:`place_viewers`, exact inversion in
+:func:`hypergeometric`, from the stream ``viewers_key(ckey)``), after the
+cascade. The cascade's viewers among them move to round 0 (the channel
+showed it first). Cost O(adopters + rounds) instead of O(d); the adopters
+are the same draws as above. The kernels that list every viewer (several
+platforms, by day, a segment short of everyone, a binding cap above 1, a cap
+that cannot bind above 1) draw them as above; same law, other draws. For a given cap, more impressions
 persuade a superset of members, and show it to a superset (the persuading
 positions and the deliveries are prefixes of fixed streams), except where
 every member reaches a cap ``k > 1`` (``total >= k * m``: drawn per member
@@ -53,6 +70,10 @@ from .config import NJIT
 from .rng import GOLDEN, mix64, to_unit, to_unit_open0
 
 DOMAIN_CONVERT = np.uint64(0x3A3A3A3A3A3A3A3A)  # which impressions persuade
+DOMAIN_VIEWERS = np.uint64(0x4D4D4D4D4D4D4D4D)  # unlisted viewers: how many were seen anyway
+
+#: :func:`hypergeometric` places at most this many items one by one (cheaper than inverting)
+SMALL_HYPER = 16
 
 #: flag in ``views[v]``: ``v`` adopted through this ad
 ADOPTED = np.int64(1) << 62
@@ -62,6 +83,12 @@ ADOPTED = np.int64(1) << 62
 def convert_key(ckey):
     """Key of the stream that says which impressions persuade."""
     return mix64(ckey ^ DOMAIN_CONVERT)
+
+
+@njit(inline="always", **NJIT)
+def viewers_key(ckey):
+    """Key of the stream that places an ad's unlisted viewers (:func:`place_viewers`)."""
+    return mix64(ckey ^ DOMAIN_VIEWERS)
 
 
 @njit(inline="always", **NJIT)
@@ -198,3 +225,121 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
             views[v] = x
             done += 1
     return nt
+
+
+# ------------------------------------------------------------ viewers left unlisted
+@njit(inline="always", **NJIT)
+def unlisted_viewers(n, m, total, k):
+    """Distinct viewers of an ad whose viewers need not be listed, else ``-1``.
+
+    An ad shown to everyone (``m == n``: its segment is every consumer) with a
+    cap of 1 or a delivery that brings everyone to the cap (``total >= k *
+    m``) has ``d = min(total, m)`` distinct viewers, a fixed number, and, given
+    its ``a`` adopters (drawn as :func:`ad_draws` without viewers), the other
+    ``d - a`` are a uniform subset of the ``n - a`` other consumers: all
+    exposure needs of them is how many fall among the people seen otherwise
+    (:func:`place_viewers`).
+    """
+    if m == n and m > 0 and total > 0 and (k == 1 or k <= total // m):
+        return min(total, m)
+    return np.int64(-1)
+
+
+@njit(inline="always", **NJIT)
+def hypergeometric(s, pop, good, draws, lf):
+    """How many of ``draws`` people drawn without replacement among ``pop`` are
+    among ``good`` of them: Hypergeometric(pop, good, draws).
+
+    With ``j = min(good, draws) <= SMALL_HYPER`` (the law is symmetric in
+    ``good`` and ``draws``): ``j`` draws of the stream, item ``i`` of the
+    ``j`` in the sample of the other ``l`` (the count not yet placed) iff
+    ``u * (pop - i) < l``. Otherwise exact inversion of one uniform from the
+    stream: the probabilities from ``lf`` (``lf[i] = log i!``) at the mode,
+    then by their ratios outward, one step down and one up in turn, so the
+    cost is about the standard deviation. The stream ``s`` advances only when
+    the outcome is random. Returns ``(s, x)``.
+    """
+    if draws <= 0 or good <= 0:
+        return s, np.int64(0)
+    if good >= pop:
+        return s, draws
+    if draws >= pop:
+        return s, good
+    j = min(good, draws)
+    if j <= SMALL_HYPER:  # one draw per item of the smaller side
+        left = max(good, draws)
+        x = np.int64(0)
+        for i in range(j):
+            s = s + GOLDEN
+            hit = to_unit(mix64(s)) * np.float64(pop - i) < np.float64(left)
+            x += hit
+            left -= hit
+        return s, x
+    bad = pop - good
+    lo = max(np.int64(0), draws - bad)
+    hi = min(draws, good)
+    if lo == hi:
+        return s, lo
+    mode = np.int64((np.float64(draws + 1) * np.float64(good + 1)) / np.float64(pop + 2))
+    mode = min(max(mode, lo), hi)
+    pm = math.exp(lf[good] - lf[mode] - lf[good - mode] + lf[bad] - lf[draws - mode]
+                  - lf[bad - draws + mode] - lf[pop] + lf[draws] + lf[pop - draws])
+    s = s + GOLDEN
+    u = to_unit(mix64(s)) - pm
+    if u < 0.0:
+        return s, mode
+    fg = np.float64(good)
+    fd = np.float64(draws)
+    fb = np.float64(bad)
+    xl = mode
+    xh = mode
+    pl = pm
+    ph = pm
+    while xl > lo or xh < hi:
+        if xl > lo:  # p(x - 1) = p(x) x (bad - draws + x) / ((good - x + 1)(draws - x + 1))
+            x = np.float64(xl)
+            pl *= x * (fb - fd + x) / ((fg - x + 1.0) * (fd - x + 1.0))
+            xl -= 1
+            u -= pl
+            if u < 0.0:
+                return s, xl
+        if xh < hi:  # p(x + 1) = p(x) (good - x)(draws - x) / ((x + 1)(bad - draws + x + 1))
+            x = np.float64(xh)
+            ph *= (fg - x) * (fd - x) / ((x + 1.0) * (fb - fd + x + 1.0))
+            xh += 1
+            u -= ph
+            if u < 0.0:
+                return s, xh
+        if pl == 0.0 and ph == 0.0:  # both tails spent (u within rounding of 1)
+            break
+    return s, mode
+
+
+@njit(inline="always", **NJIT)
+def place_viewers(s, pop, draws, covered, series, used, lf):
+    """Where an ad's unlisted viewers fall, given everyone else's views.
+
+    ``draws`` viewers are a uniform subset of ``pop`` consumers, of whom
+    ``covered`` were shown the campaign before word of mouth (by a channel) and
+    ``series[t]`` first saw it in round ``t = 1 .. used - 1`` of the cascade
+    (``series``: the exposure row of the world's per-round totals; its last
+    column collects that round and later ones). Multivariate hypergeometric,
+    one cell after the other (:func:`hypergeometric`, from stream ``s``): the
+    viewers among round ``t``'s come off ``series[t]`` (they saw it from the
+    channel, before). Returns ``(new channel viewers, cascade viewers moved)``.
+    """
+    s, x = hypergeometric(s, pop, covered, draws, lf)
+    new = draws - x
+    left = new
+    pop -= covered
+    moved = np.int64(0)
+    for t in range(1, used):
+        if left == 0:
+            break
+        r = series[t]
+        s, x = hypergeometric(s, pop, r, left, lf)
+        series[t] = r - x
+        moved += x
+        left -= x
+        pop -= r
+    return new, moved

@@ -35,7 +35,7 @@ import numpy as np
 from numba import njit, prange
 
 from .ads import ADOPTED as AD_ADOPTED
-from .ads import ad_draws
+from .ads import ad_draws, place_viewers, unlisted_viewers, viewers_key
 from .config import NJIT, NJIT_PARALLEL
 from .ic import MASK32, S32, TWO32, draw_live, keep_fresh, make_room
 from .prefetch import prefetch
@@ -109,14 +109,28 @@ def draw_channels_as(track_viewers, key, world, kind, stream, aptr, aidx, p_see,
     ad's cost is then O(adopters) for a cap of 1 or one that does not bind:
     :func:`viralsim._kernels.ads.ad_draws`): for runs that do not count
     exposure."""
+    return _draw_channels(track_viewers, views[:0], False, key, world, kind, stream, aptr, aidx,
+                          p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
+                          adopters, viewers, clayer, pseen, lexpo)
+
+
+@njit(inline="always", **NJIT)
+def _draw_channels(track_viewers, unl, has_unl, key, world, kind, stream, aptr, aidx, p_see,
+                   p_adopt, imps, cap, vstamp, astamp, mark, views, touched, adopters, viewers,
+                   clayer, pseen, lexpo):
+    """:func:`draw_channels_as`; with ``has_unl``, an ad ``c`` with ``unl[c] >= 0``
+    (:func:`unlisted_ads`) lists its adopters only, and ``unl[k + c]`` (``k``
+    channels) receives how many they are."""
     per_layer = pseen.shape[0] > 0
     wk = world_key(key, world, DOMAIN_CHANNEL)
     na = 0
     nv = 0
-    for c in range(kind.shape[0]):
+    k = kind.shape[0]
+    for c in range(k):
         ckey = node_state(wk, stream[c])
         a0 = aptr[c]
         m = aptr[c + 1] - a0
+        track = track_viewers
         # the channel's people go to touched[:nt], once each, views[v] flagging adopters
         if kind[c] == KIND_POST:
             ps = p_see[c]
@@ -131,14 +145,18 @@ def draw_channels_as(track_viewers, key, world, kind, stream, aptr, aidx, p_see,
                     nt += y == 0
                     views[v] = y | (AD_ADOPTED if to_unit(mix64(x + GOLDEN)) < pa else 1)
         else:
-            nt = ad_draws(ckey, aidx, a0, m, imps[c], cap[c], p_adopt[c], track_viewers,
-                          views, touched)
+            if has_unl and unl[c] >= 0:
+                track = False
+            nt = ad_draws(ckey, aidx, a0, m, imps[c], cap[c], p_adopt[c], track, views,
+                          touched)
+            if not track and has_unl and unl[c] >= 0:
+                unl[k + c] = nt  # (its adopters only: ad_draws' cap-1 and everyone cases)
         # (written out, not a helper taking the arrays: called per person, it costs 10x more)
         for i in range(nt):
             v = touched[i]
             adopt = (views[v] & AD_ADOPTED) != 0
             views[v] = 0
-            if not (adopt or track_viewers):
+            if not (adopt or track):
                 continue
             if vstamp[v] != mark:
                 vstamp[v] = mark
@@ -151,6 +169,42 @@ def draw_channels_as(track_viewers, key, world, kind, stream, aptr, aidx, p_see,
             if per_layer:
                 lexpo[clayer[c]] += _see_on(pseen, v, clayer[c], mark)[1]
     return na, nv
+
+
+@njit(**NJIT)
+def unlisted_ads(n, kind, aptr, imps, cap):
+    """Per channel, the distinct viewers of an ad left unlisted in a run counting
+    exposure (:func:`viralsim._kernels.ads.unlisted_viewers`), else -1; then
+    room for each world's adopter counts (int64 (2 k,))."""
+    k = kind.shape[0]
+    unl = np.full(2 * k, -1, dtype=np.int64)
+    for c in range(k):
+        if kind[c] == KIND_AD:
+            unl[c] = unlisted_viewers(n, aptr[c + 1] - aptr[c], imps[c], cap[c])
+    return unl
+
+
+@njit(inline="always", **NJIT)
+def place_unlisted(unl, key, world, stream, nv, series, used, lf):
+    """The unlisted ads' viewers (:func:`unlisted_ads`) in world ``world``, after its
+    cascade: ``nv`` listed channel viewers (adopters among them), ``series`` its
+    per-round new viewers (moved to round 0 where an ad showed it to them first;
+    :func:`viralsim._kernels.ads.place_viewers`). Returns ``(channel viewers,
+    cascade viewers moved)``."""
+    k = stream.shape[0]
+    n = lf.shape[0] - 1
+    wk = world_key(key, world, DOMAIN_CHANNEL)
+    moved = np.int64(0)
+    for c in range(k):
+        d = unl[c]
+        if d < 0:
+            continue
+        a = unl[k + c]  # its adopters: listed (seen) already, and among its viewers
+        s = viewers_key(node_state(wk, stream[c]))
+        new, mv = place_viewers(s, n - a, d - a, nv - a, series, used, lf)
+        nv += new
+        moved += mv
+    return nv, moved
 
 
 @njit(**NJIT)
@@ -203,7 +257,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
                     c, thin, has_thin, segw, has_seg, track_exposure,
                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
-                    out_first, out_seen, tl_sum, tl_sumsq, visits, cum):
+                    out_first, out_seen, tl_sum, tl_sumsq, visits, cum, lf):
     """Run a campaign in worlds ``world_start .. world_start + n_worlds - 1``.
 
     Graph and model arguments as :func:`viralsim._kernels.wom.wom_worlds` (the
@@ -213,7 +267,13 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     adopters and viewers per world; ``out_exposure`` counts channel viewers and
     word-of-mouth viewers once each, and its round-0 timeline entry holds the
     channel viewers; ``cum``: running totals by round
-    (:func:`accumulate_cumulative`). Without ``track_exposure`` nobody's
+    (:func:`accumulate_cumulative`). Counting exposure, an ad shown to everyone
+    with a cap of 1 or bringing everyone to its cap lists its adopters only
+    (:func:`unlisted_ads`; ``lf[i] = log i!`` for ``i = 0 .. n``, else unused):
+    after the cascade, how many of its other viewers the channels or the
+    cascade showed it to anyway is drawn from its exact law
+    (:func:`place_unlisted`), and those the cascade showed it to count in round
+    0 instead of their round. Without ``track_exposure`` nobody's
     viewing is counted (only the adopters are drawn and followed:
     ``out_exposure``, ``out_seen`` and the exposure timeline then hold
     adopters only, and the caller drops them). Chunks of worlds run in parallel; a
@@ -225,6 +285,8 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     max_deg = max_degree(indptr)
     mult = np.ones(1)
     clayer = np.zeros(kind.shape[0], dtype=np.int64)
+    unl0 = unlisted_ads(n, kind, aptr, imps, cap)
+    has_unl = track_exposure and np.any(unl0[:kind.shape[0]] >= 0)
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
@@ -234,12 +296,14 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
         state = np.zeros(1, dtype=np.int32)
         touched1 = np.empty(1, dtype=np.int32)
         com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
+        unl = unl0.copy()
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
-            na, nv = draw_channels_as(track_exposure, key, world_start + w, kind, stream, aptr,
-                                      aidx, p_see, p_adopt, imps, cap, vstamp, astamp, mark,
-                                      views, touched, adopters, viewers, clayer, pseen, lexpo)
+            na, nv = _draw_channels(track_exposure, unl, has_unl, key, world_start + w, kind,
+                                    stream, aptr, aidx, p_see, p_adopt, imps, cap, vstamp,
+                                    astamp, mark, views, touched, adopters, viewers, clayer,
+                                    pseen, lexpo)
             if track_exposure:
                 for i in range(nv):  # channel viewers: seen before any comment
                     seen[viewers[i]] = mark
@@ -252,6 +316,10 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
                 (False, 0, indptr, indices),
             )
             reach, expo, ncom, nimp, seg, used = res
+            if has_unl:  # the unlisted ads' viewers: channel viewers, some seen in the cascade
+                nv, moved = place_unlisted(unl, key, world_start + w, stream, nv, bucket[3],
+                                           used, lf)
+                expo -= moved
             extra = nv - na  # viewers who did not adopt (the adopters count in expo already)
             bucket[3, 0] += extra
             vis_total += record_world(w, ch, (reach, expo + extra, ncom, nimp, seg, used), bucket,
