@@ -188,21 +188,29 @@ def couple(mg, model=None):
 
 
 @njit(**NJIT)
-def _map_sets(offsets, members, owner, n):
-    """Each set's members replaced by their owners, repeats dropped (first kept)."""
+def _map_sets(sizes, members, owner, stamp, mark):
+    """Each set's members (``sizes[s]`` consecutive ones a set) replaced by their
+    owners, repeats dropped (first kept): ``(sizes, members, mark)``.
+
+    ``stamp`` (int64, one per owner) holds no mark above ``mark``; each set takes
+    the next mark, and the last one is returned (so one ``stamp`` serves many calls).
+    """
     out = np.empty(members.shape[0], dtype=np.int32)
-    off = np.zeros(offsets.shape[0], dtype=np.int64)
-    stamp = np.zeros(n, dtype=np.int64)
+    kept = np.zeros(sizes.shape[0], dtype=np.int64)
     pos = 0
-    for s in range(offsets.shape[0] - 1):
-        for j in range(offsets[s], offsets[s + 1]):
+    j = 0
+    for s in range(sizes.shape[0]):
+        mark += 1
+        first = pos
+        for _ in range(sizes[s]):
             o = owner[members[j]]
-            if stamp[o] != s + 1:
-                stamp[o] = s + 1
+            j += 1
+            if stamp[o] != mark:
+                stamp[o] = mark
                 out[pos] = o
                 pos += 1
-        off[s + 1] = pos
-    return off, out[:pos].copy()
+        kept[s] = pos - first
+    return kept, out[:pos].copy(), mark
 
 
 class CoupledRRCollection(RRCollection):
@@ -236,13 +244,30 @@ class CoupledRRCollection(RRCollection):
         self.coupled = coupled
         self.n = n
         self.total_w = float(w.sum())
+        self._stamp = None
+
+    def extend_to(self, n_sets):
+        """Grow to ``n_sets`` sets (no-op if already that large)."""
+        if int(n_sets) <= self.n_sets:
+            return self
+        # one stamp (8 bytes a consumer) for all the pieces of this growth, freed after
+        self._stamp, self._mark = np.zeros(self.n, dtype=np.int64), 0
+        try:
+            return super().extend_to(n_sets)
+        finally:
+            self._stamp = None
 
     def _map_members(self, sizes, members):
         """Members replaced by their consumers, repeats dropped (:func:`_map_sets`)."""
-        offsets = np.zeros(sizes.shape[0] + 1, dtype=np.int64)
-        np.cumsum(sizes, out=offsets[1:])
-        off, mem = _map_sets(offsets, members, self.coupled.owner, self.n)
-        return np.diff(off), mem
+        if self._stamp is None:  # grown other than by extend_to
+            self._stamp, self._mark = np.zeros(self.n, dtype=np.int64), 0
+            try:
+                return self._map_members(sizes, members)
+            finally:
+                self._stamp = None
+        kept, mem, self._mark = _map_sets(sizes, members, self.coupled.owner, self._stamp,
+                                          np.int64(self._mark))
+        return kept, mem
 
 
 class _Coupling:
