@@ -50,20 +50,18 @@ nearly optimal time. SODA 2014.
 
 import copy
 import dataclasses
-import math
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 from numba import njit
 
 from ._kernels import rr as _rr
 from ._kernels.config import NJIT
-from ._numba_threads import parallel_section
 from ._validation import shown
 from .exceptions import ModelNotSupported
 from .graph import FollowerGraph
 from .models import IC, WordOfMouth
+from .strategies.ris import RRCollection
 
 __all__ = ["CoupledGraph", "couple"]
 
@@ -190,31 +188,40 @@ def couple(mg, model=None):
 
 
 @njit(**NJIT)
-def _map_sets(offsets, members, owner, n):
-    """Each set's members replaced by their owners, repeats dropped (first kept)."""
+def _map_sets(sizes, members, owner, stamp, mark):
+    """Each set's members (``sizes[s]`` consecutive ones a set) replaced by their
+    owners, repeats dropped (first kept): ``(sizes, members, mark)``.
+
+    ``stamp`` (int64, one per owner) holds no mark above ``mark``; each set takes
+    the next mark, and the last one is returned (so one ``stamp`` serves many calls).
+    """
     out = np.empty(members.shape[0], dtype=np.int32)
-    off = np.zeros(offsets.shape[0], dtype=np.int64)
-    stamp = np.zeros(n, dtype=np.int64)
+    kept = np.zeros(sizes.shape[0], dtype=np.int64)
     pos = 0
-    for s in range(offsets.shape[0] - 1):
-        for j in range(offsets[s], offsets[s + 1]):
+    j = 0
+    for s in range(sizes.shape[0]):
+        mark += 1
+        first = pos
+        for _ in range(sizes[s]):
             o = owner[members[j]]
-            if stamp[o] != s + 1:
-                stamp[o] = s + 1
+            j += 1
+            if stamp[o] != mark:
+                stamp[o] = mark
                 out[pos] = o
                 pos += 1
-        off[s + 1] = pos
-    return off, out[:pos].copy()
+        kept[s] = pos - first
+    return kept, out[:pos].copy(), mark
 
 
-class CoupledRRCollection:
-    """RR sets of a multiplex graph over its consumers (the interface IMM and
-    OPIM-C use of :class:`~viralsim.strategies.RRCollection`).
+class CoupledRRCollection(RRCollection):
+    """RR sets of a multiplex graph over its consumers: the
+    :class:`~viralsim.strategies.RRCollection` of the coupled graph, roots drawn
+    among the consumers by their weights, each set's members replaced by their
+    consumers (repeats dropped, first kept).
 
-    Set ``i`` is RR set ``base + i`` of the coupled graph (roots drawn among the
-    consumers by their weights), its members replaced by their consumers: a pure
+    Set ``i`` is RR set ``base + i`` of the coupled graph so mapped: a pure
     function of ``(graph, key, base, weights, mode)`` and ``i``, whatever the
-    order in which the collection grew.
+    order in which the collection grew. ``n`` is the number of consumers.
 
     Examples
     --------
@@ -229,98 +236,38 @@ class CoupledRRCollection:
     """
 
     def __init__(self, coupled, key, *, base=0, weights=None, mode=_rr.MODE_IC):
+        n = coupled.n_consumers
+        w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+        # comment nodes have root weight 0
+        super().__init__(coupled.graph, key, base=base, mode=mode,
+                         weights=np.concatenate([w, np.zeros(coupled.graph.n_nodes - n)]))
         self.coupled = coupled
-        self.n = coupled.n_consumers
-        self.key = int(key)
-        self.base = int(base)
-        self.mode = int(mode)
-        w = np.ones(self.n) if weights is None else np.asarray(weights, dtype=np.float64)
-        self._weights = np.concatenate([w, np.zeros(coupled.graph.n_nodes - self.n)])
+        self.n = n
         self.total_w = float(w.sum())
-        self._offsets = [np.zeros(1, dtype=np.int64)]
-        self._members = []
-        self.n_sets = 0
-        self._flat = None
-        self._index = None
-        self.n_threads = numba.get_num_threads()
-        self.gen_seconds = 0.0
-
-    @property
-    def scale(self):
-        """Reach per unit of coverage fraction: n consumers, or their total weight."""
-        return self.total_w
+        self._stamp = None
 
     def extend_to(self, n_sets):
         """Grow to ``n_sets`` sets (no-op if already that large)."""
-        import time
-
-        from .strategies.ris import RRCollection
-
-        n_sets = int(n_sets)
-        if n_sets <= self.n_sets:
+        if int(n_sets) <= self.n_sets:
             return self
-        t0 = time.perf_counter()
-        inner = RRCollection(self.coupled.graph, self.key, base=self.base + self.n_sets,
-                             weights=self._weights, mode=self.mode)
-        inner.extend_to(n_sets - self.n_sets)
-        off, mem = inner.arrays()
-        del inner
-        off, mem = _map_sets(off, mem, self.coupled.owner, self.n)
-        used = int(self._offsets[-1][-1])
-        self._offsets.append(off[1:] + used)
-        self._members.append(mem)
-        self.n_sets = n_sets
-        self._flat = None
-        self._index = None
-        self.gen_seconds += time.perf_counter() - t0
-        return self
+        # one stamp (8 bytes a consumer) for all the pieces of this growth, freed after
+        self._stamp, self._mark = np.zeros(self.n, dtype=np.int64), 0
+        try:
+            return super().extend_to(n_sets)
+        finally:
+            self._stamp = None
 
-    def arrays(self):
-        """``(offsets, members)`` in index order."""
-        if self._flat is None:
-            self._offsets = [np.concatenate(self._offsets)]
-            self._members = [np.concatenate(self._members or [np.zeros(0, dtype=np.int32)])]
-            self._flat = (self._offsets[0], self._members[0])
-        return self._flat
-
-    def index(self):
-        if self._index is None:
-            offsets, members = self.arrays()
-            nc = max(1, min(self.n_threads, members.shape[0] // (8 * max(self.n, 1))))
-            with parallel_section():
-                self._index = _rr.invert(offsets, members, self.n, nc)
-        return self._index
-
-    def sets(self):
-        offsets, members = self.arrays()
-        return [members[offsets[i]: offsets[i + 1]] for i in range(self.n_sets)]
-
-    @property
-    def n_members(self):
-        return int(self.arrays()[1].shape[0])
-
-    @property
-    def nbytes(self):
-        offsets, members = self.arrays()
-        return offsets.nbytes + members.nbytes
-
-    def greedy(self, k, costs=None, budget=math.inf, ratio=False, upper=False):
-        offsets, members = self.arrays()
-        node_ptr, node_sets = self.index()
-        c = np.zeros(0) if costs is None else np.asarray(costs, dtype=np.float64)
-        return _rr.greedy_cover(offsets, members, node_ptr, node_sets, self.n, int(k), c,
-                                float(budget), bool(ratio), bool(upper))
-
-    def coverage(self, seeds):
-        offsets, members = self.arrays()
-        nc = max(1, min(4 * self.n_threads, self.n_sets))
-        with parallel_section():
-            return int(_rr.coverage(offsets, members, self.n,
-                                    np.asarray(seeds, dtype=np.int64), nc))
-
-    def estimate(self, seeds):
-        """Unbiased reach estimate of consumer ``seeds`` chosen without these sets."""
-        return self.scale * self.coverage(seeds) / max(1, self.n_sets)
+    def _map_members(self, sizes, members):
+        """Members replaced by their consumers, repeats dropped (:func:`_map_sets`)."""
+        if self._stamp is None:  # grown other than by extend_to
+            self._stamp, self._mark = np.zeros(self.n, dtype=np.int64), 0
+            try:
+                return self._map_members(sizes, members)
+            finally:
+                self._stamp = None
+        kept, mem, self._mark = _map_sets(sizes, members, self.coupled.owner, self._stamp,
+                                          np.int64(self._mark))
+        return kept, mem
 
 
 class _Coupling:
@@ -348,7 +295,7 @@ class _Coupling:
 
     def collections(self, strategy, req, func, key):
         from .strategies._base import check_goal, node_weights
-        from .strategies.ris import SECOND_BASE, RRCollection
+        from .strategies.ris import SECOND_BASE
 
         if strategy.backend is not None:
             from .distributed import get_backend

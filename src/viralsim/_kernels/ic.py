@@ -173,6 +173,77 @@ def make_room(queue, tail, k, d, stamp, mark):
 
 
 @njit(inline="always", **NJIT)
+def draw_coin_row_uniform(indices, start, end, t, st, queue, k):
+    """Append the live edges of the coin row ``start:end`` whose edges all have one
+    probability ``p`` to ``queue[k:]``, from the stream ``st``; return the end.
+
+    One 64-bit draw per two edges, each half compared as an integer,
+    ``x32 < t = ceil(p 2**32)`` (the same test as ``x32 < p 2**32``). The coins of
+    :func:`draw_live` (and :func:`~viralsim._kernels.rr.draw_live_row`) for such a row.
+    """
+    d = end - start
+    half = d // 2
+    # indices as uint64 below: Numba then emits no negative-index wraparound
+    su = np.uint64(start)
+    for i in range(half):
+        st, x = next_u64(st)
+        e = su + np.uint64(2 * i)
+        queue[np.uint64(k)] = indices[e]
+        k += (x & MASK32) < t
+        queue[np.uint64(k)] = indices[e + ONE]
+        k += (x >> S32) < t
+    if d > 2 * half:
+        st, x = next_u64(st)
+        queue[np.uint64(k)] = indices[np.uint64(end - 1)]
+        k += (x & MASK32) < t
+    return k
+
+
+@njit(inline="always", **NJIT)
+def draw_binomial_row(indices, start, end, q, z, st, queue, k):
+    """Append the live edges of the row ``start:end`` whose ``d`` edges all have
+    probability ``q`` to ``queue[k:]``, from the stream ``st``; return the end.
+
+    ``z = (1 - q) ** d`` (:func:`none_live_prob`, or the table's copy of it). The
+    number of live edges is drawn by inversion of the binomial law (one draw),
+    then their positions, distinct, by Floyd's algorithm with Lemire's bounded
+    integers. The binomial rows of :func:`draw_live` (and
+    :func:`~viralsim._kernels.rr.draw_live_row`).
+    """
+    d = end - start
+    st, x = next_u64(st)
+    uu = to_unit(x)
+    if uu < z:
+        return k
+    k0 = k
+    ratio = q / (1.0 - q)
+    pk = z
+    cdf = z
+    n_live = 0
+    while uu >= cdf and n_live < d:
+        pk *= (d - n_live) / (n_live + 1) * ratio
+        n_live += 1
+        cdf += pk
+    for j in range(d - n_live, d):  # Floyd: n_live distinct positions
+        s = np.uint64(j + 1)
+        st, x = next_u64(st)
+        m = (x & MASK32) * s
+        if (m & MASK32) < s:
+            thresh = (TWO32_U - s) % s
+            while (m & MASK32) < thresh:
+                st, x = next_u64(st)
+                m = (x & MASK32) * s
+        v = indices[np.uint64(start) + (m >> S32)]
+        for i in range(k0, k):
+            if queue[np.uint64(i)] == v:
+                v = indices[np.uint64(start + j)]
+                break
+        queue[np.uint64(k)] = v
+        k += 1
+    return k
+
+
+@njit(inline="always", **NJIT)
 def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags, tables):
     """Append u's live followers in world ``wkey`` to ``queue[k:]``, unfiltered; return the end.
 
@@ -200,7 +271,6 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
         uniform = kind == ROW_COIN and probs[np.uint64(end - 1)] == probs[np.uint64(start)]
         if uniform:
             t = np.uint64(math.ceil(np.float64(probs[np.uint64(start)]) * TWO32))
-    k0 = k
     if kind == ROW_COIN:
         half = d // 2
         # indices as uint64 below: Numba then emits no negative-index wraparound
@@ -209,19 +279,9 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
             # one probability on the whole row (rows are sorted): the same
             # coins as below, compared as integers, x32 < p 2**32 iff
             # x32 < t = ceil(p 2**32); a separate vectorisable pass does not pay
-            # here. (The loop repeats the mixed one below on purpose: one loop
+            # here. (Its loop repeats the mixed one below on purpose: one loop
             # with the comparison chosen inside costs 8%.)
-            for i in range(half):
-                st, x = next_u64(st)
-                e = su + np.uint64(2 * i)
-                queue[np.uint64(k)] = indices[e]
-                k += (x & MASK32) < t
-                queue[np.uint64(k)] = indices[e + ONE]
-                k += (x >> S32) < t
-            if d > 2 * half:
-                st, x = next_u64(st)
-                queue[np.uint64(k)] = indices[np.uint64(end - 1)]
-                k += (x & MASK32) < t
+            k = draw_coin_row_uniform(indices, start, end, t, st, queue, k)
         elif tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)
@@ -255,34 +315,7 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
     elif kind == ROW_BINOMIAL:
         q = np.float64(probs[np.uint64(start)])
         z = none_live[ui] if tables else none_live_prob(q, d)
-        st, x = next_u64(st)
-        uu = to_unit(x)
-        if uu < z:
-            return k
-        ratio = q / (1.0 - q)
-        pk = z
-        cdf = z
-        n_live = 0
-        while uu >= cdf and n_live < d:
-            pk *= (d - n_live) / (n_live + 1) * ratio
-            n_live += 1
-            cdf += pk
-        for j in range(d - n_live, d):  # Floyd: n_live distinct positions
-            s = np.uint64(j + 1)
-            st, x = next_u64(st)
-            m = (x & MASK32) * s
-            if (m & MASK32) < s:
-                thresh = (TWO32_U - s) % s
-                while (m & MASK32) < thresh:
-                    st, x = next_u64(st)
-                    m = (x & MASK32) * s
-            v = indices[np.uint64(start) + (m >> S32)]
-            for i in range(k0, k):
-                if queue[np.uint64(i)] == v:
-                    v = indices[np.uint64(start + j)]
-                    break
-            queue[np.uint64(k)] = v
-            k += 1
+        k = draw_binomial_row(indices, start, end, q, z, st, queue, k)
     else:
         pos = start
         first = True

@@ -33,14 +33,13 @@ from numba.experimental import structref
 from .config import NJIT, NJIT_PARALLEL
 from .ic import (
     BINOM_MAX_MEAN,
-    MASK32,
     ROW_BINOMIAL,
     ROW_COIN,
     ROW_SKIP,
-    S32,
     SKIP_BELOW,
     TWO32,
-    TWO32_U,
+    draw_binomial_row,
+    draw_coin_row_uniform,
     draw_live,
     keep_fresh,
     make_room,
@@ -116,51 +115,11 @@ def draw_live_row(indptr, indices, q_row, u, wkey, queue, k, lq_cache, zcache):
             kind = ROW_BINOMIAL
         else:
             kind = ROW_SKIP
-    k0 = k
     if kind == ROW_COIN:
         t = np.uint64(math.ceil(q * TWO32))
-        half = d // 2
-        su = np.uint64(start)
-        for i in range(half):
-            st, x = next_u64(st)
-            e = su + np.uint64(2 * i)
-            queue[np.uint64(k)] = indices[e]
-            k += (x & MASK32) < t
-            queue[np.uint64(k)] = indices[e + np.uint64(1)]
-            k += (x >> S32) < t
-        if d > 2 * half:
-            st, x = next_u64(st)
-            queue[np.uint64(k)] = indices[np.uint64(end - 1)]
-            k += (x & MASK32) < t
+        k = draw_coin_row_uniform(indices, start, end, t, st, queue, k)
     elif kind == ROW_BINOMIAL:
-        st, x = next_u64(st)
-        uu = to_unit(x)
-        if uu < z0:
-            return k
-        ratio = q / (1.0 - q)
-        pk = z0
-        cdf = z0
-        n_live = 0
-        while uu >= cdf and n_live < d:
-            pk *= (d - n_live) / (n_live + 1) * ratio
-            n_live += 1
-            cdf += pk
-        for j in range(d - n_live, d):  # Floyd: n_live distinct positions
-            s = np.uint64(j + 1)
-            st, x = next_u64(st)
-            m = (x & MASK32) * s
-            if (m & MASK32) < s:
-                thresh = (TWO32_U - s) % s
-                while (m & MASK32) < thresh:
-                    st, x = next_u64(st)
-                    m = (x & MASK32) * s
-            v = indices[np.uint64(start) + (m >> S32)]
-            for i in range(k0, k):
-                if queue[np.uint64(i)] == v:
-                    v = indices[np.uint64(start + j)]
-                    break
-            queue[np.uint64(k)] = v
-            k += 1
+        k = draw_binomial_row(indices, start, end, q, z0, st, queue, k)
     elif q > 0.0:
         if q != lq_cache[0]:
             lq_cache[0] = q

@@ -55,6 +55,12 @@ class RRCollection:
     the live-edge model sampled; ``graph``'s edge probabilities are its
     edge probabilities (IC) or normalised in-weights (LT).
 
+    A subclass may store each new set's members otherwise (the consumers of a
+    multiplex graph's coupled graph, :class:`viralsim.multiplex_ris.CoupledRRCollection`):
+    :meth:`_map_members` turns the sets as drawn into the sets kept, and ``n``
+    is then the number of nodes members are numbered among (index, greedy,
+    coverage), the graph's by default.
+
     Attributes
     ----------
     offsets : ndarray of int64 (n_sets + 1,)
@@ -84,6 +90,7 @@ class RRCollection:
         self._offsets = np.zeros(1, dtype=np.int64)
         self._members = np.empty(0, dtype=np.int32)
         self.n_sets = 0
+        self._drawn = 0  # members drawn, before _map_members
         self._index = None
         self.n_threads = numba.get_num_threads()
         self.gen_seconds = 0.0
@@ -120,7 +127,8 @@ class RRCollection:
         t0 = time.perf_counter()
         todo = [(self.n_sets, n_sets - self.n_sets, False)]
         used_now = int(self._offsets[self.n_sets])
-        mean = used_now / self.n_sets if self.n_sets else 4.0
+        n_graph = self.graph.n_nodes
+        mean = self._drawn / self.n_sets if self.n_sets else 4.0
         pieces = []  # (first index, sizes, members), any order
         while todo:
             start, count, stalled = todo.pop()
@@ -130,9 +138,9 @@ class RRCollection:
             # 10M consumers); a set is a pure function of its index, so the sets do
             # not depend on where they are made
             nc = 1 if stalled else max(1, min(4 * self.n_threads, count))
-            cap = int(math.ceil(count / nc * mean * 1.25)) + min(self.n, _RR_SLACK) + 64
+            cap = int(math.ceil(count / nc * mean * 1.25)) + min(n_graph, _RR_SLACK) + 64
             if stalled:
-                cap += self.n
+                cap += n_graph
             members = np.empty(nc * cap, dtype=np.int32)
             sizes = np.zeros(count, dtype=np.int64)
             done = np.zeros(nc, dtype=np.int64)
@@ -159,6 +167,8 @@ class RRCollection:
             mean = max(mean, got / max(1, int(done.sum())))
         # append the new sets in index order (one copy of each member)
         pieces.sort(key=lambda p: p[0])
+        self._drawn += sum(p[2].shape[0] for p in pieces)
+        pieces = [(i0, *self._map_members(sz, mem)) for i0, sz, mem in pieces]
         added = sum(p[2].shape[0] for p in pieces)
         need = used_now + added
         if need > self._members.shape[0]:
@@ -182,6 +192,11 @@ class RRCollection:
         self._index = None
         self.gen_seconds += time.perf_counter() - t0
         return self
+
+    def _map_members(self, sizes, members):
+        """The sets kept, ``(sizes, members)``, for new sets as drawn (sizes int64,
+        members int32, consecutive sets); the sets themselves here."""
+        return sizes, members
 
     def arrays(self):
         """``(offsets, members)`` in index order (views of the storage)."""
