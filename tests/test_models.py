@@ -647,22 +647,25 @@ def run_both(monkeypatch, g, idx, n, **kw):
     return a, b
 
 
-@pytest.mark.parametrize("width", [None, 1, 2, 4])
+@pytest.mark.parametrize("flush_at", [None, 0])
 @pytest.mark.parametrize("c, gamma", [(1.0, 1.0), (0.6, 1.0), (0.0, 1.0), (0.8, 0.3)])
-def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, width, c, gamma):
-    """The slot table (its own width, or one forced narrow so that rows overflow) gives
-    the reference path's numbers in every world, round by round."""
+def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, flush_at, c, gamma):
+    """The residual lists and the viewer buffer (its own size, or one that is marked
+    after nearly every commenter) give the reference path's numbers in every world,
+    round by round; lists longer than one chunk included."""
     from viralsim._kernels import wom
 
-    widths = []  # the width of each call's table
-    real = wom.slot_width
+    if flush_at is not None:
+        monkeypatch.setattr(wom, "FLUSH_AT", flush_at)
+    longest = []  # the longest residual list of each call
+    real = wom.residual_lists
 
-    def spy(*args, **kw):
-        k = real(*args, **kw) if width is None else width
-        widths.append(k)
-        return k
+    def spy(*args):
+        rptr, rlist = real(*args)
+        longest.append(int(np.diff(rptr).max(initial=0)))
+        return rptr, rlist
 
-    monkeypatch.setattr(wom, "slot_width", spy)
+    monkeypatch.setattr(wom, "residual_lists", spy)
     for name, g in family_graphs():
         target = np.random.default_rng(len(name)).random(g.n_nodes) < 0.4
         g = g.with_node_attr("t", target)
@@ -682,7 +685,7 @@ def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, wi
                         for x, y in zip(a.timelines[k], b.timelines[k]):
                             assert np.array_equal(x, y), (name, seeds, k)
                     assert a.edge_visits == b.edge_visits
-    assert widths and (width is None or set(widths) == {width})
+    assert max(longest) > wom.VIEW_CHUNK  # some list is copied in several chunks
 
 
 def test_shared_viewers_through_estimate_reach(monkeypatch):
@@ -704,24 +707,17 @@ def test_shared_viewers_through_estimate_reach(monkeypatch):
             for k in b.timelines:
                 for x, y in zip(a.timelines[k], b.timelines[k]):
                     assert np.array_equal(x, y)
-    # the slots of this call hold no follower of a seed
+    # the residual lists of this call hold no follower of a seed
     nl = g._derived("skip_row_none_live", skip_row_none_live)
-    share, nodes, slots, ovf = wom.shared_viewer_data(g.indptr, g.indices, nl,
-                                                      seeds.astype(np.int32), 500)
-    assert share and slots.size % g.n_nodes == 0
-    k = slots.size // g.n_nodes
-    held = []  # every row's followers in its slots and overflow (ovf: a count, then entries)
-    for u in range(g.n_nodes):
-        row = slots[u * k:(u + 1) * k].tolist()
-        if row[-1] < 0:
-            o = -1 - row.pop()
-            row += ovf[o + 1:o + 1 + ovf[o]].tolist()
-        held += [v for v in row if v < g.n_nodes]
-    assert held and not np.isin(held, nodes).any()
+    share, nodes, rptr, rlist = wom.shared_viewer_data(g.indptr, g.indices, nl,
+                                                       seeds.astype(np.int32), 500)
+    assert share and rptr.shape == (g.n_nodes + 1,) and rlist.size == rptr[-1] + wom.VIEW_CHUNK
+    held = rlist[:rptr[-1]]
+    assert held.size and not np.isin(held, nodes).any()
     assert not wom.shared_viewer_data(g.indptr, g.indices, nl, seeds.astype(np.int32), 1)[0]
 
 
-def test_shared_viewers_and_viewer_slots_by_hand():
+def test_shared_viewers_and_residual_lists_by_hand():
     from viralsim._kernels import wom
     from viralsim._kernels.ic import skip_row_none_live
 
@@ -733,28 +729,13 @@ def test_shared_viewers_and_viewer_slots_by_hand():
     assert nodes.tolist() == [3, 1, 4, 5, 0]
     assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
     nl = skip_row_none_live(g.indptr, g.probs)
-    r, indeg = wom.residual_counts(g.indptr, g.indices, flag, nl)
     rows = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(7)]
     assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
-    assert r.tolist() == [1, 0, 0, 0, 0, 2, 0]  # 0 -> 2; 5 -> 2, 6
-    assert indeg.tolist() == np.bincount(dst, minlength=7).tolist()
-    # width 2: every row fits; unused slots j hold the dummy node 7 + j
-    slots, ovf = wom.viewer_slots(g.indptr, g.indices, flag, r, 2)
-    assert slots.reshape(7, 2).tolist() == [[2, 8], [7, 8], [7, 8], [7, 8], [7, 8], [2, 6], [7, 8]]
-    assert ovf.size == 0
-    # width 1: row 5 overflows: its slot points at ovf[0] = count, then the entries
-    slots, ovf = wom.viewer_slots(g.indptr, g.indices, flag, r, 1)
-    assert slots.tolist() == [2, 7, 7, 7, 7, -1, 7] and ovf.tolist() == [2, 2, 6]
-    # the cost model: 2 slots cost less than 1 slot and an overflow
-    assert wom.slot_width(r, indeg, nl < 0, g.n_edges, widths=(1, 2)) == 2
-    assert wom.slot_width(r, indeg, nl < 0, g.n_edges, widths=(1, 2), overflow_cost=0.0) == 1
-    # a table may not be larger than the graph's rows (n k <= m + n): not 4 slots here
-    assert wom.slot_width(r, indeg, nl < 0, g.n_edges, widths=(2, 4)) == 2
-    # coin rows are scanned in the graph: they hold no follower, and weigh nothing
+    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
+    assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
+    assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
+    # coin rows are marked in the pass that tosses their coins: no list
     g = vs.FollowerGraph.from_edges(src, dst, probs=0.5)
     nl = skip_row_none_live(g.indptr, g.probs)
-    r, indeg = wom.residual_counts(g.indptr, g.indices, flag, nl)
-    assert not r.any()
-    assert wom.slot_width(r, indeg, nl < 0, g.n_edges) == 1
-    slots, ovf = wom.viewer_slots(g.indptr, g.indices, flag, r, 1)
-    assert (slots >= 7).all() and ovf.size == 0
+    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
+    assert not rptr.any() and rlist.size == wom.VIEW_CHUNK

@@ -67,11 +67,13 @@ S32 = np.uint64(32)
 SERIES = ("adopters", "comments", "impressions", "exposure")
 #: live-edge path, exposure: the ``seen`` mark of the shared viewers (above every world's mark)
 SHARED = np.int32(2147483647)
-#: the slot widths :func:`viewer_slots` chooses from
-SLOT_WIDTHS = (1, 2, 4, 8, 16)
-#: :func:`slot_width`'s cost model, in units of one slot: reading a row that overflows
-#: its slots (a mispredicted branch and a second read), and each entry read there
-OVERFLOW_COST = 24.0
+#: live-edge path, exposure: a commenter's followers outside the shared set are copied
+#: to the round's viewer buffer in fixed chunks of this many (no branch on the row's length)
+VIEW_CHUNK = 16
+#: the viewer buffer holds this many followers plus the longest row (it is marked seen
+#: when the next row might not fit, and at the end of every round): small enough to stay
+#: in the first-level cache (tests set it to 0 to mark after nearly every commenter)
+FLUSH_AT = 1024
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
 SHARE_VIEWERS = True
@@ -110,112 +112,53 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_counts(indptr, indices, flag, none_live):
+def residual_lists(indptr, indices, flag, none_live):
     """Per node with a skip or binomial row (``none_live[u] >= 0``), its followers
-    outside the shared set (``flag[v] == 0``), 0 for coin rows (the kernel marks
-    those followers seen in the same pass that tosses the row's coins:
-    :func:`_see_coin_row`); and per node how many rows it
-    is in (its in-degree: how likely it is to comment)."""
+    outside the shared set (``flag[v] == 0``) in CSR order; none for coin rows (the
+    kernel marks those followers seen in the same pass that tosses the row's coins:
+    :func:`_see_coin_row`).
+
+    Returns ``(rptr, rlist)``: node u's list is ``rlist[rptr[u] : rptr[u + 1]]``;
+    ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a fixed
+    chunk copied from any list's start stays inside the array.
+    """
     n = indptr.shape[0] - 1
-    r = np.zeros(n, dtype=np.int64)
-    indeg = np.zeros(n, dtype=np.int64)
+    rptr = np.zeros(n + 1, dtype=np.int64)
     for u in range(n):
         c = 0
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            c += flag[v] == 0
-            indeg[v] += 1
-        r[u] = c if none_live[u] >= 0.0 else 0
-    return r, indeg
-
-
-def slot_width(r, indeg, coin, n_edges, widths=SLOT_WIDTHS, overflow_cost=OVERFLOW_COST):
-    """The slot width ``K`` of :func:`viewer_slots` for rows of ``r`` residual followers
-    (``coin``: the coin rows, bool).
-
-    Minimises the expected cost of one commenter's scan, ``K`` slots plus, for a
-    row longer than ``K``, :data:`OVERFLOW_COST` and its entries past the slots,
-    rows weighted by in-degree (a node is as likely to comment as it is to be
-    reached; coin rows, never read in the slots, weigh nothing); among the widths whose table (``n K`` entries) is no larger than
-    ``n_edges + n``, so the table never takes more memory than the graph's rows.
-    """
-    n = r.shape[0]
-    w = np.where(coin, 0.0, indeg.astype(np.float64) + 1.0)
-    if not w.sum() > 0.0:
-        return 1
-    best, best_cost = 1, math.inf
-    for k in widths:
-        if n * k > n_edges + n and k > 1:
-            break
-        over = r > k
-        cost = k + float(np.dot(w[over], overflow_cost + (r[over] - (k - 1)))) / float(w.sum())
-        if cost < best_cost:
-            best, best_cost = k, cost
-    return best
-
-
-@njit(**NJIT)
-def viewer_slots(indptr, indices, flag, r, k):
-    """Each node's followers outside the shared set (``flag[v] == 0``) in ``k`` fixed slots.
-
-    Returns ``(slots, ovf)``: ``slots[u k : (u + 1) k]`` holds u's first residual
-    followers in CSR order, the unused slots ``j`` the dummy node ``n + j``
-    (read as seen: a fixed-length scan, no branch on the row's length). A row of
-    more than ``k`` (``r[u]``) keeps ``k - 1`` in its slots and in slot ``k - 1``
-    ``-1 - o``: ``ovf[o]`` is the count ``c`` of the rest, ``ovf[o + 1 : o + 1 + c]``
-    the rest, in CSR order. Rows with ``r[u] == 0`` (coin rows among them,
-    :func:`residual_counts`) hold only dummies.
-    """
-    n = indptr.shape[0] - 1
-    size = 0
+        if none_live[u] >= 0.0:
+            for e in range(indptr[u], indptr[u + 1]):
+                c += flag[indices[e]] == 0
+        rptr[u + 1] = rptr[u] + c
+    rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
+    k = 0
     for u in range(n):
-        if r[u] > k:
-            size += 1 + r[u] - (k - 1)
-    slots = np.empty(n * k, dtype=np.int32)
-    ovf = np.empty(size, dtype=np.int32)
-    o = 0
-    for u in range(n):
-        base = u * k
-        over = r[u] > k
-        room = k - 1 if over else k
-        j = 0
-        if over:
-            slots[base + k - 1] = -1 - o
-            ovf[o] = r[u] - room
-            o += 1
-        for e in range(indptr[u], indptr[u + 1] if r[u] > 0 else indptr[u]):
-            v = indices[e]
-            if flag[v] == 0:
-                if j < room:
-                    slots[base + j] = v
-                else:
-                    ovf[o] = v
-                    o += 1
-                j += 1
-        for j2 in range(j, room):
-            slots[base + j2] = n + j2
-    return slots, ovf
+        if none_live[u] >= 0.0:
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if flag[v] == 0:
+                    rlist[k] = v
+                    k += 1
+    return rptr, rlist
 
 
 def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
-    """``(share, shared nodes, slots, ovf)`` for the live-edge kernel's exposure count.
+    """``(share, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
-    each later commenter scans its slots (:func:`viewer_slots`, the width from
-    :func:`slot_width`). The table costs a pass over the edges, so it is built
-    only when ``n_worlds`` worlds would scan the seeds' rows at least as many
-    times as there are edges; else (or with ``share=False``) ``share`` is False:
-    every commenter's row is scanned in the graph (the reference path).
+    each later commenter with a skip or binomial row reads its followers outside
+    them (:func:`residual_lists`). The lists cost a pass over the edges, so they
+    are built only when ``n_worlds`` worlds would scan the seeds' rows at least as
+    many times as there are edges; else (or with ``share=False``) ``share`` is
+    False: every commenter's row is scanned in the graph (the reference path).
     """
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
     if not share or not (m and n_worlds * seed_edges >= m):
         return False, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    r, indeg = residual_counts(indptr, indices, flag, none_live)
-    k = slot_width(r, indeg, none_live < 0.0, m)
-    slots, ovf = viewer_slots(indptr, indices, flag, r, np.int64(k))
-    return True, nodes, slots, ovf
+    rptr, rlist = residual_lists(indptr, indices, flag, none_live)
+    return True, nodes, rptr, rlist
 
 
 @njit(inline="always", **NJIT)
@@ -229,19 +172,35 @@ def _see(seen, v, mark, expo):
 
 
 @njit(inline="always", **NJIT)
-def _see_slots(slots, ovf, seen, u, k, mark, expo):
-    """Mark commenter ``u``'s followers outside the shared set (its slots, then its
-    overflow), returning the new exposure."""
-    base = np.uint64(u) * np.uint64(k)
-    for j in range(k - 1):
-        expo = _see(seen, np.uint64(slots[base + np.uint64(j)]), mark, expo)
-    v = slots[base + np.uint64(k - 1)]
-    if v >= 0:
-        expo = _see(seen, np.uint64(v), mark, expo)
-    else:
-        o = np.uint64(-1 - v)
-        for i in range(ovf[o]):
-            expo = _see(seen, np.uint64(ovf[o + np.uint64(1 + i)]), mark, expo)
+def _gather_row(rlist, r0, r1, buf, nb):
+    """Append ``rlist[r0:r1]`` to ``buf[nb:]``, returning the new length: whole chunks
+    of :data:`VIEW_CHUNK` (at least one; the copy past ``r1`` is overwritten by the
+    next row), so no branch depends on the row's length below a chunk. ``buf``
+    needs ``VIEW_CHUNK - 1`` entries of room past the new length."""
+    d = r1 - r0
+    src = np.uint64(r0)
+    dst = np.uint64(nb)
+    c = np.uint64(0)
+    while True:
+        for j in range(VIEW_CHUNK):
+            buf[dst + c + np.uint64(j)] = rlist[src + c + np.uint64(j)]
+        c += np.uint64(VIEW_CHUNK)
+        if c >= np.uint64(d):
+            break
+    return nb + d
+
+
+@njit(inline="always", **NJIT)
+def _see_buffer(seen, buf, nb, mark, expo):
+    """Mark the viewers ``buf[:nb]`` seen, returning ``expo`` plus the new ones.
+
+    They are followers outside the shared set (never :data:`SHARED`), so the
+    mark is stored unconditionally; a viewer listed twice counts once."""
+    for i in range(nb):
+        v = np.uint64(buf[np.uint64(i)])
+        sv = seen[v]
+        seen[v] = mark
+        expo += sv != mark
     return expo
 
 
@@ -377,35 +336,35 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                   state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
 
-    ``viewers = (share, n_shared, slots, ovf)`` (one argument: past 30
+    ``viewers = (share, n_shared, rptr, rlist)`` (one argument: past 30
     arguments CPython passes a call's arguments as ``*args``, which Numba
     cannot inline).
 
     Exposure on the live-edge path (``track_exposure``) with ``share``
     counts the shared viewers once per call (:func:`shared_viewers`): ``seen`` holds
-    :data:`SHARED` at the seeds and their followers (``n_shared`` of them) and
-    at the dummy nodes ``n .. n + k - 1`` (set by the caller, never
-    overwritten), and ``seen[v] == mark`` for v seen in this world; marks grow
-    from world to world, so ``seen[v] < mark`` means "not seen yet". The
-    seeds' round adds ``n_shared - len(seeds)`` viewers without a scan (seeds
-    always comment, in round 1 and only then); a later commenter ``u`` with a
-    coin row marks its followers seen while tossing the row's coins, in one pass
-    (:func:`_see_coin_row`), shared viewers reading as seen; one with a skip or binomial row (read only at
-    its live edges) scans only its followers outside the shared set, in ``k``
-    fixed slots ``slots[u k : (u + 1) k]`` (no branch on the row's length)
-    and, past them, ``ovf`` (:func:`viewer_slots`; ``k = len(slots) // n``).
-    Without ``share`` (the reference path) every commenter's row is scanned
-    in the graph, the seeds' too, with no ``SHARED`` mark (``slots, ovf``
-    unused).
+    :data:`SHARED` at the seeds and their followers (``n_shared`` of them; set
+    by the caller, never overwritten), and ``seen[v] == mark`` for v seen in
+    this world; marks grow from world to world, so ``seen[v] < mark`` means
+    "not seen yet". The seeds' round adds ``n_shared - len(seeds)`` viewers
+    without a scan (seeds always comment, in round 1 and only then); a later
+    commenter ``u`` with a coin row marks its followers seen while tossing the
+    row's coins, in one pass (:func:`_see_coin_row`), shared viewers reading as
+    seen; one with a skip or binomial row (read only at its live edges) copies
+    its followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
+    (:func:`residual_lists`), to the viewer buffer ``touched`` in fixed chunks
+    (:func:`_gather_row`), which is marked in one loop (:func:`_see_buffer`)
+    when the next list might not fit and at the end of the round: one
+    mispredicted loop exit per buffer rather than per commenter. ``touched``
+    then needs at least ``max degree + VIEW_CHUNK`` entries. Without
+    ``share`` (the reference path) every commenter's row is scanned in the
+    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused).
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
-    share, n_shared, slots, ovf = viewers
-    n_nodes = indptr.shape[0] - 1
-    k_slots = slots.shape[0] // max(n_nodes, 1)
+    share, n_shared, rptr, rlist = viewers
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -457,12 +416,14 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         ri = 0
         expo0 = expo
         k = tail
+        nb = 0  # followers in the viewer buffer (touched), not marked yet
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
-            if track_exposure and share and rnd > 0 and qi + 4 < ce:  # the slots too
-                u4 = np.uint64(lst[np.uint64(qi + 4)])
-                if none_live[u4] >= 0.0:  # (coin rows never read theirs)
-                    prefetch(slots, u4 * np.uint64(k_slots))
+            if track_exposure and share and rnd > 0:  # the residual lists too
+                if qi + 8 < ce:
+                    prefetch(rptr, lst[np.uint64(qi + 8)])
+                if qi + 4 < ce:
+                    prefetch(rlist, rptr[np.uint64(lst[np.uint64(qi + 4)])])
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
@@ -503,9 +464,16 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                     if not share:  # the reference path: the row in the graph
                         for e in range(start, end):
                             expo = _see(seen, np.uint64(indices[np.uint64(e)]), mark, expo)
-                    else:  # read at its live edges only: its slots are shorter
-                        expo = _see_slots(slots, ovf, seen, u, k_slots, mark, expo)
+                    else:  # read at its live edges only: its list is shorter
+                        r0 = rptr[u]
+                        r1 = rptr[u + np.uint64(1)]
+                        if nb + (r1 - r0) + VIEW_CHUNK > touched.shape[0]:  # full: mark
+                            expo = _see_buffer(seen, touched, nb, mark, expo)
+                            nb = 0
+                        nb = _gather_row(rlist, r0, r1, touched, nb)
         if not per_edge:
+            if track_exposure and share:
+                expo = _see_buffer(seen, touched, nb, mark, expo)
             tail = keep_fresh(queue, tail, k, stamp, mark)
             if track_exposure and share and rnd == 0:  # the seeds' followers: in every world
                 expo += n_shared - n_seeds
@@ -569,8 +537,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         the number of adopters. On the live-edge path the seeds and their
         followers (seen in every world) are counted once per call
         (:func:`shared_viewer_data`) and only later commenters' followers are
-        scanned per world (those outside the shared set, in fixed slots, for
-        skip and binomial rows); :data:`SHARE_VIEWERS` ``= False`` scans every
+        scanned per world (for skip and binomial rows only those outside the
+        shared set, :func:`residual_lists`); :data:`SHARE_VIEWERS` ``= False`` scans every
         commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
@@ -596,15 +564,15 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     """
     if per_edge or not track_exposure:
         kernel = _worlds_per_edge if per_edge else _worlds_live
-        share, shared, slots, ovf = False, seeds[:0], indices, indices  # unused
+        share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused
     else:
         kernel = _worlds_live
-        share, shared, slots, ovf = shared_viewer_data(indptr, indices, none_live, seeds,
-                                                       n_worlds, bool(SHARE_VIEWERS))
+        share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
+                                                        n_worlds, bool(SHARE_VIEWERS))
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
-           tl_sum, tl_sumsq, visits, share, shared, slots, ovf)
+           tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, np.int64(FLUSH_AT))
 
 
 def _worlds_kernel(PER_EDGE):
@@ -617,10 +585,9 @@ def _worlds_kernel(PER_EDGE):
     def worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
                c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
-               tl_sum, tl_sumsq, visits, share, shared, slots, ovf):
+               tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, flush_at):
         n = indptr.shape[0] - 1
         n_shared = shared.shape[0]
-        k_slots = slots.shape[0] // max(n, 1) if share else 0
         n_chunks = tl_sum.shape[0]
         tl_len = tl_sum.shape[2]
         max_deg = max_degree(indptr)
@@ -628,15 +595,16 @@ def _worlds_kernel(PER_EDGE):
             lo = n_worlds * ch // n_chunks
             hi = n_worlds * (ch + 1) // n_chunks
             stamp = np.zeros(1 if PER_EDGE else n, dtype=np.int32)
-            # n + k_slots: the dummy nodes of the unused slots, always seen
-            # n + k_slots: the dummy nodes of the unused slots, always seen
-            seen = np.zeros(n + k_slots if track_exposure and not PER_EDGE else 1, dtype=np.int32)
+            seen = np.zeros(n if track_exposure and not PER_EDGE else 1, dtype=np.int32)
             if track_exposure and share and not PER_EDGE:
                 for v in shared:
                     seen[v] = SHARED
-                seen[n:] = SHARED
             state = np.zeros(n + 1 if PER_EDGE else 1, dtype=np.int32)  # n: the dummy node
-            touched = np.empty(n + 1 if PER_EDGE else 1, dtype=np.int32)
+            # per-edge path: the nodes to reset; live-edge path with shared viewers: the
+            # viewer buffer (see wom_one_world)
+            touched = np.empty(n + 1 if PER_EDGE else (
+                flush_at + max_deg + VIEW_CHUNK if track_exposure and share else 1),
+                dtype=np.int32)
             queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
             flags = np.empty(max_deg, dtype=np.uint8)
             com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
@@ -649,7 +617,7 @@ def _worlds_kernel(PER_EDGE):
                     indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
                     c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
-                    (share, n_shared, slots, ovf),
+                    (share, n_shared, rptr, rlist),
                 )
                 vis_total += record_world(w, ch, res, bucket, out_reach, out_exposure,
                                           out_comments, out_impressions, out_segment, tl_sum,
