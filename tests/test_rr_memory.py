@@ -152,6 +152,21 @@ def test_split_indices_read_as_int32_and_wide_graphs_fall_back(monkeypatch):
     assert all(np.array_equal(x, y) for x, y in zip(a.arrays(), b.arrays()))
 
 
+def test_split_indices_pickle_as_their_arrays():
+    # Ray's object store and multiprocessing pickle the sampling arrays: the 3-byte
+    # indices go as their two arrays and come back as the same numbers (read-only too)
+    import pickle
+
+    big = np.array([0, 1, 65535, 65536, (1 << 24) - 1], dtype=np.int32)
+    lo, hi = (big & 0xFFFF).astype(np.uint16), (big >> 16).astype(np.uint8)
+    idx = _rr.split_indices(lo, hi)
+    back = pickle.loads(pickle.dumps(idx, protocol=5))
+    assert isinstance(back, _rr.SplitIndices) and back.nbytes == idx.nbytes == 15
+    assert _read_all(back, 5).tolist() == big.tolist()
+    lo.flags.writeable = hi.flags.writeable = False
+    assert _read_all(_rr.split_indices(lo, hi), 5).tolist() == big.tolist()
+
+
 @njit
 def _read_all(idx, m):
     out = np.empty(m, dtype=np.int32)

@@ -203,6 +203,16 @@ class SplitIndices(structref.StructRefProxy):
     def __new__(cls, lo, hi):
         return structref.StructRefProxy.__new__(cls, lo, hi)
 
+    def __reduce__(self):
+        # pickled as its two arrays (Ray's object store, multiprocessing), made again there
+        return split_indices, _split_parts(self)
+
+    @property
+    def nbytes(self):
+        """Bytes of the two arrays, as ``ndarray.nbytes`` counts them."""
+        lo, hi = _split_parts(self)
+        return lo.nbytes + hi.nbytes
+
 
 structref.define_proxy(SplitIndices, SplitIndicesType, ["lo", "hi"])
 
@@ -220,6 +230,11 @@ def _split_getitem(obj, i):
 @njit(**NJIT)
 def _split_indices(lo, hi):
     return SplitIndices(lo, hi)
+
+
+@njit(**NJIT)
+def _split_parts(x):
+    return x.lo, x.hi
 
 
 def split_indices(lo, hi):
