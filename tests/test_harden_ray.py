@@ -36,6 +36,8 @@ def _ray_processes(session):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc to find Ray's processes")
+@pytest.mark.skipif(not FULL, reason="starts Ray in a fresh process (about 35 s): "
+                    "VIRALSIM_TEST_SCALE=full (CI's time)")
 def test_ten_threads_start_ray_once_and_nothing_outlives_the_process(tmp_path):
     n_sims = 20_000 if FULL else 2_000
     code = textwrap.dedent(f"""
