@@ -163,11 +163,12 @@ class FollowerGraph:
         ``own_probs``: ``probs`` is a float32 array no one else holds (sorted in place)."""
         if probs is None:
             return cls._from_canonical(indptr, dst, None, labels, attrs)
+        from ._kernels.config import readonly
         from ._kernels.csr import canonical_rows
 
         indices = np.asarray(dst).astype(np.int32)  # copies: sorted in place
         p32 = probs if own_probs else np.asarray(probs).astype(np.float32)
-        canonical_rows(indptr, indices, p32)
+        canonical_rows(readonly(indptr), indices, p32)
         return cls._from_canonical(indptr, indices, p32, labels, attrs)
 
     @classmethod

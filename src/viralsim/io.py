@@ -115,6 +115,7 @@ def _read_integer_pairs(path, comments, header, probs):
     below read as before."""
     if probs is True or not all(len(c) == 1 and ord(c) < 128 for c in comments):
         return None
+    from ._kernels.config import readonly
     from ._kernels.textparse import parse_int_pairs
 
     with open(path, "rb") as fh:
@@ -125,7 +126,7 @@ def _read_integer_pairs(path, comments, header, probs):
     else:
         buf = np.fromfile(path, dtype=np.uint8)
     chars = np.frombuffer("".join(comments).encode("ascii"), dtype=np.uint8)
-    src, dst, ok = parse_int_pairs(buf, chars, bool(header), probs is False)
+    src, dst, ok = parse_int_pairs(readonly(buf), readonly(chars), bool(header), probs is False)
     del buf
     return {"s": src, "d": dst} if ok else None
 
@@ -1146,6 +1147,7 @@ def _edge_arrays(path, z, names, mmap):
 def _check_saved_graph(path, indptr, indices, probs, labels, attrs):
     # complexity ~22 from a flat list of invariants (dtypes, shapes, row pointers, then
     # one pass over the edges), each refused with its own message: kept as one list
+    from ._kernels.config import readonly
     from ._kernels.gen import check_csr
 
     def bad(what):
@@ -1166,7 +1168,8 @@ def _check_saved_graph(path, indptr, indices, probs, labels, attrs):
     if any(np.shape(v) != (n,) for v in attrs.values()):
         raise bad("a node attribute does not have one value per node")
     has = probs is not None
-    e = check_csr(indptr, indices, probs if has else np.zeros(0, np.float32), has)
+    ro = readonly  # the arrays come read-only or not: one compiled check
+    e = check_csr(ro(indptr), ro(indices), ro(probs if has else np.zeros(0, np.float32)), has)
     if e >= 0:
         raise bad(f"edge {e} is out of range, a self-loop, a repeat or out of row order")
 
@@ -1425,6 +1428,7 @@ def _canonical_parquet(table, probability, n, validate):
     then reads the file)."""
     import pyarrow as pa
 
+    from ._kernels.config import readonly
     from ._kernels.csr import rows_of_sorted
     from ._kernels.gen import check_csr
 
@@ -1449,8 +1453,8 @@ def _canonical_parquet(table, probability, n, validate):
             return None
         d = d.astype(np.int32)
     if validate:
-        if check_csr(indptr, d, probs if probs is not None else np.zeros(0, np.float32),
-                     probs is not None) >= 0:
+        p = probs if probs is not None else np.zeros(0, np.float32)
+        if check_csr(readonly(indptr), readonly(d), readonly(p), probs is not None) >= 0:
             return None
     elif (d.size and (d.min() < 0 or d.max() >= n)) or (
             probs is not None and not ((probs >= 0) & (probs <= 1)).all()):

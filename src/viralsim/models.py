@@ -13,6 +13,7 @@ import numpy as np
 from ._kernels import ic as _ic
 from ._kernels import lt as _lt
 from ._kernels import wom as _wom
+from ._kernels.config import readonly
 from ._validation import check_float, check_probability, param_error, shown
 
 __all__ = ["DiffusionModel", "IC", "WordOfMouth", "LinearThreshold", "WorldBatch"]
@@ -557,7 +558,7 @@ class LinearThreshold(DiffusionModel):
                                                      "LinearThreshold")
         o = _outputs(n, tl_len)
         _lt.lt_worlds(
-            graph.indptr, graph.indices, lo, hi, seeds, np.uint64(key), np.int64(start),
+            graph.indptr, graph.indices, lo, hi, readonly(seeds), np.uint64(key), np.int64(start),
             np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
             segw, has_seg, bool(exposure),
             o["reach"], o["exposure"], o["comments"], o["impressions"], o["segment"],

@@ -234,6 +234,8 @@ def sort_by_row(src, dst, n):
     the edges by ``(src, dst)`` (the order of ``np.argsort(src * n + dst,
     kind="stable")``), from a counting sort by ``src`` and a stable sort of each row by
     ``dst``; ``n_repeats`` counts edges equal to the one before them."""
+    src = np.ascontiguousarray(src)  # callers pass strided columns: one compiled kernel
+    dst = np.ascontiguousarray(dst)
     indptr = _count_by_row(src, n)
     order = np.empty(src.shape[0], dtype=np.int64)
     _scatter_by_row(src, dst, indptr, order)

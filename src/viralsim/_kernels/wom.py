@@ -40,7 +40,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .config import NJIT, NJIT_PARALLEL
+from .config import NJIT, NJIT_PARALLEL, readonly
 from .ic import draw_live, keep_fresh, make_room
 from .prefetch import prefetch, prefetch_rows
 from .rng import (
@@ -157,8 +157,9 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     if not share or not (m and n_worlds * seed_edges >= m):
         return False, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    rptr, rlist = residual_lists(indptr, indices, flag, none_live)
-    return True, nodes, rptr, rlist
+    rptr, rlist = residual_lists(indptr, indices, flag, readonly(none_live))
+    # read-only, as the graph's arrays passed in their place: one compiled kernel
+    return True, nodes, readonly(rptr), readonly(rlist)
 
 
 @njit(inline="always", **NJIT)
@@ -562,6 +563,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
     """
+    seeds = readonly(seeds)  # callers pass both kinds: one compiled kernel
     if per_edge or not track_exposure:
         kernel = _worlds_per_edge if per_edge else _worlds_live
         share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused

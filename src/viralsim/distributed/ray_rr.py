@@ -49,7 +49,7 @@ import numpy as np
 from numba import njit
 
 from .._kernels import rr as _rr
-from .._kernels.config import NJIT
+from .._kernels.config import NJIT, readonly
 from .._validation import shown
 
 __all__ = ["RayRRCollection", "ray_collections", "generate_range"]
@@ -316,8 +316,8 @@ def _generate_pieces(rev, none_live, key, first, count, cum_w, total_w, mode, co
         sizes = np.zeros(cnt, dtype=np.int64)
         done = np.zeros(nc, dtype=np.int64)
         used = np.zeros(nc, dtype=np.int64)
-        _rr.rr_generate(rindptr, rindices, rprobs, none_live, np.uint64(key), np.int64(start),
-                        np.int64(cnt), cum_w, float(total_w), int(mode), float(comment_prob),
+        _rr.rr_generate(rindptr, rindices, rprobs, readonly(none_live), np.uint64(key),
+                        np.int64(start), np.int64(cnt), readonly(cum_w), float(total_w), int(mode), float(comment_prob),
                         nc, np.int64(cap), members, sizes, done, used)
         got = 0
         for c in range(nc):
@@ -474,7 +474,7 @@ class _RRWorker:
         if cands.shape[0]:
             if sh.slot is None:
                 sh.slot = np.full(offsets.shape[0] - 1, -1, dtype=np.int32)
-            rows = _multi_masks(cands, node_ptr, node_sets, sh.covered, sh.slot, words)
+            rows = _multi_masks(readonly(cands), node_ptr, node_sets, sh.covered, sh.slot, words)
             rows, counts = _distinct_rows(rows)
         return ptr, nodes, dec, rows, counts
 
@@ -485,7 +485,8 @@ class _RRWorker:
         if offsets.shape[0] == 1:
             return 0
         nc = max(1, min(4 * self.n_threads, offsets.shape[0] - 1))
-        return int(_rr.coverage(offsets, members, n, np.asarray(seeds, dtype=np.int64), nc))
+        return int(_rr.coverage(offsets, members, n, readonly(np.asarray(seeds, dtype=np.int64)),
+                                nc))
 
     def share(self, token):
         """This share's sets: ``(sizes pieces, members pieces)``, not joined (for the

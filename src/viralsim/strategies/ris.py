@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import _progress
 from .._kernels import rr as _rr
+from .._kernels.config import readonly
 from .._memory import kernel_memory
 from .._numba_threads import parallel_section
 from .._validation import check_float, check_int, param_error, seed_from_rng
@@ -148,8 +149,8 @@ class RRCollection:
             rindptr, rindices, rprobs = self.rev
             with parallel_section(), kernel_memory(f"collecting {count:,} reverse-reachable sets",
                                                    _RIS_REDUCE):
-                _rr.rr_generate(rindptr, rindices, rprobs, self.none_live, self.key,
-                                np.int64(self.base + start), np.int64(count), self.cum_w,
+                _rr.rr_generate(rindptr, rindices, rprobs, readonly(self.none_live), self.key,
+                                np.int64(self.base + start), np.int64(count), readonly(self.cum_w),
                                 self.total_w, self._kernel_mode, self.comment_prob, nc,
                                 np.int64(cap),
                                 members, sizes, done, used)
@@ -258,8 +259,8 @@ class RRCollection:
         offsets, members = self.arrays()
         nc = max(1, min(4 * self.n_threads, self.n_sets))
         with parallel_section():
-            return int(_rr.coverage(offsets, members, self.n, np.asarray(seeds, dtype=np.int64),
-                                    nc))
+            return int(_rr.coverage(offsets, members, self.n,
+                                    readonly(np.asarray(seeds, dtype=np.int64)), nc))
 
     def estimate(self, seeds):
         """Unbiased reach estimate of ``seeds`` if they were chosen without these sets."""
