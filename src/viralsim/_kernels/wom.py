@@ -220,47 +220,43 @@ def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0
     integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test. So the
     live edges are draw_live's, bit for bit, and the row is read once.
     """
+    if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
+        return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, True,
+                          np.uint64(-2.0 - z0))
+    return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, False, ONE)
+
+
+@njit(inline="always", **NJIT)
+def _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, uniform, t):
+    """:func:`_see_coin_row`'s pass, ``uniform`` (integer test against ``t``, else the
+    float test against the edge's probability) a constant at each call site, so the
+    unused test compiles away."""
     d = end - start
     su = np.uint64(start)
-    if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
-        t = np.uint64(-2.0 - z0)
-        for i in range(d >> 1):
-            x = mix64(st + np.uint64(i + 1) * GOLDEN)
-            e = su + np.uint64(2 * i)
-            v = indices[e]
-            expo = _see(seen, np.uint64(v), mark, expo)
-            queue[np.uint64(k)] = v
-            k += (x & MASK32) < t
-            v = indices[e + ONE]
-            expo = _see(seen, np.uint64(v), mark, expo)
-            queue[np.uint64(k)] = v
-            k += (x >> S32) < t
-        if d & 1:
-            x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
-            v = indices[np.uint64(end - 1)]
-            expo = _see(seen, np.uint64(v), mark, expo)
-            queue[np.uint64(k)] = v
-            k += (x & MASK32) < t
-        return k, expo
     for i in range(d >> 1):
         x = mix64(st + np.uint64(i + 1) * GOLDEN)
         e = su + np.uint64(2 * i)
-        v = indices[e]
-        expo = _see(seen, np.uint64(v), mark, expo)
-        queue[np.uint64(k)] = v
-        k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
-        v = indices[e + ONE]
-        expo = _see(seen, np.uint64(v), mark, expo)
-        queue[np.uint64(k)] = v
-        k += np.float64(np.int64(x >> S32)) < np.float64(probs[e + ONE]) * TWO32
+        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e, x & MASK32, uniform, t)
+        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e + ONE, x >> S32,
+                            uniform, t)
     if d & 1:
         x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
-        e = np.uint64(end - 1)
-        v = indices[e]
-        expo = _see(seen, np.uint64(v), mark, expo)
-        queue[np.uint64(k)] = v
-        k += np.float64(np.int64(x & MASK32)) < np.float64(probs[e]) * TWO32
+        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, np.uint64(end - 1),
+                            x & MASK32, uniform, t)
     return k, expo
+
+
+@njit(inline="always", **NJIT)
+def _see_live(indices, probs, seen, mark, queue, k, expo, e, x32, uniform, t):
+    """:func:`_see_coin_row`'s step at edge ``e`` with coin ``x32``: its follower is
+    marked seen and appended to ``queue[k:]``, kept iff the edge is live. Returns
+    ``(k, exposure)``."""
+    v = indices[e]
+    expo = _see(seen, np.uint64(v), mark, expo)
+    queue[np.uint64(k)] = v
+    if uniform:
+        return k + (x32 < t), expo
+    return k + (np.float64(np.int64(x32)) < np.float64(probs[e]) * TWO32), expo
 
 
 @njit(inline="always", **NJIT)
@@ -420,11 +416,10 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         nb = 0  # followers in the viewer buffer (touched), not marked yet
         for qi in range(ch, ce):
             prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
-            if track_exposure and share and rnd > 0:  # the residual lists too
-                if qi + 8 < ce:
-                    prefetch(rptr, lst[np.uint64(qi + 8)])
-                if qi + 4 < ce:
-                    prefetch(rlist, rptr[np.uint64(lst[np.uint64(qi + 4)])])
+            # the residual list 4 places ahead too (no branch on the row's kind, and no
+            # prefetch of rptr: both measured slower)
+            if track_exposure and share and rnd > 0 and qi + 4 < ce:
+                prefetch(rlist, rptr[np.uint64(lst[np.uint64(qi + 4)])])
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
             end = indptr[u + np.uint64(1)]
