@@ -897,6 +897,7 @@ def _timeline_len(n_nodes, horizon, longest_step=1):
 
 
 _NO_LF = np.zeros(1)
+_NO_LF.setflags(write=False)  # (read-only like _log_factorials: one compiled signature)
 
 
 @functools.lru_cache(maxsize=4)

@@ -210,20 +210,18 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
         s, next_conv = next_success(s, np.int64(-1), total, inv)
     done = np.int64(0)
     i = 0
-    while done < total:
+    while done < total:  # branch-free but for the rare persuading impression
         v = aidx[a0 + raw_member(ckey, i, m)]
         i += 1
         x = views[v]
-        if (x & (ADOPTED - 1)) < k:
-            if x == 0:
-                touched[nt] = v
-                nt += 1
-            x += 1
-            if done == next_conv:
-                x |= ADOPTED
-                s, next_conv = next_success(s, next_conv, total, inv)
-            views[v] = x
-            done += 1
+        ok = np.int64((x & (ADOPTED - 1)) < k)  # below the cap: it gets the impression
+        touched[nt] = v  # kept iff its first impression
+        nt += ok & np.int64(x == 0)
+        hit = ok & np.int64(done == next_conv)
+        views[v] = (x + ok) | (hit << 62)  # (ADOPTED)
+        done += ok
+        if hit:
+            s, next_conv = next_success(s, next_conv, total, inv)
     return nt
 
 
