@@ -9,7 +9,7 @@ from scipy import stats
 
 import viralsim as vs
 from viralsim._kernels.ads import hypergeometric
-from viralsim._kernels.campaign import DOMAIN_CHANNEL, draw_channels_as
+from viralsim._kernels.campaign import DOMAIN_CHANNEL
 from viralsim._kernels.rng import GOLDEN
 from viralsim._validation import seed_from_rng
 from viralsim.channels import _log_factorials, _Plan, _run_plan
@@ -17,6 +17,7 @@ from viralsim.channels import _log_factorials, _Plan, _run_plan
 from .naive import MASK64, live_followers, mix64, world_key
 from .naive_ads import hypergeometric as naive_hypergeometric
 from .naive_ads import naive_ad, place_unlisted, unlisted
+from .test_channels import draw_plan
 
 Z = 4.5  # statistical tests: |mean - exact| <= Z standard errors (fixed rng)
 N = 30
@@ -36,14 +37,7 @@ def _ckey(key, world, stream):
 
 
 def _draw(plan, key, world, track=True):
-    z = np.zeros(N, dtype=np.int32)
-    a, v = np.empty(N, np.int32), np.empty(N, np.int32)
-    na, nv = draw_channels_as(track, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
-                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
-                              z.copy(), z.copy(), np.int32(1), np.zeros(N, np.int64),
-                              np.empty(N, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
-                              np.zeros(0, np.int64))
-    return a[:na], v[:nv]
+    return draw_plan(plan, key, world, N, track)
 
 
 def _ad(imps, cap, r=0.3):
@@ -52,7 +46,8 @@ def _ad(imps, cap, r=0.3):
 
 
 # (impressions, cap): everyone at the cap (2), no binding cap, cap 1, a binding cap > 1
-CASES = [(40, 2), (25, 1), (20, 1), (17, 100), (12, 1), (1, 1), (30, 3), (9, 2)]
+CASES = [(40, 2), (25, 1), (20, 1), (17, 100), (12, 1), (1, 1), (30, 3), (9, 2),
+         (55, 3), (19, 1)]  # (the last two: more raw draws than one batch of RAW_BATCH)
 
 
 @pytest.mark.parametrize("imps,cap", CASES)
@@ -176,14 +171,7 @@ def _ad_all(imps, cap, r=0.3):
 
 
 def _draw_n(plan, key, world, n):
-    z = np.zeros(n, dtype=np.int32)
-    a, v = np.empty(n, np.int32), np.empty(n, np.int32)
-    na, nv = draw_channels_as(True, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
-                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
-                              z.copy(), z.copy(), np.int32(1), np.zeros(n, np.int64),
-                              np.empty(n, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
-                              np.zeros(0, np.int64))
-    return a[:na].tolist(), v[:nv].tolist()
+    return tuple(x.tolist() for x in draw_plan(plan, key, world, n))
 
 
 def _cascade_views(g, listed, adopters, key, r):

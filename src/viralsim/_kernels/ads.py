@@ -32,7 +32,8 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     with ``1 - (1 - r) ** k``, independently: the adopters are the
     successes of a Bernoulli process over the member list (same stream).
   * otherwise: the delivery is played impression by impression (rejecting
-    members at the cap), O(total). Its first ``k`` impressions meet no
+    members at the cap), O(total), the raw draws computed
+    :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers). Its first ``k`` impressions meet no
     member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
@@ -153,14 +154,19 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
                 nt += x == 0
                 views[v] = x | np.int64(1)
-        elif track_viewers:
-            while nt < total:  # the raw draws go on
-                v = aidx[a0 + raw_member(ckey, i, m)]
-                i += 1
-                x = views[v]
-                touched[nt] = v  # (branch-free, as above)
-                nt += x == 0
-                views[v] = x | np.int64(1)
+        elif track_viewers and nt < total:
+            batch = np.empty(RAW_BATCH, dtype=np.int64)
+            while True:  # the raw draws go on
+                _raw_batch(ckey, i, m, batch)
+                i += RAW_BATCH
+                for j in range(RAW_BATCH):
+                    v = aidx[a0 + batch[j]]
+                    x = views[v]
+                    touched[nt] = v  # (branch-free, as above)
+                    nt += x == 0
+                    views[v] = x | np.int64(1)
+                    if nt == total:
+                        return nt
         return nt
     if k >= total:  # no cap binds: impression i goes to raw draw i
         if r > 0.0:
@@ -210,19 +216,35 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
         s, next_conv = next_success(s, np.int64(-1), total, inv)
     done = np.int64(0)
     i = 0
-    while done < total:  # branch-free but for the rare persuading impression
-        v = aidx[a0 + raw_member(ckey, i, m)]
-        i += 1
-        x = views[v]
-        ok = np.int64((x & (ADOPTED - 1)) < k)  # below the cap: it gets the impression
-        touched[nt] = v  # kept iff its first impression
-        nt += ok & np.int64(x == 0)
-        hit = ok & np.int64(done == next_conv)
-        views[v] = (x + ok) | (hit << 62)  # (ADOPTED)
-        done += ok
-        if hit:
-            s, next_conv = next_success(s, next_conv, total, inv)
+    batch = np.empty(RAW_BATCH, dtype=np.int64)
+    while done < total:
+        _raw_batch(ckey, i, m, batch)  # raw draws i .. i + RAW_BATCH - 1
+        i += RAW_BATCH
+        for j in range(RAW_BATCH):  # branch-free but for the rare persuading impression
+            v = aidx[a0 + batch[j]]
+            x = views[v]
+            ok = np.int64((x & (ADOPTED - 1)) < k)  # below the cap: it gets the impression
+            touched[nt] = v  # kept iff its first impression
+            nt += ok & np.int64(x == 0)
+            hit = ok & np.int64(done == next_conv)
+            views[v] = (x + ok) | (hit << 62)  # (ADOPTED)
+            done += ok
+            if hit:
+                s, next_conv = next_success(s, next_conv, total, inv)
+            if done == total:  # (the batch's other draws unused)
+                break
     return nt
+
+
+#: raw draws computed at a time (:func:`_raw_batch`): a loop the compiler vectorizes
+RAW_BATCH = 64
+
+
+@njit(inline="always", **NJIT)
+def _raw_batch(ckey, i, m, out):
+    """``out[j] = raw_member(ckey, i + j, m)`` for every ``j``."""
+    for j in range(out.shape[0]):
+        out[j] = raw_member(ckey, i + j, m)
 
 
 # ------------------------------------------------------------ viewers left unlisted
