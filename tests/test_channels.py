@@ -54,20 +54,25 @@ def test_seed_lists_only_give_estimate_reach_numbers_world_by_world(model):
     assert np.all(est.per_world["first_adopters"] == 3)
 
 
-def test_same_numbers_for_any_thread_count():
-    g = random_graph()
-    chans = [vs.InfluencerPost(account=3, organic_reach=0.6, adoption_rate=0.5),
-             vs.AdBuy(spend=1.0, cpm=50.0, frequency_cap=2, conversion_rate=0.3)]
+def assert_same_for_any_thread_count(g, chans, n_sims, rng):
+    """``estimate_campaign`` gives the same numbers world by world on 1 and 2 threads
+    (shared by the channel and ad tests)."""
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = vs.estimate_campaign(g, chans, n_sims=300, rng=2)
+        a = vs.estimate_campaign(g, chans, n_sims=n_sims, rng=rng)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = vs.estimate_campaign(g, chans, n_sims=300, rng=2)
+        b = vs.estimate_campaign(g, chans, n_sims=n_sims, rng=rng)
     finally:
         numba.set_num_threads(old)
     for k in a.per_world:
         np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+
+
+def test_same_numbers_for_any_thread_count():
+    chans = [vs.InfluencerPost(account=3, organic_reach=0.6, adoption_rate=0.5),
+             vs.AdBuy(spend=1.0, cpm=50.0, frequency_cap=2, conversion_rate=0.3)]
+    assert_same_for_any_thread_count(random_graph(), chans, 300, 2)
 
 
 # ------------------------------------------------------------------ the kernel vs twins

@@ -217,21 +217,42 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     done = np.int64(0)
     i = 0
     batch = np.empty(RAW_BATCH, dtype=np.int64)
+    # impressions per member, by position in the segment (k < total <= 2**62: one byte
+    # holds min(k, 255); a cap above 255 counts in views instead)
+    small = k < 255
+    cnt = np.zeros(m if small else 0, dtype=np.uint8)
+    k8 = np.uint8(min(k, 255))
     while done < total:
         _raw_batch(ckey, i, m, batch)  # raw draws i .. i + RAW_BATCH - 1
         i += RAW_BATCH
-        for j in range(RAW_BATCH):  # branch-free but for the rare persuading impression
+        if small:
+            for j in range(RAW_BATCH):  # branch-free but for the rare persuading impression
+                p = batch[j]
+                x = cnt[p]
+                ok = np.int64(x < k8)  # below the cap: it gets the impression
+                touched[nt] = aidx[a0 + p]  # kept iff its first impression
+                nt += ok & np.int64(x == 0)
+                cnt[p] = x + np.uint8(ok)
+                hit = ok & np.int64(done == next_conv)
+                done += ok
+                if hit:
+                    views[aidx[a0 + p]] = ADOPTED
+                    s, next_conv = next_success(s, next_conv, total, inv)
+                if done == total:  # (the batch's other draws unused)
+                    break
+            continue
+        for j in range(RAW_BATCH):  # (the same, counts in views)
             v = aidx[a0 + batch[j]]
             x = views[v]
-            ok = np.int64((x & (ADOPTED - 1)) < k)  # below the cap: it gets the impression
-            touched[nt] = v  # kept iff its first impression
+            ok = np.int64((x & (ADOPTED - 1)) < k)
+            touched[nt] = v
             nt += ok & np.int64(x == 0)
             hit = ok & np.int64(done == next_conv)
             views[v] = (x + ok) | (hit << 62)  # (ADOPTED)
             done += ok
             if hit:
                 s, next_conv = next_success(s, next_conv, total, inv)
-            if done == total:  # (the batch's other draws unused)
+            if done == total:
                 break
     return nt
 
