@@ -139,14 +139,19 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
             while pos < total:
                 n_adopt += 1
                 s, pos = next_success(s, pos, total, inv)
+        listing = track_viewers and total < m  # who is seen: a byte per segment position
+        seen8 = np.zeros(m if listing else 0, dtype=np.uint8)
         i = 0
         while nt < n_adopt:
-            v = aidx[a0 + raw_member(ckey, i, m)]
+            p = raw_member(ckey, i, m)
+            v = aidx[a0 + p]
             i += 1
             if views[v] == 0:
                 touched[nt] = v
                 nt += 1
                 views[v] = ADOPTED
+                if listing:
+                    seen8[p] = 1
         if track_viewers and total == m:  # everyone: no need to draw them
             for i in range(m):
                 v = aidx[a0 + i]
@@ -154,17 +159,17 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
                 nt += x == 0
                 views[v] = x | np.int64(1)
-        elif track_viewers and nt < total:
+        elif listing and nt < total:
             batch = np.empty(RAW_BATCH, dtype=np.int64)
             while True:  # the raw draws go on
                 _raw_batch(ckey, i, m, batch)
                 i += RAW_BATCH
                 for j in range(RAW_BATCH):
-                    v = aidx[a0 + batch[j]]
-                    x = views[v]
-                    touched[nt] = v  # (branch-free, as above)
+                    p = batch[j]
+                    x = seen8[p]
+                    touched[nt] = aidx[a0 + p]  # (branch-free, as above)
                     nt += x == 0
-                    views[v] = x | np.int64(1)
+                    seen8[p] = 1
                     if nt == total:
                         return nt
         return nt
