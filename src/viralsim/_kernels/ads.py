@@ -33,7 +33,9 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     successes of a Bernoulli process over the member list (same stream).
   * otherwise: the delivery is played impression by impression (rejecting
     members at the cap), O(total), the raw draws computed
-    :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers). Its first ``k`` impressions meet no
+    :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers) and,
+    for a cap below 255, each member's impressions counted in a byte per
+    segment position (a cap-1 ad's listed viewers too). Its first ``k`` impressions meet no
     member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
