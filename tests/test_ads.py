@@ -2,14 +2,13 @@
 
 import math
 
-import numba
 import numpy as np
 import pytest
 from scipy import stats
 
 import viralsim as vs
 from viralsim._kernels.ads import hypergeometric
-from viralsim._kernels.campaign import DOMAIN_CHANNEL, draw_channels_as
+from viralsim._kernels.campaign import DOMAIN_CHANNEL
 from viralsim._kernels.rng import GOLDEN
 from viralsim._validation import seed_from_rng
 from viralsim.channels import _log_factorials, _Plan, _run_plan
@@ -17,6 +16,7 @@ from viralsim.channels import _log_factorials, _Plan, _run_plan
 from .naive import MASK64, live_followers, mix64, world_key
 from .naive_ads import hypergeometric as naive_hypergeometric
 from .naive_ads import naive_ad, place_unlisted, unlisted
+from .test_channels import assert_same_for_any_thread_count, draw_plan
 
 Z = 4.5  # statistical tests: |mean - exact| <= Z standard errors (fixed rng)
 N = 30
@@ -36,14 +36,7 @@ def _ckey(key, world, stream):
 
 
 def _draw(plan, key, world, track=True):
-    z = np.zeros(N, dtype=np.int32)
-    a, v = np.empty(N, np.int32), np.empty(N, np.int32)
-    na, nv = draw_channels_as(track, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
-                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
-                              z.copy(), z.copy(), np.int32(1), np.zeros(N, np.int64),
-                              np.empty(N, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
-                              np.zeros(0, np.int64))
-    return a[:na], v[:nv]
+    return draw_plan(plan, key, world, N, track)
 
 
 def _ad(imps, cap, r=0.3):
@@ -52,7 +45,9 @@ def _ad(imps, cap, r=0.3):
 
 
 # (impressions, cap): everyone at the cap (2), no binding cap, cap 1, a binding cap > 1
-CASES = [(40, 2), (25, 1), (20, 1), (17, 100), (12, 1), (1, 1), (30, 3), (9, 2)]
+CASES = [(40, 2), (25, 1), (20, 1), (17, 100), (12, 1), (1, 1), (30, 3), (9, 2),
+         (55, 3), (19, 1),  # more raw draws than one batch of RAW_BATCH
+         (400, 300)]  # a binding cap above 255 (counted in views, not in bytes)
 
 
 @pytest.mark.parametrize("imps,cap", CASES)
@@ -176,14 +171,7 @@ def _ad_all(imps, cap, r=0.3):
 
 
 def _draw_n(plan, key, world, n):
-    z = np.zeros(n, dtype=np.int32)
-    a, v = np.empty(n, np.int32), np.empty(n, np.int32)
-    na, nv = draw_channels_as(True, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
-                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
-                              z.copy(), z.copy(), np.int32(1), np.zeros(n, np.int64),
-                              np.empty(n, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
-                              np.zeros(0, np.int64))
-    return a[:na].tolist(), v[:nv].tolist()
+    return tuple(x.tolist() for x in draw_plan(plan, key, world, n))
 
 
 def _cascade_views(g, listed, adopters, key, r):
@@ -304,15 +292,9 @@ def test_unlisted_viewers_agree_with_listing_them_in_law():
 
 
 def test_unlisted_viewers_same_numbers_for_any_thread_count():
+    """Unlisted (to everyone) and listed (a segment: cap 1, a binding cap 3) ads."""
     g = vs.generators.barabasi_albert(200, 3, rng=2).with_probabilities(0.2)
-    plan = [_ad_all(60, 1, 0.05), vs.InfluencerPost(account=0, organic_reach=0.5)]
-    old = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
-        a = vs.estimate_campaign(g, plan, n_sims=200, rng=6)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = vs.estimate_campaign(g, plan, n_sims=200, rng=6)
-    finally:
-        numba.set_num_threads(old)
-    for k in a.per_world:
-        np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+    g = g.with_node_attr("seg", np.arange(200) % 4 == 0)
+    plan = [_ad_all(60, 1, 0.05), vs.InfluencerPost(account=0, organic_reach=0.5),
+            _ad(120, 3, 0.05), _ad(30, 1, 0.1)]
+    assert_same_for_any_thread_count(g, plan, 200, 6)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import viralsim as vs
-from viralsim._kernels.campaign import DOMAIN_CHANNEL, draw_channels
+from viralsim._kernels.campaign import DOMAIN_CHANNEL, draw_channels_as
 from viralsim._kernels.rng import GOLDEN
 from viralsim._validation import seed_from_rng
 from viralsim.channels import _brute_force, _Plan
@@ -54,20 +54,25 @@ def test_seed_lists_only_give_estimate_reach_numbers_world_by_world(model):
     assert np.all(est.per_world["first_adopters"] == 3)
 
 
-def test_same_numbers_for_any_thread_count():
-    g = random_graph()
-    chans = [vs.InfluencerPost(account=3, organic_reach=0.6, adoption_rate=0.5),
-             vs.AdBuy(spend=1.0, cpm=50.0, frequency_cap=2, conversion_rate=0.3)]
+def assert_same_for_any_thread_count(g, chans, n_sims, rng):
+    """``estimate_campaign`` gives the same numbers world by world on 1 and 2 threads
+    (shared by the channel and ad tests)."""
     old = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        a = vs.estimate_campaign(g, chans, n_sims=300, rng=2)
+        a = vs.estimate_campaign(g, chans, n_sims=n_sims, rng=rng)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        b = vs.estimate_campaign(g, chans, n_sims=300, rng=2)
+        b = vs.estimate_campaign(g, chans, n_sims=n_sims, rng=rng)
     finally:
         numba.set_num_threads(old)
     for k in a.per_world:
         np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
+
+
+def test_same_numbers_for_any_thread_count():
+    chans = [vs.InfluencerPost(account=3, organic_reach=0.6, adoption_rate=0.5),
+             vs.AdBuy(spend=1.0, cpm=50.0, frequency_cap=2, conversion_rate=0.3)]
+    assert_same_for_any_thread_count(random_graph(), chans, 300, 2)
 
 
 # ------------------------------------------------------------------ the kernel vs twins
@@ -100,13 +105,18 @@ def _twin_post(key, world, stream, audience, p_see, p_adopt):
     return seen, adopted
 
 
-def _draw(plan, key, world, n):
+def draw_plan(plan, key, world, n, track=True):
+    """The channels' draws of ``plan`` (a ``_Plan`` on ``n`` consumers) in world
+    ``world``: ``(adopters, viewers)`` as int32 arrays, in the order the channels
+    reached them (``track=False``: the viewers who do not adopt are left out).
+    Shared by the channel and ad tests."""
     z = np.zeros(n, dtype=np.int32)
     a, v = np.empty(n, np.int32), np.empty(n, np.int32)
-    na, nv = draw_channels(np.uint64(key), world, plan.kind, plan.stream, plan.aptr, plan.aidx,
-                           plan.p_see, plan.p_adopt, plan.imps, plan.cap, z.copy(), z.copy(),
-                           np.int32(1), np.zeros(n, np.int64), np.empty(n, np.int32), a, v,
-                           plan.clayer, np.zeros(0, np.int64), np.zeros(0, np.int64))
+    na, nv = draw_channels_as(track, np.uint64(key), world, plan.kind, plan.stream, plan.aptr,
+                              plan.aidx, plan.p_see, plan.p_adopt, plan.imps, plan.cap,
+                              z.copy(), z.copy(), np.int32(1), np.zeros(n, np.int64),
+                              np.empty(n, np.int32), a, v, plan.clayer, np.zeros(0, np.int64),
+                              np.zeros(0, np.int64))
     return a[:na], v[:nv]
 
 
@@ -117,7 +127,7 @@ def test_post_draws_match_their_plain_python_twin():
     plan = _Plan(g, [post], [0], "t")
     key = seed_from_rng(5)
     for r in range(20):
-        a, v = _draw(plan, key, r, g.n_nodes)
+        a, v = draw_plan(plan, key, r, g.n_nodes)
         seen, adopted = _twin_post(key, r, 0, range(0, 30, 2), 0.7, 0.4)
         assert v.tolist() == seen and a.tolist() == adopted
 
@@ -132,13 +142,13 @@ def test_cascade_after_the_channels_is_estimate_reachs_world(model):
     plan = _Plan(g, chans, [0, 1], "t")
     d = chans[1].impressions  # the ad's distinct viewers (cap 1, shown to everyone)
     for r in range(60):
-        a, v = _draw(plan, est.rng_key, r, g.n_nodes)
+        a, v = draw_plan(plan, est.rng_key, r, g.n_nodes)
         assert est.per_world["first_adopters"][r] == a.size
         # the ad's viewers other than its adopters are not listed (their overlap with the
         # post's is drawn: viralsim._kernels.ads.place_viewers), so: within its bounds
-        seen = set(_draw(plan.subset([0]), est.rng_key, r, g.n_nodes)[1].tolist()) | set(
+        seen = set(draw_plan(plan.subset([0]), est.rng_key, r, g.n_nodes)[1].tolist()) | set(
             a.tolist())
-        a_ad = _draw(plan.subset([1]), est.rng_key, r, g.n_nodes)[0].size
+        a_ad = draw_plan(plan.subset([1]), est.rng_key, r, g.n_nodes)[0].size
         cv = est.per_world["channel_viewers"][r]
         assert max(len(seen), d) <= cv <= len(seen) + d - a_ad
         assert max(len(seen), d) <= v.size <= len(seen) + d - a_ad  # (listing them all)

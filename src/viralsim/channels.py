@@ -268,7 +268,11 @@ class AdBuy(Channel):
     to bring everyone to the cap costs about its adopters with exposure
     counted too: its other viewers are not drawn one by one, only how many
     of them were shown the campaign anyway (exact in law; other random
-    draws than listing them, which the other kernels do).
+    draws than listing them, which the other kernels do). An ad to a
+    segment always lists its viewers when exposure is counted, and a
+    binding cap above 1 always plays its delivery impression by impression
+    (its adopters depend on it); see ``docs/channels.md`` for which path
+    runs when.
 
     Examples
     --------

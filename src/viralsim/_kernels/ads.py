@@ -32,7 +32,10 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     with ``1 - (1 - r) ** k``, independently: the adopters are the
     successes of a Bernoulli process over the member list (same stream).
   * otherwise: the delivery is played impression by impression (rejecting
-    members at the cap), O(total). Its first ``k`` impressions meet no
+    members at the cap), O(total), the raw draws computed
+    :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers) and,
+    for a cap below 255, each member's impressions counted in a byte per
+    segment position (a cap-1 ad's listed viewers too). Its first ``k`` impressions meet no
     member at the cap, so for ``total <= k`` it is the previous case.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
@@ -138,14 +141,19 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
             while pos < total:
                 n_adopt += 1
                 s, pos = next_success(s, pos, total, inv)
+        listing = track_viewers and total < m  # who is seen: a byte per segment position
+        seen8 = np.zeros(m if listing else 0, dtype=np.uint8)
         i = 0
         while nt < n_adopt:
-            v = aidx[a0 + raw_member(ckey, i, m)]
+            p = raw_member(ckey, i, m)
+            v = aidx[a0 + p]
             i += 1
             if views[v] == 0:
                 touched[nt] = v
                 nt += 1
                 views[v] = ADOPTED
+                if listing:
+                    seen8[p] = 1
         if track_viewers and total == m:  # everyone: no need to draw them
             for i in range(m):
                 v = aidx[a0 + i]
@@ -153,14 +161,19 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
                 nt += x == 0
                 views[v] = x | np.int64(1)
-        elif track_viewers:
-            while nt < total:  # the raw draws go on
-                v = aidx[a0 + raw_member(ckey, i, m)]
-                i += 1
-                x = views[v]
-                touched[nt] = v  # (branch-free, as above)
-                nt += x == 0
-                views[v] = x | np.int64(1)
+        elif listing and nt < total:
+            batch = np.empty(RAW_BATCH, dtype=np.int64)
+            while True:  # the raw draws go on
+                _raw_batch(ckey, i, m, batch)
+                i += RAW_BATCH
+                for j in range(RAW_BATCH):
+                    p = batch[j]
+                    x = seen8[p]
+                    touched[nt] = aidx[a0 + p]  # (branch-free, as above)
+                    nt += x == 0
+                    seen8[p] = 1
+                    if nt == total:
+                        return nt
         return nt
     if k >= total:  # no cap binds: impression i goes to raw draw i
         if r > 0.0:
@@ -210,21 +223,56 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
         s, next_conv = next_success(s, np.int64(-1), total, inv)
     done = np.int64(0)
     i = 0
+    batch = np.empty(RAW_BATCH, dtype=np.int64)
+    # impressions per member, by position in the segment (k < total <= 2**62: one byte
+    # holds min(k, 255); a cap above 255 counts in views instead)
+    small = k < 255
+    cnt = np.zeros(m if small else 0, dtype=np.uint8)
+    k8 = np.uint8(min(k, 255))
     while done < total:
-        v = aidx[a0 + raw_member(ckey, i, m)]
-        i += 1
-        x = views[v]
-        if (x & (ADOPTED - 1)) < k:
-            if x == 0:
-                touched[nt] = v
-                nt += 1
-            x += 1
-            if done == next_conv:
-                x |= ADOPTED
+        _raw_batch(ckey, i, m, batch)  # raw draws i .. i + RAW_BATCH - 1
+        i += RAW_BATCH
+        if small:
+            for j in range(RAW_BATCH):  # branch-free but for the rare persuading impression
+                p = batch[j]
+                x = cnt[p]
+                ok = np.int64(x < k8)  # below the cap: it gets the impression
+                touched[nt] = aidx[a0 + p]  # kept iff its first impression
+                nt += ok & np.int64(x == 0)
+                cnt[p] = x + np.uint8(ok)
+                hit = ok & np.int64(done == next_conv)
+                done += ok
+                if hit:
+                    views[aidx[a0 + p]] = ADOPTED
+                    s, next_conv = next_success(s, next_conv, total, inv)
+                if done == total:  # (the batch's other draws unused)
+                    break
+            continue
+        for j in range(RAW_BATCH):  # (the same, counts in views)
+            v = aidx[a0 + batch[j]]
+            x = views[v]
+            ok = np.int64((x & (ADOPTED - 1)) < k)
+            touched[nt] = v
+            nt += ok & np.int64(x == 0)
+            hit = ok & np.int64(done == next_conv)
+            views[v] = (x + ok) | (hit << 62)  # (ADOPTED)
+            done += ok
+            if hit:
                 s, next_conv = next_success(s, next_conv, total, inv)
-            views[v] = x
-            done += 1
+            if done == total:
+                break
     return nt
+
+
+#: raw draws computed at a time (:func:`_raw_batch`): a loop the compiler vectorizes
+RAW_BATCH = 64
+
+
+@njit(inline="always", **NJIT)
+def _raw_batch(ckey, i, m, out):
+    """``out[j] = raw_member(ckey, i + j, m)`` for every ``j``."""
+    for j in range(out.shape[0]):
+        out[j] = raw_member(ckey, i + j, m)
 
 
 # ------------------------------------------------------------ viewers left unlisted
