@@ -36,11 +36,11 @@ def _too_many_nodes(n, func):
     )
 
 def _readonly(a):
-    """A read-only view of ``a`` (made contiguous): the flag is set on the view,
-    never on an array someone else holds."""
-    a = np.ascontiguousarray(a).view()
-    a.flags.writeable = False
-    return a
+    """``a`` made contiguous and read-only (:func:`viralsim._kernels.config.readonly`:
+    the flag is set on a view, never on an array someone else holds)."""
+    from ._kernels.config import readonly
+
+    return readonly(np.ascontiguousarray(a))
 
 
 class FollowerGraph:
@@ -163,12 +163,11 @@ class FollowerGraph:
         ``own_probs``: ``probs`` is a float32 array no one else holds (sorted in place)."""
         if probs is None:
             return cls._from_canonical(indptr, dst, None, labels, attrs)
-        from ._kernels.config import readonly
         from ._kernels.csr import canonical_rows
 
         indices = np.asarray(dst).astype(np.int32)  # copies: sorted in place
         p32 = probs if own_probs else np.asarray(probs).astype(np.float32)
-        canonical_rows(readonly(indptr), indices, p32)
+        canonical_rows(_readonly(indptr), indices, p32)
         return cls._from_canonical(indptr, indices, p32, labels, attrs)
 
     @classmethod

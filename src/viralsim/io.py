@@ -1168,8 +1168,8 @@ def _check_saved_graph(path, indptr, indices, probs, labels, attrs):
     if any(np.shape(v) != (n,) for v in attrs.values()):
         raise bad("a node attribute does not have one value per node")
     has = probs is not None
-    ro = readonly  # the arrays come read-only or not: one compiled check
-    e = check_csr(ro(indptr), ro(indices), ro(probs if has else np.zeros(0, np.float32)), has)
+    p = probs if has else np.zeros(0, np.float32)
+    e = check_csr(readonly(indptr), readonly(indices), readonly(p), has)
     if e >= 0:
         raise bad(f"edge {e} is out of range, a self-loop, a repeat or out of row order")
 
