@@ -264,14 +264,22 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
         d = min(total, m)
         q = r if k == 1 else 1.0 - (1.0 - r) ** k
         n_adopt = binomial(convert_key(ckey), d, q)[1]
+        listing = track_viewers and d < m
+        # who is seen: a byte per segment position for a segment not much larger than
+        # the viewers (else the zeroing costs more than it saves), else marks in views
+        in_bytes = listing and m <= BYTE_SEGMENT * d
+        seen8 = np.zeros(m if in_bytes else 0, dtype=np.uint8)
         i = 0
         while nt < n_adopt:  # the first n_adopt distinct raw draws
-            v = aidx[a0 + raw_member(ckey, i, m)]
+            p = raw_member(ckey, i, m)
+            v = aidx[a0 + p]
             i += 1
             if views[v] == 0:
                 touched[nt] = v
                 nt += 1
                 views[v] = ADOPTED
+                if in_bytes:
+                    seen8[p] = 1
         if track_viewers and d == m:  # everyone: no need to draw them
             for i in range(m):
                 v = aidx[a0 + i]
@@ -279,8 +287,29 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
                 nt += x == 0
                 views[v] = x | np.int64(1)
-        elif track_viewers and nt < d:
-            nt = _more_viewers(ckey, aidx, a0, m, d, i, nt, views, touched)
+        elif listing and nt < d:
+            batch = np.empty(RAW_BATCH, dtype=np.int64)
+            while True:  # the raw draws go on
+                _raw_batch(ckey, i, m, batch)
+                i += RAW_BATCH
+                if in_bytes:
+                    for j in range(RAW_BATCH):
+                        p = batch[j]
+                        x = seen8[p]
+                        touched[nt] = aidx[a0 + p]  # (branch-free, as above)
+                        nt += x == 0
+                        seen8[p] = 1
+                        if nt == d:
+                            return nt
+                else:
+                    for j in range(RAW_BATCH):  # (the same, marks in views)
+                        v = aidx[a0 + batch[j]]
+                        x = views[v]
+                        touched[nt] = v
+                        nt += x == 0
+                        views[v] = x | np.int64(1)
+                        if nt == d:
+                            return nt
         return nt
     if k >= total:  # no cap binds: impression i goes to raw draw i; the first P persuade
         n_adopt = binomial(convert_key(ckey), total, r)[1]
@@ -347,42 +376,6 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
             if done == total:
                 break
     return nt
-
-
-@njit(**NJIT)
-def _more_viewers(ckey, aidx, a0, m, d, i, nt, views, touched):
-    """A cap-1 ad's viewers after its ``nt`` adopters (raw draws ``0 .. i - 1``): the raw
-    draws from ``i`` on, until ``d`` distinct members. Who is seen: a byte per segment
-    position for a segment of at most :data:`BYTE_SEGMENT` members per viewer (the
-    adopters' draws replayed into it), else marks in ``views``. Returns ``nt``. (A
-    function of its own: the adopters-only path allocates nothing.)"""
-    batch = np.empty(RAW_BATCH, dtype=np.int64)
-    if m <= BYTE_SEGMENT * d:
-        seen8 = np.zeros(m, dtype=np.uint8)
-        for j in range(i):
-            seen8[raw_member(ckey, j, m)] = 1
-        while True:  # the raw draws go on
-            _raw_batch(ckey, i, m, batch)
-            i += RAW_BATCH
-            for j in range(RAW_BATCH):
-                p = batch[j]
-                x = seen8[p]
-                touched[nt] = aidx[a0 + p]  # kept iff new (branch-free)
-                nt += x == 0
-                seen8[p] = 1
-                if nt == d:
-                    return nt
-    while True:  # (the same, marks in views: the adopters' are set)
-        _raw_batch(ckey, i, m, batch)
-        i += RAW_BATCH
-        for j in range(RAW_BATCH):
-            v = aidx[a0 + batch[j]]
-            x = views[v]
-            touched[nt] = v
-            nt += x == 0
-            views[v] = x | np.int64(1)
-            if nt == d:
-                return nt
 
 
 #: an ad's views are counted in a byte per segment member (zeroed in every world) when the
