@@ -46,8 +46,10 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
   * otherwise: the delivery is played impression by impression (rejecting
     members at the cap), O(total), the raw draws computed
     :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers) and,
-    for a cap below 255, each member's impressions counted in a byte per
-    segment position (a cap-1 ad's listed viewers too). The impressions'
+    for a cap below 255 and a segment of at most :data:`BYTE_SEGMENT`
+    members per impression, each member's impressions counted in a byte per
+    segment position (a cap-1 ad's listed viewers too, per viewer); else in
+    ``views`` (the same draws: a large segment's zeroing would cost more). The impressions'
     recipients are not exchangeable here (who reaches the cap first changes
     the later draws), so which impressions persuade is drawn position by
     position. Its first ``k`` impressions meet no member at the cap.
