@@ -16,6 +16,91 @@ def raw_member(key, i, m):
     return min(int(unit(mix64((key + (i + 1) * GOLDEN) & MASK64)) * m), m - 1)
 
 
+STIRLERR_SMALL = [0.0] + [math.lgamma(i + 1.0) - (i + 0.5) * math.log(i) + i
+                          - 0.5 * math.log(2.0 * math.pi) for i in range(1, 16)]
+
+
+def stirlerr(n):
+    """log n! - (n + 1/2) log n + n - log sqrt(2 pi): a table to 15, then Stirling's series."""
+    if n <= 15.0:
+        return STIRLERR_SMALL[int(n)]
+    nn = n * n
+    s0, s1, s2 = 0.083333333333333333333, 0.00277777777777777777778, 0.00079365079365079365079365
+    s3, s4 = 0.000595238095238095238095238, 0.0008417508417508417508417508
+    if n > 500.0:
+        return (s0 - s1 / nn) / n
+    if n > 80.0:
+        return (s0 - (s1 - s2 / nn) / nn) / n
+    if n > 35.0:
+        return (s0 - (s1 - (s2 - s3 / nn) / nn) / nn) / n
+    return (s0 - (s1 - (s2 - (s3 - s4 / nn) / nn) / nn) / nn) / n
+
+
+def bd0(x, m):
+    """x log(x / m) + m - x, by its series near x = m."""
+    if abs(x - m) < 0.1 * (x + m):
+        v = (x - m) / (x + m)
+        s = (x - m) * v
+        ej = 2.0 * x * v
+        v = v * v
+        for j in range(1, 1000):
+            ej *= v
+            s1 = s + ej / float(2 * j + 1)
+            if s1 == s:
+                return s1
+            s = s1
+        return s
+    return x * math.log(x / m) + m - x
+
+
+def binomial_pmf(x, n, p):
+    """P(Binomial(n, p) = x): Loader's saddle-point form (R's dbinom)."""
+    q, fn = 1.0 - p, float(n)
+    if x == 0:
+        return math.exp(-bd0(fn, fn * q) - fn * p if p < 0.1 else fn * math.log1p(-p))
+    if x == n:
+        return math.exp(-bd0(fn, fn * p) - fn * q if q < 0.1 else fn * math.log(p))
+    fx = float(x)
+    lc = stirlerr(fn) - stirlerr(fx) - stirlerr(fn - fx) - bd0(fx, fn * p) - bd0(fn - fx, fn * q)
+    return math.exp(lc - 0.5 * (math.log(2.0 * math.pi) + math.log(fx) + math.log1p(-fx / fn)))
+
+
+def binomial(s, n, p):
+    """Binomial(n, p): one uniform of the stream ``s`` inverted from the mode
+    ``floor((n + 1) p)`` outward, a step down then a step up in turn. Returns ``(s, x)``."""
+    if n <= 0 or p <= 0.0:
+        return s, 0
+    if p >= 1.0:
+        return s, n
+    fn = float(n)
+    mode = min(int((fn + 1.0) * p), n)
+    pm = binomial_pmf(mode, n, p)
+    s = (s + GOLDEN) & MASK64
+    u = unit(mix64(s)) - pm
+    if u < 0.0:
+        return s, mode
+    rho = p / (1.0 - p)
+    xl, xh, pl, ph = mode, mode, pm, pm
+    while xl > 0 or xh < n:
+        if xl > 0:
+            x = float(xl)
+            pl *= x / ((fn - x + 1.0) * rho)
+            xl -= 1
+            u -= pl
+            if u < 0.0:
+                return s, xl
+        if xh < n:
+            x = float(xh)
+            ph *= (fn - x) * rho / (x + 1.0)
+            xh += 1
+            u -= ph
+            if u < 0.0:
+                return s, xh
+        if (xl == 0 or pl == 0.0) and (xh == n or ph == 0.0):
+            break
+    return s, mode
+
+
 def successes(key, n, p):
     """Positions in 0 .. n - 1 of a Bernoulli(p) process drawn by geometric skipping."""
     if p <= 0.0:
@@ -36,33 +121,33 @@ def naive_ad(ckey, segment, total, cap, r, viewers=True):
 
     Delivery as the model says: impression i to a member drawn uniformly among
     those below the cap, played one impression at a time except where the
-    module's shortcut is exact (cap 1; no binding cap; everyone at the cap).
+    module's shortcut is exact (cap 1 or everyone at the cap: how many adopt in
+    one binomial draw; no binding cap: how many impressions persuade).
     """
     m = len(segment)
     if m == 0 or total <= 0:
         return set(), (set() if viewers else None)
     conv = mix64(ckey ^ DOMAIN_CONVERT)
-    if cap == 1:
-        total = min(total, m)
-        n_adopt = len(successes(conv, total, r))
+    if cap == 1 or total >= cap * m:  # a uniform d-subset sees it, Binomial(d, q) of them adopt
+        d = min(total, m)
+        q = r if cap == 1 else 1.0 - (1.0 - r) ** cap
+        n_adopt = binomial(conv, d, q)[1]
         order, i = [], 0
-        while len(order) < n_adopt:
+        while len(order) < n_adopt:  # the first n_adopt distinct raw draws
             v = segment[raw_member(ckey, i, m)]
             i += 1
             if v not in order:
                 order.append(v)
         seen = set(order)
-        while viewers and len(seen) < total:
+        while viewers and len(seen) < d:
             seen.add(segment[raw_member(ckey, i, m)])
             i += 1
         return set(order), (seen if viewers else None)
-    if cap >= total:
-        adopt = {segment[raw_member(ckey, i, m)] for i in successes(conv, total, r)}
+    if cap >= total:  # impression i to raw draw i; Binomial(total, r) persuade: the first ones
+        n_adopt = binomial(conv, total, r)[1]
+        adopt = {segment[raw_member(ckey, i, m)] for i in range(n_adopt)}
         seen = {segment[raw_member(ckey, i, m)] for i in range(total)}
         return adopt, (seen if viewers else None)
-    if total >= cap * m:
-        adopt = {segment[i] for i in successes(conv, m, 1.0 - (1.0 - r) ** cap)}
-        return adopt, (set(segment) if viewers else None)
     conv_at = set(successes(conv, total, r))
     views, adopt, done, i = {}, set(), 0, 0
     while done < total:

@@ -7,13 +7,14 @@ import pytest
 from scipy import stats
 
 import viralsim as vs
-from viralsim._kernels.ads import hypergeometric
+from viralsim._kernels.ads import BYTE_SEGMENT, binomial, binomial_pmf, hypergeometric
 from viralsim._kernels.campaign import DOMAIN_CHANNEL
 from viralsim._kernels.rng import GOLDEN
 from viralsim._validation import seed_from_rng
 from viralsim.channels import _log_factorials, _Plan, _run_plan
 
 from .naive import MASK64, live_followers, mix64, world_key
+from .naive_ads import binomial as naive_binomial
 from .naive_ads import hypergeometric as naive_hypergeometric
 from .naive_ads import naive_ad, place_unlisted, unlisted
 from .test_channels import assert_same_for_any_thread_count, draw_plan
@@ -71,20 +72,46 @@ def test_ad_draws_match_their_plain_python_twin(imps, cap):
         assert set(v2.tolist()) <= set(v.tolist())
 
 
-@pytest.mark.parametrize("cap,spends", [(1, range(1, 31)), (3, range(1, 60)),
-                                        (10**6, range(1, 40))])
-def test_more_impressions_persuade_a_superset_in_every_world(cap, spends):
-    """The coupling across spend levels: impressions 0 .. N - 1 are a prefix (cap 3:
-    no binding cap up to 3, then the delivery played; short of everyone at the cap)."""
+@pytest.mark.parametrize("imps,cap", [(5, 1), (7, 3), (9, 2)])
+def test_large_segments_count_views_in_views_with_the_same_draws(imps, cap):
+    """A segment over BYTE_SEGMENT members per impression counts in ``views`` instead of
+    a byte per member: the same draws (the twin knows no such switch)."""
+    n, members = 700, 600
+    assert members > BYTE_SEGMENT * imps  # the views path
+    seg = np.zeros(n, dtype=bool)
+    seg[np.random.default_rng(4).choice(n, members, replace=False)] = True
+    g = vs.FollowerGraph.from_edges([0], [1], n_nodes=n, probs=0.0).with_node_attr("seg", seg)
+    plan = _Plan(g, [_ad(imps, cap, 0.4)], [0], "t")
+    key = seed_from_rng(12)
+    for r in range(40):
+        a, v = draw_plan(plan, key, r, n)
+        adopt, seen = naive_ad(_ckey(key, r, 0), np.flatnonzero(seg).tolist(), imps, cap, 0.4)
+        assert set(a.tolist()) == adopt and set(v.tolist()) == seen and v.size == len(seen)
+
+
+@pytest.mark.parametrize("cap,spends,persuade_from", [(1, range(1, 31), None),
+                                                      (3, range(1, 60), 4),
+                                                      (10**6, range(1, 40), None)])
+def test_more_impressions_show_it_to_a_superset_in_every_world(cap, spends, persuade_from):
+    """The coupling across spend levels: the viewers are a prefix of the raw draws (cap
+    3: no binding cap up to 3, then the delivery played, short of everyone at the cap);
+    the adopters are a superset only within the played delivery (cap 3 from 4
+    impressions: its persuading impressions a prefix of one stream), not where how many
+    adopt is one binomial draw per spend (module docstring)."""
     g = _graph()
     key = seed_from_rng(3)
-    plans = [_Plan(g, [_ad(n, cap, 0.2)], [0], "t") for n in spends]
+    plans = [(n, _Plan(g, [_ad(n, cap, 0.2)], [0], "t")) for n in spends]
+    grew = 0
     for r in range(25):
         prev_a, prev_v = set(), set()
-        for plan in plans:
+        for n, plan in plans:
             a, v = (set(x.tolist()) for x in _draw(plan, key, r))
-            assert prev_a <= a and prev_v <= v
+            assert prev_v <= v
+            if persuade_from is not None and n > persuade_from:
+                assert prev_a <= a
+                grew += prev_a < a
             prev_a, prev_v = a, v
+    assert persuade_from is None or grew > 0
 
 
 def test_cap_one_gives_each_member_the_same_chances():
@@ -105,17 +132,101 @@ def test_cap_one_gives_each_member_the_same_chances():
         assert np.all(np.abs(counts - worlds * p) <= Z * math.sqrt(worlds * p * (1 - p)))
 
 
-def test_cap_one_adopters_are_binomial():
-    """Cap 1, no word of mouth: first adopters ~ Binomial(impressions, rate) (mean and
-    variance, the variance against the standard error of a sample variance)."""
-    g = _graph()
-    n, p, worlds = 15, 0.3, 20_000
-    est = vs.estimate_campaign(g, [_ad(n, 1, p)], n_sims=worlds, rng=5, exposure=False)
-    x = est.per_world["first_adopters"].astype(float)
-    mu, var = n * p, n * p * (1 - p)
-    mu4 = var * (1 + 3 * (n - 2) * p * (1 - p))  # binomial fourth central moment
-    assert abs(x.mean() - mu) <= Z * math.sqrt(var / worlds)
-    assert abs(x.var(ddof=1) - var) <= Z * math.sqrt((mu4 - var**2) / worlds)
+def _chi2_pvalue(values, pmf, lo):
+    """Chi-square goodness of fit of integer ``values`` to ``pmf`` (over ``lo, lo + 1,
+    ...``; its mass outside is pooled with the cells expected below 5)."""
+    values = np.asarray(values, dtype=np.int64)
+    assert values.min() >= lo and values.max() < lo + pmf.size
+    n = values.size
+    count = np.bincount(values - lo, minlength=pmf.size)
+    big = n * pmf >= 5
+    obs = np.append(count[big], count[~big].sum())
+    exp = np.append(n * pmf[big], n * (1 - pmf[big].sum()))
+    keep = exp > 0
+    assert obs[~keep].sum() == 0
+    stat = float(np.sum((obs[keep] - exp[keep]) ** 2 / exp[keep]))
+    return stats.chi2.sf(stat, max(int(keep.sum()) - 1, 1))
+
+
+P_MIN = 1e-4  # chi-square tests: the fixed draws' p-value above this
+
+
+@pytest.mark.parametrize("n,p", [(15, 0.3), (40, 0.01), (4000, 0.01), (1999, 0.027),
+                                 (100, 0.93), (7, 0.5), (1, 0.2), (2**40, 3e-11),
+                                 (10**7, 0.4)])
+def test_binomial_draws_follow_the_exact_law(n, p):
+    """Chi-square against scipy's exact pmf (fixed streams), and the kernel's draw = the
+    twin's, draw by draw (a sample of them)."""
+    n_draws = 20_000
+    s0 = [mix64(i * 7919 + 3) for i in range(n_draws)]
+    got = np.array([binomial(np.uint64(s), n, p)[1] for s in s0])
+    assert got[:300].tolist() == [naive_binomial(s, n, p)[1] for s in s0[:300]]
+    d = stats.binom(n, p)
+    lo, hi = int(d.ppf(1e-12)), int(d.isf(1e-12)) + 1
+    assert _chi2_pvalue(got, d.pmf(np.arange(lo, hi + 1)), lo) > P_MIN
+
+
+def test_binomial_pmf_is_accurate_for_any_n():
+    """The probability the inversion starts from, against scipy's (relative error)."""
+    for n, p, xs in ((15, 0.3, range(16)), (4000, 0.01, (0, 1, 40, 41, 90)),
+                     (10**9, 0.4, (4 * 10**8, 4 * 10**8 + 31_000)), (10**15, 2e-13, (0, 200, 260)),
+                     (100, 0.93, (93, 100)), (10**12, 0.97, (10**12, 97 * 10**10))):
+        for x in xs:
+            want = stats.binom.pmf(x, n, p)
+            assert binomial_pmf(x, n, p) == pytest.approx(want, rel=1e-9, abs=1e-300)
+
+
+def test_binomial_edge_cases_take_no_draw_or_the_right_one():
+    s = np.uint64(12345)
+    for n, p, x in ((0, 0.5, 0), (10, 0.0, 0), (10, 1.0, 10), (0, 1.0, 0), (-1, 0.5, 0)):
+        assert binomial(s, n, p) == (s, x)  # no draw: the stream not advanced
+        assert naive_binomial(int(s), n, p) == (int(s), x)
+    s2, x = binomial(s, 5, 0.5)
+    assert s2 == s + GOLDEN and 0 <= x <= 5
+    # huge n: the inversion stays exact (mean and spread of the law), with p tiny or not
+    for n, p in ((10**15, 2e-13), (10**12, 0.5)):
+        xs = np.array([binomial(np.uint64(mix64(i + 1)), n, p)[1] for i in range(400)])
+        mu, sd = n * p, math.sqrt(n * p * (1 - p))
+        assert abs(xs.mean() - mu) <= Z * sd / math.sqrt(xs.size)
+        assert 0.7 * sd < xs.std() < 1.3 * sd
+
+
+def _occupancy(m, draws):
+    """pmf of the distinct members among ``draws`` uniform draws of ``m`` (with
+    replacement): ``out[j][d]`` for ``j = 0 .. draws``."""
+    out = [np.zeros(m + 1) for _ in range(draws + 1)]
+    out[0][0] = 1.0
+    for j in range(draws):
+        d = np.arange(m + 1)
+        out[j + 1] = out[j] * d / m
+        out[j + 1][1:] += out[j][:-1] * (m - d[:-1]) / m
+    return out
+
+
+# (impressions, cap): cap 1 short of everyone, cap 1 and everyone, everyone at a cap of
+# 2, no binding cap
+@pytest.mark.parametrize("imps,cap", [(15, 1), (26, 1), (40, 2), (17, 100)])
+def test_ad_adopters_and_viewers_follow_their_exact_laws(imps, cap):
+    """No word of mouth, 20 members: how many adopt and how many see it, per world,
+    against the exact law (chi-square): Binomial(min(imps, m), rate) for cap 1,
+    Binomial(m, 1 - (1 - rate) ** cap) for everyone at the cap, and without a binding
+    cap a Binomial(imps, rate) number of uniform draws' distinct members (adopters)
+    and imps uniform draws' (viewers)."""
+    g = _graph()  # no live edge: reach = the ad's adopters
+    m, rate, worlds = 20, 0.3, 20_000
+    est = vs.estimate_campaign(g, [_ad(imps, cap, rate)], n_sims=worlds, rng=7)
+    a, v = est.per_world["first_adopters"], est.per_world["channel_viewers"]
+    np.testing.assert_array_equal(a, est.per_world["reach"])
+    if cap == 1 or imps >= cap * m:
+        n, q = min(imps, m), rate if cap == 1 else 1 - (1 - rate) ** cap
+        pa = stats.binom(n, q).pmf(np.arange(n + 1))
+        assert np.all(v == n)
+    else:
+        occ = _occupancy(m, imps)
+        wp = stats.binom(imps, rate).pmf(np.arange(imps + 1))
+        pa = sum(w * occ[j] for j, w in enumerate(wp))
+        assert _chi2_pvalue(v, occ[imps], 0) > P_MIN
+    assert _chi2_pvalue(a, pa, 0) > P_MIN
 
 
 # ------------------------------------------------------------------ exposure off

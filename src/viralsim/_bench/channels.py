@@ -35,7 +35,13 @@ Cases:
   (``experiments/influencer_campaign.py``): the same impressions to a 20%
   segment with a frequency cap of 3 that binds, against 40 seeds drawn from
   the segment, exposure counted: the delivery is played impression by
-  impression (its adopters depend on it) and its viewers listed. Each ratio
+  impression (its adopters depend on it) and its viewers listed. And an ad
+  of the same impressions, cap 1, to an 80% segment of a larger graph
+  (``barabasi_albert(250_000, 5, rng=4)``, 25,000 in ``--quick``: 200,000
+  members, 50 per impression), its viewers listed: what a large segment
+  costs per world (a byte per member zeroed in every world, or marks in the
+  consumers' counters beyond :data:`viralsim._kernels.ads.BYTE_SEGMENT`
+  members per impression), against 40 random members. Each ratio
   is the median of 9 alternating ad / seeds pairs of kernel time, its range
   in the note; pair i runs its own seed list (random, ``default_rng(i)``), as
   one list's cascade may be larger or smaller than the ad's random adopters'
@@ -187,35 +193,48 @@ def _ads(ctx, vs, g, n_sims, pairs):
     seg_ad = vs.AdBuy(spend=imps / 100, cpm=10.0, segment="seg20", frequency_cap=3,
                       conversion_rate=0.01)
 
-    def seed_list(pool, i):  # pair i's: k random members of the pool (the ad's are random)
-        return [vs.SeedList(g.labels[np.random.default_rng(i).choice(pool, k,
-                                                                     replace=False)].tolist())]
+    # a segment far larger than the impressions (item 2 of stop 25's note): 80% of a
+    # larger graph, cap 1, its viewers listed (a byte per member up to BYTE_SEGMENT
+    # members per impression, else marks in the consumers' counters)
+    nb = 25_000 if ctx.quick else 250_000
+    gb = vs.generators.barabasi_albert(nb, 5, rng=4).with_probabilities("weighted_cascade")
+    in_big = np.random.default_rng(2).random(nb) < 0.8
+    gb = gb.with_node_attr("seg80", in_big)
+    big_ad = vs.AdBuy(spend=imps / 100, cpm=10.0, segment="seg80", frequency_cap=1,
+                      conversion_rate=0.01)
 
-    case = f"ads vs seeds (n={g.n_nodes:,}, {n_sims:,} worlds)"
+    def seed_list(graph, pool, i):  # pair i's: k random members of the pool
+        return [vs.SeedList(graph.labels[np.random.default_rng(i).choice(pool, k,
+                                                                         replace=False)].tolist())]
+
     rows = []
     for graph, a, pool, expo, what in (
             (g, ad, np.arange(g.n_nodes), True, "exposure counted"),
             (g, ad, np.arange(g.n_nodes), False, "reach only"),
-            (gs, seg_ad, members, True, f"segment of {members.size:,}, cap 3, exposure counted")):
+            (gs, seg_ad, members, True, f"segment of {members.size:,}, cap 3, exposure counted"),
+            (gb, big_ad, np.flatnonzero(in_big), True,
+             f"segment of {int(in_big.sum()):,} (n={nb:,}), cap 1, exposure counted")):
+        case = f"ads vs seeds (n={graph.n_nodes:,}, {n_sims:,} worlds)"
+
         def run(plan, graph=graph, expo=expo):
             return vs.estimate_campaign(graph, plan, n_sims=n_sims, rng=0, exposure=expo)
         run([a])  # compiled or loaded first
-        run(seed_list(pool, 0))
+        run(seed_list(graph, pool, 0))
         med, lo, hi, e_ad, seeds_reach = _paired_ratio(
-            lambda a=a, run=run: run([a]), lambda i, pool=pool, run=run: run(seed_list(pool, i)),
-            pairs)
+            lambda a=a, run=run: run([a]),
+            lambda i, pool=pool, run=run, graph=graph: run(seed_list(graph, pool, i)), pairs)
         first = e_ad.metrics["first_adopters"]
         # (cap 1: imps x 1% exactly in mean; cap 3: a little fewer, repeat persuasions)
         assert abs(first.mean - k) <= 5 * first.stderr or (a is seg_ad and first.mean < k), \
             f"ad first adopters {first}, not {k}"
         seen = f", exposure {e_ad.exposure}" if expo else ""
-        name = f"ad {imps:,} impressions{' to a segment' if a is seg_ad else ''}"
+        name = f"ad {imps:,} impressions{' to a segment' if a.segment else ''}"
         rows += [
             row(SUITE, f"{case} {name}, {what}", "time", e_ad.elapsed, "s",
                 f"last of {pairs}; first adopters {first}, reach {e_ad.reach}{seen}"),
             row(SUITE, case, f"ad / seeds time, {what}", med, "x",
                 f"{target_note(med, 1.0)}; median of {pairs} alternating pairs, pair i "
-                f"against its own list of {k} random {'members' if a is seg_ad else 'consumers'}"
+                f"against its own list of {k} random {'members' if a.segment else 'consumers'}"
                 f" (range {lo:.3f} to {hi:.3f}; the lists' mean reach {seeds_reach:,.1f})"),
         ]
     return rows

@@ -10,33 +10,49 @@ independently. A member shown ``j`` times therefore adopts with probability
 The draws, in world ``r`` for channel ``c`` with key ``ckey``
 (:mod:`viralsim._kernels.campaign`):
 
-- **which impressions persuade**: impressions ``0, 1, ...`` persuade at the
-  positions of a Bernoulli(r) process drawn by geometric skipping from the
-  stream ``convert_key(ckey)`` (:func:`next_success`): O(persuading
-  impressions), whatever ``total``;
+- **how many adopt, or how many impressions persuade**: one exact binomial
+  draw (:func:`binomial`: one uniform of the stream ``convert_key(ckey)``
+  inverted from the mode outward, about a standard deviation of steps);
+  a binding cap above 1 instead marks the persuading impressions of a
+  Bernoulli(r) process drawn by geometric skipping from that stream
+  (:func:`next_success`, one ``log`` per persuading impression);
 - **who gets impression i**: the ``i``-th raw draw of the stream ``ckey +
   i * GOLDEN`` (a uniform member, :func:`raw_member`), skipping members at
   the cap. Four cases, each exact for the model:
 
-  * ``k == 1``: the ``d = min(total, m)`` viewers are a uniform ``d``-subset
-    and the persuaded impressions' viewers a uniform subset of it. The
-    viewers are the first ``d`` distinct raw draws (everyone when ``d =
-    m``) and the ``A`` persuaded members the first ``A`` of them
-    (O(adopters) when the viewers are not wanted). Given ``A``, this is the
-    law of the sequential delivery (exchangeability of a uniform random
-    order); at ``total = 1`` it is the next case's draw.
-  * ``k >= total`` (the cap cannot bind): impression ``i`` goes to raw draw
-    ``i``, so the persuaded members are read off directly (O(adopters));
-    the viewers are raw draws ``0 .. total - 1``.
-  * ``total >= k * m``: everyone gets ``k`` impressions. Each member adopts
-    with ``1 - (1 - r) ** k``, independently: the adopters are the
-    successes of a Bernoulli process over the member list (same stream).
+  * ``k == 1``, or ``total >= k * m`` (everyone gets ``k`` impressions):
+    the ``d = min(total, m)`` viewers are a uniform ``d``-subset (everyone
+    when ``d = m``), and the adopters a uniform subset of them whose size
+    ``A`` is Binomial(d, q), ``q = r`` for a cap of 1 and ``1 - (1 - r) **
+    k`` at the cap: with cap 1 the ``d`` impressions go to ``d`` distinct
+    members and persuade independently; at the cap each member is persuaded
+    by one of its ``k`` impressions independently of the others. Given
+    ``A``, the persuaded members are a uniform ``A``-subset of the viewers
+    (exchangeability: the members' order of delivery is a uniform random
+    order, independent of which impressions persuade). Drawn as: ``A``;
+    the adopters are the first ``A`` distinct raw draws, the viewers the
+    first ``d`` (the adopters, then the raw draws go on; everyone when ``d
+    = m``, not drawn). O(adopters) when the viewers are not wanted (the
+    first ``A`` distinct of ``m``: about ``m log(m / (m - A))`` raw draws,
+    ``A`` of them when ``A`` is small against ``m``).
+  * ``k >= total`` (the cap cannot bind): impression ``i`` goes to raw
+    draw ``i``; ``P`` ~ Binomial(total, r) of the impressions persuade, at
+    a uniform ``P``-subset of the positions, independent of the raw draws.
+    As the raw draws are i.i.d., the pair (who is persuaded, who is seen)
+    has the same law for any fixed set of ``P`` positions, so the
+    persuading impressions are taken to be the first ``P``: the adopters
+    are raw draws ``0 .. P - 1`` (O(adopters)), the viewers raw draws ``0
+    .. total - 1``. At ``total = 1`` this is the previous case's draw.
   * otherwise: the delivery is played impression by impression (rejecting
     members at the cap), O(total), the raw draws computed
     :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers) and,
-    for a cap below 255, each member's impressions counted in a byte per
-    segment position (a cap-1 ad's listed viewers too). Its first ``k`` impressions meet no
-    member at the cap, so for ``total <= k`` it is the previous case.
+    for a cap below 255 and a segment of at most :data:`BYTE_SEGMENT`
+    members per impression, each member's impressions counted in a byte per
+    segment position (a cap-1 ad's listed viewers too, per viewer); else in
+    ``views`` (the same draws: a large segment's zeroing would cost more). The impressions'
+    recipients are not exchangeable here (who reaches the cap first changes
+    the later draws), so which impressions persuade is drawn position by
+    position. Its first ``k`` impressions meet no member at the cap.
 
 Adopters depend on nothing but ``(ckey, m, total, k, r)``: the same whether
 the viewers are wanted (exposure) or not.
@@ -56,12 +72,18 @@ cascade. The cascade's viewers among them move to round 0 (the channel
 showed it first). Cost O(adopters + rounds) instead of O(d); the adopters
 are the same draws as above. The kernels that list every viewer (several
 platforms, by day, a segment short of everyone, a binding cap above 1, a cap
-that cannot bind above 1) draw them as above; same law, other draws. For a given cap, more impressions
-persuade a superset of members, and show it to a superset (the persuading
-positions and the deliveries are prefixes of fixed streams), except where
-every member reaches a cap ``k > 1`` (``total >= k * m``: drawn per member
-instead of playing the delivery to its end, which costs about ``m log m``
-draws).
+that cannot bind above 1) draw them as above; same law, other draws.
+
+**Across spend levels** (same world, same cap, more impressions): the
+viewers are a superset (prefixes of the raw draws, the delivery a prefix of
+itself; at the cap everyone sees it). Within a played delivery (a binding cap above 1) the adopters are
+a superset too (the persuading positions a prefix of one stream). Where how
+many adopt is one binomial draw (cap 1, a cap that cannot bind, everyone at
+the cap), each spend inverts the same uniform under its own law, so more
+impressions do not always persuade a superset: the adopters are coupled in
+law only (they were a superset when each persuading impression was drawn by
+geometric skipping: a ``log`` per adopter, where the binomial draw costs about
+a standard deviation of steps).
 """
 
 import math
@@ -118,6 +140,114 @@ def next_success(s, pos, n, inv_log_q):
     return s, pos + 1 + np.int64(gap)
 
 
+#: Stirling's error ``log n! - (n + 1/2) log n + n - log sqrt(2 pi)`` for ``n = 0 .. 15``
+#: (``n = 0``: 0), from Python's ``math.lgamma`` (the twin computes the same table)
+STIRLERR_SMALL = np.array([0.0] + [math.lgamma(i + 1.0) - (i + 0.5) * math.log(i) + i
+                                   - 0.5 * math.log(2.0 * math.pi) for i in range(1, 16)])
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+@njit(inline="always", **NJIT)
+def _stirlerr(n):
+    """Stirling's error at integer ``n >= 0`` (Loader 2000): the table, else its series."""
+    if n <= 15.0:
+        return STIRLERR_SMALL[np.int64(n)]
+    nn = n * n
+    if n > 500.0:
+        return (0.083333333333333333333 - 0.00277777777777777777778 / nn) / n
+    if n > 80.0:
+        return (0.083333333333333333333 - (0.00277777777777777777778
+                - 0.00079365079365079365079365 / nn) / nn) / n
+    if n > 35.0:
+        return (0.083333333333333333333 - (0.00277777777777777777778
+                - (0.00079365079365079365079365 - 0.000595238095238095238095238 / nn) / nn)
+                / nn) / n
+    return (0.083333333333333333333 - (0.00277777777777777777778
+            - (0.00079365079365079365079365 - (0.000595238095238095238095238
+               - 0.0008417508417508417508417508 / nn) / nn) / nn) / nn) / n
+
+
+@njit(inline="always", **NJIT)
+def _bd0(x, np_):
+    """``x log(x / np_) + np_ - x``, without cancellation near ``x = np_`` (Loader 2000)."""
+    if abs(x - np_) < 0.1 * (x + np_):
+        v = (x - np_) / (x + np_)
+        s = (x - np_) * v
+        ej = 2.0 * x * v
+        v = v * v
+        for j in range(1, 1000):
+            ej *= v
+            s1 = s + ej / np.float64(2 * j + 1)
+            if s1 == s:
+                return s1
+            s = s1
+        return s
+    return x * math.log(x / np_) + np_ - x
+
+
+@njit(inline="always", **NJIT)
+def binomial_pmf(x, n, p):
+    """P(Binomial(n, p) = x) for ``0 <= x <= n``, ``0 < p < 1``, to a few ulps for any
+    ``n`` (Loader's saddle-point form, as R's ``dbinom``: no cancellation of large
+    log-factorials)."""
+    q = 1.0 - p
+    fn = np.float64(n)
+    if x == 0:
+        return math.exp(-_bd0(fn, fn * q) - fn * p if p < 0.1 else fn * math.log1p(-p))
+    if x == n:
+        return math.exp(-_bd0(fn, fn * p) - fn * q if q < 0.1 else fn * math.log(p))
+    fx = np.float64(x)
+    lc = (_stirlerr(fn) - _stirlerr(fx) - _stirlerr(fn - fx) - _bd0(fx, fn * p)
+          - _bd0(fn - fx, fn * q))
+    return math.exp(lc - 0.5 * (LOG_2PI + math.log(fx) + math.log1p(-fx / fn)))
+
+
+@njit(inline="always", **NJIT)
+def binomial(s, n, p):
+    """Binomial(n, p) by exact inversion of one uniform from the stream ``s``.
+
+    The probability at the mode ``floor((n + 1) p)`` (:func:`binomial_pmf`),
+    then the others by their ratios outward, one step down and one up in
+    turn (as :func:`hypergeometric`), so the cost is about the standard
+    deviation. ``n = 0``, ``p <= 0`` and ``p >= 1`` take no draw. Returns
+    ``(s, x)``.
+    """
+    if n <= 0 or p <= 0.0:
+        return s, np.int64(0)
+    if p >= 1.0:
+        return s, n
+    fn = np.float64(n)
+    mode = min(np.int64((fn + 1.0) * p), n)
+    pm = binomial_pmf(mode, n, p)
+    s = s + GOLDEN
+    u = to_unit(mix64(s)) - pm
+    if u < 0.0:
+        return s, mode
+    rho = p / (1.0 - p)
+    xl = mode
+    xh = mode
+    pl = pm
+    ph = pm
+    while xl > 0 or xh < n:
+        if xl > 0:  # p(x - 1) = p(x) x / ((n - x + 1) rho)
+            x = np.float64(xl)
+            pl *= x / ((fn - x + 1.0) * rho)
+            xl -= 1
+            u -= pl
+            if u < 0.0:
+                return s, xl
+        if xh < n:  # p(x + 1) = p(x) (n - x) rho / (x + 1)
+            x = np.float64(xh)
+            ph *= (fn - x) * rho / (x + 1.0)
+            xh += 1
+            u -= ph
+            if u < 0.0:
+                return s, xh
+        if (xl == 0 or pl == 0.0) and (xh == n or ph == 0.0):
+            break  # both tails spent (u within rounding of 1)
+    return s, mode
+
+
 @njit(**NJIT)
 def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     """One ad's outcome in one world (the module's model and draws).
@@ -132,19 +262,17 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     nt = 0
     if m == 0 or k == 0 or total <= 0:
         return nt
-    inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
-    if k == 1:  # a uniform subset sees it; the persuaded ones a uniform subset of that
-        total = min(total, m)
-        n_adopt = 0
-        if r > 0.0:
-            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
-            while pos < total:
-                n_adopt += 1
-                s, pos = next_success(s, pos, total, inv)
-        listing = track_viewers and total < m  # who is seen: a byte per segment position
-        seen8 = np.zeros(m if listing else 0, dtype=np.uint8)
+    if k == 1 or k <= total // m:  # a uniform d-subset sees it; the adopters a uniform subset
+        d = min(total, m)
+        q = r if k == 1 else 1.0 - (1.0 - r) ** k
+        n_adopt = binomial(convert_key(ckey), d, q)[1]
+        listing = track_viewers and d < m
+        # who is seen: a byte per segment position for a segment not much larger than
+        # the viewers (else the zeroing costs more than it saves), else marks in views
+        in_bytes = listing and m <= BYTE_SEGMENT * d
+        seen8 = np.zeros(m if in_bytes else 0, dtype=np.uint8)
         i = 0
-        while nt < n_adopt:
+        while nt < n_adopt:  # the first n_adopt distinct raw draws
             p = raw_member(ckey, i, m)
             v = aidx[a0 + p]
             i += 1
@@ -152,40 +280,48 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 touched[nt] = v
                 nt += 1
                 views[v] = ADOPTED
-                if listing:
+                if in_bytes:
                     seen8[p] = 1
-        if track_viewers and total == m:  # everyone: no need to draw them
+        if track_viewers and d == m:  # everyone: no need to draw them
             for i in range(m):
                 v = aidx[a0 + i]
                 x = views[v]
                 touched[nt] = v  # kept iff new (branch-free: who is new is unpredictable)
                 nt += x == 0
                 views[v] = x | np.int64(1)
-        elif listing and nt < total:
+        elif listing and nt < d:
             batch = np.empty(RAW_BATCH, dtype=np.int64)
             while True:  # the raw draws go on
                 _raw_batch(ckey, i, m, batch)
                 i += RAW_BATCH
-                for j in range(RAW_BATCH):
-                    p = batch[j]
-                    x = seen8[p]
-                    touched[nt] = aidx[a0 + p]  # (branch-free, as above)
-                    nt += x == 0
-                    seen8[p] = 1
-                    if nt == total:
-                        return nt
+                if in_bytes:
+                    for j in range(RAW_BATCH):
+                        p = batch[j]
+                        x = seen8[p]
+                        touched[nt] = aidx[a0 + p]  # (branch-free, as above)
+                        nt += x == 0
+                        seen8[p] = 1
+                        if nt == d:
+                            return nt
+                else:
+                    for j in range(RAW_BATCH):  # (the same, marks in views)
+                        v = aidx[a0 + batch[j]]
+                        x = views[v]
+                        touched[nt] = v
+                        nt += x == 0
+                        views[v] = x | np.int64(1)
+                        if nt == d:
+                            return nt
         return nt
-    if k >= total:  # no cap binds: impression i goes to raw draw i
-        if r > 0.0:
-            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
-            while pos < total:
-                v = aidx[a0 + raw_member(ckey, pos, m)]
-                x = views[v]
-                if x == 0:
-                    touched[nt] = v
-                    nt += 1
-                views[v] = x | ADOPTED
-                s, pos = next_success(s, pos, total, inv)
+    if k >= total:  # no cap binds: impression i goes to raw draw i; the first P persuade
+        n_adopt = binomial(convert_key(ckey), total, r)[1]
+        for i in range(n_adopt):
+            v = aidx[a0 + raw_member(ckey, i, m)]
+            x = views[v]
+            if x == 0:
+                touched[nt] = v
+                nt += 1
+            views[v] = ADOPTED
         if track_viewers:
             for i in range(total):
                 v = aidx[a0 + raw_member(ckey, i, m)]
@@ -194,29 +330,8 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 nt += x == 0
                 views[v] = x | np.int64(1)
         return nt
-    if k <= total // m:  # total >= k * m: everyone gets k impressions
-        p = 1.0 - (1.0 - r) ** k
-        if track_viewers:
-            for i in range(m):
-                v = aidx[a0 + i]
-                x = views[v]
-                if x == 0:
-                    touched[nt] = v
-                    nt += 1
-                views[v] = x | np.int64(1)
-        if p > 0.0:
-            inv = 1.0 / math.log1p(-p) if p < 1.0 else -0.0
-            s, pos = next_success(convert_key(ckey), np.int64(-1), m, inv)
-            while pos < m:
-                v = aidx[a0 + pos]
-                x = views[v]
-                if x == 0:
-                    touched[nt] = v
-                    nt += 1
-                views[v] = x | ADOPTED
-                s, pos = next_success(s, pos, m, inv)
-        return nt
     # a binding cap k > 1: play the delivery (views[v] counts v's impressions)
+    inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
     next_conv = total
     s = convert_key(ckey)
     if r > 0.0:
@@ -225,8 +340,9 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     i = 0
     batch = np.empty(RAW_BATCH, dtype=np.int64)
     # impressions per member, by position in the segment (k < total <= 2**62: one byte
-    # holds min(k, 255); a cap above 255 counts in views instead)
-    small = k < 255
+    # holds min(k, 255)), for a segment not much larger than the impressions; a cap
+    # above 255 or a larger segment counts in views instead (the same draws)
+    small = k < 255 and m <= BYTE_SEGMENT * total
     cnt = np.zeros(m if small else 0, dtype=np.uint8)
     k8 = np.uint8(min(k, 255))
     while done < total:
@@ -263,6 +379,14 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                 break
     return nt
 
+
+#: an ad's views are counted in a byte per segment member (zeroed in every world) when the
+#: segment has at most this many members per impression (a cap-1 ad's listed viewers: per
+#: viewer), else in ``views`` (the same draws either way). Measured (one thread, 1M
+#: consumers, 400 and 4,000 impressions): the bytes are faster up to 64 members per
+#: impression (0.6-0.9x the time), the views from about 100-250 (cap 1) and 250-1,000
+#: (cap 3), where the zeroing costs more than the delivery's cache misses in ``views``
+BYTE_SEGMENT = 64
 
 #: raw draws computed at a time (:func:`_raw_batch`): a loop the compiler vectorizes
 RAW_BATCH = 64
