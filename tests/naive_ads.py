@@ -66,8 +66,9 @@ def binomial_pmf(x, n, p):
 
 
 def binomial(s, n, p):
-    """Binomial(n, p): one uniform of the stream ``s`` inverted from the mode
-    ``floor((n + 1) p)`` outward, a step down then a step up in turn. Returns ``(s, x)``."""
+    """Binomial(n, p): the quantile function (least x with u < F(x)) at one uniform of the
+    stream ``s``: F(mode) summed from the mode down until a term is below 2**-60 of the
+    sum, then a walk down or up from the mode. Returns ``(s, x)``."""
     if n <= 0 or p <= 0.0:
         return s, 0
     if p >= 1.0:
@@ -75,30 +76,32 @@ def binomial(s, n, p):
     fn = float(n)
     mode = min(int((fn + 1.0) * p), n)
     pm = binomial_pmf(mode, n, p)
-    s = (s + GOLDEN) & MASK64
-    u = unit(mix64(s)) - pm
-    if u < 0.0:
-        return s, mode
     rho = p / (1.0 - p)
-    xl, xh, pl, ph = mode, mode, pm, pm
-    while xl > 0 or xh < n:
-        if xl > 0:
-            x = float(xl)
-            pl *= x / ((fn - x + 1.0) * rho)
-            xl -= 1
-            u -= pl
-            if u < 0.0:
-                return s, xl
-        if xh < n:
-            x = float(xh)
-            ph *= (fn - x) * rho / (x + 1.0)
-            xh += 1
-            u -= ph
-            if u < 0.0:
-                return s, xh
-        if (xl == 0 or pl == 0.0) and (xh == n or ph == 0.0):
+    f, t, x = pm, pm, mode
+    while x > 0:
+        t *= x / ((fn - x + 1.0) * rho)
+        x -= 1
+        f += t
+        if t < f * 2.0 ** -60:
             break
-    return s, mode
+    s = (s + GOLDEN) & MASK64
+    u = unit(mix64(s))
+    t, x, c = pm, mode, f
+    if u < f:
+        while x > 0:
+            c -= t
+            if u >= c:
+                return s, x
+            t *= x / ((fn - x + 1.0) * rho)
+            x -= 1
+        return s, x
+    while x < n:
+        t *= (fn - x) * rho / (x + 1.0)
+        x += 1
+        c += t
+        if u < c or t == 0.0:
+            return s, x
+    return s, x
 
 
 def successes(key, n, p):
@@ -122,7 +125,7 @@ def naive_ad(ckey, segment, total, cap, r, viewers=True):
     Delivery as the model says: impression i to a member drawn uniformly among
     those below the cap, played one impression at a time except where the
     module's shortcut is exact (cap 1 or everyone at the cap: how many adopt in
-    one binomial draw; no binding cap: how many impressions persuade).
+    one binomial draw; no binding cap: impression i to raw draw i).
     """
     m = len(segment)
     if m == 0 or total <= 0:
@@ -143,9 +146,8 @@ def naive_ad(ckey, segment, total, cap, r, viewers=True):
             seen.add(segment[raw_member(ckey, i, m)])
             i += 1
         return set(order), (seen if viewers else None)
-    if cap >= total:  # impression i to raw draw i; Binomial(total, r) persuade: the first ones
-        n_adopt = binomial(conv, total, r)[1]
-        adopt = {segment[raw_member(ckey, i, m)] for i in range(n_adopt)}
+    if cap >= total:  # impression i to raw draw i, persuading at a Bernoulli(r) process
+        adopt = {segment[raw_member(ckey, i, m)] for i in successes(conv, total, r)}
         seen = {segment[raw_member(ckey, i, m)] for i in range(total)}
         return adopt, (seen if viewers else None)
     conv_at = set(successes(conv, total, r))

@@ -261,11 +261,10 @@ class AdBuy(Channel):
     probability ``1 - (1 - conversion_rate / members) ** impressions``.
     Each world draws its own viewers and adopters
     (:mod:`viralsim._kernels.ads`): how many are persuaded in one exact
-    binomial draw where the cap allows it (a cap of 1, one that does not
-    bind, everyone at the cap), else impression by impression. More
-    impressions show it to a superset in the same world, and persuade a
-    superset only under a binding cap above 1 (elsewhere the spend levels
-    are coupled in law). Cost per world: the distinct viewers (a binding cap
+    binomial draw where the cap allows it (a cap of 1, everyone at the
+    cap), else impression by impression. More
+    impressions show it to a superset in the same world and persuade a
+    superset (but for the step to everyone at a cap above 1). Cost per world: the distinct viewers (a binding cap
     above 1: the impressions), or with ``exposure=False`` and a cap of 1,
     one that does not bind or everyone at the cap, about the adopters. On a single graph, by round,
     an ad to everyone (no ``segment``) with a cap of 1 or enough impressions

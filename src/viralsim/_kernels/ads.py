@@ -10,12 +10,12 @@ independently. A member shown ``j`` times therefore adopts with probability
 The draws, in world ``r`` for channel ``c`` with key ``ckey``
 (:mod:`viralsim._kernels.campaign`):
 
-- **how many adopt, or how many impressions persuade**: one exact binomial
-  draw (:func:`binomial`: one uniform of the stream ``convert_key(ckey)``
-  inverted from the mode outward, about a standard deviation of steps);
-  a binding cap above 1 instead marks the persuading impressions of a
-  Bernoulli(r) process drawn by geometric skipping from that stream
-  (:func:`next_success`, one ``log`` per persuading impression);
+- **how many adopt** (cap 1, or everyone at the cap): one exact binomial
+  draw (:func:`binomial`: the quantile function at one uniform of the
+  stream ``convert_key(ckey)``, a few standard deviations of steps);
+  **which impressions persuade** (a cap above 1 short of everyone at it):
+  the positions of a Bernoulli(r) process drawn by geometric skipping from
+  that stream (:func:`next_success`, one ``log`` per persuading impression);
 - **who gets impression i**: the ``i``-th raw draw of the stream ``ckey +
   i * GOLDEN`` (a uniform member, :func:`raw_member`), skipping members at
   the cap. Four cases, each exact for the model:
@@ -36,13 +36,11 @@ The draws, in world ``r`` for channel ``c`` with key ``ckey``
     first ``A`` distinct of ``m``: about ``m log(m / (m - A))`` raw draws,
     ``A`` of them when ``A`` is small against ``m``).
   * ``k >= total`` (the cap cannot bind): impression ``i`` goes to raw
-    draw ``i``; ``P`` ~ Binomial(total, r) of the impressions persuade, at
-    a uniform ``P``-subset of the positions, independent of the raw draws.
-    As the raw draws are i.i.d., the pair (who is persuaded, who is seen)
-    has the same law for any fixed set of ``P`` positions, so the
-    persuading impressions are taken to be the first ``P``: the adopters
-    are raw draws ``0 .. P - 1`` (O(adopters)), the viewers raw draws ``0
-    .. total - 1``. At ``total = 1`` this is the previous case's draw.
+    draw ``i``, so the persuaded members are read off directly at the
+    persuading positions (O(adopters): one ``log`` each); the viewers are
+    raw draws ``0 .. total - 1``. The persuading positions are those of a
+    played delivery (next case), so that a spend level whose cap starts to
+    bind persuades a superset of the one below.
   * otherwise: the delivery is played impression by impression (rejecting
     members at the cap), O(total), the raw draws computed
     :data:`RAW_BATCH` at a time (so are a cap-1 ad's listed viewers) and,
@@ -76,14 +74,13 @@ that cannot bind above 1) draw them as above; same law, other draws.
 
 **Across spend levels** (same world, same cap, more impressions): the
 viewers are a superset (prefixes of the raw draws, the delivery a prefix of
-itself; at the cap everyone sees it). Within a played delivery (a binding cap above 1) the adopters are
-a superset too (the persuading positions a prefix of one stream). Where how
-many adopt is one binomial draw (cap 1, a cap that cannot bind, everyone at
-the cap), each spend inverts the same uniform under its own law, so more
-impressions do not always persuade a superset: the adopters are coupled in
-law only (they were a superset when each persuading impression was drawn by
-geometric skipping: a ``log`` per adopter, where the binomial draw costs about
-a standard deviation of steps).
+itself; at the cap everyone sees it), and so are the adopters: where the
+persuading impressions are drawn (a cap above 1) they are a prefix of one
+stream's Bernoulli process; where how many adopt is one binomial draw (cap
+1) the draw is the quantile function at the same uniform, monotone in the
+number of impressions, and the adopters the first that many distinct raw
+draws. The exception, as before: the step to everyone at a cap above 1
+(drawn per member, not by playing the delivery to its end).
 """
 
 import math
@@ -202,15 +199,25 @@ def binomial_pmf(x, n, p):
     return math.exp(lc - 0.5 * (LOG_2PI + math.log(fx) + math.log1p(-fx / fn)))
 
 
+#: :func:`binomial` sums the terms below the mode until one is this small against the sum
+#: (below a 53-bit uniform's resolution: the rest of the lower tail cannot be drawn)
+TAIL_STOP = 2.0 ** -60
+
+
 @njit(inline="always", **NJIT)
 def binomial(s, n, p):
-    """Binomial(n, p) by exact inversion of one uniform from the stream ``s``.
+    """Binomial(n, p): the quantile function at one uniform ``u`` from the stream ``s``.
 
-    The probability at the mode ``floor((n + 1) p)`` (:func:`binomial_pmf`),
-    then the others by their ratios outward, one step down and one up in
-    turn (as :func:`hypergeometric`), so the cost is about the standard
-    deviation. ``n = 0``, ``p <= 0`` and ``p >= 1`` take no draw. Returns
-    ``(s, x)``.
+    Returns the least ``x`` with ``u < F(x)``, ``F`` the distribution function:
+    ``F(mode)`` (mode ``floor((n + 1) p)``) is summed from the probability at
+    the mode (:func:`binomial_pmf`) and the ones below it by their ratios, until
+    they vanish against the sum (:data:`TAIL_STOP`); then the walk goes down
+    from the mode (``u < F(mode)``) or up, one term at a time. Cost: about the
+    standard deviation, times a few (the lower tail's sum). Being the quantile
+    function, it is monotone: for the same ``u``, ``n + 1`` gives at least what
+    ``n`` gives (Binomial(n + 1, p) is stochastically larger), which couples
+    spend levels (more impressions, a superset of adopters). ``n = 0``, ``p <=
+    0`` and ``p >= 1`` take no draw. Returns ``(s, x)``.
     """
     if n <= 0 or p <= 0.0:
         return s, np.int64(0)
@@ -219,33 +226,39 @@ def binomial(s, n, p):
     fn = np.float64(n)
     mode = min(np.int64((fn + 1.0) * p), n)
     pm = binomial_pmf(mode, n, p)
-    s = s + GOLDEN
-    u = to_unit(mix64(s)) - pm
-    if u < 0.0:
-        return s, mode
     rho = p / (1.0 - p)
-    xl = mode
-    xh = mode
-    pl = pm
-    ph = pm
-    while xl > 0 or xh < n:
-        if xl > 0:  # p(x - 1) = p(x) x / ((n - x + 1) rho)
-            x = np.float64(xl)
-            pl *= x / ((fn - x + 1.0) * rho)
-            xl -= 1
-            u -= pl
-            if u < 0.0:
-                return s, xl
-        if xh < n:  # p(x + 1) = p(x) (n - x) rho / (x + 1)
-            x = np.float64(xh)
-            ph *= (fn - x) * rho / (x + 1.0)
-            xh += 1
-            u -= ph
-            if u < 0.0:
-                return s, xh
-        if (xl == 0 or pl == 0.0) and (xh == n or ph == 0.0):
-            break  # both tails spent (u within rounding of 1)
-    return s, mode
+    f = pm  # F(mode)
+    t = pm
+    x = mode
+    while x > 0:  # p(x - 1) = p(x) x / ((n - x + 1) rho)
+        fx = np.float64(x)
+        t *= fx / ((fn - fx + 1.0) * rho)
+        x -= 1
+        f += t
+        if t < f * TAIL_STOP:
+            break
+    s = s + GOLDEN
+    u = to_unit(mix64(s))
+    t = pm
+    x = mode
+    c = f
+    if u < f:  # x <= mode: down while u < F(x - 1) = F(x) - p(x)
+        while x > 0:
+            c -= t
+            if u >= c:
+                return s, x
+            fx = np.float64(x)
+            t *= fx / ((fn - fx + 1.0) * rho)
+            x -= 1
+        return s, x
+    while x < n:  # up: p(x + 1) = p(x) (n - x) rho / (x + 1)
+        fx = np.float64(x)
+        t *= (fn - fx) * rho / (fx + 1.0)
+        x += 1
+        c += t
+        if u < c or t == 0.0:  # (t == 0: the upper tail spent, u within rounding of 1)
+            return s, x
+    return s, x
 
 
 @njit(**NJIT)
@@ -313,15 +326,18 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
                         if nt == d:
                             return nt
         return nt
-    if k >= total:  # no cap binds: impression i goes to raw draw i; the first P persuade
-        n_adopt = binomial(convert_key(ckey), total, r)[1]
-        for i in range(n_adopt):
-            v = aidx[a0 + raw_member(ckey, i, m)]
-            x = views[v]
-            if x == 0:
-                touched[nt] = v
-                nt += 1
-            views[v] = ADOPTED
+    if k >= total:  # no cap binds: impression i goes to raw draw i
+        if r > 0.0:  # the persuading impressions: a Bernoulli(r) process, as in a played delivery
+            inv = 1.0 / math.log1p(-r) if r < 1.0 else -0.0
+            s, pos = next_success(convert_key(ckey), np.int64(-1), total, inv)
+            while pos < total:
+                v = aidx[a0 + raw_member(ckey, pos, m)]
+                x = views[v]
+                if x == 0:
+                    touched[nt] = v
+                    nt += 1
+                views[v] = x | ADOPTED
+                s, pos = next_success(s, pos, total, inv)
         if track_viewers:
             for i in range(total):
                 v = aidx[a0 + raw_member(ckey, i, m)]
