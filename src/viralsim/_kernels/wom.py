@@ -42,7 +42,7 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL, readonly
 from .ic import draw_live, keep_fresh, make_room
-from .prefetch import prefetch, prefetch_rows
+from .prefetch import BLOCK, copy_block, prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -69,7 +69,7 @@ SERIES = ("adopters", "comments", "impressions", "exposure")
 SHARED = np.int32(2147483647)
 #: live-edge path, exposure: a commenter's followers outside the shared set are copied
 #: to the round's viewer buffer in fixed chunks of this many (no branch on the row's length)
-VIEW_CHUNK = 16
+VIEW_CHUNK = BLOCK
 #: the viewer buffer holds this many followers plus the longest row (it is marked seen
 #: when the next row might not fit, and at the end of every round): small enough to stay
 #: in the first-level cache (tests set it to 0 to mark after nearly every commenter)
@@ -182,9 +182,8 @@ def _gather_row(rlist, r0, r1, buf, nb):
     src = np.uint64(r0)
     dst = np.uint64(nb)
     c = np.uint64(0)
-    while True:
-        for j in range(VIEW_CHUNK):
-            buf[dst + c + np.uint64(j)] = rlist[src + c + np.uint64(j)]
+    while True:  # one chunk is one block move (a loop of element copies stays scalar)
+        copy_block(buf, dst + c, rlist, src + c)
         c += np.uint64(VIEW_CHUNK)
         if c >= np.uint64(d):
             break
