@@ -13,7 +13,6 @@ import pytest
 
 import viralsim as vs
 from viralsim._kernels import campaign as _campaign
-from viralsim._kernels import ic as _ic
 from viralsim._kernels import lt as _lt
 from viralsim._kernels import rr as _rr
 from viralsim._kernels import wom as _wom
@@ -71,8 +70,7 @@ def test_word_of_mouth_kernel_one_signature_shared_or_not(monkeypatch):
     g = _graph()
     m = vs.IC()
     seeds = _index_seeds(g, False)
-    none_live = g._derived("skip_row_none_live", _ic.skip_row_none_live)
-    assert _wom.shared_viewer_data(g.indptr, g.indices, none_live, seeds, 100)[0]  # it shares
+    assert _wom.shared_viewer_data(g.indptr, g.indices, seeds, 100)[0]  # it shares
 
     def run(share):
         monkeypatch.setattr(_wom, "SHARE_VIEWERS", share)

@@ -690,7 +690,6 @@ def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, fl
 
 def test_shared_viewers_through_estimate_reach(monkeypatch):
     from viralsim._kernels import wom
-    from viralsim._kernels.ic import skip_row_none_live
 
     g = vs.generators.barabasi_albert(2000, 4, rng=3).with_probabilities(0.03)
     seeds = np.argsort(-g.out_degree(), kind="stable")[:20]
@@ -708,34 +707,27 @@ def test_shared_viewers_through_estimate_reach(monkeypatch):
                 for x, y in zip(a.timelines[k], b.timelines[k]):
                     assert np.array_equal(x, y)
     # the residual lists of this call hold no follower of a seed
-    nl = g._derived("skip_row_none_live", skip_row_none_live)
-    share, nodes, rptr, rlist = wom.shared_viewer_data(g.indptr, g.indices, nl,
+    share, nodes, rptr, rlist = wom.shared_viewer_data(g.indptr, g.indices,
                                                        seeds.astype(np.int32), 500)
     assert share and rptr.shape == (g.n_nodes + 1,) and rlist.size == rptr[-1] + wom.VIEW_CHUNK
     held = rlist[:rptr[-1]]
     assert held.size and not np.isin(held, nodes).any()
-    assert not wom.shared_viewer_data(g.indptr, g.indices, nl, seeds.astype(np.int32), 1)[0]
+    assert not wom.shared_viewer_data(g.indptr, g.indices, seeds.astype(np.int32), 1)[0]
 
 
 def test_shared_viewers_and_residual_lists_by_hand():
     from viralsim._kernels import wom
-    from viralsim._kernels.ic import skip_row_none_live
 
     src, dst = [0, 0, 1, 1, 2, 3, 3, 5, 6, 5, 5, 5], [1, 2, 0, 3, 4, 4, 5, 6, 0, 2, 1, 3]
-    g = vs.FollowerGraph.from_edges(src, dst, probs=0.01)  # skip rows
-    assert g.labels.tolist() == list(range(7))
-    seeds = np.array([3, 1], dtype=np.int32)  # followers: 3 -> 4, 5; 1 -> 0, 3
-    flag, nodes = wom.shared_viewers(g.indptr, g.indices, seeds)
-    assert nodes.tolist() == [3, 1, 4, 5, 0]
-    assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
-    nl = skip_row_none_live(g.indptr, g.probs)
-    rows = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(7)]
-    assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
-    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
-    assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
-    assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
-    # coin rows are marked in the pass that tosses their coins: no list
-    g = vs.FollowerGraph.from_edges(src, dst, probs=0.5)
-    nl = skip_row_none_live(g.indptr, g.probs)
-    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
-    assert not rptr.any() and rlist.size == wom.VIEW_CHUNK
+    for p in (0.01, 0.5):  # skip rows, coin rows: the same lists
+        g = vs.FollowerGraph.from_edges(src, dst, probs=p)
+        assert g.labels.tolist() == list(range(7))
+        seeds = np.array([3, 1], dtype=np.int32)  # followers: 3 -> 4, 5; 1 -> 0, 3
+        flag, nodes = wom.shared_viewers(g.indptr, g.indices, seeds)
+        assert nodes.tolist() == [3, 1, 4, 5, 0]
+        assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
+        rows = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(7)]
+        assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
+        rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag)
+        assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
+        assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding

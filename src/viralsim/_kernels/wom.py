@@ -112,11 +112,8 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_lists(indptr, indices, flag, none_live):
-    """Per node with a skip or binomial row (``none_live[u] >= 0``), its followers
-    outside the shared set (``flag[v] == 0``) in CSR order; none for coin rows (the
-    kernel marks those followers seen in the same pass that tosses the row's coins:
-    :func:`_see_coin_row`).
+def residual_lists(indptr, indices, flag):
+    """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order.
 
     Returns ``(rptr, rlist)``: node u's list is ``rlist[rptr[u] : rptr[u + 1]]``;
     ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a fixed
@@ -126,28 +123,24 @@ def residual_lists(indptr, indices, flag, none_live):
     rptr = np.zeros(n + 1, dtype=np.int64)
     for u in range(n):
         c = 0
-        if none_live[u] >= 0.0:
-            for e in range(indptr[u], indptr[u + 1]):
-                c += flag[indices[e]] == 0
+        for e in range(indptr[u], indptr[u + 1]):
+            c += flag[indices[e]] == 0
         rptr[u + 1] = rptr[u] + c
     rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
     k = 0
-    for u in range(n):
-        if none_live[u] >= 0.0:
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                if flag[v] == 0:
-                    rlist[k] = v
-                    k += 1
+    for e in range(indptr[n]):
+        v = indices[e]
+        if flag[v] == 0:
+            rlist[k] = v
+            k += 1
     return rptr, rlist
 
 
-def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
+def shared_viewer_data(indptr, indices, seeds, n_worlds, share=True):
     """``(share, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
-    each later commenter with a skip or binomial row reads its followers outside
-    them (:func:`residual_lists`). The lists cost a pass over the edges, so they
+    each later commenter reads its followers outside them (:func:`residual_lists`). The lists cost a pass over the edges, so they
     are built only when ``n_worlds`` worlds would scan the seeds' rows at least as
     many times as there are edges; else (or with ``share=False``) ``share`` is
     False: every commenter's row is scanned in the graph (the reference path).
@@ -157,7 +150,7 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     if not share or not (m and n_worlds * seed_edges >= m):
         return False, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    rptr, rlist = residual_lists(indptr, indices, flag, readonly(none_live))
+    rptr, rlist = residual_lists(indptr, indices, flag)
     # read-only, as the graph's arrays passed in their place: one compiled kernel
     return True, nodes, readonly(rptr), readonly(rlist)
 
@@ -206,7 +199,8 @@ def _see_buffer(seen, buf, nb, mark, expo):
 
 @njit(inline="always", **NJIT)
 def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
-    """Live-edge path, exposure: a comment over a coin row (``none_live[u] < 0``,
+    """Live-edge path, exposure, the reference path (every commenter's row scanned in
+    the graph): a comment over a coin row (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
     marked seen (:func:`_see`) and appended to ``queue[k:]`` if its edge is
     live. Returns ``(k, exposure)``.
@@ -343,17 +337,17 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     this world; marks grow from world to world, so ``seen[v] < mark`` means
     "not seen yet". The seeds' round adds ``n_shared - len(seeds)`` viewers
     without a scan (seeds always comment, in round 1 and only then); a later
-    commenter ``u`` with a coin row marks its followers seen while tossing the
-    row's coins, in one pass (:func:`_see_coin_row`), shared viewers reading as
-    seen; one with a skip or binomial row (read only at its live edges) copies
-    its followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
+    commenter ``u`` draws its live edges as without exposure and copies its
+    followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
     (:func:`residual_lists`), to the viewer buffer ``touched`` in fixed chunks
     (:func:`_gather_row`), which is marked in one loop (:func:`_see_buffer`)
     when the next list might not fit and at the end of the round: one
     mispredicted loop exit per buffer rather than per commenter. ``touched``
     then needs at least ``max degree + VIEW_CHUNK`` entries. Without
     ``share`` (the reference path) every commenter's row is scanned in the
-    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused).
+    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused): a
+    coin row marks its followers seen while tossing the row's coins, in one pass
+    (:func:`_see_coin_row`).
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
@@ -439,8 +433,9 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k0 = k
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
-                coin = none_live[u] < 0.0
-                if see and coin:  # its views and draw_live's coins in one pass over the row
+                # the reference path's coin rows: views and draw_live's coins in one pass
+                fused = see and not share and none_live[u] < 0.0
+                if fused:
                     k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
                                             end, node_state(wkey, u), none_live[u])
                 else:
@@ -455,7 +450,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             queue[kk] = v
                             kk += 1
                     k = kk
-                if see and not coin:  # (coin rows: seen above)
+                if see and not fused:  # (fused: seen above)
                     if not share:  # the reference path: the row in the graph
                         for e in range(start, end):
                             expo = _see(seen, np.uint64(indices[np.uint64(e)]), mark, expo)
@@ -532,8 +527,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         the number of adopters. On the live-edge path the seeds and their
         followers (seen in every world) are counted once per call
         (:func:`shared_viewer_data`) and only later commenters' followers are
-        scanned per world (for skip and binomial rows only those outside the
-        shared set, :func:`residual_lists`); :data:`SHARE_VIEWERS` ``= False`` scans every
+        scanned per world (only those outside the shared set,
+        :func:`residual_lists`); :data:`SHARE_VIEWERS` ``= False`` scans every
         commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
@@ -552,7 +547,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     bit-identical for any thread count. Cost per world: on the live-edge
     path the live out-edges of the commenters, plus with ``track_exposure``
     a scan of the followers of the commenters other than the seeds (only
-    those outside the shared viewers, for skip and binomial rows); on the
+    those outside the shared viewers); on the
     per-edge path one pass over
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
@@ -563,8 +558,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused
     else:
         kernel = _worlds_live
-        share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
-                                                        n_worlds, bool(SHARE_VIEWERS))
+        share, shared, rptr, rlist = shared_viewer_data(indptr, indices, seeds, n_worlds,
+                                                        bool(SHARE_VIEWERS))
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
