@@ -13,6 +13,7 @@ import pytest
 
 import viralsim as vs
 from viralsim._kernels import campaign as _campaign
+from viralsim._kernels import ic as _ic
 from viralsim._kernels import lt as _lt
 from viralsim._kernels import rr as _rr
 from viralsim._kernels import wom as _wom
@@ -70,7 +71,8 @@ def test_word_of_mouth_kernel_one_signature_shared_or_not(monkeypatch):
     g = _graph()
     m = vs.IC()
     seeds = _index_seeds(g, False)
-    assert _wom.shared_viewer_data(g.indptr, g.indices, seeds, 100)[0]  # it shares
+    none_live = g._derived("skip_row_none_live", _ic.skip_row_none_live)
+    assert _wom.shared_viewer_data(g.indptr, g.indices, none_live, seeds, 100)[0]  # it shares
 
     def run(share):
         monkeypatch.setattr(_wom, "SHARE_VIEWERS", share)

@@ -74,6 +74,11 @@ VIEW_CHUNK = BLOCK
 #: when the next row might not fit, and at the end of every round): small enough to stay
 #: in the first-level cache (tests set it to 0 to mark after nearly every commenter)
 FLUSH_AT = 1024
+#: live-edge path, exposure: coin rows get residual lists too (:func:`residual_lists`)
+#: when all the lists hold at most this many followers (1 MiB of int32); beyond, reading
+#: them costs more memory traffic than marking the followers in the pass that tosses the
+#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists)
+COIN_LISTS_MAX = 1 << 18
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
 SHARE_VIEWERS = True
@@ -112,35 +117,47 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_lists(indptr, indices, flag):
-    """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order.
+def residual_lists(indptr, indices, flag, none_live, max_entries):
+    """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order:
+    for every row when all the lists hold at most ``max_entries`` followers, else for
+    skip and binomial rows only (``none_live[u] >= 0``; a coin row's list is then
+    empty, and the kernel marks its followers in the pass that tosses the row's coins:
+    :func:`_see_coin_row`).
 
     Returns ``(rptr, rlist)``: node u's list is ``rlist[rptr[u] : rptr[u + 1]]``;
     ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a fixed
     chunk copied from any list's start stays inside the array.
     """
     n = indptr.shape[0] - 1
-    rptr = np.zeros(n + 1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
     for u in range(n):
         c = 0
         for e in range(indptr[u], indptr[u + 1]):
             c += flag[indices[e]] == 0
-        rptr[u + 1] = rptr[u] + c
+        count[u] = c
+    every_row = count.sum() <= max_entries
+    rptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        rptr[u + 1] = rptr[u] + (count[u] if every_row or none_live[u] >= 0.0 else 0)
     rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
     k = 0
-    for e in range(indptr[n]):
-        v = indices[e]
-        if flag[v] == 0:
-            rlist[k] = v
-            k += 1
+    for u in range(n):
+        if every_row or none_live[u] >= 0.0:
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if flag[v] == 0:
+                    rlist[k] = v
+                    k += 1
     return rptr, rlist
 
 
-def shared_viewer_data(indptr, indices, seeds, n_worlds, share=True):
+def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     """``(share, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
-    each later commenter reads its followers outside them (:func:`residual_lists`). The lists cost a pass over the edges, so they
+    each later commenter reads its followers outside them (:func:`residual_lists`;
+    coin rows too while the lists stay within :data:`COIN_LISTS_MAX` entries). The
+    lists cost a pass over the edges, so they
     are built only when ``n_worlds`` worlds would scan the seeds' rows at least as
     many times as there are edges; else (or with ``share=False``) ``share`` is
     False: every commenter's row is scanned in the graph (the reference path).
@@ -150,7 +167,8 @@ def shared_viewer_data(indptr, indices, seeds, n_worlds, share=True):
     if not share or not (m and n_worlds * seed_edges >= m):
         return False, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    rptr, rlist = residual_lists(indptr, indices, flag)
+    rptr, rlist = residual_lists(indptr, indices, flag, readonly(none_live),
+                                 np.int64(COIN_LISTS_MAX))
     # read-only, as the graph's arrays passed in their place: one compiled kernel
     return True, nodes, readonly(rptr), readonly(rlist)
 
@@ -199,8 +217,8 @@ def _see_buffer(seen, buf, nb, mark, expo):
 
 @njit(inline="always", **NJIT)
 def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
-    """Live-edge path, exposure, the reference path (every commenter's row scanned in
-    the graph): a comment over a coin row (``none_live[u] < 0``,
+    """Live-edge path, exposure: a comment over a coin row without a residual list
+    (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
     marked seen (:func:`_see`) and appended to ``queue[k:]`` if its edge is
     live. Returns ``(k, exposure)``.
@@ -337,17 +355,18 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     this world; marks grow from world to world, so ``seen[v] < mark`` means
     "not seen yet". The seeds' round adds ``n_shared - len(seeds)`` viewers
     without a scan (seeds always comment, in round 1 and only then); a later
-    commenter ``u`` draws its live edges as without exposure and copies its
-    followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
+    commenter ``u`` with a residual list draws its live edges as without exposure
+    and copies its followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
     (:func:`residual_lists`), to the viewer buffer ``touched`` in fixed chunks
     (:func:`_gather_row`), which is marked in one loop (:func:`_see_buffer`)
     when the next list might not fit and at the end of the round: one
     mispredicted loop exit per buffer rather than per commenter. ``touched``
     then needs at least ``max degree + VIEW_CHUNK`` entries. Without
     ``share`` (the reference path) every commenter's row is scanned in the
-    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused): a
-    coin row marks its followers seen while tossing the row's coins, in one pass
-    (:func:`_see_coin_row`).
+    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused). A
+    coin row without a list (always on the reference path) marks its followers
+    seen while tossing the row's coins, in one pass (:func:`_see_coin_row`),
+    shared viewers reading as seen.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
@@ -433,8 +452,11 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k0 = k
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
-                # the reference path's coin rows: views and draw_live's coins in one pass
-                fused = see and not share and none_live[u] < 0.0
+                # a coin row without a residual list (the reference path, or lists too
+                # long to build for coin rows): its views and draw_live's coins in one
+                # pass (a list that is empty since every follower is shared reads the same)
+                fused = see and none_live[u] < 0.0 and (
+                    not share or rptr[u] == rptr[u + np.uint64(1)])
                 if fused:
                     k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
                                             end, node_state(wkey, u), none_live[u])
@@ -558,8 +580,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused
     else:
         kernel = _worlds_live
-        share, shared, rptr, rlist = shared_viewer_data(indptr, indices, seeds, n_worlds,
-                                                        bool(SHARE_VIEWERS))
+        share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
+                                                        n_worlds, bool(SHARE_VIEWERS))
     kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
