@@ -667,9 +667,9 @@ def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, fl
     real = wom.residual_lists
 
     def spy(*args):
-        rptr, rlist = real(*args)
-        longest.append(int(np.diff(rptr).max(initial=0)))
-        return rptr, rlist
+        out = real(*args)
+        longest.append(int(np.diff(out[0]).max(initial=0)))
+        return out
 
     monkeypatch.setattr(wom, "residual_lists", spy)
     for name, g in family_graphs():
@@ -739,12 +739,14 @@ def test_shared_viewers_and_residual_lists_by_hand():
         assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
         nl = skip_row_none_live(g.indptr, g.probs)
         for top in (3, 100):  # all the lists hold 3 followers: every row has its list
-            rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl, top)
+            rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, top)
+            assert every_row
             assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
             assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
         # fewer allowed: coin rows get none (they are marked in the pass that tosses
         # their coins); skip rows keep theirs
-        rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl, 2)
+        rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, 2)
+        assert not every_row
         if p == 0.5:
             assert not rptr.any() and rlist.size == wom.VIEW_CHUNK
         else:

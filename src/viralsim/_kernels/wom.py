@@ -124,9 +124,10 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     empty, and the kernel marks its followers in the pass that tosses the row's coins:
     :func:`_see_coin_row`).
 
-    Returns ``(rptr, rlist)``: node u's list is ``rlist[rptr[u] : rptr[u + 1]]``;
-    ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a fixed
-    chunk copied from any list's start stays inside the array.
+    Returns ``(rptr, rlist, every_row)``: node u's list is ``rlist[rptr[u] : rptr[u +
+    1]]``; ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a
+    fixed chunk copied from any list's start stays inside the array; ``every_row``:
+    whether coin rows have lists.
     """
     n = indptr.shape[0] - 1
     count = np.zeros(n, dtype=np.int64)
@@ -135,7 +136,7 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
         for e in range(indptr[u], indptr[u + 1]):
             c += flag[indices[e]] == 0
         count[u] = c
-    every_row = count.sum() <= max_entries
+    every_row = bool(count.sum() <= max_entries)
     rptr = np.zeros(n + 1, dtype=np.int64)
     for u in range(n):
         rptr[u + 1] = rptr[u] + (count[u] if every_row or none_live[u] >= 0.0 else 0)
@@ -148,29 +149,33 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
                 if flag[v] == 0:
                     rlist[k] = v
                     k += 1
-    return rptr, rlist
+    return rptr, rlist, every_row
 
 
 def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
-    """``(share, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
+    """``(mode, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
+
+    ``mode``: 0, every commenter's row scanned in the graph (the reference path);
+    1, shared viewers, lists for skip and binomial rows; 2, shared viewers, lists for
+    every row.
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
     each later commenter reads its followers outside them (:func:`residual_lists`;
     coin rows too while the lists stay within :data:`COIN_LISTS_MAX` entries). The
     lists cost a pass over the edges, so they
     are built only when ``n_worlds`` worlds would scan the seeds' rows at least as
-    many times as there are edges; else (or with ``share=False``) ``share`` is
-    False: every commenter's row is scanned in the graph (the reference path).
+    many times as there are edges; else (or with ``share=False``) ``mode`` is 0:
+    every commenter's row is scanned in the graph (the reference path).
     """
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
     if not share or not (m and n_worlds * seed_edges >= m):
-        return False, seeds[:0], indptr, indices
+        return 0, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    rptr, rlist = residual_lists(indptr, indices, flag, readonly(none_live),
-                                 np.int64(COIN_LISTS_MAX))
+    rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
+                                            np.int64(COIN_LISTS_MAX))
     # read-only, as the graph's arrays passed in their place: one compiled kernel
-    return True, nodes, readonly(rptr), readonly(rlist)
+    return (2 if every_row else 1), nodes, readonly(rptr), readonly(rlist)
 
 
 @njit(inline="always", **NJIT)
@@ -344,7 +349,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                   state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
 
-    ``viewers = (share, n_shared, rptr, rlist)`` (one argument: past 30
+    ``viewers = (mode, n_shared, rptr, rlist)`` (``mode``: :func:`shared_viewer_data`'s;
+    ``share`` below means ``mode > 0``) (one argument: past 30
     arguments CPython passes a call's arguments as ``*args``, which Numba
     cannot inline).
 
@@ -373,7 +379,9 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
-    share, n_shared, rptr, rlist = viewers
+    mode, n_shared, rptr, rlist = viewers
+    share = mode > 0  # shared viewers (else the reference path)
+    coin_lists = mode > 1  # coin rows have residual lists too
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -453,10 +461,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 k0 = k
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
                 # a coin row without a residual list (the reference path, or lists too
-                # long to build for coin rows): its views and draw_live's coins in one
-                # pass (a list that is empty since every follower is shared reads the same)
-                fused = see and none_live[u] < 0.0 and (
-                    not share or rptr[u] == rptr[u + np.uint64(1)])
+                # long to build for coin rows): its views and draw_live's coins in one pass
+                fused = see and not coin_lists and none_live[u] < 0.0
                 if fused:
                     k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
                                             end, node_state(wkey, u), none_live[u])
@@ -577,7 +583,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     seeds = readonly(seeds)  # callers pass both kinds: one compiled kernel
     if per_edge or not track_exposure:
         kernel = _worlds_per_edge if per_edge else _worlds_live
-        share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused
+        share, shared, rptr, rlist = 0, seeds[:0], indptr, indices  # unused
     else:
         kernel = _worlds_live
         share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
@@ -609,14 +615,14 @@ def _worlds_kernel(PER_EDGE):
             hi = n_worlds * (ch + 1) // n_chunks
             stamp = np.zeros(1 if PER_EDGE else n, dtype=np.int32)
             seen = np.zeros(n if track_exposure and not PER_EDGE else 1, dtype=np.int32)
-            if track_exposure and share and not PER_EDGE:
+            if track_exposure and share > 0 and not PER_EDGE:
                 for v in shared:
                     seen[v] = SHARED
             state = np.zeros(n + 1 if PER_EDGE else 1, dtype=np.int32)  # n: the dummy node
             # per-edge path: the nodes to reset; live-edge path with shared viewers: the
             # viewer buffer (see wom_one_world)
             touched = np.empty(n + 1 if PER_EDGE else (
-                flush_at + max_deg + VIEW_CHUNK if track_exposure and share else 1),
+                flush_at + max_deg + VIEW_CHUNK if track_exposure and share > 0 else 1),
                 dtype=np.int32)
             queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
             flags = np.empty(max_deg, dtype=np.uint8)
