@@ -647,23 +647,29 @@ def run_both(monkeypatch, g, idx, n, **kw):
     return a, b
 
 
-@pytest.mark.parametrize("flush_at", [None, 0])
-@pytest.mark.parametrize("c, gamma", [(1.0, 1.0), (0.6, 1.0), (0.0, 1.0), (0.8, 0.3)])
-def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, flush_at, c, gamma):
+@pytest.mark.parametrize(
+    "flush_at, coin_lists, c, gamma",
+    [(f, None, c, g) for f in (None, 0) for c, g in ((1.0, 1.0), (0.6, 1.0), (0.0, 1.0), (0.8, 0.3))]
+    + [(None, 0, 1.0, 1.0), (None, 0, 0.8, 0.3)])
+def test_shared_viewers_give_the_reference_counts_world_by_world(monkeypatch, flush_at,
+                                                                 coin_lists, c, gamma):
     """The residual lists and the viewer buffer (its own size, or one that is marked
-    after nearly every commenter) give the reference path's numbers in every world,
-    round by round; lists longer than one chunk included."""
+    after nearly every commenter; coin rows with lists, or marked while their coins
+    are tossed) give the reference path's numbers in every world, round by round;
+    lists longer than one chunk included."""
     from viralsim._kernels import wom
 
     if flush_at is not None:
         monkeypatch.setattr(wom, "FLUSH_AT", flush_at)
+    if coin_lists is not None:
+        monkeypatch.setattr(wom, "COIN_LISTS_MAX", coin_lists)
     longest = []  # the longest residual list of each call
     real = wom.residual_lists
 
     def spy(*args):
-        rptr, rlist = real(*args)
-        longest.append(int(np.diff(rptr).max(initial=0)))
-        return rptr, rlist
+        out = real(*args)
+        longest.append(int(np.diff(out[0]).max(initial=0)))
+        return out
 
     monkeypatch.setattr(wom, "residual_lists", spy)
     for name, g in family_graphs():
@@ -722,20 +728,26 @@ def test_shared_viewers_and_residual_lists_by_hand():
     from viralsim._kernels.ic import skip_row_none_live
 
     src, dst = [0, 0, 1, 1, 2, 3, 3, 5, 6, 5, 5, 5], [1, 2, 0, 3, 4, 4, 5, 6, 0, 2, 1, 3]
-    g = vs.FollowerGraph.from_edges(src, dst, probs=0.01)  # skip rows
-    assert g.labels.tolist() == list(range(7))
-    seeds = np.array([3, 1], dtype=np.int32)  # followers: 3 -> 4, 5; 1 -> 0, 3
-    flag, nodes = wom.shared_viewers(g.indptr, g.indices, seeds)
-    assert nodes.tolist() == [3, 1, 4, 5, 0]
-    assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
-    nl = skip_row_none_live(g.indptr, g.probs)
-    rows = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(7)]
-    assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
-    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
-    assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
-    assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
-    # coin rows are marked in the pass that tosses their coins: no list
-    g = vs.FollowerGraph.from_edges(src, dst, probs=0.5)
-    nl = skip_row_none_live(g.indptr, g.probs)
-    rptr, rlist = wom.residual_lists(g.indptr, g.indices, flag, nl)
-    assert not rptr.any() and rlist.size == wom.VIEW_CHUNK
+    for p in (0.01, 0.5):  # skip rows, coin rows
+        g = vs.FollowerGraph.from_edges(src, dst, probs=p)
+        assert g.labels.tolist() == list(range(7))
+        seeds = np.array([3, 1], dtype=np.int32)  # followers: 3 -> 4, 5; 1 -> 0, 3
+        flag, nodes = wom.shared_viewers(g.indptr, g.indices, seeds)
+        assert nodes.tolist() == [3, 1, 4, 5, 0]
+        assert flag.tolist() == [1, 1, 0, 1, 1, 1, 0]
+        rows = [g.indices[g.indptr[u]:g.indptr[u + 1]].tolist() for u in range(7)]
+        assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
+        nl = skip_row_none_live(g.indptr, g.probs)
+        for top in (3, 100):  # all the lists hold 3 followers: every row has its list
+            rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, top)
+            assert every_row
+            assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
+            assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
+        # fewer allowed: coin rows get none (they are marked in the pass that tosses
+        # their coins); skip rows keep theirs
+        rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, 2)
+        assert not every_row
+        if p == 0.5:
+            assert not rptr.any() and rlist.size == wom.VIEW_CHUNK
+        else:
+            assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]

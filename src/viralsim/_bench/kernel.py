@@ -9,7 +9,8 @@ Definitions
   for the same worlds, the median of :data:`PAIRS` back-to-back pairs
   (alternating, so a shared machine's load moves both sides alike). Both
   are compared with CyNetDiff (reach only: it has no exposure) in the same
-  run; on the 10k-node BA graph the targets are printed (default call >=
+  run, the default call as the median of :data:`PAIRS` alternating pairs
+  (ours, then CyNetDiff for about as long); on the 10k-node BA graph the targets are printed (default call >=
   10x CyNetDiff at p = 0.01 and >= 3.5x at weighted cascade; exposure cost
   <= 1.25x and <= 1.15x).
 - *edge-visits/s*: out-edges of commenting adopters per second, i.e. the
@@ -104,7 +105,9 @@ def _agree(name, m1, se1, m2, se2, n2=None, z=5.0, max_rel=None):
             f"({100 * bound / max(abs(m1), 1e-12):.1f}% of ours)")
 
 
-def _cynetdiff(g, seeds, target):
+def _cynetdiff(g, seeds):
+    """CyNetDiff's model on ``g`` with ``seeds``: ``(go, conversion seconds)``, ``go(n)``
+    running n simulations and returning their sizes; None when it is not installed."""
     try:
         from cynetdiff.models import IndependentCascadeModel
     except ImportError:
@@ -125,8 +128,7 @@ def _cynetdiff(g, seeds, target):
             out[i] = model.get_num_activated_nodes()
         return out
 
-    n, dt, sizes = _timed(go, target)
-    return n / dt, sizes, conv
+    return go, conv
 
 
 def _ndlib(g, seeds, p, n_sims):
@@ -245,11 +247,11 @@ def run(ctx):
             rows.append(row(SUITE, case, "bytes per edge (indices + probs)", g.bytes_per_edge, "B",
                             f"+ indptr {8 * (g.n_nodes + 1) / g.n_edges:.2f} B/edge"))
             targets = TARGETS.get(p) if gname.startswith("BA n=10k") else None
-            ours, wps_default = _our_rows(ctx, rows, case, g, g0.labels[seeds].tolist(), target,
-                                          targets)
+            labels = g0.labels[seeds].tolist()
+            ours, default = _our_rows(ctx, rows, case, g, labels, target, targets)
             ref, one = ours[1][1], ours[1][0]
             rows += _plain_rows(case, g, seeds, ref, one, target)
-            rows += _cynetdiff_rows(case, g, seeds, ref, (one, wps_default), targets,
+            rows += _cynetdiff_rows(case, g, seeds, labels, ref, one, default, targets,
                                     0.5 if ctx.quick else 2.0)
             if gname.startswith("BA n=10k"):
                 rows += _ndlib_rows(case, g, seeds, p, ref, one, 40 if ctx.quick else 200)
@@ -278,7 +280,8 @@ def _schemes(ctx, gname, g0):
 
 def _our_rows(ctx, rows, case, g, labels, target, targets):
     """Append to ``rows`` our worlds/s per thread count, the default call (exposure
-    on) and the speed-up; ``({threads: (worlds/s, estimate)}, default call)``."""
+    on) and the speed-up; ``({threads: (worlds/s, estimate)}, (default call's
+    worlds/s, its number of worlds))``."""
     threads_before = numba.get_num_threads()
     ours = {}
     for nt in ctx.threads:
@@ -292,7 +295,8 @@ def _our_rows(ctx, rows, case, g, labels, target, targets):
                         f"reach {est.mean:,.2f} ± {est.half_width:,.2f} (95% CI)"))
         rows.append(row(SUITE, case, f"edge-visits/s, {nt} thread(s)", est.edge_visits / dt, "1/s"))
         if nt == 1:
-            default = _default_call(g, labels, max(n // 2, 16))
+            n_default = max(n // 2, 16)
+            default = _default_call(g, labels, n_default)
     wps_default, cost, spread_note, expo = default
     rows.append(row(SUITE, case, "default call (exposure on) worlds/s, 1 thread", wps_default,
                     "1/s", f"exposure {expo} (95% CI)"))
@@ -305,7 +309,7 @@ def _our_rows(ctx, rows, case, g, labels, target, targets):
         n, dt, est = _timed(lambda n, g=g, labels=labels: vs.estimate_reach(g, labels, n_sims=n, rng=0), target)
         rows.append(row(SUITE, case, f"worlds/s with exposure, {nt} threads", n / dt, "1/s",
                         f"exposure {est.exposure} (95% CI)"))
-    return ours, wps_default
+    return ours, (wps_default, n_default)
 
 
 def _plain_rows(case, g, seeds, ref, one, target):
@@ -323,24 +327,49 @@ def _plain_rows(case, g, seeds, ref, one, target):
                 f"ours/plain {one / (n / dt):.2f}x; {_reach_note(m, se, len(sizes))}")]
 
 
-def _cynetdiff_rows(case, g, seeds, ref, ours, targets, peer_target):
-    """cynetdiff's worlds/s against ours (``ours``: reach-only and default-call
-    worlds/s, 1 thread), its reach checked; [] when it is not installed."""
-    cyn = _cynetdiff(g, seeds, peer_target)
+def _cynetdiff_rows(case, g, seeds, labels, ref, one, default, targets, peer_target):
+    """cynetdiff's worlds/s against ours, its reach checked; [] when it is not installed.
+
+    ``one``: our reach-only worlds/s (1 thread); ``default``: the default call's
+    worlds/s and number of worlds. The default call / cynetdiff ratio is the median
+    of :data:`PAIRS` alternating pairs (our default call for the same worlds, 1
+    thread, then cynetdiff for about as long), so a change of the machine's speed
+    during the run moves both sides alike (cynetdiff's rate alone moved ~9% between
+    two quiet runs)."""
+    cyn = _cynetdiff(g, seeds)
     if cyn is None:
         return []
-    one, wps_default = ours
-    wps, sizes, cconv = cyn
+    go, cconv = cyn
+    n, dt, sizes = _timed(go, peer_target)
+    wps = n / dt
     m, se = _mean_ci(sizes)
     _agree(f"{case} cynetdiff", ref.mean, ref.stderr, m, se)
+    wps_default, n_default = default
+    n_peer = max(16, round(n_default * wps / wps_default))  # about as long as ours
+    threads_before = numba.get_num_threads()
+    numba.set_num_threads(1)
+    ratios = []
+    try:
+        for _ in range(PAIRS):
+            t = time.perf_counter()
+            vs.estimate_reach(g, labels, n_sims=n_default, rng=0)
+            t_ours = time.perf_counter() - t
+            t = time.perf_counter()
+            go(n_peer)
+            t_peer = time.perf_counter() - t
+            ratios.append((n_default / t_ours) / (n_peer / t_peer))
+    finally:
+        numba.set_num_threads(threads_before)
+    ratio = float(np.median(ratios))
+    pairs = (f"median of {PAIRS} alternating pairs ({n_default:,} worlds of ours, "
+             f"{n_peer:,} of cynetdiff), range {min(ratios):.2f}-{max(ratios):.2f}")
     return [row(SUITE, case, "cynetdiff worlds/s (1 thread)", wps, "1/s",
                 f"ours/cynetdiff {one / wps:.2f}x reach-only, "
-                f"{wps_default / wps:.2f}x default call; "
+                f"{ratio:.2f}x default call (paired, next row); "
                 f"{_reach_note(m, se, len(sizes))}; conversion {cconv:.3f} s"),
-            row(SUITE, case, "default call (exposure on) / cynetdiff, 1 thread",
-                wps_default / wps, "x",
-                target_note(wps_default / wps, targets[0], at_most=False)
-                if targets else "cynetdiff counts no exposure")]
+            row(SUITE, case, "default call (exposure on) / cynetdiff, 1 thread", ratio, "x",
+                (f"{target_note(ratio, targets[0], at_most=False)}; " if targets
+                 else "cynetdiff counts no exposure; ") + pairs)]
 
 
 def _ndlib_rows(case, g, seeds, p, ref, one, n_sims):

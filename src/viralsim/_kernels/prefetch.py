@@ -1,4 +1,5 @@
-"""A software prefetch hint for Numba kernels (``llvm.prefetch``; no effect on results)."""
+"""Memory intrinsics for Numba kernels: a software prefetch hint (``llvm.prefetch``; no
+effect on results) and a fixed-size block copy (``llvm.memcpy`` of a constant size)."""
 
 import numpy as np
 from llvmlite import ir
@@ -37,6 +38,43 @@ def _prefetch(typingctx, arr, idx):
 
 
 prefetch = _prefetch_py if config.DISABLE_JIT else _prefetch
+
+#: elements moved by :func:`copy_block`
+BLOCK = 16
+
+
+def _copy_block_py(dst, di, src, si):
+    """Plain-Python stand-in (``NUMBA_DISABLE_JIT=1``) of :func:`copy_block`."""
+    di, si = int(di), int(si)
+    dst[di:di + BLOCK] = src[si:si + BLOCK]
+
+
+@intrinsic
+def _copy_block(typingctx, dst, di, src, si):
+    """``dst[di : di + BLOCK] = src[si : si + BLOCK]``, no bounds check: one ``llvm.memcpy``
+    of a constant size, which LLVM emits as a few vector moves (a loop of element copies
+    stays scalar: LLVM cannot rule out that the arrays overlap). The arrays must not
+    overlap and both ranges must be inside them."""
+    if not (isinstance(dst, types.Array) and isinstance(src, types.Array)
+            and dst.dtype == src.dtype and isinstance(di, types.Integer)
+            and isinstance(si, types.Integer)):
+        return None
+    sig = types.void(dst, di, src, si)
+
+    def codegen(context, builder, signature, args):
+        dty, _, sty, _ = signature.args
+        d = context.make_array(dty)(context, builder, args[0])
+        s = context.make_array(sty)(context, builder, args[2])
+        dp = cgutils.get_item_pointer(context, builder, dty, d, [args[1]], wraparound=False)
+        sp = cgutils.get_item_pointer(context, builder, sty, s, [args[3]], wraparound=False)
+        size = context.get_abi_sizeof(context.get_data_type(dty.dtype))
+        cgutils.raw_memcpy(builder, dp, sp, ir.Constant(ir.IntType(64), BLOCK), size)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+copy_block = _copy_block_py if config.DISABLE_JIT else _copy_block
 
 
 @njit(inline="always", **NJIT)

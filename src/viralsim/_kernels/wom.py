@@ -42,7 +42,7 @@ from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL, readonly
 from .ic import draw_live, keep_fresh, make_room
-from .prefetch import prefetch, prefetch_rows
+from .prefetch import BLOCK, copy_block, prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -69,11 +69,16 @@ SERIES = ("adopters", "comments", "impressions", "exposure")
 SHARED = np.int32(2147483647)
 #: live-edge path, exposure: a commenter's followers outside the shared set are copied
 #: to the round's viewer buffer in fixed chunks of this many (no branch on the row's length)
-VIEW_CHUNK = 16
+VIEW_CHUNK = BLOCK
 #: the viewer buffer holds this many followers plus the longest row (it is marked seen
 #: when the next row might not fit, and at the end of every round): small enough to stay
 #: in the first-level cache (tests set it to 0 to mark after nearly every commenter)
 FLUSH_AT = 1024
+#: live-edge path, exposure: coin rows get residual lists too (:func:`residual_lists`)
+#: when all the lists hold at most this many followers (1 MiB of int32); beyond, reading
+#: them costs more memory traffic than marking the followers in the pass that tosses the
+#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists)
+COIN_LISTS_MAX = 1 << 18
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
 SHARE_VIEWERS = True
@@ -112,54 +117,65 @@ def shared_viewers(indptr, indices, seeds):
 
 
 @njit(**NJIT)
-def residual_lists(indptr, indices, flag, none_live):
-    """Per node with a skip or binomial row (``none_live[u] >= 0``), its followers
-    outside the shared set (``flag[v] == 0``) in CSR order; none for coin rows (the
-    kernel marks those followers seen in the same pass that tosses the row's coins:
+def residual_lists(indptr, indices, flag, none_live, max_entries):
+    """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order:
+    for every row when all the lists hold at most ``max_entries`` followers, else for
+    skip and binomial rows only (``none_live[u] >= 0``; a coin row's list is then
+    empty, and the kernel marks its followers in the pass that tosses the row's coins:
     :func:`_see_coin_row`).
 
-    Returns ``(rptr, rlist)``: node u's list is ``rlist[rptr[u] : rptr[u + 1]]``;
-    ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a fixed
-    chunk copied from any list's start stays inside the array.
+    Returns ``(rptr, rlist, every_row)``: node u's list is ``rlist[rptr[u] : rptr[u +
+    1]]``; ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a
+    fixed chunk copied from any list's start stays inside the array; ``every_row``:
+    whether coin rows have lists.
     """
     n = indptr.shape[0] - 1
-    rptr = np.zeros(n + 1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
     for u in range(n):
         c = 0
-        if none_live[u] >= 0.0:
-            for e in range(indptr[u], indptr[u + 1]):
-                c += flag[indices[e]] == 0
-        rptr[u + 1] = rptr[u] + c
+        for e in range(indptr[u], indptr[u + 1]):
+            c += flag[indices[e]] == 0
+        count[u] = c
+    every_row = bool(count.sum() <= max_entries)
+    rptr = np.zeros(n + 1, dtype=np.int64)
+    for u in range(n):
+        rptr[u + 1] = rptr[u] + (count[u] if every_row or none_live[u] >= 0.0 else 0)
     rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
     k = 0
     for u in range(n):
-        if none_live[u] >= 0.0:
+        if every_row or none_live[u] >= 0.0:
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 if flag[v] == 0:
                     rlist[k] = v
                     k += 1
-    return rptr, rlist
+    return rptr, rlist, every_row
 
 
 def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
-    """``(share, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
+    """``(mode, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
+
+    ``mode``: 0, every commenter's row scanned in the graph (the reference path);
+    1, shared viewers, lists for skip and binomial rows; 2, shared viewers, lists for
+    every row.
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
-    each later commenter with a skip or binomial row reads its followers outside
-    them (:func:`residual_lists`). The lists cost a pass over the edges, so they
+    each later commenter reads its followers outside them (:func:`residual_lists`;
+    coin rows too while the lists stay within :data:`COIN_LISTS_MAX` entries). The
+    lists cost a pass over the edges, so they
     are built only when ``n_worlds`` worlds would scan the seeds' rows at least as
-    many times as there are edges; else (or with ``share=False``) ``share`` is
-    False: every commenter's row is scanned in the graph (the reference path).
+    many times as there are edges; else (or with ``share=False``) ``mode`` is 0:
+    every commenter's row is scanned in the graph (the reference path).
     """
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
     if not share or not (m and n_worlds * seed_edges >= m):
-        return False, seeds[:0], indptr, indices
+        return 0, seeds[:0], indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
-    rptr, rlist = residual_lists(indptr, indices, flag, readonly(none_live))
+    rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
+                                            np.int64(COIN_LISTS_MAX))
     # read-only, as the graph's arrays passed in their place: one compiled kernel
-    return True, nodes, readonly(rptr), readonly(rlist)
+    return (2 if every_row else 1), nodes, readonly(rptr), readonly(rlist)
 
 
 @njit(inline="always", **NJIT)
@@ -182,9 +198,8 @@ def _gather_row(rlist, r0, r1, buf, nb):
     src = np.uint64(r0)
     dst = np.uint64(nb)
     c = np.uint64(0)
-    while True:
-        for j in range(VIEW_CHUNK):
-            buf[dst + c + np.uint64(j)] = rlist[src + c + np.uint64(j)]
+    while True:  # one chunk is one block move (a loop of element copies stays scalar)
+        copy_block(buf, dst + c, rlist, src + c)
         c += np.uint64(VIEW_CHUNK)
         if c >= np.uint64(d):
             break
@@ -207,7 +222,8 @@ def _see_buffer(seen, buf, nb, mark, expo):
 
 @njit(inline="always", **NJIT)
 def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
-    """Live-edge path, exposure: a comment over a coin row (``none_live[u] < 0``,
+    """Live-edge path, exposure: a comment over a coin row without a residual list
+    (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
     marked seen (:func:`_see`) and appended to ``queue[k:]`` if its edge is
     live. Returns ``(k, exposure)``.
@@ -333,7 +349,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                   state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
 
-    ``viewers = (share, n_shared, rptr, rlist)`` (one argument: past 30
+    ``viewers = (mode, n_shared, rptr, rlist)`` (``mode``: :func:`shared_viewer_data`'s;
+    ``share`` below means ``mode > 0``) (one argument: past 30
     arguments CPython passes a call's arguments as ``*args``, which Numba
     cannot inline).
 
@@ -344,24 +361,27 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     this world; marks grow from world to world, so ``seen[v] < mark`` means
     "not seen yet". The seeds' round adds ``n_shared - len(seeds)`` viewers
     without a scan (seeds always comment, in round 1 and only then); a later
-    commenter ``u`` with a coin row marks its followers seen while tossing the
-    row's coins, in one pass (:func:`_see_coin_row`), shared viewers reading as
-    seen; one with a skip or binomial row (read only at its live edges) copies
-    its followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
+    commenter ``u`` with a residual list draws its live edges as without exposure
+    and copies its followers outside the shared set, ``rlist[rptr[u] : rptr[u + 1]]``
     (:func:`residual_lists`), to the viewer buffer ``touched`` in fixed chunks
     (:func:`_gather_row`), which is marked in one loop (:func:`_see_buffer`)
     when the next list might not fit and at the end of the round: one
     mispredicted loop exit per buffer rather than per commenter. ``touched``
     then needs at least ``max degree + VIEW_CHUNK`` entries. Without
     ``share`` (the reference path) every commenter's row is scanned in the
-    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused).
+    graph, the seeds' too, with no ``SHARED`` mark (``rptr, rlist`` unused). A
+    coin row without a list (always on the reference path) marks its followers
+    seen while tossing the row's coins, in one pass (:func:`_see_coin_row`),
+    shared viewers reading as seen.
 
     Returns ``(adopters, exposure, comments, impressions, segment_reach, used)``;
     per-round totals of the :data:`SERIES` go to ``bucket[k, :used]`` (the
     last column collects its round and every later one; entries past
     ``used`` are stale).
     """
-    share, n_shared, rptr, rlist = viewers
+    mode, n_shared, rptr, rlist = viewers
+    share = mode > 0  # shared viewers (else the reference path)
+    coin_lists = mode > 1  # coin rows have residual lists too
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -440,8 +460,10 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 tail, k = make_room(queue, tail, k, end - start, stamp, mark)
                 k0 = k
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
-                coin = none_live[u] < 0.0
-                if see and coin:  # its views and draw_live's coins in one pass over the row
+                # a coin row without a residual list (the reference path, or lists too
+                # long to build for coin rows): its views and draw_live's coins in one pass
+                fused = see and not coin_lists and none_live[u] < 0.0
+                if fused:
                     k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
                                             end, node_state(wkey, u), none_live[u])
                 else:
@@ -456,7 +478,7 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                             queue[kk] = v
                             kk += 1
                     k = kk
-                if see and not coin:  # (coin rows: seen above)
+                if see and not fused:  # (fused: seen above)
                     if not share:  # the reference path: the row in the graph
                         for e in range(start, end):
                             expo = _see(seen, np.uint64(indices[np.uint64(e)]), mark, expo)
@@ -533,8 +555,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         the number of adopters. On the live-edge path the seeds and their
         followers (seen in every world) are counted once per call
         (:func:`shared_viewer_data`) and only later commenters' followers are
-        scanned per world (for skip and binomial rows only those outside the
-        shared set, :func:`residual_lists`); :data:`SHARE_VIEWERS` ``= False`` scans every
+        scanned per world (only those outside the shared set,
+        :func:`residual_lists`); :data:`SHARE_VIEWERS` ``= False`` scans every
         commenter's followers (the reference path: the same numbers).
     out_reach, out_exposure, out_comments, out_impressions : int64 (n_worlds,)
     out_segment : float64 (n_worlds,)
@@ -553,7 +575,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     bit-identical for any thread count. Cost per world: on the live-edge
     path the live out-edges of the commenters, plus with ``track_exposure``
     a scan of the followers of the commenters other than the seeds (only
-    those outside the shared viewers, for skip and binomial rows); on the
+    those outside the shared viewers); on the
     per-edge path one pass over
     every out-edge of the commenters (exposure comes free), one 64-bit draw
     per two edges to followers who have not adopted.
@@ -561,7 +583,7 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     seeds = readonly(seeds)  # callers pass both kinds: one compiled kernel
     if per_edge or not track_exposure:
         kernel = _worlds_per_edge if per_edge else _worlds_live
-        share, shared, rptr, rlist = False, seeds[:0], indptr, indices  # unused
+        share, shared, rptr, rlist = 0, seeds[:0], indptr, indices  # unused
     else:
         kernel = _worlds_live
         share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
@@ -593,14 +615,14 @@ def _worlds_kernel(PER_EDGE):
             hi = n_worlds * (ch + 1) // n_chunks
             stamp = np.zeros(1 if PER_EDGE else n, dtype=np.int32)
             seen = np.zeros(n if track_exposure and not PER_EDGE else 1, dtype=np.int32)
-            if track_exposure and share and not PER_EDGE:
+            if track_exposure and share > 0 and not PER_EDGE:
                 for v in shared:
                     seen[v] = SHARED
             state = np.zeros(n + 1 if PER_EDGE else 1, dtype=np.int32)  # n: the dummy node
             # per-edge path: the nodes to reset; live-edge path with shared viewers: the
             # viewer buffer (see wom_one_world)
             touched = np.empty(n + 1 if PER_EDGE else (
-                flush_at + max_deg + VIEW_CHUNK if track_exposure and share else 1),
+                flush_at + max_deg + VIEW_CHUNK if track_exposure and share > 0 else 1),
                 dtype=np.int32)
             queue = np.empty(n + max_deg, dtype=np.int32)  # room for one row of candidates
             flags = np.empty(max_deg, dtype=np.uint8)
