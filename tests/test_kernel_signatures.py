@@ -8,6 +8,7 @@ arrays read-only (:func:`viralsim._kernels.config.readonly`); these tests call
 each wrapper both ways and check that the second way adds no specialization.
 """
 
+import numba
 import numpy as np
 import pytest
 
@@ -78,6 +79,11 @@ def test_word_of_mouth_kernel_one_signature_shared_or_not(monkeypatch):
         monkeypatch.setattr(_wom, "SHARE_VIEWERS", share)
         return _simulate(m, g, seeds)
 
+    # the arguments' types, compared directly (a signature compiled by an earlier test
+    # would hide a second specialization from _added)
+    on = _wom.shared_viewer_data(g.indptr, g.indices, none_live, seeds, 100)
+    off = _wom.shared_viewer_data(g.indptr, g.indices, none_live, seeds, 100, share=False)
+    assert [numba.typeof(x) for x in on] == [numba.typeof(x) for x in off]
     a = []
     assert not _added(_wom._worlds_live, lambda: a.append(run(True)),
                       lambda: a.append(run(False)))

@@ -170,12 +170,13 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     m = indices.shape[0]
     seed_edges = int(sum(int(indptr[s + 1] - indptr[s]) for s in seeds)) + len(seeds)
     if not share or not (m and n_worlds * seed_edges >= m):
-        return 0, seeds[:0], indptr, indices
+        return 0, readonly(seeds[:0]), indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
     rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
                                             np.int64(COIN_LISTS_MAX))
     # read-only, as the graph's arrays passed in their place: one compiled kernel
-    return (2 if every_row else 1), nodes, readonly(rptr), readonly(rlist)
+    # read-only, as the arrays passed in their place without sharing: one compiled kernel
+    return (2 if every_row else 1), readonly(nodes), readonly(rptr), readonly(rlist)
 
 
 @njit(inline="always", **NJIT)
