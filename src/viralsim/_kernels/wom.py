@@ -174,7 +174,6 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
     flag, nodes = shared_viewers(indptr, indices, seeds)
     rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
                                             np.int64(COIN_LISTS_MAX))
-    # read-only, as the graph's arrays passed in their place: one compiled kernel
     # read-only, as the arrays passed in their place without sharing: one compiled kernel
     return (2 if every_row else 1), readonly(nodes), readonly(rptr), readonly(rlist)
 
