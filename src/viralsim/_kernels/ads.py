@@ -217,12 +217,22 @@ def binomial(s, n, p):
     function, it is monotone: for the same ``u``, ``n + 1`` gives at least what
     ``n`` gives (Binomial(n + 1, p) is stochastically larger), which couples
     spend levels (more impressions, a superset of adopters). ``n = 0``, ``p <=
-    0`` and ``p >= 1`` take no draw. Returns ``(s, x)``.
+    0`` and ``p >= 1`` take no draw. Returns ``(s, x)``. The part that depends
+    on ``(n, p)`` only is :func:`binomial_head` (computed once per call by the
+    campaign kernels, :func:`binomial_from`: the same draws).
     """
     if n <= 0 or p <= 0.0:
         return s, np.int64(0)
     if p >= 1.0:
         return s, n
+    mode, pm, f = binomial_head(n, p)
+    return binomial_from(s, n, p, mode, pm, f)
+
+
+@njit(inline="always", **NJIT)
+def binomial_head(n, p):
+    """``(mode, P(mode), F(mode))`` of Binomial(n, p), ``n > 0``, ``0 < p < 1``, as
+    :func:`binomial` sums them."""
     fn = np.float64(n)
     mode = min(np.int64((fn + 1.0) * p), n)
     pm = binomial_pmf(mode, n, p)
@@ -237,6 +247,14 @@ def binomial(s, n, p):
         f += t
         if t < f * TAIL_STOP:
             break
+    return mode, pm, f
+
+
+@njit(inline="always", **NJIT)
+def binomial_from(s, n, p, mode, pm, f):
+    """:func:`binomial`'s draw given :func:`binomial_head`'s ``(mode, pm, f)``."""
+    fn = np.float64(n)
+    rho = p / (1.0 - p)
     s = s + GOLDEN
     u = to_unit(mix64(s))
     t = pm
@@ -261,8 +279,24 @@ def binomial(s, n, p):
     return s, x
 
 
+@njit(inline="always", **NJIT)
+def adopters_drawn(s, n, p, head):
+    """:func:`binomial` with its head cached in ``head`` (float64 (3,): ``(mode, pm,
+    F(mode))``, ``head[0] < 0``: not yet computed, filled now): the same draw."""
+    if n <= 0 or p <= 0.0:
+        return s, np.int64(0)
+    if p >= 1.0:
+        return s, n
+    if head[0] < 0.0:
+        mode, pm, f = binomial_head(n, p)
+        head[0] = np.float64(mode)
+        head[1] = pm
+        head[2] = f
+    return binomial_from(s, n, p, np.int64(head[0]), head[1], head[2])
+
+
 @njit(**NJIT)
-def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
+def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched, head):
     """One ad's outcome in one world (the module's model and draws).
 
     ``aidx[a0:a0 + m]``: the segment; ``total`` impressions, cap ``k``,
@@ -270,7 +304,9 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     every viewer when ``track_viewers`` (else at least the adopters, maybe
     more), each with ``views[v] & ADOPTED`` set iff it adopts; the caller
     resets ``views[v]`` to 0 for them (``views`` is all zero on entry).
-    Returns ``nt``.
+    ``head``: float64 (3,), the binomial draw's part that depends on the ad
+    only (:func:`adopters_drawn`: ``head[0] = -1`` the first time, then kept
+    for the ad's other worlds). Returns ``nt``.
     """
     nt = 0
     if m == 0 or k == 0 or total <= 0:
@@ -278,7 +314,7 @@ def ad_draws(ckey, aidx, a0, m, total, k, r, track_viewers, views, touched):
     if k == 1 or k <= total // m:  # a uniform d-subset sees it; the adopters a uniform subset
         d = min(total, m)
         q = r if k == 1 else 1.0 - (1.0 - r) ** k
-        n_adopt = binomial(convert_key(ckey), d, q)[1]
+        n_adopt = adopters_drawn(convert_key(ckey), d, q, head)[1]
         listing = track_viewers and d < m
         # who is seen: a byte per segment position for a segment not much larger than
         # the viewers (else the zeroing costs more than it saves), else marks in views

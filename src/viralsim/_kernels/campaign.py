@@ -109,30 +109,32 @@ def draw_channels_as(track_viewers, key, world, kind, stream, aptr, aidx, p_see,
     ad's cost is then O(adopters) for a cap of 1 or one that does not bind:
     :func:`viralsim._kernels.ads.ad_draws`): for runs that do not count
     exposure."""
-    return _draw_channels(track_viewers, views[:0], False, key, world, kind, stream, aptr, aidx,
-                          p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
-                          adopters, viewers, clayer, pseen, lexpo)
+    return _draw_channels(track_viewers, views[:0], False, np.full(3 * kind.shape[0], -1.0), key,
+                          world, kind, stream, aptr, aidx, p_see, p_adopt, imps, cap, vstamp,
+                          astamp, mark, views, touched, adopters, viewers, clayer, pseen, lexpo)
 
 
 @njit(**NJIT)
-def draw_channels_unlisted(track_viewers, unl, has_unl, key, world, kind, stream, aptr, aidx,
-                           p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
+def draw_channels_unlisted(track_viewers, unl, has_unl, heads, key, world, kind, stream, aptr,
+                           aidx, p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
                            adopters, viewers, clayer, pseen, lexpo):
     """:func:`_draw_channels` as a function of its own: called from the parallel
     kernel, where inlined code runs about twice slower (the ad's delivery loop
     in a large function)."""
-    return _draw_channels(track_viewers, unl, has_unl, key, world, kind, stream, aptr, aidx,
+    return _draw_channels(track_viewers, unl, has_unl, heads, key, world, kind, stream, aptr, aidx,
                           p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched,
                           adopters, viewers, clayer, pseen, lexpo)
 
 
 @njit(inline="always", **NJIT)
-def _draw_channels(track_viewers, unl, has_unl, key, world, kind, stream, aptr, aidx, p_see,
-                   p_adopt, imps, cap, vstamp, astamp, mark, views, touched, adopters, viewers,
-                   clayer, pseen, lexpo):
+def _draw_channels(track_viewers, unl, has_unl, heads, key, world, kind, stream, aptr, aidx,
+                   p_see, p_adopt, imps, cap, vstamp, astamp, mark, views, touched, adopters,
+                   viewers, clayer, pseen, lexpo):
     """:func:`draw_channels_as`; with ``has_unl``, an ad ``c`` with ``unl[c] >= 0``
     (:func:`unlisted_ads`) lists its adopters only, and ``unl[k + c]`` (``k``
-    channels) receives how many they are."""
+    channels) receives how many they are. ``heads[3 c: 3 c + 3]``: ad ``c``'s
+    binomial head (:func:`viralsim._kernels.ads.adopters_drawn`; all ``-1``
+    before the first world, then kept)."""
     per_layer = pseen.shape[0] > 0
     wk = world_key(key, world, DOMAIN_CHANNEL)
     na = 0
@@ -160,7 +162,7 @@ def _draw_channels(track_viewers, unl, has_unl, key, world, kind, stream, aptr, 
             if has_unl and unl[c] >= 0:
                 track = False
             nt = ad_draws(ckey, aidx, a0, m, imps[c], cap[c], p_adopt[c], track, views,
-                          touched)
+                          touched, heads[3 * c:3 * c + 3])
             if not track and has_unl and unl[c] >= 0:
                 unl[k + c] = nt  # (its adopters only: ad_draws' cap-1 and everyone cases)
         # (written out, not a helper taking the arrays: called per person, it costs 10x more)
@@ -309,13 +311,14 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
         touched1 = np.empty(1, dtype=np.int32)
         com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
         unl = unl0.copy()
+        heads = np.full(3 * kind.shape[0], -1.0)
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
-            na, nv = draw_channels_unlisted(track_exposure, unl, has_unl, key, world_start + w,
-                                            kind, stream, aptr, aidx, p_see, p_adopt, imps,
-                                            cap, vstamp, astamp, mark, views, touched,
-                                            adopters, viewers, clayer, pseen, lexpo)
+            na, nv = draw_channels_unlisted(track_exposure, unl, has_unl, heads, key,
+                                            world_start + w, kind, stream, aptr, aidx, p_see,
+                                            p_adopt, imps, cap, vstamp, astamp, mark, views,
+                                            touched, adopters, viewers, clayer, pseen, lexpo)
             if track_exposure:
                 for i in range(nv):  # channel viewers: seen before any comment
                     seen[viewers[i]] = mark
