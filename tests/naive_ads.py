@@ -168,11 +168,31 @@ DOMAIN_VIEWERS = 0x4D4D4D4D4D4D4D4D
 
 
 def unlisted(n, m, total, cap):
-    """Distinct viewers of an ad whose viewers the kernel leaves unlisted, else None:
-    shown to everyone (``m == n``) with cap 1 or everyone at the cap."""
-    if m == n and m > 0 and total > 0 and (cap == 1 or total >= cap * m):
+    """Distinct viewers of an ad whose viewers the kernel may leave unlisted, else None:
+    cap 1 or every member at the cap (``m`` members; ``n`` consumers: unused, kept for
+    callers that pass it)."""
+    if m > 0 and total > 0 and (cap == 1 or total >= cap * m):
         return min(total, m)
     return None
+
+
+def lazy_ads(n, ads):
+    """Which ads of a plan are left unlisted: ``ads`` lists ``(c, audience, total, cap)``
+    for the plan's ads, in order; returns ``{c: viewers}``. Every qualifying ad to all
+    ``n`` consumers, and qualifying ads to a segment whose audience is that of the
+    first qualifying ad to a segment (one segment per plan)."""
+    out, seg = {}, None
+    for c, aud, total, cap in ads:
+        d = unlisted(n, len(aud), total, cap)
+        if d is None:
+            continue
+        if len(aud) < n:
+            if seg is None:
+                seg = sorted(aud)
+            elif sorted(aud) != seg:
+                continue
+        out[c] = d
+    return out
 
 
 def hypergeometric(s, pop, good, draws, lf):

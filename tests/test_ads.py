@@ -9,14 +9,14 @@ from scipy import stats
 import viralsim as vs
 from viralsim._kernels.ads import BYTE_SEGMENT, binomial, binomial_pmf, hypergeometric
 from viralsim._kernels.campaign import DOMAIN_CHANNEL
-from viralsim._kernels.rng import GOLDEN
+from viralsim._kernels.rng import DOMAIN_COMMENT, GOLDEN
 from viralsim._validation import seed_from_rng
-from viralsim.channels import _log_factorials, _Plan, _run_plan
+from viralsim.channels import _has_unlisted, _log_factorials, _Plan, _run_plan
 
-from .naive import MASK64, live_followers, mix64, world_key
+from .naive import MASK64, NODE_MULT, live_followers, mix64, unit, world_key
 from .naive_ads import binomial as naive_binomial
 from .naive_ads import hypergeometric as naive_hypergeometric
-from .naive_ads import naive_ad, place_unlisted, unlisted
+from .naive_ads import lazy_ads, naive_ad, place_unlisted
 from .test_channels import assert_same_for_any_thread_count, draw_plan
 
 Z = 4.5  # statistical tests: |mean - exact| <= Z standard errors (fixed rng)
@@ -310,49 +310,82 @@ def _draw_n(plan, key, world, n):
     return tuple(x.tolist() for x in draw_plan(plan, key, world, n))
 
 
-def _cascade_views(g, listed, adopters, key, r):
+def _cascade_views(g, listed, adopters, key, r, c=1.0):
     """New viewers by round of IC world r after the channels (plain Python): the
-    adopters seed it, the listed people are seen already. Returns (reach, rounds)."""
-    wkey = world_key(key, r)
-    seen, active, frontier, rounds = set(listed), set(adopters), list(adopters), []
+    adopters seed it, the listed people are seen already; an adopter after the
+    first comments iff its comment coin is below ``c``. Returns (reach, rounds:
+    the number of new viewers per round, their sets)."""
+    wkey, ckey = world_key(key, r), world_key(key, r, int(DOMAIN_COMMENT))
+    seen, active, frontier, rounds, sets = set(listed), set(adopters), list(adopters), [], []
+    first = True
     while frontier:
-        new, views = [], 0
+        new, views = [], set()
         for u in frontier:
+            if not first and c < 1.0 and not unit(mix64(ckey ^ (((u + 1) * NODE_MULT)
+                                                                & MASK64))) < c:
+                continue
             for e in range(g.indptr[u], g.indptr[u + 1]):
                 v = int(g.indices[e])
-                views += v not in seen
+                if v not in seen:
+                    views.add(v)
                 seen.add(v)
             for e in live_followers(g.indptr, g.indices, g.probs, u, wkey):
                 v = int(g.indices[e])
                 if v not in active:
                     active.add(v)
                     new.append(v)
-        rounds.append(views)
-        frontier = new
-    return len(active), rounds
+        rounds.append(len(views))
+        sets.append(views)
+        frontier, first = new, False
+    return len(active), rounds, sets
 
 
 M60 = 60
-UNLISTED_PLANS = [  # (channels, which are unlisted ads)
-    ([_ad_all(20, 1, 0.2)], [0]),
+SEG60 = np.arange(M60) % 3 != 1  # 40 members
+
+
+def _ad_seg(imps, cap, r=0.3, seg="seg"):
+    return vs.AdBuy(spend=imps / 100, cpm=10.0, segment=seg, frequency_cap=cap,
+                    conversion_rate=r)
+
+
+UNLISTED_PLANS = [  # (channels, which are unlisted ads, comment probability)
+    ([_ad_all(20, 1, 0.2)], [0], 1.0),
     ([vs.SeedList([0, 5]), vs.InfluencerPost(followers=list(range(12)), organic_reach=0.5,
                                              adoption_rate=0.3),
-      _ad_all(25, 1, 0.1), _ad_all(40, 2, 0.3), _ad_all(130, 2, 0.05), _ad_all(70, 1, 0.0)], [2, 4, 5]),
+      _ad_all(25, 1, 0.1), _ad_all(40, 2, 0.3), _ad_all(130, 2, 0.05), _ad_all(70, 1, 0.0)],
+     [2, 4, 5], 1.0),
+    # ads to a segment: cap 1, everyone at the cap (90 >= 2 x 40), the same segment again,
+    # beside ads to everyone and ads that stay listed (another segment; a binding cap)
+    ([vs.SeedList([1, 2]), _ad_seg(15, 1, 0.2), _ad_all(20, 1, 0.1), _ad_seg(90, 2, 0.05),
+      _ad_seg(12, 1, 0.3, "other"), _ad_seg(30, 3, 0.1), _ad_seg(25, 1, 0.1)],
+     [1, 2, 3, 6], 1.0),
+    ([_ad_seg(30, 1, 0.15), vs.InfluencerPost(followers=list(range(0, 60, 4)),
+                                              organic_reach=0.6, adoption_rate=0.2)],
+     [0], 0.5),  # some adopters do not comment: the commenters' list, not the queue
 ]
 
 
-@pytest.mark.parametrize("chans,lazy", UNLISTED_PLANS)
-def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, lazy):
-    """Ads to everyone with cap 1 or everyone at the cap (130 >= 2 x 60): exposure,
-    channel viewers and the exposure timeline equal the twin's, world by world."""
+@pytest.mark.parametrize("chans,lazy,cprob", UNLISTED_PLANS)
+def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, lazy, cprob):
+    """Ads with cap 1 or everyone at the cap, to everyone or to one segment: exposure,
+    channel viewers and the exposure timeline equal the twin's, world by world (the
+    twin places the segment's ads first among its members, round by round, then the
+    ads to everyone)."""
     g = vs.generators.barabasi_albert(M60, 2, rng=1).with_probabilities(0.3)
+    g = g.with_node_attr("seg", SEG60).with_node_attr("other", np.arange(M60) % 2 == 0)
     k, n_sims = len(chans), 40
     plan = _Plan(g, chans, np.arange(k), "t")
-    d = [unlisted(M60, int(plan.aptr[c + 1] - plan.aptr[c]), int(plan.imps[c]),
-                  int(plan.cap[c])) if plan.kind[c] == 1 else None for c in range(k)]
-    assert [c for c in range(k) if d[c] is not None] == lazy
+    aud = [plan.aidx[plan.aptr[c]:plan.aptr[c + 1]].tolist() for c in range(k)]
+    d = lazy_ads(M60, [(c, aud[c], int(plan.imps[c]), int(plan.cap[c])) for c in range(k)
+                       if plan.kind[c] == 1])
+    assert sorted(d) == lazy
+    assert _has_unlisted(g, plan)  # (the kernel takes the unlisted path)
+    seg_ads = [c for c in lazy if len(aud[c]) < M60]
+    members = set(aud[seg_ads[0]]) if seg_ads else set()
     key = seed_from_rng(8)
-    run = _run_plan(g, vs.IC(), plan, key, n_sims, None)
+    model = vs.WordOfMouth(comment_prob=cprob)
+    run = _run_plan(g, model, plan, key, n_sims, None)
     lf = _log_factorials(M60)
     tl = np.zeros(run.tl.shape[1], dtype=np.int64)
     listed_plan = plan.subset([c for c in range(k) if c not in lazy]) if len(lazy) < k else None
@@ -361,11 +394,20 @@ def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, la
         listed = set(adopters)
         if listed_plan is not None:
             listed |= set(_draw_n(listed_plan, key, r, M60)[1])
-        reach, rounds = _cascade_views(g, listed, adopters, key, r)
+        reach, rounds, sets = _cascade_views(g, listed, adopters, key, r, cprob)
         cv = len(listed)
-        for c in lazy:
+        cov_s, cells = len(listed & members), [len(x & members) for x in sets]
+        for c in seg_ads + [c for c in lazy if c not in seg_ads]:
             a = len(_draw_n(plan.subset([c]), key, r, M60)[0])
-            cv, rounds = place_unlisted(_ckey(key, r, c), M60, d[c], a, cv, rounds, lf)
+            if c in seg_ads:  # among the segment's members, its cells its members
+                before = cov_s
+                cov_s, after = place_unlisted(_ckey(key, r, c), len(members), d[c], a, cov_s,
+                                              cells, lf)
+                rounds = [x - (b - y) for x, b, y in zip(rounds, cells, after)]
+                cells = after
+                cv += cov_s - before
+            else:
+                cv, rounds = place_unlisted(_ckey(key, r, c), M60, d[c], a, cv, rounds, lf)
         assert run.out["reach"][r] == reach and run.out["first_adopters"][r] == len(adopters)
         assert run.out["channel_viewers"][r] == cv
         assert run.out["exposure"][r] == cv + sum(rounds)
@@ -408,13 +450,48 @@ def test_unlisted_viewers_overlap_with_the_exact_law():
         assert np.all(np.abs(count - worlds * p) <= Z * np.sqrt(worlds * p * (1 - p)) + 1)
 
 
-def test_unlisted_viewers_agree_with_listing_them_in_law():
+@pytest.mark.parametrize("r", [0.0, 0.25])
+def test_unlisted_segment_viewers_overlap_with_the_exact_law(r):
+    """Without word of mouth: a seed (followed by 1 .. 9, no live edge) and an ad of 12
+    impressions, cap 1, to a segment of 20 (7 of them among the seed and its followers):
+    its viewers are a uniform 12-subset of the segment whatever its adopters, so exposure
+    = 22 - Hypergeometric(20, 7, 12) and the channels' viewers 13 - Hypergeometric(20, 1,
+    12), value by value, and their means equal the closed forms within Z standard
+    errors."""
+    seg = np.arange(30) % 3 != 2
+    assert seg[:10].sum() == 7 and seg.sum() == 20
+    g = vs.FollowerGraph.from_edges([0] * 9, list(range(1, 10)), n_nodes=30, probs=0.0)
+    g = g.with_node_attr("seg", seg)
+    plan = [vs.SeedList([0]), _ad_seg(12, 1, r)]
+    assert _has_unlisted(g, _Plan(g, plan, [0, 1], "t"))
+    worlds = 4000
+    est = vs.estimate_campaign(g, plan, n_sims=worlds, rng=3)
+    if r > 0:
+        assert est.per_world["first_adopters"].max() > 1  # (the ad's adopters: listed)
+    for got, exact in ((22 - est.per_world["exposure"], stats.hypergeom(20, 7, 12)),
+                       (13 - est.per_world["channel_viewers"], stats.hypergeom(20, 1, 12))):
+        assert got.min() >= 0
+        count = np.bincount(got, minlength=13)
+        p = exact.pmf(np.arange(count.size))
+        assert np.all(np.abs(count - worlds * p) <= Z * np.sqrt(worlds * p * (1 - p)) + 1)
+        assert abs(got.mean() - exact.mean()) <= Z * exact.std() / math.sqrt(worlds)
+
+
+@pytest.mark.parametrize("segment", [False, True])
+def test_unlisted_viewers_agree_with_listing_them_in_law(segment):
     """The same plan on a one-platform MultiplexGraph (every viewer listed and marked):
-    the same adopters world by world, exposure equal in mean (paired, Z standard errors)."""
+    the same adopters world by world, exposure equal in mean (paired, Z standard errors);
+    with ads to a segment too (and comments at 0.6: the commenters' list)."""
     g = vs.generators.barabasi_albert(200, 3, rng=2).with_probabilities("weighted_cascade")
+    g = g.with_node_attr("seg", np.arange(200) % 4 != 0)
     plan = [_ad_all(60, 1, 0.05), vs.SeedList([1, 2, 3]), _ad_all(30, 1, 0.02)]
-    a = vs.estimate_campaign(g, plan, n_sims=3000, rng=4)
-    b = vs.estimate_campaign(vs.MultiplexGraph({"x": g}), plan, n_sims=3000, rng=4)
+    model = vs.WordOfMouth(comment_prob=0.6 if segment else 1.0)
+    if segment:
+        plan += [_ad(50, 1, 0.04), _ad(400, 2, 0.01)]  # cap 1; everyone at the cap
+        assert _has_unlisted(g, _Plan(g, plan[3:], [0, 1], "t"))
+    a = vs.estimate_campaign(g, plan, model=model, n_sims=3000, rng=4)
+    b = vs.estimate_campaign(vs.MultiplexGraph({"x": g}, comment_probs={"x": model.comment_prob}),
+                             plan, n_sims=3000, rng=4)
     for k in ("reach", "first_adopters", "comments", "impressions"):
         np.testing.assert_array_equal(a.per_world[k], b.per_world[k])
     for k in ("exposure", "channel_viewers"):

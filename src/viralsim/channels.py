@@ -921,8 +921,8 @@ def _has_unlisted(graph, plan):
     """Whether an ad of ``plan`` leaves its viewers unlisted on ``graph`` when exposure
     is counted (:func:`viralsim._kernels.campaign.unlisted_ads`)."""
     k = plan.kind.size
-    return bool(np.any(unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.imps,
-                                    plan.cap)[:k] >= 0))
+    unl = unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.aidx, plan.imps, plan.cap)
+    return bool(np.any(unl[:k] >= 0))
 
 
 def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None,

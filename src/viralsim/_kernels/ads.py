@@ -453,18 +453,19 @@ def _raw_batch(ckey, i, m, out):
 
 # ------------------------------------------------------------ viewers left unlisted
 @njit(inline="always", **NJIT)
-def unlisted_viewers(n, m, total, k):
+def unlisted_viewers(m, total, k):
     """Distinct viewers of an ad whose viewers need not be listed, else ``-1``.
 
-    An ad shown to everyone (``m == n``: its segment is every consumer) with a
-    cap of 1 or a delivery that brings everyone to the cap (``total >= k *
-    m``) has ``d = min(total, m)`` distinct viewers, a fixed number, and, given
-    its ``a`` adopters (drawn as :func:`ad_draws` without viewers), the other
-    ``d - a`` are a uniform subset of the ``n - a`` other consumers: all
-    exposure needs of them is how many fall among the people seen otherwise
-    (:func:`place_viewers`).
+    An ad to a segment of ``m`` members (everyone, or a segment) with a cap of
+    1 or a delivery that brings every member to the cap (``total >= k * m``)
+    has ``d = min(total, m)`` distinct viewers, a fixed number, and, given its
+    ``a`` adopters (drawn as :func:`ad_draws` without viewers), the other ``d -
+    a`` are a uniform subset of the segment's ``m - a`` other members: all
+    exposure needs of them is how many fall among the members seen otherwise
+    (:func:`place_viewers`). Which of these ads a kernel leaves unlisted:
+    :func:`viralsim._kernels.campaign.unlisted_ads`.
     """
-    if m == n and m > 0 and total > 0 and (k == 1 or k <= total // m):
+    if m > 0 and total > 0 and (k == 1 or k <= total // m):
         return min(total, m)
     return np.int64(-1)
 
@@ -540,29 +541,34 @@ def hypergeometric(s, pop, good, draws, lf):
 
 
 @njit(inline="always", **NJIT)
-def place_viewers(s, pop, draws, covered, series, used, lf):
+def place_viewers(s, pop, draws, covered, cells, series, used, lf):
     """Where an ad's unlisted viewers fall, given everyone else's views.
 
-    ``draws`` viewers are a uniform subset of ``pop`` consumers, of whom
-    ``covered`` were shown the campaign before word of mouth (by a channel) and
-    ``series[t]`` first saw it in round ``t = 1 .. used - 1`` of the cascade
-    (``series``: the exposure row of the world's per-round totals; its last
-    column collects that round and later ones). Multivariate hypergeometric,
-    one cell after the other (:func:`hypergeometric`, from stream ``s``): the
-    viewers among round ``t``'s come off ``series[t]`` (they saw it from the
-    channel, before). Returns ``(new channel viewers, cascade viewers moved)``.
+    ``draws`` viewers are a uniform subset of ``pop`` people (the ad's segment
+    less its adopters), of whom ``covered`` were shown the campaign before
+    word of mouth (by a channel) and ``cells[t]`` first saw it in round ``t =
+    1 .. used - 1`` of the cascade (the round's new viewers who are in the
+    segment; ``cells``: a row of per-round totals whose last column collects
+    that round and later ones). Multivariate hypergeometric, one cell after
+    the other (:func:`hypergeometric`, from stream ``s``): the viewers among
+    round ``t``'s come off ``cells[t]`` and, unless it is empty, ``series[t]``
+    (the round's new viewers, everyone: they saw it from the channel, before).
+    Returns ``(new channel viewers, cascade viewers moved)``.
     """
     s, x = hypergeometric(s, pop, covered, draws, lf)
     new = draws - x
     left = new
     pop -= covered
     moved = np.int64(0)
+    both = series.shape[0] > 0
     for t in range(1, used):
         if left == 0:
             break
-        r = series[t]
+        r = cells[t]
         s, x = hypergeometric(s, pop, r, left, lf)
-        series[t] = r - x
+        cells[t] = r - x
+        if both:
+            series[t] -= x
         moved += x
         left -= x
         pop -= r

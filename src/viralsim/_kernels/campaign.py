@@ -38,7 +38,7 @@ from .ads import ADOPTED as AD_ADOPTED
 from .ads import ad_draws, place_viewers, unlisted_viewers, viewers_key
 from .config import NJIT, NJIT_PARALLEL
 from .ic import MASK32, S32, TWO32, draw_live, keep_fresh, make_room
-from .prefetch import prefetch
+from .prefetch import prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
     DOMAIN_FORWARD,
@@ -186,38 +186,127 @@ def _draw_channels(track_viewers, unl, has_unl, heads, key, world, kind, stream,
 
 
 @njit(**NJIT)
-def unlisted_ads(n, kind, aptr, imps, cap):
-    """Per channel, the distinct viewers of an ad left unlisted in a run counting
-    exposure (:func:`viralsim._kernels.ads.unlisted_viewers`), else -1; then
-    room for each world's adopter counts (int64 (2 k,))."""
+def unlisted_ads(n, kind, aptr, aidx, imps, cap):
+    """Which ads leave their viewers unlisted in a run counting exposure on one graph
+    by round (:func:`campaign_worlds`): int64 (2 k + 1,), ``k`` channels.
+
+    ``[c]``: ad ``c``'s distinct viewers if it is left unlisted
+    (:func:`viralsim._kernels.ads.unlisted_viewers`: a cap of 1 or every
+    member at the cap), else -1; ``[k + c]``: room for its adopters in each
+    world; ``[2 k]``: the channel whose segment the unlisted segment ads
+    share, -1 if none. Unlisted: every such ad shown to everyone (its audience
+    all ``n`` consumers), and such ads to a segment short of everyone only if
+    their audience is that of the first of them (one segment per plan: placing
+    a segment ad's viewers needs each round's new viewers counted in its
+    segment, :func:`segment_rounds`, one count per world; the ads to other
+    segments are listed, as before).
+    """
     k = kind.shape[0]
-    unl = np.full(2 * k, -1, dtype=np.int64)
+    unl = np.full(2 * k + 1, -1, dtype=np.int64)
+    seg = -1
     for c in range(k):
-        if kind[c] == KIND_AD:
-            unl[c] = unlisted_viewers(n, aptr[c + 1] - aptr[c], imps[c], cap[c])
+        if kind[c] != KIND_AD:
+            continue
+        a0 = aptr[c]
+        m = aptr[c + 1] - a0
+        d = unlisted_viewers(m, imps[c], cap[c])
+        if d < 0:
+            continue
+        if m < n:
+            if seg < 0:
+                seg = c
+            elif m != aptr[seg + 1] - aptr[seg] or np.any(aidx[a0:a0 + m]
+                                                          != aidx[aptr[seg]:aptr[seg + 1]]):
+                continue  # another segment: listed
+        unl[c] = d
+    unl[2 * k] = seg
     return unl
 
 
+@njit(**NJIT)
+def segment_rounds(indptr, indices, lst, bucket, used, seen, mark, inseg, viewers, nv, cells):
+    """After world's cascade (:func:`viralsim._kernels.wom.wom_one_world`, the
+    reference exposure path: ``seen[v] == mark`` for everyone seen), how many
+    of each round's new viewers are segment members (bit ``v & 7`` of
+    ``inseg[v >> 3]``):
+    ``cells[t]`` for ``t = 1 .. used - 1``. Returns the segment members among the
+    ``nv`` listed channel viewers (``viewers[:nv]``).
+
+    Every viewer of round ``t`` follows one of its commenters, ``lst`` in the
+    order they commented (the queue of adopters when everyone comments, else
+    the list of commenters), ``bucket[1, t]`` of them in round (column)
+    ``t``: their rows are scanned again in that order, and a follower still
+    marked ``mark`` is new there (then marked ``mark - 1``, as are the channel
+    viewers first: smaller than the next worlds' marks). O(impressions). A
+    function of its own (not inlined in the parallel kernel, where its loop
+    runs several times slower).
+    """
+    covs = np.int64(0)
+    for i in range(nv):
+        v = viewers[i]
+        seen[v] = mark - 1
+        covs += (inseg[v >> 3] >> (v & 7)) & 1
+    total = np.int64(0)
+    for t in range(1, used):
+        total += bucket[1, t]
+        cells[t] = 0
+    t = 0
+    end_t = np.int64(0)  # the first commenter after column t
+    cnt = np.int64(0)
+    for qi in range(total):
+        while qi == end_t:  # the next column with comments
+            cells[t] = cnt
+            cnt = 0
+            t += 1
+            end_t += bucket[1, t]
+        prefetch_rows(indptr, lst, qi, total, indices, indices, indices)  # a hint only
+        u = np.uint64(lst[np.uint64(qi)])
+        for e in range(indptr[u], indptr[u + np.uint64(1)]):
+            v = np.uint64(indices[np.uint64(e)])
+            sv = seen[v]
+            new = np.int64(sv == mark)
+            cnt += new & np.int64(inseg[v >> np.uint64(3)] >> (v & np.uint64(7)))
+            seen[v] = sv - new  # (branch-free: who is new is unpredictable)
+    if t > 0:
+        cells[t] = cnt
+    return covs
+
+
 @njit(inline="always", **NJIT)
-def place_unlisted(unl, key, world, stream, nv, series, used, lf):
+def place_unlisted(unl, key, world, stream, aptr, nv, covs, cells, series, used, lf):
     """The unlisted ads' viewers (:func:`unlisted_ads`) in world ``world``, after its
-    cascade: ``nv`` listed channel viewers (adopters among them), ``series`` its
-    per-round new viewers (moved to round 0 where an ad showed it to them first;
-    :func:`viralsim._kernels.ads.place_viewers`). Returns ``(channel viewers,
-    cascade viewers moved)``."""
+    cascade: ``nv`` listed channel viewers (adopters among them; ``covs`` of
+    them in the unlisted segment, if any), ``series`` its per-round new
+    viewers (moved to round 0 where an ad showed it to them first;
+    :func:`viralsim._kernels.ads.place_viewers`) and ``cells`` those in the
+    segment (:func:`segment_rounds`). The segment's ads are placed first, in
+    their order (each needs only counts within the segment), then the ads to
+    everyone (only totals). Returns ``(channel viewers, cascade viewers
+    moved)``."""
     k = stream.shape[0]
     n = lf.shape[0] - 1
     wk = world_key(key, world, DOMAIN_CHANNEL)
     moved = np.int64(0)
-    for c in range(k):
-        d = unl[c]
-        if d < 0:
+    seg = unl[2 * k]
+    for everyone in (False, True):
+        if not everyone and seg < 0:
             continue
-        a = unl[k + c]  # its adopters: listed (seen) already, and among its viewers
-        s = viewers_key(node_state(wk, stream[c]))
-        new, mv = place_viewers(s, n - a, d - a, nv - a, series, used, lf)
-        nv += new
-        moved += mv
+        for c in range(k):
+            d = unl[c]
+            if d < 0:
+                continue
+            m = aptr[c + 1] - aptr[c]
+            if (m == n) != everyone:
+                continue
+            a = unl[k + c]  # its adopters: listed (seen) already, and among its viewers
+            s = viewers_key(node_state(wk, stream[c]))
+            if everyone:
+                new, mv = place_viewers(s, n - a, d - a, nv - a, series, series[:0], used, lf)
+            else:
+                new, mv = place_viewers(s, m - a, d - a, covs - a, cells, series, used, lf)
+                covs += new
+            nv += new
+            moved += mv
     return nv, moved
 
 
@@ -299,8 +388,15 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     max_deg = max_degree(indptr)
     mult = np.ones(1)
     clayer = np.zeros(kind.shape[0], dtype=np.int64)
-    unl0 = unlisted_ads(n, kind, aptr, imps, cap)
+    unl0 = unlisted_ads(n, kind, aptr, aidx, imps, cap)
     has_unl = track_exposure and np.any(unl0[:kind.shape[0]] >= 0)
+    seg_c = unl0[2 * kind.shape[0]] if has_unl else -1
+    # the unlisted segment, one bit per consumer (small: read once per view)
+    inseg = np.zeros((n >> 3) + 1 if seg_c >= 0 else 0, dtype=np.uint8)
+    if seg_c >= 0:
+        for i in range(aptr[seg_c], aptr[seg_c + 1]):
+            v = aidx[i]
+            inseg[v >> 3] |= np.uint8(1) << np.uint8(v & 7)
     for ch in prange(n_chunks):
         lo = n_worlds * ch // n_chunks
         hi = n_worlds * (ch + 1) // n_chunks
@@ -312,6 +408,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
         com = np.empty(n if c < 1.0 else 1, dtype=np.int32)
         unl = unl0.copy()
         heads = np.full(3 * kind.shape[0], -1.0)
+        cells = np.zeros(tl_len, dtype=np.int64)
         vis_total = 0
         for w in range(lo, hi):
             mark = np.int32(w - lo + 1)
@@ -332,8 +429,12 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
             )
             reach, expo, ncom, nimp, seg, used = res
             if has_unl:  # the unlisted ads' viewers: channel viewers, some seen in the cascade
-                nv, moved = place_unlisted(unl, key, world_start + w, stream, nv, bucket[3],
-                                           used, lf)
+                covs = np.int64(0)
+                if seg_c >= 0:  # each round's new viewers in the segment
+                    covs = segment_rounds(indptr, indices, queue if c >= 1.0 else com, bucket,
+                                          used, seen, mark, inseg, viewers, nv, cells)
+                nv, moved = place_unlisted(unl, key, world_start + w, stream, aptr, nv, covs,
+                                           cells, bucket[3], used, lf)
                 expo -= moved
             extra = nv - na  # viewers who did not adopt (the adopters count in expo already)
             bucket[3, 0] += extra
