@@ -11,7 +11,13 @@ from viralsim._kernels.ads import BYTE_SEGMENT, binomial, binomial_pmf, hypergeo
 from viralsim._kernels.campaign import DOMAIN_CHANNEL
 from viralsim._kernels.rng import DOMAIN_COMMENT, GOLDEN
 from viralsim._validation import seed_from_rng
-from viralsim.channels import _has_unlisted, _log_factorials, _Plan, _run_plan
+from viralsim.channels import (
+    _has_unlisted,
+    _log_factorials,
+    _Plan,
+    _run_plan,
+    _segments_unlisted,
+)
 
 from .naive import MASK64, NODE_MULT, live_followers, mix64, unit, world_key
 from .naive_ads import binomial as naive_binomial
@@ -372,7 +378,8 @@ def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, la
     channel viewers and the exposure timeline equal the twin's, world by world (the
     twin places the segment's ads first among its members, round by round, then the
     ads to everyone)."""
-    g = vs.generators.barabasi_albert(M60, 2, rng=1).with_probabilities(0.3)
+    # (live edges at 0.1: cascades small enough for the segment's ads to be left unlisted)
+    g = vs.generators.barabasi_albert(M60, 2, rng=1).with_probabilities(0.1)
     g = g.with_node_attr("seg", SEG60).with_node_attr("other", np.arange(M60) % 2 == 0)
     k, n_sims = len(chans), 40
     plan = _Plan(g, chans, np.arange(k), "t")
@@ -380,11 +387,13 @@ def test_unlisted_viewers_match_their_plain_python_twin_world_by_world(chans, la
     d = lazy_ads(M60, [(c, aud[c], int(plan.imps[c]), int(plan.cap[c])) for c in range(k)
                        if plan.kind[c] == 1])
     assert sorted(d) == lazy
-    assert _has_unlisted(g, plan)  # (the kernel takes the unlisted path)
-    seg_ads = [c for c in lazy if len(aud[c]) < M60]
-    members = set(aud[seg_ads[0]]) if seg_ads else set()
     key = seed_from_rng(8)
     model = vs.WordOfMouth(comment_prob=cprob)
+    seg_ads = [c for c in lazy if len(aud[c]) < M60]
+    # (the kernel takes the unlisted path, for the segment's ads too)
+    assert _has_unlisted(g, plan) and _segments_unlisted(g, model, plan, key, None)[0] == bool(
+        seg_ads)
+    members = set(aud[seg_ads[0]]) if seg_ads else set()
     run = _run_plan(g, model, plan, key, n_sims, None)
     lf = _log_factorials(M60)
     tl = np.zeros(run.tl.shape[1], dtype=np.int64)
@@ -463,7 +472,7 @@ def test_unlisted_segment_viewers_overlap_with_the_exact_law(r):
     g = vs.FollowerGraph.from_edges([0] * 9, list(range(1, 10)), n_nodes=30, probs=0.0)
     g = g.with_node_attr("seg", seg)
     plan = [vs.SeedList([0]), _ad_seg(12, 1, r)]
-    assert _has_unlisted(g, _Plan(g, plan, [0, 1], "t"))
+    assert _segments_unlisted(g, vs.IC(), _Plan(g, plan, [0, 1], "t"), seed_from_rng(3), None)[0]
     worlds = 4000
     est = vs.estimate_campaign(g, plan, n_sims=worlds, rng=3)
     if r > 0:
@@ -477,6 +486,22 @@ def test_unlisted_segment_viewers_overlap_with_the_exact_law(r):
         assert abs(got.mean() - exact.mean()) <= Z * exact.std() / math.sqrt(worlds)
 
 
+@pytest.mark.parametrize("p,unlisted", [(0.3, False), (0.01, True)])
+def test_segment_ads_are_listed_when_the_cascades_dwarf_their_viewers(p, unlisted):
+    """The pilot (worlds 0 .. 15 of the key) counts the cascades' impressions: more than
+    2 per viewer of the segment's ads (live edges at 0.3: nearly everyone comments),
+    their viewers are listed; few (0.01), unlisted. The ad to everyone beside is
+    unlisted either way."""
+    g = vs.generators.barabasi_albert(200, 3, rng=2).with_probabilities(p)
+    g = g.with_node_attr("seg", np.arange(200) % 4 != 0)
+    plan = _Plan(g, [_ad(40, 1, 0.05), _ad_all(30, 1, 0.1)], [0, 1], "t")
+    key = seed_from_rng(5)
+    pilot = _run_plan(g, vs.IC(), plan, key, 16, None, exposure=False)
+    assert (pilot.out["impressions"].mean() <= 2 * 40) == unlisted
+    assert _segments_unlisted(g, vs.IC(), plan, key, None)[0] == unlisted
+    assert _has_unlisted(g, plan, False)
+
+
 @pytest.mark.parametrize("segment", [False, True])
 def test_unlisted_viewers_agree_with_listing_them_in_law(segment):
     """The same plan on a one-platform MultiplexGraph (every viewer listed and marked):
@@ -488,7 +513,8 @@ def test_unlisted_viewers_agree_with_listing_them_in_law(segment):
     model = vs.WordOfMouth(comment_prob=0.6 if segment else 1.0)
     if segment:
         plan += [_ad(50, 1, 0.04), _ad(400, 2, 0.01)]  # cap 1; everyone at the cap
-        assert _has_unlisted(g, _Plan(g, plan[3:], [0, 1], "t"))
+        assert _segments_unlisted(g, model, _Plan(g, plan, np.arange(5), "t"), seed_from_rng(4),
+                                  None)[0]
     a = vs.estimate_campaign(g, plan, model=model, n_sims=3000, rng=4)
     b = vs.estimate_campaign(vs.MultiplexGraph({"x": g}, comment_probs={"x": model.comment_prob}),
                              plan, n_sims=3000, rng=4)

@@ -917,12 +917,49 @@ def _log_factorials(n):
     return lf
 
 
-def _has_unlisted(graph, plan):
+def _has_unlisted(graph, plan, segments=True):
     """Whether an ad of ``plan`` leaves its viewers unlisted on ``graph`` when exposure
     is counted (:func:`viralsim._kernels.campaign.unlisted_ads`)."""
     k = plan.kind.size
-    unl = unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.aidx, plan.imps, plan.cap)
+    unl = unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.aidx, plan.imps, plan.cap,
+                       segments)
     return bool(np.any(unl[:k] >= 0))
+
+
+#: worlds of the pilot run that decides whether ads to a segment leave their viewers
+#: unlisted (:func:`_segments_unlisted`): always worlds 0 .. PILOT_WORLDS - 1 of the key
+PILOT_WORLDS = 16
+
+#: ads to a segment leave their viewers unlisted when the pilot's cascades show the
+#: product at most this many times per viewer of those ads (measured, one thread: the
+#: count per round costs about 2-3 ns per impression of the cascade, listing a viewer
+#: 4-8 ns)
+SEGMENT_SCAN_PER_VIEWER = 2.0
+
+
+def _segments_unlisted(graph, model, plan, key, max_rounds):
+    """Whether the ads to a segment (cap 1, or every member at the cap) leave their
+    viewers unlisted in this call: ``(decision, kernel seconds)``.
+
+    Unlisted, an ad's viewers cost a second scan of the cascade's comments (each
+    round's new viewers counted in the segment,
+    :func:`viralsim._kernels.campaign.segment_rounds`), listed they cost each viewer;
+    so a pilot of :data:`PILOT_WORLDS` worlds (always worlds 0, 1, ... of the key:
+    the choice, and with it every world's numbers, depends on the call's
+    arguments only, not on its batches or threads) counts the cascades'
+    impressions, and the viewers are left unlisted when those average at most
+    :data:`SEGMENT_SCAN_PER_VIEWER` per viewer of the ads. Either way the numbers
+    have the same law (other draws)."""
+    k = plan.kind.size
+    unl = unlisted_ads(graph.n_nodes, plan.kind, plan.aptr, plan.aidx, plan.imps, plan.cap,
+                       True)
+    seg = int(unl[2 * k])
+    if seg < 0:
+        return False, 0.0
+    viewers = int(sum(unl[c] for c in range(k) if unl[c] >= 0
+                      and plan.aptr[c + 1] - plan.aptr[c] < graph.n_nodes))
+    run = _run_plan(graph, model, plan, key, PILOT_WORLDS, max_rounds, exposure=False)
+    return bool(run.out["impressions"].mean() <= SEGMENT_SCAN_PER_VIEWER * viewers), run.elapsed
 
 
 def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days=None,
@@ -945,6 +982,10 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days
     else:
         thin, has_thin = np.ones(1), False
     c = float(getattr(model, "comment_prob", 1.0))
+    pilot = 0.0
+    segments = False
+    if exposure:
+        segments, pilot = _segments_unlisted(graph, model, plan, key, max_rounds)
     out, seg, tl_sum, tl_sq, visits, cum = _kernel_outputs(n_sims, tl_len)
     t0 = time.perf_counter()
     campaign_worlds(
@@ -955,9 +996,10 @@ def _run_plan(graph, model, plan, key, n_sims, max_rounds, delays=None, max_days
         bool(exposure), plan.kind, plan.stream, plan.aptr, plan.aidx, plan.p_see, plan.p_adopt, plan.imps,
         plan.cap, out["reach"], out["exposure"], out["comments"], out["impressions"], seg,
         out["first_adopters"], out["channel_viewers"], tl_sum, tl_sq, visits, cum,
-        _log_factorials(graph.n_nodes) if exposure and _has_unlisted(graph, plan) else _NO_LF,
+        _log_factorials(graph.n_nodes) if exposure and _has_unlisted(graph, plan, segments)
+        else _NO_LF, segments,
     )
-    elapsed = time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0 + pilot  # (the pilot's: part of the call's work)
     out["segment_reach"] = seg if has_seg else out["reach"].astype(np.float64)
     return _Run(out, None, tl_sum.sum(axis=0), cum, exact, False, elapsed)
 

@@ -186,7 +186,7 @@ def _draw_channels(track_viewers, unl, has_unl, heads, key, world, kind, stream,
 
 
 @njit(**NJIT)
-def unlisted_ads(n, kind, aptr, aidx, imps, cap):
+def unlisted_ads(n, kind, aptr, aidx, imps, cap, segments):
     """Which ads leave their viewers unlisted in a run counting exposure on one graph
     by round (:func:`campaign_worlds`): int64 (2 k + 1,), ``k`` channels.
 
@@ -195,8 +195,8 @@ def unlisted_ads(n, kind, aptr, aidx, imps, cap):
     member at the cap), else -1; ``[k + c]``: room for its adopters in each
     world; ``[2 k]``: the channel whose segment the unlisted segment ads
     share, -1 if none. Unlisted: every such ad shown to everyone (its audience
-    all ``n`` consumers), and such ads to a segment short of everyone only if
-    their audience is that of the first of them (one segment per plan: placing
+    all ``n`` consumers), and, when ``segments``, such ads to a segment short
+    of everyone whose audience is that of the first of them (one segment per plan: placing
     a segment ad's viewers needs each round's new viewers counted in its
     segment, :func:`segment_rounds`, one count per world; the ads to other
     segments are listed, as before).
@@ -213,6 +213,8 @@ def unlisted_ads(n, kind, aptr, aidx, imps, cap):
         if d < 0:
             continue
         if m < n:
+            if not segments:
+                continue
             if seg < 0:
                 seg = c
             elif m != aptr[seg + 1] - aptr[seg] or np.any(aidx[a0:a0 + m]
@@ -360,7 +362,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
                     c, thin, has_thin, segw, has_seg, track_exposure,
                     kind, stream, aptr, aidx, p_see, p_adopt, imps, cap,
                     out_reach, out_exposure, out_comments, out_impressions, out_segment,
-                    out_first, out_seen, tl_sum, tl_sumsq, visits, cum, lf):
+                    out_first, out_seen, tl_sum, tl_sumsq, visits, cum, lf, segments):
     """Run a campaign in worlds ``world_start .. world_start + n_worlds - 1``.
 
     Graph and model arguments as :func:`viralsim._kernels.wom.wom_worlds` (the
@@ -371,8 +373,9 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     word-of-mouth viewers once each, and its round-0 timeline entry holds the
     channel viewers; ``cum``: running totals by round
     (:func:`accumulate_cumulative`). Counting exposure, an ad shown to everyone
-    with a cap of 1 or bringing everyone to its cap lists its adopters only
-    (:func:`unlisted_ads`; ``lf[i] = log i!`` for ``i = 0 .. n``, else unused):
+    (and with ``segments``, to one segment) with a cap of 1 or bringing every
+    member to its cap lists its adopters only (:func:`unlisted_ads`; ``lf[i] =
+    log i!`` for ``i = 0 .. n``, else unused):
     after the cascade, how many of its other viewers the channels or the
     cascade showed it to anyway is drawn from its exact law
     (:func:`place_unlisted`), and those the cascade showed it to count in round
@@ -388,7 +391,7 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
     max_deg = max_degree(indptr)
     mult = np.ones(1)
     clayer = np.zeros(kind.shape[0], dtype=np.int64)
-    unl0 = unlisted_ads(n, kind, aptr, aidx, imps, cap)
+    unl0 = unlisted_ads(n, kind, aptr, aidx, imps, cap, segments)
     has_unl = track_exposure and np.any(unl0[:kind.shape[0]] >= 0)
     seg_c = unl0[2 * kind.shape[0]] if has_unl else -1
     # the unlisted segment, one bit per consumer (small: read once per view)
