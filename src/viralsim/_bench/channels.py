@@ -38,10 +38,13 @@ Cases:
   impression (its adopters depend on it) and its viewers listed. And an ad
   of the same impressions, cap 1, to an 80% segment of a larger graph
   (``barabasi_albert(250_000, 5, rng=4)``, 25,000 in ``--quick``: 200,000
-  members, 50 per impression), its viewers listed: what a large segment
-  costs per world (a byte per member zeroed in every world, or marks in the
-  consumers' counters beyond :data:`viralsim._kernels.ads.BYTE_SEGMENT`
-  members per impression), against 40 random members. Each ratio
+  members, 50 per impression), exposure counted: its viewers are left
+  unlisted when the call's pilot finds the cascades small beside them (here
+  about 4,300 impressions per world for 4,000 viewers: unlisted; each round's
+  new viewers counted in the segment by a second pass over the comments,
+  :mod:`viralsim._kernels.ads`), else listed (marks in the consumers'
+  counters beyond :data:`viralsim._kernels.ads.BYTE_SEGMENT` members per
+  impression), against 40 random members. Each ratio
   is the median of 9 alternating ad / seeds pairs of kernel time, its range
   in the note; pair i runs its own seed list (random, ``default_rng(i)``), as
   one list's cascade may be larger or smaller than the ad's random adopters'
@@ -194,8 +197,8 @@ def _ads(ctx, vs, g, n_sims, pairs):
                       conversion_rate=0.01)
 
     # a segment far larger than the impressions (item 2 of stop 25's note): 80% of a
-    # larger graph, cap 1, its viewers listed (a byte per member up to BYTE_SEGMENT
-    # members per impression, else marks in the consumers' counters)
+    # larger graph, cap 1: its viewers unlisted when the pilot finds the cascades small
+    # beside them, else listed (marks in the consumers' counters)
     nb = 25_000 if ctx.quick else 250_000
     gb = vs.generators.barabasi_albert(nb, 5, rng=4).with_probabilities("weighted_cascade")
     in_big = np.random.default_rng(2).random(nb) < 0.8

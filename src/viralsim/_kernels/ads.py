@@ -57,20 +57,38 @@ the viewers are wanted (exposure) or not.
 
 **Viewers left unlisted** (:func:`unlisted_viewers`; the single-graph
 campaign kernel counting exposure, :func:`viralsim._kernels.campaign.campaign_worlds`):
-an ad shown to everyone (``m == n``) with ``k == 1`` or ``total >= k * m``
-has ``d = min(total, m)`` distinct viewers, and given its ``a`` adopters the
-other ``d - a`` are a uniform subset of the other ``n - a`` consumers
+an ad to ``m`` members with ``k == 1`` or ``total >= k * m`` has ``d =
+min(total, m)`` distinct viewers, and given its ``a`` adopters the other ``d -
+a`` are a uniform subset of the segment's other ``m - a`` members
 (exchangeability), independent of the cascade, which depends on the adopters
 only. Exposure needs only how many of them were shown the campaign anyway,
-by a channel (``covered``) or first in cascade round ``t`` (that round's new
-viewers): a multivariate hypergeometric over those cells and the rest,
-drawn one cell after the other (:func:`place_viewers`, exact inversion in
+by a channel (``covered``: the listed channel viewers in the segment) or
+first in cascade round ``t`` (that round's new viewers in the segment): a
+multivariate hypergeometric over those cells and the rest, drawn one cell
+after the other (:func:`place_viewers`, exact inversion in
 :func:`hypergeometric`, from the stream ``viewers_key(ckey)``), after the
 cascade. The cascade's viewers among them move to round 0 (the channel
-showed it first). Cost O(adopters + rounds) instead of O(d); the adopters
-are the same draws as above. The kernels that list every viewer (several
-platforms, by day, a segment short of everyone, a binding cap above 1, a cap
-that cannot bind above 1) draw them as above; same law, other draws.
+showed it first). Cost O(adopters + rounds) instead of O(d) for an ad to
+everyone (``m == n``: the cells are the rounds' totals); an ad to a segment
+short of everyone adds one scan of the cascade's comments, O(impressions),
+to count each round's new viewers in the segment
+(:func:`viralsim._kernels.campaign.segment_rounds`). So: every such ad to
+everyone is left unlisted; of those to a segment, only the ones whose
+audience is that of the first (one segment per plan: the counts are per
+segment, and a segment ad placed after an ad to everyone would need the
+latter's viewers split by segment, so the segment's ads are placed first),
+and only when the cascades are small beside their viewers (a pilot run
+decides per call, :func:`viralsim.channels._segments_unlisted`); ads to
+other segments are listed. The adopters are the same draws as above. The
+kernels that list every viewer (several platforms, by day, the listed ads,
+a binding cap above 1, a cap that cannot bind above 1) draw them as above;
+same law, other draws. A binding cap above 1 is not left unlisted: by
+exchangeability its other viewers are still a uniform subset of the other
+members given how many they are, but that number is random and depends on
+how many adopted (a member shown more often is likelier to adopt), through
+the joint law of how many members got 1, ..., k impressions: a dynamic
+program over the delivery, far costlier than playing it (stop 26's note), or
+a per-world walk over the counts, O(impressions) again.
 
 **Across spend levels** (same world, same cap, more impressions): the
 viewers are a superset (prefixes of the raw draws, the delivery a prefix of
