@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL, readonly
-from .ic import draw_live, keep_fresh, make_room
+from .ic import COIN_MIXED, draw_live_t, keep_fresh, make_room
 from .prefetch import BLOCK, copy_block, prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
@@ -221,7 +221,7 @@ def _see_buffer(seen, buf, nb, mark, expo):
 
 
 @njit(inline="always", **NJIT)
-def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
+def _see_coin_row(indices, probs, thresholds, seen, mark, queue, k, expo, start, end, st, z0):
     """Live-edge path, exposure: a comment over a coin row without a residual list
     (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
@@ -233,45 +233,59 @@ def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0
     row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
     GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact); a row of
     one probability p (``z0 = none_live[u] = -2 - ceil(p 2**32)``) compares
-    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test. So the
-    live edges are draw_live's, bit for bit, and the row is read once.
+    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test; so does a
+    row of mixed probabilities all above 0 (``z0 =`` :data:`~viralsim._kernels.ic.COIN_MIXED`)
+    when the graph has ``thresholds`` (:func:`viralsim._kernels.ic.coin_thresholds`,
+    ``x32 <= ceil(p_e 2**32) - 1``). So the live edges are draw_live's, bit for bit, and
+    the row is read once.
     """
     if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
-        return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, True,
-                          np.uint64(-2.0 - z0))
-    return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, False, ONE)
+        return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st,
+                          _UNIFORM, np.uint64(-2.0 - z0))
+    if z0 == COIN_MIXED and thresholds.shape[0] > 0:  # per edge, x32 <= t_e - 1
+        return _see_coins(indices, thresholds, seen, mark, queue, k, expo, start, end, st,
+                          _PER_EDGE, ONE)
+    return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, _FLOAT, ONE)
+
+
+#: :func:`_see_coins`' comparisons: one integer threshold for the row, one per edge,
+#: or the edge's probability in float64
+_UNIFORM, _PER_EDGE, _FLOAT = 0, 1, 2
 
 
 @njit(inline="always", **NJIT)
-def _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, uniform, t):
-    """:func:`_see_coin_row`'s pass, ``uniform`` (integer test against ``t``, else the
+def _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, test, t):
+    """:func:`_see_coin_row`'s pass, ``test`` (:data:`_UNIFORM`: integer test against
+    ``t``; :data:`_PER_EDGE`: ``probs`` holds the edges' integer thresholds; else the
     float test against the edge's probability) a constant at each call site, so the
-    unused test compiles away."""
+    unused tests compile away."""
     d = end - start
     su = np.uint64(start)
     for i in range(d >> 1):
         x = mix64(st + np.uint64(i + 1) * GOLDEN)
         e = su + np.uint64(2 * i)
-        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e, x & MASK32, uniform, t)
+        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e, x & MASK32, test, t)
         k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e + ONE, x >> S32,
-                            uniform, t)
+                            test, t)
     if d & 1:
         x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
         k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, np.uint64(end - 1),
-                            x & MASK32, uniform, t)
+                            x & MASK32, test, t)
     return k, expo
 
 
 @njit(inline="always", **NJIT)
-def _see_live(indices, probs, seen, mark, queue, k, expo, e, x32, uniform, t):
+def _see_live(indices, probs, seen, mark, queue, k, expo, e, x32, test, t):
     """:func:`_see_coin_row`'s step at edge ``e`` with coin ``x32``: its follower is
     marked seen and appended to ``queue[k:]``, kept iff the edge is live. Returns
     ``(k, exposure)``."""
     v = indices[e]
     expo = _see(seen, np.uint64(v), mark, expo)
     queue[np.uint64(k)] = v
-    if uniform:
+    if test == _UNIFORM:
         return k + (x32 < t), expo
+    if test == _PER_EDGE:
+        return k + (x32 <= probs[e]), expo
     return k + (np.float64(np.int64(x32)) < np.float64(probs[e]) * TWO32), expo
 
 
@@ -344,10 +358,13 @@ def _comment_row(indices, probs, state, queue, touched, tail, expo, start, end, 
 
 
 @njit(inline="always", **NJIT)
-def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, alpha,
-                  per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp, seen,
-                  state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
+def wom_one_world(indptr, indices, probs, none_live, thresholds, seeds, key, world, max_rounds,
+                  c, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp,
+                  seen, state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
+
+    ``thresholds``: :func:`viralsim._kernels.ic.coin_thresholds` of the graph (or
+    :data:`~viralsim._kernels.ic.NO_THRESHOLDS`: the same live edges, compared in float64).
 
     ``viewers = (mode, n_shared, rptr, rlist)`` (``mode``: :func:`shared_viewer_data`'s;
     ``share`` below means ``mode > 0``) (one argument: past 30
@@ -464,11 +481,11 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 # long to build for coin rows): its views and draw_live's coins in one pass
                 fused = see and not coin_lists and none_live[u] < 0.0
                 if fused:
-                    k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
-                                            end, node_state(wkey, u), none_live[u])
+                    k, expo = _see_coin_row(indices, probs, thresholds, seen, mark, queue, k,
+                                            expo, start, end, node_state(wkey, u), none_live[u])
                 else:
-                    k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
-                                  flags, True)
+                    k = draw_live_t(indptr, indices, probs, u, wkey, queue, k, lq_cache,
+                                    none_live, flags, True, thresholds)
                 if has_thin:  # off-target followers: keep each live edge with prob. a_v
                     tu = node_state(tkey, u)
                     kk = k0
@@ -525,8 +542,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     return tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd)
 
 
-def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
-               c, mult, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+def wom_worlds(indptr, indices, probs, none_live, thresholds, seeds, key, world_start, n_worlds,
+               max_rounds, c, mult, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits):
     """Run the word-of-mouth cascade in worlds ``world_start .. world_start + n_worlds - 1``.
@@ -536,6 +553,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
         non-increasing probability.
     none_live : float64 (n,), :func:`viralsim._kernels.ic.skip_row_none_live`.
+    thresholds : uint32 (m,) or (0,), read-only, :func:`viralsim._kernels.ic.coin_thresholds`
+        (integer coin tests for coin rows with mixed probabilities; the same live edges).
     seeds : int32 array of distinct node indices.
     key : uint64, the user's randomness key.
     world_start, n_worlds : int64, the world indices to run.
@@ -588,7 +607,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
         kernel = _worlds_live
         share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
                                                         n_worlds, bool(SHARE_VIEWERS))
-    kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
+    kernel(indptr, indices, probs, none_live, readonly(thresholds), seeds, key, world_start,
+           n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
            tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, np.int64(FLUSH_AT))
@@ -601,8 +621,8 @@ def _worlds_kernel(PER_EDGE):
     are part of Numba's cache key: the two kernels cache apart.)"""
 
     @njit(**NJIT_PARALLEL)
-    def worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
-               c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
+    def worlds(indptr, indices, probs, none_live, thresholds, seeds, key, world_start, n_worlds,
+               max_rounds, c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, flush_at):
         n = indptr.shape[0] - 1
@@ -633,8 +653,8 @@ def _worlds_kernel(PER_EDGE):
             for w in range(lo, hi):
                 mark = np.int32(w - lo + 1)
                 res = wom_one_world(
-                    indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
-                    c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
+                    indptr, indices, probs, none_live, thresholds, seeds, key, world_start + w,
+                    max_rounds, c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
                     (share, n_shared, rptr, rlist),
                 )
