@@ -77,7 +77,10 @@ FLUSH_AT = 1024
 #: live-edge path, exposure: coin rows get residual lists too (:func:`residual_lists`)
 #: when all the lists hold at most this many followers (1 MiB of int32); beyond, reading
 #: them costs more memory traffic than marking the followers in the pass that tosses the
-#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists)
+#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists).
+#: Coin rows with mixed probabilities compared with integer thresholds
+#: (:func:`viralsim._kernels.ic.coin_thresholds`) never get lists: marked in that pass they
+#: cost less (BA n=10k, weighted cascade: exposure 1.17x reach-only instead of 1.25x)
 COIN_LISTS_MAX = 1 << 18
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
@@ -116,13 +119,23 @@ def shared_viewers(indptr, indices, seeds):
     return flag, nodes[:k].copy()
 
 
+@njit(inline="always", **NJIT)
+def _coin_row_fused(z, fuse_mixed):
+    """Whether a coin row (``z = none_live[u] < 0``) is always marked seen in the pass
+    that tosses its coins (:func:`_see_coin_row`), never from a residual list: with
+    ``fuse_mixed``, the rows of mixed probabilities all above 0 (compared with integer
+    thresholds)."""
+    return fuse_mixed and z == COIN_MIXED
+
+
 @njit(**NJIT)
-def residual_lists(indptr, indices, flag, none_live, max_entries):
+def residual_lists(indptr, indices, flag, none_live, max_entries, fuse_mixed):
     """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order:
     for every row when all the lists hold at most ``max_entries`` followers, else for
     skip and binomial rows only (``none_live[u] >= 0``; a coin row's list is then
     empty, and the kernel marks its followers in the pass that tosses the row's coins:
-    :func:`_see_coin_row`).
+    :func:`_see_coin_row`). With ``fuse_mixed`` the coin rows of mixed probabilities
+    all above 0 (:data:`~viralsim._kernels.ic.COIN_MIXED`) have no list either way.
 
     Returns ``(rptr, rlist, every_row)``: node u's list is ``rlist[rptr[u] : rptr[u +
     1]]``; ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a
@@ -132,6 +145,8 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     n = indptr.shape[0] - 1
     count = np.zeros(n, dtype=np.int64)
     for u in range(n):
+        if _coin_row_fused(none_live[u], fuse_mixed):
+            continue
         c = 0
         for e in range(indptr[u], indptr[u + 1]):
             c += flag[indices[e]] == 0
@@ -143,7 +158,7 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
     k = 0
     for u in range(n):
-        if every_row or none_live[u] >= 0.0:
+        if (every_row or none_live[u] >= 0.0) and count[u] > 0:
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 if flag[v] == 0:
@@ -152,12 +167,14 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     return rptr, rlist, every_row
 
 
-def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
+def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True,
+                       fuse_mixed=False):
     """``(mode, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
 
     ``mode``: 0, every commenter's row scanned in the graph (the reference path);
     1, shared viewers, lists for skip and binomial rows; 2, shared viewers, lists for
-    every row.
+    every row (but, with ``fuse_mixed``, the coin rows of mixed probabilities: the
+    kernel is given the graph's integer thresholds, see :func:`residual_lists`).
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
     each later commenter reads its followers outside them (:func:`residual_lists`;
@@ -173,7 +190,7 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
         return 0, readonly(seeds[:0]), indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
     rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
-                                            np.int64(COIN_LISTS_MAX))
+                                            np.int64(COIN_LISTS_MAX), bool(fuse_mixed))
     # read-only, as the arrays passed in their place without sharing: one compiled kernel
     return (2 if every_row else 1), readonly(nodes), readonly(rptr), readonly(rlist)
 
@@ -399,6 +416,7 @@ def wom_one_world(indptr, indices, probs, none_live, thresholds, seeds, key, wor
     mode, n_shared, rptr, rlist = viewers
     share = mode > 0  # shared viewers (else the reference path)
     coin_lists = mode > 1  # coin rows have residual lists too
+    fuse_mixed = thresholds.shape[0] > 0  # but not coin rows of mixed probabilities
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -452,10 +470,16 @@ def wom_one_world(indptr, indices, probs, none_live, thresholds, seeds, key, wor
         k = tail
         nb = 0  # followers in the viewer buffer (touched), not marked yet
         for qi in range(ch, ce):
-            prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
+            # a hint only: the rows that the coins read (a coin row of mixed probabilities
+            # reads its thresholds, not its probabilities, when the graph has them)
+            if fuse_mixed:
+                prefetch_rows(indptr, lst, qi, ce, indices, thresholds, thresholds)
+            else:
+                prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)
             # the residual list 4 places ahead too (no branch on the row's kind, and no
-            # prefetch of rptr: both measured slower)
-            if track_exposure and share and rnd > 0 and qi + 4 < ce:
+            # prefetch of rptr: both measured slower); not when the coin rows of mixed
+            # probabilities have no lists (weighted cascade: few rows have one)
+            if track_exposure and share and rnd > 0 and qi + 4 < ce and not fuse_mixed:
                 prefetch(rlist, rptr[np.uint64(lst[np.uint64(qi + 4)])])
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
@@ -479,7 +503,8 @@ def wom_one_world(indptr, indices, probs, none_live, thresholds, seeds, key, wor
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
                 # a coin row without a residual list (the reference path, or lists too
                 # long to build for coin rows): its views and draw_live's coins in one pass
-                fused = see and not coin_lists and none_live[u] < 0.0
+                z0 = none_live[u]
+                fused = see and z0 < 0.0 and (not coin_lists or _coin_row_fused(z0, fuse_mixed))
                 if fused:
                     k, expo = _see_coin_row(indices, probs, thresholds, seen, mark, queue, k,
                                             expo, start, end, node_state(wkey, u), none_live[u])
@@ -606,7 +631,8 @@ def wom_worlds(indptr, indices, probs, none_live, thresholds, seeds, key, world_
     else:
         kernel = _worlds_live
         share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
-                                                        n_worlds, bool(SHARE_VIEWERS))
+                                                        n_worlds, bool(SHARE_VIEWERS),
+                                                        thresholds.shape[0] > 0)
     kernel(indptr, indices, probs, none_live, readonly(thresholds), seeds, key, world_start,
            n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
