@@ -80,7 +80,9 @@ FLUSH_AT = 1024
 #: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists).
 #: Coin rows with mixed probabilities compared with integer thresholds
 #: (:func:`viralsim._kernels.ic.coin_thresholds`) never get lists: marked in that pass they
-#: cost less (BA n=10k, weighted cascade: exposure 1.17x reach-only instead of 1.25x)
+#: cost no more and need no list (BA n=10k, weighted cascade, under load: exposure 1.17x
+#: reach-only against 1.18-1.25x with lists; choosing per row, lists for rows with few
+#: followers outside the shared set, gave 1.33x: the branch is unpredictable)
 COIN_LISTS_MAX = 1 << 18
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
