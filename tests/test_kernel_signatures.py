@@ -119,3 +119,19 @@ def test_rr_kernel_one_signature_serial_or_on_ray_actors():
                               c._kernel_mode, 1.0, 1)
 
     assert not _added(_rr.rr_generate, lambda: c.extend_to(300), on_actor)
+
+
+def test_word_of_mouth_kernel_one_signature_with_or_without_coin_thresholds():
+    # weighted cascade: mixed coin rows, the graph's integer thresholds (a real table);
+    # one probability: no mixed rows, the empty table in its place (the same type)
+    wc = _graph("weighted_cascade")
+    one = _graph(0.2)
+    assert _ic.coin_thresholds(wc.indptr, wc.probs).size == wc.n_edges
+    assert _ic.coin_thresholds(one.indptr, one.probs).size == 0
+    assert (numba.typeof(wc._derived("coin_thresholds", _ic.coin_thresholds))
+            == numba.typeof(one._derived("coin_thresholds", _ic.coin_thresholds))
+            == numba.typeof(_ic.NO_THRESHOLDS))
+    m = vs.IC()
+    seeds = _index_seeds(wc, False)
+    assert not _added(_wom._worlds_live, lambda: _simulate(m, wc, seeds),
+                      lambda: _simulate(m, one, seeds))

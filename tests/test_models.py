@@ -739,15 +739,38 @@ def test_shared_viewers_and_residual_lists_by_hand():
         assert rows[0] == [1, 2] and rows[5] == [1, 2, 3, 6]
         nl = skip_row_none_live(g.indptr, g.probs)
         for top in (3, 100):  # all the lists hold 3 followers: every row has its list
-            rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, top)
+            rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, top,
+                                                        False)
             assert every_row
             assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]  # 0 -> 2; 5 -> 2, 6
             assert rlist.tolist() == [2, 2, 6] + [0] * wom.VIEW_CHUNK  # then the padding
         # fewer allowed: coin rows get none (they are marked in the pass that tosses
         # their coins); skip rows keep theirs
-        rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, 2)
+        rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, 2, False)
         assert not every_row
         if p == 0.5:
             assert not rptr.any() and rlist.size == wom.VIEW_CHUNK
         else:
             assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]
+    # fuse_mixed (the kernel has integer coin thresholds): a coin row of mixed
+    # probabilities (5) has no list however many are allowed, one with a p = 0 edge keeps
+    # its list (its coins are compared in float64), one-probability coin rows keep theirs
+    from viralsim._kernels.ic import COIN_MIXED, COIN_MIXED_ZERO
+
+    for p5, want in ((0.3, COIN_MIXED), (0.0, COIN_MIXED_ZERO)):
+        probs = [0.5] * len(src)
+        probs[7], probs[9] = 0.9, p5  # 5 -> 6, 5 -> 2
+        g = vs.FollowerGraph.from_edges(src, dst, probs=probs)
+        nl = skip_row_none_live(g.indptr, g.probs)
+        assert nl[5] == want and nl[0] <= -2.0
+        flag, _ = wom.shared_viewers(g.indptr, g.indices, np.array([3, 1], dtype=np.int32))
+        for fuse in (False, True):
+            rptr, rlist, every_row = wom.residual_lists(g.indptr, g.indices, flag, nl, 100,
+                                                        fuse)
+            assert every_row
+            if fuse and want == COIN_MIXED:
+                assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 1, 1]
+                assert rlist.tolist() == [2] + [0] * wom.VIEW_CHUNK
+            else:  # row 5 in CSR order: 6 (p = 0.9) before 2 (p5)
+                assert rptr.tolist() == [0, 1, 1, 1, 1, 1, 3, 3]
+                assert rlist.tolist() == [2, 6, 2] + [0] * wom.VIEW_CHUNK

@@ -195,7 +195,8 @@ def _run_wom(graph, seeds, key, start, n, *, max_rounds, tl_len, exposure, comme
     o = _outputs(n, tl_len)
     _wom.wom_worlds(
         graph.indptr, graph.indices, graph.probs,
-        graph._derived("skip_row_none_live", _ic.skip_row_none_live), seeds, np.uint64(key), np.int64(start),
+        graph._derived("skip_row_none_live", _ic.skip_row_none_live),
+        graph._derived("coin_thresholds", _ic.coin_thresholds), seeds, np.uint64(key), np.int64(start),
         np.int64(n), np.int64(-1 if max_rounds is None else max_rounds),
         float(comment_prob), mult, float(amplification), bool(per_edge),
         thin, has_thin, segw, has_seg, bool(exposure),

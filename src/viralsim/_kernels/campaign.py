@@ -37,7 +37,7 @@ from numba import njit, prange
 from .ads import ADOPTED as AD_ADOPTED
 from .ads import ad_draws, place_viewers, unlisted_viewers, viewers_key
 from .config import NJIT, NJIT_PARALLEL
-from .ic import MASK32, S32, TWO32, draw_live, keep_fresh, make_room
+from .ic import MASK32, NO_THRESHOLDS, S32, TWO32, draw_live, keep_fresh, make_room
 from .prefetch import prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
@@ -425,8 +425,8 @@ def campaign_worlds(indptr, indices, probs, none_live, key, world_start, n_world
             else:
                 nv = na
             res = wom_one_world(
-                indptr, indices, probs, none_live, adopters[:na], key, world_start + w,
-                max_rounds, c, 0.0, False, thin, has_thin, segw, has_seg, track_exposure,
+                indptr, indices, probs, none_live, NO_THRESHOLDS, adopters[:na], key,
+                world_start + w, max_rounds, c, 0.0, False, thin, has_thin, segw, has_seg, track_exposure,
                 mult, stamp, seen, state, touched1, mark, queue, com, bucket, lq_cache, flags,
                 (False, 0, indptr, indices),
             )

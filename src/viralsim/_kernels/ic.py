@@ -62,16 +62,27 @@ def none_live_prob(q, d):
     return math.exp(d * math.log1p(-q))
 
 
-#: :func:`skip_row_none_live`'s mark of coin rows with mixed probabilities (and empty rows);
-#: a coin row with one probability p gets ``-2 - ceil(p 2**32)``
+#: :func:`skip_row_none_live`'s mark of coin rows with mixed probabilities, all above 0
+#: (and of empty rows); a coin row with one probability p gets ``-2 - ceil(p 2**32)``
 COIN_MIXED = -1.0
+#: :func:`skip_row_none_live`'s mark of coin rows with mixed probabilities and an edge of
+#: probability 0 (its coins are always compared in float64: see :func:`coin_thresholds`)
+COIN_MIXED_ZERO = -1.5
+#: :func:`coin_thresholds` builds no table for graphs with more edges than this (4 bytes
+#: per edge: 64 MiB at the limit; beyond, the coins of mixed rows are compared in float64,
+#: and a 100M-edge graph keeps its memory at the graph's bytes plus the per-node tables)
+COIN_THRESHOLDS_MAX_EDGES = 1 << 24
+#: the table of graphs without one (:func:`coin_thresholds`): empty, typed as a table
+NO_THRESHOLDS = np.zeros(0, dtype=np.uint32)
+NO_THRESHOLDS.flags.writeable = False
 
 
 @njit(**NJIT)
 def skip_row_none_live(indptr, probs):
     """Per node: ``(1 - p_max) ** degree`` for binomial and skip rows; for coin rows
     with one probability p, ``-2 - ceil(p 2**32)`` (the integer coin threshold,
-    exact in float64); for other coin rows and empty rows :data:`COIN_MIXED`.
+    exact in float64); for other coin rows and empty rows :data:`COIN_MIXED`, or
+    :data:`COIN_MIXED_ZERO` for a coin row with an edge of probability 0.
 
     For a binomial row it is P(no live edge); for a skip row the probability
     that the first geometric skip leaves the row, so a uniform draw below it
@@ -89,7 +100,62 @@ def skip_row_none_live(indptr, probs):
             z[u] = none_live_prob(np.float64(probs[start]), end - start)
         elif probs[end - 1] == probs[start]:
             z[u] = -2.0 - math.ceil(np.float64(probs[start]) * TWO32)
+        elif probs[end - 1] <= 0.0:  # rows are sorted: its last edge is its smallest
+            z[u] = COIN_MIXED_ZERO
     return z
+
+
+@njit(**NJIT)
+def _coin_thresholds(indptr, probs):
+    n = indptr.shape[0] - 1
+    mixed = False
+    for u in range(n):
+        start, end = indptr[u], indptr[u + 1]
+        if (end > start and row_kind(probs, start, end) == ROW_COIN
+                and probs[end - 1] != probs[start] and probs[end - 1] > 0.0):
+            mixed = True
+            break
+    if not mixed:
+        return np.zeros(0, dtype=np.uint32)
+    m = probs.shape[0]
+    t = np.zeros(m, dtype=np.uint32)
+    for e in range(m):
+        p = np.float64(probs[e])
+        if p > 0.0:
+            t[e] = np.uint32(np.int64(math.ceil(p * TWO32)) - 1)
+    return t
+
+
+def coin_thresholds(indptr, probs):
+    """Per edge, ``ceil(p 2**32) - 1`` as uint32: the integer form of the coin test of
+    :func:`draw_live` for coin rows with mixed probabilities.
+
+    A coin ``x32`` (an integer, ``0 <= x32 < 2**32``) makes the edge live iff
+    ``x32 < p 2**32``; ``p 2**32`` is exact in float64 (p is a float32), so this is
+    ``x32 < ceil(p 2**32)``, i.e. ``x32 <= ceil(p 2**32) - 1`` for ``p > 0``: the
+    same live edges, bit for bit, compared as integers. ``ceil(p 2**32)`` runs from 1
+    to ``2**32`` (p = 1) for ``p > 0``, so ``- 1`` fits 32 bits; a p = 0 edge (never
+    live) has no such threshold, and its row (:data:`COIN_MIXED_ZERO` in
+    :func:`skip_row_none_live`) keeps the float64 comparison.
+
+    Returns :data:`NO_THRESHOLDS` (empty, the same type) when the graph has no coin
+    row with mixed probabilities all above 0, or more than
+    :data:`COIN_THRESHOLDS_MAX_EDGES` edges (the table costs 4 bytes per edge).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from viralsim._kernels.ic import coin_thresholds
+    >>> indptr = np.array([0, 3, 3])
+    >>> probs = np.array([1.0, 0.5, 2.0 ** -40], dtype=np.float32)
+    >>> coin_thresholds(indptr, probs).tolist() == [2**32 - 1, 2**31 - 1, 0]
+    True
+    >>> coin_thresholds(indptr, np.full(3, 0.5, dtype=np.float32)).size  # one probability
+    0
+    """
+    if probs.shape[0] > COIN_THRESHOLDS_MAX_EDGES:
+        return NO_THRESHOLDS
+    return _coin_thresholds(indptr, probs)
 
 
 @njit(inline="always", **NJIT)
@@ -128,21 +194,22 @@ def expand_node(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_ca
     :func:`expand_node_fast` gives the same live edges, faster, with tables.
     """
     return expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
-                            lq_cache, stamp, False)
+                            lq_cache, stamp, False, NO_THRESHOLDS)
 
 
 @njit(inline="always", **NJIT)
 def expand_node_fast(indptr, indices, probs, u, wkey, stamp, mark, queue, tail, lq_cache,
-                     none_live, flags, tables):
+                     none_live, flags, tables, thresholds):
     """:func:`expand_node` with tables: same live edges.
 
     With ``tables``, ``none_live`` is :func:`skip_row_none_live` of the graph
-    (saves an exp/log per binomial row and a logarithm per skip row) and
+    (saves an exp/log per binomial row and a logarithm per skip row),
+    ``thresholds`` its :func:`coin_thresholds` (or :data:`NO_THRESHOLDS`) and
     ``flags`` a uint8 scratch of the largest degree (coins are flipped in a
     vectorisable pass, then collected without branches).
     """
-    k = draw_live(indptr, indices, probs, u, wkey, queue, tail, lq_cache, none_live, flags,
-                  tables)
+    k = draw_live_t(indptr, indices, probs, u, wkey, queue, tail, lq_cache, none_live, flags,
+                    tables, thresholds)
     return keep_fresh(queue, tail, k, stamp, mark)
 
 
@@ -244,14 +311,57 @@ def draw_binomial_row(indices, start, end, q, z, st, queue, k):
 
 
 @njit(inline="always", **NJIT)
+def draw_coin_row_thresholds(indices, thresholds, start, end, st, queue, k):
+    """Append the live edges of the coin row ``start:end`` to ``queue[k:]`` from the
+    stream ``st``, its coins compared with the edges' integer thresholds
+    (:func:`coin_thresholds`: ``x32 <= ceil(p 2**32) - 1``, the same test as
+    ``x32 < p 2**32``); return the end. The coins of :func:`draw_live` for a coin
+    row with mixed probabilities all above 0.
+
+    One loop for every row length: a separate vectorisable pass (as the float64
+    comparison takes for rows of at least :data:`VECTOR_MIN_DEGREE`) was slower
+    with integer thresholds, from 128 edges up too (BA n=10k, weighted cascade).
+    """
+    d = end - start
+    half = d // 2
+    su = np.uint64(start)  # unsigned indices: no wraparound code
+    for i in range(half):
+        st, x = next_u64(st)
+        e = su + np.uint64(2 * i)
+        queue[np.uint64(k)] = indices[e]
+        k += (x & MASK32) <= thresholds[e]
+        queue[np.uint64(k)] = indices[e + ONE]
+        k += (x >> S32) <= thresholds[e + ONE]
+    if d > 2 * half:
+        st, x = next_u64(st)
+        e = np.uint64(end - 1)
+        queue[np.uint64(k)] = indices[e]
+        k += (x & MASK32) <= thresholds[e]
+    return k
+
+
+@njit(inline="always", **NJIT)
 def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags, tables):
     """Append u's live followers in world ``wkey`` to ``queue[k:]``, unfiltered; return the end.
 
     The live edges of :func:`expand_node` (see its Notes), before the check
     that a follower is not active yet: callers that defer that check to the
     end of a round (:func:`keep_fresh`) save a short, unpredictable loop per
-    node. ``queue`` needs room for ``k + degree(u)`` entries.
+    node. ``queue`` needs room for ``k + degree(u)`` entries. Coin rows with
+    mixed probabilities are compared in float64 (:func:`draw_live_t` with the
+    graph's :func:`coin_thresholds` compares integers: the same live edges).
     """
+    return draw_live_t(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags,
+                       tables, NO_THRESHOLDS)
+
+
+@njit(inline="always", **NJIT)
+def draw_live_t(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, flags, tables,
+                thresholds):
+    """:func:`draw_live` with the graph's :func:`coin_thresholds` (or
+    :data:`NO_THRESHOLDS`): with tables, a coin row with mixed probabilities all above
+    0 (:data:`COIN_MIXED`) compares its coins as integers when ``thresholds`` is not
+    empty. The same live edges either way."""
     ui = np.uint64(u)  # unsigned: no wraparound code
     start = indptr[ui]
     end = indptr[ui + ONE]
@@ -260,6 +370,7 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
     d = end - start
     st = node_state(wkey, u)
     t = np.uint64(0)
+    z0 = 0.0
     if tables:  # the row's kind (and coin threshold) from the table, loaded off the row
         z0 = none_live[ui]
         kind = ROW_COIN if z0 < 0.0 else row_kind(probs, start, end)
@@ -282,6 +393,8 @@ def draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live, fl
             # here. (Its loop repeats the mixed one below on purpose: one loop
             # with the comparison chosen inside costs 8%.)
             k = draw_coin_row_uniform(indices, start, end, t, st, queue, k)
+        elif tables and z0 == COIN_MIXED and thresholds.shape[0] > 0:
+            k = draw_coin_row_thresholds(indices, thresholds, start, end, st, queue, k)
         elif tables and d >= VECTOR_MIN_DEGREE:
             for i in range(half):
                 x = mix64(st + np.uint64(i + 1) * GOLDEN)

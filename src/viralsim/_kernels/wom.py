@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit, prange
 
 from .config import NJIT, NJIT_PARALLEL, readonly
-from .ic import draw_live, keep_fresh, make_room
+from .ic import COIN_MIXED, draw_live_t, keep_fresh, make_room
 from .prefetch import BLOCK, copy_block, prefetch, prefetch_rows
 from .rng import (
     DOMAIN_COMMENT,
@@ -77,7 +77,12 @@ FLUSH_AT = 1024
 #: live-edge path, exposure: coin rows get residual lists too (:func:`residual_lists`)
 #: when all the lists hold at most this many followers (1 MiB of int32); beyond, reading
 #: them costs more memory traffic than marking the followers in the pass that tosses the
-#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists)
+#: row's coins, which reads the row anyway (BA n=100k, p = 0.1: 11% slower with lists).
+#: Coin rows with mixed probabilities compared with integer thresholds
+#: (:func:`viralsim._kernels.ic.coin_thresholds`) never get lists: marked in that pass they
+#: cost no more and need no list (BA n=10k, weighted cascade, under load: exposure 1.17x
+#: reach-only against 1.18-1.25x with lists; choosing per row, lists for rows with few
+#: followers outside the shared set, gave 1.33x: the branch is unpredictable)
 COIN_LISTS_MAX = 1 << 18
 #: whether :func:`wom_worlds` counts the shared viewers once per call (tests switch it
 #: off to compare with a scan of every commenter's row in every world)
@@ -116,13 +121,23 @@ def shared_viewers(indptr, indices, seeds):
     return flag, nodes[:k].copy()
 
 
+@njit(inline="always", **NJIT)
+def _coin_row_fused(z, fuse_mixed):
+    """Whether a coin row (``z = none_live[u] < 0``) is always marked seen in the pass
+    that tosses its coins (:func:`_see_coin_row`), never from a residual list: with
+    ``fuse_mixed``, the rows of mixed probabilities all above 0 (compared with integer
+    thresholds)."""
+    return fuse_mixed and z == COIN_MIXED
+
+
 @njit(**NJIT)
-def residual_lists(indptr, indices, flag, none_live, max_entries):
+def residual_lists(indptr, indices, flag, none_live, max_entries, fuse_mixed):
     """Per node, its followers outside the shared set (``flag[v] == 0``), in CSR order:
     for every row when all the lists hold at most ``max_entries`` followers, else for
     skip and binomial rows only (``none_live[u] >= 0``; a coin row's list is then
     empty, and the kernel marks its followers in the pass that tosses the row's coins:
-    :func:`_see_coin_row`).
+    :func:`_see_coin_row`). With ``fuse_mixed`` the coin rows of mixed probabilities
+    all above 0 (:data:`~viralsim._kernels.ic.COIN_MIXED`) have no list either way.
 
     Returns ``(rptr, rlist, every_row)``: node u's list is ``rlist[rptr[u] : rptr[u +
     1]]``; ``rlist`` ends with :data:`VIEW_CHUNK` entries of padding (node 0), so a
@@ -132,6 +147,8 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     n = indptr.shape[0] - 1
     count = np.zeros(n, dtype=np.int64)
     for u in range(n):
+        if _coin_row_fused(none_live[u], fuse_mixed):
+            continue
         c = 0
         for e in range(indptr[u], indptr[u + 1]):
             c += flag[indices[e]] == 0
@@ -143,7 +160,7 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     rlist = np.zeros(rptr[n] + VIEW_CHUNK, dtype=np.int32)
     k = 0
     for u in range(n):
-        if every_row or none_live[u] >= 0.0:
+        if (every_row or none_live[u] >= 0.0) and count[u] > 0:
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 if flag[v] == 0:
@@ -152,12 +169,14 @@ def residual_lists(indptr, indices, flag, none_live, max_entries):
     return rptr, rlist, every_row
 
 
-def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
+def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True,
+                       fuse_mixed=False):
     """``(mode, shared nodes, rptr, rlist)`` for the live-edge kernel's exposure count.
 
     ``mode``: 0, every commenter's row scanned in the graph (the reference path);
     1, shared viewers, lists for skip and binomial rows; 2, shared viewers, lists for
-    every row.
+    every row (but, with ``fuse_mixed``, the coin rows of mixed probabilities: the
+    kernel is given the graph's integer thresholds, see :func:`residual_lists`).
 
     The shared viewers (:func:`shared_viewers`) are counted once per call and
     each later commenter reads its followers outside them (:func:`residual_lists`;
@@ -173,7 +192,7 @@ def shared_viewer_data(indptr, indices, none_live, seeds, n_worlds, share=True):
         return 0, readonly(seeds[:0]), indptr, indices
     flag, nodes = shared_viewers(indptr, indices, seeds)
     rptr, rlist, every_row = residual_lists(indptr, indices, flag, readonly(none_live),
-                                            np.int64(COIN_LISTS_MAX))
+                                            np.int64(COIN_LISTS_MAX), bool(fuse_mixed))
     # read-only, as the arrays passed in their place without sharing: one compiled kernel
     return (2 if every_row else 1), readonly(nodes), readonly(rptr), readonly(rlist)
 
@@ -221,7 +240,7 @@ def _see_buffer(seen, buf, nb, mark, expo):
 
 
 @njit(inline="always", **NJIT)
-def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0):
+def _see_coin_row(indices, probs, thresholds, seen, mark, queue, k, expo, start, end, st, z0):
     """Live-edge path, exposure: a comment over a coin row without a residual list
     (``none_live[u] < 0``,
     :func:`viralsim._kernels.ic.row_kind`) in one pass: each follower is
@@ -233,45 +252,59 @@ def _see_coin_row(indices, probs, seen, mark, queue, k, expo, start, end, st, z0
     row is live iff the low (high) 32 bits ``x32`` of ``mix64(st + (i + 1)
     GOLDEN)`` satisfy ``x32 < p 2**32`` (compared in float64, exact); a row of
     one probability p (``z0 = none_live[u] = -2 - ceil(p 2**32)``) compares
-    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test. So the
-    live edges are draw_live's, bit for bit, and the row is read once.
+    integers, ``x32 < ceil(p 2**32)``, as draw_live does: the same test; so does a
+    row of mixed probabilities all above 0 (``z0 =`` :data:`~viralsim._kernels.ic.COIN_MIXED`)
+    when the graph has ``thresholds`` (:func:`viralsim._kernels.ic.coin_thresholds`,
+    ``x32 <= ceil(p_e 2**32) - 1``). So the live edges are draw_live's, bit for bit, and
+    the row is read once.
     """
     if z0 <= -2.0:  # one probability on the row: draw_live's integer test, x32 < t
-        return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, True,
-                          np.uint64(-2.0 - z0))
-    return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, False, ONE)
+        return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st,
+                          _UNIFORM, np.uint64(-2.0 - z0))
+    if z0 == COIN_MIXED and thresholds.shape[0] > 0:  # per edge, x32 <= t_e - 1
+        return _see_coins(indices, thresholds, seen, mark, queue, k, expo, start, end, st,
+                          _PER_EDGE, ONE)
+    return _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, _FLOAT, ONE)
+
+
+#: :func:`_see_coins`' comparisons: one integer threshold for the row, one per edge,
+#: or the edge's probability in float64
+_UNIFORM, _PER_EDGE, _FLOAT = 0, 1, 2
 
 
 @njit(inline="always", **NJIT)
-def _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, uniform, t):
-    """:func:`_see_coin_row`'s pass, ``uniform`` (integer test against ``t``, else the
+def _see_coins(indices, probs, seen, mark, queue, k, expo, start, end, st, test, t):
+    """:func:`_see_coin_row`'s pass, ``test`` (:data:`_UNIFORM`: integer test against
+    ``t``; :data:`_PER_EDGE`: ``probs`` holds the edges' integer thresholds; else the
     float test against the edge's probability) a constant at each call site, so the
-    unused test compiles away."""
+    unused tests compile away."""
     d = end - start
     su = np.uint64(start)
     for i in range(d >> 1):
         x = mix64(st + np.uint64(i + 1) * GOLDEN)
         e = su + np.uint64(2 * i)
-        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e, x & MASK32, uniform, t)
+        k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e, x & MASK32, test, t)
         k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, e + ONE, x >> S32,
-                            uniform, t)
+                            test, t)
     if d & 1:
         x = mix64(st + np.uint64((d >> 1) + 1) * GOLDEN)
         k, expo = _see_live(indices, probs, seen, mark, queue, k, expo, np.uint64(end - 1),
-                            x & MASK32, uniform, t)
+                            x & MASK32, test, t)
     return k, expo
 
 
 @njit(inline="always", **NJIT)
-def _see_live(indices, probs, seen, mark, queue, k, expo, e, x32, uniform, t):
+def _see_live(indices, probs, seen, mark, queue, k, expo, e, x32, test, t):
     """:func:`_see_coin_row`'s step at edge ``e`` with coin ``x32``: its follower is
     marked seen and appended to ``queue[k:]``, kept iff the edge is live. Returns
     ``(k, exposure)``."""
     v = indices[e]
     expo = _see(seen, np.uint64(v), mark, expo)
     queue[np.uint64(k)] = v
-    if uniform:
+    if test == _UNIFORM:
         return k + (x32 < t), expo
+    if test == _PER_EDGE:
+        return k + (x32 <= probs[e]), expo
     return k + (np.float64(np.int64(x32)) < np.float64(probs[e]) * TWO32), expo
 
 
@@ -344,10 +377,13 @@ def _comment_row(indices, probs, state, queue, touched, tail, expo, start, end, 
 
 
 @njit(inline="always", **NJIT)
-def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_rounds, c, alpha,
-                  per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp, seen,
-                  state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
+def wom_one_world(indptr, indices, probs, none_live, thresholds, seeds, key, world, max_rounds,
+                  c, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure, mult, stamp,
+                  seen, state, touched, mark, queue, com, bucket, lq_cache, flags, viewers):
     """One cascade in world ``world``.
+
+    ``thresholds``: :func:`viralsim._kernels.ic.coin_thresholds` of the graph (or
+    :data:`~viralsim._kernels.ic.NO_THRESHOLDS`: the same live edges, compared in float64).
 
     ``viewers = (mode, n_shared, rptr, rlist)`` (``mode``: :func:`shared_viewer_data`'s;
     ``share`` below means ``mode > 0``) (one argument: past 30
@@ -382,6 +418,11 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     mode, n_shared, rptr, rlist = viewers
     share = mode > 0  # shared viewers (else the reference path)
     coin_lists = mode > 1  # coin rows have residual lists too
+    fuse_mixed = thresholds.shape[0] > 0  # but not coin rows of mixed probabilities
+    # what the coins read, prefetched: a coin row of mixed probabilities reads its
+    # thresholds, not its probabilities, when the graph has them (chosen once: a branch
+    # per commenter made p = 0.1 6% slower)
+    coins = thresholds if fuse_mixed else probs.view(np.uint32)
     wkey = world_key(key, world, DOMAIN_FORWARD)
     ckey = world_key(key, world, DOMAIN_COMMENT)
     tkey = world_key(key, world, DOMAIN_OFFTARGET)
@@ -435,10 +476,11 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
         k = tail
         nb = 0  # followers in the viewer buffer (touched), not marked yet
         for qi in range(ch, ce):
-            prefetch_rows(indptr, lst, qi, ce, indices, probs, probs)  # a hint only
+            prefetch_rows(indptr, lst, qi, ce, indices, coins, coins)  # a hint only
             # the residual list 4 places ahead too (no branch on the row's kind, and no
-            # prefetch of rptr: both measured slower)
-            if track_exposure and share and rnd > 0 and qi + 4 < ce:
+            # prefetch of rptr: both measured slower); not when the coin rows of mixed
+            # probabilities have no lists (weighted cascade: few rows have one)
+            if track_exposure and share and rnd > 0 and qi + 4 < ce and not fuse_mixed:
                 prefetch(rlist, rptr[np.uint64(lst[np.uint64(qi + 4)])])
             u = np.uint64(lst[np.uint64(qi)])  # unsigned: no wraparound code
             start = indptr[u]
@@ -462,13 +504,16 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
                 see = track_exposure and (rnd > 0 or not share)  # seeds' viewers: see below
                 # a coin row without a residual list (the reference path, or lists too
                 # long to build for coin rows): its views and draw_live's coins in one pass
-                fused = see and not coin_lists and none_live[u] < 0.0
+                # (per-call conditions first: without thresholds, as before them)
+                fused = see and (not coin_lists or fuse_mixed) and (
+                    _coin_row_fused(none_live[u], fuse_mixed) if coin_lists
+                    else none_live[u] < 0.0)
                 if fused:
-                    k, expo = _see_coin_row(indices, probs, seen, mark, queue, k, expo, start,
-                                            end, node_state(wkey, u), none_live[u])
+                    k, expo = _see_coin_row(indices, probs, thresholds, seen, mark, queue, k,
+                                            expo, start, end, node_state(wkey, u), none_live[u])
                 else:
-                    k = draw_live(indptr, indices, probs, u, wkey, queue, k, lq_cache, none_live,
-                                  flags, True)
+                    k = draw_live_t(indptr, indices, probs, u, wkey, queue, k, lq_cache,
+                                    none_live, flags, True, thresholds)
                 if has_thin:  # off-target followers: keep each live edge with prob. a_v
                     tu = node_state(tkey, u)
                     kk = k0
@@ -525,8 +570,8 @@ def wom_one_world(indptr, indices, probs, none_live, seeds, key, world, max_roun
     return tail, expo, n_com, n_imp, seg, used_columns(bucket, rnd)
 
 
-def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
-               c, mult, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
+def wom_worlds(indptr, indices, probs, none_live, thresholds, seeds, key, world_start, n_worlds,
+               max_rounds, c, mult, alpha, per_edge, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits):
     """Run the word-of-mouth cascade in worlds ``world_start .. world_start + n_worlds - 1``.
@@ -536,6 +581,8 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     indptr, indices, probs : CSR arrays (int64, int32, float32), rows sorted by
         non-increasing probability.
     none_live : float64 (n,), :func:`viralsim._kernels.ic.skip_row_none_live`.
+    thresholds : uint32 (m,) or (0,), read-only, :func:`viralsim._kernels.ic.coin_thresholds`
+        (integer coin tests for coin rows with mixed probabilities; the same live edges).
     seeds : int32 array of distinct node indices.
     key : uint64, the user's randomness key.
     world_start, n_worlds : int64, the world indices to run.
@@ -587,8 +634,10 @@ def wom_worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_wor
     else:
         kernel = _worlds_live
         share, shared, rptr, rlist = shared_viewer_data(indptr, indices, none_live, seeds,
-                                                        n_worlds, bool(SHARE_VIEWERS))
-    kernel(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
+                                                        n_worlds, bool(SHARE_VIEWERS),
+                                                        thresholds.shape[0] > 0)
+    kernel(indptr, indices, probs, none_live, readonly(thresholds), seeds, key, world_start,
+           n_worlds, max_rounds,
            c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
            out_reach, out_exposure, out_comments, out_impressions, out_segment,
            tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, np.int64(FLUSH_AT))
@@ -601,8 +650,8 @@ def _worlds_kernel(PER_EDGE):
     are part of Numba's cache key: the two kernels cache apart.)"""
 
     @njit(**NJIT_PARALLEL)
-    def worlds(indptr, indices, probs, none_live, seeds, key, world_start, n_worlds, max_rounds,
-               c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
+    def worlds(indptr, indices, probs, none_live, thresholds, seeds, key, world_start, n_worlds,
+               max_rounds, c, mult, alpha, thin, has_thin, segw, has_seg, track_exposure,
                out_reach, out_exposure, out_comments, out_impressions, out_segment,
                tl_sum, tl_sumsq, visits, share, shared, rptr, rlist, flush_at):
         n = indptr.shape[0] - 1
@@ -633,8 +682,8 @@ def _worlds_kernel(PER_EDGE):
             for w in range(lo, hi):
                 mark = np.int32(w - lo + 1)
                 res = wom_one_world(
-                    indptr, indices, probs, none_live, seeds, key, world_start + w, max_rounds,
-                    c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
+                    indptr, indices, probs, none_live, thresholds, seeds, key, world_start + w,
+                    max_rounds, c, alpha, PER_EDGE, thin, has_thin, segw, has_seg, track_exposure,
                     mult, stamp, seen, state, touched, mark, queue, com, bucket, lq_cache, flags,
                     (share, n_shared, rptr, rlist),
                 )
