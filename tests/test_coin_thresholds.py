@@ -176,13 +176,16 @@ def _estimates(g, labels, **kw):
 @pytest.mark.parametrize("probs", ["weighted_cascade", "uniform_random"])
 def test_estimates_are_the_same_with_and_without_the_table(monkeypatch, probs):
     """Whole estimates (IC and word of mouth, exposure on and off, shared viewers with
-    coin lists or not, 1 and 2 threads) are identical world by world with the table and
+    coin lists or not, mixed rows listed or not, 1 and 2 threads) are identical world by world with the table and
     without it (every coin of mixed rows compared in float64)."""
     base = vs.generators.barabasi_albert(400, 3, rng=2)
     kw = dict(rng=3, low=0.0, high=0.6) if probs == "uniform_random" else {}
     labels = np.argsort(-base.out_degree(), kind="stable")[:8].tolist()
-    for coin_lists in (_wom.COIN_LISTS_MAX, 0):
+    # coin lists with mixed rows fused, with mixed rows listed too (mode 3), and none
+    for coin_lists, mixed_share in ((_wom.COIN_LISTS_MAX, 0.0), (_wom.COIN_LISTS_MAX, 1.0),
+                                    (0, 1.0)):
         monkeypatch.setattr(_wom, "COIN_LISTS_MAX", coin_lists)
+        monkeypatch.setattr(_wom, "MIXED_LISTS_MAX_SHARE", mixed_share)
         for model in (vs.IC(), vs.WordOfMouth(comment_prob=0.6)):
             runs = []
             for cap in (_ic.COIN_THRESHOLDS_MAX_EDGES, 0):
@@ -197,3 +200,25 @@ def test_estimates_are_the_same_with_and_without_the_table(monkeypatch, probs):
                 assert repr(a.metrics) == repr(b.metrics) and repr(a.exposure) == repr(b.exposure)
             first = runs[0]
             assert np.array_equal(first[0].sizes, first[1].sizes)  # 1 and 2 threads
+
+
+def test_mixed_rows_are_listed_only_below_the_share(monkeypatch):
+    """With thresholds, coin rows of mixed probabilities get residual lists (mode 3)
+    when the lists hold at most MIXED_LISTS_MAX_SHARE of their followers, else none
+    (mode 2: marked in the coin pass); without thresholds, mode 2 lists them as before."""
+    g = vs.generators.barabasi_albert(400, 3, rng=2).with_probabilities("weighted_cascade")
+    seeds = np.argsort(-g.out_degree(), kind="stable")[:8].astype(np.int32)
+    nl = g._derived("skip_row_none_live", _ic.skip_row_none_live)
+    mixed = nl == _ic.COIN_MIXED
+    assert mixed.sum() > 100  # weighted cascade: mostly mixed coin rows
+    got = {}
+    for share in (0.0, 1.0):
+        monkeypatch.setattr(_wom, "MIXED_LISTS_MAX_SHARE", share)
+        mode, _, rptr, _ = _wom.shared_viewer_data(g.indptr, g.indices, nl, seeds, 10**6,
+                                                   True, True)
+        got[share] = mode, int(np.diff(rptr)[mixed].sum())
+    assert got[0.0] == (2, 0)  # fused: the mixed rows have no lists
+    assert got[1.0][0] == 3 and got[1.0][1] > 0
+    mode, _, rptr, _ = _wom.shared_viewer_data(g.indptr, g.indices, nl, seeds, 10**6, True,
+                                               False)
+    assert mode == 2 and int(np.diff(rptr)[mixed].sum()) == got[1.0][1]
